@@ -1,0 +1,98 @@
+"""One typed settings object for the service.
+
+Precedence, lowest first: the defaults below, environment variables (`INVITEGUARD_<NAME>`, plus
+`REDIS_URL`), then the mapping passed to `create_app(config)`. Every field is documented in the
+README's configuration table; `tests/test_config.py` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+ENV_PREFIX = "INVITEGUARD_"
+# The one variable that keeps its conventional, unprefixed name: every Redis tool reads it.
+UNPREFIXED_ENV = {"redis_url": "REDIS_URL"}
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None = None  # None: only `inviteguard serve` starts an embedded Redis
+    redis_timeout_seconds: float = 0.05  # connect and read timeout: a dead Redis costs at most this
+    redis_retry_after_seconds: float = 2.0  # after a Redis failure, answer uncached this long
+    cache_ttl_seconds: int = 3600
+    max_body_bytes: int = 10 * 1024 * 1024
+    default_locale: str = "en"
+    public_url: str | None = None  # base URL add-in manifests point at; None: the URL served on
+    var_dir: str = "var"  # embedded Redis data (append-only file), metrics of workers
+    static_dir: str = str(REPO_ROOT / "static")
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* we believe
+    log_level: str = "INFO"
+
+
+def setting_env_name(name: str) -> str:
+    return UNPREFIXED_ENV.get(name, ENV_PREFIX + name.upper())
+
+
+def _base_type(annotation: Any) -> type:
+    """`int` for `int`, `str` for `str | None`."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return next(arg for arg in get_args(annotation) if arg is not type(None))
+    return annotation
+
+
+def _allows_none(annotation: Any) -> bool:
+    return type(None) in get_args(annotation)
+
+
+def _convert(name: str, raw: object, annotation: Any) -> object:
+    if raw is None or (isinstance(raw, str) and raw == "" and _allows_none(annotation)):
+        if _allows_none(annotation):
+            return None
+        raise ConfigError(f"{name} must not be empty")
+    base = _base_type(annotation)
+    if base is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    if base in (int, float):
+        if isinstance(raw, bool):
+            raise ConfigError(f"{name} must be a number, not {raw!r}")
+        try:
+            value = base(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+        if value < 0:
+            raise ConfigError(f"{name} must not be negative")
+        return value
+    return str(raw)
+
+
+def settings_from(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Defaults -> environment -> overrides (keys are field names, in any case)."""
+    hints = get_type_hints(Settings)
+    known = {f.name for f in dataclasses.fields(Settings)}
+    values: dict[str, object] = {}
+    for name in known:
+        env_name = setting_env_name(name)
+        if env_name in environ:
+            values[name] = _convert(env_name, environ[env_name], hints[name])
+    for key, raw in (overrides or {}).items():
+        name = key.lower()
+        if name in known:
+            values[name] = _convert(key, raw, hints[name])
+    return Settings(**values)  # type: ignore[arg-type]

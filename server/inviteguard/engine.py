@@ -1,0 +1,39 @@
+"""The analyzer as the service sees it: fingerprint, judge, rules version.
+
+A seam, like the injected `messenger` of the add-in tests: the app takes any object with these
+three methods from `create_app({"ENGINE": ...})`; the default is the real analyzer. Tests use
+the seam to count how often the real analyzer runs.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .model import ParsedMessage, Verdict
+
+
+class Engine(Protocol):
+    def fingerprint(self, message: ParsedMessage) -> str: ...
+
+    def judge(self, message: ParsedMessage) -> Verdict: ...
+
+    def rules_version(self) -> str: ...
+
+
+class AnalyzerEngine:
+    """The real detection engine: inviteguard.analyzer and the rules it loads."""
+
+    def fingerprint(self, message: ParsedMessage) -> str:
+        from .analyzer import campaign_fingerprint
+
+        return campaign_fingerprint(message)
+
+    def judge(self, message: ParsedMessage) -> Verdict:
+        from .analyzer import judge
+
+        return judge(message)
+
+    def rules_version(self) -> str:
+        from .rules import load_rules
+
+        return load_rules().version

