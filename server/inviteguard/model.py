@@ -1,0 +1,158 @@
+"""The domain data that flows api -> analyzer -> banner -> cache.
+
+Everything here is a frozen dataclass: a parsed message, the evidence a signal found in it, and
+the verdict scoring made of that evidence. Nothing here knows of Flask, Redis or Jinja.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+Level = Literal["phishing", "suspicious", "clean"]
+# Where a piece of text was found; reasons name it ("its notes claim ...").
+TextSource = Literal[
+    "subject", "body", "summary", "description", "location", "organizer_name", "from_name", "attachment"
+]
+EvidenceValue = str | int | float | bool | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    address: str  # lower-cased addr-spec, "" when absent
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2] if "@" in self.address else ""
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    """One method's result from an Authentication-Results style header."""
+
+    method: str  # spf | dkim | dmarc | compauth | arc
+    result: str  # pass | fail | softfail | neutral | none | temperror | permerror | ...
+    domain: str  # the domain the result speaks for (header.d, smtp.mailfrom, header.from)
+    header: str  # authentication-results | arc-authentication-results
+    instance: int = 0  # ARC instance (i=), 0 for Authentication-Results
+
+
+@dataclass(frozen=True)
+class Attendee:
+    address: str
+    name: str
+    role: str
+    partstat: str
+
+
+@dataclass(frozen=True)
+class Invite:
+    """One VEVENT of a calendar invite, reduced to what a reader sees."""
+
+    method: str  # REQUEST, CANCEL, PUBLISH ... ("" when absent)
+    prodid: str
+    summary: str
+    description: str
+    location: str
+    organizer: Address | None
+    attendees: tuple[Attendee, ...]
+    start: str  # ISO text as given; display only
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    source: TextSource
+    text: str
+    name: str = ""  # attachment file name, when source == "attachment"
+
+
+@dataclass(frozen=True)
+class OutlookItem:
+    """Item fields Office.js gives an add-in even when it cannot give the raw message."""
+
+    item_class: str = ""
+    subject: str = ""
+    sender: str = ""
+    start: str = ""
+    end: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    headers: tuple[tuple[str, str], ...]  # (lower-case name, decoded unfolded value), in order
+    subject: str
+    from_: Address | None
+    sender: Address | None
+    reply_to: tuple[Address, ...]
+    recipients: tuple[Address, ...]  # To + Cc
+    return_path: str
+    auth: tuple[AuthResult, ...]
+    dkim_domains: tuple[str, ...]  # d= of every DKIM-Signature, lower-case
+    body: str  # readable body text (plain preferred, else HTML rendered to text)
+    invites: tuple[Invite, ...]
+    attachments: tuple[TextBlock, ...]  # text extracted from attached documents
+    kind: Literal["eml", "ics", "outlook"]
+    item: OutlookItem | None = None
+    problems: tuple[str, ...] = field(default=())  # what could not be read, said plainly
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((value for key, value in self.headers if key == name), None)
+
+    def header_values(self, name: str) -> tuple[str, ...]:
+        name = name.lower()
+        return tuple(value for key, value in self.headers if key == name)
+
+    @property
+    def is_invite(self) -> bool:
+        return bool(self.invites) or (self.item is not None and self.item.item_class.startswith(
+            "IPM.Schedule.Meeting"))
+
+    @cached_property
+    def texts(self) -> tuple[TextBlock, ...]:
+        """Every piece of reader-visible text, labelled with where it sits."""
+        blocks: list[TextBlock] = []
+        if self.subject:
+            blocks.append(TextBlock("subject", self.subject))
+        for invite in self.invites:
+            for source, text in (("summary", invite.summary), ("description", invite.description),
+                                 ("location", invite.location)):
+                if text:
+                    blocks.append(TextBlock(source, text))  # type: ignore[arg-type]
+            if invite.organizer and invite.organizer.name:
+                blocks.append(TextBlock("organizer_name", invite.organizer.name))
+        if self.item and self.item.location:
+            blocks.append(TextBlock("location", self.item.location))
+        if self.from_ and self.from_.name:
+            blocks.append(TextBlock("from_name", self.from_.name))
+        if self.body:
+            blocks.append(TextBlock("body", self.body))
+        blocks.extend(self.attachments)
+        return tuple(blocks)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one signal found. `facts` are the values reason texts may name."""
+
+    signal: str  # id in rules/signals.yaml, e.g. "callback.phone"
+    facts: Mapping[str, EvidenceValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reason:
+    id: str
+    weight: int
+    evidence: Mapping[str, EvidenceValue]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: Level
+    score: int  # 0..100
+    reasons: tuple[Reason, ...]  # strongest first
+    rules_version: str

@@ -1,0 +1,110 @@
+"""Text helpers the signals share: normalisation, phrase lists, domains.
+
+Phrase lists are our own data (rules/lexicon.yaml), so compiling them into a regex is safe;
+attacker text is only ever the subject of a search, never part of a pattern.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from publicsuffixlist import PublicSuffixList
+
+from ..model import AuthResult, ParsedMessage
+
+
+def _digit_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0x80, 0x20000):
+        char = chr(code)
+        if unicodedata.category(char) == "Nd":
+            table[code] = str(unicodedata.digit(char))
+    return table
+
+
+_DIGITS = _digit_table()
+
+
+@lru_cache(maxsize=512)
+def normalize(text: str) -> str:
+    """Fold compatibility forms (full-width letters) and every script's digits to ASCII digits.
+
+    Length can change under NFKC, so callers that need offsets into the original text use
+    `fold_digits` instead.
+    """
+    return unicodedata.normalize("NFKC", text).translate(_DIGITS)
+
+
+@lru_cache(maxsize=512)
+def fold_digits(text: str) -> str:
+    """Map every Unicode decimal digit (full-width, Arabic-Indic, ...) to ASCII, keeping offsets."""
+    return text.translate(_DIGITS)
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    text: str  # as written
+
+
+class PhraseList:
+    """Whole-word, case-insensitive search for a fixed list of phrases."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        ordered = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+        self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+    def search(self, text: str) -> Match | None:
+        found = self._pattern.search(text)
+        return Match(found.start(), found.end(), found.group(0)) if found else None
+
+    def finditer(self, text: str) -> Iterable[Match]:
+        for found in self._pattern.finditer(text):
+            yield Match(found.start(), found.end(), found.group(0))
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+@lru_cache(maxsize=1024)
+def org_domain(domain: str) -> str:
+    """The registrable domain (email.apple.com -> apple.com), so subdomains compare equal."""
+    domain = domain.strip(".").lower()
+    return _psl().privatesuffix(domain) or domain
+
+
+def domain_matches(domain: str, candidates: Iterable[str]) -> bool:
+    domain = domain.lower()
+    return any(domain == c or domain.endswith("." + c) for c in candidates)
+
+
+def passes(auth: Iterable[AuthResult], domain: str, methods: tuple[str, ...] = ("dkim", "dmarc")) -> list[str]:
+    """Methods that passed for `domain` (or its organisational domain) in trusted results."""
+    org = org_domain(domain)
+    found = []
+    for result in auth:
+        if result.method in methods and result.result in ("pass", "bestguesspass") and result.domain:
+            if result.domain == domain or org_domain(result.domain) == org:
+                if result.method not in found:
+                    found.append(result.method)
+    return found
+
+
+def sender_domain(message: ParsedMessage) -> str:
+    return message.from_.domain if message.from_ else ""
+
+
+def authenticated_sender_org(message: ParsedMessage) -> str:
+    """The From organisation when DMARC (or aligned DKIM) passed for it; "" when unproven."""
+    domain = sender_domain(message)
+    if domain and passes([a for a in message.auth if a.header == "authentication-results"], domain):
+        return org_domain(domain)
+    return ""
