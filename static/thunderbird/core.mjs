@@ -511,7 +511,11 @@ export function createInviteGuard({ messenger, fetch, loadDefaults, timeouts = D
     }
     const message = simulation ? t("reportSimulation") : body.duplicate ? t("reportDuplicate") : t("reportThanks");
     await notify(message);
-    if (state) await saveState({ ...state, reported: true });
+    const latest = await readState(tabId);
+    if (latest && latest.messageId === messageId) {
+      await saveState({ ...latest, reported: true });
+      waiters.delete(tabId); // the saved state is now newer than the analysis job's result
+    }
     return {
       ok: true,
       simulation,

@@ -13,10 +13,19 @@
   const api = globalThis.messenger || globalThis.browser;
   const HOST_ID = "inviteguard-banner-host";
   const ALLOWED_TAGS = new Set([
-    "a", "abbr", "b", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "i", "li", "mark", "ol", "p",
+    "a", "abbr", "b", "bdi", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "i", "li", "mark", "ol", "p",
     "section", "small", "span", "strong", "u", "ul",
   ]);
   const ALLOWED_ATTRS = new Set(["class", "role", "lang", "dir", "title"]);
+  // The service's banner brings an icon and its own stylesheet; inside our shadow root that CSS
+  // only styles the banner. Keep the icon's drawing attributes and nothing that can load anything.
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const SVG_TAGS = new Set(["svg", "g", "path", "circle", "rect"]);
+  const SVG_ATTRS = new Set([
+    "viewbox", "d", "fill", "stroke", "stroke-width", "cx", "cy", "r", "x", "y", "width", "height", "class",
+    "aria-hidden", "focusable",
+  ]);
+  const DROP = new Set(["script", "iframe", "object", "embed", "template", "math", "img", "link", "meta", "frame"]);
 
   const CSS = `
     :host { all: initial; display: block; }
@@ -32,8 +41,8 @@
     .ig-warning .ig-label { color: #8a4a00; }
     .ig-note .ig-label { color: #555; }
     .ig-title { font-size: 16px; font-weight: 700; margin: 0 0 6px 0; }
-    .ig-body p { margin: 0 0 6px 0; }
-    .ig-body ul, .ig-body ol { margin: 4px 0 6px 20px; padding: 0; }
+    .ig-service { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b;
+                  margin: 0 0 14px 0; overflow-wrap: anywhere; }
     .ig-hint { font-size: 12px; color: #444; margin: 8px 0 0 0; }
     a { color: #0b57d0; }
   `;
@@ -47,6 +56,22 @@
     }
   }
 
+  function safeCss(text) {
+    // Same-service CSS, but never let it fetch anything (tracking pixels, fonts, imports).
+    return /url\(|@import|expression\(|\\/i.test(text) ? "" : text;
+  }
+
+  function copySvg(node, doc) {
+    const el = doc.createElementNS(SVG_NS, node.localName);
+    for (const attr of node.attributes) {
+      if (SVG_ATTRS.has(attr.name.toLowerCase())) el.setAttribute(attr.name, attr.value);
+    }
+    for (const child of node.children) {
+      if (SVG_TAGS.has(child.localName) && child.localName !== "svg") el.appendChild(copySvg(child, doc));
+    }
+    return el;
+  }
+
   /** Rebuild `source` (a parsed, inert DOM) into `target`, keeping only allowlisted nodes. */
   function copyAllowed(source, target, doc) {
     for (const node of source.childNodes) {
@@ -56,12 +81,19 @@
       }
       if (node.nodeType !== 1) continue;
       const tag = node.localName;
+      if (tag === "style") {
+        const style = doc.createElement("style");
+        style.textContent = safeCss(node.textContent);
+        target.appendChild(style);
+        continue;
+      }
+      if (tag === "svg") {
+        target.appendChild(copySvg(node, doc));
+        continue;
+      }
       if (!ALLOWED_TAGS.has(tag)) {
-        // Unknown wrappers keep their text; script/style/iframe etc. are dropped whole.
-        if (!["script", "style", "iframe", "object", "embed", "template", "svg", "math", "img", "link", "meta"]
-          .includes(tag)) {
-          copyAllowed(node, target, doc);
-        }
+        // Unknown wrappers keep their text; active or embedding elements are dropped whole.
+        if (!DROP.has(tag) && !SVG_TAGS.has(tag)) copyAllowed(node, target, doc);
         continue;
       }
       const el = doc.createElement(tag);
@@ -107,6 +139,12 @@
     }
     const host = doc.createElement("div");
     host.id = HOST_ID;
+    // The message's own CSS must not hide or shrink the warning (inline !important wins).
+    for (const [name, value] of [["display", "block"], ["visibility", "visible"], ["opacity", "1"],
+      ["position", "static"], ["transform", "none"], ["height", "auto"], ["max-height", "none"],
+      ["overflow", "visible"], ["clip-path", "none"], ["filter", "none"]]) {
+      host.style.setProperty(name, value, "important");
+    }
     const root = host.attachShadow({ mode: "open" });
     const style = doc.createElement("style");
     style.textContent = CSS;
@@ -120,21 +158,21 @@
       box.appendChild(textBlock(doc, "div", "ig-text", String(payload.text || "")));
     } else {
       const level = payload.level === "danger" ? "danger" : "warning";
-      box.className = `ig ig-${level}`;
-      box.setAttribute("role", "alert");
       box.dataset.level = level;
-      box.appendChild(textBlock(doc, "div", "ig-label", String(payload.label || "InviteGuard")));
-      const body = doc.createElement("div");
-      body.className = "ig-body";
       const fragment = payload.html ? sanitizedFragment(String(payload.html), doc) : null;
-      if (fragment && fragment.textContent.trim()) {
-        body.appendChild(fragment);
+      const visible = fragment && [...fragment.childNodes].some((n) => n.localName !== "style" && n.textContent.trim());
+      if (visible) {
+        // The service's banner is complete (frame, icon, title, reasons): show it as designed.
+        box.className = "ig-service";
+        box.appendChild(fragment);
       } else {
-        body.appendChild(textBlock(doc, "div", "ig-title", String(payload.title || "")));
-        body.appendChild(textBlock(doc, "p", "ig-text", String(payload.text || "")));
+        box.className = `ig ig-${level}`;
+        box.setAttribute("role", "alert");
+        box.appendChild(textBlock(doc, "div", "ig-label", String(payload.label || "InviteGuard")));
+        box.appendChild(textBlock(doc, "div", "ig-title", String(payload.title || "")));
+        box.appendChild(textBlock(doc, "p", "ig-text", String(payload.text || "")));
+        if (payload.hint) box.appendChild(textBlock(doc, "p", "ig-hint", String(payload.hint)));
       }
-      box.appendChild(body);
-      if (payload.hint) box.appendChild(textBlock(doc, "p", "ig-hint", String(payload.hint)));
     }
     root.appendChild(box);
 
