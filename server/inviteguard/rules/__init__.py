@@ -38,6 +38,7 @@ class Platform:
     domains: tuple[str, ...]
     addresses: tuple[str, ...]
     prodids: tuple[str, ...]
+    channel: str  # what the reader received: "a calendar invite"
     relays_when: str  # always | invite | subject_marker
     subject_markers: tuple[str, ...]
     how_anyone: str
@@ -111,7 +112,7 @@ def load_platforms() -> tuple[Platform, ...]:
         Platform(
             id=p["id"], name=p["name"], says=p["says"], brand=p["brand"],
             domains=tuple(p.get("domains", [])), addresses=tuple(p.get("addresses", [])),
-            prodids=tuple(p.get("prodids", [])), relays_when=p["relays_when"],
+            prodids=tuple(p.get("prodids", [])), channel=p["channel"], relays_when=p["relays_when"],
             subject_markers=tuple(p.get("subject_markers", [])), how_anyone=p["how_anyone"],
         )
         for p in _read("platforms.yaml")["platforms"]

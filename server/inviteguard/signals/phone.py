@@ -34,7 +34,10 @@ _TOKEN = re.compile(r"[0-9OoIl|]+")
 # ",,123456#" after a number (also inside a tel: link just after it) is how dial-ins pass the
 # conference id to the phone.
 _DIALIN_TAIL = re.compile(r"\s*(?:,,|#|;)|[^\n]{0,40}?,,\d{3,}")
+# "01 . 99 . 00": separators padded with spaces break the number up for filters, not for readers.
+_PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2013/]\s+\d")
 BEFORE_WINDOW = 90
+MAX_DIGITS = 15  # E.164's longest number
 AFTER_WINDOW = 45
 DIALIN_WINDOW = 600
 
@@ -55,25 +58,39 @@ def _cues() -> tuple[PhraseList, PhraseList, PhraseList]:
     return PhraseList(lexicon.callback_cues), PhraseList(lexicon.call_verbs), PhraseList(lexicon.dialin_cues)
 
 
-def _clean_candidate(raw: str) -> tuple[str, int] | None:
-    """Trim look-alike letters that belong to words ("Tel 800..."); keep "+" and brackets."""
-    tokens = list(_TOKEN.finditer(raw))
+def _spans(raw: str) -> list[tuple[int, int]]:
+    """Sub-spans of a candidate worth parsing, whole first.
+
+    A run can swallow a neighbour ("+1 808 555 0199 (24/7)"), so when it has several digit groups
+    we also try it without trailing, then leading, groups; the first valid number wins. Look-alike
+    letters that belong to words ("Tel 800...") are never part of a span.
+    """
+    tokens = [t for t in _TOKEN.finditer(raw)]
     while tokens and not any(c.isdigit() for c in tokens[0].group()):
         tokens.pop(0)
     while tokens and not any(c.isdigit() for c in tokens[-1].group()):
         tokens.pop()
     if not tokens:
-        return None
-    start, end = tokens[0].start(), tokens[-1].end()
-    while start > 0 and raw[start - 1] in "+(":
-        start -= 1
-    if end < len(raw) and raw[end] == ")":
-        end += 1
-    return raw[start:end], start
+        return []
+    choices = [(0, len(tokens))]
+    if len(tokens) >= 3:
+        choices += [(0, len(tokens) - drop) for drop in range(1, min(4, len(tokens)))]
+        choices += [(drop, len(tokens)) for drop in range(1, min(3, len(tokens)))]
+    spans = []
+    for first, last in choices:
+        start, end = tokens[first].start(), tokens[last - 1].end()
+        while start > 0 and raw[start - 1] in "+(":
+            start -= 1
+        if end < len(raw) and raw[end] == ")":
+            end += 1
+        spans.append((start, end))
+    return spans
 
 
 def _is_obfuscated(as_written: str, folded: str) -> bool:
     if any(c in "OoIl|" for c in folded) or as_written != folded:
+        return True
+    if _PADDED_SEPARATOR.search(folded):
         return True
     groups = re.findall(r"\d+", folded)
     return len(groups) >= 6 and sum(len(g) == 1 for g in groups) >= 6
@@ -113,15 +130,14 @@ def _mentions_in(text: str, source: str) -> tuple[PhoneMention, ...]:
     folded = fold_digits(text)
     found = []
     for candidate in _CANDIDATE.finditer(folded):
-        trimmed = _clean_candidate(candidate.group())
-        if trimmed is None:
-            continue
-        cleaned, offset = trimmed[0], candidate.start() + trimmed[1]
-        digits_only = sum(c.isdigit() for c in cleaned)
-        lookalikes = sum(c in "OoIl|" for c in cleaned)
-        if digits_only < 7 or lookalikes > 4:
-            continue
-        number = _parse(cleaned.translate(_LOOKALIKE))
+        number = None
+        for start, end in _spans(candidate.group()):
+            cleaned, offset = candidate.group()[start:end], candidate.start() + start
+            digits_only = sum(c.isdigit() for c in cleaned)
+            if 7 <= digits_only <= MAX_DIGITS + 4 and sum(c in "OoIl|" for c in cleaned) <= 4:
+                number = _parse(cleaned.translate(_LOOKALIKE))
+                if number is not None:
+                    break
         if number is None:
             continue
         as_written = text[offset:offset + len(cleaned)]
@@ -143,7 +159,9 @@ def mentions(blocks: Iterable[TextBlock]) -> tuple[PhoneMention, ...]:
 def callback_numbers(message: ParsedMessage) -> Iterable[Evidence]:
     """callback.phone, callback.obfuscated_phone, callback.toll_free."""
     found = mentions(message.texts)
-    callbacks = [m for m in found if m.context == "callback"]
+    # An invite's title or location holds a number only to be seen and dialled.
+    callbacks = [m for m in found if m.context == "callback"
+                 or (m.context == "plain" and m.source in ("summary", "location", "subject"))]
     # A number written with look-alike characters is a lure even without a "call us" nearby:
     # nobody obfuscates a number they do not want dialled.
     callbacks += [m for m in found if m.obfuscated and m.context == "plain"]

@@ -75,6 +75,7 @@ def trusted_relay(message: ParsedMessage) -> Iterable[Evidence]:
             "platform_id": platform.id,
             "says": platform.says,
             "how_anyone": platform.how_anyone,
+            "channel": platform.channel,
             "matched": matched,
             "authenticated": authenticated,
             "checks": checks,
