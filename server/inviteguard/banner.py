@@ -3,7 +3,7 @@
 Reason and banner texts are Jinja2 templates edited by the awareness team, so they run in a
 SandboxedEnvironment. Evidence values come from the attacker (subject, organizer name, phone as
 written, brand, amount): they are only ever template *variables*, escaped in HTML, stripped of
-bidi controls and isolated with <bdi>, never compiled as templates.
+bidi and other invisible controls, never compiled as templates.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import Any
 
 from jinja2 import Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from .model import EvidenceValue, Verdict
 from .texts import FALLBACK_LOCALE, LocaleTexts, ReasonText, resolve_locale
 
 NOTIFICATION_LIMIT = 150  # Outlook's notification message (infobar) limit
-BANNER_REASONS = 3  # the banner names the strongest few; the response carries all
+BANNER_REASONS = 1  # the banner says why with the strongest reason; the response carries all
 VALUE_LIMIT = 200
 SHORT_VALUE_LIMIT = 32  # when a notification overflows, facts are shortened before the text is cut
 LEVEL_OF = {"phishing": "danger", "suspicious": "warning", "clean": "none"}
@@ -65,6 +65,13 @@ _ICONS = {
 }
 
 
+class FactList(tuple[str, ...]):
+    """A tuple fact that prints as "a, b" when a template shows it whole, and still loops/joins."""
+
+    def __str__(self) -> str:
+        return ", ".join(self)
+
+
 def inert(value: EvidenceValue, limit: int = VALUE_LIMIT) -> str:
     """A fact as plain, single-line text with nothing that can reorder or hide what a reader sees."""
     if isinstance(value, bool):
@@ -77,16 +84,18 @@ def inert(value: EvidenceValue, limit: int = VALUE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _html_fact(value: EvidenceValue, limit: int) -> Markup:
-    # <bdi> keeps a right-to-left fact from flipping the sentence around it.
-    return Markup("<bdi>%s</bdi>") % inert(value, limit)
+def template_value(value: EvidenceValue, limit: int = VALUE_LIMIT) -> object:
+    """What a template sees for a fact: strings made inert (autoescape escapes them in HTML),
+    booleans and numbers kept so `{% if authenticated %}` and `{% if amount %}` mean what they say."""
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, tuple | list):
+        return FactList(inert(v, limit) for v in value)
+    return inert(value, limit)
 
 
-def template_context(evidence: Mapping[str, EvidenceValue], html: bool,
-                     limit: int = VALUE_LIMIT) -> dict[str, Any]:
-    if html:
-        return {key: _html_fact(value, limit) for key, value in evidence.items()}
-    return {key: inert(value, limit) for key, value in evidence.items()}
+def template_context(evidence: Mapping[str, EvidenceValue], limit: int = VALUE_LIMIT) -> dict[str, Any]:
+    return {key: template_value(value, limit) for key, value in evidence.items()}
 
 
 @lru_cache(maxsize=4096)
@@ -99,7 +108,7 @@ def render(source: str, evidence: Mapping[str, EvidenceValue], html: bool, limit
     if not source:
         return ""
     try:
-        rendered = compile_template(source, html).render(template_context(evidence, html, limit))
+        rendered = compile_template(source, html).render(template_context(evidence, limit))
     except TemplateError:
         # A broken edit must not take the banner down; its raw text is still better than nothing.
         rendered = str(escape(source)) if html else source
