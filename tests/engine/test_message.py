@@ -131,7 +131,8 @@ def test_forged_lower_authentication_results_are_ignored():
 
 def test_outlook_parts_without_ics():
     message = parse_outlook(
-        "From: Apple <noreply@email.apple.com>\r\nSubject: Invitation\r\nReturn-Path: <SRS0=ab=Q3=email.apple.com=noreply@contoso.onmicrosoft.com>",
+        "From: Apple <noreply@email.apple.com>\r\nSubject: Invitation\r\n"
+        "Return-Path: <SRS0=ab=Q3=email.apple.com=noreply@contoso.onmicrosoft.com>",
         "<p>PayPal: you paid $599</p>", "html", None,
         OutlookItem(item_class="IPM.Schedule.Meeting.Request", subject="Invitation", location="Call 808"))
     assert message.kind == "outlook" and message.is_invite

@@ -38,6 +38,9 @@ _DIALIN_TAIL = re.compile(r"\s*(?:,,|#|;)|[^\n]{0,40}?,,\d{3,}")
 _PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2013/]\s+\d")
 BEFORE_WINDOW = 90
 MAX_DIGITS = 15  # E.164's longest number
+# Each candidate costs a few phonenumbers parses; a block with more digit runs than any real
+# message is read only that far, so hostile input cannot buy unbounded work.
+MAX_CANDIDATES = 200
 AFTER_WINDOW = 45
 DIALIN_WINDOW = 600
 
@@ -129,7 +132,9 @@ def _context(text: str, start: int, end: int) -> Context:
 def _mentions_in(text: str, source: str) -> tuple[PhoneMention, ...]:
     folded = fold_digits(text)
     found = []
-    for candidate in _CANDIDATE.finditer(folded):
+    for count, candidate in enumerate(_CANDIDATE.finditer(folded)):
+        if count >= MAX_CANDIDATES:
+            break
         number = None
         for start, end in _spans(candidate.group()):
             cleaned, offset = candidate.group()[start:end], candidate.start() + start
