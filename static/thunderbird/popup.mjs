@@ -21,7 +21,8 @@ function showState(messenger, doc, state) {
   reasonsSection.hidden = true;
   if (state.status === "done") {
     title.textContent = state.title;
-    text.textContent = state.text;
+    // The banner text ends with a bullet list of the reasons; the popup lists them in full below.
+    text.textContent = String(state.text || "").split("\n")[0];
     for (const reason of state.reasons) {
       const item = doc.createElement("li");
       const head = doc.createElement("span");
