@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import api, demo
+    from . import addins, api, demo
     from .banners_store import BannerStore
     from .cache import VerdictCache
     from .config import settings_from
@@ -60,4 +60,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     api.init_app(app)
     demo.init_app(app)
+    addins.init_app(app)
     return app
