@@ -181,6 +181,26 @@ def test_xpi_route_without_public_url_uses_the_serving_url() -> None:
     assert defaults["serviceUrl"] == "http://mail-gw.local:8080"
 
 
+def test_the_service_serves_its_own_xpi(live_server: str) -> None:
+    """The real app (blueprint wired by create_app) hands out a package that points at itself."""
+    response = requests.get(f"{live_server}/addin/thunderbird.xpi", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/x-xpinstall"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert json.loads(archive.read("defaults.json"))["serviceUrl"] == live_server
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["host_permissions"] == ["http://127.0.0.1/*"]
+    assert manifest["version"] == thunderbird_xpi.addon_version(inviteguard.__version__)
+
+
+def test_inviteguard_build_addins_writes_the_xpi(tmp_path: Path) -> None:
+    from inviteguard.cli import main
+
+    assert main(["build-addins", "--out", str(tmp_path), "--public-url", "https://ig.corp.example"]) == 0
+    xpi = tmp_path / "inviteguard-thunderbird.xpi"
+    assert json.loads(zipfile.ZipFile(xpi).read("defaults.json"))["serviceUrl"] == "https://ig.corp.example"
+
+
 # ---------------------------------------------------------------------------------------------
 # manifest, locales, icons, pages
 
