@@ -29,6 +29,7 @@ const BADGE = Object.freeze({
   clean: { text: "", color: "#4a4a4a", icon: "shield", title: "actionTitleClean" },
   error: { text: "–", color: "#6b6b6b", icon: "unavailable", title: "actionTitleUnavailable" },
   pending: { text: "", color: "#4a4a4a", icon: "shield", title: "actionTitleChecking" },
+  none: { text: "", color: "#4a4a4a", icon: "shield", title: "actionTitle" },
 });
 
 /** "https://ig.example.com/" -> "https://ig.example.com"; anything not http(s) -> "". */
@@ -375,7 +376,7 @@ export function createInviteGuard({ messenger, fetch, loadDefaults, timeouts = D
       // Nothing, or a multi-message summary: no single message body to put a banner into.
       const state = { tabId, messageId: null, status: "none" };
       await saveState(state);
-      await setAction(tabId, "pending");
+      await setAction(tabId, "none");
       return state;
     }
     const messageId = messages[0].id;

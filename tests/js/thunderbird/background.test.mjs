@@ -83,6 +83,8 @@ describe("analyze on display", () => {
     const [state] = await fake.display(5, [1, 2]);
     assert.equal(state.status, "none");
     assert.equal(stub.requests.length, 0);
+    assert.deepEqual(fake.badges.get(5), { text: "", color: "#4a4a4a", title: de.actionTitle.message,
+      icon: { 16: "icons/shield-16.png", 32: "icons/shield-32.png" } });
   });
 
   test("the display script of a newly shown message never gets the previous message's banner", async () => {
