@@ -222,7 +222,8 @@ export function renderPayload(messenger, state) {
 
 function noteKey(code) {
   if (code === "not_configured") return "noteNotConfigured";
-  if (code === "too_large") return "noteTooLarge";
+  if (code === "too_large" || code === "http_413") return "noteTooLarge";
+  if (code === "http_401" || code === "http_403") return "noteNotAuthorized";
   return "noteUnavailable";
 }
 
@@ -331,7 +332,9 @@ export function createInviteGuard({ messenger, fetch, loadDefaults, timeouts = D
       });
       if (!res.ok) {
         log("analyze failed", res.code, res.status || "");
-        return { status: "error", code: res.code };
+        // Auth and size failures keep a status-based code, so the note can say what to fix.
+        const code = [401, 403, 413].includes(res.status) ? `http_${res.status}` : res.code;
+        return { status: "error", code };
       }
       if (!isAnalysis(res.body)) return { status: "error", code: "bad_response" };
       remember(messageId, res.body);
@@ -493,7 +496,8 @@ export function createInviteGuard({ messenger, fetch, loadDefaults, timeouts = D
       timeoutMs: timeouts.reportMs,
     });
     if (!res.ok) {
-      const message = res.status === 503 ? t("reportRetryLater") : t("reportFailed");
+      // 503: the service could not store it; 429: rate limited. Both say when to try again.
+      const message = res.status === 503 || res.status === 429 ? t("reportRetryLater") : t("reportFailed");
       await notify(message);
       return { ok: false, code: res.code, status: res.status, retryAfter: res.retryAfter, message };
     }

@@ -19,7 +19,9 @@ after(async () => {
 });
 beforeEach(() => {
   stub.requests.length = 0;
-  Object.assign(stub.behaviour, { delayMs: 0, analyzeStatus: 200, reportStatus: 202, simulation: false, duplicate: false });
+  Object.assign(stub.behaviour, {
+    delayMs: 0, analyzeStatus: 200, reportStatus: 202, simulation: false, duplicate: false, requiredKey: "",
+  });
 });
 
 describe("analyze on display", () => {
@@ -141,6 +143,22 @@ describe("never blocks reading", () => {
     assert.equal(downState.status, "error");
     assert.equal(downState.code, "network");
     assert.equal(lastRender(down.fake, 12).text, de.noteUnavailable.message);
+  });
+
+  test("a refused client key and an oversized message get notes that say so", async () => {
+    stub.behaviour.requiredKey = "the-right-key";
+    const wrong = setup({ serviceUrl: stub.url, clientKey: "stale-key" });
+    const [state] = await wrong.fake.display(16, [1]);
+    assert.equal(state.code, "http_401");
+    assert.deepEqual(lastRender(wrong.fake, 16), { kind: "note", text: de.noteNotAuthorized.message });
+    const right = setup({ serviceUrl: stub.url, clientKey: "the-right-key" });
+    assert.equal((await right.fake.display(17, [1]))[0].status, "done");
+
+    stub.behaviour.requiredKey = "";
+    stub.behaviour.analyzeStatus = 413;
+    const big = setup({ serviceUrl: stub.url });
+    await big.fake.display(18, [1]);
+    assert.equal(lastRender(big.fake, 18).text, de.noteTooLarge.message);
   });
 
   test("no service URL configured: nothing is sent and the note says so", async () => {
@@ -317,6 +335,17 @@ describe("popup and report", () => {
     assert.equal(fake.callsOf("messages.update").length, 0);
     assert.equal(fake.callsOf("messages.move").length, 0);
     assert.equal(fake.notifications.at(-1).message, de.reportRetryLater.message);
+  });
+
+  test("a rate-limited report is not moved either and asks to retry", async () => {
+    stub.behaviour.reportStatus = 429;
+    const { fake } = setup({ serviceUrl: stub.url });
+    await fake.display(28, [1]);
+    const result = await fake.messenger.runtime.sendMessage({ type: "inviteguard:report", tabId: 28 });
+    assert.equal(result.ok, false);
+    assert.equal(result.status, 429);
+    assert.equal(result.message, de.reportRetryLater.message);
+    assert.equal(fake.callsOf("messages.move").length, 0);
   });
 
   test("a report that times out is not silently dropped", async () => {

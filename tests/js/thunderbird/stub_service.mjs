@@ -25,6 +25,9 @@ export async function startStubService() {
       }
       const text = body.toString("utf8");
       if (url.pathname === "/api/v1/analyze") {
+        if (behaviour.requiredKey && req.headers["x-inviteguard-key"] !== behaviour.requiredKey) {
+          return send(401, { error: { code: "unauthorized", message: "bad client key" } });
+        }
         if (behaviour.analyzeStatus !== 200) {
           return send(behaviour.analyzeStatus, { error: { code: "unavailable", message: "stub says no" } });
         }
@@ -53,8 +56,9 @@ export async function startStubService() {
         });
       }
       if (url.pathname === "/api/v1/reports") {
-        if (behaviour.reportStatus === 503) {
-          return send(503, { error: { code: "unavailable", message: "cannot store" } }, { "Retry-After": "30" });
+        if (behaviour.reportStatus === 503 || behaviour.reportStatus === 429) {
+          const code = behaviour.reportStatus === 503 ? "unavailable" : "rate_limited";
+          return send(behaviour.reportStatus, { error: { code, message: "not now" } }, { "Retry-After": "30" });
         }
         if (behaviour.simulation) return send(202, { simulation: true, report_id: "r-sim", duplicate: false });
         return send(202, { report_id: `r-${requests.length}`, duplicate: behaviour.duplicate, verdict: "phishing" });
