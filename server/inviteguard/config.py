@@ -37,6 +37,13 @@ class Settings:
     static_dir: str = str(REPO_ROOT / "static")
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* we believe
     log_level: str = "INFO"
+    admin_cookie_secure: bool = True  # admin session cookie only over HTTPS; off for plain-http localhost dev
+    admin_session_minutes: int = 480  # an admin session ends this long after login
+    admin_login_attempts: int = 10  # failed logins per client address and per account in 15 minutes
+    oidc_issuer: str | None = None  # OpenID Connect issuer URL; set it (and the client) to offer SSO login
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_roles_claim: str = "roles"  # ID-token claim whose values (editor/analyst/admin) grant roles
 
 
 def setting_env_name(name: str) -> str:
