@@ -64,8 +64,14 @@ def decode_header_value(value: object) -> str:
     return _clean(" ".join(decoded.split()))
 
 
+# NUL and invisible format characters (zero-width spaces and joiners, soft hyphens, Unicode tag
+# characters) show the reader nothing but split words for a filter: "Gemini Se\U000e0139rvice".
+# Bidi controls (U+202A-E, U+2066-9) are kept: they change what is shown, the banner strips them.
+_INVISIBLE = re.compile("[\x00\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
+
+
 def _clean(text: str) -> str:
-    return text.replace("\x00", "")
+    return _INVISIBLE.sub("", text)
 
 
 def _address(value: str) -> Address | None:

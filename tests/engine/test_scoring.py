@@ -56,11 +56,29 @@ def test_headline_combination_is_phishing_on_its_own():
     verdict = score([
         Evidence("relay.trusted_platform", {"platform": "Apple iCloud Calendar"}),
         Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
-        Evidence("payment.claim", {"amount": "$599.00"}),
+        Evidence("payment.charge_claim", {"amount": "$599.00"}),
     ], rules)
     assert verdict.level == "phishing"
     assert verdict.reasons[0].id == "combo.platform_callback_lure"
     assert verdict.reasons[0].evidence["amount"] == "$599.00"
+
+
+def test_an_invoice_mention_is_not_a_charge_claim():
+    # A genuine PayPal invoice whose seller note gives a phone number must stay quiet.
+    verdict = score([
+        Evidence("relay.trusted_platform", {"platform": "PayPal invoices and money requests"}),
+        Evidence("callback.phone", {"phone": "(555) 010-7788"}),
+        Evidence("payment.claim", {"amount": "$240.00", "payment_term": "invoice"}),
+    ], load_rules())
+    assert verdict.level == "clean"
+
+
+def test_a_scam_warning_vetoes_the_generic_callback_combination():
+    found = [Evidence("callback.phone", {}), Evidence("brand.impersonation", {"brand": "PayPal"}),
+             Evidence("payment.charge_claim", {}), Evidence("payment.dispute_hook", {})]
+    assert score(found, load_rules()).level == "phishing"
+    warned = score([*found, Evidence("trust.scam_awareness", {"awareness_phrase": "scammers"})], load_rules())
+    assert warned.level == "clean"
 
 
 def test_icloud_attack_with_and_without_the_ics():

@@ -57,6 +57,8 @@ class Lexicon:
     call_verbs: tuple[str, ...]
     dialin_cues: tuple[str, ...]
     payment_terms: tuple[str, ...]
+    charge_claims: tuple[str, ...]
+    scam_awareness: tuple[str, ...]
     dispute_hooks: tuple[str, ...]
     account_alerts: tuple[str, ...]
     urgency: tuple[str, ...]
@@ -130,7 +132,8 @@ def load_lexicon() -> Lexicon:
     return Lexicon(
         callback_cues=tuple(data["callback_cues"]), call_verbs=tuple(data["call_verbs"]),
         dialin_cues=tuple(data["dialin_cues"]),
-        payment_terms=tuple(data["payment_terms"]), dispute_hooks=tuple(data["dispute_hooks"]),
+        payment_terms=tuple(data["payment_terms"]), charge_claims=tuple(data["charge_claims"]),
+        scam_awareness=tuple(data["scam_awareness"]), dispute_hooks=tuple(data["dispute_hooks"]),
         account_alerts=tuple(data["account_alerts"]), urgency=tuple(data["urgency"]),
         freemail_domains=frozenset(data["freemail_domains"]),
     )

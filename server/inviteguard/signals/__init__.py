@@ -6,7 +6,7 @@ They know nothing of Flask, Redis or weights; rules/signals.yaml gives each sign
 from collections.abc import Callable, Iterable
 
 from ..model import Evidence, ParsedMessage
-from . import auth, brand, feedback, forwarding, payment, phone, platform, urgency
+from . import auth, awareness, brand, feedback, forwarding, payment, phone, platform, urgency
 
 Signal = Callable[[ParsedMessage], Iterable[Evidence]]
 
@@ -18,6 +18,7 @@ ALL: tuple[Signal, ...] = (
     auth.from_domain_fails,
     phone.callback_numbers,
     payment.claim,
+    payment.charge_claim,
     payment.dispute_hook,
     payment.account_alert,
     brand.impersonation,
@@ -25,6 +26,7 @@ ALL: tuple[Signal, ...] = (
     brand.sender_is_brand_owner,
     brand.freemail_business,
     urgency.language,
+    awareness.warning_about_scams,
 )
 
 __all__ = ["ALL", "Signal", "feedback"]

@@ -1,5 +1,6 @@
-"""Payment claims: an amount with purchase/charge/renewal language, the "not you? call us" hook,
-and fake security alerts used in their place. English, German, French and Spanish."""
+"""Payment claims: an amount with purchase/charge/renewal language, the claim that the reader was
+already charged, the "not you? call us" hook, and fake security alerts used in their place.
+English, German, French and Spanish."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ _AMOUNT = re.compile(
     rf"(?<![\w.,])(?:(?:{_PREFIX})\s?(?:\$\s?)?(?:{_NUMBER})|(?:{_NUMBER})\s?(?:{_SUFFIX}))(?![\w])",
     re.IGNORECASE)
 # How close (in characters) an amount must be to purchase language to count as a claim.
-CLAIM_WINDOW = 400
+CLAIM_WINDOW = 800
 
 
 @cache
-def _lists() -> tuple[PhraseList, PhraseList, PhraseList]:
+def _lists() -> tuple[PhraseList, PhraseList, PhraseList, PhraseList]:
     lexicon = load_lexicon()
     return (PhraseList(lexicon.payment_terms), PhraseList(lexicon.dispute_hooks),
-            PhraseList(lexicon.account_alerts))
+            PhraseList(lexicon.account_alerts), PhraseList(lexicon.charge_claims))
 
 
 def amounts(text: str) -> list[Match]:
@@ -34,8 +35,7 @@ def amounts(text: str) -> list[Match]:
             if any(c.isdigit() and c != "0" for c in m.group())]
 
 
-def _claim_in(block: TextBlock) -> tuple[Match, Match] | None:
-    terms = _lists()[0]
+def _claim_in(block: TextBlock, terms: PhraseList) -> tuple[Match, Match] | None:
     for amount in amounts(block.text):
         window = block.text[max(0, amount.start - CLAIM_WINDOW):amount.end + CLAIM_WINDOW]
         term = terms.search(window)
@@ -44,19 +44,28 @@ def _claim_in(block: TextBlock) -> tuple[Match, Match] | None:
     return None
 
 
-def claim(message: ParsedMessage) -> Iterable[Evidence]:
-    """payment.claim: an amount next to purchase, charge, renewal or refund language, or a
-    subject that announces one ("Order Confirmation") when the amount is only in an image."""
+def _claim(message: ParsedMessage, terms: PhraseList, signal: str) -> Iterable[Evidence]:
+    """An amount next to one of `terms`, or a subject that uses one when the amount is only in an
+    image ("Amazon Purchase Complete")."""
     for block in message.texts:
-        found = _claim_in(block)
+        found = _claim_in(block, terms)
         if found:
             amount, term = found
-            yield Evidence("payment.claim", {"amount": amount.text, "payment_term": term.text,
-                                             "claim_where": block.source})
+            yield Evidence(signal, {"amount": amount.text, "payment_term": term.text, "claim_where": block.source})
             return
-    subject_term = _lists()[0].search(message.subject)
+    subject_term = terms.search(message.subject)
     if subject_term:
-        yield Evidence("payment.claim", {"amount": "", "payment_term": subject_term.text, "claim_where": "subject"})
+        yield Evidence(signal, {"amount": "", "payment_term": subject_term.text, "claim_where": "subject"})
+
+
+def claim(message: ParsedMessage) -> Iterable[Evidence]:
+    """payment.claim: an amount next to any purchase, invoice, renewal or refund language."""
+    return _claim(message, _lists()[0], "payment.claim")
+
+
+def charge_claim(message: ParsedMessage) -> Iterable[Evidence]:
+    """payment.charge_claim: the reader is told money was already taken ("you paid $599")."""
+    return _claim(message, _lists()[3], "payment.charge_claim")
 
 
 def dispute_hook(message: ParsedMessage) -> Iterable[Evidence]:

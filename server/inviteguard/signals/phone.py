@@ -37,6 +37,7 @@ _DIALIN_TAIL = re.compile(r"\s*(?:,,|#|;)|[^\n]{0,40}?,,\d{3,}")
 # "01 . 99 . 00": separators padded with spaces break the number up for filters, not for readers.
 _PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2013/]\s+\d")
 BEFORE_WINDOW = 90
+CALL_VERB_WINDOW = 60  # "call Microsoft Billing Support at <number>"
 MAX_DIGITS = 15  # E.164's longest number
 # Each candidate costs a few phonenumbers parses; a block with more digit runs than any real
 # message is read only that far, so hostile input cannot buy unbounded work.
@@ -120,7 +121,7 @@ def _context(text: str, start: int, end: int) -> Context:
     near_callback = callback.search(before) or callback.search(after)
     # A callback cue right before the number wins over a dial-in heading further up: scammers
     # paste "Meeting ID" boilerplate to look like an invite.
-    close_callback = call_verbs.search(text[max(0, start - 30):start])
+    close_callback = call_verbs.search(text[max(0, start - CALL_VERB_WINDOW):start])
     if not close_callback:
         wide_before = text[max(0, start - DIALIN_WINDOW):start]
         if dialin.search(wide_before) or dialin.search(after):

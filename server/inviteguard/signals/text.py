@@ -18,7 +18,8 @@ from ..model import AuthResult, ParsedMessage
 
 
 def _digit_table() -> dict[int, str]:
-    table: dict[int, str] = {}
+    # Full-width ASCII (U+FF01-FF5E) maps one to one onto ASCII, so offsets survive the folding.
+    table: dict[int, str] = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
     for code in range(0x80, 0x20000):
         char = chr(code)
         if unicodedata.category(char) == "Nd":
@@ -41,7 +42,8 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=512)
 def fold_digits(text: str) -> str:
-    """Map every Unicode decimal digit (full-width, Arabic-Indic, ...) to ASCII, keeping offsets."""
+    """Map every Unicode decimal digit (Arabic-Indic, mathematical bold, ...) and full-width ASCII
+    to ASCII, keeping offsets."""
     return text.translate(_DIGITS)
 
 
