@@ -1,9 +1,9 @@
 """Draws the Outlook add-in icons (a shield with an exclamation mark) as PNGs.
 
 Run once after changing the artwork: `python addin_manifest/outlook/make_icons.py`.
-The PNGs are committed under static/outlook/icons/; the manifest names every size
-Outlook asks for (ribbon 16/32/80, store 64/128, mobile 25/32/48 at scale 1-3).
-Only the standard library is used, so no image toolkit is needed to rebuild them.
+The PNGs are committed under static/outlook/icons/, one per size in
+inviteguard.outlook_manifest.ICON_SIZES (every size the manifest names). Only the standard
+library draws them, so no image toolkit is needed to rebuild them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import struct
 import zlib
 from pathlib import Path
 
-SIZES = (16, 25, 32, 48, 50, 64, 75, 80, 96, 128, 144)
+from inviteguard.outlook_manifest import ICON_SIZES
+
 OUT = Path(__file__).resolve().parents[2] / "static" / "outlook" / "icons"
 
 SHIELD = (15, 108, 189)  # Fluent "brand" blue, readable on light and dark ribbons
@@ -80,7 +81,7 @@ def png(size: int) -> bytes:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for size in SIZES:
+    for size in ICON_SIZES:
         (OUT / f"icon-{size}.png").write_bytes(png(size))
 
 

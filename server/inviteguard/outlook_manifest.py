@@ -20,9 +20,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "addin_manifest" / "outlook"
 TEMPLATE_NAME = "manifest.xml"
 
-# Every icon size the manifest references: ribbon 16/32/80, report button 64, store 64/128,
-# mobile 25/32/48 at scale 1, 2 and 3. make_icons.py draws the same list.
-ICON_SIZES = (16, 25, 32, 48, 50, 64, 75, 80, 96, 128, 144)
+# Icons named in <Resources> (ribbon 16/32/80, mobile 25/32/48 at scale 1, 2 and 3), plus the
+# store icons IconUrl (64) and HighResolutionIconUrl (128). make_icons.py draws ICON_SIZES.
+RESOURCE_ICON_SIZES = (16, 25, 32, 48, 50, 64, 75, 80, 96, 144)
+ICON_SIZES = tuple(sorted({*RESOURCE_ICON_SIZES, 64, 128}))
 LOCALES = ("en", "de", "fr", "es")
 
 # Office limits resource strings: short 125 characters, long 250.
@@ -108,7 +109,7 @@ def render_outlook_manifest(
         base=base,
         addin_id=addin_id,
         version=manifest_version(version),
-        icon_sizes=ICON_SIZES,
+        icon_sizes=RESOURCE_ICON_SIZES,
         short_strings=strings["short"],
         long_strings=strings["long"],
         entra_client_id=entra_client_id,

@@ -1,0 +1,477 @@
+/* InviteGuard Outlook add-in: the logic shared by the task pane and the spam-report handler.
+ *
+ * Nothing here touches a global: Office, fetch, timers and the service's base URL are passed in
+ * (createClient(deps)), so the same file runs in the task pane, in the function page, in classic
+ * Outlook's JavaScript-only runtime and under Node's test runner with office-addin-mock. */
+(function (root, factory) {
+  "use strict";
+  if (typeof module === "object" && module.exports) {
+    module.exports = factory(require("./locales.js"));
+  } else {
+    root.InviteGuardOutlook = factory(root.InviteGuardOutlookStrings);
+  }
+})(typeof globalThis !== "undefined" ? globalThis : this, function (i18n) {
+  "use strict";
+
+  const VERSION = "0.1.0";
+  const NOTIFICATION_KEY = "inviteguard";
+  // The user waits for the verdict: config + reading the item + analyze must fit in this.
+  const TOTAL_BUDGET_MS = 3000;
+  const DEFAULT_CONFIG = Object.freeze({ auth: "none", client_key: "", timeout_ms: 2500 });
+  // Order of the manifest's ReportingOptions; event.options[i] answers REPORT_CATEGORIES[i].
+  const REPORT_CATEGORIES = ["callback", "phishing", "invoice", "spam", "other"];
+  const REPORT_RETRY_DELAYS_MS = [500, 1500, 3000];
+  const REPORT_ATTEMPT_TIMEOUT_MS = 10000;
+  const MAX_RETRY_AFTER_MS = 5000;
+  const NOTIFICATION_MAX = 150;
+  // Bidi overrides/isolates and other invisible controls: they let a message spoof what the
+  // infobar appears to say, and Outlook shows the text as-is.
+  const INVISIBLE_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+  class ServiceError extends Error {
+    /** kind: timeout | network | http | bad-response | auth | office */
+    constructor(kind, message, details) {
+      super(message);
+      this.name = "ServiceError";
+      this.kind = kind;
+      Object.assign(this, details || {});
+    }
+
+    get retryable() {
+      if (this.kind === "timeout" || this.kind === "network") return true;
+      if (this.kind === "http") return this.status >= 500 || this.status === 429 || this.status === 408;
+      return false;
+    }
+  }
+
+  /** Office's (options, callback(asyncResult)) style as a promise of asyncResult.value. */
+  function officeAsync(Office, invoke) {
+    return new Promise((resolve, reject) => {
+      try {
+        invoke((result) => {
+          if (result && result.status === Office.AsyncResultStatus.Succeeded) {
+            resolve(result.value);
+          } else {
+            const error = (result && result.error) || {};
+            reject(new ServiceError("office", error.message || "Office call failed", { code: error.code }));
+          }
+        });
+      } catch (err) {
+        reject(new ServiceError("office", String((err && err.message) || err)));
+      }
+    });
+  }
+
+  function supports(Office, version) {
+    const req = Office.context && Office.context.requirements;
+    return Boolean(req && typeof req.isSetSupported === "function" && req.isSetSupported("Mailbox", version));
+  }
+
+  /** At most `max` UTF-16 units, whole code points, whitespace collapsed, invisible controls gone. */
+  function truncateNotification(text, max) {
+    const limit = max || NOTIFICATION_MAX;
+    const clean = String(text || "")
+      .replace(INVISIBLE_CONTROLS, " ")
+      .replace(/\s+/g, " ")
+      .trim();
+    if (clean.length <= limit) return clean;
+    let out = "";
+    for (const ch of clean) {
+      if (out.length + ch.length > limit - 1) break;
+      out += ch;
+    }
+    // Prefer to end on a word boundary when one is close.
+    const space = out.lastIndexOf(" ");
+    if (space > limit * 0.7) out = out.slice(0, space);
+    return out.replace(/[\s,;:.-]+$/, "") + "…";
+  }
+
+  function iso(value) {
+    if (value instanceof Date) return isNaN(value.getTime()) ? null : value.toISOString();
+    return value ? String(value) : null;
+  }
+
+  function formatAddress(addr) {
+    if (!addr || typeof addr !== "object") return "";
+    const email = addr.emailAddress || "";
+    const name = addr.displayName || "";
+    if (name && email && name !== email) return `"${name.replace(/["\\]/g, "")}" <${email}>`;
+    return email || name;
+  }
+
+  function locationText(item) {
+    if (typeof item.location === "string") return item.location;
+    return "";
+  }
+
+  /** Base URL of the service, from where the code was loaded. */
+  function baseUrlFrom(globalObj, Office) {
+    if (globalObj && typeof globalObj.InviteGuardBaseUrl === "string") {
+      return globalObj.InviteGuardBaseUrl.replace(/\/+$/, "");
+    }
+    const href = globalObj && globalObj.location && globalObj.location.href;
+    if (href && /^https?:/.test(href)) {
+      // Pages live at {base}/static/outlook/<page>.html
+      return new URL("../../", href).href.replace(/\/+$/, "");
+    }
+    const runtimeUrl = Office && Office.context && Office.context.urls && Office.context.urls.javascriptRuntimeUrl;
+    if (runtimeUrl) return String(runtimeUrl).replace(/\/addin\/outlook\/runtime\.js(\?.*)?$/, "");
+    throw new Error("cannot tell the InviteGuard service URL");
+  }
+
+  function createClient(deps) {
+    const Office = deps.Office;
+    const baseUrl = String(deps.baseUrl).replace(/\/+$/, "");
+    const fetchImpl = deps.fetch;
+    const AbortCtl = deps.AbortController;
+    const setTimer = deps.setTimeout || setTimeout;
+    const clearTimer = deps.clearTimeout || clearTimeout;
+    const now = deps.now || (() => Date.now());
+    const sleep = deps.sleep || ((ms) => new Promise((resolve) => setTimer(resolve, ms)));
+    const OfficeRuntime = deps.OfficeRuntime;
+    let configPromise = null;
+
+    function locale() {
+      return (Office.context && Office.context.displayLanguage) || "en-US";
+    }
+
+    function strings() {
+      return i18n.stringsFor(locale());
+    }
+
+    function clientInfo() {
+      return { name: "outlook", version: VERSION };
+    }
+
+    /** Rejects after ms; the fetch is aborted when AbortController exists (not every runtime has it). */
+    function withTimeout(ms, run) {
+      const controller = AbortCtl ? new AbortCtl() : null;
+      let timer;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimer(() => {
+          if (controller) controller.abort();
+          reject(new ServiceError("timeout", `no answer within ${ms} ms`));
+        }, Math.max(0, ms));
+      });
+      return Promise.race([run(controller ? controller.signal : undefined), timeout]).finally(() =>
+        clearTimer(timer),
+      );
+    }
+
+    async function request(method, path, body, options) {
+      const opts = options || {};
+      const headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      return withTimeout(opts.timeoutMs, async (signal) => {
+        let response;
+        try {
+          response = await fetchImpl(baseUrl + path, {
+            method,
+            headers,
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal,
+            credentials: "omit",
+            cache: "no-store",
+          });
+        } catch (err) {
+          if (err instanceof ServiceError) throw err;
+          throw new ServiceError("network", "InviteGuard service unreachable");
+        }
+        let data = null;
+        try {
+          data = await response.json();
+        } catch (err) {
+          data = null;
+        }
+        if (!response.ok) {
+          const error = (data && data.error) || {};
+          const retryAfter = Number(response.headers && response.headers.get && response.headers.get("Retry-After"));
+          throw new ServiceError("http", error.message || `HTTP ${response.status}`, {
+            status: response.status,
+            code: error.code || null,
+            retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : null,
+          });
+        }
+        if (!data || typeof data !== "object") throw new ServiceError("bad-response", "not a JSON object");
+        return data;
+      });
+    }
+
+    /**
+     * The deployment's client settings ({auth, client_key, timeout_ms}), fetched once per page.
+     * If they can't be read, the defaults (no auth) are used for this call and the fetch is tried
+     * again next time; a service that wants auth then answers 401, which shows as "unavailable".
+     */
+    function loadConfig(timeoutMs) {
+      if (!configPromise) {
+        configPromise = request("GET", "/addin/outlook/config.json", undefined, { timeoutMs: timeoutMs || 1000 }).then(
+          (cfg) => Object.assign({}, DEFAULT_CONFIG, cfg),
+        );
+        configPromise.catch(() => {
+          configPromise = null;
+        });
+      }
+      return configPromise.catch(() => Object.assign({}, DEFAULT_CONFIG));
+    }
+
+    async function getAccessToken() {
+      const opts = { allowSignInPrompt: true, allowConsentPrompt: true, forMSGraphAccess: false };
+      const auth = (Office.auth && Office.auth.getAccessToken && Office.auth) || (OfficeRuntime && OfficeRuntime.auth);
+      if (!auth) throw new ServiceError("auth", "single sign-on is not available in this Outlook");
+      try {
+        return await auth.getAccessToken(opts);
+      } catch (err) {
+        throw new ServiceError("auth", "could not get a sign-in token", { code: err && err.code });
+      }
+    }
+
+    async function authHeaders(config) {
+      if (config.auth === "entra") return { Authorization: `Bearer ${await getAccessToken()}` };
+      if (config.auth === "key" && config.client_key) return { "X-InviteGuard-Key": config.client_key };
+      return {};
+    }
+
+    function currentItem() {
+      return Office.context && Office.context.mailbox && Office.context.mailbox.item;
+    }
+
+    function itemFields(item) {
+      return {
+        item_class: item.itemClass || "",
+        subject: typeof item.subject === "string" ? item.subject : "",
+        from: formatAddress(item.from || item.sender),
+        start: iso(item.start),
+        end: iso(item.end),
+        location: locationText(item),
+      };
+    }
+
+    function getEml(item) {
+      return officeAsync(Office, (cb) => item.getAsFileAsync(cb));
+    }
+
+    /** Raw header block, or null where Mailbox 1.8 is missing or Outlook returns "" (e.g. drafts, some shared items). */
+    async function getHeaders(item) {
+      if (!supports(Office, "1.8") || typeof item.getAllInternetHeadersAsync !== "function") return null;
+      try {
+        const headers = await officeAsync(Office, (cb) => item.getAllInternetHeadersAsync(cb));
+        return typeof headers === "string" && headers.trim() ? headers : null;
+      } catch (err) {
+        return null;
+      }
+    }
+
+    async function getBody(item, coercion) {
+      if (!item.body || typeof item.body.getAsync !== "function") return null;
+      try {
+        const body = await officeAsync(Office, (cb) => item.body.getAsync(coercion, cb));
+        return typeof body === "string" ? body : null;
+      } catch (err) {
+        return null;
+      }
+    }
+
+    /**
+     * What we send for the current item: the whole EML where Mailbox 1.14 offers it, else the
+     * parts Outlook lets us read. The HTML body is preferred (it keeps links); the text body is
+     * the fallback. Reads run against `deadline` so a slow Outlook call can't eat the budget.
+     */
+    async function readItem(deadline) {
+      const item = currentItem();
+      if (!item) throw new ServiceError("office", "no item selected");
+      const common = { locale: locale(), client: clientInfo() };
+      const remaining = () => (deadline ? deadline - now() : 5000);
+      if (supports(Office, "1.14") && typeof item.getAsFileAsync === "function") {
+        try {
+          const eml = await withTimeout(Math.min(1500, remaining() - 800), () => getEml(item));
+          if (typeof eml === "string" && eml) return Object.assign({ eml }, common);
+        } catch (err) {
+          // fall through to the parts: a slow or refused getAsFileAsync must not cost the verdict
+        }
+      }
+      const partsTimeout = Math.max(200, Math.min(1000, remaining() - 600));
+      const settle = (promise) => withTimeout(partsTimeout, () => promise).catch(() => null);
+      const [headers, html, text] = await Promise.all([
+        settle(getHeaders(item)),
+        settle(getBody(item, Office.CoercionType.Html)),
+        settle(getBody(item, Office.CoercionType.Text)),
+      ]);
+      const useHtml = typeof html === "string" && html.trim() !== "";
+      return Object.assign(
+        {
+          headers: headers || "",
+          body: useHtml ? html : text || "",
+          body_type: useHtml ? "html" : "text",
+          ics: null,
+          item: itemFields(item),
+        },
+        common,
+      );
+    }
+
+    /**
+     * Analyze the current item within TOTAL_BUDGET_MS. One quick retry if a network error leaves
+     * enough time. Rejects with ServiceError; callers must show a neutral message, never "safe".
+     */
+    async function analyze() {
+      const start = now();
+      const deadline = start + TOTAL_BUDGET_MS;
+      const left = () => deadline - now();
+      const config = await loadConfig(Math.min(1000, left()));
+      const [payload, headers] = await Promise.all([readItem(deadline), authHeaders(config)]);
+      for (let attempt = 1; ; attempt++) {
+        const timeoutMs = Math.min(Number(config.timeout_ms) || DEFAULT_CONFIG.timeout_ms, left());
+        if (timeoutMs < 150) throw new ServiceError("timeout", "out of time for this message");
+        try {
+          return await request("POST", "/api/v1/analyze", payload, { headers, timeoutMs });
+        } catch (err) {
+          if (!(attempt === 1 && err.kind === "network" && left() > 900)) throw err;
+          await sleep(150);
+        }
+      }
+    }
+
+    /** The reporting options the user ticked, as category ids (first one is the primary). */
+    function categoriesFrom(options) {
+      if (!Array.isArray(options)) return [];
+      const picked = [];
+      options.forEach((value, i) => {
+        if (value === true && REPORT_CATEGORIES[i]) picked.push(REPORT_CATEGORIES[i]);
+        else if (typeof value === "string" && REPORT_CATEGORIES.includes(value)) picked.push(value);
+      });
+      return picked;
+    }
+
+    /**
+     * POST a report, retrying with backoff (and the service's Retry-After) on errors that may
+     * pass. onAttempt({attempt, total, error}) lets the caller show each retry.
+     */
+    async function report(payload, details, onAttempt) {
+      const total = REPORT_RETRY_DELAYS_MS.length + 1;
+      let lastError = null;
+      for (let attempt = 1; attempt <= total; attempt++) {
+        if (onAttempt) onAttempt({ attempt, total, error: lastError });
+        try {
+          const config = await loadConfig(2000);
+          const headers = await authHeaders(config);
+          const body = Object.assign({}, payload, {
+            category: details.category || "other",
+            comment: details.comment || "",
+          });
+          return await request("POST", "/api/v1/reports", body, { headers, timeoutMs: REPORT_ATTEMPT_TIMEOUT_MS });
+        } catch (err) {
+          lastError = err;
+          if (!(err instanceof ServiceError) || !err.retryable || attempt === total) throw err;
+          const backoff = REPORT_RETRY_DELAYS_MS[attempt - 1];
+          await sleep(Math.max(backoff, Math.min(err.retryAfterMs || 0, MAX_RETRY_AFTER_MS)));
+        }
+      }
+      throw lastError;
+    }
+
+    /** The infobar: ErrorMessage for phishing, InformationalMessage for suspicious, none for clean. */
+    function showVerdictNotification(result) {
+      const item = currentItem();
+      if (!item || !item.notificationMessages) return Promise.resolve("unsupported");
+      const messages = item.notificationMessages;
+      const t = strings();
+      const verdict = result && result.verdict;
+      const banner = (result && result.banner) || {};
+      const types = Office.MailboxEnums.ItemNotificationMessageType;
+      if (verdict === "clean") {
+        return officeAsync(Office, (cb) => messages.removeAsync(NOTIFICATION_KEY, cb))
+          .then(() => "removed")
+          .catch(() => "removed"); // nothing to remove is fine
+      }
+      let details;
+      if (verdict === "phishing") {
+        details = {
+          type: types.ErrorMessage,
+          message: truncateNotification(banner.notification || t.notificationPhishing),
+        };
+      } else {
+        // suspicious, or no verdict at all (service trouble): informational, never "safe"
+        const text = verdict === "suspicious" ? banner.notification || t.notificationSuspicious : t.unavailable;
+        details = {
+          type: types.InformationalMessage,
+          message: truncateNotification(text),
+          icon: "Icon.16",
+          persistent: false,
+        };
+      }
+      return officeAsync(Office, (cb) => messages.replaceAsync(NOTIFICATION_KEY, details, cb)).then(() => details);
+    }
+
+    function moveTo(name, fallback) {
+      const e = Office.MailboxEnums && Office.MailboxEnums.MoveSpamItemTo;
+      return (e && e[name]) || fallback;
+    }
+
+    /**
+     * Integrated spam reporting (Mailbox 1.14): the EML goes to /api/v1/reports with the ticked
+     * reasons and the free text; the message moves to Junk only once the service has it.
+     */
+    async function onSpamReport(event) {
+      const t = strings();
+      const categories = categoriesFrom(event && event.options);
+      let outcome;
+      try {
+        let payload;
+        try {
+          const eml = await getEml(currentItem());
+          payload = { eml, locale: locale(), client: clientInfo() };
+        } catch (err) {
+          payload = await readItem(null);
+        }
+        const extra = categories.length > 1 ? `[${categories.join(", ")}] ` : "";
+        const result = await report(payload, {
+          category: categories[0] || "other",
+          comment: extra + ((event && event.freeText) || ""),
+        });
+        outcome = {
+          onErrorDeleteItem: false,
+          moveItemTo: moveTo("JunkFolder", "junkFolder"),
+          showPostProcessingDialog: {
+            title: t.reportDialogTitle,
+            description: result.simulation ? t.reportSimulation : t.reportThanks,
+          },
+        };
+      } catch (err) {
+        // Not stored: leave the message where it is and say so; the user can report again.
+        outcome = {
+          onErrorDeleteItem: false,
+          moveItemTo: moveTo("NoMove", "noMove"),
+          showPostProcessingDialog: { title: t.reportDialogTitle, description: t.reportFailed },
+        };
+      }
+      event.completed(outcome);
+      return outcome;
+    }
+
+    return {
+      baseUrl,
+      locale,
+      strings,
+      loadConfig,
+      readItem,
+      analyze,
+      report,
+      categoriesFrom,
+      showVerdictNotification,
+      onSpamReport,
+    };
+  }
+
+  return {
+    VERSION,
+    NOTIFICATION_KEY,
+    TOTAL_BUDGET_MS,
+    REPORT_CATEGORIES,
+    ServiceError,
+    createClient,
+    baseUrlFrom,
+    truncateNotification,
+    officeAsync,
+    strings: i18n,
+  };
+});
