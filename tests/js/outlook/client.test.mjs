@@ -1,0 +1,305 @@
+// The Outlook add-in's client logic (static/outlook/core.js) under office-addin-mock, against a
+// stand-in service that speaks the v1 JSON contract. live.test.mjs runs the same paths against
+// the real service.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+
+import { IG, PHISHING, clientFor, makeOffice, spamEvent, startStubService } from "./helpers.mjs";
+
+let stub;
+before(async () => {
+  stub = await startStubService();
+});
+after(async () => {
+  await stub.close();
+});
+beforeEach(() => {
+  stub.requests.length = 0;
+  Object.assign(stub.behaviour, {
+    config: { auth: "none", client_key: "", timeout_ms: 2500 },
+    configStatus: 200,
+    analyze: PHISHING,
+    analyzeStatuses: [],
+    reportStatuses: [],
+    reportHeaders: {},
+    simulation: false,
+    delayMs: 0,
+  });
+});
+
+describe("reading the item", () => {
+  test("Mailbox 1.14: sends the EML from getAsFileAsync instead of the parts", async () => {
+    const { Office, calls } = makeOffice({ sets: "1.14", locale: "de-DE" });
+    const { client } = clientFor(Office, stub.url);
+    const payload = await client.readItem(null);
+    assert.equal(payload.eml, Buffer.from("Subject: hi\r\n\r\nhello\r\n").toString("base64"));
+    assert.equal(payload.locale, "de-DE");
+    assert.deepEqual(payload.client, { name: "outlook", version: IG.VERSION });
+    assert.equal(payload.headers, undefined);
+    assert.equal(calls.getAsFile, 1);
+    assert.equal(calls.headers, 0);
+  });
+
+  test("Mailbox 1.8: internet headers, HTML body and the item fields", async () => {
+    const { Office, calls } = makeOffice({ sets: "1.8", headers: "Received: x\r\nFrom: PayPal <noreply@email.apple.com>\r\n" });
+    const { client } = clientFor(Office, stub.url);
+    const payload = await client.readItem(null);
+    assert.equal(payload.eml, undefined);
+    assert.equal(payload.headers, "Received: x\r\nFrom: PayPal <noreply@email.apple.com>\r\n");
+    assert.equal(payload.body, "<p>hello</p>");
+    assert.equal(payload.body_type, "html");
+    assert.equal(payload.ics, null);
+    assert.deepEqual(payload.item, {
+      item_class: "IPM.Schedule.Meeting.Request",
+      subject: "Your PayPal Payment Receipt",
+      from: '"PayPal" <noreply@email.apple.com>',
+      start: "2025-11-05T17:00:00.000Z",
+      end: "2025-11-05T18:00:00.000Z",
+      location: "",
+    });
+    assert.equal(calls.getAsFile, 0);
+    assert.equal(calls.headers, 1);
+    assert.deepEqual([...calls.body].sort(), ["html", "text"]);
+  });
+
+  test("an empty header string means 'unavailable', not an empty header block to trust", async () => {
+    const { Office } = makeOffice({ sets: "1.8", headers: "" });
+    const { client } = clientFor(Office, stub.url);
+    const payload = await client.readItem(null);
+    assert.equal(payload.headers, "");
+    assert.equal(payload.body_type, "html");
+  });
+
+  test("before Mailbox 1.8 the headers are not asked for; text body when there is no HTML", async () => {
+    const { Office, calls } = makeOffice({ sets: "1.5", html: undefined, text: "Call +1 808 555 0199" });
+    const { client } = clientFor(Office, stub.url);
+    const payload = await client.readItem(null);
+    assert.equal(calls.headers, 0);
+    assert.equal(payload.headers, "");
+    assert.equal(payload.body, "Call +1 808 555 0199");
+    assert.equal(payload.body_type, "text");
+  });
+
+  test("a refused getAsFileAsync falls back to the parts", async () => {
+    const { Office, calls } = makeOffice({ sets: "1.14", eml: undefined });
+    const { client } = clientFor(Office, stub.url);
+    const payload = await client.readItem(null);
+    assert.equal(calls.getAsFile, 1);
+    assert.equal(payload.eml, undefined);
+    assert.equal(payload.body, "<p>hello</p>");
+  });
+});
+
+describe("analyze and the infobar", () => {
+  test("phishing: POSTs the EML with the locale, ErrorMessage infobar of at most 150 characters", async () => {
+    const long = `${"Scam risk: call +1 808 555 0199 now ".repeat(8)}`;
+    stub.behaviour.analyze = { ...PHISHING, banner: { ...PHISHING.banner, notification: long } };
+    const { Office, calls } = makeOffice({ locale: "fr-FR" });
+    const { client } = clientFor(Office, stub.url);
+    const result = await client.analyze();
+    assert.equal(result.verdict, "phishing");
+    const [post] = stub.posts("/api/v1/analyze");
+    assert.equal(post.headers["content-type"], "application/json");
+    assert.equal(post.body.locale, "fr-FR");
+    assert.ok(post.body.eml);
+    assert.equal(post.headers.authorization, undefined);
+    const shown = await client.showVerdictNotification(result);
+    assert.equal(calls.replace.length, 1);
+    assert.equal(calls.replace[0].key, IG.NOTIFICATION_KEY);
+    assert.equal(shown.type, "errorMessage");
+    assert.ok(shown.message.length <= 150, shown.message.length);
+    assert.ok(shown.message.endsWith("…"));
+    assert.ok(shown.message.startsWith("Scam risk: call +1 808 555 0199 now"));
+  });
+
+  test("suspicious: InformationalMessage with the manifest's icon, not persistent", async () => {
+    const suspicious = { ...PHISHING, verdict: "suspicious", banner: { ...PHISHING.banner, level: "warning", notification: "Looks odd" } };
+    const { Office, calls } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    await client.showVerdictNotification(suspicious);
+    assert.deepEqual(calls.replace[0].details, {
+      type: "informationalMessage",
+      message: "Looks odd",
+      icon: "Icon.16",
+      persistent: false,
+    });
+  });
+
+  test("clean: the infobar is removed", async () => {
+    const { Office, calls } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    assert.equal(await client.showVerdictNotification({ verdict: "clean", banner: { level: "none" } }), "removed");
+    assert.deepEqual(calls.remove, [IG.NOTIFICATION_KEY]);
+    assert.equal(calls.replace.length, 0);
+  });
+
+  test("no verdict (service trouble): a neutral informational message, never removal", async () => {
+    const { Office, calls } = makeOffice({ locale: "de-DE" });
+    const { client } = clientFor(Office, stub.url);
+    await client.showVerdictNotification(null);
+    assert.equal(calls.remove.length, 0);
+    assert.equal(calls.replace[0].details.type, "informationalMessage");
+    assert.equal(calls.replace[0].details.message, IG.strings.STRINGS.de.unavailable);
+  });
+
+  test("client key deployments send X-InviteGuard-Key", async () => {
+    stub.behaviour.config = { auth: "key", client_key: "k-123", timeout_ms: 2500 };
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    await client.analyze();
+    const [post] = stub.posts("/api/v1/analyze");
+    assert.equal(post.headers["x-inviteguard-key"], "k-123");
+    assert.equal(post.headers.authorization, undefined);
+  });
+
+  test("Entra deployments send the Office SSO token as a bearer token", async () => {
+    stub.behaviour.config = { auth: "entra", client_key: "", timeout_ms: 2500 };
+    const { Office, calls } = makeOffice({ token: "eyJ.sso.token" });
+    const { client } = clientFor(Office, stub.url);
+    await client.analyze();
+    const [post] = stub.posts("/api/v1/analyze");
+    assert.equal(post.headers.authorization, "Bearer eyJ.sso.token");
+    assert.equal(post.headers["x-inviteguard-key"], undefined);
+    assert.equal(calls.token[0].forMSGraphAccess, false);
+  });
+
+  test("a missing config route falls back to no auth instead of failing", async () => {
+    stub.behaviour.configStatus = 404;
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    assert.equal((await client.analyze()).verdict, "phishing");
+  });
+
+  test("a slow service is cut off: the whole round trip stays under 3 s and rejects as timeout", async () => {
+    stub.behaviour.delayMs = 6000;
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    const started = Date.now();
+    await assert.rejects(client.analyze(), (err) => err instanceof IG.ServiceError && err.kind === "timeout");
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 3000, `took ${elapsed} ms`);
+  });
+
+  test("an unreachable service rejects (the pane shows 'unavailable', never 'safe')", async () => {
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, "http://127.0.0.1:9");
+    await assert.rejects(client.analyze(), (err) => ["network", "timeout"].includes(err.kind));
+  });
+
+  test("a 4xx from the service is an error with its code", async () => {
+    stub.behaviour.analyzeStatuses = [422];
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    await assert.rejects(client.analyze(), (err) => err.kind === "http" && err.status === 422 && !err.retryable);
+  });
+});
+
+describe("integrated spam reporting (onSpamReport)", () => {
+  test("EML, ticked reasons and free text go to /api/v1/reports; then Junk and the thank-you dialog", async () => {
+    const { Office, calls } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    const event = spamEvent([true, false, true, false, false], "They called me twice");
+    await client.onSpamReport(event);
+    const [post] = stub.posts("/api/v1/reports");
+    assert.ok(post.body.eml);
+    assert.equal(post.body.category, "callback");
+    assert.equal(post.body.comment, "[callback, invoice] They called me twice");
+    assert.equal(calls.getAsFile, 1);
+    assert.deepEqual(event.completedWith, {
+      onErrorDeleteItem: false,
+      moveItemTo: "junkFolder",
+      showPostProcessingDialog: { title: "InviteGuard", description: "Thanks — our security team has it." },
+    });
+  });
+
+  test("a phishing simulation gets the training-exercise dialog", async () => {
+    stub.behaviour.simulation = true;
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    const event = spamEvent([false, true, false, false, false], "");
+    await client.onSpamReport(event);
+    assert.equal(stub.posts("/api/v1/reports")[0].body.category, "phishing");
+    assert.equal(
+      event.completedWith.showPostProcessingDialog.description,
+      "Well spotted — this was a training exercise.",
+    );
+  });
+
+  test("503 with Retry-After is retried with backoff until the service stores it", async () => {
+    stub.behaviour.reportStatuses = [503, 503];
+    stub.behaviour.reportHeaders = { "Retry-After": "2" };
+    const { Office } = makeOffice({ locale: "es-ES" });
+    const { client, sleeps } = clientFor(Office, stub.url);
+    const event = spamEvent([false, false, false, false, true], "");
+    await client.onSpamReport(event);
+    assert.equal(stub.posts("/api/v1/reports").length, 3);
+    assert.deepEqual(sleeps, [2000, 2000]);
+    assert.equal(event.completedWith.moveItemTo, "junkFolder");
+    assert.equal(event.completedWith.showPostProcessingDialog.description, IG.strings.STRINGS.es.reportThanks);
+  });
+
+  test("when every attempt fails the message stays put and the user is told", async () => {
+    stub.behaviour.reportStatuses = [503, 503, 503, 503, 503];
+    const { Office } = makeOffice();
+    const { client, sleeps } = clientFor(Office, stub.url);
+    const event = spamEvent([], "");
+    await client.onSpamReport(event);
+    assert.equal(stub.posts("/api/v1/reports").length, 4);
+    assert.equal(sleeps.length, 3);
+    assert.ok(sleeps[1] > sleeps[0] && sleeps[2] > sleeps[1], `backoff grows: ${sleeps}`);
+    assert.equal(event.completedWith.moveItemTo, "noMove");
+    assert.equal(event.completedWith.onErrorDeleteItem, false);
+    assert.equal(event.completedWith.showPostProcessingDialog.description, IG.strings.STRINGS.en.reportFailed);
+  });
+
+  test("a 4xx is not retried", async () => {
+    stub.behaviour.reportStatuses = [400];
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    const event = spamEvent([true], "");
+    await client.onSpamReport(event);
+    assert.equal(stub.posts("/api/v1/reports").length, 1);
+    assert.equal(event.completedWith.moveItemTo, "noMove");
+  });
+
+  test("without getAsFileAsync the report carries the parts Outlook can read", async () => {
+    const { Office } = makeOffice({ sets: "1.8" });
+    const { client } = clientFor(Office, stub.url);
+    const progress = [];
+    const payload = await client.readItem(null);
+    const result = await client.report(payload, { category: "spam", comment: "" }, (p) => progress.push(p.attempt));
+    assert.equal(result.duplicate, false);
+    const [post] = stub.posts("/api/v1/reports");
+    assert.equal(post.body.eml, undefined);
+    assert.equal(post.body.headers, "Subject: hi\r\nFrom: a@example.com\r\n");
+    assert.equal(post.body.category, "spam");
+    assert.deepEqual(progress, [1]);
+  });
+});
+
+describe("notification text", () => {
+  test("never over 150 UTF-16 units, never splits a surrogate pair", () => {
+    const emoji = "💳".repeat(100);
+    const out = IG.truncateNotification(emoji);
+    assert.ok(out.length <= 150);
+    assert.ok(!/[\ud800-\udbff]…$/.test(out), "dangling high surrogate");
+    assert.ok(out.endsWith("…"));
+  });
+
+  test("bidi overrides and control characters are removed, whitespace collapsed", () => {
+    assert.equal(IG.truncateNotification("Call\u202e 9910 555 808 1+\u202c\n\nnow"), "Call 9910 555 808 1+ now");
+  });
+
+  test("short text is left alone", () => {
+    assert.equal(IG.truncateNotification("Scam risk"), "Scam risk");
+  });
+});
+
+describe("service URL", () => {
+  test("from the page location, from the injected base, from the JS runtime URL", () => {
+    assert.equal(IG.baseUrlFrom({ location: { href: "https://ig.example.com/p/static/outlook/taskpane.html" } }), "https://ig.example.com/p");
+    assert.equal(IG.baseUrlFrom({ InviteGuardBaseUrl: "https://ig.example.com/" }), "https://ig.example.com");
+    const Office = { context: { urls: { javascriptRuntimeUrl: "https://ig.example.com/addin/outlook/runtime.js" } } };
+    assert.equal(IG.baseUrlFrom({}, Office), "https://ig.example.com");
+  });
+});
