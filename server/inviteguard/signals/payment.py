@@ -5,6 +5,7 @@ English, German, French and Spanish."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from functools import cache
 
@@ -36,11 +37,19 @@ def amounts(text: str) -> list[Match]:
 
 
 def _claim_in(block: TextBlock, terms: PhraseList) -> tuple[Match, Match] | None:
+    """The first amount with one of `terms` within CLAIM_WINDOW characters of it.
+
+    Terms are found once per block and looked up by position, so a block stuffed with amounts
+    costs one scan, not one scan per amount.
+    """
+    found_terms = list(terms.finditer(block.text))
+    if not found_terms:
+        return None
+    starts = [t.start for t in found_terms]
     for amount in amounts(block.text):
-        window = block.text[max(0, amount.start - CLAIM_WINDOW):amount.end + CLAIM_WINDOW]
-        term = terms.search(window)
-        if term:
-            return amount, term
+        index = bisect_left(starts, amount.start - CLAIM_WINDOW)
+        if index < len(found_terms) and found_terms[index].start <= amount.end + CLAIM_WINDOW:
+            return amount, found_terms[index]
     return None
 
 
