@@ -37,6 +37,29 @@ class Settings:
     static_dir: str = str(REPO_ROOT / "static")
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* we believe
     log_level: str = "INFO"
+    # One-click reports (reports.py, delivery.py, simulations.py). No SOC destination configured:
+    # reports are stored and listed for triage, nothing is forwarded.
+    soc_smtp_host: str | None = None  # the SOC mailbox's submission server
+    soc_smtp_port: int = 587
+    soc_smtp_starttls: bool = True
+    soc_smtp_user: str | None = None  # with soc_smtp_password: SMTP AUTH after STARTTLS
+    soc_smtp_password: str | None = None
+    soc_smtp_from: str = "inviteguard@localhost"
+    soc_smtp_to: str | None = None  # comma-separated SOC addresses
+    soc_smtp_timeout_seconds: float = 30.0
+    report_webhook_url: str | None = None  # POSTed signed JSON per report (SOAR / ticketing)
+    report_webhook_secret: str | None = None  # HMAC-SHA256 key for X-InviteGuard-Signature
+    report_webhook_timeout_seconds: float = 10.0
+    report_retention_days: float = 90.0  # then the original message bytes are deleted
+    report_reporters_needed: int = 2  # distinct reporters after which every copy is >= suspicious
+    report_redis_timeout_seconds: float = 5.0  # storing a 10 MB report takes longer than a cache read
+    simulation_headers: str = ""  # "Name: value; Name" - a header (containing value) marks a drill
+    simulation_sender_domains: str = ""  # comma-separated; From domain with DMARC pass marks a drill
+    delivery_backoff_seconds: float = 5.0  # first pause of a failing destination, doubled per failure
+    delivery_backoff_max_seconds: float = 900.0
+    delivery_max_attempts: int = 100  # per report and destination, then it is marked failed
+    delivery_claim_idle_seconds: float = 120.0  # a report pending this long with a dead worker is taken over
+    delivery_in_serve: bool = True  # `inviteguard serve` runs the delivery worker too
     admin_cookie_secure: bool = True  # admin session cookie only over HTTPS; off for plain-http localhost dev
     admin_session_minutes: int = 480  # an admin session ends this long after login
     admin_login_attempts: int = 10  # failed logins per client address and per account in 15 minutes
