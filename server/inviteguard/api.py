@@ -114,10 +114,8 @@ def _json_request(raw: bytes) -> tuple[ParsedMessage, str | None]:
         raise ApiError(400, "invalid_field", '"client.name" and "client.version" must be strings')
     eml = _field(data, "eml", str)
     if eml is not None:
-        message = _decode_eml(eml)
-        if len(message) > current_app.config["MAX_CONTENT_LENGTH"]:
-            raise ApiError(413, "too_large", "The message is larger than this server accepts")
-        return parse_raw(message), locale
+        # Base64 only shrinks when decoded, so MAX_CONTENT_LENGTH on the body bounds the message too.
+        return parse_raw(_decode_eml(eml)), locale
     body_type = _field(data, "body_type", str, "text")
     if body_type not in ("text", "html"):
         raise ApiError(400, "invalid_field", '"body_type" must be "text" or "html"')
@@ -133,6 +131,10 @@ def read_message() -> tuple[ParsedMessage, str | None]:
         raise ApiError(415, "unsupported_media_type",
                        "Send Content-Type: message/rfc822 (a raw message) or application/json")
     raw = request.get_data(cache=False)  # bounded by MAX_CONTENT_LENGTH: larger raises 413
+    if request.content_length is None:
+        # A chunked body is cut at the limit silently; one more read raises 413 if anything is left,
+        # so a truncated message is never judged as if it were whole.
+        request.stream.read(1)
     if mimetype in RAW_TYPES:
         return parse_raw(raw), None
     return _json_request(raw)

@@ -1,15 +1,17 @@
 """The analyzer as the service sees it: fingerprint, judge, rules version.
 
 A seam, like the injected `messenger` of the add-in tests: the app takes any object with these
-three methods from `create_app({"ENGINE": ...})`; the default is the real analyzer. Tests use
-the seam to count how often the real analyzer runs.
+three methods from `create_app({"ENGINE": ...})`; the default is the real analyzer. Tests wrap
+the real analyzer in it to count how often it runs.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+from .analyzer import campaign_fingerprint, judge
 from .model import ParsedMessage, Verdict
+from .rules import load_rules
 
 
 class Engine(Protocol):
@@ -24,16 +26,10 @@ class AnalyzerEngine:
     """The real detection engine: inviteguard.analyzer and the rules it loads."""
 
     def fingerprint(self, message: ParsedMessage) -> str:
-        from .analyzer import campaign_fingerprint
-
         return campaign_fingerprint(message)
 
     def judge(self, message: ParsedMessage) -> Verdict:
-        from .analyzer import judge
-
         return judge(message)
 
     def rules_version(self) -> str:
-        from .rules import load_rules
-
         return load_rules().version

@@ -116,8 +116,7 @@ def connect_redis(url: str, timeout: float = 0.05) -> redis.Redis | RedisCluster
                             ssl=target.tls, **common)
         return sentinel.master_for(target.service_name, db=target.db, **auth)
     nodes = [ClusterNode(host, port) for host, port in target.hosts]
-    return RedisCluster(startup_nodes=nodes, ssl=target.tls, cluster_error_retry_attempts=0,
-                        **auth, **common)
+    return RedisCluster(startup_nodes=nodes, ssl=target.tls, **auth, **common)
 
 
 def redact(url: str) -> str:
