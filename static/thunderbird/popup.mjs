@@ -60,8 +60,10 @@ export async function initPopup({ messenger, document: doc }) {
   localize(messenger, doc);
   const [tab] = await messenger.tabs.query({ active: true, currentWindow: true });
   if (!tab) return null;
-  const state = await messenger.runtime.sendMessage({ type: MSG.getState, tabId: tab.id });
-  showState(messenger, doc, state);
+  const state = await messenger.runtime
+    .sendMessage({ type: MSG.getState, tabId: tab.id })
+    .catch(() => null);
+  showState(messenger, doc, state || { status: "error", note: "", canReport: false });
   const button = doc.getElementById("report");
   button.addEventListener("click", async () => {
     const status = doc.getElementById("report-status");
