@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import addins, api, demo
+    from . import addins, admin, api, demo
     from .banners_store import BannerStore
     from .cache import VerdictCache
     from .config import settings_from
@@ -61,4 +61,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     demo.init_app(app)
     addins.init_app(app)
+    admin.init_app(app)
     return app
