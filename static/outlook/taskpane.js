@@ -22,6 +22,7 @@
     "y2", "width", "height", "points", "focusable", "class", "role", "transform", "fill-rule",
   ]);
   const SAFE_HREF = /^(https?:|mailto:|tel:)/i;
+  const SHOWN_REASONS = 3;
 
   /**
    * An inert copy of the banner HTML: allowed tags and attributes only; everything else
@@ -142,9 +143,14 @@
         wrap.append(title, text);
         box.appendChild(wrap);
       }
+      const reasons = Array.isArray(result.reasons) ? result.reasons : [];
       const list = $("reasons");
+      const more = $("more-reasons");
       list.replaceChildren();
-      for (const reason of Array.isArray(result.reasons) ? result.reasons : []) {
+      more.querySelector("ul").replaceChildren();
+      reasons.forEach((reason, index) => {
+        // The strongest reasons first; the rest one click away so Report stays in view.
+        const target = index < SHOWN_REASONS ? list : more.querySelector("ul");
         const li = doc.createElement("li");
         li.setAttribute("data-reason", String(reason.id || ""));
         const title = doc.createElement("span");
@@ -157,9 +163,13 @@
           detail.textContent = String(reason.detail);
           li.appendChild(detail);
         }
-        list.appendChild(li);
-      }
-      $("reasons-section").hidden = list.children.length === 0;
+        target.appendChild(li);
+      });
+      const hiddenCount = reasons.length - list.children.length;
+      more.hidden = hiddenCount <= 0;
+      more.open = false;
+      more.querySelector("summary").textContent = IG.strings.format(t.moreReasons, { count: hiddenCount });
+      $("reasons-section").hidden = reasons.length === 0;
       show("result");
     }
 
