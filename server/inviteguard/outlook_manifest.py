@@ -91,9 +91,7 @@ def _strings() -> dict[str, list[tuple[str, dict[str, str]]]]:
     return out
 
 
-def render_outlook_manifest(
-    public_url: str, addin_id: str, version: str, *, entra_client_id: str | None = None
-) -> str:
+def render_outlook_manifest(public_url: str, addin_id: str, version: str, *, entra_client_id: str | None = None) -> str:
     """The add-in-only XML manifest for the deployment at public_url.
 
     entra_client_id: the Entra ID app registration of the service, when Outlook SSO is used
