@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test, on a clean Debian machine too: as root it installs what is missing (Debian's
+# chromium, python3 with venv, node with npm) from apt, and nothing when all is there. Then it
+# creates .venv, installs the package with its test extras and the Node test tools, and runs
+# ruff and pytest. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+python=${PYTHON:-python3}
+if ! command -v "$python" >/dev/null 2>&1 || ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3 python3-venv)
+fi
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "scripts/test.sh: missing ${missing[*]}; install them (as root: apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/pip install --quiet --upgrade pip
+.venv/bin/pip install --quiet -e '.[test]'
+
+(cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+
+.venv/bin/ruff check .
+# pytest exits 5 when it collected no tests: a failure here too, since `set -e` stops on any non-zero.
+.venv/bin/pytest "$@"
