@@ -9,21 +9,64 @@ requests get the login page (HTML) or a 401 JSON error that says nothing about a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import json
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis
+import yaml
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, make_response, redirect, render_template, request
 
 from .admin_sessions import AdminSession, LoginThrottle, csrf_matches, end_session, load_session, start_session
+from .admin_texts import (
+    EDITABLE_LEVELS,
+    ImportRejected,
+    changes_between,
+    draft_texts,
+    edits_over,
+    export_yaml,
+    flatten,
+    parse_import,
+    preview_body,
+)
 from .api import services
-from .banner import BANNER_STYLE_CSP_HASH
+from .banner import BANNER_STYLE_CSP_HASH, NOTIFICATION_LIMIT
+from .banners_store import BannerStore
 from .config import Settings
-from .users import User, authenticate, get_user
+from .delivery import DeliveryError, destinations_from
+from .message import InputError, parse_raw
+from .org_settings import (
+    OVERRIDES,
+    OrgSettings,
+    OrgSettingsError,
+    apply_overrides,
+    effective_settings,
+    load_org_settings,
+    save_org_settings,
+)
+from .reports import StoredReport
+from .rules import load_rules
+from .text_checks import Placeholder, check_edits, load_placeholders
+from .texts import BANNER_FIELDS, FALLBACK_LOCALE, REASON_FIELDS
+from .users import (
+    AccountError,
+    User,
+    authenticate,
+    create_user,
+    delete_user,
+    get_user,
+    list_users,
+    set_password,
+    set_roles,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -33,6 +76,10 @@ LOGIN_CSRF_COOKIE = "ig_login_csrf"
 ADMIN_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
              f"style-src 'self' {BANNER_STYLE_CSP_HASH}; base-uri 'none'; form-action 'self'; "
              "frame-ancestors 'none'")
+
+BUILTIN_SAMPLE = Path(__file__).resolve().parent / "samples" / "icloud_paypal_599.eml"
+SAMPLE_LIMIT_BYTES = 5 * 1024 * 1024
+VERSIONS_SHOWN = 100
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -241,6 +288,316 @@ def console() -> Response:
     return _html_page("admin/console.html", user=principal.user, csrf_token=principal.session.csrf)
 
 
+# ------------------------------------------------------------------ banner text
+
+def _author() -> str:
+    principal = current_principal()
+    assert principal is not None  # only called behind require_role
+    return principal.user.name
+
+
+def _json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise AdminRequestError(400, "invalid_json", "Send a JSON object")
+    return data
+
+
+class AdminRequestError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+def _request_error(exc: AdminRequestError) -> Response:
+    response = admin_error(exc.status, exc.code, exc.message)
+    if exc.fields:
+        response.set_data(json.dumps({"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}))
+    return response
+
+
+def reason_ids(store: BannerStore) -> list[str]:
+    rules = load_rules()
+    known = set(store.defaults_raw.get(FALLBACK_LOCALE, {}).get("reasons", {}))
+    known |= set(rules.signals) | {combo.id for combo in rules.combos}
+    return sorted(known)
+
+
+def _placeholder_json(placeholders: tuple[Placeholder, ...]) -> list[dict[str, str]]:
+    return [{"name": p.name, "meaning": p.meaning, "kind": p.kind} for p in placeholders]
+
+
+@bp.get("/api/texts")
+@require_role("editor")
+def texts_model() -> Response:
+    store = services().texts
+    catalog = load_placeholders()
+    version = store.current_number()
+    ids = reason_ids(store)
+    return jsonify({
+        "version": version,
+        "locales": sorted(store.defaults_raw),
+        "levels": list(EDITABLE_LEVELS),
+        "reasons": ids,
+        "fields": {"banner": list(BANNER_FIELDS), "reasons": list(REASON_FIELDS)},
+        "texts": store.effective_raw(version),
+        "placeholders": {"banner": _placeholder_json(catalog.for_banner()),
+                         **{rid: _placeholder_json(catalog.for_reason(rid)) for rid in ids}},
+        "notification_limit": NOTIFICATION_LIMIT,
+    })
+
+
+def _checked_edits(edits: object) -> dict[str, Any]:
+    """Structure, then every text through text_checks; 422 names each refused field."""
+    store = services().texts
+    if not isinstance(edits, dict):
+        raise AdminRequestError(400, "invalid_field", '"edits" must be an object of locales')
+    try:
+        structured = parse_import(yaml.safe_dump({"locales": edits}), set(store.defaults_raw),
+                                  set(reason_ids(store)))
+    except ImportRejected as exc:
+        raise AdminRequestError(400, "invalid_field", str(exc)) from None
+    problems = check_edits(structured, load_placeholders())
+    if problems:
+        raise AdminRequestError(422, "invalid_template", "Some texts cannot be saved; see the fields", problems)
+    return structured
+
+
+@bp.post("/api/texts")
+@require_role("editor")
+def save_texts() -> Response:
+    data = _json_body()
+    store = services().texts
+    edits = _checked_edits(data.get("edits"))
+    base = data.get("base_version")
+    current = store.current_number()
+    if base is not None and base != current:
+        raise AdminRequestError(409, "conflict", f"Someone saved version {current} meanwhile; reload to see it")
+    version = store.save(edits, _author())
+    return jsonify({"version": version})
+
+
+def _sample_message(sample: object) -> bytes:
+    if sample in (None, "builtin:icloud"):
+        return BUILTIN_SAMPLE.read_bytes()
+    if isinstance(sample, dict) and isinstance(sample.get("eml"), str):
+        try:
+            raw = base64.b64decode(sample["eml"], validate=True)
+        except (binascii.Error, ValueError):
+            raise AdminRequestError(400, "invalid_base64", "The uploaded sample is not valid base64") from None
+        if len(raw) > SAMPLE_LIMIT_BYTES:
+            raise AdminRequestError(413, "too_large", "A preview sample may be at most 5 MB")
+        return raw
+    raise AdminRequestError(400, "invalid_field", '"sample" must be "builtin:icloud" or {"eml": base64}')
+
+
+@bp.post("/api/preview")
+@require_role("editor")
+def preview() -> Response:
+    """Renders the editor's unsaved text for a sample message, as the add-ins would show it,
+    and checks each drafted field the way a save would."""
+    data = _json_body()
+    svc = services()
+    locale = data.get("locale")
+    level = data.get("level", "phishing")
+    focus = data.get("reason")
+    draft = data.get("draft") or {}
+    if locale not in svc.texts.defaults_raw or level not in EDITABLE_LEVELS:
+        raise AdminRequestError(400, "invalid_field", "Unknown locale or level")
+    if focus is not None and focus not in reason_ids(svc.texts):
+        raise AdminRequestError(400, "invalid_field", "Unknown reason")
+    try:
+        structured = parse_import(yaml.safe_dump({"locales": {locale: draft}}), {locale},
+                                  set(reason_ids(svc.texts)))
+    except ImportRejected as exc:
+        raise AdminRequestError(400, "invalid_field", str(exc)) from None
+    problems = check_edits(structured, load_placeholders())
+    # A refused field is previewed with its live text, so the preview never shows what cannot be saved.
+    usable = {section: {key: {f: t for f, t in fields.items() if f"{locale}.{section}.{key}.{f}" not in problems}
+                        for key, fields in structured[locale][section].items()}
+              for section in ("banner", "reasons")}
+    try:
+        message = parse_raw(_sample_message(data.get("sample")))
+    except InputError as exc:
+        raise AdminRequestError(422, exc.code, f"The sample cannot be read: {exc.message}") from None
+    verdict = svc.engine.judge(message)
+    live = svc.texts.effective_raw(svc.texts.current_number())
+    texts = draft_texts(live, locale, usable)
+    body = preview_body(verdict, svc.engine.fingerprint(message), texts, focus, level)
+    body["problems"] = problems
+    body["subject"] = message.subject
+    return jsonify(body)
+
+
+@bp.get("/api/versions")
+@require_role("editor")
+def versions() -> Response:
+    store = services().texts
+    current = store.current_number()
+    return jsonify({"current": current, "versions": [
+        {"version": v.version, "author": v.author, "saved_at": v.saved_at, "note": v.note,
+         "locales": list(v.locales), "live": v.version == current} for v in store.versions()[:VERSIONS_SHOWN]]})
+
+
+@bp.get("/api/versions/<int:number>")
+@require_role("editor")
+def version_diff(number: int) -> Response:
+    store = services().texts
+    try:
+        after = store.effective_raw(number)
+        previous = store.previous_number(number) if number else 0
+        before = store.effective_raw(previous) if number else after
+    except KeyError:
+        raise AdminRequestError(404, "not_found", "No such version") from None
+    return jsonify({"version": number, "previous": previous,
+                    "changes": [c.as_json() for c in changes_between(before, after)]})
+
+
+@bp.post("/api/versions/<int:number>/rollback")
+@require_role("editor")
+def rollback(number: int) -> Response:
+    try:
+        version = services().texts.rollback(number, _author())
+    except KeyError:
+        raise AdminRequestError(404, "not_found", "No such version") from None
+    return jsonify({"version": version, "restored": number})
+
+
+@bp.get("/api/texts/export")
+@require_role("editor")
+def export_texts() -> Response:
+    store = services().texts
+    version = store.current_number()
+    response = Response(export_yaml(store.effective_raw(version), version), mimetype="application/yaml")
+    response.headers["Content-Disposition"] = f'attachment; filename="inviteguard-texts-v{version}.yaml"'
+    return response
+
+
+@bp.post("/api/texts/import")
+@require_role("editor")
+def import_texts() -> Response:
+    store = services().texts
+    raw = request.get_data(cache=False)
+    try:
+        parsed = parse_import(raw.decode("utf-8"), set(store.defaults_raw), set(reason_ids(store)))
+    except UnicodeDecodeError:
+        raise AdminRequestError(400, "invalid_yaml", "The file is not UTF-8 text") from None
+    except ImportRejected as exc:
+        raise AdminRequestError(400, "invalid_yaml", str(exc)) from None
+    problems = check_edits(parsed, load_placeholders())
+    if problems:
+        raise AdminRequestError(422, "invalid_template", "Some texts in the file cannot be used", problems)
+    edits = edits_over(store.defaults_raw, parsed)
+    version = store.replace_all(edits, _author(), note="import")
+    return jsonify({"version": version, "changed_fields": len(flatten(edits))})
+
+
+# ------------------------------------------------------------------ organisation settings
+
+def _org_json(org: OrgSettings) -> dict[str, Any]:
+    effective = apply_overrides(_settings(), org)
+    return {"org_name": org.org_name, "soc_contact": org.soc_contact,
+            **{name: getattr(effective, name) for name in OVERRIDES},
+            "updated_by": org.updated_by, "updated_at": org.updated_at}
+
+
+@bp.get("/api/org")
+@require_role("editor")
+def org_get() -> Response:
+    return jsonify(_org_json(load_org_settings(redis_client())))
+
+
+@bp.put("/api/org")
+@require_role("editor")
+def org_put() -> Response:
+    try:
+        org = save_org_settings(redis_client(), _json_body(), _author())
+    except OrgSettingsError as exc:
+        raise AdminRequestError(422, "invalid_setting", str(exc), {exc.field: str(exc)}) from None
+    return jsonify(_org_json(org))
+
+
+@bp.post("/api/org/test-report")
+@require_role("editor")
+def org_test_report() -> Response:
+    """Sends one report of the built-in sample to every configured destination, now, and says
+    how each fared; nothing is stored, so triage and campaign counts stay clean."""
+    settings = effective_settings(redis_client(), _settings())
+    destinations = destinations_from(settings)
+    if not destinations:
+        raise AdminRequestError(409, "no_destination", "No report destination is configured")
+    sample = BUILTIN_SAMPLE.read_bytes()
+    report = StoredReport(f"test-{int(time.time())}", {
+        "reporter": _author(), "category": "test", "comment": "Test report sent from the InviteGuard admin console",
+        "subject": "[TEST] " + parse_raw(sample).subject, "sender": "", "fingerprint": "test",
+        "verdict": {"level": "test", "score": 0, "reasons": []}, "source": "eml", "received_at": time.time()})
+    results = {}
+    for destination in destinations:
+        try:
+            destination.send(report, sample)
+            results[destination.name] = "sent"
+        except DeliveryError as exc:
+            results[destination.name] = f"failed: {exc}"
+    return jsonify({"results": results})
+
+
+# ------------------------------------------------------------------ accounts
+
+@bp.get("/api/users")
+@require_role("admin")
+def users_list() -> Response:
+    return jsonify({"users": [u.as_json() for u in list_users(redis_client())]})
+
+
+@bp.post("/api/users")
+@require_role("admin")
+def users_create() -> Response:
+    data = _json_body()
+    password = data.get("password") or None
+    try:
+        user = create_user(redis_client(), str(data.get("name", "")), password, _roles_from(data),
+                           source="local" if password else "oidc")
+    except AccountError as exc:
+        raise AdminRequestError(422, "invalid_account", str(exc)) from None
+    return jsonify(user.as_json())
+
+
+def _roles_from(data: dict[str, Any]) -> list[str]:
+    roles = data.get("roles")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise AdminRequestError(400, "invalid_field", '"roles" must be a list of role names')
+    return roles
+
+
+@bp.put("/api/users/<name>")
+@require_role("admin")
+def users_update(name: str) -> Response:
+    data = _json_body()
+    try:
+        if name == _author() and "admin" not in _roles_from(data):
+            raise AccountError("you cannot take the admin role from yourself")
+        user = set_roles(redis_client(), name, _roles_from(data))
+        if data.get("password"):
+            set_password(redis_client(), name, str(data["password"]))
+    except AccountError as exc:
+        raise AdminRequestError(422, "invalid_account", str(exc)) from None
+    return jsonify(user.as_json())
+
+
+@bp.delete("/api/users/<name>")
+@require_role("admin")
+def users_delete(name: str) -> Response:
+    if name == _author():
+        raise AdminRequestError(422, "invalid_account", "You cannot delete your own account")
+    try:
+        deleted = delete_user(redis_client(), name)
+    except AccountError as exc:
+        raise AdminRequestError(422, "invalid_account", str(exc)) from None
+    if not deleted:
+        raise AdminRequestError(404, "not_found", "No such account")
+    return jsonify({"deleted": name})
+
+
 # ------------------------------------------------------------------ wiring
 
 def _redis_unavailable(exc: redis.RedisError) -> Response:
@@ -262,5 +619,6 @@ def _secure_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     bp.register_error_handler(redis.RedisError, _redis_unavailable)
+    bp.register_error_handler(AdminRequestError, _request_error)
     app.register_blueprint(bp)
     app.after_request(_secure_headers)

@@ -174,6 +174,26 @@ class BannerStore:
         infos.append(VersionInfo(0, "shipped defaults", 0.0, tuple(sorted(self.defaults_raw)), "defaults"))
         return infos
 
+    def replace_all(self, locale_texts: Mapping[str, Any], author: str, note: str) -> int:
+        """Publishes `locale_texts` as the complete set of edits (a YAML import): what it leaves
+        out reverts to the shipped defaults."""
+        edits = _validate_edits(locale_texts, set(self.defaults_raw))
+        return self._publish(self.gate.client(), edits, author, note=note)
+
+    def current_number(self) -> int:
+        return int(self.gate.client().get(CURRENT_KEY) or 0)
+
+    def effective_raw(self, version: int) -> dict[str, dict[str, Any]]:
+        """{locale: {"banner", "reasons"}}: the shipped defaults with `version`'s edits over them,
+        before English fills the gaps (what an editor sees and exports)."""
+        edits = self._edits(self.gate.client(), version) if version else {}
+        return {locale: merge_texts(data, edits.get(locale, {})) for locale, data in self.defaults_raw.items()}
+
+    def previous_number(self, version: int) -> int:
+        """The version that was live before `version` was published (0: the shipped defaults)."""
+        earlier = self.gate.client().zrevrangebyscore(HISTORY_KEY, f"({version}", "-inf", start=0, num=1)
+        return int(earlier[0]) if earlier else 0
+
     def rollback(self, version: int, author: str = "rollback") -> int:
         """Makes the texts of `version` live again as a new version (history is never rewritten)."""
         client = self.gate.client()
