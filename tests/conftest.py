@@ -17,6 +17,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from inviteguard import create_app
+from inviteguard.analyzer import NO_FEEDBACK, Feedback
 from inviteguard.engine import AnalyzerEngine
 from inviteguard.model import ParsedMessage, Verdict
 from inviteguard.redis_server import EmbeddedRedis
@@ -37,10 +38,10 @@ class CountingEngine:
     def fingerprint(self, message: ParsedMessage) -> str:
         return self.inner.fingerprint(message)
 
-    def judge(self, message: ParsedMessage) -> Verdict:
+    def judge(self, message: ParsedMessage, feedback: Feedback = NO_FEEDBACK) -> Verdict:
         with self._lock:
             self.judged += 1
-        return self.inner.judge(message)
+        return self.inner.judge(message, feedback)
 
     def rules_version(self) -> str:
         return self.inner.rules_version()

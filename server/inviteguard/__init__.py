@@ -28,13 +28,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import addins, admin, api, demo
+    from . import addins, admin, api, demo, reports_api
     from .banners_store import BannerStore
     from .cache import VerdictCache
     from .config import settings_from
     from .engine import AnalyzerEngine
     from .metrics import Metrics
     from .redis_conn import RedisGate
+    from .reports import ReportStore
 
     config = dict(config or {})
     settings = settings_from(os.environ, config)
@@ -57,9 +58,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         engine=config.get("ENGINE") or AnalyzerEngine(),
         metrics=Metrics(),
         default_locale=settings.default_locale,
+        reports=ReportStore(gate, RedisGate(settings.redis_url, settings.report_redis_timeout_seconds,
+                                            settings.redis_retry_after_seconds),
+                            settings.report_retention_days, settings.report_reporters_needed),
     )
     api.init_app(app)
     demo.init_app(app)
     addins.init_app(app)
     admin.init_app(app)
+    reports_api.init_app(app)
     return app

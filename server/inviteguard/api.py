@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import __version__
+from .analyzer import NO_FEEDBACK
 from .banner import response_body
 from .banners_store import BannerStore
 from .cache import VerdictCache, cache_key
@@ -27,6 +28,7 @@ from .message import InputError, parse_outlook, parse_raw
 from .metrics import Metrics
 from .model import OutlookItem, ParsedMessage
 from .redis_conn import RedisGate
+from .reports import NO_STANDING, ReportStore
 from .texts import resolve_locale
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class Services:
     engine: Engine
     metrics: Metrics
     default_locale: str
+    reports: ReportStore
 
 
 def services() -> Services:
@@ -157,7 +160,14 @@ def analyze() -> Response:
     fingerprint = svc.engine.fingerprint(message)
     snapshot = svc.texts.snapshot()
     degraded = snapshot.degraded
-    key = cache_key(fingerprint, svc.engine.rules_version(), snapshot.version)
+    standing = NO_STANDING
+    if not degraded:
+        try:
+            standing = svc.reports.standing(fingerprint)
+        except redis.RedisError as exc:
+            degraded = True
+            log.warning("report feedback unavailable, answering uncached: %s", log_safe(str(exc)))
+    key = cache_key(fingerprint, svc.engine.rules_version(), snapshot.version, standing.cache_tag)
     verdict = None
     if not degraded:
         try:
@@ -167,8 +177,15 @@ def analyze() -> Response:
             log.warning("verdict cache unavailable, answering uncached: %s", log_safe(str(exc)))
     cached = verdict is not None
     if verdict is None:
+        feedback = NO_FEEDBACK
+        if not degraded:
+            try:
+                feedback = svc.reports.feedback(message, standing)
+            except redis.RedisError as exc:
+                degraded = True
+                log.warning("reported phone numbers unavailable, answering uncached: %s", log_safe(str(exc)))
         started = time.perf_counter()
-        verdict = svc.engine.judge(message)
+        verdict = svc.engine.judge(message, feedback)
         svc.metrics.analysis_latency.observe(time.perf_counter() - started)
         if not degraded:
             try:

@@ -21,8 +21,11 @@ from .redis_conn import RedisGate
 KEY_PREFIX = "ig:verdict:v1:"
 
 
-def cache_key(fingerprint: str, rules_version: str, texts_version: str) -> str:
-    digest = hashlib.sha256("\x1f".join((fingerprint, rules_version, texts_version)).encode()).hexdigest()
+def cache_key(fingerprint: str, rules_version: str, texts_version: str, feedback_tag: str = "") -> str:
+    # feedback_tag (reports.Standing.cache_tag) is "" until colleagues' reports change verdicts,
+    # so keys stay the same for deployments nobody reports from.
+    parts = (fingerprint, rules_version, texts_version) + ((feedback_tag,) if feedback_tag else ())
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return KEY_PREFIX + digest[:40]
 
 

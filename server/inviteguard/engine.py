@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .analyzer import campaign_fingerprint, judge
+from .analyzer import NO_FEEDBACK, Feedback, campaign_fingerprint, judge
 from .model import ParsedMessage, Verdict
 from .rules import load_rules
 
@@ -17,7 +17,7 @@ from .rules import load_rules
 class Engine(Protocol):
     def fingerprint(self, message: ParsedMessage) -> str: ...
 
-    def judge(self, message: ParsedMessage) -> Verdict: ...
+    def judge(self, message: ParsedMessage, feedback: Feedback = NO_FEEDBACK) -> Verdict: ...
 
     def rules_version(self) -> str: ...
 
@@ -28,8 +28,8 @@ class AnalyzerEngine:
     def fingerprint(self, message: ParsedMessage) -> str:
         return campaign_fingerprint(message)
 
-    def judge(self, message: ParsedMessage) -> Verdict:
-        return judge(message)
+    def judge(self, message: ParsedMessage, feedback: Feedback = NO_FEEDBACK) -> Verdict:
+        return judge(message, feedback)
 
     def rules_version(self) -> str:
         return load_rules().version
