@@ -1,4 +1,4 @@
-"""`inviteguard serve | analyze | eval | build-addins`.
+"""`inviteguard serve | analyze | eval | worker | build-addins`.
 
 `analyze --json` prints exactly the body the HTTP API returns (same analyzer, same renderer), and
 `eval` measures that same analyzer, so its figures are what users get.
@@ -68,6 +68,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, args.workers, args.redis_url)
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .delivery import run_worker
+
+    return run_worker(args.redis_url, args.metrics_port)
+
+
 def cmd_build_addins(args: argparse.Namespace) -> int:
     from .addins import build_addins
 
@@ -99,6 +105,11 @@ def parser() -> argparse.ArgumentParser:
                           help="feed each message as Outlook without the ICS would: headers + body text")
     eval_cmd.add_argument("--progress", action="store_true", help="print progress to stderr")
     eval_cmd.set_defaults(run=cmd_eval)
+
+    worker = commands.add_parser("worker", help="deliver stored reports to the SOC mailbox / webhook")
+    worker.add_argument("--redis-url", default=None, help="the Redis the service stores reports in (or REDIS_URL)")
+    worker.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
+    worker.set_defaults(run=cmd_worker)
 
     build = commands.add_parser("build-addins", help="write the Outlook manifest and Thunderbird XPI to a folder")
     build.add_argument("--out", default="dist")

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import secrets
+import signal
 import smtplib
 import socket
 import ssl
@@ -35,10 +36,10 @@ from email.utils import format_datetime, make_msgid
 from typing import Literal, Protocol
 
 import redis
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, start_http_server
 
-from .config import Settings
-from .redis_conn import RedisGate
+from .config import Settings, settings_from
+from .redis_conn import RedisGate, redact
 from .reports import DeliveryState, ReportStore, StoredReport
 
 log = logging.getLogger(__name__)
@@ -380,3 +381,25 @@ def worker_from(settings: Settings, registry: CollectorRegistry | None = None) -
                                  settings.delivery_claim_idle_seconds, 2 * destination.timeout + 5, metrics)
                for destination in destinations_from(settings)]
     return DeliveryWorker(workers, settings.redis_retry_after_seconds)
+
+
+def run_worker(redis_url: str | None = None, metrics_port: int | None = None) -> int:
+    """`inviteguard worker`: delivers reports until SIGTERM/SIGINT; 2 when there is nothing to do."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings_from(os.environ, {"redis_url": redis_url} if redis_url else None)
+    if settings.redis_url is None:
+        log.error("the delivery worker needs REDIS_URL (or --redis-url): the Redis the service stores reports in")
+        return 2
+    worker = worker_from(settings)
+    if not worker.workers:
+        log.error("no report destination configured: set INVITEGUARD_SOC_SMTP_HOST and INVITEGUARD_SOC_SMTP_TO "
+                  "and/or INVITEGUARD_REPORT_WEBHOOK_URL")
+        return 2
+    if metrics_port:
+        start_http_server(metrics_port)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stopping.set())
+    log.info("delivering reports from %s to %s", redact(settings.redis_url),
+             ", ".join(w.destination.name for w in worker.workers))
+    worker.run_forever()
+    return 0

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from .config import settings_from
+from .delivery import destinations_from
 from .redis_conn import redact
 from .redis_server import EmbeddedRedis
 
@@ -62,6 +63,10 @@ def serve(host: str = "127.0.0.1", port: int = 8080, workers: int | None = None,
     env.setdefault("INVITEGUARD_PUBLIC_URL", demo_url(host, port).rstrip("/"))
     print(f"InviteGuard is starting: open {demo_url(host, port)} for the demo page", flush=True)
     gunicorn = subprocess.Popen(gunicorn_command(host, port, workers), env=env)  # noqa: S603
+    # The report delivery worker (inviteguard worker) runs beside gunicorn, sharing its metrics dir.
+    deliverer = None
+    if settings.delivery_in_serve and destinations_from(settings):
+        deliverer = subprocess.Popen([sys.executable, "-m", "inviteguard.cli", "worker"], env=env)
     # The terminal's Ctrl-C reaches gunicorn too; we only wait for it and then stop Redis.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: gunicorn.send_signal(signal.SIGTERM))
     try:
@@ -72,6 +77,9 @@ def serve(host: str = "127.0.0.1", port: int = 8080, workers: int | None = None,
                 gunicorn.send_signal(signal.SIGINT)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if deliverer is not None:
+            deliverer.terminate()
+            deliverer.wait()
         if embedded is not None:
             embedded.stop()
             log.info("embedded Redis stopped; data kept in %s", embedded.data_dir)
