@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
 import json
 import secrets
 import time
@@ -23,7 +24,19 @@ from urllib.parse import urlsplit
 
 import redis
 import yaml
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, make_response, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from .admin_sessions import AdminSession, LoginThrottle, csrf_matches, end_session, load_session, start_session
 from .admin_texts import (
@@ -37,12 +50,13 @@ from .admin_texts import (
     parse_import,
     preview_body,
 )
-from .api import services
+from .api import log_safe, services
 from .banner import BANNER_STYLE_CSP_HASH, NOTIFICATION_LIMIT
 from .banners_store import BannerStore
 from .config import Settings
 from .delivery import DeliveryError, destinations_from
 from .message import InputError, parse_raw
+from .oidc import LoginRequest, OidcClient, OidcError, new_login_request, roles_from, username_from
 from .org_settings import (
     OVERRIDES,
     OrgSettings,
@@ -73,6 +87,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "X-CSRF-Token"
 LOGIN_CSRF_COOKIE = "ig_login_csrf"
+OIDC_BINDING_COOKIE = "ig_oidc"
+OIDC_LOGIN_KEY = "ig:admin:oidc:{}"
+OIDC_LOGIN_SECONDS = 600
 ADMIN_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
              f"style-src 'self' {BANNER_STYLE_CSP_HASH}; base-uri 'none'; form-action 'self'; "
              "frame-ancestors 'none'")
@@ -225,8 +242,7 @@ def _login_page(status: int = 200, error: str = "", next_path: str = "/admin/") 
 
 
 def oidc_configured() -> bool:
-    settings = _settings()
-    return bool(settings.oidc_issuer and settings.oidc_client_id)
+    return "inviteguard_oidc" in current_app.extensions
 
 
 @bp.get("/login")
@@ -276,6 +292,83 @@ def session_info() -> Response:
     assert principal is not None  # require_role let us in
     return jsonify({"user": principal.user.name, "roles": sorted(principal.user.roles),
                     "method": principal.session.method, "csrf_token": principal.session.csrf})
+
+
+# ------------------------------------------------------------------ single sign-on (OpenID Connect)
+
+def _oidc_client() -> OidcClient:
+    client = current_app.extensions.get("inviteguard_oidc")
+    if client is None:
+        raise AdminRequestError(404, "not_found", "Single sign-on is not configured")
+    return client
+
+
+def _oidc_redirect_uri() -> str:
+    public = _settings().public_url
+    return (public.rstrip("/") + "/admin/oidc/callback") if public else url_for("admin.oidc_callback", _external=True)
+
+
+def _oidc_refused(reason: str) -> Response:
+    # The details go to the log; the page says only that it failed, and where to go next.
+    current_app.logger.warning("admin single sign-on refused: %s", log_safe(reason))
+    return _login_page(401, "Single sign-on failed. Try again, or ask an InviteGuard admin.")
+
+
+@bp.get("/oidc/login")
+def oidc_login() -> Response:
+    client = _oidc_client()
+    login = new_login_request()
+    binding = secrets.token_urlsafe(32)
+    try:
+        target = client.authorization_url(login, _oidc_redirect_uri())
+    except OidcError as exc:
+        return _oidc_refused(str(exc))
+    record = {"nonce": login.nonce, "verifier": login.code_verifier, "next": safe_next(request.args.get("next")),
+              "binding": hashlib.sha256(binding.encode()).hexdigest()}
+    redis_client().set(OIDC_LOGIN_KEY.format(login.state), json.dumps(record), ex=OIDC_LOGIN_SECONDS)
+    response = redirect(target, code=303)
+    # Ties the returning browser to the one that started: a stolen callback URL is useless elsewhere.
+    _set_cookie(response, OIDC_BINDING_COOKIE, binding, OIDC_LOGIN_SECONDS, path="/admin/oidc/")
+    return response
+
+
+def _oidc_account(claims: dict[str, Any]) -> User | None:
+    """The account for a verified login: roles from the provider's claim when it sends any,
+    else those an admin gave the account beforehand."""
+    name = username_from(claims)
+    granted = roles_from(claims, _settings().oidc_roles_claim)
+    existing = get_user(redis_client(), name)
+    if granted:
+        if existing is None:
+            return create_user(redis_client(), name, None, granted, source="oidc")
+        return set_roles(redis_client(), name, granted)
+    return existing
+
+
+@bp.get("/oidc/callback")
+def oidc_callback() -> Response:
+    client = _oidc_client()
+    state = request.args.get("state", "")[:128]
+    blob = redis_client().getdel(OIDC_LOGIN_KEY.format(state)) if state else None  # single use
+    if blob is None:
+        return _oidc_refused("unknown or expired state")
+    record = json.loads(blob)
+    binding = request.cookies.get(OIDC_BINDING_COOKIE, "")
+    if not csrf_matches(record["binding"], hashlib.sha256(binding.encode()).hexdigest()):
+        return _oidc_refused("the login was started in another browser")
+    if request.args.get("error") or not request.args.get("code"):
+        return _oidc_refused(f"provider error {request.args.get('error', 'no code')[:100]}")
+    login = LoginRequest(state, record["nonce"], record["verifier"])
+    try:
+        claims = client.exchange_code(request.args["code"], login, _oidc_redirect_uri())
+        user = _oidc_account(claims)
+    except (OidcError, AccountError) as exc:
+        return _oidc_refused(str(exc))
+    if user is None:
+        return _oidc_refused("the account has no InviteGuard role")
+    response = begin_session(user, "oidc", record["next"])
+    response.delete_cookie(OIDC_BINDING_COOKIE, path="/admin/oidc/")
+    return response
 
 
 # ------------------------------------------------------------------ the console page
@@ -620,5 +713,9 @@ def _secure_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     bp.register_error_handler(redis.RedisError, _redis_unavailable)
     bp.register_error_handler(AdminRequestError, _request_error)
+    settings: Settings = app.config["INVITEGUARD_SETTINGS"]
+    if settings.oidc_issuer and settings.oidc_client_id:
+        app.extensions["inviteguard_oidc"] = OidcClient(settings.oidc_issuer, settings.oidc_client_id,
+                                                        settings.oidc_client_secret or "")
     app.register_blueprint(bp)
     app.after_request(_secure_headers)

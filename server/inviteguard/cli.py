@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import evaluation
+from . import admin_cli, evaluation
 from .analyzer import analyze
 from .banner import response_body
 from .message import InputError, parse_raw
@@ -115,6 +115,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="dist")
     build.add_argument("--public-url", default=None, help="base URL the add-ins call (default: INVITEGUARD_PUBLIC_URL)")
     build.set_defaults(run=cmd_build_addins)
+
+    admin_cli.add_commands(commands)
     return root
 
 

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -26,8 +27,13 @@ MAX_PASSWORD_LENGTH = 1024  # argon2 hashes anything, but a megabyte "password" 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,127}$")
 
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password, only spends the same time")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the account does not exist, so a wrong name costs as long as a
+    wrong password. Made on first use: hashing is deliberately slow, and imports should not be."""
+    return _hasher.hash("not a real password, only spends the same time")
 
 
 class AccountError(ValueError):
@@ -146,14 +152,14 @@ def authenticate(client: Any, name: str, password: str) -> User | None:
     except AccountError:
         key = ""
     record = client.hgetall(USER_KEY.format(key)) if key else {}
-    stored = record.get(b"password_hash", b"").decode() or _DUMMY_HASH
+    stored = record.get(b"password_hash", b"").decode() or _dummy_hash()
     if len(password) > MAX_PASSWORD_LENGTH:
         password = password[:MAX_PASSWORD_LENGTH]
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
-    if stored is _DUMMY_HASH:
+    if stored is _dummy_hash():
         return None
     if _hasher.check_needs_rehash(stored):
         client.hset(USER_KEY.format(key), "password_hash", _hasher.hash(password))
