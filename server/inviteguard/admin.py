@@ -710,9 +710,13 @@ def _secure_headers(response: Response) -> Response:
     return response
 
 
+# On the blueprint once, at import: Flask refuses setup calls on a blueprint that an earlier
+# create_app (every test builds its own app) already registered.
+bp.register_error_handler(redis.RedisError, _redis_unavailable)
+bp.register_error_handler(AdminRequestError, _request_error)
+
+
 def init_app(app: Flask) -> None:
-    bp.register_error_handler(redis.RedisError, _redis_unavailable)
-    bp.register_error_handler(AdminRequestError, _request_error)
     settings: Settings = app.config["INVITEGUARD_SETTINGS"]
     if settings.oidc_issuer and settings.oidc_client_id:
         app.extensions["inviteguard_oidc"] = OidcClient(settings.oidc_issuer, settings.oidc_client_id,
