@@ -777,11 +777,20 @@ def test_report_button_is_keyboard_reachable_retries_and_confirms(
     assert page.get_by_label("What is wrong with it?").count() == 1
     page.get_by_label("What is wrong with it?").select_option("callback")
     page.get_by_label("Anything else we should know? (optional)").fill("They want me to call")
+    page.evaluate(
+        """() => {
+          window.__igStates = [];
+          const status = document.getElementById("report-status");
+          new MutationObserver(() => window.__igStates.push(status.dataset.state + ": " + status.textContent))
+            .observe(status, { attributes: true, childList: true, characterData: true, subtree: true });
+        }"""
+    )
     page.locator("#report-button").focus()
     page.keyboard.press("Enter")
     status = page.locator("#report-status")
-    expect(status).to_have_attribute("data-state", "retrying", timeout=5000)
     expect(status).to_have_attribute("data-state", re.compile("^(done|failed)$"), timeout=15_000)
+    states = page.evaluate("window.__igStates")
+    assert "retrying: Couldn't reach InviteGuard — trying again (2 of 4)…" in states, states
     assert status.inner_text() in ("Thanks — our security team has it.", "Well spotted — this was a training exercise.")
     assert status.get_attribute("role") == "status"
     assert len(attempts) == 2

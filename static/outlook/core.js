@@ -20,6 +20,8 @@
   const DEFAULT_CONFIG = Object.freeze({ auth: "none", client_key: "", timeout_ms: 2500 });
   // Order of the manifest's ReportingOptions; event.options[i] answers REPORT_CATEGORIES[i].
   const REPORT_CATEGORIES = ["callback", "phishing", "invoice", "spam", "other"];
+  // The service files reports as phishing, spam or other; the finer reason goes into the comment.
+  const SERVICE_CATEGORY = { callback: "phishing", phishing: "phishing", invoice: "phishing", spam: "spam", other: "other" };
   const REPORT_RETRY_DELAYS_MS = [500, 1500, 3000];
   const REPORT_ATTEMPT_TIMEOUT_MS = 10000;
   const MAX_RETRY_AFTER_MS = 5000;
@@ -343,8 +345,28 @@
     }
 
     /**
-     * POST a report, retrying with backoff (and the service's Retry-After) on errors that may
-     * pass. onAttempt({attempt, total, error}) lets the caller show each retry.
+     * The report's category and comment from the reasons the user picked (ids of
+     * REPORT_CATEGORIES, first is primary) and their free text. Reasons the service's category
+     * doesn't already say are kept for the SOC as "[callback, invoice] ..." in the comment.
+     */
+    function reportFields(categories, freeText) {
+      const picked = (categories || []).filter((id) => REPORT_CATEGORIES.includes(id));
+      const category = SERVICE_CATEGORY[picked[0]] || "other";
+      const text = String(freeText || "").trim();
+      const says = picked.length === 1 && picked[0] === category;
+      const prefix = picked.length && !says ? `[${picked.join(", ")}]` : "";
+      return { category, comment: [prefix, text].filter(Boolean).join(" ") };
+    }
+
+    function reporter() {
+      const profile = Office.context && Office.context.mailbox && Office.context.mailbox.userProfile;
+      return (profile && profile.emailAddress) || "";
+    }
+
+    /**
+     * POST a report ({categories, comment} as the user gave them), retrying with backoff (and
+     * the service's Retry-After) on errors that may pass. onAttempt({attempt, total, error})
+     * lets the caller show each retry.
      */
     async function report(payload, details, onAttempt) {
       const total = REPORT_RETRY_DELAYS_MS.length + 1;
@@ -354,10 +376,9 @@
         try {
           const config = await loadConfig(2000);
           const headers = await authHeaders(config);
-          const body = Object.assign({}, payload, {
-            category: details.category || "other",
-            comment: details.comment || "",
-          });
+          const body = Object.assign({}, payload, reportFields(details.categories, details.comment));
+          const who = reporter();
+          if (who) body.reporter = who;
           return await request("POST", "/api/v1/reports", body, { headers, timeoutMs: REPORT_ATTEMPT_TIMEOUT_MS });
         } catch (err) {
           lastError = err;
@@ -423,11 +444,7 @@
         } catch (err) {
           payload = await readItem(null);
         }
-        const extra = categories.length > 1 ? `[${categories.join(", ")}] ` : "";
-        const result = await report(payload, {
-          category: categories[0] || "other",
-          comment: extra + ((event && event.freeText) || ""),
-        });
+        const result = await report(payload, { categories, comment: event && event.freeText });
         outcome = {
           onErrorDeleteItem: false,
           moveItemTo: moveTo("JunkFolder", "junkFolder"),
@@ -457,6 +474,7 @@
       analyze,
       report,
       categoriesFrom,
+      reportFields,
       showVerdictNotification,
       onSpamReport,
     };

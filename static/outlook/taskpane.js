@@ -223,7 +223,7 @@
         const payload = await client.readItem(null);
         const result = await client.report(
           payload,
-          { category: $("report-category").value, comment: $("report-comment").value },
+          { categories: [$("report-category").value], comment: $("report-comment").value },
           ({ attempt, total }) => {
             if (attempt > 1) setReportStatus(IG.strings.format(t.reportRetrying, { attempt, total }), "retrying");
           },

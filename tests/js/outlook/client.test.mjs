@@ -202,8 +202,9 @@ describe("integrated spam reporting (onSpamReport)", () => {
     await client.onSpamReport(event);
     const [post] = stub.posts("/api/v1/reports");
     assert.ok(post.body.eml);
-    assert.equal(post.body.category, "callback");
+    assert.equal(post.body.category, "phishing");
     assert.equal(post.body.comment, "[callback, invoice] They called me twice");
+    assert.equal(post.body.reporter, "j.morgan@contoso.com");
     assert.equal(calls.getAsFile, 1);
     assert.deepEqual(event.completedWith, {
       onErrorDeleteItem: false,
@@ -218,7 +219,9 @@ describe("integrated spam reporting (onSpamReport)", () => {
     const { client } = clientFor(Office, stub.url);
     const event = spamEvent([false, true, false, false, false], "");
     await client.onSpamReport(event);
-    assert.equal(stub.posts("/api/v1/reports")[0].body.category, "phishing");
+    const [post] = stub.posts("/api/v1/reports");
+    assert.equal(post.body.category, "phishing");
+    assert.equal(post.body.comment, "", "the service's category already says it");
     assert.equal(
       event.completedWith.showPostProcessingDialog.description,
       "Well spotted — this was a training exercise.",
@@ -267,13 +270,25 @@ describe("integrated spam reporting (onSpamReport)", () => {
     const { client } = clientFor(Office, stub.url);
     const progress = [];
     const payload = await client.readItem(null);
-    const result = await client.report(payload, { category: "spam", comment: "" }, (p) => progress.push(p.attempt));
+    const result = await client.report(payload, { categories: ["spam"], comment: "" }, (p) => progress.push(p.attempt));
     assert.equal(result.duplicate, false);
     const [post] = stub.posts("/api/v1/reports");
     assert.equal(post.body.eml, undefined);
     assert.equal(post.body.headers, "Subject: hi\r\nFrom: a@example.com\r\n");
     assert.equal(post.body.category, "spam");
     assert.deepEqual(progress, [1]);
+  });
+});
+
+describe("report fields", () => {
+  test("fine reasons map onto the service's phishing/spam/other and stay in the comment", () => {
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    assert.deepEqual(client.reportFields(["callback"], " call me "), { category: "phishing", comment: "[callback] call me" });
+    assert.deepEqual(client.reportFields(["spam"], ""), { category: "spam", comment: "" });
+    assert.deepEqual(client.reportFields([], "odd"), { category: "other", comment: "odd" });
+    assert.deepEqual(client.reportFields(["bogus"], ""), { category: "other", comment: "" });
+    assert.deepEqual(client.reportFields(["invoice", "spam"], ""), { category: "phishing", comment: "[invoice, spam]" });
   });
 });
 

@@ -76,6 +76,7 @@ export function makeOffice(options = {}) {
         },
       },
       mailbox: {
+        userProfile: { emailAddress: opts.user || "j.morgan@contoso.com", displayName: "Jordan Morgan" },
         item: {
           itemClass: "IPM.Schedule.Meeting.Request",
           subject: "Your PayPal Payment Receipt",
