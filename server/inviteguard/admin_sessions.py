@@ -85,8 +85,9 @@ class LoginThrottle:
     def failed(self, address: str, account: str) -> None:
         pipe = self.client.pipeline(transaction=False)
         for key in self._keys(address, account):
+            # SET NX starts the window at the first failure (EXPIRE NX would need Redis 7); INCR keeps the TTL.
+            pipe.set(key, 0, ex=THROTTLE_WINDOW_SECONDS, nx=True)
             pipe.incr(key)
-            pipe.expire(key, THROTTLE_WINDOW_SECONDS, nx=True)
         pipe.execute()
 
     def succeeded(self, address: str, account: str) -> None:
