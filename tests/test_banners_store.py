@@ -78,3 +78,9 @@ def test_redis_down_serves_the_shipped_texts_degraded() -> None:
     assert snapshot.degraded is True
     assert snapshot.texts["en"].banner["phishing"]["title"]
     assert snapshot.version == f"0.{store.defaults_hash}"
+
+
+def test_get_texts_falls_back_like_readers(two_workers: tuple[Flask, Flask]) -> None:
+    store: BannerStore = two_workers[0].extensions["inviteguard"].texts
+    assert store.get_texts("de-AT").locale == "de"
+    assert store.get_texts("pt-BR").locale == "en"

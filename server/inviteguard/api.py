@@ -11,28 +11,30 @@ import binascii
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import redis
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import __version__
-from .analyzer import NO_FEEDBACK
+from .analyzer import NO_FEEDBACK, Feedback
 from .banner import response_body
 from .banners_store import BannerStore
 from .cache import VerdictCache, cache_key
 from .engine import Engine
 from .message import InputError, parse_outlook, parse_raw
 from .metrics import Metrics
-from .model import OutlookItem, ParsedMessage
+from .model import OutlookItem, ParsedMessage, Verdict
 from .redis_conn import RedisGate
 from .reports import NO_STANDING, ReportStore
 from .texts import resolve_locale
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__)
+T = TypeVar("T")
 
 JSON_TYPES = {"application/json"}
 RAW_TYPES = {"message/rfc822"}
@@ -74,11 +76,13 @@ def log_safe(text: str, limit: int = 200) -> str:
 
 # ------------------------------------------------------------------ input
 
-def _field(data: dict[str, Any], name: str, kinds: type | tuple[type, ...], default: Any = None) -> Any:
+JSON_TYPE_NAMES = {str: "string", dict: "object"}
+
+
+def _field(data: dict[str, Any], name: str, kind: type, default: Any = None) -> Any:
     value = data.get(name, default)
-    if value is not None and not isinstance(value, kinds):
-        names = " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
-        raise ApiError(400, "invalid_field", f'"{name}" must be a {names.replace("str", "string")}')
+    if value is not None and not isinstance(value, kind):
+        raise ApiError(400, "invalid_field", f'"{name}" must be a JSON {JSON_TYPE_NAMES[kind]}')
     return value
 
 
@@ -153,53 +157,52 @@ def requested_locales(from_body: str | None) -> list[str | None]:
 
 # ------------------------------------------------------------------ analyze
 
+class RedisSteps:
+    """The Redis calls of one answer. After the first failure the rest are skipped and the answer
+    is computed without Redis and marked degraded; a verdict is worth more now than cached."""
+
+    def __init__(self, degraded: bool) -> None:
+        self.degraded = degraded
+
+    def run(self, what: str, call: Callable[[], T], fallback: T) -> T:
+        if self.degraded:
+            return fallback
+        try:
+            return call()
+        except redis.RedisError as exc:
+            self.degraded = True
+            log.warning("%s unavailable, answering without Redis: %s", what, log_safe(str(exc)))
+            return fallback
+
+
+def judge(svc: Services, message: ParsedMessage, feedback: Feedback) -> Verdict:
+    started = time.perf_counter()
+    verdict = svc.engine.judge(message, feedback)
+    svc.metrics.analysis_latency.observe(time.perf_counter() - started)
+    return verdict
+
+
 @bp.post("/api/v1/analyze")
 def analyze() -> Response:
     svc = services()
     message, body_locale = read_message()
     fingerprint = svc.engine.fingerprint(message)
     snapshot = svc.texts.snapshot()
-    degraded = snapshot.degraded
-    standing = NO_STANDING
-    if not degraded:
-        try:
-            standing = svc.reports.standing(fingerprint)
-        except redis.RedisError as exc:
-            degraded = True
-            log.warning("report feedback unavailable, answering uncached: %s", log_safe(str(exc)))
+    steps = RedisSteps(snapshot.degraded)
+    standing = steps.run("report feedback", lambda: svc.reports.standing(fingerprint), NO_STANDING)
     key = cache_key(fingerprint, svc.engine.rules_version(), snapshot.version, standing.cache_tag)
-    verdict = None
-    if not degraded:
-        try:
-            verdict = svc.cache.get(key)
-        except redis.RedisError as exc:
-            degraded = True
-            log.warning("verdict cache unavailable, answering uncached: %s", log_safe(str(exc)))
+    verdict = steps.run("verdict cache", lambda: svc.cache.get(key), None)
     cached = verdict is not None
     if verdict is None:
-        feedback = NO_FEEDBACK
-        if not degraded:
-            try:
-                feedback = svc.reports.feedback(message, standing)
-            except redis.RedisError as exc:
-                degraded = True
-                log.warning("reported phone numbers unavailable, answering uncached: %s", log_safe(str(exc)))
-        started = time.perf_counter()
-        verdict = svc.engine.judge(message, feedback)
-        svc.metrics.analysis_latency.observe(time.perf_counter() - started)
-        if not degraded:
-            try:
-                svc.cache.put(key, verdict)
-            except redis.RedisError as exc:
-                degraded = True
-                log.warning("verdict cache unavailable, not storing: %s", log_safe(str(exc)))
+        feedback = steps.run("reported phone numbers", lambda: svc.reports.feedback(message, standing), NO_FEEDBACK)
+        verdict = judge(svc, message, feedback)
+        steps.run("verdict cache", lambda: svc.cache.put(key, verdict), None)
     (svc.metrics.cache_hits if cached else svc.metrics.cache_misses).inc()
-    if degraded:
+    if steps.degraded:
         svc.metrics.degraded.labels("verdict_cache").inc()
     svc.metrics.verdicts.labels(verdict.level).inc()
-    wishes = requested_locales(body_locale)
-    locale = resolve_locale(wishes, snapshot.texts.keys(), svc.default_locale)
-    return jsonify(response_body(verdict, fingerprint, snapshot.texts, locale, cached, degraded))
+    locale = resolve_locale(requested_locales(body_locale), snapshot.texts.keys(), svc.default_locale)
+    return jsonify(response_body(verdict, fingerprint, snapshot.texts, locale, cached, steps.degraded))
 
 
 # ------------------------------------------------------------------ health

@@ -34,6 +34,7 @@ from .texts import (
     content_hash,
     load_raw_defaults,
     merge_texts,
+    resolve_locale,
 )
 
 CURRENT_KEY = "ig:texts:current"
@@ -125,8 +126,9 @@ class BannerStore:
             return TextsSnapshot(f"0.{self.defaults_hash}", self.defaults, degraded=True)
 
     def get_texts(self, locale: str) -> LocaleTexts:
+        """The live texts for `locale`, falling back as readers do (de-AT -> de -> en)."""
         texts = self.snapshot().texts
-        return texts.get(locale) or texts["en"]
+        return texts[resolve_locale([locale], texts.keys())]
 
     def version(self) -> str:
         return self.snapshot().version
