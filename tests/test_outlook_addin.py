@@ -630,6 +630,7 @@ def test_task_pane_shows_the_service_banner_and_reasons(
     assert 0 < len(shown["details"]["message"]) <= 150
     assert script_csp_violations(page) == []
     assert page.locator("main").get_attribute("aria-busy") == "false"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     page.screenshot(path=str(ARTIFACTS / "taskpane-light.png"), full_page=True)
     assert not page.locator("#more-reasons li").first.is_visible()
     summary.focus()
@@ -639,6 +640,7 @@ def test_task_pane_shows_the_service_banner_and_reasons(
 
     dark = open_pane(browser, live_server, pane_fixtures, color_scheme="dark")
     wait_state(dark, "result")
+    assert dark.evaluate("document.documentElement.dataset.theme") == "dark"  # from prefers-color-scheme
     background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(31, 31, 31)"
     dark.screenshot(path=str(ARTIFACTS / "taskpane-dark.png"), full_page=True)

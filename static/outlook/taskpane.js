@@ -86,11 +86,14 @@
     let generation = 0;
     let reportInFlight = false;
 
+    const systemDark = win.matchMedia ? win.matchMedia("(prefers-color-scheme: dark)") : null;
+
+    /** The Office theme when Outlook tells us one, else the system's light/dark setting. */
     function applyTheme() {
       const theme = Office.context.officeTheme;
-      const dark = theme ? isDarkColor(theme.bodyBackgroundColor) : null;
-      if (dark === null) doc.documentElement.removeAttribute("data-theme");
-      else doc.documentElement.setAttribute("data-theme", dark ? "dark" : "light");
+      let dark = theme ? isDarkColor(theme.bodyBackgroundColor) : null;
+      if (dark === null) dark = Boolean(systemDark && systemDark.matches);
+      doc.documentElement.setAttribute("data-theme", dark ? "dark" : "light");
     }
 
     function applyStrings() {
@@ -240,6 +243,7 @@
 
     applyStrings();
     applyTheme();
+    if (systemDark && systemDark.addEventListener) systemDark.addEventListener("change", applyTheme);
     $("retry").addEventListener("click", () => check());
     $("report-form").addEventListener("submit", submitReport);
     if (mailbox.addHandlerAsync) {

@@ -13,19 +13,7 @@ before(async () => {
 after(async () => {
   await stub.close();
 });
-beforeEach(() => {
-  stub.requests.length = 0;
-  Object.assign(stub.behaviour, {
-    config: { auth: "none", client_key: "", timeout_ms: 2500 },
-    configStatus: 200,
-    analyze: PHISHING,
-    analyzeStatuses: [],
-    reportStatuses: [],
-    reportHeaders: {},
-    simulation: false,
-    delayMs: 0,
-  });
-});
+beforeEach(() => stub.reset());
 
 describe("reading the item", () => {
   test("Mailbox 1.14: sends the EML from getAsFileAsync instead of the parts", async () => {

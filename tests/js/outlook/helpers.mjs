@@ -178,7 +178,7 @@ export const PHISHING = {
  */
 export async function startStubService() {
   const requests = [];
-  const behaviour = {
+  const defaults = () => ({
     config: { auth: "none", client_key: "", timeout_ms: 2500 },
     configStatus: 200,
     analyze: PHISHING,
@@ -187,7 +187,8 @@ export async function startStubService() {
     reportHeaders: {},
     simulation: false,
     delayMs: 0,
-  };
+  });
+  const behaviour = defaults();
   const server = createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
@@ -236,6 +237,11 @@ export async function startStubService() {
     requests,
     behaviour,
     posts: (p) => requests.filter((r) => r.method === "POST" && r.path === p),
+    /** Forget the requests and restore the default answers (between tests). */
+    reset() {
+      requests.length = 0;
+      Object.assign(behaviour, defaults());
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
