@@ -66,6 +66,7 @@ from .org_settings import (
     load_org_settings,
     save_org_settings,
 )
+from .redis_conn import RedisGate
 from .reports import StoredReport
 from .rules import load_rules
 from .text_checks import Placeholder, check_edits, load_placeholders
@@ -97,6 +98,7 @@ ADMIN_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; img-src
 BUILTIN_SAMPLE = Path(__file__).resolve().parent / "samples" / "icloud_paypal_599.eml"
 SAMPLE_LIMIT_BYTES = 5 * 1024 * 1024
 VERSIONS_SHOWN = 100
+ADMIN_REDIS_TIMEOUT_SECONDS = 5.0
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -113,9 +115,22 @@ def _settings() -> Settings:
     return current_app.config["INVITEGUARD_SETTINGS"]
 
 
+@dataclass(frozen=True)
+class AdminServices:
+    """The console's own Redis gate and text store: patient timeouts and no failure memory,
+    unlike the analyze path's, which must answer in milliseconds and skips Redis after a hiccup."""
+
+    gate: RedisGate
+    texts: BannerStore
+
+
+def admin_services() -> AdminServices:
+    return current_app.extensions["inviteguard_admin"]
+
+
 def redis_client() -> Any:
-    """The app's Redis client; the admin console has no degraded mode, so errors propagate."""
-    return services().gate.client()
+    """The console's Redis client; the console has no degraded mode, so errors propagate."""
+    return admin_services().gate.client()
 
 
 def session_cookie_name() -> str:
@@ -423,7 +438,7 @@ def _placeholder_json(placeholders: tuple[Placeholder, ...]) -> list[dict[str, s
 @bp.get("/api/texts")
 @require_role("editor")
 def texts_model() -> Response:
-    store = services().texts
+    store = admin_services().texts
     catalog = load_placeholders()
     version = store.current_number()
     ids = reason_ids(store)
@@ -442,7 +457,7 @@ def texts_model() -> Response:
 
 def _checked_edits(edits: object) -> dict[str, Any]:
     """Structure, then every text through text_checks; 422 names each refused field."""
-    store = services().texts
+    store = admin_services().texts
     if not isinstance(edits, dict):
         raise AdminRequestError(400, "invalid_field", '"edits" must be an object of locales')
     try:
@@ -460,7 +475,7 @@ def _checked_edits(edits: object) -> dict[str, Any]:
 @require_role("editor")
 def save_texts() -> Response:
     data = _json_body()
-    store = services().texts
+    store = admin_services().texts
     edits = _checked_edits(data.get("edits"))
     base = data.get("base_version")
     current = store.current_number()
@@ -490,18 +505,19 @@ def preview() -> Response:
     """Renders the editor's unsaved text for a sample message, as the add-ins would show it,
     and checks each drafted field the way a save would."""
     data = _json_body()
-    svc = services()
+    engine = services().engine
+    store = admin_services().texts
     locale = data.get("locale")
     level = data.get("level", "phishing")
     focus = data.get("reason")
     draft = data.get("draft") or {}
-    if locale not in svc.texts.defaults_raw or level not in EDITABLE_LEVELS:
+    if locale not in store.defaults_raw or level not in EDITABLE_LEVELS:
         raise AdminRequestError(400, "invalid_field", "Unknown locale or level")
-    if focus is not None and focus not in reason_ids(svc.texts):
+    if focus is not None and focus not in reason_ids(store):
         raise AdminRequestError(400, "invalid_field", "Unknown reason")
     try:
         structured = parse_import(yaml.safe_dump({"locales": {locale: draft}}), {locale},
-                                  set(reason_ids(svc.texts)))
+                                  set(reason_ids(store)))
     except ImportRejected as exc:
         raise AdminRequestError(400, "invalid_field", str(exc)) from None
     problems = check_edits(structured, load_placeholders())
@@ -513,10 +529,10 @@ def preview() -> Response:
         message = parse_raw(_sample_message(data.get("sample")))
     except InputError as exc:
         raise AdminRequestError(422, exc.code, f"The sample cannot be read: {exc.message}") from None
-    verdict = svc.engine.judge(message)
-    live = svc.texts.effective_raw(svc.texts.current_number())
+    verdict = engine.judge(message)
+    live = store.effective_raw(store.current_number())
     texts = draft_texts(live, locale, usable)
-    body = preview_body(verdict, svc.engine.fingerprint(message), texts, focus, level)
+    body = preview_body(verdict, engine.fingerprint(message), texts, focus, level)
     body["problems"] = problems
     body["subject"] = message.subject
     return jsonify(body)
@@ -525,7 +541,7 @@ def preview() -> Response:
 @bp.get("/api/versions")
 @require_role("editor")
 def versions() -> Response:
-    store = services().texts
+    store = admin_services().texts
     current = store.current_number()
     return jsonify({"current": current, "versions": [
         {"version": v.version, "author": v.author, "saved_at": v.saved_at, "note": v.note,
@@ -535,7 +551,7 @@ def versions() -> Response:
 @bp.get("/api/versions/<int:number>")
 @require_role("editor")
 def version_diff(number: int) -> Response:
-    store = services().texts
+    store = admin_services().texts
     try:
         after = store.effective_raw(number)
         previous = store.previous_number(number) if number else 0
@@ -550,7 +566,7 @@ def version_diff(number: int) -> Response:
 @require_role("editor")
 def rollback(number: int) -> Response:
     try:
-        version = services().texts.rollback(number, _author())
+        version = admin_services().texts.rollback(number, _author())
     except KeyError:
         raise AdminRequestError(404, "not_found", "No such version") from None
     return jsonify({"version": version, "restored": number})
@@ -559,7 +575,7 @@ def rollback(number: int) -> Response:
 @bp.get("/api/texts/export")
 @require_role("editor")
 def export_texts() -> Response:
-    store = services().texts
+    store = admin_services().texts
     version = store.current_number()
     response = Response(export_yaml(store.effective_raw(version), version), mimetype="application/yaml")
     response.headers["Content-Disposition"] = f'attachment; filename="inviteguard-texts-v{version}.yaml"'
@@ -569,7 +585,7 @@ def export_texts() -> Response:
 @bp.post("/api/texts/import")
 @require_role("editor")
 def import_texts() -> Response:
-    store = services().texts
+    store = admin_services().texts
     raw = request.get_data(cache=False)
     try:
         parsed = parse_import(raw.decode("utf-8"), set(store.defaults_raw), set(reason_ids(store)))
@@ -718,6 +734,8 @@ bp.register_error_handler(AdminRequestError, _request_error)
 
 def init_app(app: Flask) -> None:
     settings: Settings = app.config["INVITEGUARD_SETTINGS"]
+    gate = RedisGate(settings.redis_url, ADMIN_REDIS_TIMEOUT_SECONDS, retry_after=0.0)
+    app.extensions["inviteguard_admin"] = AdminServices(gate, BannerStore(gate))
     if settings.oidc_issuer and settings.oidc_client_id:
         app.extensions["inviteguard_oidc"] = OidcClient(settings.oidc_issuer, settings.oidc_client_id,
                                                         settings.oidc_client_secret or "")
