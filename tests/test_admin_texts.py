@@ -119,7 +119,7 @@ def test_editor_model_lists_fields_and_placeholders(editor: tuple[FlaskClient, d
     assert REASON in model["reasons"] and "callback.phone" in model["reasons"]
     assert model["fields"] == {"banner": ["title", "text"], "reasons": ["title", "detail", "notification"]}
     phone = {p["name"]: p["meaning"] for p in model["placeholders"]["callback.phone"]}
-    assert "phone" in phone and phone["phone"]
+    assert phone.get("phone")
     combo = {p["name"] for p in model["placeholders"][REASON]}
     assert {"phone", "amount", "hook", "platform", "says"} <= combo
     assert model["texts"]["de"]["reasons"][REASON]["title"].startswith("Eine echte Nachricht")
@@ -311,12 +311,13 @@ def test_bad_organisation_settings(data: dict[str, object], field: str) -> None:
     assert raised.value.field == field
 
 
-class _Hook(BaseHTTPRequestHandler):
-    received: list[dict[str, object]] = []
+RECEIVED: list[dict[str, object]] = []
 
+
+class _Hook(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Hook.received.append({"signature": self.headers.get("X-InviteGuard-Signature"), "body": json.loads(body)})
+        RECEIVED.append({"signature": self.headers.get("X-InviteGuard-Signature"), "body": json.loads(body)})
         self.send_response(204)
         self.end_headers()
 
@@ -329,7 +330,7 @@ def webhook() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    _Hook.received.clear()
+    RECEIVED.clear()
     yield f"http://127.0.0.1:{server.server_port}/hook"
     server.shutdown()
     server.server_close()
@@ -344,7 +345,7 @@ def test_send_test_report_reaches_the_configured_webhook(editor: tuple[FlaskClie
                    headers=headers).status_code == 200
     result = web.post("/admin/api/org/test-report", headers=headers).get_json()
     assert result == {"results": {"webhook": "sent"}}
-    (delivered,) = _Hook.received
+    (delivered,) = RECEIVED
     body = delivered["body"]
     assert body["category"] == "test" and body["reporter"] == "ed"  # type: ignore[index]
     assert base64.b64decode(body["eml_base64"]) == SAMPLE  # type: ignore[index]
