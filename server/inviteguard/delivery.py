@@ -51,6 +51,9 @@ _LINE_END = re.compile(rb"\r?\n")
 BATCH = 10
 POLL_MS = 1000
 Outcome = Literal["done", "busy", "failed"]
+# A send is a few timeout-bounded steps (connect, TLS, auth, data); a lease outlives all of them,
+# so it only runs out when its worker died.
+LEASE_TIMEOUTS = 3
 
 
 class DeliveryError(Exception):
@@ -116,7 +119,8 @@ def soc_email(report: StoredReport, eml: bytes | None, sender: str, recipients: 
     boundary = f"=_inviteguard_{secrets.token_hex(16)}"
     head["Content-Type"] = f'multipart/mixed; boundary="{boundary}"'
     summary = base64.encodebytes(summary_text(report).encode("utf-8")).replace(b"\n", b"\r\n")
-    parts = [head.as_bytes().rstrip(b"\r\n") + b"\r\n\r\n",
+    # Only the header block: EmailMessage would give a multipart header an empty body of its own.
+    parts = [b"".join(SMTP.fold_binary(name, value) for name, value in head.items()) + b"\r\n",
              f"--{boundary}\r\n".encode(),
              b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n", summary]
     if eml:
@@ -378,7 +382,7 @@ def worker_from(settings: Settings, registry: CollectorRegistry | None = None) -
     metrics = DeliveryMetrics(registry)
     consumer = consumer_name()
     workers = [DestinationWorker(store, destination, consumer, backoff, settings.delivery_max_attempts,
-                                 settings.delivery_claim_idle_seconds, 2 * destination.timeout + 5, metrics)
+                                 settings.delivery_claim_idle_seconds, LEASE_TIMEOUTS * destination.timeout, metrics)
                for destination in destinations_from(settings)]
     return DeliveryWorker(workers, settings.redis_retry_after_seconds)
 
