@@ -27,7 +27,7 @@ from inviteguard.users import create_user, get_user
 from werkzeug.serving import make_server
 
 CLIENT_ID = "inviteguard-admin"
-CLIENT_SECRET = "s3cret/with:odd=chars"  # noqa: S105 a test credential
+CLIENT_SECRET = "s3cret/with:odd=chars"
 
 
 @dataclass
