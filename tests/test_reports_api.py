@@ -164,7 +164,7 @@ def test_bad_report_fields_are_400(client: FlaskClient) -> None:
 
 
 def test_a_simulation_is_recognised_counted_apart_and_not_queued(client: FlaskClient,
-                                                                 redis_client: redis.Redis, app: Flask) -> None:
+                                                                 redis_client: redis.Redis) -> None:
     raw = simulated(LIST_INVITE.read_bytes())
     body = report(client, raw, "alice@contoso.com")
     assert body["simulation"] is True and body["duplicate"] is False
@@ -172,8 +172,10 @@ def test_a_simulation_is_recognised_counted_apart_and_not_queued(client: FlaskCl
     report(client, raw, "bob@contoso.com")
     assert redis_client.exists(STREAM) == 0
     fingerprint = analyze(client, raw)["fingerprint"]
-    assert app.extensions["inviteguard"].reports.simulation_count(fingerprint) == 2
     assert redis_client.scard(reporters_key(fingerprint)) == 0  # drills never raise real verdicts
+    login(client, redis_client, "analyst")
+    triage = client.get("/api/v1/reports").get_json()
+    assert triage["simulation_reports"] == 2 and triage["reports"] == []
     # A header without the tenant's secret is what an attacker could copy: a real report.
     forged = report(client, simulated(LIST_INVITE.read_bytes(), "KnowBe4"), "carol@contoso.com")
     assert "simulation" not in forged and redis_client.xlen(STREAM) == 1
@@ -262,13 +264,17 @@ def dead_redis_url() -> Iterator[str]:
 
 
 def test_redis_down_is_503_with_retry_after_never_202(dead_redis_url: str) -> None:
-    app = create_app({"REDIS_URL": dead_redis_url, "TESTING": True, "REDIS_RETRY_AFTER_SECONDS": 3})
+    app = create_app({"REDIS_URL": dead_redis_url, "TESTING": True, "REDIS_RETRY_AFTER_SECONDS": 3,
+                      "ADMIN_COOKIE_SECURE": False})
     client = app.test_client()
     for _ in range(2):  # the first fails connecting, the second inside the gate's retry window
         response = client.post("/api/v1/reports", data=FRIEND_INVITE.read_bytes(), content_type="message/rfc822")
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "3"
         assert response.get_json()["error"]["code"] == "report_store_unavailable"
+    client.set_cookie("ig_admin", "a-session-token")
+    triage = client.get("/api/v1/reports")  # looking the session up needs Redis
+    assert triage.status_code == 503 and triage.headers["Retry-After"] == "3"
     # Analysis keeps answering without Redis.
     analyzed = client.post("/api/v1/analyze", data=FRIEND_INVITE.read_bytes(), content_type="message/rfc822")
     assert analyzed.status_code == 200 and analyzed.get_json()["degraded"] is True

@@ -406,4 +406,5 @@ def run_worker(redis_url: str | None = None, metrics_port: int | None = None) ->
     log.info("delivering reports from %s to %s", redact(settings.redis_url),
              ", ".join(w.destination.name for w in worker.workers))
     worker.run_forever()
+    log.info("delivery worker stopped")
     return 0

@@ -309,9 +309,10 @@ class ReportStore:
             reported = frozenset(n for n, s in zip(numbers, scores, strict=True) if s is not None and s >= oldest_ms)
         return Feedback(standing.campaign_reporters, self.reporters_needed, reported)
 
-    def simulation_count(self, fingerprint: str) -> int:
+    def simulation_reports(self) -> int:
+        """Reports of awareness drills within the retention period (kept apart, never delivered)."""
         with _marking_failures(self.write_gate):
-            return int(self.write_gate.client().hget(campaign_key(fingerprint, True), "reports") or 0)
+            return int(self.write_gate.client().xlen(SIMULATION_STREAM))
 
     # ---------------------------------------------------------------- triage
 

@@ -146,15 +146,18 @@ def submit() -> tuple[Response, int]:
     extras: Mapping[str, Any] = fields or request.args
     client = _client(fields.get("client")) if fields else _client(
         {"name": request.args.get("client_name"), "version": request.args.get("client_version")})
+    reporter = _reporter(_text(extras.get("reporter"), "reporter", REPORTER_LIMIT))
+    category = _category(extras.get("category"))
+    comment = _text(extras.get("comment"), "comment", COMMENT_LIMIT)
     fingerprint = svc.engine.fingerprint(message)
     simulation = is_simulation(message, _matchers())
     try:
         verdict = _verdict_summary(message, fingerprint)
         receipt = svc.reports.submit(NewReport(
-            reporter=_reporter(_text(extras.get("reporter"), "reporter", REPORTER_LIMIT)),
+            reporter=reporter,
             fingerprint=fingerprint,
-            category=_category(extras.get("category")),
-            comment=_text(extras.get("comment"), "comment", COMMENT_LIMIT),
+            category=category,
+            comment=comment,
             client=client,
             verdict=verdict,
             subject=message.subject,
@@ -201,7 +204,7 @@ def _query() -> ReportQuery:
                        status=request.args.get("status"), before=before, limit=max(1, min(limit, LIST_LIMIT_MAX)))
 
 
-def report_json(report: StoredReport, destinations: list[str]) -> dict[str, Any]:
+def triage_json(report: StoredReport, destinations: list[str]) -> dict[str, Any]:
     data = {k: v for k, v in report.data.items() if k != "eml_key"}
     deliveries = {name: report.deliveries[name].as_json() if name in report.deliveries else {"state": "pending"}
                   for name in destinations}
@@ -225,38 +228,36 @@ def by_campaign(reports: list[dict[str, Any]], counts: Mapping[str, tuple[int, i
 
 @bp.get("/api/v1/reports")
 @require_analyst
-def triage_list() -> Response | tuple[Response, int]:
+def triage_list() -> Response:
     store = services().reports
     destinations = destination_names(_settings())
     query = _query()
-    try:
-        found = store.list(query, destinations)
-        counts = store.campaign_counts(list(dict.fromkeys(r.data["fingerprint"] for r in found)))
-    except redis.RedisError as exc:
-        return _unavailable(exc)
-    reports = [report_json(r, destinations) for r in found]
+    found = store.list(query, destinations)
+    counts = store.campaign_counts(list(dict.fromkeys(r.data["fingerprint"] for r in found)))
+    reports = [triage_json(r, destinations) for r in found]
     next_before = found[-1].id if len(found) == query.limit else None
     return jsonify({"reports": reports, "campaigns": by_campaign(reports, counts), "destinations": destinations,
-                    "next_before": next_before})
+                    "next_before": next_before, "simulation_reports": store.simulation_reports()})
 
 
 @bp.get("/api/v1/reports/<report_id>/eml")
 @require_analyst
-def download_eml(report_id: str) -> Response | tuple[Response, int]:
+def download_eml(report_id: str) -> Response:
     if not re.fullmatch(r"\d{1,20}-\d{1,20}", report_id):
         raise ApiError(404, "not_found", "No such report")
     store = services().reports
-    try:
-        report = store.get(report_id)
-        eml = store.eml(report) if report else None
-    except redis.RedisError as exc:
-        return _unavailable(exc)
+    report = store.get(report_id)
+    eml = store.eml(report) if report else None
     if report is None:
         raise ApiError(404, "not_found", "No such report")
     if eml is None:
         raise ApiError(410, "expired", "The original message was deleted after the retention period")
     return Response(eml, mimetype="message/rfc822", headers={
         "Content-Disposition": f'attachment; filename="report-{report_id}.eml"'})
+
+
+# Triage reads Redis for the login and the list; a Redis failure there is a 503, not a 500.
+bp.register_error_handler(redis.RedisError, _unavailable)
 
 
 def init_app(app: Flask) -> None:
