@@ -28,6 +28,7 @@ from .engine import Engine
 from .message import InputError, parse_outlook, parse_raw
 from .metrics import Metrics
 from .model import OutlookItem, ParsedMessage, Verdict
+from .org_settings import load_org_settings
 from .redis_conn import RedisGate
 from .reports import NO_STANDING, ReportStore
 from .texts import resolve_locale
@@ -201,8 +202,10 @@ def analyze() -> Response:
     if steps.degraded:
         svc.metrics.degraded.labels("verdict_cache").inc()
     svc.metrics.verdicts.labels(verdict.level).inc()
+    organisation = steps.run("organisation settings", lambda: load_org_settings(svc.gate.client()).banner_context(),
+                             {})
     locale = resolve_locale(requested_locales(body_locale), snapshot.texts.keys(), svc.default_locale)
-    return jsonify(response_body(verdict, fingerprint, snapshot.texts, locale, cached, steps.degraded))
+    return jsonify(response_body(verdict, fingerprint, snapshot.texts, locale, cached, steps.degraded, organisation))
 
 
 # ------------------------------------------------------------------ health

@@ -119,7 +119,14 @@ def _reason_text(texts: LocaleTexts, reason_id: str) -> ReasonText:
     return texts.reasons.get(reason_id) or ReasonText(reason_id, "", "")
 
 
-def notification(verdict: Verdict, texts: LocaleTexts) -> str:
+def with_organisation(evidence: Mapping[str, EvidenceValue],
+                      organisation: Mapping[str, str] | None) -> Mapping[str, EvidenceValue]:
+    """The facts a text sees: the reason's evidence plus the admin console's `org_name` and
+    `soc_contact` (organisation facts win: evidence must never impersonate them)."""
+    return {**evidence, **organisation} if organisation else evidence
+
+
+def notification(verdict: Verdict, texts: LocaleTexts, organisation: Mapping[str, str] | None = None) -> str:
     """At most 150 characters that still name the key fact: facts shrink before the text is cut."""
     if verdict.level == "clean":
         return ""
@@ -128,6 +135,7 @@ def notification(verdict: Verdict, texts: LocaleTexts) -> str:
     evidence = top.evidence if top else {}
     if not source:
         source, evidence = texts.banner[verdict.level]["title"], {}
+    evidence = with_organisation(evidence, organisation)
     text = render(source, evidence, html=False)
     if len(text) > NOTIFICATION_LIMIT:
         text = render(source, evidence, html=False, limit=SHORT_VALUE_LIMIT)
@@ -149,23 +157,26 @@ def _banner_html(level: str, title: str, text: str, details: list[str], locale: 
             + "</div></div>")
 
 
-def banner(verdict: Verdict, texts: LocaleTexts) -> dict[str, str]:
+def banner(verdict: Verdict, texts: LocaleTexts, organisation: Mapping[str, str] | None = None) -> dict[str, str]:
     level = LEVEL_OF[verdict.level]
     if level == "none":
         return {"level": "none", "title": "", "text": "", "html": "", "notification": ""}
     base = texts.banner[verdict.level]
     top = verdict.reasons[:BANNER_REASONS]
-    title = render(base["title"], {}, html=False)
-    text = render(base["text"], {}, html=False)
-    details = [render(_reason_text(texts, r.id).detail, r.evidence, html=False) for r in top]
-    html_details = [render(_reason_text(texts, r.id).detail, r.evidence, html=True) for r in top]
+    org = with_organisation({}, organisation)
+    title = render(base["title"], org, html=False)
+    text = render(base["text"], org, html=False)
+    details = [render(_reason_text(texts, r.id).detail, with_organisation(r.evidence, organisation), html=False)
+               for r in top]
+    html_details = [render(_reason_text(texts, r.id).detail, with_organisation(r.evidence, organisation), html=True)
+                    for r in top]
     return {
         "level": level,
         "title": title,
         "text": "\n".join([text, *(f"• {d}" for d in details if d)]).strip(),
-        "html": _banner_html(level, render(base["title"], {}, html=True), render(base["text"], {}, html=True),
+        "html": _banner_html(level, render(base["title"], org, html=True), render(base["text"], org, html=True),
                              html_details, texts.locale),
-        "notification": notification(verdict, texts),
+        "notification": notification(verdict, texts, organisation),
     }
 
 
@@ -174,7 +185,8 @@ def _json_value(value: EvidenceValue) -> Any:
 
 
 def response_body(verdict: Verdict, fingerprint: str, texts: Mapping[str, LocaleTexts], locale: str | None,
-                  cached: bool, degraded: bool = False) -> dict[str, Any]:
+                  cached: bool, degraded: bool = False,
+                  organisation: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The analyze response, exactly as DESIGN.md specifies; the API and `inviteguard analyze --json`
     both print this. `locale` is what the client asked for; it falls back (de-AT -> de -> en)."""
     chosen = texts[resolve_locale([locale], texts.keys(), FALLBACK_LOCALE)] if texts else None
@@ -184,11 +196,13 @@ def response_body(verdict: Verdict, fingerprint: str, texts: Mapping[str, Locale
         "verdict": verdict.level,
         "score": verdict.score,
         "reasons": [{"id": r.id,
-                     "title": render(_reason_text(chosen, r.id).title, r.evidence, html=False),
-                     "detail": render(_reason_text(chosen, r.id).detail, r.evidence, html=False),
+                     "title": render(_reason_text(chosen, r.id).title, with_organisation(r.evidence, organisation),
+                                     html=False),
+                     "detail": render(_reason_text(chosen, r.id).detail, with_organisation(r.evidence, organisation),
+                                      html=False),
                      "evidence": {k: _json_value(v) for k, v in r.evidence.items()}}
                     for r in verdict.reasons],
-        "banner": banner(verdict, chosen),
+        "banner": banner(verdict, chosen, organisation),
         "fingerprint": fingerprint,
         "cached": cached,
         "rules_version": verdict.rules_version,
