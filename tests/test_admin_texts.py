@@ -295,6 +295,19 @@ def test_organisation_settings_validate_and_override_the_deployment(
     assert effective.report_webhook_url == "https://soar.contoso.com/hook"
 
 
+def test_organisation_name_and_contact_reach_the_banner(editor: tuple[FlaskClient, dict[str, str]]) -> None:
+    web, headers = editor
+    web.put("/admin/api/org", json={"org_name": "Contoso <b>", "soc_contact": "soc@contoso.com"}, headers=headers)
+    text = "Melden Sie es {{ org_name }}: {{ soc_contact }}"
+    preview = web.post("/admin/api/preview", json={"locale": "de", "draft": {"banner": {"phishing": {"text": text}}}},
+                       headers=headers).get_json()
+    assert "Melden Sie es Contoso &lt;b&gt;: soc@contoso.com" in preview["banner"]["html"]
+    web.post("/admin/api/texts", json={"edits": {"de": {"banner": {"phishing": {"text": text}}}}}, headers=headers)
+    banner = analyze_de(web)["banner"]
+    assert banner["text"].startswith("Melden Sie es Contoso <b>: soc@contoso.com")  # type: ignore[index]
+    assert "Contoso &lt;b&gt;" in banner["html"]  # type: ignore[index]
+
+
 @pytest.mark.parametrize(("data", "field"), [
     ({"org_name": "A\nB"}, "org_name"),
     ({"report_reporters_needed": 0}, "report_reporters_needed"),

@@ -532,7 +532,8 @@ def preview() -> Response:
     verdict = engine.judge(message)
     live = store.effective_raw(store.current_number())
     texts = draft_texts(live, locale, usable)
-    body = preview_body(verdict, engine.fingerprint(message), texts, focus, level)
+    organisation = load_org_settings(redis_client()).banner_context()
+    body = preview_body(verdict, engine.fingerprint(message), texts, focus, level, organisation)
     body["problems"] = problems
     body["subject"] = message.subject
     return jsonify(body)

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .banner import NOTIFICATION_LIMIT, render, response_body
+from .banner import NOTIFICATION_LIMIT, render, response_body, with_organisation
 from .model import Reason, Verdict
 from .texts import BANNER_FIELDS, FALLBACK_LOCALE, LEVELS, REASON_FIELDS, LocaleTexts, build_texts, merge_texts
 
@@ -158,12 +158,13 @@ def preview_verdict(verdict: Verdict, focus: str | None, level: str) -> tuple[Ve
 
 
 def preview_body(verdict: Verdict, fingerprint: str, texts: LocaleTexts, focus: str | None,
-                 level: str) -> dict[str, Any]:
+                 level: str, organisation: Mapping[str, str]) -> dict[str, Any]:
     shown, present = preview_verdict(verdict, focus, level)
-    body = response_body(shown, fingerprint, {texts.locale: texts}, texts.locale, cached=False)
+    body = response_body(shown, fingerprint, {texts.locale: texts}, texts.locale, cached=False,
+                         organisation=organisation)
     top = shown.reasons[0] if shown.reasons else None
     source = texts.reasons[top.id].notification if top and top.id in texts.reasons else ""
-    untrimmed = render(source, top.evidence, html=False) if top else ""
+    untrimmed = render(source, with_organisation(top.evidence, organisation), html=False) if top else ""
     body["preview"] = {"focus_present": present, "sample_verdict": verdict.level,
                        "notification_length": len(body["banner"]["notification"]),
                        "notification_untrimmed_length": len(untrimmed), "notification_limit": NOTIFICATION_LIMIT}
