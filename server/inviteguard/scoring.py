@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from .model import Evidence, EvidenceValue, Level, Reason, Verdict
 from .rules import Rules, RulesError
@@ -47,16 +47,14 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
             continue
         if all(alternatives & present.keys() for alternatives in combo.requires):
             facts: dict[str, EvidenceValue] = {}
-            for alternatives in combo.requires:
-                for signal_id in sorted(alternatives & present.keys()):
-                    for key, value in present[signal_id].items():
-                        facts.setdefault(key, value)
+            sources = [s for alternatives in combo.requires for s in sorted(alternatives & present.keys())]
+            sources += [s for s in combo.explained_with if s in present]
+            for signal_id in sources:
+                for key, value in present[signal_id].items():
+                    facts.setdefault(key, value)
             reasons.append(Reason(combo.id, combo.weight, facts))
             total += combo.weight
     final = max(0, min(100, total))
     reasons.sort(key=lambda r: (-r.weight, r.id))
     return Verdict(_level(final, rules), final, tuple(reasons), rules.version)
 
-
-def facts_of(verdict: Verdict, reason_id: str) -> Mapping[str, EvidenceValue] | None:
-    return next((r.evidence for r in verdict.reasons if r.id == reason_id), None)

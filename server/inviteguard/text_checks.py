@@ -93,8 +93,9 @@ def load_placeholders(path: Path = PLACEHOLDERS_FILE) -> PlaceholderCatalog:
     by_signal = {signal: tuple(keys) for signal, keys in data["signals"].items()}
     by_combo = {}
     for combo in load_rules().combos:
-        # A combination's reason carries the facts of every signal it can combine.
-        keys = dict.fromkeys(k for group in combo.requires for s in sorted(group) for k in by_signal.get(s, ()))
+        # A combination's reason carries the facts of every signal it can combine or is explained with.
+        signals = [s for group in combo.requires for s in sorted(group)] + list(combo.explained_with)
+        keys = dict.fromkeys(k for s in signals for k in by_signal.get(s, ()))
         by_combo[combo.id] = tuple(keys)
     return PlaceholderCatalog(facts, organisation, by_signal, by_combo)
 

@@ -63,6 +63,14 @@ def test_headline_combination_is_phishing_on_its_own():
     assert verdict.reasons[0].evidence["amount"] == "$599.00"
 
 
+def test_headline_reason_names_platform_phone_amount_and_brand():
+    body = analyze(parse_raw(fixture_bytes("icloud_direct/paypal_599_en.eml")))
+    headline = body.verdict.reasons[0]
+    assert headline.id == "combo.platform_callback_lure"
+    assert {"platform", "phone", "amount", "brand", "checks"} <= set(headline.evidence)
+    assert headline.evidence["brand"] == "PayPal"
+
+
 def test_an_invoice_mention_is_not_a_charge_claim():
     # A genuine PayPal invoice whose seller note gives a phone number must stay quiet.
     verdict = score([

@@ -27,6 +27,7 @@ class Combo:
     weight: int
     requires: tuple[frozenset[str], ...]  # each: at least one of these signals
     none_of: frozenset[str]
+    explained_with: tuple[str, ...]  # present ones lend their facts to the reason, not weight
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,11 @@ def parse_rules(data: dict[str, Any]) -> Rules:
     for cid, spec in data["combos"].items():
         requires = tuple(frozenset(alternatives) for alternatives in spec["requires"])
         none_of = frozenset(spec.get("none_of", []))
-        unknown = set().union(*requires, none_of) - signals.keys()
+        explained_with = tuple(spec.get("explained_with", []))
+        unknown = set().union(*requires, none_of, explained_with) - signals.keys()
         if unknown:
             raise RulesError(f"combo {cid} names unknown signals {sorted(unknown)}")
-        combos.append(Combo(cid, int(spec["weight"]), requires, none_of))
+        combos.append(Combo(cid, int(spec["weight"]), requires, none_of, explained_with))
     thresholds = data["thresholds"]
     return Rules(str(data["version"]), int(thresholds["phishing"]), int(thresholds["suspicious"]), groups,
                  signals, tuple(combos))

@@ -47,7 +47,7 @@ def _relays(platform: Platform, message: ParsedMessage) -> bool:
     return True
 
 
-def _auth_summary(message: ParsedMessage, platform: Platform) -> tuple[bool, str, str]:
+def _auth_summary(message: ParsedMessage, platform: Platform) -> tuple[bool, tuple[str, ...], str]:
     """(authenticated, checks that passed, the domain they passed for)."""
     candidates = [r.domain for r in message.auth if r.domain and domain_matches(r.domain, platform.domains)]
     for domain in dict.fromkeys(candidates):
@@ -55,10 +55,11 @@ def _auth_summary(message: ParsedMessage, platform: Platform) -> tuple[bool, str
                         ("spf", "dkim", "dmarc"))
         arc = passes([a for a in message.auth if a.header == "arc-authentication-results"], domain,
                      ("spf", "dkim", "dmarc"))
-        checks = direct or arc
+        # A tuple, so each language's text lists it its own way ("SPF, DKIM, DMARC").
+        checks = tuple(c.upper() for c in direct or arc)
         if checks:
-            return True, " and ".join(c.upper() for c in checks), domain
-    return False, "", ""
+            return True, checks, domain
+    return False, (), ""
 
 
 def trusted_relay(message: ParsedMessage) -> Iterable[Evidence]:
