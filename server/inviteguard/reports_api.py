@@ -29,6 +29,7 @@ from .banner import response_body
 from .config import Settings
 from .delivery import destination_names
 from .model import ParsedMessage
+from .org_settings import load_org_settings
 from .reports import NewReport, ReportQuery, StoredReport, overall_status
 from .signals.phone import all_numbers
 from .simulations import SimulationMatchers, is_simulation, matchers_from
@@ -122,7 +123,9 @@ def _verdict_summary(message: ParsedMessage, fingerprint: str) -> dict[str, Any]
     svc = services()
     store = svc.reports
     verdict = svc.engine.judge(message, store.feedback(message, store.standing(fingerprint)))
-    body = response_body(verdict, fingerprint, svc.texts.snapshot().texts, SOC_LOCALE, cached=False)
+    organisation = load_org_settings(svc.gate.client()).banner_context()
+    body = response_body(verdict, fingerprint, svc.texts.snapshot().texts, SOC_LOCALE, cached=False,
+                         organisation=organisation)
     return {"level": verdict.level, "score": verdict.score, "rules_version": verdict.rules_version,
             "reasons": [{"id": r["id"], "title": r["title"], "detail": r["detail"]} for r in body["reasons"]]}
 
