@@ -67,6 +67,31 @@ class Settings:
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_roles_claim: str = "roles"  # ID-token claim whose values (editor/analyst/admin) grant roles
+    # Access control and abuse limits for analyze and reports (client_auth.py, limits.py, security.py).
+    # Nothing configured: the API is open and the service says so once at start.
+    api_auth_required: bool = False  # refuse unauthenticated calls even while no client key exists (production)
+    addin_client_key: str | None = None  # the key built into the add-ins; accepted like a stored client key
+    client_keys_refresh_seconds: float = 5.0  # a revoked client key stops working within this
+    entra_client_id: str | None = None  # Outlook SSO: application id of InviteGuard's Entra ID app registration
+    entra_tenant_ids: str = ""  # comma-separated tenant ids whose users' tokens are accepted
+    entra_audiences: str = ""  # comma-separated; empty: the client id and api://<public host>/<client id>
+    entra_jwks_url: str = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+    entra_jwks_refresh_seconds: float = 60.0  # least time between key-set fetches caused by unknown key ids
+    analyze_rate_limit: str = "300/minute"  # per user (token), per client key and address, else per address
+    report_rate_limit: str = "30/minute"
+    cors_origins: str = ""  # space/comma-separated origins allowed to call the API cross-origin
+    outlook_frame_ancestors: str = ("https://outlook.office.com https://outlook.office365.com "
+                                    "https://outlook.live.com https://outlook.cloud.microsoft")
+    max_request_header_fields: int = 100  # HTTP request headers on analyze/report calls
+    max_request_header_bytes: int = 32768
+    max_json_depth: int = 10
+    max_header_fields: int = 1000  # header lines of the analysed message
+    max_header_block_bytes: int = 512 * 1024
+    max_mime_parts: int = 1000
+    max_mime_depth: int = 40
+    max_ics_components: int = 500
+    max_ics_properties: int = 20000
+    analysis_time_budget_seconds: float = 5.0  # an analysis that takes longer is answered 422
 
 
 def setting_env_name(name: str) -> str:
