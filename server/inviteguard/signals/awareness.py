@@ -8,7 +8,7 @@ from functools import cache
 
 from ..model import Evidence, ParsedMessage
 from ..rules import load_lexicon
-from .text import PhraseList
+from .text import PhraseList, first_phrase
 
 
 @cache
@@ -18,8 +18,6 @@ def _awareness() -> PhraseList:
 
 def warning_about_scams(message: ParsedMessage) -> Iterable[Evidence]:
     """trust.scam_awareness"""
-    for block in message.texts:
-        found = _awareness().search(block.text)
-        if found:
-            yield Evidence("trust.scam_awareness", {"awareness_phrase": found.text})
-            return
+    found = first_phrase(message, _awareness())
+    if found:
+        yield Evidence("trust.scam_awareness", {"awareness_phrase": found[0].text})

@@ -11,7 +11,7 @@ from functools import cache
 
 from ..model import Evidence, ParsedMessage, TextBlock
 from ..rules import load_lexicon
-from .text import Match, PhraseList, fold_digits
+from .text import Match, PhraseList, first_phrase, fold_digits
 
 _NUMBER = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _PREFIX = r"US\$|C\$|A\$|USD|EUR|GBP|CAD|AUD|CHF|\$|€|£|¥|₹"
@@ -79,19 +79,13 @@ def charge_claim(message: ParsedMessage) -> Iterable[Evidence]:
 
 def dispute_hook(message: ParsedMessage) -> Iterable[Evidence]:
     """payment.dispute_hook: "not you?", "if you did not authorize", "to cancel"."""
-    hooks = _lists()[1]
-    for block in message.texts:
-        found = hooks.search(block.text)
-        if found:
-            yield Evidence("payment.dispute_hook", {"hook": found.text, "hook_where": block.source})
-            return
+    found = first_phrase(message, _lists()[1])
+    if found:
+        yield Evidence("payment.dispute_hook", {"hook": found[0].text, "hook_where": found[1]})
 
 
 def account_alert(message: ParsedMessage) -> Iterable[Evidence]:
     """lure.account_alert: a fake security alert ("new login attempt", "virus detected")."""
-    alerts = _lists()[2]
-    for block in message.texts:
-        found = alerts.search(block.text)
-        if found:
-            yield Evidence("lure.account_alert", {"alert": found.text, "alert_where": block.source})
-            return
+    found = first_phrase(message, _lists()[2])
+    if found:
+        yield Evidence("lure.account_alert", {"alert": found[0].text, "alert_where": found[1]})

@@ -71,6 +71,15 @@ class PhraseList:
             yield Match(found.start(), found.end(), found.group(0))
 
 
+def first_phrase(message: ParsedMessage, phrases: PhraseList) -> tuple[Match, str] | None:
+    """The first of `phrases` in the message's reader-visible text, and where it sits."""
+    for block in message.texts:
+        found = phrases.search(block.text)
+        if found:
+            return found, block.source
+    return None
+
+
 @cache
 def _psl() -> PublicSuffixList:
     return PublicSuffixList()

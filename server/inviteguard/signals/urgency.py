@@ -7,7 +7,7 @@ from functools import cache
 
 from ..model import Evidence, ParsedMessage
 from ..rules import load_lexicon
-from .text import PhraseList
+from .text import PhraseList, first_phrase
 
 
 @cache
@@ -17,8 +17,6 @@ def _urgency() -> PhraseList:
 
 def language(message: ParsedMessage) -> Iterable[Evidence]:
     """urgency.language"""
-    for block in message.texts:
-        found = _urgency().search(block.text)
-        if found:
-            yield Evidence("urgency.language", {"urgency_phrase": found.text})
-            return
+    found = first_phrase(message, _urgency())
+    if found:
+        yield Evidence("urgency.language", {"urgency_phrase": found[0].text})
