@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import addins, admin, api, demo, reports_api
+    from . import addins, admin, api, client_auth, demo, limits, openapi, reports_api, security
     from .banners_store import BannerStore
     from .cache import VerdictCache
     from .config import settings_from
@@ -62,9 +62,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                             settings.redis_retry_after_seconds),
                             settings.report_retention_days, settings.report_reporters_needed),
     )
+    client_auth.init_app(app)
+    limits.init_app(app)
+    security.init_app(app)
     api.init_app(app)
     demo.init_app(app)
     addins.init_app(app)
     admin.init_app(app)
     reports_api.init_app(app)
+    openapi.init_app(app)
     return app

@@ -25,6 +25,7 @@ from .banner import response_body
 from .banners_store import BannerStore
 from .cache import VerdictCache, cache_key
 from .engine import Engine
+from .limits import guarded
 from .message import InputError, parse_outlook, parse_raw
 from .metrics import Metrics
 from .model import OutlookItem, ParsedMessage, Verdict
@@ -184,6 +185,7 @@ def judge(svc: Services, message: ParsedMessage, feedback: Feedback) -> Verdict:
 
 
 @bp.post("/api/v1/analyze")
+@guarded("analyze")
 def analyze() -> Response:
     svc = services()
     message, body_locale = read_message()

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import admin_cli, evaluation
+from . import admin_cli, client_auth, evaluation
 from .analyzer import analyze
 from .banner import response_body
 from .message import InputError, parse_raw
@@ -117,6 +117,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(run=cmd_build_addins)
 
     admin_cli.add_commands(commands)
+    client_auth.add_commands(commands)
     return root
 
 

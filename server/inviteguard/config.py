@@ -77,8 +77,10 @@ class Settings:
     entra_audiences: str = ""  # comma-separated; empty: the client id and api://<public host>/<client id>
     entra_jwks_url: str = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
     entra_jwks_refresh_seconds: float = 60.0  # least time between key-set fetches caused by unknown key ids
-    analyze_rate_limit: str = "300/minute"  # per user (token), per client key and address, else per address
+    analyze_rate_limit: str = "300/minute"  # per signed-in user (Entra token)
+    analyze_rate_limit_per_address: str = "6000/minute"  # per client address (key or none): a NATed office
     report_rate_limit: str = "30/minute"
+    report_rate_limit_per_address: str = "600/minute"
     cors_origins: str = ""  # space/comma-separated origins allowed to call the API cross-origin
     outlook_frame_ancestors: str = ("https://outlook.office.com https://outlook.office365.com "
                                     "https://outlook.live.com https://outlook.cloud.microsoft")

@@ -26,8 +26,10 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from .admin import require_role
 from .api import ApiError, error_response, log_safe, read_message, services
 from .banner import response_body
+from .client_auth import current_caller
 from .config import Settings
 from .delivery import destination_names
+from .limits import guarded
 from .model import ParsedMessage
 from .org_settings import load_org_settings
 from .reports import NewReport, ReportQuery, StoredReport, overall_status
@@ -141,6 +143,7 @@ def _unavailable(exc: redis.RedisError) -> tuple[Response, int]:
 # ------------------------------------------------------------------ submit
 
 @bp.post("/api/v1/reports")
+@guarded("reports")
 def submit() -> tuple[Response, int]:
     svc = services()
     raw = request.get_data()  # cached: read_message parses these same bytes
@@ -149,7 +152,8 @@ def submit() -> tuple[Response, int]:
     extras: Mapping[str, Any] = fields or request.args
     client = _client(fields.get("client")) if fields else _client(
         {"name": request.args.get("client_name"), "version": request.args.get("client_version")})
-    reporter = _reporter(_text(extras.get("reporter"), "reporter", REPORTER_LIMIT))
+    # A signed-in user is the reporter, whatever the body claims.
+    reporter = _reporter(current_caller().reporter or _text(extras.get("reporter"), "reporter", REPORTER_LIMIT))
     category = _category(extras.get("category"))
     comment = _text(extras.get("comment"), "comment", COMMENT_LIMIT)
     fingerprint = svc.engine.fingerprint(message)
