@@ -68,6 +68,7 @@ def _first(family):
     ("call 8 0 8 5 5 5 0 1 9 9 today", "+18085550199"),            # spaced digits
     ("appelez le 01 . 99 . 00 . 58 . 20", "+33199005820"),         # padded dots
     ("call ＋１ ８０８ ５５５ ０１９９", "+18085550199"),            # full-width
+    ("call 1\u2011855\u2011555\u20110181 today", "+18555550181"),  # non-breaking hyphens
     ("call +١ ٨٠٨ ٥٥٥ ٠١٩٩", "+18085550199"),                       # Arabic-Indic digits
 ])
 def test_callback_numbers_in_every_disguise(text, e164):
@@ -116,7 +117,7 @@ def test_amount_without_purchase_language_is_not_a_claim():
 
 
 @pytest.mark.parametrize("hook", ["Not you?", "Nicht Sie?", "Si vous n'êtes pas à l'origine",
-                                  "Si no reconoce este cargo"])
+                                  "Si no reconoce este cargo", "Se non ha autorizzato", "Não foi você?"])
 def test_dispute_hooks(hook):
     message = parse_raw(f"From: a@example.org\r\n\r\n{hook} call us\r\n".encode())
     assert facts(payment.dispute_hook, message, "payment.dispute_hook")

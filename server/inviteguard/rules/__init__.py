@@ -40,8 +40,8 @@ class Platform:
     addresses: tuple[str, ...]
     prodids: tuple[str, ...]
     channel: str  # what the reader received: "a calendar invite"
-    relays_when: str  # always | invite | subject_marker
-    subject_markers: tuple[str, ...]
+    relays_when: str  # always | invite | marker
+    markers: tuple[str, ...]
     how_anyone: str
 
 
@@ -117,7 +117,7 @@ def load_platforms() -> tuple[Platform, ...]:
             id=p["id"], name=p["name"], says=p["says"], brand=p["brand"],
             domains=tuple(p.get("domains", [])), addresses=tuple(p.get("addresses", [])),
             prodids=tuple(p.get("prodids", [])), channel=p["channel"], relays_when=p["relays_when"],
-            subject_markers=tuple(p.get("subject_markers", [])), how_anyone=p["how_anyone"],
+            markers=tuple(p.get("markers", [])), how_anyone=p["how_anyone"],
         )
         for p in _read("platforms.yaml")["platforms"]
     )

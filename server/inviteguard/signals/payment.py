@@ -14,8 +14,8 @@ from ..rules import load_lexicon
 from .text import Match, PhraseList, first_phrase, fold_digits
 
 _NUMBER = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-_PREFIX = r"US\$|C\$|A\$|USD|EUR|GBP|CAD|AUD|CHF|\$|€|£|¥|₹"
-_SUFFIX = r"€|EUR|USD|\$|£|GBP|CHF|dollars?|euros?|Euro"
+_PREFIX = r"US\$|C\$|A\$|R\$|USD|EUR|GBP|CAD|AUD|CHF|BRL|\$|€|£|¥|₹"
+_SUFFIX = r"€|EUR|USD|\$|£|GBP|CHF|BRL|dollars?|euros?|Euro|BTC|ETH|USDT|USDC"
 _AMOUNT = re.compile(
     rf"(?<![\w.,])(?:(?:{_PREFIX})\s?(?:\$\s?)?(?:{_NUMBER})|(?:{_NUMBER})\s?(?:{_SUFFIX}))(?![\w])",
     re.IGNORECASE)

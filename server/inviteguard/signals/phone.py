@@ -29,13 +29,14 @@ REGIONS = ("US", "GB", "DE", "FR", "ES", "CA", "AU", "IN")
 _LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 # A run of digits and look-alikes with separators. The run is bounded, so the scan stays linear.
 # Not inside a word, URL or query string ("pin=3999618259371").
-_CANDIDATE = re.compile(r"(?<![\w=/&?%@])\+?\(?[0-9OoIl|][0-9OoIl|() \t\u00a0.\-\u2013/]{5,28}[0-9OoIl|]")
+_SEPARATORS = r"() \t\u00a0\u202f.\-\u2010-\u2015\u2212/"  # spaces, dots, every dash, brackets
+_CANDIDATE = re.compile(rf"(?<![\w=/&?%@])\+?\(?[0-9OoIl|][0-9OoIl|{_SEPARATORS}]{{5,28}}[0-9OoIl|]")
 _TOKEN = re.compile(r"[0-9OoIl|]+")
 # ",,123456#" after a number (also inside a tel: link just after it) is how dial-ins pass the
 # conference id to the phone.
 _DIALIN_TAIL = re.compile(r"\s*(?:,,|#|;)|[^\n]{0,40}?,,\d{3,}")
 # "01 . 99 . 00": separators padded with spaces break the number up for filters, not for readers.
-_PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2013/]\s+\d")
+_PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2010-\u2015\u2212/]\s+\d")
 BEFORE_WINDOW = 90
 CALL_VERB_WINDOW = 60  # "call Microsoft Billing Support at <number>"
 MAX_DIGITS = 15  # E.164's longest number

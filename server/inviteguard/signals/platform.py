@@ -41,9 +41,9 @@ def _matches(platform: Platform, addresses: list[str], domains: list[str], prodi
 def _relays(platform: Platform, message: ParsedMessage) -> bool:
     if platform.relays_when == "invite":
         return message.is_invite
-    if platform.relays_when == "subject_marker":
-        subject = message.subject.lower()
-        return any(marker in subject for marker in platform.subject_markers)
+    if platform.relays_when == "marker":
+        where = (message.subject + "\n" + message.body).lower()
+        return any(marker in where for marker in platform.markers)
     return True
 
 
