@@ -101,19 +101,35 @@ class KeyStore:
         return key
 
     def revoke(self, name: str) -> bool:
-        return bool(self.client.hdel(KEYS_HASH, name))
+        """Marks the key revoked. The record stays, so revoking the last key does not silently
+        reopen an API that once required keys, and `keys list` shows what was revoked when."""
+        raw = self.client.hget(KEYS_HASH, name)
+        if raw is None:
+            return False
+        record = json.loads(raw)
+        if "revoked" in record:
+            return False
+        self.client.hset(KEYS_HASH, name, json.dumps({**record, "revoked": int(time.time())}))
+        return True
 
     def records(self) -> dict[str, dict[str, Any]]:
-        """key name -> {"sha256", "created"}."""
+        """key name -> {"sha256", "created"[, "revoked"]}."""
         return {name.decode(): json.loads(raw) for name, raw in self.client.hgetall(KEYS_HASH).items()}
 
-    def digests(self) -> dict[str, str]:
-        """sha256 hex -> key name."""
-        return {str(record["sha256"]): name for name, record in self.records().items()}
+    def table(self) -> KeyTable:
+        records = self.records()
+        active = {str(r["sha256"]): name for name, r in records.items() if "revoked" not in r}
+        return KeyTable(active, bool(records))
 
-    def listing(self) -> list[tuple[str, int]]:
-        """(name, created unix time), by name."""
-        return sorted((name, int(record["created"])) for name, record in self.records().items())
+    def listing(self) -> list[tuple[str, int, int | None]]:
+        """(name, created, revoked or None) in unix time, by name."""
+        return sorted((name, int(r["created"]), r.get("revoked")) for name, r in self.records().items())
+
+
+@dataclass(frozen=True)
+class KeyTable:
+    active: dict[str, str]  # sha256 hex -> key name
+    ever_created: bool  # any key, revoked or not: from then on calls need credentials
 
 
 class ClientKeys:
@@ -124,28 +140,29 @@ class ClientKeys:
         self.gate = gate
         self.refresh_seconds = refresh_seconds
         self.configured = {key_digest(addin_key): "addin"} if addin_key else {}
-        self._stored: dict[str, str] | None = None
+        self._stored: KeyTable | None = None
         self._read_at = float("-inf")
         self._lock = threading.Lock()
 
-    def stored(self) -> dict[str, str] | None:
+    def stored(self) -> KeyTable | None:
         with self._lock:
             if time.monotonic() - self._read_at >= self.refresh_seconds:
                 self._read_at = time.monotonic()
                 try:
-                    self._stored = KeyStore(self.gate.client()).digests()  # type: ignore[arg-type]
+                    self._stored = KeyStore(self.gate.client()).table()  # type: ignore[arg-type]
                 except redis.RedisError as exc:
                     log.warning("client keys not reread, Redis failed (keeping the last table): %s", type(exc).__name__)
             return self._stored
 
     def any_exist(self) -> bool:
-        return bool(self.configured) or bool(self.stored())
+        stored = self.stored()
+        return bool(self.configured) or (stored is not None and stored.ever_created)
 
     def name_of(self, key: str) -> str | None:
         """The key's name, or None for an unknown key; AuthError 503 when the table is unknown."""
         digest = key_digest(key)
         stored = self.stored()
-        table = {**(stored or {}), **self.configured}
+        table = {**(stored.active if stored else {}), **self.configured}
         # Compare every digest in constant time, so timing says nothing about how much matched.
         found = None
         for candidate, name in table.items():
@@ -384,9 +401,14 @@ def _keys_action(store: KeyStore, args: argparse.Namespace) -> int:
             return 0
         print(f"no client key named {args.name!r}")
         return 1
-    for name, created in store.listing():
-        print(f"{name}\t{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(created))} UTC")
+    for name, created, revoked in store.listing():
+        state = f"revoked {_utc(revoked)}" if revoked else "active"
+        print(f"{name}\tcreated {_utc(created)}\t{state}")
     return 0
+
+
+def _utc(moment: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(moment))
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -395,7 +417,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     actions = keys.add_subparsers(dest="keys_command", required=True)
     create = actions.add_parser("create", help="create a key (printed once) under NAME")
     create.add_argument("name")
-    actions.add_parser("list", help="key names and when they were created")
+    actions.add_parser("list", help="key names, when they were created and revoked")
     revoke = actions.add_parser("revoke", help="revoke the key named NAME")
     revoke.add_argument("name")
     keys.set_defaults(run=cmd_keys)
