@@ -393,7 +393,18 @@ def oidc_callback() -> Response:
 def console() -> Response:
     principal = current_principal()
     assert principal is not None
+    if not principal.user.may("editor"):  # an analyst has nothing here but triage
+        return redirect("/admin/reports", code=303)
     return _html_page("admin/console.html", user=principal.user, csrf_token=principal.session.csrf)
+
+
+@bp.get("/reports")
+@require_role("analyst")
+def reports_page() -> Response:
+    """Report triage for the SOC; the page's script reads GET /api/v1/reports (same role)."""
+    principal = current_principal()
+    assert principal is not None
+    return _html_page("admin/reports.html", user=principal.user, csrf_token=principal.session.csrf)
 
 
 # ------------------------------------------------------------------ banner text
