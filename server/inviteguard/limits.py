@@ -320,6 +320,9 @@ def guarded(kind: str) -> Callable[[V], V]:
 # ------------------------------------------------------------------ errors
 
 def refusal(status: int, code: str, message: str, retry_after: float | None = None) -> tuple[Response, int]:
+    # Path and user agent are the caller's text; the log record factory (security.py) escapes them.
+    log.info("refused %s %s with %d %s (user agent %r)", request.method, request.path, status, code,
+             request.user_agent.string[:200])
     current_app.extensions["inviteguard"].metrics.errors.labels(code).inc()
     response = jsonify({"error": {"code": code, "message": message}})
     if retry_after is not None:
