@@ -72,6 +72,7 @@ SCHEMAS: dict[str, Any] = {
     "MessageInput": {
         "type": "object",
         "description": 'Either {"eml": base64} or the Outlook parts (headers, body, ics, item).',
+        "anyOf": [{"required": [name]} for name in ("eml", "headers", "body", "ics", "item")],
         "properties": {
             "eml": {"type": "string", "description": "the raw message, base64"},
             "headers": {"type": "string"},
