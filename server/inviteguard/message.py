@@ -346,6 +346,16 @@ def _ical_address(value: object) -> Address | None:
     return Address(_clean(name), addr.strip().lower())
 
 
+def _ical_start(event: icalendar.cal.Component) -> str:
+    start = event.get("DTSTART")
+    if isinstance(start, list):  # a repeated DTSTART: the first counts, as for the other properties
+        start = start[0] if start else None
+    try:
+        return start.dt.isoformat() if start is not None and hasattr(start.dt, "isoformat") else ""
+    except ValueError:  # icalendar keeps an unparsable DTSTART and raises when it is read
+        return ""
+
+
 def parse_calendar(data: bytes | str, problems: list[str]) -> tuple[Invite, ...]:
     try:
         calendar = icalendar.Calendar.from_ical(data)
@@ -366,7 +376,6 @@ def parse_calendar(data: bytes | str, problems: list[str]) -> tuple[Invite, ...]
                 params = getattr(attendee, "params", {})
                 attendees.append(Attendee(addr.address, addr.name, str(params.get("ROLE", "")),
                                           str(params.get("PARTSTAT", ""))))
-        start = event.get("DTSTART")
         invites.append(Invite(
             method=method,
             prodid=prodid,
@@ -375,7 +384,7 @@ def parse_calendar(data: bytes | str, problems: list[str]) -> tuple[Invite, ...]
             location=_ical_text(event, "LOCATION"),
             organizer=_ical_address(event.get("ORGANIZER")),
             attendees=tuple(attendees),
-            start=start.dt.isoformat() if start is not None and hasattr(start.dt, "isoformat") else "",
+            start=_ical_start(event),
         ))
     if not invites:
         problems.append("the calendar holds no event")
