@@ -115,3 +115,18 @@ def test_dtstarts_found_by_fuzzing_are_read_not_a_500(api: FlaskClient, dtstart:
     assert parse_raw(broken).invites[0].start == start
     response = api.post("/api/v1/analyze", data=broken, content_type="message/rfc822")
     assert response.status_code == 200 and response.get_json()["verdict"] != "clean"
+
+
+EIGHT_BIT_CASES = [
+    # An encoded word whose charset name holds a non-ASCII byte: email.header raises CharsetError.
+    b"From: a@b.c\r\nSubject: =?utf\xff8?q?Rechnung?=\r\n\r\nPlease call +1 808 555 0199\r\n",
+    # An 8-bit Content-Disposition: compat32 returns a Header object instead of a string.
+    b'From: a@b.c\r\nContent-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n'
+    b'Content-Disposition: attachment; filename="R\xe4chnung.txt"\r\n\r\ncall +1 808 555 0199\r\n--B--\r\n',
+]
+
+
+@pytest.mark.parametrize("raw", EIGHT_BIT_CASES)
+def test_eight_bit_headers_found_by_bench_fuzz_are_read_not_a_500(api: FlaskClient, raw: bytes) -> None:
+    judged_in_bounded_time(raw)
+    assert api.post("/api/v1/analyze", data=raw, content_type="message/rfc822").status_code == 200

@@ -15,7 +15,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from email import policy
-from email.errors import HeaderParseError
+from email.errors import CharsetError, HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
@@ -59,7 +59,7 @@ def decode_header_value(value: object) -> str:
         return _clean(" ".join(text.split()))
     try:
         decoded = str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, AssertionError, HeaderParseError):
+    except (LookupError, UnicodeError, ValueError, AssertionError, HeaderParseError, CharsetError):
         decoded = text
     return _clean(" ".join(decoded.split()))
 
@@ -415,7 +415,8 @@ def _message_parts(msg: Message, problems: list[str]) -> tuple[str, tuple[Invite
                 seen_calendars.add(key)
                 invites.extend(parse_calendar(data, problems))
             continue
-        disposition = (part.get("Content-Disposition") or "").lower()
+        # str(): compat32 hands back a Header object when the field holds 8-bit bytes.
+        disposition = str(part.get("Content-Disposition") or "").lower()
         if filename or disposition.startswith("attachment"):
             text = _attachment_text(part, filename, problems)
             if text:
