@@ -129,6 +129,7 @@ def run_random(seeds: list[bytes], targets: dict[str, Callable[[bytes], None]], 
 def run_atheris(seeds: list[bytes], seconds: float, out: Path) -> int:
     import atheris
 
+    atheris.instrument_all()  # coverage of the already imported parser, analyzer and signals
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     for raw in seeds:
@@ -140,7 +141,8 @@ def run_atheris(seeds: list[bytes], seconds: float, out: Path) -> int:
             print(f"FAIL {save(out, raw, why)}\n{why}", flush=True)
             raise RuntimeError(why)
 
-    atheris.Setup([sys.argv[0], f"-max_total_time={int(seconds)}", "-print_final_stats=1", str(corpus)], one_input)
+    atheris.Setup([sys.argv[0], f"-max_total_time={int(seconds)}", "-print_final_stats=1",
+                   f"-artifact_prefix={out}/", str(corpus)], one_input)
     atheris.Fuzz()
     return 0
 

@@ -130,3 +130,9 @@ EIGHT_BIT_CASES = [
 def test_eight_bit_headers_found_by_bench_fuzz_are_read_not_a_500(api: FlaskClient, raw: bytes) -> None:
     judged_in_bounded_time(raw)
     assert api.post("/api/v1/analyze", data=raw, content_type="message/rfc822").status_code == 200
+
+
+def test_a_charset_name_with_nul_found_by_atheris_is_read(api: FlaskClient) -> None:
+    raw = b'From: a@b.c\r\nContent-Type: text/html; charset="utf\x008"\r\n\r\n<p>Call +1 808 555 0199</p>\r\n'
+    judged_in_bounded_time(raw)
+    assert api.post("/api/v1/analyze", data=raw, content_type="message/rfc822").status_code == 200

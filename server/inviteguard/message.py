@@ -257,7 +257,7 @@ def _decode_text(data: bytes, charset: str | None) -> str:
             continue
         try:
             return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # ValueError: a charset name with NUL in it, or undecodable bytes
             continue
     return data.decode("utf-8", "replace")
 
