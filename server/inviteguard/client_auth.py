@@ -132,6 +132,9 @@ class KeyTable:
     ever_created: bool  # any key, revoked or not: from then on calls need credentials
 
 
+NO_KEYS = KeyTable({}, ever_created=False)
+
+
 class ClientKeys:
     """A worker's snapshot of the key table (plus the configured add-in key), reread from Redis at
     most every `refresh_seconds`. `None` digests: never read yet and Redis unreachable."""
@@ -145,6 +148,8 @@ class ClientKeys:
         self._lock = threading.Lock()
 
     def stored(self) -> KeyTable | None:
+        if self.gate.url is None:  # no Redis at all (a bare gunicorn): no stored keys can exist
+            return NO_KEYS
         with self._lock:
             if time.monotonic() - self._read_at >= self.refresh_seconds:
                 self._read_at = time.monotonic()
