@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -195,10 +194,8 @@ class SlowEngine(CountingEngine):
 
 
 @pytest.fixture
-def slow_client(redis_server: EmbeddedRedis, redis_client: redis.Redis) -> Iterator[FlaskClient]:
-    app = make_app(redis_server, ENGINE=SlowEngine(), ANALYSIS_TIME_BUDGET_SECONDS=0.2)
-    yield app.test_client()
-    app.extensions["inviteguard.guard"].executor.shutdown(wait=True)
+def slow_client(redis_server: EmbeddedRedis, redis_client: redis.Redis) -> FlaskClient:
+    return make_app(redis_server, ENGINE=SlowEngine(), ANALYSIS_TIME_BUDGET_SECONDS=0.2).test_client()
 
 
 def test_an_analysis_over_its_time_budget_is_422(slow_client: FlaskClient) -> None:
@@ -219,4 +216,3 @@ def test_a_hostile_calendar_hidden_in_base64_is_stopped_by_the_budget(redis_serv
     response = analyze(app.test_client(), data=raw)
     assert error_of(response) == (422, "analysis_time_budget")
     assert time.monotonic() - started < 1.5
-    app.extensions["inviteguard.guard"].executor.shutdown(wait=True)

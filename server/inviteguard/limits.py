@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 V = TypeVar("V", bound=Callable[..., Any])
 
 KINDS = ("analyze", "reports")
-ANALYSIS_THREADS = 32  # at least the request threads of a worker, so answers never queue for a thread
+# One pool per process, shared by every app in it; threads start on first use (after a fork).
+# At least a worker's request threads, so an answer never queues for a thread.
+ANALYSIS_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="inviteguard-analysis")
 
 
 class LimitError(Exception):
@@ -272,7 +274,6 @@ class Guard:
     quotas: dict[str, Callable[[], None]]
     limiter: Limiter
     budget_seconds: float
-    executor: ThreadPoolExecutor
 
     def admit(self, kind: str) -> None:
         check_request_headers(list(request.headers.items()), self.limits)
@@ -289,7 +290,7 @@ class Guard:
             vars(g).update(carried)
             return view(*args, **kwargs)
 
-        future = self.executor.submit(run)
+        future = ANALYSIS_POOL.submit(run)
         try:
             return future.result(timeout=self.budget_seconds)
         except FutureTimeout:
@@ -388,8 +389,7 @@ def init_app(app: Flask) -> None:
                   _quota_anchor(kind))
               for kind, rate in rates.items()}
     app.extensions["inviteguard.guard"] = Guard(
-        InputLimits.from_settings(settings), quotas, limiter, settings.analysis_time_budget_seconds,
-        ThreadPoolExecutor(max_workers=ANALYSIS_THREADS, thread_name_prefix="inviteguard-analysis"))
+        InputLimits.from_settings(settings), quotas, limiter, settings.analysis_time_budget_seconds)
     app.register_error_handler(LimitError, _limit_error)
     app.register_error_handler(AuthError, _auth_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
