@@ -25,6 +25,7 @@ from .banner import response_body
 from .banners_store import BannerStore
 from .cache import VerdictCache, cache_key
 from .engine import Engine
+from .errors import RequestError
 from .limits import guarded
 from .message import InputError, parse_outlook, parse_raw
 from .metrics import Metrics
@@ -46,12 +47,8 @@ ITEM_FIELDS = {"item_class": "item_class", "subject": "subject", "from": "sender
                "end": "end", "location": "location"}
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+class ApiError(RequestError):
+    """Bad input to the API."""
 
 
 @dataclass(frozen=True)

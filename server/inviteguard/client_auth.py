@@ -37,6 +37,7 @@ import redis
 from flask import Flask, current_app, g, request
 
 from .config import ConfigError, Settings
+from .errors import RequestError
 from .redis_conn import RedisGate
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,8 @@ CLOCK_SKEW_SECONDS = 60
 REPORTER_CLAIMS = ("preferred_username", "upn", "email", "unique_name")
 
 
-class AuthError(Exception):
+class AuthError(RequestError):
     """The call is refused: `status` 401 (bad or missing credentials) or 503 (cannot check now)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

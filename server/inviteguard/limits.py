@@ -36,6 +36,7 @@ from limits import parse_many
 
 from .client_auth import AuthError, authenticate_request, current_caller
 from .config import ConfigError, Settings
+from .errors import RequestError
 
 log = logging.getLogger(__name__)
 V = TypeVar("V", bound=Callable[..., Any])
@@ -46,14 +47,8 @@ KINDS = ("analyze", "reports")
 ANALYSIS_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="inviteguard-analysis")
 
 
-class LimitError(Exception):
+class LimitError(RequestError):
     """A request refused for its size, shape or cost; the JSON error body says which limit."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
