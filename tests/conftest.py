@@ -21,6 +21,7 @@ from inviteguard.analyzer import NO_FEEDBACK, Feedback
 from inviteguard.engine import AnalyzerEngine
 from inviteguard.model import ParsedMessage, Verdict
 from inviteguard.redis_server import EmbeddedRedis
+from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -94,3 +95,20 @@ def live_server(redis_server: EmbeddedRedis) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; tests never download a browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Real headless Chromium for the page tests (demo, admin, triage, Outlook pane, Thunderbird banner)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: apt-get install -y chromium (scripts/test.sh does it)",
+                    pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -21,26 +21,13 @@ from inviteguard.banners_store import BannerStore
 from inviteguard.redis_conn import RedisGate
 from inviteguard.redis_server import EmbeddedRedis
 from inviteguard.users import create_user, delete_user
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "admin"
 REASON = "combo.platform_callback_lure"
 EDITOR = "e2e-editor"
 NEW_TITLE = "Geänderter Titel: Echte {{ says }}-Nachricht, fremder Text"
 
-if not CHROMIUM.exists():
-    pytest.fail("Debian's chromium is missing: apt-get install -y chromium", pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -23,10 +23,9 @@ from inviteguard import create_app
 from inviteguard.redis_conn import RedisGate
 from inviteguard.redis_server import EmbeddedRedis
 from inviteguard.reports import DeliveryState, ReportStore
-from playwright.sync_api import Browser, Dialog, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Locator, Page
 from werkzeug.serving import make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "admin"
 EMLS = Path(__file__).parent / "data" / "emls"
 FRIEND_INVITE = EMLS / "icloud_friend" / "book_club_en.eml"  # clean
@@ -38,8 +37,6 @@ HOSTILE_COMMENT = "<script>alert(2)</script><img src=x onerror=alert(3)>"
 HOSTILE_REPORTER = "mallory+<svg/onload=alert(4)>@contoso.com"
 HOSTILE_ERROR = "550 <img src=x onerror=alert(5)>"
 
-if not CHROMIUM.exists():
-    pytest.fail("Debian's chromium is missing: apt-get install -y chromium", pytrace=False)
 
 
 # ------------------------------------------------------------------ who gets the page
@@ -133,16 +130,6 @@ def seeded(triage_server: str, redis_server: EmbeddedRedis) -> Seeded:
     store.record_delivery(mallory, "webhook", DeliveryState("failed", 5, HOSTILE_ERROR, now))
     store.record_delivery(bob, "smtp", DeliveryState("retrying", 2, "451 try again later", now))
     return Seeded(alice, mallory, bob, hostile)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
-        yield browser
-        browser.close()
 
 
 @dataclass

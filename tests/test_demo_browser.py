@@ -5,35 +5,20 @@ tests/artifacts/ for review."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from inviteguard.banner import response_body
 from inviteguard.model import Reason, Verdict
 from inviteguard.texts import load_default_texts
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
 SAMPLES = [REPO / "tests" / "data" / "emls" / "icloud_list_srs" / "paypal_599_allstaff_srs0_en.eml",
            REPO.parent / "shared" / "corpus" / "real" / "phish" / "pp_sample-6118.eml"]
 SAMPLE = next((p for p in SAMPLES if p.exists()), None)
 
-if not CHROMIUM.exists():
-    pytest.fail("Debian's chromium is missing: apt-get install -y chromium (scripts/test.sh does it)",
-                pytrace=False)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
-        yield browser
-        browser.close()
 
 
 def open_demo(browser: Browser, live_server: str, scheme: str) -> tuple[Page, list[str]]:

@@ -23,7 +23,6 @@ import subprocess
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from inviteguard.outlook_manifest import (
     normalize_public_url,
     render_outlook_manifest,
 )
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parents[1]
 JS_DIR = REPO / "tests" / "js"
@@ -47,7 +46,6 @@ NODE_MODULES_BIN = JS_DIR / "node_modules" / ".bin"
 OUTLOOK_JS_TESTS = JS_DIR / "outlook"
 STATIC = REPO / "static" / "outlook"
 ARTIFACTS = REPO / "tests" / "artifacts" / "outlook"
-CHROMIUM = "/usr/bin/chromium"
 PHISH_EML = REPO / "tests" / "data" / "emls" / "icloud_list_srs" / "paypal_599_allstaff_srs0_en.eml"
 CLEAN_EML = OUTLOOK_JS_TESTS / "fixtures" / "colleague_lunch.eml"
 
@@ -535,25 +533,6 @@ CSP = (
     "default-src 'self'; script-src 'self' https://appsforoffice.microsoft.com; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'"
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def open_pane(

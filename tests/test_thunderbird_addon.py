@@ -36,14 +36,6 @@ JS_DIR = REPO / "tests" / "js"
 LINTER = JS_DIR / "node_modules" / "addons-linter" / "bin" / "addons-linter"
 ARTIFACTS = REPO / "tests" / "artifacts"
 FIXTURES = JS_DIR / "thunderbird" / "fixtures"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVICE_URL = "https://inviteguard.example.com"
 CLIENT_KEY = "ck-test-123"
 LOCALES = ("en", "de", "fr", "es")
@@ -407,18 +399,6 @@ def page_server(unpacked: Path) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: apt-get update && apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
