@@ -1,9 +1,7 @@
 """Parsing: every input shape a client can send, and hostile input never escaping as a traceback."""
 
-import time
-
 import pytest
-from inviteguard.message import InputError, parse_auth_results, parse_outlook, parse_raw
+from inviteguard.message import MAX_TEXT_CHARS, InputError, parse_auth_results, parse_outlook, parse_raw
 from inviteguard.model import OutlookItem
 
 from .conftest import fixture_bytes
@@ -97,15 +95,11 @@ def test_mangled_fixture_still_parses(mangle):
     assert message.kind == "eml"
 
 
-def test_five_megabytes_of_garbage_is_bounded():
+def test_five_megabytes_of_garbage_is_read_within_bounds():
     garbage = bytes(range(256)) * (5 * 1024 * 1024 // 256)
-    started = time.perf_counter()
-    try:
-        parse_raw(b"Subject: x\r\n\r\n" + garbage)
-    except InputError:
-        pass
-    # Not a timing assertion of speed, only that it finishes at all without hanging the worker.
-    assert time.perf_counter() - started < 60
+    message = parse_raw(b"Subject: x\r\n\r\n" + garbage)
+    # The body is read, and cut at the bound, rather than raising or growing without limit.
+    assert message.kind == "eml" and 0 < len(message.body) <= MAX_TEXT_CHARS
 
 
 def test_microsoft_dialect_authentication_results():
