@@ -149,3 +149,18 @@ def test_organizer_display_name_claiming_a_brand():
 def test_urgency():
     message = parse_raw(b"From: a@example.org\r\n\r\nPlease respond immediately\r\n")
     assert facts(urgency.language, message, "urgency.language") == {"urgency_phrase": "immediately"}
+
+
+def test_phrase_trie_finds_what_a_plain_alternation_finds():
+    import re
+
+    from inviteguard.rules import load_lexicon
+    from inviteguard.signals.text import PhraseList
+
+    phrases = load_lexicon().charge_claims + load_lexicon().dispute_hooks
+    plain = re.compile(r"(?<!\w)(?:" + "|".join(
+        re.escape(p).replace(r"\ ", r"\s+") for p in sorted(set(phrases), key=len, reverse=True)) + r")(?!\w)",
+        re.IGNORECASE)
+    text = ("Your subscription was charged $599. Not you? If you did not authorize it, call. Vous avez payé; "
+            "il suo ordine; payment of 3; you paid; you paidx; NICHT SIE; se não autorizou")
+    assert [m.text for m in PhraseList(phrases).finditer(text)] == [m.group() for m in plain.finditer(text)]

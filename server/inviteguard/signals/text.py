@@ -54,12 +54,34 @@ class Match:
     text: str  # as written
 
 
+def _trie_pattern(phrases: Iterable[str]) -> str:
+    """One regex branch per shared prefix ("pay(?:ment|pal)") instead of one per phrase, so
+    the engine tries one path at each position rather than every phrase: the lists are long and
+    searched over every text block."""
+    trie: dict[str, dict] = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [(r"\s+" if char == " " else re.escape(char)) + emit(child)
+                    for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # A phrase may end here or go on; greedy `?` prefers the longer phrase, as before.
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 class PhraseList:
     """Whole-word, case-insensitive search for a fixed list of phrases."""
 
     def __init__(self, phrases: Iterable[str]) -> None:
-        ordered = sorted({p.lower() for p in phrases}, key=len, reverse=True)
-        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+        body = _trie_pattern({p.lower() for p in phrases})
         self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
     def search(self, text: str) -> Match | None:
