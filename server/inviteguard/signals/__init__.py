@@ -21,10 +21,7 @@ ALL: tuple[Signal, ...] = (
     payment.charge_claim,
     payment.dispute_hook,
     payment.account_alert,
-    brand.impersonation,
-    brand.display_name_claim,
-    brand.sender_is_brand_owner,
-    brand.freemail_business,
+    brand.claims,
     urgency.language,
     awareness.warning_about_scams,
 )

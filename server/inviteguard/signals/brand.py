@@ -64,53 +64,58 @@ def mentions(message: ParsedMessage) -> tuple[BrandMention, ...]:
     return tuple(m for block in message.texts for m in _mentions_in(block.text, block.source))
 
 
-def _owned_by_sender(brand: Brand, message: ParsedMessage) -> bool:
-    org = authenticated_sender_org(message)
-    return bool(org) and org in {org_domain(d) for d in brand.domains}
+@dataclass(frozen=True)
+class _BrandView:
+    """What the brand signals share, worked out once per message."""
+
+    message: ParsedMessage
+    found: tuple[BrandMention, ...]  # every brand mention
+    claimed: tuple[BrandMention, ...]  # mentions of brands the sender does not own
+    owned: tuple[BrandMention, ...]  # plain mentions of a brand the authenticated sender owns
+    relay_brand: str  # the relaying platform's own brand ("Apple"), "" when not relayed
 
 
-def _relay_brand(message: ParsedMessage) -> str:
+def _brand_orgs(brand: Brand) -> set[str]:
+    return {org_domain(d) for d in brand.domains}
+
+
+def _view(message: ParsedMessage) -> _BrandView:
     relay = next(iter(trusted_relay(message)), None)
-    return str(relay.facts["says"]) if relay else ""
-
-
-def _claimed(message: ParsedMessage) -> list[BrandMention]:
-    """Mentions of brands the sender does not own (a platform naming itself is not a claim)."""
-    relay_brand = _relay_brand(message)
+    relay_brand = str(relay.facts["says"]) if relay else ""
+    sender_org = authenticated_sender_org(message)
     from_domain = sender_domain(message)
-    claimed = []
-    for mention in mentions(message):
-        brand = mention.brand
-        if brand.name == relay_brand and not mention.lookalike:
-            continue
-        if _owned_by_sender(brand, message):
-            continue
-        # With no authentication results at all (a bare .ics, Outlook without headers) fall back to
-        # the From domain: we cannot prove it, but we should not accuse the brand's own mail.
-        if not message.auth and from_domain and org_domain(from_domain) in {org_domain(d) for d in brand.domains}:
-            continue
-        claimed.append(mention)
-    return claimed
+    # With no authentication results at all (a bare .ics, Outlook without headers) fall back to the
+    # From domain: we cannot prove it, but we should not accuse the brand's own mail.
+    unproven_org = org_domain(from_domain) if not message.auth and from_domain else ""
+    found = mentions(message)
+    claimed, owned = [], []
+    for mention in found:
+        orgs = _brand_orgs(mention.brand)
+        if sender_org in orgs:
+            if not mention.lookalike:
+                owned.append(mention)
+        elif not (mention.brand.name == relay_brand and not mention.lookalike) and unproven_org not in orgs:
+            claimed.append(mention)  # a platform naming itself is not a claim
+    return _BrandView(message, found, tuple(claimed), tuple(owned), relay_brand)
 
 
-def impersonation(message: ParsedMessage) -> Iterable[Evidence]:
+def _impersonation(view: _BrandView) -> Iterable[Evidence]:
     """brand.impersonation and brand.homoglyph"""
-    claimed = _claimed(message)
-    if not claimed:
+    if not view.claimed:
         return
-    lookalike = next((m for m in claimed if m.lookalike), None)
-    first = lookalike or claimed[0]
-    facts = {"brand": first.brand.name, "brand_where": first.source, "sender_domain": sender_domain(message)}
+    lookalike = next((m for m in view.claimed if m.lookalike), None)
+    first = lookalike or view.claimed[0]
+    facts = {"brand": first.brand.name, "brand_where": first.source, "sender_domain": sender_domain(view.message)}
     yield Evidence("brand.impersonation", facts)
     if lookalike:
         yield Evidence("brand.homoglyph", {**facts, "brand_as_written": lookalike.as_written})
 
 
-def display_name_claim(message: ParsedMessage) -> Iterable[Evidence]:
+def _display_name_claim(view: _BrandView) -> Iterable[Evidence]:
     """invite.organizer_claims_brand: organizer or sender display name claims a brand it isn't."""
-    names = [m for m in _claimed(message) if m.source in ("organizer_name", "from_name")]
-    if names:
-        mention = names[0]
+    mention = next((m for m in view.claimed if m.source in ("organizer_name", "from_name")), None)
+    if mention:
+        message = view.message
         organizer = next((i.organizer.address for i in message.invites if i.organizer), "")
         yield Evidence("invite.organizer_claims_brand", {
             "brand": mention.brand.name, "display_name": mention.as_written,
@@ -118,24 +123,26 @@ def display_name_claim(message: ParsedMessage) -> Iterable[Evidence]:
         })
 
 
-def sender_is_brand_owner(message: ParsedMessage) -> Iterable[Evidence]:
+def _sender_is_brand_owner(view: _BrandView) -> Iterable[Evidence]:
     """trust.sender_is_brand_owner: the authenticated sender owns the brand the text names,
     and is not acting as a relay for someone else's text."""
-    if _relay_brand(message):
-        return
-    for mention in mentions(message):
-        if not mention.lookalike and _owned_by_sender(mention.brand, message):
-            yield Evidence("trust.sender_is_brand_owner", {
-                "brand": mention.brand.name, "sender_domain": sender_domain(message)})
-            return
+    if view.owned and not view.relay_brand:
+        yield Evidence("trust.sender_is_brand_owner", {
+            "brand": view.owned[0].brand.name, "sender_domain": sender_domain(view.message)})
 
 
-def freemail_business(message: ParsedMessage) -> Iterable[Evidence]:
+def _freemail_business(view: _BrandView) -> Iterable[Evidence]:
     """sender.freemail_business: a receipt or brand notice from a free mailbox anyone can open."""
-    domain = sender_domain(message)
-    if not domain or domain not in load_lexicon().freemail_domains or message.is_invite:
+    domain = sender_domain(view.message)
+    if not domain or domain not in load_lexicon().freemail_domains or view.message.is_invite:
         return
-    claimed = _claimed(message)
-    if claimed or any(m.source == "from_name" for m in mentions(message)):
-        yield Evidence("sender.freemail_business", {"sender_domain": domain,
-                                                    "brand": claimed[0].brand.name if claimed else ""})
+    if view.claimed or any(m.source == "from_name" for m in view.found):
+        yield Evidence("sender.freemail_business", {
+            "sender_domain": domain, "brand": view.claimed[0].brand.name if view.claimed else ""})
+
+
+def claims(message: ParsedMessage) -> Iterable[Evidence]:
+    """Every brand signal, from one look at the message's brand mentions and its sender."""
+    view = _view(message)
+    for signal in (_impersonation, _display_name_claim, _sender_is_brand_owner, _freemail_business):
+        yield from signal(view)
