@@ -8,11 +8,9 @@ figures show how detection holds up there.
 from __future__ import annotations
 
 import csv
-import email
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email import policy
 from pathlib import Path
 from typing import TextIO
 
@@ -78,11 +76,10 @@ def outlook_view(raw: bytes) -> ParsedMessage:
     header_block = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8", "replace")
     notes = "\n\n".join(i.description for i in full.invites if i.description)
     first = full.invites[0] if full.invites else None
-    message = email.message_from_bytes(raw, policy=policy.compat32)
     item = OutlookItem(
         item_class="IPM.Schedule.Meeting.Request" if first else "IPM.Note",
         subject=full.subject,
-        sender=str(message.get("From", "")),
+        sender=full.header("from") or "",
         start=first.start if first else "",
         location=first.location if first else "",
     )
