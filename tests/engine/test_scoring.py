@@ -1,5 +1,6 @@
 """Scoring and the rules data: combinations, caps, thresholds, and no orphaned rule or text."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -107,6 +108,11 @@ def test_fingerprint_ignores_per_recipient_headers():
     other = (b"To: someone.else@contoso.com\r\nMessage-ID: <x@y>\r\nReceived: from a by b\r\n"
              b"Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n") + raw
     assert analyze(parse_raw(other)).fingerprint == first
+    # ...but a different lure is a different campaign (a constant fingerprint would pass above).
+    message = parse_raw(raw)
+    invite = message.invites[0]
+    other_lure = replace(message, invites=(replace(invite, description=invite.description + " Call +1 808 555 0177"),))
+    assert analyze(other_lure).fingerprint != first
 
 
 def test_reports_raise_a_clean_message_to_suspicious():
