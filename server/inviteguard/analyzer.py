@@ -10,8 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from . import scoring, signals
-from .message import parse_outlook, parse_raw
-from .model import Evidence, OutlookItem, ParsedMessage, Verdict
+from .model import Evidence, ParsedMessage, Verdict
 from .rules import Rules, load_rules
 
 
@@ -75,11 +74,3 @@ def judge(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK, rules: Rules
 def analyze(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK, rules: Rules | None = None) -> Analysis:
     return Analysis(message, judge(message, feedback, rules), campaign_fingerprint(message))
 
-
-def analyze_raw(raw: bytes, feedback: Feedback = NO_FEEDBACK) -> Analysis:
-    return analyze(parse_raw(raw), feedback)
-
-
-def analyze_outlook(headers: str, body: str, body_type: str = "text", ics: str | None = None,
-                    item: OutlookItem | None = None, feedback: Feedback = NO_FEEDBACK) -> Analysis:
-    return analyze(parse_outlook(headers, body, body_type, ics, item), feedback)

@@ -31,16 +31,6 @@ _DIGITS = _digit_table()
 
 
 @lru_cache(maxsize=512)
-def normalize(text: str) -> str:
-    """Fold compatibility forms (full-width letters) and every script's digits to ASCII digits.
-
-    Length can change under NFKC, so callers that need offsets into the original text use
-    `fold_digits` instead.
-    """
-    return unicodedata.normalize("NFKC", text).translate(_DIGITS)
-
-
-@lru_cache(maxsize=512)
 def fold_digits(text: str) -> str:
     """Map every Unicode decimal digit (Arabic-Indic, mathematical bold, ...) and full-width ASCII
     to ASCII, keeping offsets."""
