@@ -17,8 +17,8 @@ from email import policy
 from pathlib import Path
 
 import icalendar
-from inviteguard.analyzer import analyze
-from inviteguard.message import CALENDAR_TYPES, looks_like_ics, parse_raw
+from inviteguard.detect.analyzer import analyze
+from inviteguard.detect.parse import CALENDAR_TYPES, looks_like_ics, parse_raw
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DIRS = [REPO.parent / "shared" / "corpus" / "real", REPO / "tests" / "data"]
@@ -62,7 +62,7 @@ def corpus_files(dirs: list[Path]) -> list[Path]:
 
 def analyze_uncached(raw: bytes) -> None:
     # The analyzer keeps small caches keyed by text; clear them so each run pays full price.
-    from inviteguard.signals import brand, phone, text
+    from inviteguard.detect.signals import brand, phone, text
     for cached in (phone._mentions_in, brand._mentions_in, text.fold_digits):
         cached.cache_clear()
     analyze(parse_raw(raw))

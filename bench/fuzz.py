@@ -23,8 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "server"))
 
-from inviteguard.analyzer import analyze  # noqa: E402
-from inviteguard.message import InputError, parse_outlook, parse_raw  # noqa: E402
+from inviteguard.detect.analyzer import analyze  # noqa: E402
+from inviteguard.detect.parse import InputError, parse_outlook, parse_raw  # noqa: E402
 
 SEEDS_DIR = REPO / "tests" / "data" / "emls"
 SECONDS_PER_MEGABYTE = 4.0

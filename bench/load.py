@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from inviteguard.redis_server import EmbeddedRedis
-from inviteguard.serve import GUNICORN_CONF
+from inviteguard.runtime.redis_server import EmbeddedRedis
+from inviteguard.runtime.serve import GUNICORN_CONF
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "data" / "emls" / "icloud_list_srs" / "paypal_599_allstaff_srs0_en.eml"

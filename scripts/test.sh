@@ -28,7 +28,7 @@ fi
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[test]'
 
-(cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+(cd tests/addins/js && npm ci --no-audit --no-fund --loglevel=error)
 
 .venv/bin/ruff check .
 # pytest exits 5 when it collected no tests: a failure here too, since `set -e` stops on any non-zero.

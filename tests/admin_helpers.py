@@ -8,7 +8,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from inviteguard import create_app
-from inviteguard.users import create_user
+from inviteguard.admin.users import create_user
 
 PASSWORD = "correct horse battery staple"
 

@@ -17,10 +17,10 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from inviteguard import create_app
-from inviteguard.analyzer import NO_FEEDBACK, Feedback
-from inviteguard.engine import AnalyzerEngine
-from inviteguard.model import ParsedMessage, Verdict
-from inviteguard.redis_server import EmbeddedRedis
+from inviteguard.detect.analyzer import NO_FEEDBACK, Feedback
+from inviteguard.detect.engine import AnalyzerEngine
+from inviteguard.detect.model import ParsedMessage, Verdict
+from inviteguard.runtime.redis_server import EmbeddedRedis
 from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 

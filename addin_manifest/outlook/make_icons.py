@@ -2,7 +2,7 @@
 
 Run once after changing the artwork: `python addin_manifest/outlook/make_icons.py`.
 The PNGs are committed under static/outlook/icons/, one per size in
-inviteguard.outlook_manifest.ICON_SIZES (every size the manifest names). Only the standard
+inviteguard.addins.outlook_manifest.ICON_SIZES (every size the manifest names). Only the standard
 library draws them, so no image toolkit is needed to rebuild them.
 """
 
@@ -12,7 +12,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from inviteguard.outlook_manifest import ICON_SIZES
+from inviteguard.addins.outlook_manifest import ICON_SIZES
 
 OUT = Path(__file__).resolve().parents[2] / "static" / "outlook" / "icons"
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+from .runtime.version import VERSION as __version__
 
 if TYPE_CHECKING:
     from flask import Flask
 
-try:
-    __version__ = version("inviteguard")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+__all__ = ["__version__", "create_app"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,14 +26,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import addins, admin, api, client_auth, demo, limits, openapi, reports_api, security
-    from .banners_store import BannerStore
-    from .cache import VerdictCache
-    from .config import settings_from
-    from .engine import AnalyzerEngine
-    from .metrics import Metrics
-    from .redis_conn import RedisGate
-    from .reports import ReportStore
+    from .addins import routes as addins
+    from .admin import triage
+    from .admin import views as admin
+    from .banner.store import BannerStore
+    from .detect.engine import AnalyzerEngine
+    from .reports import api as reports_api
+    from .reports.store import ReportStore
+    from .runtime.config import settings_from
+    from .runtime.redis_conn import RedisGate
+    from .web import api, client_auth, demo, limits, openapi, security
+    from .web.cache import VerdictCache
+    from .web.metrics import Metrics
 
     config = dict(config or {})
     settings = settings_from(os.environ, config)
@@ -51,6 +53,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
     gate = RedisGate(settings.redis_url, settings.redis_timeout_seconds, settings.redis_retry_after_seconds)
+    reports = ReportStore(gate, RedisGate(settings.redis_url, settings.report_redis_timeout_seconds,
+                                          settings.redis_retry_after_seconds),
+                          settings.report_retention_days, settings.report_reporters_needed)
     app.extensions["inviteguard"] = api.Services(
         gate=gate,
         cache=VerdictCache(gate, settings.cache_ttl_seconds),
@@ -58,9 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         engine=config.get("ENGINE") or AnalyzerEngine(),
         metrics=Metrics(),
         default_locale=settings.default_locale,
-        reports=ReportStore(gate, RedisGate(settings.redis_url, settings.report_redis_timeout_seconds,
-                                            settings.redis_retry_after_seconds),
-                            settings.report_retention_days, settings.report_reporters_needed),
+        feedback=reports,
     )
     client_auth.init_app(app)
     limits.init_app(app)
@@ -69,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     demo.init_app(app)
     addins.init_app(app)
     admin.init_app(app)
-    reports_api.init_app(app)
+    reports_api.init_app(app, reports)
+    triage.init_app(app)
     openapi.init_app(app)
     return app

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import admin_cli, client_auth, evaluation
-from .analyzer import analyze
-from .banner import response_body
-from .message import InputError, parse_raw
-from .texts import load_default_texts
+from .admin import cli as admin_cli
+from .banner.render import response_body
+from .banner.texts import load_default_texts
+from .detect import evaluation
+from .detect.analyzer import analyze
+from .detect.parse import InputError, parse_raw
+from .web import client_auth
 
 
 def _read(path: str) -> bytes:
@@ -63,19 +66,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .reports.delivery import destinations_from
+    from .runtime.config import settings_from
+    from .runtime.serve import serve
 
-    return serve(args.host, args.port, args.workers, args.redis_url)
+    settings = settings_from(os.environ)
+    delivery_worker = settings.delivery_in_serve and bool(destinations_from(settings))
+    return serve(args.host, args.port, args.workers, args.redis_url, delivery_worker)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from .delivery import run_worker
+    from .reports.delivery import run_worker
 
     return run_worker(args.redis_url, args.metrics_port)
 
 
 def cmd_build_addins(args: argparse.Namespace) -> int:
-    from .addins import build_addins
+    from .addins.routes import build_addins
 
     for written in build_addins(Path(args.out), args.public_url):
         print(written)

@@ -1,0 +1,1 @@
+"""The Outlook manifest and Thunderbird XPI built per deployment. Imports only web and below."""

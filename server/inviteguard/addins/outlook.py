@@ -1,0 +1,119 @@
+"""Serving the Outlook add-in for this deployment.
+
+``register(bp)`` adds to the add-ins blueprint:
+
+- ``GET /addin/outlook/manifest.xml`` - the add-in-only manifest with this deployment's URLs,
+  add-in id and version (what an Exchange admin uploads or links in Integrated apps);
+- ``GET /addin/outlook/config.json`` - the client settings the add-in reads first:
+  ``{"auth": "entra"|"key"|"none", "client_key": str, "timeout_ms": int}``;
+- ``GET /addin/outlook/runtime.js`` - the spam-report handler for classic Outlook on Windows,
+  whose JavaScript-only runtime loads one file: static/outlook/{locales,core,commands}.js joined,
+  after a line that tells it the service's base URL.
+
+Settings (Flask config key, else the same name in lower case on INVITEGUARD_SETTINGS):
+PUBLIC_URL, OUTLOOK_AUTH, ADDIN_CLIENT_KEY, ENTRA_CLIENT_ID, OUTLOOK_TIMEOUT_MS.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import flask
+
+from ..runtime.version import VERSION
+from .outlook_manifest import deployment_addin_id, normalize_public_url, render_outlook_manifest
+
+RUNTIME_SOURCES = ("locales.js", "core.js", "commands.js")
+AUTH_MODES = ("entra", "key", "none")
+DEFAULT_TIMEOUT_MS = 2500
+
+
+def _setting(name: str) -> Any:
+    app = flask.current_app
+    value = app.config.get(name)
+    if value in (None, ""):
+        value = getattr(app.config.get("INVITEGUARD_SETTINGS"), name.lower(), None)
+    return value
+
+
+def _public_url() -> str:
+    return normalize_public_url(str(_setting("PUBLIC_URL") or flask.request.url_root))
+
+
+def _version() -> str:
+    return VERSION
+
+
+def auth_mode() -> str:
+    """Configured OUTLOOK_AUTH, else Entra when an app id is set, else key when one is, else none."""
+    mode = str(_setting("OUTLOOK_AUTH") or "").strip().lower()
+    if mode:
+        if mode not in AUTH_MODES:
+            raise ValueError(f"OUTLOOK_AUTH must be one of {AUTH_MODES}, not {mode!r}")
+        return mode
+    if _setting("ENTRA_CLIENT_ID"):
+        return "entra"
+    if _setting("ADDIN_CLIENT_KEY"):
+        return "key"
+    return "none"
+
+
+def client_config() -> dict[str, Any]:
+    mode = auth_mode()
+    return {
+        "auth": mode,
+        # A client key is not a secret from employees (every add-in carries it); it keeps
+        # strangers on the internet out and is rotated by the admin.
+        "client_key": str(_setting("ADDIN_CLIENT_KEY") or "") if mode == "key" else "",
+        "timeout_ms": int(_setting("OUTLOOK_TIMEOUT_MS") or DEFAULT_TIMEOUT_MS),
+    }
+
+
+@lru_cache(maxsize=8)
+def _manifest(public_url: str, version: str, entra_client_id: str | None) -> str:
+    return render_outlook_manifest(
+        public_url, deployment_addin_id(public_url), version, entra_client_id=entra_client_id
+    )
+
+
+@lru_cache(maxsize=8)
+def _runtime_js(static_dir: str, public_url: str) -> str:
+    parts = [f"globalThis.InviteGuardBaseUrl = {json.dumps(public_url)};\n"]
+    for name in RUNTIME_SOURCES:
+        parts.append((Path(static_dir) / "outlook" / name).read_text(encoding="utf-8"))
+    return "\n".join(parts)
+
+
+def manifest_view() -> flask.Response:
+    entra = str(_setting("ENTRA_CLIENT_ID") or "") if auth_mode() == "entra" else ""
+    xml = _manifest(_public_url(), _version(), entra or None)
+    response = flask.Response(xml, mimetype="application/xml")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def config_view() -> flask.Response:
+    response = flask.jsonify(client_config())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def runtime_view() -> flask.Response:
+    static_dir = flask.current_app.static_folder
+    if not static_dir:
+        flask.abort(404)
+    response = flask.Response(_runtime_js(static_dir, _public_url()), mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def register(bp: flask.Blueprint) -> None:
+    """Add the three routes under /addin/outlook/ (relative to the blueprint's url_prefix, if any)."""
+    prefix = (bp.url_prefix or "").rstrip("/")
+    base = "/outlook" if prefix.endswith("/addin") else "/addin/outlook"
+    bp.add_url_rule(f"{base}/manifest.xml", endpoint="outlook_manifest", view_func=manifest_view)
+    bp.add_url_rule(f"{base}/config.json", endpoint="outlook_config", view_func=config_view)
+    bp.add_url_rule(f"{base}/runtime.js", endpoint="outlook_runtime", view_func=runtime_view)

@@ -1,0 +1,1 @@
+"""The console: banner editor, triage, accounts, sessions, OIDC. Never imports addins or mailflow."""

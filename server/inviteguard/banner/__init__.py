@@ -1,0 +1,1 @@
+"""The warning's words: rendering, editable texts, their store, checks. Imports only detect, runtime."""

@@ -1,0 +1,1 @@
+"""Detection: parse, the reader's view, signals, rules data, scoring. Imports no other part."""

@@ -1,0 +1,137 @@
+"""Measure the analyzer on a labelled folder: recall, false positives, per-family tables.
+
+Runs the same `analyzer.analyze` users get. With `outlook_path`, each message is first reduced to
+what the Outlook add-in can read without the ICS (header block + body + item fields), so the
+figures show how detection holds up there.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .analyzer import analyze
+from .model import OutlookItem, ParsedMessage
+from .parse import InputError, looks_like_ics, parse_outlook, parse_raw
+
+LABELS = ("phish", "ham")
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    name: str
+    label: str
+    family: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    level: str  # phishing | suspicious | clean | error
+    score: int
+    top_reasons: tuple[str, ...]
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+    unreadable: list[tuple[Case, str]] = field(default_factory=list)
+    outlook_path: bool = False
+
+
+def read_labels(directory: Path) -> list[Case]:
+    """DIR/labels.csv: `file,label,...` with label phish|ham and an optional `family` column."""
+    with (directory / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or "file" not in rows[0] or "label" not in rows[0]:
+        raise ValueError("labels.csv needs the columns file and label")
+    cases = []
+    for number, row in enumerate(rows, start=2):
+        label = (row.get("label") or "").strip()
+        if label not in LABELS:
+            raise ValueError(f"labels.csv line {number}: label must be phish or ham, not {label!r}")
+        family = (row.get("family") or "").strip() or Path(row["file"]).parent.name or label
+        cases.append(Case(directory / row["file"], row["file"], label, family))
+    return cases
+
+
+def outlook_view(raw: bytes) -> ParsedMessage:
+    """What the Outlook add-in reads without Mailbox 1.14: headers, body, item fields; no ICS.
+
+    For a meeting request Outlook shows the event's notes as the body, so the body is the notes
+    followed by the message text.
+    """
+    if looks_like_ics(raw):
+        full = parse_raw(raw)
+        invite = full.invites[0]
+        return parse_outlook("", invite.description, "text", None,
+                             OutlookItem("IPM.Schedule.Meeting.Request", invite.summary, "", invite.start, "",
+                                         invite.location))
+    full = parse_raw(raw)
+    header_block = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    notes = "\n\n".join(i.description for i in full.invites if i.description)
+    first = full.invites[0] if full.invites else None
+    item = OutlookItem(
+        item_class="IPM.Schedule.Meeting.Request" if first else "IPM.Note",
+        subject=full.subject,
+        sender=full.header("from") or "",
+        start=first.start if first else "",
+        location=first.location if first else "",
+    )
+    return parse_outlook(header_block, "\n\n".join(t for t in (notes, full.body) if t), "text", None, item)
+
+
+def evaluate(cases: Iterable[Case], outlook_path: bool = False, progress: TextIO | None = None) -> Report:
+    report = Report(outlook_path=outlook_path)
+    cases = list(cases)
+    for number, case in enumerate(cases, start=1):
+        try:
+            raw = case.path.read_bytes()
+            message = outlook_view(raw) if outlook_path else parse_raw(raw)
+        except (OSError, InputError, IndexError) as exc:
+            report.unreadable.append((case, str(exc)))
+            continue
+        verdict = analyze(message).verdict
+        top = tuple(r.id for r in verdict.reasons if r.weight > 0)[:3]
+        report.outcomes.append(Outcome(case, verdict.level, verdict.score, top))
+        if progress and (number % 25 == 0 or number == len(cases)):
+            print(f"analyzed {number}/{len(cases)}", file=progress)
+    return report
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole:.3f} ({part}/{whole})" if whole else "n/a (0)"
+
+
+def format_report(report: Report) -> str:
+    phish = [o for o in report.outcomes if o.case.label == "phish"]
+    ham = [o for o in report.outcomes if o.case.label == "ham"]
+    flagged = [o for o in phish if o.level != "clean"]
+    lines = [
+        f"input: {'Outlook path (headers + body, no ICS)' if report.outlook_path else 'full message'}",
+        f"phish: {len(phish)}  ham: {len(ham)}  unreadable: {len(report.unreadable)}",
+        f"recall (phishing or suspicious): {_rate(len(flagged), len(phish))}",
+        f"recall (phishing only):          {_rate(sum(o.level == 'phishing' for o in phish), len(phish))}",
+        f"ham flagged phishing:            {_rate(sum(o.level == 'phishing' for o in ham), len(ham))}",
+        f"ham flagged suspicious:          {_rate(sum(o.level == 'suspicious' for o in ham), len(ham))}",
+        "",
+        f"{'family':<28} {'label':<6} {'n':>4} {'phishing':>9} {'suspicious':>11} {'clean':>6}",
+    ]
+    families: Counter[tuple[str, str, str]] = Counter((o.case.family, o.case.label, o.level) for o in report.outcomes)
+    for family, label in sorted({(o.case.family, o.case.label) for o in report.outcomes}):
+        counts = [families[(family, label, level)] for level in ("phishing", "suspicious", "clean")]
+        lines.append(f"{family:<28} {label:<6} {sum(counts):>4} {counts[0]:>9} {counts[1]:>11} {counts[2]:>6}")
+    misses = [o for o in phish if o.level == "clean"]
+    false_positives = [o for o in ham if o.level != "clean"]
+    for title, items in (("misses (phish judged clean)", misses), ("false positives (ham flagged)", false_positives)):
+        lines += ["", f"{title}: {len(items)}"]
+        lines += [f"  {o.case.name}  {o.level} {o.score}  {', '.join(o.top_reasons) or '-'}" for o in items]
+    if report.unreadable:
+        lines += ["", f"unreadable: {len(report.unreadable)}"]
+        lines += [f"  {case.name}: {error}" for case, error in report.unreadable]
+    return "\n".join(lines)

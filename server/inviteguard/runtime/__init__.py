@@ -1,0 +1,1 @@
+"""Settings, Redis, the embedded Redis, `serve`, the version. Imports no other part of inviteguard."""

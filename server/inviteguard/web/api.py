@@ -1,0 +1,276 @@
+"""The HTTP API (DESIGN.md, "HTTP API (v1)"): analyze, health, readiness, metrics.
+
+Thin: read the input, hand it to the analyzer through the verdict cache, render the banner.
+Every bad input is a 4xx `{"error": {"code", "message"}}`; the tests send each kind.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import redis
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..banner.render import response_body
+from ..banner.store import BannerStore
+from ..banner.texts import resolve_locale
+from ..detect.analyzer import NO_FEEDBACK, Feedback
+from ..detect.engine import Engine
+from ..detect.model import OutlookItem, ParsedMessage, Verdict
+from ..detect.parse import InputError, parse_outlook, parse_raw
+from ..runtime.organisation import load_org_settings
+from ..runtime.redis_conn import RedisGate
+from ..runtime.version import VERSION
+from .cache import VerdictCache, cache_key
+from .errors import RequestError
+from .feedback import NO_STANDING, ReportFeedback
+from .limits import guarded
+from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+bp = Blueprint("api", __name__)
+T = TypeVar("T")
+
+JSON_TYPES = {"application/json"}
+RAW_TYPES = {"message/rfc822"}
+LOCALE_MAX = 35  # longest sensible BCP 47 tag
+# Item fields as Office.js names them -> OutlookItem fields.
+ITEM_FIELDS = {"item_class": "item_class", "subject": "subject", "from": "sender", "start": "start",
+               "end": "end", "location": "location"}
+
+
+class ApiError(RequestError):
+    """Bad input to the API."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """Per-app objects, kept in app.extensions["inviteguard"]."""
+
+    gate: RedisGate
+    cache: VerdictCache
+    texts: BannerStore
+    engine: Engine
+    metrics: Metrics
+    default_locale: str
+    feedback: ReportFeedback  # the report store, seen from here
+
+
+def services() -> Services:
+    return current_app.extensions["inviteguard"]
+
+
+def log_safe(text: str, limit: int = 200) -> str:
+    """Attacker text in a log line: CR/LF and other controls escaped, length bounded."""
+    return text[:limit].encode("unicode_escape").decode("ascii")
+
+
+# ------------------------------------------------------------------ input
+
+JSON_TYPE_NAMES = {str: "string", dict: "object"}
+
+
+def _field(data: dict[str, Any], name: str, kind: type, default: Any = None) -> Any:
+    value = data.get(name, default)
+    if value is not None and not isinstance(value, kind):
+        raise ApiError(400, "invalid_field", f'"{name}" must be a JSON {JSON_TYPE_NAMES[kind]}')
+    return value
+
+
+def _item(data: dict[str, Any]) -> OutlookItem | None:
+    raw = _field(data, "item", dict)
+    if raw is None:
+        return None
+    fields = {}
+    for name, target in ITEM_FIELDS.items():
+        value = raw.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ApiError(400, "invalid_field", f'"item.{name}" must be a string')
+        fields[target] = value
+    return OutlookItem(**fields)
+
+
+def _decode_eml(text: str) -> bytes:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(400, "invalid_base64", '"eml" is not valid base64') from None
+
+
+def _json_request(raw: bytes) -> tuple[ParsedMessage, str | None]:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "The request body must be a JSON object")
+    locale = _field(data, "locale", str)
+    client = _field(data, "client", dict)
+    if client is not None and not all(isinstance(client.get(k, ""), str) for k in ("name", "version")):
+        raise ApiError(400, "invalid_field", '"client.name" and "client.version" must be strings')
+    eml = _field(data, "eml", str)
+    if eml is not None:
+        # Base64 only shrinks when decoded, so MAX_CONTENT_LENGTH on the body bounds the message too.
+        return parse_raw(_decode_eml(eml)), locale
+    body_type = _field(data, "body_type", str, "text")
+    if body_type not in ("text", "html"):
+        raise ApiError(400, "invalid_field", '"body_type" must be "text" or "html"')
+    headers = _field(data, "headers", str, "") or ""
+    body = _field(data, "body", str, "") or ""
+    return parse_outlook(headers, body, body_type, _field(data, "ics", str), _item(data)), locale
+
+
+def read_message() -> tuple[ParsedMessage, str | None]:
+    """The message and the locale the JSON body asked for; raises ApiError or InputError."""
+    mimetype = request.mimetype
+    if mimetype not in JSON_TYPES | RAW_TYPES:
+        raise ApiError(415, "unsupported_media_type",
+                       "Send Content-Type: message/rfc822 (a raw message) or application/json")
+    raw = request.get_data(cache=False)  # bounded by MAX_CONTENT_LENGTH: larger raises 413
+    if request.content_length is None:
+        # A chunked body is cut at the limit silently; one more read raises 413 if anything is left,
+        # so a truncated message is never judged as if it were whole.
+        request.stream.read(1)
+    if mimetype in RAW_TYPES:
+        return parse_raw(raw), None
+    return _json_request(raw)
+
+
+def requested_locales(from_body: str | None) -> list[str | None]:
+    """JSON "locale" first, then ?locale=, X-InviteGuard-Locale, then Accept-Language in q order."""
+    wishes: list[str | None] = [from_body, request.args.get("locale"),
+                                request.headers.get("X-InviteGuard-Locale")]
+    wishes += [lang for lang, _ in request.accept_languages]
+    return [w[:LOCALE_MAX] if w else None for w in wishes]
+
+
+# ------------------------------------------------------------------ analyze
+
+class RedisSteps:
+    """The Redis calls of one answer. After the first failure the rest are skipped and the answer
+    is computed without Redis and marked degraded; a verdict is worth more now than cached."""
+
+    def __init__(self, degraded: bool) -> None:
+        self.degraded = degraded
+
+    def run(self, what: str, call: Callable[[], T], fallback: T) -> T:
+        if self.degraded:
+            return fallback
+        try:
+            return call()
+        except redis.RedisError as exc:
+            self.degraded = True
+            log.warning("%s unavailable, answering without Redis: %s", what, log_safe(str(exc)))
+            return fallback
+
+
+def judge(svc: Services, message: ParsedMessage, feedback: Feedback) -> Verdict:
+    started = time.perf_counter()
+    verdict = svc.engine.judge(message, feedback)
+    svc.metrics.analysis_latency.observe(time.perf_counter() - started)
+    return verdict
+
+
+@bp.post("/api/v1/analyze")
+@guarded("analyze")
+def analyze() -> Response:
+    svc = services()
+    message, body_locale = read_message()
+    fingerprint = svc.engine.fingerprint(message)
+    snapshot = svc.texts.snapshot()
+    steps = RedisSteps(snapshot.degraded)
+    standing = steps.run("report feedback", lambda: svc.feedback.standing(fingerprint), NO_STANDING)
+    key = cache_key(fingerprint, svc.engine.rules_version(), snapshot.version, standing.cache_tag)
+    verdict = steps.run("verdict cache", lambda: svc.cache.get(key), None)
+    cached = verdict is not None
+    if verdict is None:
+        feedback = steps.run("reported phone numbers", lambda: svc.feedback.feedback(message, standing), NO_FEEDBACK)
+        verdict = judge(svc, message, feedback)
+        steps.run("verdict cache", lambda: svc.cache.put(key, verdict), None)
+    (svc.metrics.cache_hits if cached else svc.metrics.cache_misses).inc()
+    if steps.degraded:
+        svc.metrics.degraded.labels("verdict_cache").inc()
+    svc.metrics.verdicts.labels(verdict.level).inc()
+    organisation = steps.run("organisation settings", lambda: load_org_settings(svc.gate.client()).banner_context(),
+                             {})
+    locale = resolve_locale(requested_locales(body_locale), snapshot.texts.keys(), svc.default_locale)
+    return jsonify(response_body(verdict, fingerprint, snapshot.texts, locale, cached, steps.degraded, organisation))
+
+
+# ------------------------------------------------------------------ health
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return jsonify({"status": "ok", "version": VERSION})
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    if services().gate.ping():
+        return jsonify({"status": "ready", "redis": "ok"}), 200
+    return jsonify({"status": "unready", "redis": "unreachable"}), 503
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    return Response(services().metrics.exposition(), mimetype="text/plain; version=0.0.4; charset=utf-8")
+
+
+# ------------------------------------------------------------------ errors and accounting
+
+def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
+    services().metrics.errors.labels(code).inc()
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def _api_error(exc: ApiError) -> tuple[Response, int]:
+    return error_response(exc.status, exc.code, exc.message)
+
+
+def _input_error(exc: InputError) -> tuple[Response, int]:
+    return error_response(422, exc.code, exc.message)
+
+
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    code = {413: "too_large"}.get(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"))
+    message = ("The message is larger than this server accepts" if exc.code == 413 else exc.description or "")
+    return error_response(exc.code or 500, code, message)
+
+
+def _unexpected(exc: Exception) -> tuple[Response, int]:
+    log.exception("unexpected error on %s %s", request.method, log_safe(request.path))
+    return error_response(500, "internal_error", "The server failed; the error was logged")
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def _account(response: Response) -> Response:
+    endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+    svc = services()
+    svc.metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+    if "started" in g:
+        svc.metrics.latency.labels(endpoint).observe(time.perf_counter() - g.started)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(InputError, _input_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.before_request(_start_timer)
+    app.after_request(_account)

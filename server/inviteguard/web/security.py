@@ -1,0 +1,124 @@
+"""Browser-facing hardening: security headers on every page, CORS for the add-in origins that need
+it, and log lines that attacker text cannot split.
+
+- Every HTML answer gets a Content-Security-Policy without inline script (pages that set their own,
+  the demo page and the admin console, keep theirs), `X-Content-Type-Options: nosniff` and a
+  Referrer-Policy. The Outlook task pane and function pages (`/static/outlook/*.html`) load Office.js
+  from Microsoft and are framed by Outlook on the web, so their policy allows exactly that script
+  host and the configured Outlook hosts as frame ancestors; every other page may not be framed.
+- CORS: the add-ins' pages are served by this service (same origin) and the Thunderbird add-on has
+  host permissions, so by default no origin is allowed. Origins in INVITEGUARD_CORS_ORIGINS (e.g.
+  what classic Outlook's JavaScript runtime sends) may POST to analyze and reports, preflight included.
+- Logging: every record's message has control characters (CR, LF, ESC, U+2028...) escaped, so a
+  subject or header with a line break cannot forge a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, Response, jsonify, request
+
+from ..banner.render import BANNER_STYLE_CSP_HASH
+from ..runtime.config import Settings
+
+OFFICE_JS_HOST = "https://appsforoffice.microsoft.com"
+CORS_PATHS = frozenset({"/api/v1/analyze", "/api/v1/reports"})
+CORS_HEADERS = "Authorization, Content-Type, X-InviteGuard-Key, X-InviteGuard-Locale"
+CORS_MAX_AGE_SECONDS = 600
+OUTLOOK_PAGES = re.compile(r"^/static/outlook/[^/]+\.html$")
+
+
+def page_csp(script_src: str, frame_ancestors: str) -> str:
+    return (f"default-src 'none'; script-src {script_src}; connect-src 'self'; img-src 'self' data:; "
+            f"style-src 'self' {BANNER_STYLE_CSP_HASH}; font-src 'self'; base-uri 'none'; form-action 'self'; "
+            f"frame-ancestors {frame_ancestors}")
+
+
+DEFAULT_CSP = page_csp("'self'", "'none'")
+
+
+def outlook_csp(frame_ancestors: str) -> str:
+    return page_csp(f"'self' {OFFICE_JS_HOST}", " ".join(frame_ancestors.replace(",", " ").split()) or "'none'")
+
+
+def allowed_origins(configured: str) -> frozenset[str]:
+    return frozenset(o.rstrip("/") for o in configured.replace(",", " ").split())
+
+
+def _page_headers(response: Response, settings: Settings) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.mimetype != "text/html":
+        return response
+    if OUTLOOK_PAGES.match(request.path):
+        response.headers.setdefault("Content-Security-Policy", outlook_csp(settings.outlook_frame_ancestors))
+        # Cross-origin requests (Office.js) see only our origin, never the page's path.
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    else:
+        response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _cors_preflight(origins: frozenset[str]) -> Response | tuple[Response, int] | None:
+    if request.method != "OPTIONS" or request.path not in CORS_PATHS:
+        return None
+    if "Access-Control-Request-Method" not in request.headers:
+        return None
+    origin = request.headers.get("Origin", "")
+    if origin not in origins:
+        response = jsonify({"error": {"code": "cors_origin_not_allowed",
+                                      "message": "This origin may not call the API from a browser"}})
+        response.headers["Vary"] = "Origin"
+        return response, 403
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Methods"] = "POST"
+    response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+    response.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE_SECONDS)
+    response.headers["Vary"] = "Origin"
+    return response
+
+
+def _cors_answer(response: Response, origins: frozenset[str]) -> Response:
+    if request.path in CORS_PATHS and request.method == "POST":
+        response.vary.add("Origin")
+        origin = request.headers.get("Origin", "")
+        if origin in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+    return response
+
+
+# ------------------------------------------------------------------ logging
+
+# C0 controls but tab, DEL, C1 controls (NEL among them) and the Unicode line and paragraph separators.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x09), *range(0x0A, 0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROLS.update({0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def escape_controls(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
+class EscapedLogRecord(logging.LogRecord):
+    """A log record whose message cannot contain a line break or terminal control sequence."""
+
+    def getMessage(self) -> str:
+        return escape_controls(super().getMessage())
+
+
+def install_log_escaping() -> None:
+    """Process-wide (the record factory is global); leaves a factory someone else installed alone."""
+    if logging.getLogRecordFactory() is logging.LogRecord:
+        logging.setLogRecordFactory(EscapedLogRecord)
+
+
+def init_app(app: Flask) -> None:
+    settings: Settings = app.config["INVITEGUARD_SETTINGS"]
+    origins = allowed_origins(settings.cors_origins)
+    install_log_escaping()
+    app.before_request(lambda: _cors_preflight(origins))
+    app.after_request(lambda response: _cors_answer(_page_headers(response, settings), origins))

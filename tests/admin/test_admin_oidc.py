@@ -1,0 +1,223 @@
+"""Single sign-on against a fake OpenID Connect provider served over real HTTP: discovery, JWKS,
+authorization (which auto-approves) and token endpoints, signing with an RSA key made here.
+The provider checks PKCE and client authentication the way a real one does."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import pytest
+import redis
+from admin_helpers import admin_app
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask, jsonify, redirect, request
+from flask.testing import FlaskClient
+from inviteguard.admin.oidc import OidcClient, OidcError, new_login_request, roles_from, username_from
+from inviteguard.admin.users import create_user, get_user
+from inviteguard.runtime.redis_server import EmbeddedRedis
+from werkzeug.serving import make_server
+
+CLIENT_ID = "inviteguard-admin"
+CLIENT_SECRET = "s3cret/with:odd=chars"
+
+
+@dataclass
+class FakeProvider:
+    url: str = ""
+    key: Any = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    claims: dict[str, Any] = field(default_factory=dict)  # extra or overriding ID-token claims
+    nonce_override: str | None = None
+    token_requests: int = 0
+
+    def id_token(self, nonce: str) -> str:
+        now = int(time.time())
+        body = {"iss": self.url, "aud": CLIENT_ID, "sub": "00u1", "iat": now, "exp": now + 300,
+                "nonce": self.nonce_override or nonce, "preferred_username": "Erika@Contoso.com",
+                "roles": ["editor"], **self.claims}
+        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "k1"})
+
+    def app(self) -> Flask:
+        app = Flask("fake_oidc")
+
+        @app.get("/.well-known/openid-configuration")
+        def discovery() -> Any:
+            return jsonify({"issuer": self.url, "authorization_endpoint": f"{self.url}/authorize",
+                            "token_endpoint": f"{self.url}/token", "jwks_uri": f"{self.url}/jwks"})
+
+        @app.get("/jwks")
+        def jwks() -> Any:
+            public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+            return jsonify({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]})
+
+        @app.get("/authorize")
+        def authorize() -> Any:
+            args = request.args
+            assert args["response_type"] == "code" and args["client_id"] == CLIENT_ID
+            assert args["code_challenge_method"] == "S256" and "openid" in args["scope"].split()
+            code = secrets.token_urlsafe(16)
+            self.codes[code] = {"challenge": args["code_challenge"], "nonce": args["nonce"],
+                                "redirect_uri": args["redirect_uri"]}
+            return redirect(f"{args['redirect_uri']}?code={code}&state={args['state']}")
+
+        @app.post("/token")
+        def token() -> Any:
+            self.token_requests += 1
+            expected = base64.b64encode(b"inviteguard-admin:s3cret%2Fwith%3Aodd%3Dchars").decode()
+            if request.headers.get("Authorization") != f"Basic {expected}":
+                return jsonify({"error": "invalid_client"}), 401
+            grant = self.codes.pop(request.form.get("code", ""), None)
+            if grant is None or request.form["redirect_uri"] != grant["redirect_uri"]:
+                return jsonify({"error": "invalid_grant"}), 400
+            verifier = request.form.get("code_verifier", "")
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            if challenge != grant["challenge"]:
+                return jsonify({"error": "invalid_grant", "error_description": "PKCE"}), 400
+            return jsonify({"access_token": "at", "token_type": "Bearer", "id_token": self.id_token(grant["nonce"])})
+
+        return app
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeProvider]:
+    fake = FakeProvider()
+    server = make_server("127.0.0.1", 0, fake.app(), threaded=True)
+    fake.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def sso(provider: FakeProvider, redis_server: EmbeddedRedis, redis_client: redis.Redis) -> FlaskClient:
+    app = admin_app(redis_server.url, OIDC_ISSUER=provider.url, OIDC_CLIENT_ID=CLIENT_ID,
+                    OIDC_CLIENT_SECRET=CLIENT_SECRET)
+    return app.test_client()
+
+
+def sign_in(web: FlaskClient, provider: FakeProvider, tamper_state: bool = False) -> Any:
+    """What a browser does: start, follow the provider's auto-approval, return to the callback."""
+    start = web.get("/admin/oidc/login?next=/admin/?tab=history")
+    assert start.status_code == 303
+    to_provider = urlsplit(start.headers["Location"])
+    assert f"{to_provider.scheme}://{to_provider.netloc}" == provider.url
+    query = parse_qs(to_provider.query)
+    assert query["redirect_uri"] == ["http://localhost/admin/oidc/callback"]
+    provider_client = provider.app().test_client()
+    back = provider_client.get(f"{to_provider.path}?{to_provider.query}")
+    callback = urlsplit(back.headers["Location"])
+    path = f"{callback.path}?{callback.query}"
+    if tamper_state:
+        path = path.replace("state=", "state=x")
+    return web.get(path)
+
+
+def test_login_page_offers_single_sign_on(sso: FlaskClient) -> None:
+    assert b'id="oidc-login"' in sso.get("/admin/login").data
+
+
+def test_code_flow_logs_in_with_roles_from_the_claim(sso: FlaskClient, provider: FakeProvider,
+                                                     redis_client: redis.Redis) -> None:
+    done = sign_in(sso, provider)
+    assert done.status_code == 303 and done.headers["Location"] == "/admin/?tab=history"
+    session = sso.get("/admin/api/session").get_json()
+    assert session["user"] == "erika@contoso.com" and session["roles"] == ["editor"] and session["method"] == "oidc"
+    user = get_user(redis_client, "erika@contoso.com")
+    assert user is not None and user.source == "oidc"
+    assert not redis_client.keys("ig:admin:oidc:*")  # the login request was used up
+
+
+def test_callback_cannot_be_replayed(sso: FlaskClient, provider: FakeProvider) -> None:
+    start = sso.get("/admin/oidc/login")
+    target = urlsplit(start.headers["Location"])
+    back = urlsplit(provider.app().test_client().get(f"{target.path}?{target.query}").headers["Location"])
+    assert sso.get(f"{back.path}?{back.query}").status_code == 303
+    again = sso.get(f"{back.path}?{back.query}")
+    assert again.status_code == 401 and b"Single sign-on failed" in again.data
+
+
+def test_unknown_state_is_refused(sso: FlaskClient, provider: FakeProvider) -> None:
+    response = sign_in(sso, provider, tamper_state=True)
+    assert response.status_code == 401 and sso.get("/admin/api/session").status_code == 401
+
+
+def test_callback_in_another_browser_is_refused(sso: FlaskClient, provider: FakeProvider,
+                                                redis_server: EmbeddedRedis) -> None:
+    start = sso.get("/admin/oidc/login")
+    target = urlsplit(start.headers["Location"])
+    back = urlsplit(provider.app().test_client().get(f"{target.path}?{target.query}").headers["Location"])
+    victim = sso.application.test_client()  # has no binding cookie
+    assert victim.get(f"{back.path}?{back.query}").status_code == 401
+    assert victim.get("/admin/api/session").status_code == 401
+
+
+def test_wrong_nonce_is_refused(sso: FlaskClient, provider: FakeProvider) -> None:
+    provider.nonce_override = "someone-elses-nonce"
+    assert sign_in(sso, provider).status_code == 401
+    assert sso.get("/admin/api/session").status_code == 401
+
+
+@pytest.mark.parametrize("claims", [
+    {"aud": "another-client"},
+    {"iss": "https://evil.example"},
+    {"exp": int(time.time()) - 3600},
+])
+def test_bad_id_tokens_are_refused(sso: FlaskClient, provider: FakeProvider, claims: dict[str, Any]) -> None:
+    provider.claims = claims
+    assert sign_in(sso, provider).status_code == 401
+    assert sso.get("/admin/api/session").status_code == 401
+
+
+def test_no_role_no_entry_unless_an_admin_granted_one(sso: FlaskClient, provider: FakeProvider,
+                                                      redis_client: redis.Redis) -> None:
+    provider.claims = {"roles": ["viewer"]}
+    assert sign_in(sso, provider).status_code == 401
+    create_user(redis_client, "erika@contoso.com", None, ["analyst"], source="oidc")
+    assert sign_in(sso, provider).status_code == 303
+    assert sso.get("/admin/api/session").get_json()["roles"] == ["analyst"]
+
+
+def test_pkce_verifier_must_match() -> None:
+    login = new_login_request()
+    expected = base64.urlsafe_b64encode(hashlib.sha256(login.code_verifier.encode()).digest()).rstrip(b"=")
+    assert login.code_challenge == expected.decode() and len(login.code_verifier) >= 43
+
+
+def test_provider_refusing_the_code_fails_the_login(provider: FakeProvider) -> None:
+    client = OidcClient(provider.url, CLIENT_ID, CLIENT_SECRET)
+    with pytest.raises(OidcError, match="HTTP 400"):
+        client.exchange_code("no-such-code", new_login_request(), "http://localhost/admin/oidc/callback")
+    wrong_secret = OidcClient(provider.url, CLIENT_ID, "wrong")
+    with pytest.raises(OidcError, match="HTTP 401"):
+        wrong_secret.exchange_code("x", new_login_request(), "http://localhost/admin/oidc/callback")
+
+
+def test_discovery_must_name_the_configured_issuer(provider: FakeProvider) -> None:
+    # Same server, other name: its discovery document names 127.0.0.1, so it is not this issuer.
+    with pytest.raises(OidcError, match="another issuer"):
+        OidcClient(provider.url.replace("127.0.0.1", "localhost"), CLIENT_ID, CLIENT_SECRET).metadata()
+
+
+def test_claims_to_name_and_roles() -> None:
+    assert username_from({"preferred_username": "a@b.c", "email": "x@y.z"}) == "a@b.c"
+    assert username_from({"sub": "00u1"}) == "00u1"
+    assert roles_from({"groups": ["Editor", "other", "analyst"]}, "groups") == {"editor", "analyst"}
+    assert roles_from({"roles": "admin editor"}, "roles") == {"admin", "editor"}
+    assert roles_from({}, "roles") == frozenset()
+
+
+def test_sso_disabled_by_default(redis_server: EmbeddedRedis, redis_client: redis.Redis) -> None:
+    web = admin_app(redis_server.url).test_client()
+    assert b"oidc-login" not in web.get("/admin/login").data
+    assert web.get("/admin/oidc/login").status_code == 404

@@ -1,0 +1,86 @@
+"""The figures the issue asks for, measured by the same code users run, and the CLI around them."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from inviteguard.detect.evaluation import evaluate, format_report, read_labels
+
+from .conftest import FIXTURES, fixture_bytes
+
+RECALL_MIN = 0.97
+HAM_PHISHING_MAX = 0.01
+HAM_SUSPICIOUS_MAX = 0.05
+
+
+def figures(report):
+    phish = [o for o in report.outcomes if o.case.label == "phish"]
+    ham = [o for o in report.outcomes if o.case.label == "ham"]
+    recall = sum(o.level != "clean" for o in phish) / len(phish)
+    ham_phishing = sum(o.level == "phishing" for o in ham) / len(ham) if ham else 0.0
+    ham_suspicious = sum(o.level == "suspicious" for o in ham) / len(ham) if ham else 0.0
+    return recall, ham_phishing, ham_suspicious
+
+
+def assert_goals(report):
+    recall, ham_phishing, ham_suspicious = figures(report)
+    assert not report.unreadable
+    assert recall >= RECALL_MIN, format_report(report)
+    assert ham_phishing <= HAM_PHISHING_MAX, format_report(report)
+    assert ham_suspicious <= HAM_SUSPICIOUS_MAX, format_report(report)
+
+
+def test_real_corpus_meets_the_goals(real_corpus):
+    assert_goals(evaluate(read_labels(real_corpus)))
+
+
+@pytest.mark.parametrize("outlook_path", [False, True], ids=["full-message", "outlook-path"])
+def test_own_fixtures_meet_the_goals(outlook_path):
+    report = evaluate(read_labels(FIXTURES), outlook_path=outlook_path)
+    assert {o.case.label for o in report.outcomes} == {"phish", "ham"}
+    assert_goals(report)
+
+
+def test_headline_attacks_are_phishing_not_just_suspicious():
+    report = evaluate(c for c in read_labels(FIXTURES) if c.family.removeprefix("b2_").startswith("icloud"))
+    assert report.outcomes and all(o.level == "phishing" for o in report.outcomes if o.case.label == "phish")
+
+
+def run_cli(*args, stdin=b""):
+    return subprocess.run([sys.executable, "-m", "inviteguard.cli", *args], input=stdin,
+                          capture_output=True, timeout=120, check=False)
+
+
+def test_analyze_json_one_line_per_file_and_stdin():
+    first = FIXTURES / "emls/icloud_direct/paypal_599_en.eml"
+    result = run_cli("analyze", "--json", str(first), "-", stdin=fixture_bytes("icloud_direct/paypal_599_en.eml"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 2
+    bodies = [json.loads(line) for line in lines]
+    assert bodies[0] == bodies[1]
+    assert set(bodies[0]) == {"verdict", "score", "reasons", "banner", "fingerprint", "cached", "rules_version"}
+    assert bodies[0]["verdict"] == "phishing" and bodies[0]["cached"] is False
+    assert "+1 808" in bodies[0]["reasons"][0]["detail"]
+
+
+def test_analyze_summary_and_unreadable_file(tmp_path):
+    empty = tmp_path / "empty.eml"
+    empty.write_bytes(b"")
+    result = run_cli("analyze", str(FIXTURES / "emls/icloud_direct/paypal_599_en.eml"), str(empty))
+    assert result.returncode == 2
+    assert b"PHISHING" in result.stdout and b"empty" in result.stderr
+
+
+def test_eval_prints_figures_and_fails_only_on_unreadable_input(tmp_path):
+    result = run_cli("eval", str(FIXTURES))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    for heading in ("recall (phishing or suspicious)", "ham flagged phishing", "ham flagged suspicious",
+                    "misses", "false positives", "icloud_list_srs"):
+        assert heading in out
+    (tmp_path / "labels.csv").write_text("file,label\nmissing.eml,phish\n")
+    assert run_cli("eval", str(tmp_path)).returncode == 2
+    (tmp_path / "labels.csv").write_text("file,label\nmissing.eml,spam\n")
+    assert run_cli("eval", str(tmp_path)).returncode == 2

@@ -1,0 +1,135 @@
+"""Parsing: every input shape a client can send, and hostile input never escaping as a traceback."""
+
+import pytest
+from inviteguard.detect.model import OutlookItem
+from inviteguard.detect.parse import MAX_TEXT_CHARS, InputError, parse_auth_results, parse_outlook, parse_raw
+
+from .conftest import fixture_bytes
+
+ICS = (
+    "BEGIN:VCALENDAR\r\nPRODID:-//Apple Inc.//iCloud 2.0//EN\r\nMETHOD:REQUEST\r\nVERSION:2.0\r\n"
+    "BEGIN:VEVENT\r\nUID:1\r\nDTSTART:20261201T100000Z\r\nSUMMARY:Order update\r\n"
+    "DESCRIPTION:PayPal: you paid $599.00\\nNot you? Call +1 808 555 0199\r\n"
+    "ORGANIZER;CN=PayPal Billing:mailto:x@icloud.com\r\nATTENDEE;CN=All staff:mailto:all@contoso.com\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_google_calendar_invite_from_real_corpus(real_corpus):
+    message = parse_raw((real_corpus / "phish/pp_sample-6118.eml").read_bytes())
+    assert message.sender and message.sender.address == "calendar-notification@google.com"
+    assert message.invites and message.invites[0].prodid.startswith("-//Google Inc//Google Calendar")
+    # The inline text/calendar and the invite.ics attachment are one invite, read once per event.
+    assert len({i.summary for i in message.invites}) == 1
+    assert "Norton" in message.invites[0].description and "<p>" not in message.body
+    assert ("dkim", "pass", "google.com") in {(a.method, a.result, a.domain) for a in message.auth}
+
+
+def test_bare_ics_is_an_invite():
+    message = parse_raw(ICS.encode())
+    assert message.kind == "ics"
+    invite = message.invites[0]
+    assert invite.organizer and invite.organizer.name == "PayPal Billing"
+    assert "Call +1 808 555 0199" in invite.description
+    assert [a.address for a in invite.attendees] == ["all@contoso.com"]
+
+
+def test_quoted_printable_and_rfc2047_subject():
+    raw = (
+        b"From: =?utf-8?q?Caf=C3=A9?= <a@example.org>\r\nSubject: =?utf-8?b?w5xiZXJ3ZWlzdW5n?=\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe, rufen Sie an\r\n"
+    )
+    message = parse_raw(raw)
+    assert message.subject == "Überweisung"
+    assert message.from_ and message.from_.name == "Café"
+    assert message.body == "Grüße, rufen Sie an"
+
+
+def test_html_only_body_is_read_as_text_without_script():
+    raw = (
+        b"From: a@example.org\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<html><head><style>p{}</style><script>alert(1)</script></head>"
+        b"<body><p>Call <a href='tel:+18085550199'>us</a></p></body></html>"
+    )
+    message = parse_raw(raw)
+    assert "alert" not in message.body and "p{}" not in message.body
+    assert "+18085550199" in message.body
+
+
+def test_broken_charset_and_bad_base64_degrade_to_a_verdict():
+    raw = (
+        b"From: a@example.org\r\nSubject: =?x-unknown?b?!!!?=\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain; charset=no-such-charset\r\n\r\nhello \xff\xfe world\r\n"
+        b"--b\r\nContent-Type: text/calendar\r\nContent-Transfer-Encoding: base64\r\n\r\n@@not base64@@\r\n"
+        b"--b--\r\n"
+    )
+    message = parse_raw(raw)
+    assert "hello" in message.body
+    assert message.problems  # what could not be read is said, not raised
+
+
+@pytest.mark.parametrize("raw, code", [(b"", "empty_message"), (b"   \r\n", "empty_message"),
+                                       (b"no headers here, just words", "not_a_message")])
+def test_not_a_message_is_a_clear_error(raw, code):
+    with pytest.raises(InputError) as error:
+        parse_raw(raw)
+    assert error.value.code == code
+
+
+def test_invalid_ics_is_a_clear_error():
+    with pytest.raises(InputError) as error:
+        parse_raw(b"BEGIN:VCALENDAR\r\nthis is not:\r\nEND:VCALENDAR\r\n")
+    assert error.value.code == "unreadable_calendar"
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda raw: raw[: len(raw) // 2],                      # truncated MIME
+    lambda raw: raw.replace(b"\r\n\r\n", b"\r\n\x00\r\n"),  # NUL bytes
+    lambda raw: raw.replace(b"BEGIN:VEVENT", b"BEGIN:VEVENT\x00"),
+    lambda raw: raw + b"\r\n--unterminated",
+])
+def test_mangled_fixture_still_parses(mangle):
+    raw = fixture_bytes("icloud_direct/paypal_599_en.eml")
+    message = parse_raw(mangle(raw))
+    assert message.kind == "eml"
+
+
+def test_five_megabytes_of_garbage_is_read_within_bounds():
+    garbage = bytes(range(256)) * (5 * 1024 * 1024 // 256)
+    message = parse_raw(b"Subject: x\r\n\r\n" + garbage)
+    # The body is read, and cut at the bound, rather than raising or growing without limit.
+    assert message.kind == "eml" and 0 < len(message.body) <= MAX_TEXT_CHARS
+
+
+def test_microsoft_dialect_authentication_results():
+    results = parse_auth_results(
+        "spf=pass (sender IP is 17.58.63.179) smtp.mailfrom=email.apple.com; dkim=pass (signature was verified) "
+        "header.d=email.apple.com;dmarc=pass action=none header.from=email.apple.com;compauth=pass reason=100",
+        "authentication-results")
+    assert [(r.method, r.result, r.domain) for r in results] == [
+        ("spf", "pass", "email.apple.com"), ("dkim", "pass", "email.apple.com"),
+        ("dmarc", "pass", "email.apple.com"), ("compauth", "pass", "email.apple.com")]
+
+
+def test_forged_lower_authentication_results_are_ignored():
+    raw = (
+        b"Authentication-Results: mx.contoso.com; dmarc=fail header.from=paypal.com\r\n"
+        b"Received: from evil\r\n"
+        b"Authentication-Results: evil.example; dmarc=pass header.from=paypal.com\r\n"
+        b"From: service@paypal.com\r\n\r\nhi\r\n"
+    )
+    message = parse_raw(raw)
+    assert [(a.method, a.result) for a in message.auth] == [("dmarc", "fail")]
+
+
+def test_outlook_parts_without_ics():
+    message = parse_outlook(
+        "From: Apple <noreply@email.apple.com>\r\nSubject: Invitation\r\n"
+        "Return-Path: <SRS0=ab=Q3=email.apple.com=noreply@contoso.onmicrosoft.com>",
+        "<p>PayPal: you paid $599</p>", "html", None,
+        OutlookItem(item_class="IPM.Schedule.Meeting.Request", subject="Invitation", location="Call 808"))
+    assert message.kind == "outlook" and message.is_invite
+    assert message.body == "PayPal: you paid $599"
+    assert message.return_path.startswith("srs0=")
+
