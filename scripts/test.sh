@@ -31,5 +31,7 @@ fi
 (cd tests/addins/js && npm ci --no-audit --no-fund --loglevel=error)
 
 .venv/bin/ruff check .
+# The layers (pyproject.toml [tool.importlinter]): a wrong import fails here, naming the contract.
+.venv/bin/lint-imports
 # pytest exits 5 when it collected no tests: a failure here too, since `set -e` stops on any non-zero.
 .venv/bin/pytest "$@"
