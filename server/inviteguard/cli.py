@@ -60,7 +60,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot read {args.directory}: {exc}", file=sys.stderr)
         return 2
-    report = evaluation.evaluate(cases, outlook_path=args.outlook_path, progress=sys.stderr if args.progress else None)
+    if args.no_item_class and not args.outlook_path:
+        print("--no-item-class goes with --outlook-path", file=sys.stderr)
+        return 2
+    report = evaluation.evaluate(cases, outlook_path=args.outlook_path, progress=sys.stderr if args.progress else None,
+                                 item_class=not args.no_item_class)
     print(evaluation.format_report(report))
     return 2 if report.unreadable else 0
 
@@ -110,6 +114,8 @@ def parser() -> argparse.ArgumentParser:
     eval_cmd.add_argument("directory")
     eval_cmd.add_argument("--outlook-path", action="store_true",
                           help="feed each message as Outlook without the ICS would: headers + body text")
+    eval_cmd.add_argument("--no-item-class", action="store_true",
+                          help="with --outlook-path: leave out the item class too, as some Outlook clients do")
     eval_cmd.add_argument("--progress", action="store_true", help="print progress to stderr")
     eval_cmd.set_defaults(run=cmd_eval)
 

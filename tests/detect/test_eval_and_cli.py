@@ -84,3 +84,11 @@ def test_eval_prints_figures_and_fails_only_on_unreadable_input(tmp_path):
     assert run_cli("eval", str(tmp_path)).returncode == 2
     (tmp_path / "labels.csv").write_text("file,label\nmissing.eml,spam\n")
     assert run_cli("eval", str(tmp_path)).returncode == 2
+
+
+def test_eval_outlook_path_without_item_class(tmp_path):
+    refused = run_cli("eval", str(FIXTURES), "--no-item-class")
+    assert refused.returncode == 2 and b"--outlook-path" in refused.stderr
+    result = run_cli("eval", str(FIXTURES), "--outlook-path", "--no-item-class")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().startswith("input: Outlook path (headers + body, no ICS, no item_class)")

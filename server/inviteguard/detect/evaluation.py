@@ -2,7 +2,8 @@
 
 Runs the same `analyzer.analyze` users get. With `outlook_path`, each message is first reduced to
 what the Outlook add-in can read without the ICS (header block + body + item fields), so the
-figures show how detection holds up there.
+figures show how detection holds up there; `item_class=False` also drops the item class, as some
+Outlook clients leave it out.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     unreadable: list[tuple[Case, str]] = field(default_factory=list)
     outlook_path: bool = False
+    item_class: bool = True
 
 
 def read_labels(directory: Path) -> list[Case]:
@@ -60,7 +62,7 @@ def read_labels(directory: Path) -> list[Case]:
     return cases
 
 
-def outlook_view(raw: bytes) -> ParsedMessage:
+def outlook_view(raw: bytes, item_class: bool = True) -> ParsedMessage:
     """What the Outlook add-in reads without Mailbox 1.14: headers, body, item fields; no ICS.
 
     For a meeting request Outlook shows the event's notes as the body, so the body is the notes
@@ -70,14 +72,14 @@ def outlook_view(raw: bytes) -> ParsedMessage:
         full = parse_raw(raw)
         invite = full.invites[0]
         return parse_outlook("", invite.description, "text", None,
-                             OutlookItem("IPM.Schedule.Meeting.Request", invite.summary, "", invite.start, "",
-                                         invite.location))
+                             OutlookItem("IPM.Schedule.Meeting.Request" if item_class else "", invite.summary, "",
+                                         invite.start, "", invite.location))
     full = parse_raw(raw)
     header_block = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8", "replace")
     notes = "\n\n".join(i.description for i in full.invites if i.description)
     first = full.invites[0] if full.invites else None
     item = OutlookItem(
-        item_class="IPM.Schedule.Meeting.Request" if first else "IPM.Note",
+        item_class=("IPM.Schedule.Meeting.Request" if first else "IPM.Note") if item_class else "",
         subject=full.subject,
         sender=full.header("from") or "",
         start=first.start if first else "",
@@ -86,13 +88,14 @@ def outlook_view(raw: bytes) -> ParsedMessage:
     return parse_outlook(header_block, "\n\n".join(t for t in (notes, full.body) if t), "text", None, item)
 
 
-def evaluate(cases: Iterable[Case], outlook_path: bool = False, progress: TextIO | None = None) -> Report:
-    report = Report(outlook_path=outlook_path)
+def evaluate(cases: Iterable[Case], outlook_path: bool = False, progress: TextIO | None = None,
+             item_class: bool = True) -> Report:
+    report = Report(outlook_path=outlook_path, item_class=item_class)
     cases = list(cases)
     for number, case in enumerate(cases, start=1):
         try:
             raw = case.path.read_bytes()
-            message = outlook_view(raw) if outlook_path else parse_raw(raw)
+            message = outlook_view(raw, item_class) if outlook_path else parse_raw(raw)
         except (OSError, InputError, IndexError) as exc:
             report.unreadable.append((case, str(exc)))
             continue
@@ -112,8 +115,11 @@ def format_report(report: Report) -> str:
     phish = [o for o in report.outcomes if o.case.label == "phish"]
     ham = [o for o in report.outcomes if o.case.label == "ham"]
     flagged = [o for o in phish if o.level != "clean"]
+    source = "full message"
+    if report.outlook_path:
+        source = "Outlook path (headers + body, no ICS" + (")" if report.item_class else ", no item_class)")
     lines = [
-        f"input: {'Outlook path (headers + body, no ICS)' if report.outlook_path else 'full message'}",
+        f"input: {source}",
         f"phish: {len(phish)}  ham: {len(ham)}  unreadable: {len(report.unreadable)}",
         f"recall (phishing or suspicious): {_rate(len(flagged), len(phish))}",
         f"recall (phishing only):          {_rate(sum(o.level == 'phishing' for o in phish), len(phish))}",
