@@ -2,7 +2,8 @@
 
 import pytest
 from inviteguard.detect.model import OutlookItem
-from inviteguard.detect.parse import MAX_TEXT_CHARS, InputError, parse_auth_results, parse_outlook, parse_raw
+from inviteguard.detect.parse import InputError, parse_auth_results, parse_outlook, parse_raw
+from inviteguard.detect.view import ELISION, HEAD_CHARS, TAIL_CHARS
 
 from .conftest import fixture_bytes
 
@@ -98,8 +99,11 @@ def test_mangled_fixture_still_parses(mangle):
 def test_five_megabytes_of_garbage_is_read_within_bounds():
     garbage = bytes(range(256)) * (5 * 1024 * 1024 // 256)
     message = parse_raw(b"Subject: x\r\n\r\n" + garbage)
-    # The body is read, and cut at the bound, rather than raising or growing without limit.
-    assert message.kind == "eml" and 0 < len(message.body) <= MAX_TEXT_CHARS
+    # The body is read, head and tail kept around a cut it says it made, rather than raising or
+    # growing without limit.
+    [body] = [b for b in message.texts if b.source == "body"]
+    assert message.kind == "eml" and 0 < len(message.body) <= HEAD_CHARS + TAIL_CHARS + len(ELISION)
+    assert body.truncated and ELISION in body.text
 
 
 def test_microsoft_dialect_authentication_results():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Literal
 
 Level = Literal["phishing", "suspicious", "clean"]
@@ -60,13 +59,19 @@ class Invite:
     organizer: Address | None
     attendees: tuple[Attendee, ...]
     start: str  # ISO text as given; display only
+    notes_html: str = ""  # X-ALT-DESC rendered, when it says something DESCRIPTION does not
+    comment: str = ""  # COMMENT and CONTACT
+    conference: str = ""  # the conferencing link the calendar itself carries (X-GOOGLE-CONFERENCE, URL)
 
 
 @dataclass(frozen=True)
 class TextBlock:
+    """One piece of what the reader sees, in canonical form (view.py)."""
+
     source: TextSource
     text: str
-    name: str = ""  # attachment file name, when source == "attachment"
+    name: str = ""  # attachment file name; "text/plain" or "text/html" for a body alternative
+    truncated: bool = False  # its middle was left out (head and tail kept)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,10 @@ class ParsedMessage:
     kind: Literal["eml", "ics", "outlook"]
     item: OutlookItem | None = None
     problems: tuple[str, ...] = field(default=())  # what could not be read, said plainly
+    # The one canonical view: every piece of reader-visible text, labelled with where it sits.
+    # Every signal, the campaign fingerprint and the banner's evidence read this.
+    texts: tuple[TextBlock, ...] = field(default=())
+    links: tuple[str, ...] = field(default=())  # web links in the bodies and notes, in order
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -112,28 +121,6 @@ class ParsedMessage:
         return bool(self.invites) or (self.item is not None and self.item.item_class.startswith(
             "IPM.Schedule.Meeting"))
 
-    @cached_property
-    def texts(self) -> tuple[TextBlock, ...]:
-        """Every piece of reader-visible text, labelled with where it sits."""
-        blocks: list[TextBlock] = []
-        if self.subject:
-            blocks.append(TextBlock("subject", self.subject))
-        for invite in self.invites:
-            for source, text in (("summary", invite.summary), ("description", invite.description),
-                                 ("location", invite.location)):
-                if text:
-                    blocks.append(TextBlock(source, text))  # type: ignore[arg-type]
-            if invite.organizer and invite.organizer.name:
-                blocks.append(TextBlock("organizer_name", invite.organizer.name))
-        if self.item and self.item.location:
-            blocks.append(TextBlock("location", self.item.location))
-        if self.from_ and self.from_.name:
-            blocks.append(TextBlock("from_name", self.from_.name))
-        if self.body:
-            blocks.append(TextBlock("body", self.body))
-        blocks.extend(self.attachments)
-        return tuple(blocks)
-
 
 @dataclass(frozen=True)
 class Evidence:
@@ -146,8 +133,9 @@ class Evidence:
 @dataclass(frozen=True)
 class Reason:
     id: str
-    weight: int
+    weight: float  # what it added to the verdict's log-odds (policy reasons: +-100)
     evidence: Mapping[str, EvidenceValue]
+    group: str = ""  # the fact it speaks of; several reasons of one group say one thing
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,12 @@
 Three inputs: a raw RFC 5322 message, a bare .ics file, and the Outlook add-in's parts (header
 block + body + optional ICS + item fields). Parsing uses the stdlib `email` package with
 `compat32` (about ten times cheaper than `policy.default` for an invite) and decodes only the
-headers we use. Nothing here raises on malformed input except InputError for input that is not
-a message at all; everything else that cannot be read is recorded in `problems`.
+headers we use. Every text a reader sees goes through view.py and lands in `ParsedMessage.texts`:
+every alternative of the body, the calendar's notes (plain and HTML), title, location and
+organiser, attachments. Nothing here raises on malformed input except InputError for input that
+is not a message at all; everything else that cannot be read is recorded in `problems`. Limits
+apply to decoded content (a base64 calendar counts its events after decoding), and loops over
+input check the analysis budget.
 """
 
 from __future__ import annotations
@@ -14,29 +18,44 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from email import policy
 from email.errors import CharsetError, HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
-from html.parser import HTMLParser
+from typing import Literal
 
 import icalendar
 
-from .model import Address, Attendee, AuthResult, Invite, OutlookItem, ParsedMessage, TextBlock
+from . import budget
+from .model import Address, Attendee, AuthResult, Invite, OutlookItem, ParsedMessage, TextBlock, TextSource
+from .view import canonical, canonical_line, plain_links, render_html
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
 MAX_PARTS = 200
 MAX_EVENTS = 20
 MAX_ATTACHMENT_BYTES = 2_000_000
+MAX_DOCUMENTS = 8  # PDF and DOCX attachments whose text is extracted
+MAX_TEXT_ATTACHMENTS = 20
+MAX_DOCX_XML_BYTES = 10_000_000
 MAX_PDF_PAGES = 5
-MAX_TEXT_CHARS = 200_000
-# A text/plain alternative shorter than this is a stub ("view in HTML"); read the HTML instead.
-MIN_PLAIN_CHARS = 40
 
 CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar", "application/x-ics"}
 AUTH_METHODS = {"spf", "dkim", "dmarc", "compauth", "arc"}
+
+
+@dataclass(frozen=True)
+class CalendarLimits:
+    """How large a calendar may be, counted in its decoded bytes (base64 hides nothing from it):
+    BEGIN: lines (components) and content lines. The service passes its configured limits."""
+
+    components: int = 500
+    lines: int = 20_000
+
+
+DEFAULT_CALENDAR_LIMITS = CalendarLimits()
 
 
 class InputError(ValueError):
@@ -51,27 +70,17 @@ class InputError(ValueError):
 # ---------------------------------------------------------------- headers
 
 def decode_header_value(value: object) -> str:
-    """RFC 2047-decode one header value; broken charsets degrade to replacement characters."""
+    """RFC 2047-decode one header value, in canonical one-line form; broken charsets degrade to
+    replacement characters."""
     if value is None:
         return ""
     text = str(value)
-    if "=?" not in text:  # the common case; decode_header would only split and rejoin it
-        return _clean(" ".join(text.split()))
-    try:
-        decoded = str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, AssertionError, HeaderParseError, CharsetError):
-        decoded = text
-    return _clean(" ".join(decoded.split()))
-
-
-# NUL and invisible format characters (zero-width spaces and joiners, soft hyphens, Unicode tag
-# characters) show the reader nothing but split words for a filter: "Gemini Se\U000e0139rvice".
-# Bidi controls (U+202A-E, U+2066-9) are kept: they change what is shown, the banner strips them.
-_INVISIBLE = re.compile("[\x00\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff\U000e0000-\U000e007f]")
-
-
-def _clean(text: str) -> str:
-    return _INVISIBLE.sub("", text)
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except (LookupError, UnicodeError, ValueError, AssertionError, HeaderParseError, CharsetError):
+            pass
+    return canonical_line(text)
 
 
 def _address(value: str) -> Address | None:
@@ -183,62 +192,6 @@ def _header_pairs(msg: Message) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- bodies
 
-class _HTMLText(HTMLParser):
-    """HTML to readable text without executing or fetching anything."""
-
-    _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template"})
-    _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
-              "article", "header", "footer", "blockquote", "pre", "hr", "td", "th", "ul", "ol"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip_depth = 0
-        self.size = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self.skip_depth += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-        elif tag == "a":
-            # Keep tel: targets: phishers often show one number and link another.
-            href = dict(attrs).get("href") or ""
-            if href.lower().startswith("tel:"):
-                self.parts.append(f" {href[4:]} ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip_depth and self.size < MAX_TEXT_CHARS:
-            self.parts.append(data)
-            self.size += len(data)
-
-
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
-
-
-def tidy_text(text: str) -> str:
-    text = _clean(text)[:MAX_TEXT_CHARS]
-    text = _SPACES.sub(" ", text)
-    return _BLANK_LINES.sub("\n\n", text).strip()
-
-
-def html_to_text(html: str) -> str:
-    parser = _HTMLText()
-    try:
-        parser.feed(html[: MAX_TEXT_CHARS * 4])
-        parser.close()
-    except (AssertionError, ValueError):  # HTMLParser gives up on some broken markup
-        pass
-    return tidy_text("".join(parser.parts))
-
-
 def _payload_bytes(part: Message, problems: list[str]) -> bytes:
     try:
         data = part.get_payload(decode=True)
@@ -263,14 +216,14 @@ def _decode_text(data: bytes, charset: str | None) -> str:
 
 
 def _part_text(part: Message, problems: list[str]) -> str:
-    data = _payload_bytes(part, problems)
-    return _clean(_decode_text(data, part.get_content_charset()))
+    return _decode_text(_payload_bytes(part, problems), part.get_content_charset())
 
 
 def _walk(msg: Message, problems: list[str]) -> Iterator[Message]:
     count = 0
     for part in msg.walk():
         count += 1
+        budget.check()
         if count > MAX_PARTS:
             problems.append(f"only the first {MAX_PARTS} MIME parts were read")
             return
@@ -286,8 +239,11 @@ def _pdf_text(data: bytes) -> str:
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        pages = reader.pages[:MAX_PDF_PAGES]
-        return "\n".join(page.extract_text() or "" for page in pages)
+        texts = []
+        for page in reader.pages[:MAX_PDF_PAGES]:
+            budget.check()
+            texts.append(page.extract_text() or "")
+        return "\n".join(texts)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError,
             IndexError, AssertionError, ZeroDivisionError):
         return ""
@@ -300,7 +256,7 @@ def _docx_text(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             info = archive.getinfo("word/document.xml")
-            if info.file_size > MAX_ATTACHMENT_BYTES * 5:
+            if info.file_size > MAX_DOCX_XML_BYTES:
                 return ""
             xml = archive.read(info).decode("utf-8", "replace")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
@@ -309,30 +265,60 @@ def _docx_text(data: bytes) -> str:
     return _XML_TAG.sub("", xml)
 
 
-def _attachment_text(part: Message, name: str, problems: list[str]) -> str:
+class _Extraction:
+    """How many attachments of each kind this message has had read so far (bounded)."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+        self.texts = 0
+
+
+def _attachment_text(part: Message, name: str, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
+    """(canonical text, truncated) of an attachment a reader can open; ("", False) when unread."""
     ctype = part.get_content_type()
     lower = name.lower()
+    is_pdf = ctype == "application/pdf" or lower.endswith(".pdf")
+    is_docx = lower.endswith(".docx") or ctype.endswith("wordprocessingml.document")
+    is_html = ctype == "text/html" or lower.endswith((".html", ".htm"))
+    is_text = ctype == "text/plain" or lower.endswith(".txt")
+    if not (is_pdf or is_docx or is_html or is_text):
+        return "", False
+    if is_pdf or is_docx:
+        extraction.documents += 1
+        if extraction.documents > MAX_DOCUMENTS:
+            if extraction.documents == MAX_DOCUMENTS + 1:
+                problems.append(f"only the first {MAX_DOCUMENTS} PDF and Word attachments were read")
+            return "", False
+    else:
+        extraction.texts += 1
+        if extraction.texts > MAX_TEXT_ATTACHMENTS:
+            if extraction.texts == MAX_TEXT_ATTACHMENTS + 1:
+                problems.append(f"only the first {MAX_TEXT_ATTACHMENTS} text attachments were read")
+            return "", False
     data = _payload_bytes(part, problems)[:MAX_ATTACHMENT_BYTES]
-    if ctype == "application/pdf" or lower.endswith(".pdf") or data[:5] == b"%PDF-":
-        return tidy_text(_pdf_text(data))
-    if lower.endswith(".docx") or ctype.endswith("wordprocessingml.document"):
-        return tidy_text(_docx_text(data))
-    if ctype == "text/html" or lower.endswith((".html", ".htm")):
-        return html_to_text(_decode_text(data, part.get_content_charset()))
-    if ctype == "text/plain" or lower.endswith(".txt"):
-        return tidy_text(_decode_text(data, part.get_content_charset()))
-    return ""
+    if is_pdf or data[:5] == b"%PDF-":
+        return canonical(_pdf_text(data))
+    if is_docx:
+        return canonical(_docx_text(data))
+    if is_html:
+        rendered = render_html(_decode_text(data, part.get_content_charset()))
+        return rendered.text, rendered.truncated
+    return canonical(_decode_text(data, part.get_content_charset()))
 
 
 # ---------------------------------------------------------------- calendars
 
-def _ical_text(component: icalendar.cal.Component, name: str) -> str:
+def _ical_value(component: icalendar.cal.Component, name: str) -> str:
     value = component.get(name)
     if value is None:
         return ""
     if isinstance(value, list):
         value = " ".join(str(v) for v in value)
-    return tidy_text(str(value))
+    return str(value)
+
+
+def _ical_text(component: icalendar.cal.Component, name: str) -> str:
+    return canonical(_ical_value(component, name))[0]
 
 
 def _ical_address(value: object) -> Address | None:
@@ -343,7 +329,7 @@ def _ical_address(value: object) -> Address | None:
         addr = addr[7:]
     params = getattr(value, "params", {})
     name = str(params.get("CN", "")).strip('"')
-    return Address(_clean(name), addr.strip().lower())
+    return Address(canonical_line(name), addr.strip().lower())
 
 
 def _ical_start(event: icalendar.cal.Component) -> str:
@@ -356,36 +342,70 @@ def _ical_start(event: icalendar.cal.Component) -> str:
         return ""
 
 
-def parse_calendar(data: bytes | str, problems: list[str]) -> tuple[Invite, ...]:
+_COMPONENT_START = re.compile(rb"^BEGIN:", re.MULTILINE | re.IGNORECASE)
+
+
+def _check_calendar_size(data: bytes, limits: CalendarLimits) -> None:
+    """Refuses a decoded calendar past the limits before icalendar, which reads all it is given,
+    sees it: 150,000 events cost it 22 s and 380 MB."""
+    if data.count(b"\n") + 1 > limits.lines:
+        raise InputError("calendar_too_large", f"The invite has more than {limits.lines} lines")
+    for count, _ in enumerate(_COMPONENT_START.finditer(data), start=1):
+        if count > limits.components:
+            raise InputError("calendar_too_large", f"The invite has more than {limits.components} components")
+
+
+def _notes_html(event: icalendar.cal.Component) -> str:
+    """X-ALT-DESC;FMTTYPE=text/html: the notes as Outlook shows them, which may differ from the
+    plain DESCRIPTION other clients show."""
+    value = event.get("X-ALT-DESC")
+    if value is None:
+        return ""
+    return render_html(str(value[0] if isinstance(value, list) and value else value)).text
+
+
+def parse_calendar(data: bytes | str, problems: list[str],
+                   limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> tuple[Invite, ...]:
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    _check_calendar_size(raw, limits)
     try:
-        calendar = icalendar.Calendar.from_ical(data)
+        calendar = icalendar.Calendar.from_ical(raw)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         problems.append(f"the calendar invite could not be read ({type(exc).__name__})")
         return ()
     method = str(calendar.get("METHOD", "")).upper()
     prodid = str(calendar.get("PRODID", ""))
     invites = []
-    for event in calendar.walk("VEVENT")[:MAX_EVENTS]:
+    events = [c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")]
+    for event in events[:MAX_EVENTS]:
+        budget.check()
         attendees_raw = event.get("ATTENDEE", [])
         if not isinstance(attendees_raw, list):
             attendees_raw = [attendees_raw]
         attendees = []
-        for attendee in attendees_raw:
+        for attendee in attendees_raw[:500]:
             addr = _ical_address(attendee)
             if addr:
                 params = getattr(attendee, "params", {})
                 attendees.append(Attendee(addr.address, addr.name, str(params.get("ROLE", "")),
                                           str(params.get("PARTSTAT", ""))))
+        description = _ical_text(event, "DESCRIPTION")
+        notes_html = _notes_html(event)
         invites.append(Invite(
             method=method,
             prodid=prodid,
-            summary=_ical_text(event, "SUMMARY"),
-            description=_ical_text(event, "DESCRIPTION"),
-            location=_ical_text(event, "LOCATION"),
+            summary=canonical_line(_ical_value(event, "SUMMARY")),
+            description=description,
+            location=canonical_line(_ical_value(event, "LOCATION")),
             organizer=_ical_address(event.get("ORGANIZER")),
             attendees=tuple(attendees),
             start=_ical_start(event),
+            notes_html=notes_html if " ".join(notes_html.split()) != " ".join(description.split()) else "",
+            comment=canonical(" ".join(_ical_value(event, name) for name in ("COMMENT", "CONTACT")))[0],
+            conference=_ical_value(event, "X-GOOGLE-CONFERENCE") or _ical_value(event, "URL"),
         ))
+    if len(events) > MAX_EVENTS:
+        problems.append(f"only the first {MAX_EVENTS} events of the calendar were read")
     if not invites:
         problems.append("the calendar holds no event")
     return tuple(invites)
@@ -397,12 +417,18 @@ def looks_like_ics(raw: bytes) -> bool:
 
 # ---------------------------------------------------------------- entry points
 
-def _message_parts(msg: Message, problems: list[str]) -> tuple[str, tuple[Invite, ...], tuple[TextBlock, ...]]:
-    plains: list[str] = []
-    htmls: list[str] = []
-    invites: list[Invite] = []
+@dataclass
+class _Parts:
+    plains: list[str] = field(default_factory=list)
+    htmls: list[str] = field(default_factory=list)
+    invites: list[Invite] = field(default_factory=list)
+    attachments: list[TextBlock] = field(default_factory=list)
+
+
+def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) -> _Parts:
+    parts = _Parts()
     seen_calendars: set[bytes] = set()
-    attachments: list[TextBlock] = []
+    extraction = _Extraction()
     for part in _walk(msg, problems):
         if part.is_multipart():
             continue
@@ -411,27 +437,70 @@ def _message_parts(msg: Message, problems: list[str]) -> tuple[str, tuple[Invite
         if ctype in CALENDAR_TYPES or filename.lower().endswith(".ics"):
             data = _payload_bytes(part, problems)
             key = data.strip()
-            if key and key not in seen_calendars and len(invites) < MAX_EVENTS:
+            if key and key not in seen_calendars and len(parts.invites) < MAX_EVENTS:
                 seen_calendars.add(key)
-                invites.extend(parse_calendar(data, problems))
+                parts.invites.extend(parse_calendar(data, problems, limits))
             continue
         # str(): compat32 hands back a Header object when the field holds 8-bit bytes.
         disposition = str(part.get("Content-Disposition") or "").lower()
         if filename or disposition.startswith("attachment"):
-            text = _attachment_text(part, filename, problems)
+            text, truncated = _attachment_text(part, filename, problems, extraction)
             if text:
-                attachments.append(TextBlock("attachment", text, filename))
+                parts.attachments.append(TextBlock("attachment", text, filename, truncated))
             continue
         if ctype == "text/plain":
-            plains.append(_part_text(part, problems))
+            parts.plains.append(_part_text(part, problems))
         elif ctype == "text/html":
-            htmls.append(_part_text(part, problems))
-    plain = tidy_text("\n\n".join(plains))
-    if len(plain) >= MIN_PLAIN_CHARS or not htmls:
-        body = plain
-    else:
-        body = html_to_text("\n".join(htmls))
-    return body, tuple(invites), tuple(attachments)
+            parts.htmls.append(_part_text(part, problems))
+    return parts
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _says_nothing_more(html_text: str, plain: str) -> bool:
+    """The HTML rendering holds no word the plain alternative lacks (templates differ in
+    punctuation and layout, not in words)."""
+    return set(_WORD.findall(html_text.lower())) <= set(_WORD.findall(plain.lower()))
+
+
+def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[str]]:
+    """Every alternative the reader may be shown: the plain text and the HTML rendering, both
+    when they differ (a decoy in one, the lure in the other), once when they agree."""
+    blocks: list[TextBlock] = []
+    links: list[str] = []
+    plain, plain_truncated = canonical("\n\n".join(plains))
+    if plain:
+        blocks.append(TextBlock("body", plain, "text/plain", plain_truncated))
+        links.extend(plain_links(plain))
+    if htmls:
+        rendered = render_html("\n".join(htmls))
+        links.extend(rendered.links)
+        if rendered.text and not _says_nothing_more(rendered.text, plain):
+            blocks.append(TextBlock("body", rendered.text, "text/html", rendered.truncated))
+    return blocks, links
+
+
+def reader_texts(subject: str, invites: tuple[Invite, ...], item: OutlookItem | None, from_name: str,
+                 bodies: list[TextBlock], attachments: tuple[TextBlock, ...]) -> tuple[TextBlock, ...]:
+    """Every piece of text a reader can see, labelled with where it sits, in canonical form."""
+    blocks: list[TextBlock] = []
+    if subject:
+        blocks.append(TextBlock("subject", subject))
+    for invite in invites:
+        fields: tuple[tuple[TextSource, str], ...] = (
+            ("summary", invite.summary), ("description", invite.description), ("description", invite.notes_html),
+            ("description", invite.comment), ("location", invite.location))
+        blocks.extend(TextBlock(source, text) for source, text in fields if text)
+        if invite.organizer and invite.organizer.name:
+            blocks.append(TextBlock("organizer_name", invite.organizer.name))
+    if item and item.location:
+        blocks.append(TextBlock("location", canonical_line(item.location)))
+    if from_name:
+        blocks.append(TextBlock("from_name", from_name))
+    blocks.extend(bodies)
+    blocks.extend(attachments)
+    return tuple(blocks)
 
 
 def _from_headers(pairs: list[tuple[str, str]], msg: Message) -> dict[str, object]:
@@ -451,33 +520,52 @@ def _from_headers(pairs: list[tuple[str, str]], msg: Message) -> dict[str, objec
     }
 
 
-def parse_ics(raw: bytes) -> ParsedMessage:
+def parse_ics(raw: bytes, limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> ParsedMessage:
     problems: list[str] = []
-    invites = parse_calendar(raw, problems)
+    invites = parse_calendar(raw, problems, limits)
     if not invites:
         raise InputError("unreadable_calendar", "The calendar file holds no readable event.")
+    links = tuple(link for invite in invites for link in plain_links(invite.description))
     return ParsedMessage(headers=(), subject="", from_=None, sender=None, reply_to=(), recipients=(),
                          return_path="", auth=(), dkim_domains=(), body="", invites=invites,
-                         attachments=(), kind="ics", problems=tuple(problems))
+                         attachments=(), kind="ics", problems=tuple(problems),
+                         texts=reader_texts("", invites, None, "", [], ()), links=links)
 
 
-def parse_raw(raw: bytes) -> ParsedMessage:
+def parse_raw(raw: bytes, limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> ParsedMessage:
     """Parse a raw RFC 5322 message or a bare .ics file."""
     if not raw.strip():
         raise InputError("empty_message", "The message is empty.")
     if looks_like_ics(raw):
-        return parse_ics(raw)
+        return parse_ics(raw, limits)
     msg = email.message_from_bytes(raw, policy=policy.compat32)
     if not msg.keys():
         raise InputError("not_a_message", "This is not an email message: no header lines were found.")
     problems = [f"MIME defect: {type(d).__name__}" for d in msg.defects][:5]
-    body, invites, attachments = _message_parts(msg, problems)
-    return ParsedMessage(body=body, invites=invites, attachments=attachments, kind="eml",
-                         problems=tuple(problems), **_from_headers(_header_pairs(msg), msg))  # type: ignore[arg-type]
+    parts = _message_parts(msg, problems, limits)
+    return _assemble(msg, _header_pairs(msg), parts, "eml", None, problems)
+
+
+def _assemble(msg: Message, pairs: list[tuple[str, str]], parts: _Parts, kind: Literal["eml", "outlook"],
+              item: OutlookItem | None, problems: list[str]) -> ParsedMessage:
+    fields = _from_headers(pairs, msg)
+    if item:
+        if not fields["subject"]:
+            fields["subject"] = canonical_line(item.subject)
+        if fields["from_"] is None and item.sender:
+            fields["from_"] = _address(item.sender)
+    bodies, links = _bodies(parts.plains, parts.htmls)
+    invites, attachments = tuple(parts.invites), tuple(parts.attachments)
+    links += [link for invite in invites for link in plain_links(invite.description)]
+    sender: Address | None = fields["from_"]  # type: ignore[assignment]
+    texts = reader_texts(str(fields["subject"]), invites, item, sender.name if sender else "", bodies, attachments)
+    return ParsedMessage(body=bodies[0].text if bodies else "", invites=invites, attachments=attachments,
+                         kind=kind, item=item, problems=tuple(problems), texts=texts,
+                         links=tuple(dict.fromkeys(links)), **fields)  # type: ignore[arg-type]
 
 
 def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | None = None,
-                  item: OutlookItem | None = None) -> ParsedMessage:
+                  item: OutlookItem | None = None, limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> ParsedMessage:
     """Parse what the Outlook add-in can read without the raw message.
 
     Outlook often cannot hand over the ICS of a meeting request; its body then is the event's notes,
@@ -486,15 +574,9 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
     if not (headers.strip() or body.strip() or (ics or "").strip() or item):
         raise InputError("empty_message", "Neither headers, body, invite nor item fields were given.")
     problems: list[str] = []
-    msg = HeaderParser(policy=policy.compat32).parsestr(_clean(headers).strip("\r\n") + "\n\n")
-    pairs = _header_pairs(msg)
-    fields = _from_headers(pairs, msg)
-    if item:
-        if not fields["subject"]:
-            fields["subject"] = _clean(item.subject)
-        if fields["from_"] is None and item.sender:
-            fields["from_"] = _address(item.sender)
-    text = html_to_text(body) if body_type == "html" else tidy_text(body)
-    invites = parse_calendar(ics.encode("utf-8", "replace"), problems) if ics and ics.strip() else ()
-    return ParsedMessage(body=text, invites=invites, attachments=(), kind="outlook", item=item,
-                         problems=tuple(problems), **fields)  # type: ignore[arg-type]
+    msg = HeaderParser(policy=policy.compat32).parsestr(headers.strip("\r\n") + "\n\n")
+    parts = _Parts()
+    (parts.htmls if body_type == "html" else parts.plains).append(body)
+    if ics and ics.strip():
+        parts.invites.extend(parse_calendar(ics.encode("utf-8", "replace"), problems, limits))
+    return _assemble(msg, _header_pairs(msg), parts, "outlook", item, problems)

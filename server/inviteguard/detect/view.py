@@ -1,0 +1,379 @@
+"""The one canonical view of what the reader sees.
+
+Every signal, the campaign fingerprint and the banner's evidence read the texts made here, never
+raw parts, so a trick that changes bytes but not what a person reads changes nothing:
+- Unicode NFKC (full-width and mathematical letters and digits become plain ones), every other
+  script's decimal digits folded to ASCII, and the characters a reader does not see removed:
+  format characters (zero-width, bidi controls, soft hyphen, tags), combining grapheme joiner,
+  variation selectors, keycap and other enclosing marks, Hangul fillers;
+- whitespace runs collapsed *before* any size cap, and a cap that keeps the head and the tail of
+  a long text and says so (`truncated`), so padding cannot push a lure out of sight;
+- HTML rendered the way a mail client shows it (lexbor, a real HTML5 parser, linear in its
+  input): comments, `<style>`, `<script>` and hidden elements out; `tel:`/`mailto:` targets,
+  image `alt` text and CSS `content` in.
+`skeleton()` gives the UTS #39 confusable skeleton used to match brand names and phrase lists,
+with the offset of every skeleton character in the canonical text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from . import budget
+
+# A canonical block longer than this keeps its first HEAD_CHARS and last TAIL_CHARS characters.
+HEAD_CHARS = 120_000
+TAIL_CHARS = 60_000
+# HTML beyond this is not parsed (the request limit is 10 MB; lexbor reads this much in ~50 ms).
+MAX_HTML_CHARS = 4_000_000
+MAX_STYLE_RULES = 300  # CSS rules read per document: hiding rules and `content` strings
+# Deeper than this, elements are read as <span>: lexbor's tree builder checks scopes up the stack
+# of open elements for block elements, which makes 100,000 nested <div>s quadratic. No mail
+# nests this deep; the renamed elements keep their attributes, so hiding still hides.
+MAX_DEPTH = 256
+MAX_LINKS = 500
+ELISION = "\n…\n"
+
+
+# ---------------------------------------------------------------- characters
+
+def _invisible(code: int) -> bool:
+    char = chr(code)
+    category = unicodedata.category(char)
+    if category in ("Cf", "Me"):  # format characters; enclosing marks such as the keycap U+20E3
+        return True
+    return (code == 0x034F  # combining grapheme joiner
+            or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF  # variation selectors
+            or 0x180B <= code <= 0x180F  # Mongolian free variation selectors and vowel separator
+            or code in (0x115F, 0x1160, 0x3164, 0xFFA0, 0x17B4, 0x17B5))  # fillers a font leaves blank
+
+
+class _Table(dict[int, "str | None"]):
+    """What each character becomes in the canonical text, worked out the first time it is seen:
+    a table of every code point would cost a second at start-up."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        category = unicodedata.category(char)
+        value: str | None = char
+        if code < 0x20 or code == 0x7F:
+            value = char if char in "\t\n" else "\n" if char in "\r\v\f" else " "
+        elif _invisible(code):
+            value = None
+        elif category == "Nd":
+            value = str(unicodedata.digit(char))
+        elif category in ("Zl", "Zp"):
+            value = "\n"
+        elif category == "Zs":
+            value = " "
+        self[code] = value
+        return value
+
+
+_TABLE = _Table()
+_SPACE_RUN = re.compile(r"[ \t]+")
+_LINE_EDGES = re.compile(r" *\n *")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _fold(text: str) -> str:
+    # Invisible characters go first, so NFKC can join what they split; then NFKC; then once more,
+    # as NFKC can leave a format character of its own (U+2060 from U+FEFF variants).
+    text = unicodedata.normalize("NFKC", text.translate(_TABLE))
+    return text.translate(_TABLE)
+
+
+def canonical(text: str) -> tuple[str, bool]:
+    """`text` as the reader sees it, and whether its middle had to be left out."""
+    text = _BLANK_LINES.sub("\n\n", _LINE_EDGES.sub("\n", _SPACE_RUN.sub(" ", _fold(text)))).strip()
+    if len(text) <= HEAD_CHARS + TAIL_CHARS:
+        return text, False
+    return text[:HEAD_CHARS] + ELISION + text[-TAIL_CHARS:], True
+
+
+def canonical_line(text: str) -> str:
+    """A one-line field (subject, display name, location) in canonical form."""
+    return " ".join(canonical(text)[0].split())
+
+
+# ---------------------------------------------------------------- HTML
+
+@dataclass(frozen=True)
+class RenderedHTML:
+    text: str  # canonical
+    truncated: bool
+    links: tuple[str, ...]  # http(s) targets, in document order
+
+
+_SKIP = frozenset({"script", "style", "head", "title", "template", "iframe", "object", "svg", "math", "meta", "link"})
+_BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
+                    "header", "footer", "blockquote", "pre", "hr", "ul", "ol", "dl", "dt", "dd", "address",
+                    "center", "form", "fieldset", "figure", "figcaption", "main", "nav", "aside", "details",
+                    "summary", "caption", "tbody", "thead", "tfoot", "body"})
+_CELL = frozenset({"td", "th"})
+_ZERO = re.compile(r"^-?0*(?:\.0*)?(?:px|pt|em|rem|%|vh|vw)?$")
+_FAR_AWAY = re.compile(r"^-\d{3,}")
+MAX_DECLARATIONS = 100
+
+
+def _declarations(style: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for declaration in style.lower().split(";")[:MAX_DECLARATIONS]:
+        name, _, value = declaration.partition(":")
+        found[name.strip()] = " ".join(value.replace("!important", "").split())
+    return found
+
+
+def _hides(style: str) -> bool:
+    """Declarations that keep an element's text from the reader."""
+    if ":" not in style:
+        return False
+    css = _declarations(style)
+    zero = {name for name, value in css.items() if _ZERO.match(value)}
+    clipped = css.get("overflow") == "hidden" and bool(zero & {"height", "max-height", "width", "max-width"})
+    return (css.get("display") == "none" or css.get("visibility") in ("hidden", "collapse")
+            or css.get("content-visibility") == "hidden" or bool(zero & {"opacity", "font-size"}) or clipped
+            or css.get("mso-hide") == "all" or css.get("color") == "transparent"
+            or css.get("transform", "").startswith("scale(0)") or css.get("clip", "").startswith("rect(0")
+            or any(_FAR_AWAY.match(css.get(name, "")) for name in ("text-indent", "left", "top")))
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_CSS_RULE = re.compile(r"([^{}]{1,2000})\{([^{}]{0,5000})\}")
+_CSS_CONTENT = re.compile(r"""content\s*:\s*(?:"([^"]{0,500})"|'([^']{0,500})'|attr\(\s*([\w-]{1,60})\s*\))""",
+                          re.IGNORECASE)
+_PSEUDO = re.compile(r"::?(before|after)\b", re.IGNORECASE)
+
+
+def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """(selectors whose rules hide elements, [(selector, before|after, text or attr:NAME)])."""
+    hidden: list[str] = []
+    content: list[tuple[str, str, str]] = []
+    rules = 0
+    for style in tree.css("style"):
+        css = _CSS_COMMENT.sub(" ", style.text(deep=True))
+        for rule in _CSS_RULE.finditer(css):
+            rules += 1
+            if rules > MAX_STYLE_RULES:
+                return hidden, content
+            selectors, declarations = rule.group(1), rule.group(2)
+            for selector in selectors.split(","):
+                selector = selector.strip()
+                if not selector or selector.startswith("@"):
+                    continue
+                pseudo = _PSEUDO.search(selector)
+                if pseudo:
+                    found = _CSS_CONTENT.search(declarations)
+                    if found:
+                        value = found.group(1) or found.group(2) or ("attr:" + found.group(3) if found.group(3) else "")
+                        base = _PSEUDO.sub("", selector).strip() or "*"
+                        content.append((base, pseudo.group(1).lower(), value))
+                elif _hides(declarations):
+                    hidden.append(selector)
+    return hidden, content
+
+
+def _matching(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
+    try:
+        return list(tree.css(selector))
+    except (ValueError, SyntaxError, TypeError):  # a selector lexbor cannot read hides nothing
+        return []
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]{0,40})")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"})
+_RAW = frozenset({"script", "style", "template", "title", "textarea", "xmp", "noembed", "noframes", "iframe"})
+
+
+def _shallow(html: str) -> str:
+    """`html` with every element deeper than MAX_DEPTH renamed to span (one linear pass)."""
+    if html.count("<") <= MAX_DEPTH:
+        return html
+    depth = 0
+
+    def rename(tag: re.Match[str]) -> str:
+        nonlocal depth
+        closing, name = tag.group(1), tag.group(2).lower()
+        if name in _VOID or name in _RAW:
+            return tag.group(0)
+        if closing:
+            deep = depth > MAX_DEPTH
+            depth = max(0, depth - 1)
+            return "</span" if deep else tag.group(0)
+        depth += 1
+        return "<span" if depth > MAX_DEPTH else tag.group(0)
+
+    return _TAG.sub(rename, html)
+
+
+def render_html(html: str) -> RenderedHTML:
+    """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
+    tree = LexborHTMLParser(_shallow(html[:MAX_HTML_CHARS]))
+    hidden_selectors, content_rules = _selectors_and_content(tree)
+    hidden = {node.mem_id for selector in hidden_selectors for node in _matching(tree, selector)}
+    before: dict[int, list[str]] = {}
+    after: dict[int, list[str]] = {}
+    for selector, where, value in content_rules:
+        for node in _matching(tree, selector)[:MAX_LINKS]:
+            text = (node.attributes.get(value[5:]) or "") if value.startswith("attr:") else value
+            if text:
+                (before if where == "before" else after).setdefault(node.mem_id, []).append(f" {text} ")
+    parts: list[str] = []
+    links: list[str] = []
+    # Depth-first without recursion: attacker HTML may nest a hundred thousand levels deep.
+    stack: list[LexborNode | str] = [tree.root] if tree.root is not None else []
+    visited = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        visited += 1
+        if visited % 4096 == 0:
+            budget.check()
+        tag = item.tag
+        if tag == "-text":
+            parts.append(" ".join((item.text_content or "").split(" ")).replace("\n", " "))
+            continue
+        if tag in _SKIP or tag.startswith("-") or item.mem_id in hidden:
+            continue
+        attributes = item.attributes
+        if "hidden" in attributes or _hides(attributes.get("style") or ""):
+            continue
+        if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
+            continue
+        closing = [*after.get(item.mem_id, ())]
+        if tag == "a":
+            href = (attributes.get("href") or "").strip()
+            scheme = href[:7].lower()
+            if scheme.startswith("tel:") or scheme.startswith("mailto:"):
+                # The reader's client dials or writes to the target, whatever the link's text says.
+                closing.append(f" ({href.split(':', 1)[1].split('?', 1)[0]}) ")
+            elif scheme.startswith("http") and len(links) < MAX_LINKS:
+                links.append(href)
+        elif tag == "img" and attributes.get("alt"):
+            parts.append(f" {attributes['alt']} ")
+        if tag in _BLOCK:
+            parts.append("\n")
+            closing.append("\n")
+        elif tag in _CELL:
+            parts.append(" ")
+            closing.append(" ")
+        stack.extend(reversed(closing))
+        child = item.last_child
+        children: list[LexborNode] = []
+        while child is not None:
+            children.append(child)
+            child = child.prev
+        stack.extend(children)
+        parts.extend(before.get(item.mem_id, ()))
+    text, truncated = canonical("".join(parts))
+    return RenderedHTML(text, truncated, tuple(links))
+
+
+_URL = re.compile(r"https?://[^\s<>\"')\]]{1,500}", re.IGNORECASE)
+
+
+def plain_links(text: str) -> tuple[str, ...]:
+    """Web links written out in plain text."""
+    return tuple(m.group() for m in _URL.finditer(text))[:MAX_LINKS]
+
+
+# ---------------------------------------------------------------- skeletons
+
+@cache
+def _prototypes() -> dict[str, str]:
+    """Character -> its UTS #39 prototype, where the prototype is ASCII letters or digits.
+
+    From the confusables data Unicode publishes (packaged by confusable-homoglyphs)."""
+    import confusable_homoglyphs  # the data file ships inside it
+
+    data = json.loads(resources.files(confusable_homoglyphs).joinpath("confusables.json").read_text("utf-8"))
+    table: dict[str, str] = {}
+    for char, homoglyphs in data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        prototypes = [h["c"] for h in homoglyphs if h["c"].isascii() and h["c"].isalnum() and len(h["c"]) <= 3]
+        if prototypes:
+            table[char] = prototypes[0]
+    return table
+
+
+# Plain ASCII keeps rules of its own: the letters and digits scammers swap fold together (0 for o;
+# 1, | and I for l, so i too, as lower case cannot tell I from i; rn for m), quotes and dashes of
+# every kind are one.
+_ASCII_SKELETON = {"0": "o", "1": "l", "|": "l", "i": "l", "m": "rn", "\u2018": "'", "\u2019": "'", "\u02bc": "'",
+                   "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+
+
+class _SkeletonTable(dict[str, str]):
+    """Character -> its skeleton: lower case, confusable prototype, accents and other combining
+    marks dropped (so "Ş", "ș" and "s" agree, and a combining mark cannot split a word). Worked out
+    the first time a character is seen."""
+
+    def __missing__(self, char: str) -> str:
+        out = []
+        # The prototype of the character as written first: some scripts' lower case (Cherokee)
+        # has no entry of its own.
+        for part in unicodedata.normalize("NFD", _prototypes().get(char) or char.lower()):
+            if unicodedata.category(part) != "Mn":
+                mapped = _prototypes().get(part, part).lower()
+                out.append("".join(_ASCII_SKELETON.get(c, c) for c in mapped))
+        self[char] = "".join(out)
+        return self[char]
+
+
+_SKELETON = _SkeletonTable()
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    text: str  # lower-case skeleton
+    # Where a character's skeleton is not one character long ("m" -> "rn", a dropped accent):
+    # (its offset in the canonical text, its offset in the skeleton, its skeleton's length).
+    breaks: tuple[tuple[int, int, int], ...] = ()
+
+    def _origin(self, index: int) -> int:
+        found = bisect_right(self.breaks, index, key=lambda b: b[1]) - 1
+        if found < 0:
+            return index
+        original, start, length = self.breaks[found]
+        if index < start + length:
+            return original
+        return original + 1 + (index - start - length)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The canonical-text span that skeleton[start:end] came from."""
+        return self._origin(start), self._origin(max(start, end - 1)) + 1
+
+
+def skeleton(text: str) -> Skeleton:
+    """The confusable skeleton of canonical text, lower-cased, with offsets back into it.
+
+    The text is translated in one pass over a table of its distinct characters; only characters
+    whose skeleton is not one character long are located, to map offsets back."""
+    distinct = set(text)
+    table = {ord(c): _SKELETON[c] for c in distinct}
+    odd = sorted(c for c in distinct if len(_SKELETON[c]) != 1)
+    breaks: list[tuple[int, int, int]] = []
+    if odd:
+        shift = 0
+        for found in re.finditer("[" + "".join(re.escape(c) for c in odd) + "]", text):
+            length = len(_SKELETON[found.group()])
+            breaks.append((found.start(), found.start() + shift, length))
+            shift += length - 1
+    return Skeleton(text.translate(table), tuple(breaks))
+
+
+def skeleton_of(phrase: str) -> str:
+    """A phrase from our own lists in the form skeletons are compared in."""
+    return skeleton(canonical_line(phrase)).text

@@ -1,0 +1,130 @@
+"""The canonical view: what a reader sees, made once, used by every signal."""
+
+import time
+
+import pytest
+from inviteguard.detect import budget
+from inviteguard.detect.parse import parse_outlook, parse_raw
+from inviteguard.detect.view import ELISION, HEAD_CHARS, TAIL_CHARS, canonical, render_html, skeleton, skeleton_of
+
+
+@pytest.mark.parametrize(("written", "seen"), [
+    ("Pay\u200bPal", "PayPal"),  # zero-width space
+    ("Pay\u00adPal", "PayPal"),  # soft hyphen
+    ("Pay\u2060Pal", "PayPal"),  # word joiner
+    ("Pay\u034fPal", "PayPal"),  # combining grapheme joiner
+    ("Pay\ufe0fPal", "PayPal"),  # variation selector
+    ("\u2066PayPal\u2069", "PayPal"),  # bidi isolate
+    ("Pay\u200ePal", "PayPal"),  # left-to-right mark
+    ("Pay\U000e0020Pal", "PayPal"),  # tag character
+    ("\uff30\uff41\uff59\uff30\uff41\uff4c", "PayPal"),  # full-width letters
+    ("\U0001d40f\U0001d41a\U0001d432", "Pay"),  # mathematical bold
+    ("\uff18\uff10\uff10", "800"),  # full-width digits
+    ("\u0668\u0660\u0660", "800"),  # Arabic-Indic digits
+    ("\u096e\u0966\u0966", "800"),  # Devanagari digits
+    ("8\ufe0f\u20e30\ufe0f\u20e3", "80"),  # keycap digits
+    ("a\u00a0b\u2003c\u3000d", "a b c d"),  # every space is a space
+    ("a    b\t\tc", "a b c"),
+])
+def test_canonical_text_is_what_the_reader_sees(written, seen):
+    assert canonical(written) == (seen, False)
+
+
+def test_whitespace_is_collapsed_before_the_cap():
+    text, truncated = canonical("head " + " " * 500_000 + "\n" * 50_000 + "call +1 808 555 0199")
+    assert text == "head\n\ncall +1 808 555 0199" and not truncated
+
+
+def test_a_long_text_keeps_its_head_and_its_tail_and_says_so():
+    text, truncated = canonical("lure at the start. " + "filler words " * 30_000 + "call +1 808 555 0199 at the end")
+    assert truncated and ELISION in text and len(text) <= HEAD_CHARS + TAIL_CHARS + len(ELISION)
+    assert text.startswith("lure at the start.") and text.endswith("call +1 808 555 0199 at the end")
+
+
+@pytest.mark.parametrize(("html", "seen", "hidden"), [
+    ("<p>Call +1 808 55<span style='display:none'>7</span>5 0199</p>", "Call +1 808 555 0199", "7"),
+    ("<p>a<span style='visibility: hidden'>X</span>b</p>", "ab", "X"),
+    ("<p>a<span style='font-size:0px'>X</span>b</p>", "ab", "X"),
+    ("<p>a<span style='opacity:0'>X</span>b</p>", "ab", "X"),
+    ("<p>a<span style='max-height:0;overflow:hidden'>X</span>b</p>", "ab", "X"),
+    ("<p>a<span hidden>X</span>b</p>", "ab", "X"),
+    ("<style>.h{display:none}</style><p>a<span class=h>X</span>b</p>", "ab", "X"),
+    ("<style>@media screen{#z{display:none!important}}</style><p>a<b id=z>X</b>b</p>", "ab", "X"),
+    ("<p>a<!-- X -->b</p>", "ab", "X"),
+    ("<script>X()</script><p>ab</p>", "ab", "X"),
+])
+def test_html_hidden_parts_are_left_out(html, seen, hidden):
+    text = render_html(html).text
+    assert text == seen and hidden not in text
+
+
+def test_html_gives_tel_targets_alt_text_css_content_and_links():
+    rendered = render_html("<style>.n::after{content:'+1 808 555 0199'}</style>"
+                           "<p><a href='tel:+18085550123'>Call us</a> <img alt='Norton support'>"
+                           "<span class=n></span> <a href='https://zoom.us/j/123'>join</a></p>")
+    assert "Call us (+18085550123)" in rendered.text and "Norton support" in rendered.text
+    assert "+1 808 555 0199" in rendered.text and rendered.links == ("https://zoom.us/j/123",)
+
+
+def test_visible_styles_stay_visible():
+    html = ("<div style='background-color: transparent; border-top: 0px solid transparent; height: 100%'>"
+            "<p style='min-width:0;overflow:hidden'>visible text</p></div>")
+    assert render_html(html).text == "visible text"
+
+
+def test_html_is_read_in_linear_time_even_deeply_nested_or_unterminated():
+    nested = "<div>" * 100_000 + "lure" + "</div>" * 100_000
+    started = time.process_time()
+    assert render_html(nested).text == "lure"
+    unterminated = '<a href="' + "x" * 1_000_000
+    render_html(unterminated)
+    assert time.process_time() - started < 30  # a bound, not a timing: html.parser took an hour here
+
+
+@pytest.mark.parametrize(("written", "brand"), [
+    ("PayPaI", "paypal"), ("Nort0n", "norton"), ("Рaypal", "paypal"), ("ꓑayPal", "paypal"),
+    ("ᏢayPal", "paypal"), ("ＰａｙＰａｌ", "paypal"), ("Arnazon", "amazon"),
+])
+def test_skeletons_fold_lookalikes_from_any_script(written, brand):
+    from inviteguard.detect.view import canonical_line
+
+    assert skeleton(canonical_line(written)).text == skeleton_of(brand)
+
+
+def test_skeleton_offsets_point_back_into_the_canonical_text():
+    text = "Call Аmazon now"  # Cyrillic A
+    skel = skeleton(text)
+    start = skel.text.index(skeleton_of("amazon"))
+    begin, end = skel.span(start, start + len(skeleton_of("amazon")))
+    assert text[begin:end] == "Аmazon"
+
+
+def test_every_alternative_is_read_a_decoy_plain_part_does_not_hide_the_html():
+    raw = (b"From: a@b.example\r\nSubject: hi\r\nContent-Type: multipart/alternative; boundary=x\r\n\r\n"
+           b"--x\r\nContent-Type: text/plain\r\n\r\nSee you at lunch on Friday, all fine here.\r\n"
+           b"--x\r\nContent-Type: text/html\r\n\r\n<p>You paid $599. Not you? Call +1 808 555 0199</p>\r\n--x--\r\n")
+    texts = [b.text for b in parse_raw(raw).texts if b.source == "body"]
+    assert len(texts) == 2 and any("+1 808 555 0199" in t for t in texts)
+
+
+def test_the_same_words_in_both_alternatives_are_one_block():
+    raw = (b"From: a@b.example\r\nSubject: hi\r\nContent-Type: multipart/alternative; boundary=x\r\n\r\n"
+           b"--x\r\nContent-Type: text/plain\r\n\r\nLunch on Friday?\r\n"
+           b"--x\r\nContent-Type: text/html\r\n\r\n<p><b>Lunch</b> on Friday?</p>\r\n--x--\r\n")
+    assert [b.name for b in parse_raw(raw).texts if b.source == "body"] == ["text/plain"]
+
+
+def test_calendar_html_notes_are_read():
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTART:20260101T100000Z\r\n"
+           "SUMMARY:Sync\r\nDESCRIPTION:Agenda to follow\r\n"
+           "X-ALT-DESC;FMTTYPE=text/html:<p>You paid $599. Call +1 808 555 0199</p>\r\n"
+           "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    message = parse_outlook("", "", "text", ics)
+    assert any("+1 808 555 0199" in b.text for b in message.texts if b.source == "description")
+
+
+def test_parsing_stops_at_the_budget():
+    raw = (b"From: a@b.example\r\nSubject: hi\r\nContent-Type: text/html\r\n\r\n"
+           + b"<div><p>x</p></div>" * 200_000)
+    with budget.limit(0.0), pytest.raises(budget.BudgetExceeded):
+        parse_raw(raw)
