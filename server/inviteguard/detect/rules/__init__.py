@@ -1,4 +1,5 @@
-"""Load the rules data (weights, combinations, thresholds, platforms, brands, lexicon).
+"""Load the rules data (weights, combinations, thresholds, platforms, conferencing services, brands,
+the vocabulary of each language, currencies).
 
 The data lives in YAML beside this file so that a weight change is a data diff; this module only
 reads it into typed, frozen objects and checks that it hangs together.
@@ -17,17 +18,29 @@ import yaml
 @dataclass(frozen=True)
 class SignalRule:
     id: str
-    weight: int
-    group: str
+    weight: float  # fitted log-odds (inviteguard fit)
+    group: str  # the fact it speaks of; reasons show one per group
 
 
 @dataclass(frozen=True)
 class Combo:
     id: str
-    weight: int
+    weight: float
     requires: tuple[frozenset[str], ...]  # each: at least one of these signals
     none_of: frozenset[str]
     explained_with: tuple[str, ...]  # present ones lend their facts to the reason, not weight
+    group: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A signal that sets bounds on the level instead of adding weight: what colleagues' reports
+    and analysts decide is not fitted from messages."""
+
+    id: str
+    floor: str | None  # the level is at least this
+    cap: str | None  # the level is at most this
+    group: str
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,23 @@ class Platform:
     channel: str  # what the reader received: "a calendar invite"
     relays_when: str  # always | invite | marker
     markers: tuple[str, ...]
+    stranger_fields: frozenset[str]  # TextSource names a stranger writes
     how_anyone: str
+
+
+@dataclass(frozen=True)
+class ConferencingProvider:
+    id: str
+    name: str
+    join_links: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Currency:
+    code: str
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    regions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -52,28 +81,47 @@ class Brand:
     domains: tuple[str, ...]
 
 
+# The phrase lists each language file has; every one is matched on confusable skeletons.
+PHRASE_LISTS = ("charge_claims", "charge_verbs", "payment_terms", "dispute_hooks", "account_alerts", "callback_cues",
+                "urgency", "scam_awareness", "invite_markers")
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language's vocabulary (rules/lexicon/<code>.yaml)."""
+
+    code: str
+    regions: tuple[str, ...]  # phone regions this language suggests, most likely first
+    phrases: dict[str, tuple[str, ...]]  # PHRASE_LISTS name -> phrases
+    number_words: tuple[str, ...]  # amounts written in letters
+    currency_words: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    callback_cues: tuple[str, ...]
-    call_verbs: tuple[str, ...]
-    dialin_cues: tuple[str, ...]
-    payment_terms: tuple[str, ...]
-    charge_claims: tuple[str, ...]
-    scam_awareness: tuple[str, ...]
-    dispute_hooks: tuple[str, ...]
-    account_alerts: tuple[str, ...]
-    urgency: tuple[str, ...]
+    languages: tuple[Language, ...]
     freemail_domains: frozenset[str]
+
+    def is_freemail(self, domain: str) -> bool:
+        """A mailbox provider anyone can sign up for (or a subdomain of one: a trial tenant)."""
+        domain = domain.lower()
+        return any(domain == d or domain.endswith("." + d) for d in self.freemail_domains)
+
+    def phrases(self, name: str) -> tuple[str, ...]:
+        """One list across every language, each phrase once."""
+        return tuple(dict.fromkeys(p for language in self.languages for p in language.phrases[name]))
 
 
 @dataclass(frozen=True)
 class Rules:
     version: str
-    phishing_threshold: int
+    bias: float
+    phishing_threshold: int  # score (100 x probability) from which a message is phishing
     suspicious_threshold: int
-    group_caps: dict[str, int]
+    phishing_requires: frozenset[str]  # no signal of these: at most suspicious
     signals: dict[str, SignalRule]
     combos: tuple[Combo, ...]
+    policy: dict[str, Policy]
 
 
 class RulesError(ValueError):
@@ -84,13 +132,11 @@ def _read(name: str) -> Any:
     return yaml.safe_load(resources.files(__package__).joinpath(name).read_text("utf-8"))
 
 
+LEVELS = ("clean", "suspicious", "phishing")
+
+
 def parse_rules(data: dict[str, Any]) -> Rules:
-    groups = {str(k): int(v) for k, v in data["groups"].items()}
-    signals = {}
-    for sid, spec in data["signals"].items():
-        if spec["group"] not in groups:
-            raise RulesError(f"signal {sid} names unknown group {spec['group']}")
-        signals[sid] = SignalRule(sid, int(spec["weight"]), spec["group"])
+    signals = {sid: SignalRule(sid, float(spec["weight"]), str(spec["group"])) for sid, spec in data["signals"].items()}
     combos = []
     for cid, spec in data["combos"].items():
         requires = tuple(frozenset(alternatives) for alternatives in spec["requires"])
@@ -99,10 +145,19 @@ def parse_rules(data: dict[str, Any]) -> Rules:
         unknown = set().union(*requires, none_of, explained_with) - signals.keys()
         if unknown:
             raise RulesError(f"combo {cid} names unknown signals {sorted(unknown)}")
-        combos.append(Combo(cid, int(spec["weight"]), requires, none_of, explained_with))
-    thresholds = data["thresholds"]
-    return Rules(str(data["version"]), int(thresholds["phishing"]), int(thresholds["suspicious"]), groups,
-                 signals, tuple(combos))
+        combos.append(Combo(cid, float(spec["weight"]), requires, none_of, explained_with, str(spec["group"])))
+    policy = {}
+    for pid, spec in data.get("policy", {}).items():
+        bounds = (spec.get("floor"), spec.get("cap"))
+        if any(b is not None and b not in LEVELS for b in bounds) or bounds == (None, None):
+            raise RulesError(f"policy {pid} needs a floor or cap among {LEVELS}")
+        policy[pid] = Policy(pid, bounds[0], bounds[1], str(spec["group"]))
+    model = data["model"]
+    requires = frozenset(model.get("phishing_requires", []))
+    if requires - signals.keys():
+        raise RulesError(f"phishing_requires names unknown signals {sorted(requires - signals.keys())}")
+    return Rules(str(data["version"]), float(model["bias"]), int(model["thresholds"]["phishing"]),
+                 int(model["thresholds"]["suspicious"]), requires, signals, tuple(combos), policy)
 
 
 @cache
@@ -117,10 +172,23 @@ def load_platforms() -> tuple[Platform, ...]:
             id=p["id"], name=p["name"], says=p["says"], brand=p["brand"],
             domains=tuple(p.get("domains", [])), addresses=tuple(p.get("addresses", [])),
             prodids=tuple(p.get("prodids", [])), channel=p["channel"], relays_when=p["relays_when"],
-            markers=tuple(p.get("markers", [])), how_anyone=p["how_anyone"],
+            markers=tuple(p.get("markers", [])), stranger_fields=frozenset(p["stranger_fields"]),
+            how_anyone=p["how_anyone"],
         )
         for p in _read("platforms.yaml")["platforms"]
     )
+
+
+@cache
+def load_conferencing() -> tuple[ConferencingProvider, ...]:
+    return tuple(ConferencingProvider(p["id"], p["name"], tuple(p["join_links"]))
+                 for p in _read("conferencing.yaml")["providers"])
+
+
+@cache
+def load_currencies() -> tuple[Currency, ...]:
+    return tuple(Currency(c["code"], tuple(c.get("prefixes", [])), tuple(c.get("suffixes", [])),
+                          tuple(c.get("regions", []))) for c in _read("currencies.yaml")["currencies"])
 
 
 @cache
@@ -128,22 +196,22 @@ def load_brands() -> tuple[Brand, ...]:
     return tuple(Brand(b["name"], tuple(b["names"]), tuple(b["domains"])) for b in _read("brands.yaml")["brands"])
 
 
-@cache
-def load_lexicon() -> Lexicon:
-    data = _read("lexicon.yaml")
-    return Lexicon(
-        callback_cues=tuple(data["callback_cues"]), call_verbs=tuple(data["call_verbs"]),
-        dialin_cues=tuple(data["dialin_cues"]),
-        payment_terms=tuple(data["payment_terms"]), charge_claims=tuple(data["charge_claims"]),
-        scam_awareness=tuple(data["scam_awareness"]), dispute_hooks=tuple(data["dispute_hooks"]),
-        account_alerts=tuple(data["account_alerts"]), urgency=tuple(data["urgency"]),
-        freemail_domains=frozenset(data["freemail_domains"]),
+def _language(data: dict[str, Any]) -> Language:
+    missing = [name for name in PHRASE_LISTS if name not in data]
+    if missing:
+        raise RulesError(f"lexicon {data.get('language')} lacks {missing}")
+    words = data.get("number_words") or {}
+    return Language(
+        code=str(data["language"]), regions=tuple(data.get("regions", [])),
+        phrases={name: tuple(str(p) for p in data[name]) for name in PHRASE_LISTS},
+        number_words=tuple(str(w) for group in words.values() for w in group),
+        currency_words=tuple(str(w) for w in data.get("currency_words", [])),
     )
 
 
 @cache
-def load_confusables() -> dict[str, str]:
-    table = {str(k): str(v) for k, v in _read("confusables.yaml")["confusables"].items()}
-    if any(len(k) != 1 or len(v) != 1 for k, v in table.items()):
-        raise RulesError("confusables must map one character to one character")
-    return table
+def load_lexicon() -> Lexicon:
+    folder = resources.files(__package__).joinpath("lexicon")
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
+    languages = tuple(_language(yaml.safe_load(f.read_text("utf-8"))) for f in files)
+    return Lexicon(languages, frozenset(_read("mail.yaml")["freemail_domains"]))

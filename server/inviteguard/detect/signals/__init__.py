@@ -1,14 +1,16 @@
-"""Signals: small pure functions ParsedMessage -> Iterable[Evidence].
+"""Signals: small pure functions Reading -> Iterable[Evidence].
 
-They know nothing of Flask, Redis or weights; rules/signals.yaml gives each signal its weight.
+They know nothing of Flask, Redis or weights; rules/signals.yaml gives each signal its fitted
+weight. Each reads the message's one canonical view through its Reading (reading.py).
 """
 
 from collections.abc import Callable, Iterable
 
-from ..model import Evidence, ParsedMessage
+from ..model import Evidence
 from . import auth, awareness, brand, feedback, forwarding, payment, phone, platform, urgency
+from .reading import Reading
 
-Signal = Callable[[ParsedMessage], Iterable[Evidence]]
+Signal = Callable[[Reading], Iterable[Evidence]]
 
 ALL: tuple[Signal, ...] = (
     platform.trusted_relay,
@@ -17,13 +19,16 @@ ALL: tuple[Signal, ...] = (
     forwarding.reader_not_attendee,
     auth.from_domain_fails,
     phone.callback_numbers,
+    payment.amount,
     payment.claim,
     payment.charge_claim,
     payment.dispute_hook,
     payment.account_alert,
     brand.claims,
+    brand.anonymous_sender,
+    brand.freemail_sender,
     urgency.language,
     awareness.warning_about_scams,
 )
 
-__all__ = ["ALL", "Signal", "feedback"]
+__all__ = ["ALL", "Reading", "Signal", "feedback", "phone"]

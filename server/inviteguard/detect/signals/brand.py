@@ -1,26 +1,34 @@
-"""Brand impersonation: a brand named in the text or a display name that the authenticated
-sender does not own, including look-alike spellings (rules/confusables.yaml)."""
+"""Brand impersonation: text that speaks as a brand its sender does not own.
+
+Brand names (rules/brands.yaml) are matched on confusable skeletons, so "PayPaI", "Nort0n",
+a Cyrillic capital Er for P, Lisu or Cherokee look-alikes and full-width letters all read as the brand; a
+spelling that differs from every real name is a look-alike. Who "speaks" differs by message:
+- relayed by a platform: the stranger's text names the brand, so every mention of a brand other
+  than the platform's own is a claim, and the platform's brand-owner trust never applies;
+- sent by a proven sender (DMARC or aligned DKIM at our boundary, or the organisation's own
+  internal mail) that names itself in the text: naming another brand is ordinary (a bank's alert
+  names the merchant "WALMART.COM" or its payment service in the subject); claiming it as the
+  sender or organiser name, or spelling it with look-alike letters, is not;
+- a proven sender that never names itself (a domain bought for the campaign) speaks only as the
+  brands it names, so each is a claim;
+- unproven senders claim every brand they name that their From domain does not own.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
-from ..model import Evidence, ParsedMessage
-from ..rules import Brand, load_brands, load_confusables, load_lexicon
-from .platform import trusted_relay
-from .text import authenticated_sender_org, org_domain, sender_domain
+from ..model import Evidence
+from ..rules import Brand, load_brands, load_lexicon
+from ..view import skeleton_of
+from .platform import relay
+from .reading import Reading
+from .text import org_domain
 
-
-@cache
-def _confusable_table() -> dict[int, str]:
-    return str.maketrans(load_confusables())
-
-
-def fold(text: str) -> str:
-    return text.translate(_confusable_table()).lower()
+_NAMING = frozenset({"organizer_name", "from_name"})
 
 
 @dataclass(frozen=True)
@@ -33,116 +41,121 @@ class BrandMention:
 
 @cache
 def _brand_index() -> tuple[re.Pattern[str], dict[str, Brand]]:
-    by_folded: dict[str, Brand] = {}
+    by_skeleton: dict[str, Brand] = {}
     for brand in load_brands():
         for name in brand.names:
-            by_folded[fold(name)] = brand
-    names = sorted(by_folded, key=len, reverse=True)
+            by_skeleton[skeleton_of(name)] = brand
+            by_skeleton[skeleton_of(name.replace(" ", ""))] = brand
+    names = sorted(by_skeleton, key=len, reverse=True)
     body = "|".join(re.escape(n).replace(r"\ ", r"[\s\-]?") for n in names)
-    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])"), by_folded
+    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])"), by_skeleton
 
 
-@lru_cache(maxsize=256)
-def _mentions_in(text: str, source: str) -> tuple[BrandMention, ...]:
-    pattern, by_folded = _brand_index()
-    folded = fold(text)
+def _plain(brand: Brand) -> set[str]:
+    return {n.lower() for n in brand.names} | {n.lower().replace(" ", "") for n in brand.names}
+
+
+def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
+    pattern, by_skeleton = _brand_index()
     found = []
-    for match in pattern.finditer(folded):
-        key = re.sub(r"[\s\-]", " ", match.group())
-        brand = by_folded.get(key) or by_folded.get(key.replace(" ", ""))
-        if brand is None:
-            continue
-        as_written = text[match.start():match.end()]
-        plain = {n.lower() for n in brand.names} | {n.lower().replace(" ", "") for n in brand.names}
-        normalised = re.sub(r"[\s\-]+", " ", as_written.lower())
-        lookalike = normalised not in plain and normalised.replace(" ", "") not in plain
-        found.append(BrandMention(brand, as_written, source, lookalike))
+    for block, skel in zip(reading.blocks, reading.skeletons, strict=True):
+        for match in pattern.finditer(skel.text):
+            brand = by_skeleton.get(re.sub(r"[\s\-]+", " ", match.group())) or by_skeleton.get(
+                re.sub(r"[\s\-]+", "", match.group()))
+            if brand is None:
+                continue
+            start, end = skel.span(match.start(), match.end())
+            as_written = block.text[start:end]
+            normalised = re.sub(r"[\s\-]+", " ", as_written.lower())
+            lookalike = normalised not in _plain(brand) and normalised.replace(" ", "") not in _plain(brand)
+            found.append(BrandMention(brand, as_written, block.source, lookalike))
     return tuple(found)
 
 
-def mentions(message: ParsedMessage) -> tuple[BrandMention, ...]:
-    return tuple(m for block in message.texts for m in _mentions_in(block.text, block.source))
+def mentions(reading: Reading) -> tuple[BrandMention, ...]:
+    return reading.memo(_mentions)
+
+
+def _orgs(brand: Brand) -> set[str]:
+    return {org_domain(d) for d in brand.domains}
 
 
 @dataclass(frozen=True)
 class _BrandView:
-    """What the brand signals share, worked out once per message."""
-
-    message: ParsedMessage
-    found: tuple[BrandMention, ...]  # every brand mention
-    claimed: tuple[BrandMention, ...]  # mentions of brands the sender does not own
-    owned: tuple[BrandMention, ...]  # plain mentions of a brand the authenticated sender owns
-    relay_brand: str  # the relaying platform's own brand ("Apple"), "" when not relayed
+    claimed: tuple[BrandMention, ...]  # mentions that speak as a brand the sender is not
+    owned: tuple[BrandMention, ...]  # plain mentions of a brand the proven sender owns
 
 
-def _brand_orgs(brand: Brand) -> set[str]:
-    return {org_domain(d) for d in brand.domains}
-
-
-def _view(message: ParsedMessage) -> _BrandView:
-    relay = next(iter(trusted_relay(message)), None)
-    relay_brand = str(relay.facts["says"]) if relay else ""
-    sender_org = authenticated_sender_org(message)
-    from_domain = sender_domain(message)
+def _view(reading: Reading) -> _BrandView:
+    relayed = relay(reading)
+    relay_brand = relayed.platform.brand if relayed else ""
+    sender_org = reading.sender_org
+    # Speaking in its own name: the organisation's own internal mail, or a sender that names
+    # itself and is proven (or nothing at all was checked, as for mail that never crossed a
+    # boundary that records authentication).
+    own_words = reading.internal or (reading.sender_names_itself and (bool(sender_org) or not reading.message.auth))
     # With no authentication results at all (a bare .ics, Outlook without headers) fall back to the
-    # From domain: we cannot prove it, but we should not accuse the brand's own mail.
-    unproven_org = org_domain(from_domain) if not message.auth and from_domain else ""
-    found = mentions(message)
+    # From domain: we cannot prove it, but we should not accuse the brand's own mail of naming it.
+    unproven_org = org_domain(reading.sender_domain) if not reading.message.auth and reading.sender_domain else ""
     claimed, owned = [], []
-    for mention in found:
-        orgs = _brand_orgs(mention.brand)
-        if sender_org in orgs:
+    for mention in mentions(reading):
+        orgs = _orgs(mention.brand)
+        if relayed:
+            if mention.lookalike or mention.brand.name != relay_brand:
+                claimed.append(mention)  # a stranger's text naming a brand; the platform naming itself is not
+        elif sender_org in orgs or unproven_org in orgs:
             if not mention.lookalike:
                 owned.append(mention)
-        elif not (mention.brand.name == relay_brand and not mention.lookalike) and unproven_org not in orgs:
-            claimed.append(mention)  # a platform naming itself is not a claim
-    return _BrandView(message, found, tuple(claimed), tuple(owned), relay_brand)
+            else:
+                claimed.append(mention)
+        elif not own_words or mention.lookalike or mention.source in _NAMING:
+            claimed.append(mention)
+    return _BrandView(tuple(claimed), tuple(owned) if not relayed else ())
 
 
-def _impersonation(view: _BrandView) -> Iterable[Evidence]:
-    """brand.impersonation and brand.homoglyph"""
-    if not view.claimed:
-        return
-    lookalike = next((m for m in view.claimed if m.lookalike), None)
-    first = lookalike or view.claimed[0]
-    facts = {"brand": first.brand.name, "brand_where": first.source, "sender_domain": sender_domain(view.message)}
-    yield Evidence("brand.impersonation", facts)
-    if lookalike:
-        yield Evidence("brand.homoglyph", {**facts, "brand_as_written": lookalike.as_written})
+def brand_view(reading: Reading) -> _BrandView:
+    return reading.memo(_view)
 
 
-def _display_name_claim(view: _BrandView) -> Iterable[Evidence]:
-    """invite.organizer_claims_brand: organizer or sender display name claims a brand it isn't."""
-    mention = next((m for m in view.claimed if m.source in ("organizer_name", "from_name")), None)
-    if mention:
-        message = view.message
-        organizer = next((i.organizer.address for i in message.invites if i.organizer), "")
-        yield Evidence("invite.organizer_claims_brand", {
-            "brand": mention.brand.name, "display_name": mention.as_written,
-            "organizer": organizer or (message.from_.address if message.from_ else ""),
-        })
-
-
-def _sender_is_brand_owner(view: _BrandView) -> Iterable[Evidence]:
-    """trust.sender_is_brand_owner: the authenticated sender owns the brand the text names,
-    and is not acting as a relay for someone else's text."""
-    if view.owned and not view.relay_brand:
-        yield Evidence("trust.sender_is_brand_owner", {
-            "brand": view.owned[0].brand.name, "sender_domain": sender_domain(view.message)})
-
-
-def _freemail_business(view: _BrandView) -> Iterable[Evidence]:
-    """sender.freemail_business: a receipt or brand notice from a free mailbox anyone can open."""
-    domain = sender_domain(view.message)
-    if not domain or domain not in load_lexicon().freemail_domains or view.message.is_invite:
-        return
-    if view.claimed or any(m.source == "from_name" for m in view.found):
+def claims(reading: Reading) -> Iterable[Evidence]:
+    """brand.impersonation, brand.homoglyph, invite.organizer_claims_brand,
+    trust.sender_is_brand_owner, sender.freemail_business: one look at the brand mentions."""
+    view = brand_view(reading)
+    message = reading.message
+    if view.claimed:
+        lookalike = next((m for m in view.claimed if m.lookalike), None)
+        first = lookalike or view.claimed[0]
+        facts = {"brand": first.brand.name, "brand_where": first.source, "sender_domain": reading.sender_domain}
+        yield Evidence("brand.impersonation", facts)
+        if lookalike:
+            yield Evidence("brand.homoglyph", {**facts, "brand_as_written": lookalike.as_written})
+        naming = next((m for m in view.claimed if m.source in _NAMING), None)
+        if naming:
+            organizer = next((i.organizer.address for i in message.invites if i.organizer), "")
+            yield Evidence("invite.organizer_claims_brand", {
+                "brand": naming.brand.name, "display_name": naming.as_written,
+                "organizer": organizer or (message.from_.address if message.from_ else "")})
+    if view.owned:
+        yield Evidence("trust.sender_is_brand_owner", {"brand": view.owned[0].brand.name,
+                                                       "sender_domain": reading.sender_domain})
+    domain = reading.sender_domain
+    if (load_lexicon().is_freemail(domain) and not message.is_invite and relay(reading) is None
+            and (view.claimed or any(m.source == "from_name" for m in mentions(reading)))):
         yield Evidence("sender.freemail_business", {
             "sender_domain": domain, "brand": view.claimed[0].brand.name if view.claimed else ""})
 
 
-def claims(message: ParsedMessage) -> Iterable[Evidence]:
-    """Every brand signal, from one look at the message's brand mentions and its sender."""
-    view = _view(message)
-    for signal in (_impersonation, _display_name_claim, _sender_is_brand_owner, _freemail_business):
-        yield from signal(view)
+def anonymous_sender(reading: Reading) -> Iterable[Evidence]:
+    """sender.unnamed: mail sent in its own right (no platform relayed it) that never says who
+    sends it: not the organisation's internal mail, and neither the domain's name nor a name
+    from the display name appears in the text. Companies and colleagues sign; a domain bought
+    for a campaign hides behind the brand it imitates."""
+    if relay(reading) is None and reading.sender_domain and not (reading.internal or reading.sender_names_itself):
+        yield Evidence("sender.unnamed", {"sender_domain": reading.sender_domain})
+
+
+def freemail_sender(reading: Reading) -> Iterable[Evidence]:
+    """sender.freemail: sent in its own right from a mailbox provider anyone can sign up for."""
+    domain = reading.sender_domain
+    if load_lexicon().is_freemail(domain) and relay(reading) is None:
+        yield Evidence("sender.freemail", {"sender_domain": domain})

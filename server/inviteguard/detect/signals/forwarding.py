@@ -1,7 +1,9 @@
-"""Forwarding: Sender Rewriting Scheme return paths, list expansion, a reader who was not invited.
+"""Forwarding: Sender Rewriting Scheme return paths, list expansion, an invite addressed to people
+who are not its guests.
 
 None of these is bad on its own (lists forward invites every day); they explain how an invite
-meant for "all-staff" reached this reader, and why the reader is not on its guest list.
+meant for "all-staff" reached this reader. None reads a per-recipient header (Delivered-To, the SRS
+hash), so the 5,000 copies a list delivers are judged, and cached, as one.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..model import Evidence, ParsedMessage
+from ..model import Evidence
+from .reading import Reading
 
 # SRS0=HHH=TT=orig-domain=orig-local@forwarder; SRS1=HHH=first-forwarder==HHH=TT=orig-domain=local@...
 # and the "+SRS=" forms Microsoft 365 and some hosts use: bounces+SRS=HHH=TT=domain=local@tenant.
@@ -18,8 +21,6 @@ _SRS_TAIL = re.compile(r"=([A-Za-z0-9]{2})=([A-Za-z0-9.-]+\.[A-Za-z]{2,})=([^=@]
 _LIST_HEADERS = ("list-id", "list-post", "x-beenthere", "mailing-list", "resent-from", "resent-sender",
                  "x-forwarded-to", "x-forwarded-for")
 _EXPANSION_NAME = re.compile(r"^x-ms-exchange-organization-(?:expanded|dl|distributionlist|expansion)", re.I)
-_READER_HEADERS = ("delivered-to", "x-original-to", "x-ms-exchange-organization-originalenveloperecipients",
-                   "envelope-to", "x-envelope-to")
 
 
 def is_srs(return_path: str) -> bool:
@@ -35,34 +36,43 @@ def srs_original_domain(return_path: str) -> str:
     return tail.group(2).lower() if tail else ""
 
 
-def srs(message: ParsedMessage) -> Iterable[Evidence]:
+def srs(reading: Reading) -> Iterable[Evidence]:
     """forward.srs"""
+    message = reading.message
     if message.return_path and is_srs(message.return_path):
         yield Evidence("forward.srs", {
-            "return_path": message.return_path,
             "original_domain": srs_original_domain(message.return_path),
             "forwarder": message.return_path.rpartition("@")[2],
         })
 
 
-def list_expansion(message: ParsedMessage) -> Iterable[Evidence]:
+# Raw headers signals read besides these list headers (reading.py: whether mail is internal).
+_OTHER_READ_HEADERS = frozenset({"x-ms-exchange-organization-authas"})
+
+
+def _is_list_header(name: str) -> bool:
+    return name in _LIST_HEADERS or bool(_EXPANSION_NAME.match(name))
+
+
+def reads_header(name: str) -> bool:
+    """The raw headers a signal reads (the verdict key includes exactly these)."""
+    return _is_list_header(name) or name in _OTHER_READ_HEADERS
+
+
+def list_expansion(reading: Reading) -> Iterable[Evidence]:
     """forward.list_expansion"""
-    for name, value in message.headers:
-        if name in _LIST_HEADERS or _EXPANSION_NAME.match(name):
+    for name, value in reading.message.headers:
+        if _is_list_header(name):
             yield Evidence("forward.list_expansion", {"list_header": name, "list": value[:200]})
             return
 
 
-def reader_not_attendee(message: ParsedMessage) -> Iterable[Evidence]:
-    """forward.reader_not_attendee: the mailbox it was delivered to is not on the guest list."""
+def reader_not_attendee(reading: Reading) -> Iterable[Evidence]:
+    """forward.reader_not_attendee: the invite is addressed (To/Cc) to nobody on its guest list, as
+    when an organiser invites a distribution list that forwards it."""
+    message = reading.message
     attendees = {a.address for invite in message.invites for a in invite.attendees}
-    if not attendees:
-        return
-    readers = set()
-    for name in _READER_HEADERS:
-        for value in message.header_values(name):
-            readers.update(part.strip().strip("<>").lower() for part in value.split(",") if "@" in part)
-    if readers and not readers & attendees:
-        yield Evidence("forward.reader_not_attendee", {
-            "reader": sorted(readers)[0], "attendees": tuple(sorted(attendees)[:5]),
-        })
+    addressed = {a.address for a in message.recipients}
+    if attendees and addressed and not addressed & attendees:
+        # Not who it was addressed to: that differs in each copy a list delivers.
+        yield Evidence("forward.reader_not_attendee", {"attendees": tuple(sorted(attendees)[:5])})

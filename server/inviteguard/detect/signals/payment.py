@@ -1,91 +1,179 @@
-"""Payment claims: an amount with purchase/charge/renewal language, the claim that the reader was
-already charged, the "not you? call us" hook, and fake security alerts used in their place.
-English, German, French and Spanish."""
+"""Payment claims: an amount of money, purchase or renewal language near it, the claim that the
+reader was already charged, the "not you? call us" hook, and fake security alerts used in their
+place. Vocabulary from every language in rules/lexicon/, currencies from rules/currencies.yaml:
+"$599.00", "599,00 €", "R$ 1.299,00", "¥89,800", "1 249,00 zł", "0.0482 BTC", and amounts in words
+("five hundred and ninety-nine dollars")."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
-from ..model import Evidence, ParsedMessage, TextBlock
-from ..rules import load_lexicon
-from .text import Match, PhraseList, first_phrase, fold_digits
+from .. import budget
+from ..model import Evidence
+from ..rules import load_currencies, load_lexicon
+from ..view import skeleton_of
+from .reading import Reading
+from .text import Match, PhraseList
 
-_NUMBER = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-_PREFIX = r"US\$|C\$|A\$|R\$|USD|EUR|GBP|CAD|AUD|CHF|BRL|\$|€|£|¥|₹"
-_SUFFIX = r"€|EUR|USD|\$|£|GBP|CHF|BRL|dollars?|euros?|Euro|BTC|ETH|USDT|USDC"
-_AMOUNT = re.compile(
-    rf"(?<![\w.,])(?:(?:{_PREFIX})\s?(?:\$\s?)?(?:{_NUMBER})|(?:{_NUMBER})\s?(?:{_SUFFIX}))(?![\w])",
-    re.IGNORECASE)
 # How close (in characters) an amount must be to purchase language to count as a claim.
 CLAIM_WINDOW = 800
+# How close a verb of money moving ("bezahlt", "renewed", "debited") must be to an amount.
+VERB_WINDOW = 60
+MAX_AMOUNTS = 200  # per block; a block stuffed with amounts is read only that far
+
+_NUMBER = r"\d{1,3}(?:[,.' ]\d{3})+(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"
+
+
+def _alternatives(symbols: Iterable[str]) -> str:
+    return "|".join(re.escape(s) for s in sorted(set(symbols), key=len, reverse=True))
 
 
 @cache
-def _lists() -> tuple[PhraseList, PhraseList, PhraseList, PhraseList]:
+def _amount_pattern() -> re.Pattern[str]:
+    currencies = load_currencies()
+    prefixes = _alternatives(p for c in currencies for p in c.prefixes)
+    suffixes = _alternatives(s for c in currencies for s in c.suffixes)
+    # Only ASCII letters and digits may not touch an amount: "89,800円です" is one.
+    return re.compile(rf"(?<![A-Za-z0-9.,])(?:(?:{prefixes})\s?(?:{_NUMBER})(?:\s?(?:{suffixes}))?"
+                      rf"|(?:{_NUMBER})\s?(?:{suffixes}))(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+@cache
+def _words_pattern() -> re.Pattern[str] | None:
+    """Amounts in letters, on skeletons: number words (and their joiners) before a currency word."""
     lexicon = load_lexicon()
-    return (PhraseList(lexicon.payment_terms), PhraseList(lexicon.dispute_hooks),
-            PhraseList(lexicon.account_alerts), PhraseList(lexicon.charge_claims))
-
-
-def amounts(text: str) -> list[Match]:
-    folded = fold_digits(text)
-    return [Match(m.start(), m.end(), " ".join(text[m.start():m.end()].split())) for m in _AMOUNT.finditer(folded)
-            if any(c.isdigit() and c != "0" for c in m.group())]
-
-
-def _claim_in(block: TextBlock, terms: PhraseList) -> tuple[Match, Match] | None:
-    """The first amount with one of `terms` within CLAIM_WINDOW characters of it.
-
-    Terms are found once per block and looked up by position, so a block stuffed with amounts
-    costs one scan, not one scan per amount.
-    """
-    found_terms = list(terms.finditer(block.text))
-    if not found_terms:
+    numbers = {skeleton_of(w) for language in lexicon.languages for w in language.number_words} - {""}
+    money = {skeleton_of(w) for language in lexicon.languages for w in language.currency_words} - {""}
+    if not numbers or not money:
         return None
-    starts = [t.start for t in found_terms]
-    for amount in amounts(block.text):
-        index = bisect_left(starts, amount.start - CLAIM_WINDOW)
-        if index < len(found_terms) and found_terms[index].start <= amount.end + CLAIM_WINDOW:
-            return amount, found_terms[index]
+    word = _alternatives(numbers)
+    return re.compile(rf"(?<!\w)(?:{word})(?:[\s-]*(?:and|und|et|y|e|i|og|och|ja|a|si|ve|en)?[\s-]*(?:{word})){{0,8}}"
+                      rf"\s*(?:{_alternatives(money)})(?!\w)")
+
+
+@dataclass(frozen=True)
+class Amount:
+    start: int
+    end: int
+    text: str
+
+
+def _amounts_in(reading: Reading, index: int) -> list[Amount]:
+    block = reading.blocks[index]
+    found: list[Amount] = []
+    for count, match in enumerate(_amount_pattern().finditer(block.text)):
+        if count >= MAX_AMOUNTS:
+            break
+        if any(c.isdigit() and c != "0" for c in match.group()):
+            found.append(Amount(match.start(), match.end(), " ".join(match.group().split())))
+    words = _words_pattern()
+    if words is not None:
+        skel = reading.skeletons[index]
+        for count, match in enumerate(words.finditer(skel.text)):
+            if count >= MAX_AMOUNTS:
+                break
+            start, end = skel.span(match.start(), match.end())
+            found.append(Amount(start, end, block.text[start:end]))
+    budget.check()
+    return sorted(found, key=lambda a: a.start)
+
+
+def _all_amounts(reading: Reading) -> tuple[list[Amount], ...]:
+    return tuple(_amounts_in(reading, index) for index in range(len(reading.blocks)))
+
+
+def amounts(reading: Reading) -> tuple[list[Amount], ...]:
+    """Per block, the amounts of money in it."""
+    return reading.memo(_all_amounts)
+
+
+@cache
+def _lists() -> dict[str, PhraseList]:
+    lexicon = load_lexicon()
+    return {name: PhraseList(lexicon.phrases(name))
+            for name in ("payment_terms", "charge_claims", "charge_verbs", "dispute_hooks", "account_alerts")}
+
+
+_HEADLINES = frozenset({"subject", "summary"})
+
+
+def _near(terms: list[Match], amount: Amount, window: int) -> Match | None:
+    starts = [t.start for t in terms]
+    index = bisect_left(starts, amount.start - window)
+    if index < len(terms) and terms[index].start <= amount.end + window:
+        return terms[index]
     return None
 
 
-def _claim(message: ParsedMessage, terms: PhraseList, signal: str) -> Iterable[Evidence]:
-    """An amount next to one of `terms`, or a subject that uses one when the amount is only in an
-    image ("Amazon Purchase Complete")."""
-    for block in message.texts:
-        found = _claim_in(block, terms)
-        if found:
-            amount, term = found
-            yield Evidence(signal, {"amount": amount.text, "payment_term": term.text, "claim_where": block.source})
+def _amount_near(reading: Reading, terms: PhraseList, window: int) -> tuple[Amount, Match, str] | None:
+    per_block = amounts(reading)
+    for index, block in enumerate(reading.blocks):
+        if not per_block[index]:
+            continue
+        found = list(terms.finditer(reading.skeletons[index], block.text))
+        for amount in per_block[index] if found else ():
+            term = _near(found, amount, window)
+            if term:
+                return amount, term, block.source
+    return None
+
+
+def _claim(reading: Reading, terms: PhraseList, signal: str, headline_alone: bool,
+           verbs: PhraseList | None = None) -> Iterable[Evidence]:
+    """An amount next to one of `terms` (or right next to one of `verbs`); with `headline_alone`,
+    also a term in the subject or title when the amount sits elsewhere (or only in an image)."""
+    per_block = amounts(reading)
+    found = _amount_near(reading, terms, CLAIM_WINDOW)
+    if found is None and verbs is not None:
+        found = _amount_near(reading, verbs, VERB_WINDOW)
+    if found:
+        amount, term, where = found
+        yield Evidence(signal, {"amount": amount.text, "payment_term": term.text, "claim_where": where})
+        return
+    if headline_alone:
+        headline = reading.first(terms, lambda b: b.source in _HEADLINES)
+        if headline:
+            amount = next((a.text for block_amounts in per_block for a in block_amounts), "")
+            yield Evidence(signal, {"amount": amount, "payment_term": headline[0].text,
+                                    "claim_where": headline[1].source})
+
+
+def amount(reading: Reading) -> Iterable[Evidence]:
+    """payment.amount: an amount of money, anywhere the reader looks."""
+    for block, block_amounts in zip(reading.blocks, amounts(reading), strict=True):
+        if block_amounts:
+            yield Evidence("payment.amount", {"amount": block_amounts[0].text, "amount_where": block.source})
             return
-    subject_term = terms.search(message.subject)
-    if subject_term:
-        yield Evidence(signal, {"amount": "", "payment_term": subject_term.text, "claim_where": "subject"})
 
 
-def claim(message: ParsedMessage) -> Iterable[Evidence]:
-    """payment.claim: an amount next to any purchase, invoice, renewal or refund language."""
-    return _claim(message, _lists()[0], "payment.claim")
+def claim(reading: Reading) -> Iterable[Evidence]:
+    """payment.claim: an amount next to purchase, invoice, renewal or refund language."""
+    return _claim(reading, _lists()["payment_terms"], "payment.claim", headline_alone=False)
 
 
-def charge_claim(message: ParsedMessage) -> Iterable[Evidence]:
-    """payment.charge_claim: the reader is told money was already taken ("you paid $599")."""
-    return _claim(message, _lists()[3], "payment.charge_claim")
+def charge_claim(reading: Reading) -> Iterable[Evidence]:
+    """payment.charge_claim: the reader is told money was already taken ("you paid $599"). Word
+    order varies ("Sie haben 599 € an PayPal bezahlt"), so a verb of money moving right next to
+    the amount says it as well as a set phrase does."""
+    lists = _lists()
+    return _claim(reading, lists["charge_claims"], "payment.charge_claim", headline_alone=True,
+                  verbs=lists["charge_verbs"])
 
 
-def dispute_hook(message: ParsedMessage) -> Iterable[Evidence]:
-    """payment.dispute_hook: "not you?", "if you did not authorize", "to cancel"."""
-    found = first_phrase(message, _lists()[1])
+def dispute_hook(reading: Reading) -> Iterable[Evidence]:
+    """payment.dispute_hook: "not you?", "if you did not authorize this", "to cancel this order"."""
+    found = reading.first(_lists()["dispute_hooks"])
     if found:
-        yield Evidence("payment.dispute_hook", {"hook": found[0].text, "hook_where": found[1]})
+        yield Evidence("payment.dispute_hook", {"hook": found[0].text, "hook_where": found[1].source})
 
 
-def account_alert(message: ParsedMessage) -> Iterable[Evidence]:
+def account_alert(reading: Reading) -> Iterable[Evidence]:
     """lure.account_alert: a fake security alert ("new login attempt", "virus detected")."""
-    found = first_phrase(message, _lists()[2])
+    found = reading.first(_lists()["account_alerts"])
     if found:
-        yield Evidence("lure.account_alert", {"alert": found[0].text, "alert_where": found[1]})
+        yield Evidence("lure.account_alert", {"alert": found[0].text, "alert_where": found[1].source})
+

@@ -1,50 +1,70 @@
-"""Phone numbers a message asks the reader to call.
+"""Phone numbers a message gives the reader to call, found by structure, in any language.
 
-A linear candidate scan finds digit runs (tolerating the tricks scammers use to dodge filters:
-O/o for 0, l/I/| for 1, spaced or dotted digits, full-width and other Unicode digits); only those
-candidates go to `phonenumbers`, because running its matcher over long HTML-derived text is where
-the time goes. Each number is then read in context: near "call us"/"contact" it is a callback
-number; near "Meeting ID", "Conference ID", ",,123#" or "Dial by your location" it is a meeting
-dial-in and is not held against the message.
+A linear scan finds digit runs in the canonical text (which already folded every script's digits
+and full-width forms), tolerating the letters scammers put for digits (O/o for 0, l/I/| for 1) and
+a number broken over two lines. Runs that are something else by their shape are left alone: glued
+to letters (file names, ids, URLs), dates, version strings, IBAN and card-number blocks, hyphenated
+order numbers too long for a phone. The rest go to `phonenumbers`, tried in the regions the
+message suggests (its languages, currencies and domains) before the usual callback regions.
+
+No cue word is needed: a number is a number. Whether "call" stands near it is a separate fact
+(`callback.phone_cued`), and so is where it sits (title, location, organiser name). A meeting
+dial-in is recognised by structure only, never by words a stranger can type: the number sits in
+text its authenticated sender wrote (not a relayed stranger's note), the message carries a
+conferencing service's join link, and the number is followed by that meeting's id or passcode.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from typing import Literal
+from functools import cache
+from itertools import pairwise
 
 import phonenumbers
 
-from ..model import Evidence, ParsedMessage, TextBlock
-from ..rules import load_lexicon
-from .text import PhraseList, fold_digits
+from .. import budget
+from ..model import Evidence
+from ..rules import load_conferencing, load_currencies, load_lexicon
+from .platform import in_stranger_text, relay
+from .reading import Reading
+from .text import PhraseList
 
-Context = Literal["callback", "dialin", "plain"]
-
-# Regions tried, in order, for numbers written without a country code.
-REGIONS = ("US", "GB", "DE", "FR", "ES", "CA", "AU", "IN")
-_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-# A run of digits and look-alikes with separators. The run is bounded, so the scan stays linear.
-# Not inside a word, URL or query string ("pin=3999618259371").
-_SEPARATORS = r"() \t\u00a0\u202f.\-\u2010-\u2015\u2212/"  # spaces, dots, every dash, brackets
-_CANDIDATE = re.compile(rf"(?<![\w=/&?%@])\+?\(?[0-9OoIl|][0-9OoIl|{_SEPARATORS}]{{5,28}}[0-9OoIl|]")
-_TOKEN = re.compile(r"[0-9OoIl|]+")
-# ",,123456#" after a number (also inside a tel: link just after it) is how dial-ins pass the
-# conference id to the phone.
-_DIALIN_TAIL = re.compile(r"\s*(?:,,|#|;)|[^\n]{0,40}?,,\d{3,}")
-# "01 . 99 . 00": separators padded with spaces break the number up for filters, not for readers.
-_PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2010-\u2015\u2212/]\s+\d")
-BEFORE_WINDOW = 90
-CALL_VERB_WINDOW = 60  # "call Microsoft Billing Support at <number>"
+# Tried after the regions a message suggests: where callback scams call from and to.
+DEFAULT_REGIONS = ("US", "GB", "CA", "AU", "IN")
+MAX_REGIONS = 10
 MAX_DIGITS = 15  # E.164's longest number
-# Each candidate costs a few phonenumbers parses; a block with more digit runs than any real
-# message is read only that far, so hostile input cannot buy unbounded work.
-MAX_CANDIDATES = 200
-AFTER_WINDOW = 45
-DIALIN_WINDOW = 600
+# Each candidate costs a few phonenumbers parses; a message with more digit runs than any real
+# one is read only that far, so hostile input cannot buy unbounded work.
+MAX_CANDIDATES = 300
+CUE_BEFORE = 80
+CUE_AFTER = 40
+DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may follow
+
+_LOOKALIKES = "OoIl|"
+_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+# Spaces, dots, hyphens and dashes, slashes, brackets, and one line or paragraph break (checked below).
+_SEPARATOR = r" .\-\u2010-\u2015\u2212/()\n"
+_CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|][0-9OoIl|{_SEPARATOR}]{{5,40}}[0-9OoIl|)]")
+_TOKEN = re.compile(r"[0-9OoIl|]+")
+# What may not touch a number: ASCII letters and digits (file names, ids, "pin=123") and URL or
+# address characters before it; after it, a lower-case letter or digit ("20011005logs2.zip"). An
+# upper-case letter may follow: text run together from HTML ("Desk: 1 808 371-4987Automated").
+# Letters of scripts written without spaces may touch it (Japanese "お電話は0120…").
+_GLUE_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@/=&?%#\\$€£¥")
+_GLUE_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_@/=&%\\")
+_JOINERS = frozenset(".-")
+_DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2}))$")
+_VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
+_BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
+_PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2010-\u2015\u2212/]\s+\d")
+# After a dial-in number: the meeting id or passcode, as one-tap ",,ID#", ";ID#" or "123 456 789#".
+_MEETING_ID = re.compile(r"(?:,,|;)\s*\d{4,}|\d{3}[ -]?\d{3}[ -]?\d{2,5}\s*#|\d{6,}\s*#")
+_LINK_MEETING_ID = re.compile(r"/(?:j|w|s|join|meeting)/(\d{6,13})\b")
+MEETING_ID_AFTER = 1000  # Zoom lists a dozen numbers before it repeats the meeting id
 
 
 @dataclass(frozen=True)
@@ -53,37 +73,124 @@ class PhoneMention:
     e164: str
     toll_free: bool
     obfuscated: bool
-    context: Context
+    cued: bool
+    dialin: bool
+    stranger: bool  # in text a stranger wrote (a relayed note)
     source: str
 
 
 @cache
-def _cues() -> tuple[PhraseList, PhraseList, PhraseList]:
-    lexicon = load_lexicon()
-    return PhraseList(lexicon.callback_cues), PhraseList(lexicon.call_verbs), PhraseList(lexicon.dialin_cues)
+def _callback_cues() -> PhraseList:
+    return PhraseList(load_lexicon().phrases("callback_cues"))
 
+
+# ---------------------------------------------------------------- regions
+
+_SCRIPT_REGIONS = (("HIRAGANA", ("JP",)), ("KATAKANA", ("JP",)), ("HANGUL", ("KR",)), ("CJK", ("CN", "TW", "HK")))
+_GENERIC_TLDS = frozenset({"com", "net", "org", "info", "biz", "io", "co", "app", "me", "example", "invalid", "test"})
+
+
+def _script_regions(text: str) -> list[str]:
+    found: list[str] = []
+    for char in text[:2000]:
+        if ord(char) < 0x3000:
+            continue
+        name = unicodedata.name(char, "")
+        for prefix, regions in _SCRIPT_REGIONS:
+            if name.startswith(prefix):
+                found.extend(regions)
+                break
+        if found:
+            break
+    return found
+
+
+def _domain_regions(reading: Reading) -> list[str]:
+    message = reading.message
+    domains = [a.domain for a in (message.from_, message.sender, *message.reply_to, *message.recipients) if a]
+    domains += [i.organizer.domain for i in message.invites if i.organizer]
+    domains += [re.sub(r"^https?://", "", link).split("/", 1)[0].rsplit(":", 1)[0] for link in message.links[:50]]
+    regions = []
+    for domain in domains:
+        tld = domain.rpartition(".")[2].upper()
+        if len(tld) == 2 and tld.lower() not in _GENERIC_TLDS:
+            regions.append("GB" if tld == "UK" else tld)
+    return regions
+
+
+# Regions tried per language the message uses: its main ones. Each region more accepts more
+# short digit runs as valid numbers somewhere.
+REGIONS_PER_LANGUAGE = 2
+
+
+def _language_regions(reading: Reading) -> list[str]:
+    """Regions of the languages whose vocabulary the message uses, most hits first."""
+    hits: list[tuple[int, tuple[str, ...]]] = []
+    for language in load_lexicon().languages:
+        count = sum(1 for _ in zip(range(20), reading.find(_language_phrases(language.code)), strict=False))
+        if count:
+            hits.append((count, language.regions[:REGIONS_PER_LANGUAGE]))
+    return [region for _, regions in sorted(hits, key=lambda h: -h[0]) for region in regions]
+
+
+@cache
+def _language_phrases(code: str) -> PhraseList:
+    language = next(lang for lang in load_lexicon().languages if lang.code == code)
+    return PhraseList(p for name in ("charge_claims", "payment_terms", "dispute_hooks", "account_alerts",
+                                      "callback_cues", "invite_markers") for p in language.phrases[name])
+
+
+def _currency_regions(reading: Reading) -> list[str]:
+    text = " ".join(block.text[:5000] for block in reading.blocks)
+    regions = []
+    for currency in load_currencies():
+        if any(symbol in text for symbol in (*currency.prefixes, *currency.suffixes) if len(symbol) > 1 or
+               not symbol.isascii()):
+            regions.extend(currency.regions)
+    return regions
+
+
+def suggested_regions(reading: Reading) -> tuple[str, ...]:
+    text = " ".join(block.text[:500] for block in reading.blocks)
+    ordered = [*_script_regions(text), *_language_regions(reading), *_currency_regions(reading),
+               *_domain_regions(reading), *DEFAULT_REGIONS]
+    valid = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS]
+    return tuple(valid[:MAX_REGIONS])
+
+
+# ---------------------------------------------------------------- candidates
 
 def _spans(raw: str) -> list[tuple[int, int]]:
-    """Sub-spans of a candidate worth parsing, whole first.
+    """Sub-spans of a candidate run worth parsing, the whole first.
 
-    A run can swallow a neighbour ("+1 808 555 0199 (24/7)"), so when it has several digit groups
-    we also try it without trailing, then leading, groups; the first valid number wins. Look-alike
-    letters that belong to words ("Tel 800...") are never part of a span.
+    A run can swallow a neighbour ("+1 808 555 0199 (24/7)", two numbers after each other), so it
+    is also tried without trailing, then leading, groups, but only cut where a space, slash,
+    bracket or line break separates groups: hyphen- or dot-joined groups (an order number
+    "112-4567890-1234567") stay whole. Letters that belong to words ("Tel 800...") are never part
+    of a span.
     """
-    tokens = [t for t in _TOKEN.finditer(raw)]
+    tokens = list(_TOKEN.finditer(raw))
     while tokens and not any(c.isdigit() for c in tokens[0].group()):
         tokens.pop(0)
     while tokens and not any(c.isdigit() for c in tokens[-1].group()):
         tokens.pop()
     if not tokens:
         return []
-    choices = [(0, len(tokens))]
-    if len(tokens) >= 3:
-        choices += [(0, len(tokens) - drop) for drop in range(1, min(4, len(tokens)))]
-        choices += [(drop, len(tokens)) for drop in range(1, min(3, len(tokens)))]
+    # Groups: tokens joined by hyphens or dots count as one.
+    groups: list[list[re.Match[str]]] = [[tokens[0]]]
+    for previous, token in pairwise(tokens):
+        between = raw[previous.end():token.start()]
+        if between and set(between) <= _JOINERS:
+            groups[-1].append(token)
+        else:
+            groups.append([token])
+    choices = [(0, len(groups))]
+    if len(groups) >= 2:
+        choices += [(0, len(groups) - drop) for drop in range(1, min(4, len(groups)))]
+        choices += [(drop, len(groups)) for drop in range(1, min(4, len(groups)))]
     spans = []
     for first, last in choices:
-        start, end = tokens[first].start(), tokens[last - 1].end()
+        start, end = groups[first][0].start(), groups[last - 1][-1].end()
         while start > 0 and raw[start - 1] in "+(":
             start -= 1
         if end < len(raw) and raw[end] == ")":
@@ -92,20 +199,52 @@ def _spans(raw: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _is_obfuscated(as_written: str, folded: str) -> bool:
-    if any(c in "OoIl|" for c in folded) or as_written != folded:
+def _glued(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    if before in _GLUE_BEFORE:
         return True
-    if _PADDED_SEPARATOR.search(folded):
+    ahead = text[start - 2] if start > 1 else " "
+    if (before == "-" and ahead.isascii() and ahead.isalnum()) or (before == "." and ahead.isdigit()):
+        return True  # "INV-2024-0012", "2.4.18" (but "Tel.0800 ..." is a number)
+    after = text[end] if end < len(text) else " "
+    if after in _GLUE_AFTER:
         return True
-    groups = re.findall(r"\d+", folded)
+    return after in _JOINERS and end + 1 < len(text) and text[end + 1].isascii() and text[end + 1].islower()
+
+
+def _is_version(group: str) -> bool:
+    """"2.4.18" or "2.4.18-3": dotted parts, one of them a single digit, but not a number dotted
+    out digit by digit ("8.8.8.5.5.5.0.1.9.9") or in French pairs ("01.99.00.58.63")."""
+    if not _VERSION.match(group) or "-" in group.split(".", 1)[0]:
+        return False
+    parts = group.replace("-", ".").split(".")
+    dotted_digits = len(parts) >= 7 and all(len(p) == 1 for p in parts)
+    pairs = len(parts) >= 4 and all(len(p) == 2 for p in parts)
+    return not (dotted_digits or pairs)
+
+
+def _not_a_phone(span: str) -> bool:
+    """Shapes that are something else: dates, versions, IBAN or card blocks, more than a phone's
+    digits, several line breaks."""
+    compact = span.strip("()+ ")
+    breaks = span.count("\n")
+    if _DATE.match(compact) or _BLOCKS_OF_FOUR.match(compact) or breaks > 2 or (breaks == 2 and "\n\n" not in span):
+        return True
+    return any(_is_version(group) for group in compact.split())
+
+
+def _is_obfuscated(span: str) -> bool:
+    if any(c in _LOOKALIKES for c in span) or _PADDED_SEPARATOR.search(span):
+        return True
+    groups = re.findall(r"\d+", span)
     return len(groups) >= 6 and sum(len(g) == 1 for g in groups) >= 6
 
 
-def _parse(digits: str) -> phonenumbers.PhoneNumber | None:
-    regions: tuple[str | None, ...] = (None,) if digits.lstrip("(").startswith("+") else REGIONS
-    for region in regions:
+def _parse(digits: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
+    international = digits.lstrip("(").startswith(("+", "00"))
+    for region in (None,) if international else regions:
         try:
-            number = phonenumbers.parse(digits, region)
+            number = phonenumbers.parse(digits.replace("\n", " "), region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
@@ -113,78 +252,127 @@ def _parse(digits: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
-def _context(text: str, start: int, end: int) -> Context:
-    callback, call_verbs, dialin = _cues()
-    if _DIALIN_TAIL.match(text, end):
-        return "dialin"
-    before = text[max(0, start - BEFORE_WINDOW):start]
-    after = text[end:end + AFTER_WINDOW]
-    near_callback = callback.search(before) or callback.search(after)
-    # A callback cue right before the number wins over a dial-in heading further up: scammers
-    # paste "Meeting ID" boilerplate to look like an invite.
-    close_callback = call_verbs.search(text[max(0, start - CALL_VERB_WINDOW):start])
-    if not close_callback:
-        wide_before = text[max(0, start - DIALIN_WINDOW):start]
-        if dialin.search(wide_before) or dialin.search(after):
-            return "dialin"
-    return "callback" if near_callback else "plain"
+# ---------------------------------------------------------------- context
+
+def _join_links(reading: Reading) -> list[str]:
+    links = [re.sub(r"^https?://(?:www\.)?", "", link.lower()) for link in reading.message.links]
+    links += [i.conference.lower() for i in reading.message.invites if i.conference]
+    return [link for link in links
+            if any(pattern in link for provider in load_conferencing() for pattern in provider.join_links)]
 
 
-@lru_cache(maxsize=256)
-def _mentions_in(text: str, source: str) -> tuple[PhoneMention, ...]:
-    folded = fold_digits(text)
-    found = []
-    for count, candidate in enumerate(_CANDIDATE.finditer(folded)):
-        if count >= MAX_CANDIDATES:
-            break
-        number = None
-        for start, end in _spans(candidate.group()):
-            cleaned, offset = candidate.group()[start:end], candidate.start() + start
-            digits_only = sum(c.isdigit() for c in cleaned)
-            if 7 <= digits_only <= MAX_DIGITS + 4 and sum(c in "OoIl|" for c in cleaned) <= 4:
-                number = _parse(cleaned.translate(_LOOKALIKE))
-                if number is not None:
-                    break
-        if number is None:
-            continue
-        as_written = text[offset:offset + len(cleaned)]
-        found.append(PhoneMention(
-            as_written=" ".join(as_written.split()),
-            e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-            toll_free=phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE,
-            obfuscated=_is_obfuscated(as_written, cleaned),
-            context=_context(folded, offset, offset + len(cleaned)),
-            source=source,
-        ))
+def _dialin_possible(reading: Reading) -> bool:
+    """A meeting whose own sender wrote its dial-in block: not relayed stranger text, a proven
+    sender (or mail nothing authenticated at all), a conferencing service's join link."""
+    proven = bool(reading.sender_org) or not reading.message.auth
+    return relay(reading) is None and proven and bool(_join_links(reading))
+
+
+def _meeting_ids(reading: Reading) -> frozenset[str]:
+    """The meeting numbers in the message's join links (zoom.us/j/9396880476): a dial-in block
+    repeats its meeting's number after the phone numbers."""
+    return frozenset(m.group(1) for link in _join_links(reading) for m in _LINK_MEETING_ID.finditer(link))
+
+
+def _repeats_meeting_id(text: str, end: int, meeting_ids: frozenset[str]) -> bool:
+    after = re.sub(r"\D", "", text[end:end + MEETING_ID_AFTER])
+    return any(meeting_id in after for meeting_id in meeting_ids)
+
+
+def _cue_starts(reading: Reading, block_index: int) -> list[int]:
+    block, skel = reading.blocks[block_index], reading.skeletons[block_index]
+    return [m.start for m in _callback_cues().finditer(skel, block.text)]
+
+
+def _cued(cues: list[int], start: int, end: int) -> bool:
+    index = bisect_left(cues, start - CUE_BEFORE)
+    return index < len(cues) and cues[index] <= end + CUE_AFTER
+
+
+def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
+    regions = suggested_regions(reading)
+    dialin_possible = _dialin_possible(reading)
+    meeting_ids = _meeting_ids(reading) if dialin_possible else frozenset()
+    found: list[PhoneMention] = []
+    candidates = 0
+    for index, block in enumerate(reading.blocks):
+        text = block.text
+        cues: list[int] | None = None
+        stranger = in_stranger_text(reading, block)
+        for candidate in _CANDIDATE.finditer(text):
+            candidates += 1
+            if candidates > MAX_CANDIDATES:
+                return tuple(found)
+            if candidates % 64 == 0:
+                budget.check()
+            for start, end in _spans(candidate.group()):
+                span = candidate.group()[start:end]
+                offset = candidate.start() + start
+                digits = sum(c.isdigit() for c in span)
+                lookalikes = sum(c in _LOOKALIKES for c in span)
+                if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or digits < 5 or lookalikes > 4:
+                    continue
+                if _glued(text, offset, offset + len(span)) or _not_a_phone(span):
+                    continue
+                number = _parse(span.translate(_TO_DIGIT), regions)
+                if number is None:
+                    continue
+                if cues is None:
+                    cues = _cue_starts(reading, index)
+                end_offset = offset + len(span)
+                dialin = dialin_possible and not stranger and (
+                    bool(_MEETING_ID.search(text, end_offset, end_offset + DIALIN_AFTER))
+                    or _repeats_meeting_id(text, end_offset, meeting_ids))
+                found.append(PhoneMention(
+                    as_written=" ".join(span.split()),
+                    e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                    toll_free=phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE,
+                    obfuscated=_is_obfuscated(span),
+                    cued=_cued(cues, offset, end_offset),
+                    dialin=dialin,
+                    stranger=stranger,
+                    source=block.source,
+                ))
+                break
     return tuple(found)
 
 
-def mentions(blocks: Iterable[TextBlock]) -> tuple[PhoneMention, ...]:
-    return tuple(m for block in blocks for m in _mentions_in(block.text, block.source))
+def mentions(reading: Reading) -> tuple[PhoneMention, ...]:
+    return reading.memo(_mentions)
 
 
-def callback_numbers(message: ParsedMessage) -> Iterable[Evidence]:
-    """callback.phone, callback.obfuscated_phone, callback.toll_free."""
-    found = mentions(message.texts)
-    # An invite's title or location holds a number only to be seen and dialled.
-    callbacks = [m for m in found if m.context == "callback"
-                 or (m.context == "plain" and m.source in ("summary", "location", "subject"))]
-    # A number written with look-alike characters is a lure even without a "call us" nearby:
-    # nobody obfuscates a number they do not want dialled.
-    callbacks += [m for m in found if m.obfuscated and m.context == "plain"]
-    if not callbacks:
+# ---------------------------------------------------------------- signals
+
+_PROMINENT = frozenset({"summary", "location", "organizer_name", "subject", "from_name"})
+
+
+def callback_numbers(reading: Reading) -> Iterable[Evidence]:
+    """callback.phone and what is known of it: cued, prominent, toll-free, obfuscated."""
+    numbers = [m for m in mentions(reading) if not m.dialin]
+    if not numbers:
         return
-    best = next((m for m in callbacks if m.obfuscated), callbacks[0])
-    numbers = tuple(dict.fromkeys(m.e164 for m in callbacks))
-    facts = {"phone": best.as_written, "e164": best.e164, "where": best.source, "numbers": numbers}
+    # The number the reasons name: an obfuscated one, else a cued one, else the first.
+    best = next((m for m in numbers if m.obfuscated), None) or next((m for m in numbers if m.cued), numbers[0])
+    facts = {"phone": best.as_written, "e164": best.e164, "where": best.source,
+             "numbers": tuple(dict.fromkeys(m.e164 for m in numbers))}
     yield Evidence("callback.phone", facts)
-    if best.obfuscated:
-        yield Evidence("callback.obfuscated_phone", facts)
-    toll_free = next((m for m in callbacks if m.toll_free), None)
+    cued = next((m for m in numbers if m.cued), None)
+    if cued:
+        yield Evidence("callback.phone_cued", {"phone": cued.as_written, "e164": cued.e164, "where": cued.source})
+    prominent = next((m for m in numbers if m.source in _PROMINENT), None)
+    if prominent:
+        yield Evidence("callback.phone_prominent", {"phone": prominent.as_written, "e164": prominent.e164,
+                                                    "where": prominent.source})
+    obfuscated = next((m for m in numbers if m.obfuscated), None)
+    if obfuscated:
+        yield Evidence("callback.obfuscated_phone", {"phone": obfuscated.as_written, "e164": obfuscated.e164,
+                                                     "where": obfuscated.source})
+    toll_free = next((m for m in numbers if m.toll_free), None)
     if toll_free:
         yield Evidence("callback.toll_free", {"phone": toll_free.as_written, "e164": toll_free.e164})
 
 
-def all_numbers(message: ParsedMessage) -> tuple[str, ...]:
-    """Every non-dial-in number in the message, E.164; reports feed these to the reputation set."""
-    return tuple(dict.fromkeys(m.e164 for m in mentions(message.texts) if m.context != "dialin"))
+def all_numbers(reading: Reading) -> tuple[str, ...]:
+    """Every non-dial-in number in the message, E.164; reports count these."""
+    return tuple(dict.fromkeys(m.e164 for m in mentions(reading) if not m.dialin))
+

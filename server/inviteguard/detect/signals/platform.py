@@ -1,21 +1,46 @@
 """Trusted-platform relay: the message really comes from a service that carries a stranger's text.
 
 Passing authentication is part of the explanation, not a reason to trust: "Apple really sent
-this, and anyone with an iCloud account can make Apple send an invite".
+this, and anyone with an iCloud account can make Apple send an invite". Which parts of such a
+message a stranger wrote is platform data (rules/platforms.yaml, `stranger_fields`); the other
+signals ask `in_stranger_text` before they let a sentence count in the message's favour.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 
-from ..model import Evidence, ParsedMessage
-from ..rules import Platform, load_platforms
+from ..model import Evidence, TextBlock
+from ..rules import Platform, load_lexicon, load_platforms
 from .forwarding import srs_original_domain
-from .text import domain_matches, passes
+from .reading import Reading
+from .text import PhraseList, domain_matches, passes
 
 
-def _identities(message: ParsedMessage) -> tuple[list[str], list[str]]:
+@dataclass(frozen=True)
+class Relay:
+    platform: Platform
+    matched: str  # the address, domain or PRODID that named the platform
+    authenticated: bool
+    checks: tuple[str, ...]  # SPF/DKIM/DMARC that passed for the platform
+    auth_domain: str
+
+
+@cache
+def _invite_markers() -> PhraseList:
+    return PhraseList(load_lexicon().phrases("invite_markers"))
+
+
+@cache
+def _markers(platform: Platform) -> PhraseList:
+    return PhraseList(platform.markers)
+
+
+def _identities(reading: Reading) -> tuple[list[str], list[str]]:
     """(addresses, domains) that claim to have sent the message, most telling first."""
+    message = reading.message
     addresses = [a.address for a in (message.from_, message.sender) if a and a.address]
     domains = [a.rpartition("@")[2] for a in addresses]
     if message.return_path:
@@ -25,7 +50,6 @@ def _identities(message: ParsedMessage) -> tuple[list[str], list[str]]:
 
 
 def _matches(platform: Platform, addresses: list[str], domains: list[str], prodids: list[str]) -> str:
-    """The identity that matched (an address, a domain or a PRODID), or ""."""
     for address in addresses:
         if address in platform.addresses:
             return address
@@ -38,48 +62,69 @@ def _matches(platform: Platform, addresses: list[str], domains: list[str], prodi
     return ""
 
 
-def _relays(platform: Platform, message: ParsedMessage) -> bool:
+def _template_says(reading: Reading, phrases: PhraseList) -> bool:
+    return reading.first(phrases, lambda block: block.source in ("subject", "body")) is not None
+
+
+def _is_invite(reading: Reading) -> bool:
+    message = reading.message
+    if message.is_invite:
+        return True
+    # No calendar part and no item class (Outlook without 1.14 may give neither): the
+    # invitation template still says what it is.
+    return _template_says(reading, _invite_markers())
+
+
+def _relays(platform: Platform, reading: Reading) -> bool:
     if platform.relays_when == "invite":
-        return message.is_invite
+        return _is_invite(reading)
     if platform.relays_when == "marker":
-        where = (message.subject + "\n" + message.body).lower()
-        return any(marker in where for marker in platform.markers)
+        return _template_says(reading, _markers(platform)) or _is_invite(reading)
     return True
 
 
-def _auth_summary(message: ParsedMessage, platform: Platform) -> tuple[bool, tuple[str, ...], str]:
-    """(authenticated, checks that passed, the domain they passed for)."""
-    candidates = [r.domain for r in message.auth if r.domain and domain_matches(r.domain, platform.domains)]
+def _authentication(reading: Reading, platform: Platform) -> tuple[bool, tuple[str, ...], str]:
+    auth = reading.message.auth
+    candidates = [r.domain for r in auth if r.domain and domain_matches(r.domain, platform.domains)]
     for domain in dict.fromkeys(candidates):
-        direct = passes([a for a in message.auth if a.header == "authentication-results"], domain,
-                        ("spf", "dkim", "dmarc"))
-        arc = passes([a for a in message.auth if a.header == "arc-authentication-results"], domain,
-                     ("spf", "dkim", "dmarc"))
-        # A tuple, so each language's text lists it its own way ("SPF, DKIM, DMARC").
+        direct = passes(reading.boundary_auth, domain, ("spf", "dkim", "dmarc"))
+        arc = passes([a for a in auth if a.header == "arc-authentication-results"], domain, ("spf", "dkim", "dmarc"))
         checks = tuple(c.upper() for c in direct or arc)
         if checks:
             return True, checks, domain
     return False, (), ""
 
 
-def trusted_relay(message: ParsedMessage) -> Iterable[Evidence]:
-    """relay.trusted_platform: which platform relayed the text, and whether that is proven."""
-    addresses, domains = _identities(message)
-    prodids = [i.prodid.lower() for i in message.invites if i.prodid]
+def find_relay(reading: Reading) -> Relay | None:
+    addresses, domains = _identities(reading)
+    prodids = [i.prodid.lower() for i in reading.message.invites if i.prodid]
     for platform in load_platforms():
         matched = _matches(platform, addresses, domains, prodids)
-        if not matched or not _relays(platform, message):
-            continue
-        authenticated, checks, auth_domain = _auth_summary(message, platform)
-        yield Evidence("relay.trusted_platform", {
-            "platform": platform.name,
-            "platform_id": platform.id,
-            "says": platform.says,
-            "how_anyone": platform.how_anyone,
-            "channel": platform.channel,
-            "matched": matched,
-            "authenticated": authenticated,
-            "checks": checks,
-            "auth_domain": auth_domain,
-        })
+        if matched and _relays(platform, reading):
+            authenticated, checks, auth_domain = _authentication(reading, platform)
+            return Relay(platform, matched, authenticated, checks, auth_domain)
+    return None
+
+
+def relay(reading: Reading) -> Relay | None:
+    return reading.memo(find_relay)
+
+
+def in_stranger_text(reading: Reading, block: TextBlock) -> bool:
+    """A stranger wrote this block (the message was relayed and the platform lets strangers write
+    this part of it)."""
+    found = relay(reading)
+    return found is not None and block.source in found.platform.stranger_fields
+
+
+def trusted_relay(reading: Reading) -> Iterable[Evidence]:
+    """relay.trusted_platform: which platform relayed the text, and whether that is proven."""
+    found = relay(reading)
+    if found is None:
         return
+    platform = found.platform
+    yield Evidence("relay.trusted_platform", {
+        "platform": platform.name, "platform_id": platform.id, "says": platform.says,
+        "how_anyone": platform.how_anyone, "channel": platform.channel, "matched": found.matched,
+        "authenticated": found.authenticated, "checks": found.checks, "auth_domain": found.auth_domain,
+    })

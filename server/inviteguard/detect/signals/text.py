@@ -1,47 +1,37 @@
-"""Text helpers the signals share: normalisation, phrase lists, domains.
+"""Text helpers the signals share: phrase lists matched on confusable skeletons, domains.
 
-Phrase lists are our own data (rules/lexicon.yaml), so compiling them into a regex is safe;
-attacker text is only ever the subject of a search, never part of a pattern.
+Phrase lists are our own data (rules/lexicon/), so compiling them into a regex is safe; attacker
+text is only ever the subject of a search, never part of a pattern. Both sides are compared as
+UTS #39 skeletons (view.skeleton), so look-alike letters from any script match the letter they
+imitate. Phrases in scripts written without spaces (Japanese, Chinese, Korean) match anywhere;
+the others as whole words.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from publicsuffixlist import PublicSuffixList
 
-from ..model import AuthResult, ParsedMessage
-
-
-def _digit_table() -> dict[int, str]:
-    # Full-width ASCII (U+FF01-FF5E) maps one to one onto ASCII, so offsets survive the folding.
-    table: dict[int, str] = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
-    for code in range(0x80, 0x20000):
-        char = chr(code)
-        if unicodedata.category(char) == "Nd":
-            table[code] = str(unicodedata.digit(char))
-    return table
-
-
-_DIGITS = _digit_table()
-
-
-@lru_cache(maxsize=512)
-def fold_digits(text: str) -> str:
-    """Map every Unicode decimal digit (Arabic-Indic, mathematical bold, ...) and full-width ASCII
-    to ASCII, keeping offsets."""
-    return text.translate(_DIGITS)
+from ..model import AuthResult
+from ..view import Skeleton, skeleton_of
 
 
 @dataclass(frozen=True)
 class Match:
-    start: int
+    start: int  # in the canonical text
     end: int
-    text: str  # as written
+    text: str  # as written in the canonical text
+
+
+def _unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words."""
+    name = unicodedata.name(char, "")
+    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "THAI"))
 
 
 def _trie_pattern(phrases: Iterable[str]) -> str:
@@ -61,35 +51,37 @@ def _trie_pattern(phrases: Iterable[str]) -> str:
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        # A phrase may end here or go on; greedy `?` prefers the longer phrase, as before.
+        # A phrase may end here or go on; greedy `?` prefers the longer phrase.
         return f"(?:{body})?" if "" in node else body
 
     return emit(trie)
 
 
 class PhraseList:
-    """Whole-word, case-insensitive search for a fixed list of phrases."""
+    """Case- and look-alike-insensitive search for a fixed list of phrases, on skeletons."""
 
     def __init__(self, phrases: Iterable[str]) -> None:
-        body = _trie_pattern({p.lower() for p in phrases})
-        self._pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+        skeletons = {skeleton_of(p) for p in phrases} - {""}
+        worded = {s for s in skeletons if not any(_unspaced(c) for c in s)}
+        unspaced = skeletons - worded
+        branches = []
+        if worded:
+            # Whole words: a phrase that starts (ends) with a letter may not start (end) inside a
+            # word; one that starts or ends with a symbol ("requests $") needs no boundary there.
+            branches.append(rf"(?:(?<!\w)(?=\w)|(?!\w))(?:{_trie_pattern(worded)})(?:(?<=\w)(?!\w)|(?<!\w))")
+        if unspaced:
+            branches.append(f"(?:{_trie_pattern(unspaced)})")
+        self._pattern = re.compile("|".join(branches)) if branches else None
 
-    def search(self, text: str) -> Match | None:
-        found = self._pattern.search(text)
-        return Match(found.start(), found.end(), found.group(0)) if found else None
+    def finditer(self, skel: Skeleton, canonical: str) -> Iterator[Match]:
+        if self._pattern is None:
+            return
+        for found in self._pattern.finditer(skel.text):
+            start, end = skel.span(found.start(), found.end())
+            yield Match(start, end, canonical[start:end])
 
-    def finditer(self, text: str) -> Iterable[Match]:
-        for found in self._pattern.finditer(text):
-            yield Match(found.start(), found.end(), found.group(0))
-
-
-def first_phrase(message: ParsedMessage, phrases: PhraseList) -> tuple[Match, str] | None:
-    """The first of `phrases` in the message's reader-visible text, and where it sits."""
-    for block in message.texts:
-        found = phrases.search(block.text)
-        if found:
-            return found, block.source
-    return None
+    def search(self, skel: Skeleton, canonical: str) -> Match | None:
+        return next(self.finditer(skel, canonical), None)
 
 
 @cache
@@ -119,15 +111,3 @@ def passes(auth: Iterable[AuthResult], domain: str, methods: tuple[str, ...] = (
                 if result.method not in found:
                     found.append(result.method)
     return found
-
-
-def sender_domain(message: ParsedMessage) -> str:
-    return message.from_.domain if message.from_ else ""
-
-
-def authenticated_sender_org(message: ParsedMessage) -> str:
-    """The From organisation when DMARC (or aligned DKIM) passed for it; "" when unproven."""
-    domain = sender_domain(message)
-    if domain and passes([a for a in message.auth if a.header == "authentication-results"], domain):
-        return org_domain(domain)
-    return ""

@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cache
 
-from ..model import Evidence, ParsedMessage
+from ..model import Evidence
 from ..rules import load_lexicon
-from .text import PhraseList, first_phrase
+from .reading import Reading
+from .text import PhraseList
 
 
 @cache
 def _urgency() -> PhraseList:
-    return PhraseList(load_lexicon().urgency)
+    return PhraseList(load_lexicon().phrases("urgency"))
 
 
-def language(message: ParsedMessage) -> Iterable[Evidence]:
+def language(reading: Reading) -> Iterable[Evidence]:
     """urgency.language"""
-    found = first_phrase(message, _urgency())
+    found = reading.first(_urgency())
     if found:
         yield Evidence("urgency.language", {"urgency_phrase": found[0].text})

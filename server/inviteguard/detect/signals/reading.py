@@ -1,0 +1,142 @@
+"""One reading of one message: what the signals share, worked out once.
+
+The signals are small functions of a Reading. What several of them need (the relaying platform,
+which text a stranger wrote, the phone numbers, the amounts, skeletons of every block) is computed
+the first time one asks and kept on the Reading, never in a process-wide cache keyed by attacker
+text, so memory stays bounded by the message being analysed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import cache, cached_property
+from typing import Any, TypeVar
+
+from ..model import AuthResult, ParsedMessage, TextBlock
+from ..rules import load_brands, load_lexicon
+from ..view import Skeleton, skeleton
+from .text import Match, PhraseList, org_domain, passes
+
+T = TypeVar("T")
+# Display-name words that name a role, not who writes ("Billing Support", "Customer Service").
+_ROLES = frozenset({
+    "service", "services", "support", "billing", "customer", "customers", "team", "notification", "notifications",
+    "noreply", "reply", "info", "information", "security", "updates", "update", "client", "clients", "account",
+    "accounts", "alerts", "alert", "payment", "payments", "invoice", "invoices", "department", "center", "centre",
+    "desk", "help", "helpdesk", "care", "online", "mail", "email", "admin", "office", "sales", "order", "orders",
+    "receipt", "receipts", "from", "with", "your", "official", "member", "members", "bill", "itemized", "dept"})
+_TRANSLITERATED = (("ae", "a"), ("oe", "o"), ("ue", "u"), ("ss", "s"))
+_ADDRESSES = re.compile(r"\S*(?:@|://|[a-z0-9]\.[a-z])\S*")  # addresses, links, host names
+
+
+@cache
+def _not_a_name() -> frozenset[str]:
+    """Display-name words that say nothing of who writes, as skeletons: roles, brand names (a
+    display name "Binance" claims a brand, it does not sign), and every word of our own phrase
+    lists ("E-Receipt Confirmation" names a document)."""
+    lexicon = load_lexicon()
+    words = set(_ROLES) | {w for brand in load_brands() for name in brand.names for w in name.split()}
+    words |= {w for language in lexicon.languages for phrases in language.phrases.values() for p in phrases
+              for w in p.split()}
+    return frozenset(_squeeze(skeleton(word).text) for word in words)
+
+
+def _squeeze(skeleton_text: str, keep_spaces: bool = False) -> str:
+    """Letters and digits only (spaces between words if asked), with the ways domain names spell
+    umlauts and ß folded away ("mueller" reads as "müller")."""
+    squeezed = re.sub(r"[^a-z0-9]+", " " if keep_spaces else "", skeleton_text)
+    for written, plain in _TRANSLITERATED:
+        squeezed = squeezed.replace(written, plain)
+    return squeezed.strip()
+
+
+class Reading:
+    def __init__(self, message: ParsedMessage) -> None:
+        self.message = message
+        self._memo: dict[Callable[..., Any], Any] = {}
+
+    def memo(self, compute: Callable[[Reading], T]) -> T:
+        """`compute(self)`, computed once per reading."""
+        if compute not in self._memo:
+            self._memo[compute] = compute(self)
+        return self._memo[compute]
+
+    @property
+    def blocks(self) -> tuple[TextBlock, ...]:
+        return self.message.texts
+
+    @cached_property
+    def skeletons(self) -> tuple[Skeleton, ...]:
+        return tuple(skeleton(block.text) for block in self.blocks)
+
+    def find(self, phrases: PhraseList, where: Callable[[TextBlock], bool] | None = None
+             ) -> Iterator[tuple[Match, TextBlock]]:
+        """Every match of `phrases`, block by block, in blocks `where` accepts."""
+        for block, skel in zip(self.blocks, self.skeletons, strict=True):
+            if where is None or where(block):
+                for match in phrases.finditer(skel, block.text):
+                    yield match, block
+
+    def first(self, phrases: PhraseList, where: Callable[[TextBlock], bool] | None = None
+              ) -> tuple[Match, TextBlock] | None:
+        return next(self.find(phrases, where), None)
+
+    @cached_property
+    def boundary_auth(self) -> tuple[AuthResult, ...]:
+        """Results our own boundary recorded (not ARC's record of earlier hops)."""
+        return tuple(a for a in self.message.auth if a.header == "authentication-results")
+
+    @cached_property
+    def sender_domain(self) -> str:
+        return self.message.from_.domain if self.message.from_ else ""
+
+    @cached_property
+    def sender_names_itself(self) -> bool:
+        """The text names its sender: the domain's name ("Tailwind Federal", or "Tailwind" alone,
+        for tailwindfederal.com) or a distinctive word of the display name (a person signing with
+        their name). A bank's alert and a colleague's invite say who they are; a lure sent from a
+        domain bought for the campaign speaks only as the brand it imitates."""
+        domain = self.sender_domain
+        label = _squeeze(skeleton(org_domain(domain).split(".", 1)[0]).text) if domain else ""
+        # The display name and the address's own part ("rohit.khare"): people sign with their names.
+        sender = self.message.from_
+        signed = f"{sender.name} {sender.address.partition('@')[0]}" if sender else ""
+        words = {w for w in re.findall(r"[a-z]{4,}", _squeeze(skeleton(signed).text, keep_spaces=True))
+                 if w not in _not_a_name()}
+        if len(label) < 4 and not words:
+            return False
+        for block, skel in zip(self.blocks, self.skeletons, strict=True):
+            if block.source in ("from_name", "organizer_name", "subject"):
+                continue
+            # Not inside an address or a link: every message carries its sender's domain there.
+            text = _squeeze(_ADDRESSES.sub(" ", skel.text), keep_spaces=True)
+            if len(label) >= 4 and label in text.replace(" ", ""):
+                return True
+            seen = set(text.split())
+            if words & seen:
+                return True
+            # The domain's first word, when that is most of its name and no everyday word ("secure").
+            if len(label) >= 4 and any(len(w) >= 6 and 2 * len(w) >= len(label) and label.startswith(w) for w in seen):
+                return True
+        return False
+
+    @cached_property
+    def internal(self) -> bool:
+        """Sent from inside the recipient's own Microsoft 365 organisation. Exchange Online sets
+        this header on mail its own users send and strips X-MS-Exchange-Organization-* headers
+        from mail that arrives from outside, so a sender cannot write it."""
+        return any(value.strip().lower() == "internal"
+                   for value in self.message.header_values("x-ms-exchange-organization-authas"))
+
+    @cached_property
+    def sender_org(self) -> str:
+        """The From organisation when DMARC (or aligned DKIM) passed for it at our boundary, or the
+        message is the organisation's own internal mail; "" when unproven, and for a mailbox
+        provider anyone can sign up for: passing there proves a mailbox, not an organisation."""
+        domain = self.sender_domain
+        if not domain or load_lexicon().is_freemail(domain):
+            return ""
+        if self.internal or passes(self.boundary_auth, domain):
+            return org_domain(domain)
+        return ""
