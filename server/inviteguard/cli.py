@@ -69,6 +69,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 2 if report.unreadable else 0
 
 
+def cmd_fit(args: argparse.Namespace) -> int:
+    try:
+        from .detect import fit
+    except ImportError as exc:  # numpy and scipy are a development extra
+        print(f"fit needs the fit extra (pip install -e '.[fit]'): {exc}", file=sys.stderr)
+        return 2
+    try:
+        print(fit.run(args.directories, args.write))
+    except (OSError, ValueError) as exc:
+        print(f"cannot fit: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .reports.delivery import destinations_from
     from .runtime.config import settings_from
@@ -118,6 +132,11 @@ def parser() -> argparse.ArgumentParser:
                           help="with --outlook-path: leave out the item class too, as some Outlook clients do")
     eval_cmd.add_argument("--progress", action="store_true", help="print progress to stderr")
     eval_cmd.set_defaults(run=cmd_eval)
+
+    fit_cmd = commands.add_parser("fit", help="fit the model's weights and thresholds from labelled folders")
+    fit_cmd.add_argument("directories", nargs="+", help="folders with labels.csv, as eval reads them")
+    fit_cmd.add_argument("--write", action="store_true", help="write the fitted model into rules/signals.yaml")
+    fit_cmd.set_defaults(run=cmd_fit)
 
     worker = commands.add_parser("worker", help="deliver stored reports to the SOC mailbox / webhook")
     worker.add_argument("--redis-url", default=None, help="the Redis the service stores reports in (or REDIS_URL)")

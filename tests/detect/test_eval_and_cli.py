@@ -9,9 +9,12 @@ from inviteguard.detect.evaluation import evaluate, format_report, read_labels
 
 from .conftest import FIXTURES, fixture_bytes
 
+# Training figures: the model is fitted on these corpora (inviteguard fit), so they guard against
+# regressions; the figures that count are the untouched blind batches in bench/BLIND.md.
 RECALL_MIN = 0.97
-HAM_PHISHING_MAX = 0.01
-HAM_SUSPICIOUS_MAX = 0.05
+FIXTURE_RECALL_MIN = 0.95  # the fixtures hold blind batches in nine languages, misses included
+HAM_PHISHING_MAX = 0.005
+HAM_SUSPICIOUS_MAX = 0.02
 
 
 def figures(report):
@@ -23,10 +26,10 @@ def figures(report):
     return recall, ham_phishing, ham_suspicious
 
 
-def assert_goals(report):
+def assert_goals(report, recall_min=RECALL_MIN):
     recall, ham_phishing, ham_suspicious = figures(report)
     assert not report.unreadable
-    assert recall >= RECALL_MIN, format_report(report)
+    assert recall >= recall_min, format_report(report)
     assert ham_phishing <= HAM_PHISHING_MAX, format_report(report)
     assert ham_suspicious <= HAM_SUSPICIOUS_MAX, format_report(report)
 
@@ -35,11 +38,21 @@ def test_real_corpus_meets_the_goals(real_corpus):
     assert_goals(evaluate(read_labels(real_corpus)))
 
 
-@pytest.mark.parametrize("outlook_path", [False, True], ids=["full-message", "outlook-path"])
-def test_own_fixtures_meet_the_goals(outlook_path):
-    report = evaluate(read_labels(FIXTURES), outlook_path=outlook_path)
+@pytest.mark.parametrize(("outlook_path", "item_class"), [(False, True), (True, True), (True, False)],
+                         ids=["full-message", "outlook-path", "outlook-path-no-item-class"])
+def test_own_fixtures_meet_the_goals(outlook_path, item_class):
+    report = evaluate(read_labels(FIXTURES), outlook_path=outlook_path, item_class=item_class)
     assert {o.case.label for o in report.outcomes} == {"phish", "ham"}
-    assert_goals(report)
+    assert_goals(report, FIXTURE_RECALL_MIN)
+
+
+def test_ordinary_mail_at_scale_is_left_alone(ham_scale):
+    """4,144 real messages (SpamAssassin's public corpus): phishing <= 0.05 %, any flag <= 0.2 %."""
+    report = evaluate(read_labels(ham_scale))
+    ham = [o for o in report.outcomes if o.case.label == "ham"]
+    assert len(ham) > 4000 and not report.unreadable
+    assert sum(o.level == "phishing" for o in ham) <= 0.0005 * len(ham), format_report(report)
+    assert sum(o.level != "clean" for o in ham) <= 0.002 * len(ham), format_report(report)
 
 
 def test_headline_attacks_are_phishing_not_just_suspicious():

@@ -1,67 +1,111 @@
-"""Scoring and the rules data: combinations, caps, thresholds, and no orphaned rule or text."""
+"""Scoring and the rules data: the fitted model, policy bounds, and no orphaned rule or text."""
 
-from dataclasses import replace
+import dataclasses
 from pathlib import Path
 
+import pytest
 import yaml
-from inviteguard.detect import signals
-from inviteguard.detect.analyzer import Feedback, analyze
+from inviteguard.detect import fit, signals
+from inviteguard.detect.analyzer import Feedback, analyze, campaign_fingerprint, verdict_key
+from inviteguard.detect.evaluation import read_labels
 from inviteguard.detect.model import Evidence, OutlookItem
 from inviteguard.detect.parse import parse_outlook, parse_raw
 from inviteguard.detect.rules import load_rules, parse_rules
 from inviteguard.detect.scoring import score
 
-from .conftest import REPO, fixture_bytes
+from .conftest import FIXTURES, REPO, fixture_bytes
 
 TEXTS = REPO / "server" / "inviteguard" / "banner" / "locales"
 SIGNAL_SOURCES = REPO / "server" / "inviteguard" / "detect" / "signals"
+RULES_FILE = Path(signals.__file__).parent.parent / "rules" / "signals.yaml"
+LIST_INVITE = sorted(p.name for p in (FIXTURES / "emls/icloud_list_srs").glob("*.eml"))[0]
 
 
 def test_every_emitted_signal_has_a_rule_and_every_rule_is_emitted():
     rules = load_rules()
+    known = set(rules.signals) | set(rules.policy)
     emitted = set()
     for path in SIGNAL_SOURCES.glob("*.py"):
         source = path.read_text()
-        emitted |= {sid for sid in rules.signals if f'"{sid}"' in source}
-    assert emitted == set(rules.signals), "rules without a signal, or signals without a rule"
+        emitted |= {sid for sid in known if f'"{sid}"' in source}
+    assert emitted == known, "rules without a signal, or signals without a rule"
 
 
-def test_every_rule_and_combo_has_a_reason_text_in_english():
+@pytest.mark.parametrize("locale", ["en", "de", "fr", "es"])
+def test_every_rule_and_combo_has_a_reason_text_in_every_shipped_language(locale):
     rules = load_rules()
-    english = yaml.safe_load((TEXTS / "en.yaml").read_text())["reasons"]
-    ids = set(rules.signals) | {combo.id for combo in rules.combos}
-    assert ids == set(english), f"missing: {ids - set(english)}, orphaned: {set(english) - ids}"
+    texts = yaml.safe_load((TEXTS / f"{locale}.yaml").read_text())["reasons"]
+    ids = set(rules.signals) | set(rules.policy) | {combo.id for combo in rules.combos}
+    assert ids == set(texts), f"missing: {ids - set(texts)}, orphaned: {set(texts) - ids}"
     for rid in ids:
-        assert {"title", "detail", "notification"} <= set(english[rid]), rid
+        assert {"title", "detail", "notification"} <= set(texts[rid]), rid
 
 
 def test_combo_naming_an_unknown_signal_is_rejected():
-    data = yaml.safe_load((Path(signals.__file__).parent.parent / "rules" / "signals.yaml").read_text())
+    data = yaml.safe_load(RULES_FILE.read_text())
     data["combos"]["combo.platform_callback_lure"]["requires"].append(["no.such_signal"])
-    try:
+    with pytest.raises(ValueError, match=r"no\.such_signal"):
         parse_rules(data)
-    except ValueError as error:
-        assert "no.such_signal" in str(error)
-    else:
-        raise AssertionError("an unknown signal in a combo must not load")
 
 
-def test_group_cap_limits_repetition():
+def test_weights_have_the_sign_of_their_kind():
+    """Evidence only adds suspicion, trust only removes it: adding a signal never helps a lure."""
     rules = load_rules()
-    many = [Evidence("urgency.language", {"urgency_phrase": "now"})] * 10
-    assert score(many, rules).score == rules.signals["urgency.language"].weight
+    for signal in rules.signals.values():
+        assert (signal.weight <= 0) if signal.id.startswith("trust.") else (signal.weight >= 0), signal.id
+    assert all(combo.weight >= 0 for combo in rules.combos)
+
+
+def test_the_rules_are_the_fit_of_the_labelled_corpora(real_corpus):
+    """signals.yaml holds what `inviteguard fit tests/data ../shared/corpus/real` writes: no weight
+    was tuned by hand after the fit."""
+    rules = load_rules()
+    cases = [*read_labels(FIXTURES), *read_labels(real_corpus)]
+    model, _, unreadable = fit.fit(cases, rules)
+    assert not unreadable
+    assert model.bias == pytest.approx(rules.bias, abs=0.011)
+    for name, weight in model.weights.items():
+        committed = rules.signals[name].weight if name in rules.signals else \
+            next(c.weight for c in rules.combos if c.id == name)
+        assert weight == pytest.approx(committed, abs=0.011), name
+    assert abs(model.phishing_threshold - rules.phishing_threshold) <= 1
+    assert abs(model.suspicious_threshold - rules.suspicious_threshold) <= 1
+
+
+def test_the_fit_rewrites_only_the_numbers():
+    text = RULES_FILE.read_text()
+    rules = load_rules()
+    same = fit.Model(rules.bias, {**{s.id: s.weight for s in rules.signals.values()},
+                                  **{c.id: c.weight for c in rules.combos}},
+                     rules.phishing_threshold, rules.suspicious_threshold)
+    rewritten = fit.rules_text(text, same)
+    assert [line for line in rewritten.splitlines() if not line.startswith("version:")] == \
+        [line for line in text.splitlines() if not line.startswith("version:")]
+    weights = {**same.weights, "callback.phone": 4.2}
+    changed = fit.rules_text(text, dataclasses.replace(same, bias=-9.99, weights=weights))
+    reread = parse_rules(yaml.safe_load(changed))
+    assert reread.bias == -9.99 and reread.signals["callback.phone"].weight == 4.2
 
 
 def test_headline_combination_is_phishing_on_its_own():
-    rules = load_rules()
     verdict = score([
         Evidence("relay.trusted_platform", {"platform": "Apple iCloud Calendar"}),
         Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
+        Evidence("callback.phone_cued", {"phone": "+1 808 555 0199"}),
+        Evidence("payment.amount", {"amount": "$599.00"}),
         Evidence("payment.charge_claim", {"amount": "$599.00"}),
-    ], rules)
+        Evidence("payment.dispute_hook", {"hook": "not you?"}),
+    ], load_rules())
     assert verdict.level == "phishing"
     assert verdict.reasons[0].id == "combo.platform_callback_lure"
     assert verdict.reasons[0].evidence["amount"] == "$599.00"
+
+
+def test_without_a_number_to_call_a_lure_is_at_most_suspicious():
+    rules = load_rules()
+    everything_but_a_number = [Evidence(s, {}) for s in rules.signals if not s.startswith(("callback.", "trust."))]
+    verdict = score(everything_but_a_number, rules)
+    assert verdict.level == "suspicious" and verdict.score < rules.phishing_threshold
 
 
 def test_headline_reason_names_platform_phone_amount_and_brand():
@@ -72,47 +116,42 @@ def test_headline_reason_names_platform_phone_amount_and_brand():
     assert headline.evidence["brand"] == "PayPal"
 
 
-def test_an_invoice_mention_is_not_a_charge_claim():
-    # A genuine PayPal invoice whose seller note gives a phone number must stay quiet.
+def test_a_genuine_invoice_with_the_sellers_phone_stays_quiet():
     verdict = score([
         Evidence("relay.trusted_platform", {"platform": "PayPal invoices and money requests"}),
         Evidence("callback.phone", {"phone": "(555) 010-7788"}),
+        Evidence("payment.amount", {"amount": "$240.00"}),
         Evidence("payment.claim", {"amount": "$240.00", "payment_term": "invoice"}),
     ], load_rules())
     assert verdict.level == "clean"
 
 
-def test_a_scam_warning_vetoes_the_generic_callback_combination():
-    found = [Evidence("callback.phone", {}), Evidence("brand.impersonation", {"brand": "PayPal"}),
-             Evidence("payment.charge_claim", {}), Evidence("payment.dispute_hook", {})]
-    assert score(found, load_rules()).level == "phishing"
-    warned = score([*found, Evidence("trust.scam_awareness", {"awareness_phrase": "scammers"})], load_rules())
-    assert warned.level == "clean"
-
-
 def test_icloud_attack_with_and_without_the_ics():
-    raw = fixture_bytes("icloud_list_srs/" + sorted(
-        p.name for p in (REPO / "tests/data/emls/icloud_list_srs").glob("*.eml"))[0])
+    raw = fixture_bytes(f"icloud_list_srs/{LIST_INVITE}")
     full = analyze(parse_raw(raw))
     assert full.verdict.level == "phishing"
     header_block = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode()
     notes = full.message.invites[0].description
-    outlook = analyze(parse_outlook(header_block, notes, "text", None,
-                                    OutlookItem("IPM.Schedule.Meeting.Request", full.message.subject)))
-    assert outlook.verdict.level == "phishing"
+    for item_class in ("IPM.Schedule.Meeting.Request", ""):
+        outlook = analyze(parse_outlook(header_block, notes, "text", None,
+                                        OutlookItem(item_class, full.message.subject)))
+        assert outlook.verdict.level == "phishing", item_class
 
 
-def test_fingerprint_ignores_per_recipient_headers():
-    raw = fixture_bytes("icloud_direct/paypal_599_en.eml")
-    first = analyze(parse_raw(raw)).fingerprint
-    other = (b"To: someone.else@contoso.com\r\nMessage-ID: <x@y>\r\nReceived: from a by b\r\n"
-             b"Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n") + raw
-    assert analyze(parse_raw(other)).fingerprint == first
-    # ...but a different lure is a different campaign (a constant fingerprint would pass above).
+def test_fingerprint_and_verdict_key_ignore_per_recipient_headers():
+    raw = fixture_bytes(f"icloud_list_srs/{LIST_INVITE}")
     message = parse_raw(raw)
-    invite = message.invites[0]
-    other_lure = replace(message, invites=(replace(invite, description=invite.description + " Call +1 808 555 0177"),))
-    assert analyze(other_lure).fingerprint != first
+    other = parse_raw(b"To: someone.else@contoso.com\r\nMessage-ID: <x@y>\r\nReceived: from a by b\r\n"
+                      b"Delivered-To: someone.else@contoso.com\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n" + raw)
+    assert campaign_fingerprint(other) == campaign_fingerprint(message)
+    srs_again = parse_raw(raw.replace(b"SRS0=", b"SRS0=zz", 1)) if b"SRS0=" in raw else message
+    assert verdict_key(srs_again) == verdict_key(message)
+    # ...but a different lure is a different campaign and key (a constant would pass above).
+    last = message.texts[-1]
+    texts = (*message.texts[:-1], dataclasses.replace(last, text=last.text + " Call +1 808 555 0177"))
+    other_lure = dataclasses.replace(message, texts=texts)
+    assert campaign_fingerprint(other_lure) != campaign_fingerprint(message)
+    assert verdict_key(other_lure) != verdict_key(message)
 
 
 def test_reports_raise_a_clean_message_to_suspicious():
@@ -120,6 +159,6 @@ def test_reports_raise_a_clean_message_to_suspicious():
     message = parse_raw(raw)
     assert analyze(message).verdict.level == "clean"
     reported = analyze(message, Feedback(campaign_reporters=2)).verdict
-    assert reported.level != "clean" and reported.reasons[0].id == "feedback.campaign_reported"
+    assert reported.level == "suspicious" and reported.reasons[0].id == "feedback.campaign_reported"
     by_phone = analyze(message, Feedback(reported_phones=frozenset({"+18085550199"}))).verdict
     assert "feedback.reported_phone" in {r.id for r in by_phone.reasons}

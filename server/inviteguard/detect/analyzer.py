@@ -5,12 +5,13 @@ What the eval measures is exactly what users get because every caller goes throu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import unicodedata
+import json
 from dataclasses import dataclass, field
 
 from . import scoring, signals
-from .model import Evidence, ParsedMessage, Verdict
+from .model import Address, Evidence, ParsedMessage, Verdict
 from .rules import Rules, load_rules
 
 
@@ -33,39 +34,70 @@ class Analysis:
     fingerprint: str
 
 
-def _normal(text: str) -> str:
-    # NFKC folds full-width and other compatibility digits, so obfuscated copies still match.
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def campaign_fingerprint(message: ParsedMessage) -> str:
-    """Identifies one campaign across all its copies.
+    """Identifies one campaign across all its copies, for grouping reports.
 
-    Built from what the attacker wrote and who sent it, never from per-recipient headers (To,
-    Message-ID, Received, Date, the SRS hash), so 5,000 copies of one list invite share it.
+    Built from what the attacker wrote, as the reader sees it (the canonical view: a full-width
+    or zero-width copy is the same campaign), and who sent it; never from per-recipient headers
+    (To, Message-ID, Received, Date, the SRS hash), so 5,000 copies of one list invite share it.
     """
     sender = message.from_.address if message.from_ else ""
-    parts = [message.kind, sender]
-    if message.invites:
-        for invite in message.invites:
-            organizer = invite.organizer.address if invite.organizer else ""
-            parts += [organizer, invite.summary, invite.description, invite.location]
-    else:
-        parts += [message.subject, message.body]
-        parts += [block.text for block in message.attachments]
-    digest = hashlib.sha256("\x1f".join(_normal(p) for p in parts).encode("utf-8"))
-    return digest.hexdigest()[:32]
+    organizers = [i.organizer.address for i in message.invites if i.organizer]
+    parts = [message.kind, sender, *organizers, *(f"{b.source}\x1e{b.text}" for b in message.texts)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _return_path(message: ParsedMessage) -> str:
+    # Signals read only the domains of a return path: the SRS hash and timestamp, and a VERP
+    # bounce address, differ per copy and must not split one campaign's cache entry.
+    original = signals.forwarding.srs_original_domain(message.return_path)
+    domain = message.return_path.rpartition("@")[2]
+    return f"srs:{original}@{domain}" if signals.forwarding.is_srs(message.return_path) else domain
+
+
+def _recipients(message: ParsedMessage) -> list[object]:
+    # Signals read of To and Cc only their domains (phone regions) and whether any of them is a
+    # guest of the invite; each copy a list delivers has its own To.
+    attendees = {a.address for invite in message.invites for a in invite.attendees}
+    return [sorted({a.domain for a in message.recipients}), any(a.address in attendees for a in message.recipients)]
+
+
+def verdict_key(message: ParsedMessage) -> str:
+    """A hash of exactly what the signals read of a message, so equal keys get equal verdicts.
+
+    Every field of the parsed message is in it except the raw header list, of which only the
+    headers a signal reads are (`forwarding.reads_header`; a test keeps every other signal off the
+    raw headers), the return path, reduced to the domains signals read, and To/Cc, reduced to what
+    signals read of them. Report standing, rules and text versions are added by the cache;
+    nothing per recipient is in it.
+    """
+    def address(a: Address | None) -> list[str] | None:
+        return [a.name, a.address] if a else None
+
+    data = {
+        "kind": message.kind, "subject": message.subject, "from": address(message.from_),
+        "sender": address(message.sender), "reply_to": [address(a) for a in message.reply_to],
+        "recipients": _recipients(message), "return_path": _return_path(message),
+        "auth": [dataclasses.astuple(a) for a in message.auth], "dkim": list(message.dkim_domains),
+        "texts": [dataclasses.astuple(b) for b in message.texts], "links": list(message.links),
+        "invites": [dataclasses.astuple(i) for i in message.invites],
+        "item": dataclasses.astuple(message.item) if message.item else None,
+        "headers": [[k, v] for k, v in message.headers if signals.forwarding.reads_header(k)],
+    }
+    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(encoded).hexdigest()[:40]
 
 
 def callback_numbers(message: ParsedMessage) -> tuple[str, ...]:
     """Every number the message gives to call (E.164, dial-ins left out): what reports count."""
-    return signals.phone.all_numbers(message)
+    return signals.phone.all_numbers(signals.Reading(message))
 
 
 def collect_evidence(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK) -> tuple[Evidence, ...]:
+    reading = signals.Reading(message)
     found: list[Evidence] = []
     for signal in signals.ALL:
-        found.extend(signal(message))
+        found.extend(signal(reading))
     found.extend(signals.feedback.from_reports(found, feedback.campaign_reporters, feedback.reporters_needed,
                                                feedback.reported_phones))
     return tuple(found)

@@ -1,11 +1,21 @@
-"""Evidence + rules -> Verdict. Pure: the same evidence and rules always give the same verdict."""
+"""Evidence + rules -> Verdict. Pure: the same evidence and rules always give the same verdict.
+
+A logistic model, its weights fitted from labelled corpora by `inviteguard fit`: the score is
+100 x the probability that the message is a callback lure, from the bias plus the weight of every
+signal and combination present. Policy signals (colleagues' reports, an analyst's decision) then
+bound the level from below or above; they are decisions, not evidence to weigh.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Collection, Iterable
 
 from .model import Evidence, EvidenceValue, Level, Reason, Verdict
-from .rules import Rules, RulesError
+from .rules import LEVELS, Rules, RulesError
+
+# A policy reason outranks any weighed one in the reasons list.
+POLICY_WEIGHT = 100.0
 
 
 def _merge(evidence: Iterable[Evidence]) -> dict[str, dict[str, EvidenceValue]]:
@@ -18,30 +28,49 @@ def _merge(evidence: Iterable[Evidence]) -> dict[str, dict[str, EvidenceValue]]:
     return present
 
 
-def _level(score: int, rules: Rules) -> Level:
-    if score >= rules.phishing_threshold:
-        return "phishing"
-    if score >= rules.suspicious_threshold:
-        return "suspicious"
-    return "clean"
+def level_of(score: int, present: Collection[str], phishing_threshold: int, suspicious_threshold: int,
+             phishing_requires: Collection[str]) -> tuple[Level, int]:
+    """The level a score gives, and the score shown with it. A callback lure with no number to
+    call (`phishing_requires`) is at most suspicious: the phishing banner says "do not call"."""
+    if score >= phishing_threshold and (not phishing_requires or any(s in present for s in phishing_requires)):
+        return "phishing", score
+    if score >= suspicious_threshold:
+        return "suspicious", min(score, phishing_threshold - 1)
+    return "clean", score
+
+
+def _bounded(level: Level, score: int, floors: list[str], caps: list[str], rules: Rules) -> tuple[Level, int]:
+    rank = LEVELS.index(level)
+    if floors:
+        rank = max(rank, max(LEVELS.index(f) for f in floors))
+    if caps:
+        rank = min(rank, min(LEVELS.index(c) for c in caps))
+    bounded: Level = LEVELS[rank]  # type: ignore[assignment]
+    low = {"clean": 0, "suspicious": rules.suspicious_threshold, "phishing": rules.phishing_threshold}[bounded]
+    high = {"clean": rules.suspicious_threshold - 1, "suspicious": rules.phishing_threshold - 1,
+            "phishing": 100}[bounded]
+    return bounded, min(max(score, low), high)
 
 
 def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
     present = _merge(evidence)
-    unknown = present.keys() - rules.signals.keys()
+    unknown = present.keys() - rules.signals.keys() - rules.policy.keys()
     if unknown:
         raise RulesError(f"signals without a rule: {sorted(unknown)}")
     reasons: list[Reason] = []
-    by_group: dict[str, int] = {}
-    negative = 0
+    logit = rules.bias
+    floors: list[str] = []
+    caps: list[str] = []
     for signal_id, facts in present.items():
+        if signal_id in rules.policy:
+            policy = rules.policy[signal_id]
+            floors += [policy.floor] if policy.floor else []
+            caps += [policy.cap] if policy.cap else []
+            reasons.append(Reason(signal_id, POLICY_WEIGHT if policy.floor else -POLICY_WEIGHT, facts, policy.group))
+            continue
         rule = rules.signals[signal_id]
-        if rule.weight < 0:
-            negative += rule.weight
-        else:
-            by_group[rule.group] = by_group.get(rule.group, 0) + rule.weight
-        reasons.append(Reason(signal_id, rule.weight, facts))
-    total = sum(min(points, rules.group_caps[group]) for group, points in by_group.items()) + negative
+        logit += rule.weight
+        reasons.append(Reason(signal_id, rule.weight, facts, rule.group))
     for combo in rules.combos:
         if combo.none_of & present.keys():
             continue
@@ -52,9 +81,12 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
             for signal_id in sources:
                 for key, value in present[signal_id].items():
                     facts.setdefault(key, value)
-            reasons.append(Reason(combo.id, combo.weight, facts))
-            total += combo.weight
-    final = max(0, min(100, total))
+            reasons.append(Reason(combo.id, combo.weight, facts, combo.group))
+            logit += combo.weight
+    probability = 1 / (1 + math.exp(-max(-50.0, min(50.0, logit))))
+    final = round(100 * probability)
+    level, final = level_of(final, present.keys(), rules.phishing_threshold, rules.suspicious_threshold,
+                            rules.phishing_requires)
+    level, final = _bounded(level, final, floors, caps, rules)
     reasons.sort(key=lambda r: (-r.weight, r.id))
-    return Verdict(_level(final, rules), final, tuple(reasons), rules.version)
-
+    return Verdict(level, final, tuple(reasons), rules.version)

@@ -1,0 +1,234 @@
+"""`inviteguard fit DIR [DIR ...]`: fit the model's weights and thresholds from labelled corpora.
+
+The way SpamAssassin rescores its rules: every labelled message (each DIR has `labels.csv` as
+`inviteguard eval` reads it) is analysed as users' clients send it — the full message, Outlook's
+parts with the item class and without it — and its signals and combinations become a row of
+binary features. A logistic regression with L2 regularisation and balanced classes is fitted by
+bounded L-BFGS: evidence signals and combinations may only add suspicion (weight >= 0), trust
+signals only remove it (<= 0), so an attacker can never lower a verdict by adding a signal.
+
+Thresholds come from k-fold cross-validation (the variants of one message stay in one fold): the
+lowest score at which held-out ham is flagged "phishing" at most PHISHING_FP_TARGET of the time,
+and "suspicious or worse" at most SUSPICIOUS_FP_TARGET — half the product's goals, as a margin
+for mail nobody has seen. The command prints the cross-validated recall and false-positive rates
+per family, and with --write puts the weights, bias, thresholds and a new version into
+rules/signals.yaml, where a reviewer reads them in the diff.
+
+Needs numpy and scipy (`pip install -e .[fit]`); the service does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .analyzer import collect_evidence
+from .evaluation import Case, outlook_view, read_labels
+from .parse import InputError, parse_raw
+from .rules import Rules, load_rules
+from .scoring import level_of
+
+L2 = 0.002  # penalty on the squared weights, per message (chosen by cross-validation)
+FOLDS = 5
+PHISHING_FP_TARGET = 0.0025
+SUSPICIOUS_FP_TARGET = 0.01
+VIEWS = ("full message", "Outlook path", "Outlook path, no item_class")
+
+
+@dataclass(frozen=True)
+class Row:
+    case: Case
+    view: str
+    features: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Model:
+    bias: float
+    weights: dict[str, float]
+    phishing_threshold: int
+    suspicious_threshold: int
+
+
+def feature_names(rules: Rules) -> list[str]:
+    return [*rules.signals, *(combo.id for combo in rules.combos)]
+
+
+def features_of(present: set[str], rules: Rules) -> frozenset[str]:
+    """The signals present and the combinations they complete, as scoring would count them."""
+    found = {s for s in present if s in rules.signals}
+    for combo in rules.combos:
+        if not combo.none_of & present and all(alternatives & present for alternatives in combo.requires):
+            found.add(combo.id)
+    return frozenset(found)
+
+
+def rows_of(cases: Sequence[Case], rules: Rules) -> tuple[list[Row], list[tuple[Case, str]]]:
+    rows, unreadable = [], []
+    for case in cases:
+        try:
+            raw = case.path.read_bytes()
+            messages = (parse_raw(raw), outlook_view(raw), outlook_view(raw, item_class=False))
+        except (OSError, InputError, IndexError) as exc:
+            unreadable.append((case, str(exc)))
+            continue
+        for view, message in zip(VIEWS, messages, strict=True):
+            present = {e.signal for e in collect_evidence(message)}
+            rows.append(Row(case, view, features_of(present, rules)))
+    return rows, unreadable
+
+
+def _bounds(names: list[str]) -> list[tuple[float | None, float | None]]:
+    return [(None, None)] + [(None, 0.0) if name.startswith("trust.") else (0.0, None) for name in names]
+
+
+def fit_weights(rows: Sequence[Row], names: list[str]) -> tuple[float, dict[str, float]]:
+    import numpy as np
+    from scipy.optimize import minimize
+
+    x = np.array([[1.0] + [1.0 if n in row.features else 0.0 for n in names] for row in rows])
+    y = np.array([1.0 if row.case.label == "phish" else 0.0 for row in rows])
+    positives = y.sum()
+    sample = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))  # balanced
+    penalty = np.full(x.shape[1], L2)
+    penalty[0] = 0.0  # the bias is not shrunk
+
+    def loss(w: Any) -> tuple[float, Any]:
+        z = x @ w
+        p = 1 / (1 + np.exp(-z))
+        losses = np.logaddexp(0, z) - y * z
+        value = (sample * losses).sum() / len(y) + 0.5 * (penalty * w * w).sum()
+        gradient = x.T @ (sample * (p - y)) / len(y) + penalty * w
+        return float(value), gradient
+
+    result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=_bounds(names))
+    return float(result.x[0]), {name: float(w) for name, w in zip(names, result.x[1:], strict=True)}
+
+
+def score_of(row: Row, bias: float, weights: dict[str, float]) -> int:
+    import math
+
+    logit = bias + sum(weights[f] for f in row.features)
+    return round(100 / (1 + math.exp(-max(-50.0, min(50.0, logit)))))
+
+
+def _fold(case: Case) -> int:
+    return int(hashlib.sha256(case.name.encode()).hexdigest(), 16) % FOLDS
+
+
+def cross_validated(rows: Sequence[Row], names: list[str]) -> list[tuple[Row, int]]:
+    """Each row's score from the model fitted without its fold."""
+    scored = []
+    for fold in range(FOLDS):
+        train = [r for r in rows if _fold(r.case) != fold]
+        bias, weights = fit_weights(train, names)
+        scored += [(r, score_of(r, bias, weights)) for r in rows if _fold(r.case) == fold]
+    return scored
+
+
+def thresholds(scored: Sequence[tuple[Row, int]], rules: Rules) -> tuple[int, int]:
+    ham = [(r, s) for r, s in scored if r.case.label == "ham"]
+
+    def lowest(target: float, floor: int, counts: Any) -> int:
+        for threshold in range(floor, 100):
+            if sum(1 for r, s in ham if s >= threshold and counts(r)) <= target * len(ham):
+                return threshold
+        return 100
+
+    def can_be_phishing(row: Row) -> bool:
+        # Ham without a number to call is never phishing (rules.phishing_requires).
+        return not rules.phishing_requires or bool(rules.phishing_requires & row.features)
+
+    suspicious = lowest(SUSPICIOUS_FP_TARGET, 30, lambda row: True)
+    return max(lowest(PHISHING_FP_TARGET, 50, can_be_phishing), suspicious + 10), suspicious
+
+
+def fit(cases: Sequence[Case], rules: Rules) -> tuple[Model, list[tuple[Row, int]], list[tuple[Case, str]]]:
+    rows, unreadable = rows_of(cases, rules)
+    names = feature_names(rules)
+    scored = cross_validated(rows, names)
+    phishing, suspicious = thresholds(scored, rules)
+    bias, weights = fit_weights(rows, names)
+    return Model(round(bias, 2), {n: round(w, 2) + 0.0 for n, w in weights.items()}, phishing, suspicious), \
+        scored, unreadable
+
+
+def _level(row: Row, score: int, model: Model, rules: Rules) -> str:
+    return level_of(score, row.features, model.phishing_threshold, model.suspicious_threshold,
+                    rules.phishing_requires)[0]
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole:.3f} ({part}/{whole})" if whole else "n/a"
+
+
+def format_fit(model: Model, scored: Sequence[tuple[Row, int]], unreadable: Sequence[tuple[Case, str]],
+               rules: Rules) -> str:
+    lines = [f"{FOLDS}-fold cross-validated, thresholds phishing >= {model.phishing_threshold}, "
+             f"suspicious >= {model.suspicious_threshold}:"]
+    for view in VIEWS:
+        levels = [(r, _level(r, s, model, rules)) for r, s in scored if r.view == view]
+        phish = [lv for r, lv in levels if r.case.label == "phish"]
+        ham = [lv for r, lv in levels if r.case.label == "ham"]
+        lines.append(f"  {view:<28} phishing recall {_rate(phish.count('phishing'), len(phish))}  "
+                     f"flagged {_rate(len(phish) - phish.count('clean'), len(phish))}  "
+                     f"ham phishing {_rate(ham.count('phishing'), len(ham))}  "
+                     f"ham suspicious {_rate(ham.count('suspicious'), len(ham))}")
+    lines += ["", f"per family (full message)   {'label':<6} {'n':>4} {'phishing':>9} {'suspicious':>11} {'clean':>6}"]
+    counts: Counter[tuple[str, str, str]] = Counter(
+        (r.case.family, r.case.label, _level(r, s, model, rules)) for r, s in scored if r.view == VIEWS[0])
+    for family, label in sorted({(f, lab) for f, lab, _ in counts}):
+        row = [counts[(family, label, level)] for level in ("phishing", "suspicious", "clean")]
+        lines.append(f"  {family:<26} {label:<6} {sum(row):>4} {row[0]:>9} {row[1]:>11} {row[2]:>6}")
+    wrong = [(r, s) for r, s in scored
+             if r.view == VIEWS[0] and (r.case.label == "phish") != (_level(r, s, model, rules) == "phishing")]
+    lines += ["", f"held-out mistakes (full message): {len(wrong)}"]
+    lines += [f"  {r.case.name}  {r.case.label} scored {s}" for r, s in sorted(wrong, key=lambda x: x[0].case.name)]
+    lines += ["", f"weights (bias {model.bias}):"]
+    lines += [f"  {name:<34} {weight:+.2f}" for name, weight in sorted(model.weights.items(), key=lambda x: -x[1])]
+    if unreadable:
+        lines += ["", f"unreadable: {len(unreadable)}"] + [f"  {c.name}: {e}" for c, e in unreadable]
+    return "\n".join(lines)
+
+
+def _version(model: Model) -> str:
+    digest = hashlib.sha256(repr(sorted(model.weights.items())).encode()).hexdigest()[:8]
+    return f"{datetime.now(UTC):%Y.%m.%d}-{digest}"
+
+
+def rules_text(text: str, model: Model) -> str:
+    """signals.yaml with the fitted values in place; comments and order kept."""
+    text = re.sub(r'^version: ".*"$', f'version: "{_version(model)}"', text, count=1, flags=re.M)
+    text = re.sub(r"^(  bias: ).*$", rf"\g<1>{model.bias}", text, count=1, flags=re.M)
+    text = re.sub(r"^(  thresholds: ).*$",
+                  rf"\g<1>{{phishing: {model.phishing_threshold}, suspicious: {model.suspicious_threshold}}}",
+                  text, count=1, flags=re.M)
+    for name, weight in model.weights.items():
+        key = re.escape(name)
+        text, signals = re.subn(rf"^(  {key}: \{{weight: )[-0-9.]+", rf"\g<1>{weight}", text, count=1, flags=re.M)
+        if not signals:
+            text = re.sub(rf"^(  {key}:\n    weight: )[-0-9.]+", rf"\g<1>{weight}", text, count=1, flags=re.M)
+    return text
+
+
+def signals_file() -> Path:
+    return Path(str(resources.files(__package__).joinpath("rules", "signals.yaml")))
+
+
+def run(directories: Sequence[str], write: bool) -> str:
+    cases = [case for directory in directories for case in read_labels(Path(directory))]
+    rules = load_rules()
+    model, scored, unreadable = fit(cases, rules)
+    report = format_fit(model, scored, unreadable, rules)
+    if write:
+        path = signals_file()
+        path.write_text(rules_text(path.read_text("utf-8"), model), "utf-8")
+        report += f"\n\nwrote {path}"
+    return report
