@@ -39,6 +39,9 @@ class CountingEngine:
     def fingerprint(self, message: ParsedMessage) -> str:
         return self.inner.fingerprint(message)
 
+    def verdict_key(self, message: ParsedMessage) -> str:
+        return self.inner.verdict_key(message)
+
     def judge(self, message: ParsedMessage, feedback: Feedback = NO_FEEDBACK) -> Verdict:
         with self._lock:
             self.judged += 1

@@ -25,7 +25,7 @@ from ..banner.texts import resolve_locale
 from ..detect.analyzer import NO_FEEDBACK, Feedback
 from ..detect.engine import Engine
 from ..detect.model import OutlookItem, ParsedMessage, Verdict
-from ..detect.parse import InputError, parse_outlook, parse_raw
+from ..detect.parse import CalendarLimits, InputError, parse_outlook, parse_raw
 from ..runtime.organisation import load_org_settings
 from ..runtime.redis_conn import RedisGate
 from ..runtime.version import VERSION
@@ -121,13 +121,19 @@ def _json_request(raw: bytes) -> tuple[ParsedMessage, str | None]:
     eml = _field(data, "eml", str)
     if eml is not None:
         # Base64 only shrinks when decoded, so MAX_CONTENT_LENGTH on the body bounds the message too.
-        return parse_raw(_decode_eml(eml)), locale
+        return parse_raw(_decode_eml(eml), calendar_limits()), locale
     body_type = _field(data, "body_type", str, "text")
     if body_type not in ("text", "html"):
         raise ApiError(400, "invalid_field", '"body_type" must be "text" or "html"')
     headers = _field(data, "headers", str, "") or ""
     body = _field(data, "body", str, "") or ""
-    return parse_outlook(headers, body, body_type, _field(data, "ics", str), _item(data)), locale
+    return parse_outlook(headers, body, body_type, _field(data, "ics", str), _item(data), calendar_limits()), locale
+
+
+def calendar_limits() -> CalendarLimits:
+    """The configured calendar limits, which parsing applies again to decoded calendars."""
+    limits = current_app.extensions["inviteguard.guard"].limits
+    return CalendarLimits(limits.ics_components, limits.ics_properties)
 
 
 def read_message() -> tuple[ParsedMessage, str | None]:
@@ -142,7 +148,7 @@ def read_message() -> tuple[ParsedMessage, str | None]:
         # so a truncated message is never judged as if it were whole.
         request.stream.read(1)
     if mimetype in RAW_TYPES:
-        return parse_raw(raw), None
+        return parse_raw(raw, calendar_limits()), None
     return _json_request(raw)
 
 
@@ -190,7 +196,7 @@ def analyze() -> Response:
     snapshot = svc.texts.snapshot()
     steps = RedisSteps(snapshot.degraded)
     standing = steps.run("report feedback", lambda: svc.feedback.standing(fingerprint), NO_STANDING)
-    key = cache_key(fingerprint, svc.engine.rules_version(), snapshot.version, standing.cache_tag)
+    key = cache_key(svc.engine.verdict_key(message), svc.engine.rules_version(), snapshot.version, standing.cache_tag)
     verdict = steps.run("verdict cache", lambda: svc.cache.get(key), None)
     cached = verdict is not None
     if verdict is None:

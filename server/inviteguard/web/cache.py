@@ -32,7 +32,7 @@ def cache_key(fingerprint: str, rules_version: str, texts_version: str, feedback
 def verdict_to_json(verdict: Verdict) -> str:
     return json.dumps({
         "level": verdict.level, "score": verdict.score, "rules_version": verdict.rules_version,
-        "reasons": [{"id": r.id, "weight": r.weight,
+        "reasons": [{"id": r.id, "weight": r.weight, "group": r.group,
                      "evidence": {k: list(v) if isinstance(v, tuple) else v for k, v in r.evidence.items()}}
                     for r in verdict.reasons],
     }, ensure_ascii=False, separators=(",", ":"))
@@ -45,8 +45,8 @@ def _evidence_value(value: Any) -> Any:
 
 def verdict_from_json(blob: bytes | str) -> Verdict:
     data = json.loads(blob)
-    reasons = tuple(Reason(r["id"], int(r["weight"]),
-                           {k: _evidence_value(v) for k, v in r["evidence"].items()})
+    reasons = tuple(Reason(r["id"], float(r["weight"]),
+                           {k: _evidence_value(v) for k, v in r["evidence"].items()}, r.get("group", ""))
                     for r in data["reasons"])
     return Verdict(data["level"], int(data["score"]), reasons, data["rules_version"])
 

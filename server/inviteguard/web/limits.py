@@ -8,10 +8,8 @@
 4. the shape of the input before any parser sees it: JSON depth (400), message header lines and
    header block size, MIME part count and nesting, calendar components and properties (422).
    Each is a linear scan of the bytes, so a hostile message costs a scan, not a parse;
-5. for analyze, a time budget: the analysis runs on a worker thread and an answer that is not
-   ready in time is a 422 `analysis_time_budget` (the thread finishes on its own; Python cannot
-   stop it, the limits above bound how long that takes). Reports get no budget: a report that was
-   stored must be acknowledged, and the SOC wants hostile messages most of all.
+5. for analyze, a time budget: the analysis runs under a deadline (detect/budget.py) that every
+   loop over input checks, so work past it stops and the answer is a 422 `analysis_time_budget`.
 """
 
 from __future__ import annotations
@@ -24,16 +22,15 @@ import math
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, copy_current_request_context, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
 
+from ..detect import budget
 from ..runtime.config import ConfigError, Settings
 from .client_auth import AuthError, authenticate_request, current_caller
 from .errors import RequestError
@@ -42,9 +39,6 @@ log = logging.getLogger(__name__)
 V = TypeVar("V", bound=Callable[..., Any])
 
 KINDS = ("analyze", "reports")
-# One pool per process, shared by every app in it; threads start on first use (after a fork).
-# At least a worker's request threads, so an answer never queues for a thread.
-ANALYSIS_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="inviteguard-analysis")
 
 
 class LimitError(RequestError):
@@ -278,18 +272,11 @@ class Guard:
         check_body(request.mimetype, request.get_data(), self.limits)
 
     def within_budget(self, view: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        carried = dict(vars(g))
-
-        @copy_current_request_context
-        def run() -> Any:
-            vars(g).update(carried)
-            return view(*args, **kwargs)
-
-        future = ANALYSIS_POOL.submit(run)
         try:
-            return future.result(timeout=self.budget_seconds)
-        except FutureTimeout:
-            log.warning("analysis over its %.1f s budget; answered 422", self.budget_seconds)
+            with budget.limit(self.budget_seconds):
+                return view(*args, **kwargs)
+        except budget.BudgetExceeded:
+            log.warning("analysis over its %.1f s budget, stopped; answered 422", self.budget_seconds)
             raise LimitError(422, "analysis_time_budget",
                              f"The message is too complex to analyze within {self.budget_seconds:g} s") from None
 
