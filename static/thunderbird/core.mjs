@@ -458,7 +458,8 @@ export function createInviteGuard({ messenger, fetch, loadDefaults, timeouts = D
       path: "/api/v1/stamp",
       body: { headers, locale: uiLocale(messenger) },
       contentType: "application/json",
-      timeoutMs: timeouts.analyzeMs,
+      // Half the budget: if the stamp cannot be checked in time, analyze still gets its turn.
+      timeoutMs: Math.ceil(timeouts.analyzeMs / 2),
     });
     if (res.ok && isAnalysis(res.body) && res.body.stamped === true) return res.body;
     log("stamp not used", res.code || res.status || "not stamped");

@@ -1,31 +1,16 @@
 // Background logic against a fake `messenger` and a stub service implementing the v1 contract.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
-import {
-  headerBlock, loadSettings, MAX_REPORT_BYTES, normalizeBaseUrl, rawToBytes,
-} from "../../../../static/thunderbird/core.mjs";
+import { loadSettings, normalizeBaseUrl, rawToBytes } from "../../../../static/thunderbird/core.mjs";
 import { createFakeMessenger, loadLocale } from "./fake_messenger.mjs";
 import { INBOX, JUNK, lastRender, PHISH_EML, setup } from "./harness.mjs";
-import { startStubService } from "./stub_service.mjs";
+import { useStubService } from "./stub_service.mjs";
 
 const en = loadLocale("en");
 const de = loadLocale("de");
 
-let stub;
-before(async () => {
-  stub = await startStubService();
-});
-after(async () => {
-  await stub.close();
-});
-beforeEach(() => {
-  stub.requests.length = 0;
-  Object.assign(stub.behaviour, {
-    delayMs: 0, analyzeStatus: 200, reportStatus: 202, simulation: false, duplicate: false, requiredKey: "",
-    stampStatus: 404, maxReportBytes: Infinity,
-  });
-});
+const stub = useStubService();
 
 describe("analyze on display", () => {
   test("posts the raw message as message/rfc822 with locale and client key, then badges and injects", async () => {

@@ -2,29 +2,16 @@
 // stamps, host permissions and the display script's port, against a fake `messenger` and a stub
 // service that implements the service's side of each contract.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import { headerBlock, MAX_REDUCED_BODY_CHARS, MAX_REPORT_BYTES } from "../../../../static/thunderbird/core.mjs";
 import { loadLocale } from "./fake_messenger.mjs";
 import { INBOX, JUNK, lastRender, PHISH_EML, PLAIN_EML, setup } from "./harness.mjs";
-import { startStubService } from "./stub_service.mjs";
+import { useStubService } from "./stub_service.mjs";
 
 const de = loadLocale("de");
 
-let stub;
-before(async () => {
-  stub = await startStubService();
-});
-after(async () => {
-  await stub.close();
-});
-beforeEach(() => {
-  stub.requests.length = 0;
-  Object.assign(stub.behaviour, {
-    delayMs: 0, analyzeStatus: 200, reportStatus: 202, simulation: false, duplicate: false, requiredKey: "",
-    stampStatus: 404, maxReportBytes: Infinity,
-  });
-});
+const stub = useStubService();
 
 const reports = () => stub.requests.filter((r) => r.path === "/api/v1/reports");
 const report = (fake, tabId, extra = {}) =>

@@ -3,13 +3,15 @@
 // request, and can be told to be slow or to fail. The tests that need the real service use
 // INVITEGUARD_URL instead (see live_service.test.mjs).
 import { createServer } from "node:http";
+import { after, before, beforeEach } from "node:test";
 
 export async function startStubService() {
   const requests = [];
-  const behaviour = {
-    delayMs: 0, analyzeStatus: 200, reportStatus: 202, simulation: false, duplicate: false,
+  const defaults = () => ({
+    delayMs: 0, analyzeStatus: 200, reportStatus: 202, simulation: false, duplicate: false, requiredKey: "",
     stampStatus: 404, maxReportBytes: Infinity,
-  };
+  });
+  const behaviour = defaults();
   const server = createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
@@ -101,10 +103,36 @@ export async function startStubService() {
     url: `http://127.0.0.1:${port}`,
     requests,
     behaviour,
+    /** Forget the requests and restore the default answers (between tests). */
+    reset() {
+      requests.length = 0;
+      Object.assign(behaviour, defaults());
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(resolve);
       }),
+  };
+}
+
+/** A stub started before a test file's tests, reset before each, closed after; use it as the stub. */
+export function useStubService() {
+  let started = null;
+  before(async () => {
+    started = await startStubService();
+  });
+  after(() => started.close());
+  beforeEach(() => started.reset());
+  return {
+    get url() {
+      return started.url;
+    },
+    get requests() {
+      return started.requests;
+    },
+    get behaviour() {
+      return started.behaviour;
+    },
   };
 }
