@@ -337,8 +337,10 @@
       if (!item) throw new ServiceError("office", "no item selected");
       const common = { locale: locale(), client: clientInfo() };
       const remaining = () => (deadline ? deadline - now() : 5000);
-      const limit = Number(maxBytes) || DEFAULT_CONFIG.max_report_bytes;
-      if (supports(Office, "1.14") && typeof item.getAsFileAsync === "function") {
+      // maxBytes 0: the parts only (the whole message was already refused as too large).
+      const limit = maxBytes === undefined || maxBytes === null ? DEFAULT_CONFIG.max_report_bytes : Number(maxBytes);
+      if (limit <= 0) common.truncated = true;
+      else if (supports(Office, "1.14") && typeof item.getAsFileAsync === "function") {
         try {
           const eml = await withTimeout(deadline ? Math.min(1500, remaining() - 800) : 60000, () => getEml(item));
           // Over the service's limit: the parts below, marked as a reduced copy.
@@ -443,7 +445,7 @@
           lastError = err;
           if (err instanceof ServiceError && err.status === 413 && sending.eml) {
             // The service takes less than config.json said (a proxy's limit): send the reduced copy.
-            sending = Object.assign(await readItem(null, 1), { truncated: true });
+            sending = await readItem(null, 0);
             continue;
           }
           if (!(err instanceof ServiceError) || !err.retryable || attempt === total) throw err;

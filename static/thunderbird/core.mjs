@@ -19,8 +19,8 @@ export const MSG = Object.freeze({
   bannerHidden: "inviteguard:banner-hidden",
 });
 export const DEFAULT_TIMEOUTS = Object.freeze({ analyzeMs: 3000, reportMs: 8000 });
-// Messages larger than this are not uploaded for analysis on display (a 25 MB attachment would
-// cost every reader an upload); the reader sees the neutral "not checked" note instead.
+// Messages larger than this are not uploaded whole for analysis on display (a 25 MB attachment
+// would cost every reader an upload): their header block and text are sent instead.
 export const MAX_ANALYZE_BYTES = 10 * 1024 * 1024;
 // The service takes a reported message of up to INVITEGUARD_MAX_BODY_BYTES (10 MiB by default)
 // after base64 decoding. A larger one is reported as its header block plus its text (a reduced
@@ -358,15 +358,16 @@ export async function reporterAddress(messenger, header) {
 
 function textParts(parts, out) {
   for (const part of parts || []) {
-    if (typeof part.body === "string" && /^text\/(plain|html)/i.test(part.contentType || "")) out.push(part);
+    if (typeof part.body === "string" && /^text\/(plain|html|calendar)/i.test(part.contentType || "")) out.push(part);
     textParts(part.parts, out);
   }
   return out;
 }
 
 /**
- * What a reduced report sends for a message too large to send whole: its raw header block and its
- * text (plain preferred, else HTML), cut at MAX_REDUCED_BODY_CHARS.
+ * What stands in for a message too large to send whole (to analyze or to report): its raw header
+ * block, its text (plain preferred, else HTML) and its invitation, if any, each cut at
+ * MAX_REDUCED_BODY_CHARS.
  */
 export async function reducedCopy(messenger, messageId, bytes) {
   let parts = [];
@@ -380,11 +381,14 @@ export async function reducedCopy(messenger, messageId, bytes) {
   }
   const plain = parts.find((p) => /^text\/plain/i.test(p.contentType || ""));
   const chosen = plain || parts.find((p) => /^text\/html/i.test(p.contentType || ""));
-  return {
+  const invite = parts.find((p) => /^text\/calendar/i.test(p.contentType || ""));
+  const copy = {
     headers: headerBlock(bytes),
     body: chosen ? String(chosen.body || "").slice(0, MAX_REDUCED_BODY_CHARS) : "",
     body_type: chosen && !plain ? "html" : "text",
   };
+  if (invite) copy.ics = String(invite.body || "").slice(0, MAX_REDUCED_BODY_CHARS);
+  return copy;
 }
 
 /**
@@ -481,14 +485,16 @@ export function createInviteGuard({ messenger, fetch, loadDefaults, timeouts = D
         remember(messageId, stamped);
         return { status: "done", result: stamped };
       }
-      if (bytes.length > MAX_ANALYZE_BYTES) return { status: "error", code: "too_large" };
       const locale = uiLocale(messenger);
+      // A message too large to upload on every display (a big attachment) is checked by its
+      // header block and text: a lure with a 20 MB attachment still gets its warning.
+      const whole = bytes.length <= MAX_ANALYZE_BYTES;
       const res = await postToService({
         fetch,
         settings: cfg,
         path: "/api/v1/analyze",
-        body: bytes,
-        contentType: "message/rfc822",
+        body: whole ? bytes : { ...(await reducedCopy(messenger, messageId, bytes)), locale },
+        contentType: whole ? "message/rfc822" : "application/json",
         query: { locale },
         headers: { "X-InviteGuard-Locale": locale },
         timeoutMs: timeouts.analyzeMs,

@@ -120,6 +120,30 @@ describe("large messages", () => {
   });
 });
 
+describe("large messages on display", () => {
+  test("a message too large to upload is checked by its header block, text and invitation", async () => {
+    const big = hugeMessage();
+    const { fake } = setup({
+      serviceUrl: stub.url,
+      fake: {
+        messages: { 1: { raw: big, folder: INBOX } },
+        textParts: { 1: [{ contentType: "text/html", content: "<p>Invitation</p>" },
+          { contentType: "text/calendar", content: "BEGIN:VCALENDAR\r\nDESCRIPTION:call +1 808 555 0199\r\nEND:VCALENDAR" }] },
+      },
+    });
+    const [state] = await fake.display(1, [1]);
+    assert.equal(state.status, "done", JSON.stringify(state));
+    const [sent] = stub.requests;
+    assert.equal(sent.path, "/api/v1/analyze");
+    assert.equal(sent.headers["content-type"], "application/json");
+    assert.equal(sent.json.headers, headerBlock(Buffer.from(big, "utf8")));
+    assert.deepEqual([sent.json.body, sent.json.body_type, sent.json.locale], ["<p>Invitation</p>", "html", "de"]);
+    assert.match(sent.json.ics, /call \+1 808/);
+    assert.ok(sent.body.length < 10_000, "the attachment stays on the reader's machine");
+    assert.equal(lastRender(fake, 1).kind, "banner");
+  });
+});
+
 describe("try again", () => {
   test("an unreachable service keeps the message where it is and offers to try again", async () => {
     const { fake } = setup({ serviceUrl: stub.url });

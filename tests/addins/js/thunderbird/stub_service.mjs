@@ -34,11 +34,12 @@ export async function startStubService() {
         res.end(JSON.stringify(json));
       };
       if (req.method !== "POST") return send(405, { error: { code: "method_not_allowed", message: "POST only" } });
-      const text = body.toString("utf8");
-      const wants = url.pathname === "/api/v1/analyze" ? "message/rfc822" : "application/json";
-      if (req.headers["content-type"] !== wants) {
-        return send(415, { error: { code: "unsupported_media_type", message: `expected ${wants}` } });
+      // Analyze takes the raw message or JSON parts; reports and stamps take JSON only.
+      const wants = url.pathname === "/api/v1/analyze" ? ["message/rfc822", "application/json"] : ["application/json"];
+      if (!wants.includes(req.headers["content-type"])) {
+        return send(415, { error: { code: "unsupported_media_type", message: `expected ${wants.join(" or ")}` } });
       }
+      const text = json ? `${json.headers || ""}\n${json.body || ""}\n${json.ics || ""}` : body.toString("utf8");
       if (url.pathname === "/api/v1/stamp") {
         if (behaviour.stampStatus !== 200) {
           return send(behaviour.stampStatus, { error: { code: "stamp_invalid", message: "stub says no" } });
