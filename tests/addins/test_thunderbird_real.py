@@ -315,6 +315,7 @@ class RealThunderbird:
     work: Path
     service_log: Path
     ids: dict[str, str]
+    x_env: dict[str, str]
     console_at_start: list[str] = field(default_factory=list)
 
     def js(self, body: str, *args: object, timeout: float = 60) -> Any:
@@ -357,20 +358,21 @@ class RealThunderbird:
     def focus(self) -> None:
         """Xvfb has no window manager: give Thunderbird's main window the X focus, or moving the
         pointer into the add-on's popup closes it at once."""
-        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(self.pid)],
+        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(self.pid)], env=self.x_env,
                                capture_output=True, text=True, timeout=30, check=False).stdout.split()
         largest, area = None, 0
         for window in found:
-            geometry = subprocess.run(["xdotool", "getwindowgeometry", window], capture_output=True, text=True,
-                                      timeout=30, check=False).stdout
+            geometry = subprocess.run(["xdotool", "getwindowgeometry", window], env=self.x_env, capture_output=True,
+                                      text=True, timeout=30, check=False).stdout
             size = re.search(r"Geometry: (\d+)x(\d+)", geometry)
             if size and int(size[1]) * int(size[2]) > area:
                 largest, area = window, int(size[1]) * int(size[2])
         assert largest, "no Thunderbird window on the X display"
-        subprocess.run(["xdotool", "windowfocus", "--sync", largest], check=True, timeout=30)
+        subprocess.run(["xdotool", "windowfocus", "--sync", largest], env=self.x_env, check=True, timeout=30)
 
     def click(self, x: float, y: float) -> None:
-        subprocess.run(["xdotool", "mousemove", str(round(x)), str(round(y)), "click", "1"], check=True, timeout=30)
+        subprocess.run(["xdotool", "mousemove", str(round(x)), str(round(y)), "click", "1"], env=self.x_env, check=True,
+                       timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -417,8 +419,8 @@ def thunderbird() -> Iterator[RealThunderbird]:
         with os.fdopen(display_fd) as display_out:
             display = display_out.readline().strip()
         assert display, "Xvfb did not start"
-        os.environ["DISPLAY"] = f":{display}"  # for xdotool
-        tb_env = {**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_DISABLE_AUTO_SAFE_MODE": "1"}
+        x_env = {**os.environ, "DISPLAY": f":{display}"}  # for Thunderbird and xdotool, not for other tests
+        tb_env = {**x_env, "MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_DISABLE_AUTO_SAFE_MODE": "1"}
         with (work / "thunderbird.log").open("wb") as tb_log:
             tb = subprocess.Popen([binary, "--profile", str(work / "profile"), "--no-remote", "--marionette",
                                    "--remote-allow-system-access"], env=tb_env, stdout=tb_log, stderr=subprocess.STDOUT)
@@ -437,7 +439,7 @@ def thunderbird() -> Iterator[RealThunderbird]:
         marionette = Marionette(host="127.0.0.1", port=marionette_port, startup_timeout=30)
         marionette.start_session()
         marionette.set_context("chrome")
-        session = RealThunderbird(marionette, service, tb.pid, work, service_log, ids)
+        session = RealThunderbird(marionette, service, tb.pid, work, service_log, ids, x_env)
         addon = session.js(ADDON, thunderbird_xpi.ADDON_ID, timeout=90)
         assert addon["active"], f"the add-on is not active: {addon}"
         session.js('const w = Services.wm.getMostRecentWindow("mail:3pane"); w.moveTo(0, 0); w.resizeTo(1400, 1000);')
