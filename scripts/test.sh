@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test, on a clean Debian machine too: as root it installs what is missing (Debian's
-# chromium, python3 with venv, node with npm) from apt, and nothing when all is there. Then it
+# chromium, thunderbird with xvfb and xdotool for the real-Thunderbird test, python3 with venv, node
+# with npm) from apt, and nothing when all is there. Then it
 # creates .venv, installs the package with its test extras and the Node test tools, and runs
 # ruff and pytest. Extra arguments go to pytest.
 set -euo pipefail
@@ -8,6 +9,9 @@ cd "$(dirname "$0")/.."
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v thunderbird >/dev/null 2>&1 || missing+=(thunderbird)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+command -v xdotool >/dev/null 2>&1 || missing+=(xdotool)
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null 2>&1 || ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   missing+=(python3 python3-venv)
@@ -18,8 +22,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "scripts/test.sh: missing ${missing[*]}; install them (as root: apt-get install -y ${missing[*]})" >&2
     exit 1
   fi
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  # Wait for another apt run to finish rather than fail on its lock.
+  apt-get -o DPkg::Lock::Timeout=600 update
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}"
 fi
 
 if [ ! -x .venv/bin/python ]; then

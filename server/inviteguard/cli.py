@@ -1,7 +1,8 @@
 """`inviteguard serve | analyze | eval | worker | build-addins`.
 
-`analyze --json` prints exactly the body the HTTP API returns (same analyzer, same renderer), and
-`eval` measures that same analyzer, so its figures are what users get.
+`analyze --json` prints the body the HTTP API returns (same analyzer, same renderer, and the banner
+texts and organisation settings the service's Redis holds, when there is one to read), and `eval`
+measures that same analyzer, so its figures are what users get.
 """
 
 from __future__ import annotations
@@ -10,15 +11,23 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import redis
 
 from .admin import cli as admin_cli
 from .banner.render import response_body
+from .banner.store import BannerStore
 from .banner.texts import load_default_texts
 from .detect import evaluation
 from .detect.analyzer import analyze
 from .detect.parse import InputError, parse_raw
+from .runtime.config import settings_from
+from .runtime.organisation import load_org_settings
+from .runtime.redis_conn import RedisGate
+from .runtime.redis_server import EmbeddedRedis
 from .web import client_auth
 
 
@@ -34,8 +43,35 @@ def _summary(body: dict[str, object], name: str) -> str:
     return "\n".join(lines)
 
 
+def _service_redis_url(given: str | None) -> str | None:
+    """The Redis the service reads its texts from: --redis-url, REDIS_URL, else the embedded Redis
+    of an `inviteguard serve` running in this folder; None when there is none (nothing is started)."""
+    settings = settings_from(os.environ)
+    if given or settings.redis_url:
+        return given or settings.redis_url
+    embedded = EmbeddedRedis(Path(settings.var_dir) / "redis")
+    return embedded.url if embedded.socket_path.exists() else None
+
+
+def _live_texts(redis_url: str | None) -> tuple[Mapping[str, Any], dict[str, str]]:
+    """The banner texts and organisation placeholders the API would use now, or the shipped texts
+    (saying so on stderr) when the service's Redis cannot be read."""
+    if redis_url is None:
+        return load_default_texts(), {}
+    gate = RedisGate(redis_url, 2.0, 0.0)
+    snapshot = BannerStore(gate).snapshot()
+    if snapshot.degraded:
+        print("analyze: the service's Redis could not be read; printing with the shipped banner texts",
+              file=sys.stderr)
+        return snapshot.texts, {}
+    try:
+        return snapshot.texts, load_org_settings(gate.client()).banner_context()
+    except (redis.RedisError, ValueError):
+        return snapshot.texts, {}
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
-    texts = load_default_texts()
+    texts, organisation = _live_texts(_service_redis_url(args.redis_url))
     status = 0
     for path in args.files:
         try:
@@ -49,7 +85,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 print(f"{path}: cannot analyze: {message}", file=sys.stderr)
             status = 2
             continue
-        body = response_body(result.verdict, result.fingerprint, texts, args.locale, cached=False)
+        body = response_body(result.verdict, result.fingerprint, texts, args.locale, cached=False,
+                             organisation=organisation)
         print(json.dumps(body, ensure_ascii=False) if args.json else _summary(body, path))
     return status
 
@@ -122,6 +159,9 @@ def parser() -> argparse.ArgumentParser:
     analyze_cmd.add_argument("files", nargs="+")
     analyze_cmd.add_argument("--json", action="store_true", help="print the API's JSON, one object per line")
     analyze_cmd.add_argument("--locale", default="en")
+    analyze_cmd.add_argument("--redis-url", default=None,
+                             help="read the live banner texts here (default: REDIS_URL, else a running "
+                                  "`inviteguard serve`'s embedded Redis, else the shipped texts)")
     analyze_cmd.set_defaults(run=cmd_analyze)
 
     eval_cmd = commands.add_parser("eval", help="measure recall and false positives on DIR/labels.csv")

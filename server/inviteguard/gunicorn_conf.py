@@ -32,9 +32,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 def when_ready(server: object) -> None:
     # Runs in the master before any worker is forked: warnings meant for the whole server are
     # said here once, not once per worker.
+    from inviteguard.admin.cli import hint_first_account
     from inviteguard.web.client_auth import warn_once_before_workers
 
     warn_once_before_workers()
+    hint_first_account()
 
 
 def child_exit(server: object, worker: Any) -> None:

@@ -9,20 +9,30 @@ function setStatus(text) {
   byId("status").textContent = text;
 }
 
+// The add-ins show the three strongest reasons and fold the rest; so does the demo.
+const SHOWN_REASONS = 3;
+
+function reasonItem(reason) {
+  const item = document.createElement("li");
+  const title = document.createElement("strong");
+  title.textContent = reason.title;
+  const detail = document.createElement("p");
+  detail.textContent = reason.detail;
+  const id = document.createElement("code");
+  id.textContent = reason.id;
+  item.append(title, " ", id, detail);
+  return item;
+}
+
 function renderReasons(reasons) {
-  const list = byId("reasons");
-  list.replaceChildren();
-  for (const reason of reasons) {
-    const item = document.createElement("li");
-    const title = document.createElement("strong");
-    title.textContent = reason.title;
-    const detail = document.createElement("p");
-    detail.textContent = reason.detail;
-    const id = document.createElement("code");
-    id.textContent = reason.id;
-    item.append(title, " ", id, detail);
-    list.append(item);
-  }
+  byId("reasons").replaceChildren(...reasons.slice(0, SHOWN_REASONS).map(reasonItem));
+  const folded = reasons.slice(SHOWN_REASONS);
+  const list = byId("more-reasons-list");
+  list.replaceChildren(...folded.map(reasonItem));
+  list.start = SHOWN_REASONS + 1;
+  byId("more-reasons-summary").textContent = `${folded.length} more reason${folded.length === 1 ? "" : "s"}`;
+  byId("more-reasons").hidden = folded.length === 0;
+  byId("more-reasons").open = false;
 }
 
 function renderResult(data) {

@@ -17,7 +17,11 @@
   const NOTIFICATION_KEY = "inviteguard";
   // The user waits for the verdict: config + reading the item + analyze must fit in this.
   const TOTAL_BUDGET_MS = 3000;
-  const DEFAULT_CONFIG = Object.freeze({ auth: "none", client_key: "", timeout_ms: 2500 });
+  // max_report_bytes: the service's INVITEGUARD_MAX_BODY_BYTES, the largest message it takes whole
+  // (after base64 decoding); a larger one is reported as headers + text, marked truncated.
+  const DEFAULT_CONFIG = Object.freeze({ auth: "none", client_key: "", timeout_ms: 2500, max_report_bytes: 10485760 });
+  // Classic Outlook on Windows before Version 2308 (Build 16724) knows postProcessingAction, not moveItemTo.
+  const MOVE_ITEM_TO_BUILD = 16724;
   // Order of the manifest's ReportingOptions; event.options[i] answers REPORT_CATEGORIES[i].
   const REPORT_CATEGORIES = ["callback", "phishing", "invoice", "spam", "other"];
   // The service files reports as phishing, spam or other; the finer reason goes into the comment.
@@ -104,6 +108,44 @@
   function locationText(item) {
     if (typeof item.location === "string") return item.location;
     return "";
+  }
+
+  /** Bytes a base64 string decodes to (whitespace ignored). */
+  function decodedLength(base64) {
+    const clean = String(base64 || "").replace(/\s+/g, "");
+    const padding = clean.endsWith("==") ? 2 : clean.endsWith("=") ? 1 : 0;
+    return Math.floor((clean.length * 3) / 4) - padding;
+  }
+
+  /** A header value from item text: one line, no controls (the item's fields are the sender's text). */
+  function headerValue(text) {
+    return String(text || "").replace(INVISIBLE_CONTROLS, " ").replace(/\s+/g, " ").trim();
+  }
+
+  function addressList(list) {
+    return (Array.isArray(list) ? list : []).map(formatAddress).filter(Boolean).join(", ");
+  }
+
+  /**
+   * Where Outlook gives no header block (Mailbox below 1.8: Outlook on iOS and Android, Exchange
+   * 2016), the header fields the item itself offers, so the service at least sees who sent it to
+   * whom, when and with which subject. It has no authentication results: the check is weaker.
+   */
+  function headersFromItem(item) {
+    const fields = [
+      ["From", formatAddress(item.from)],
+      ["Sender", item.sender && item.from && formatAddress(item.sender) !== formatAddress(item.from) ? formatAddress(item.sender) : ""],
+      ["To", addressList(item.to)],
+      ["Cc", addressList(item.cc)],
+      ["Subject", typeof item.subject === "string" ? item.subject : ""],
+      ["Date", item.dateTimeCreated instanceof Date && !isNaN(item.dateTimeCreated.getTime()) ? item.dateTimeCreated.toUTCString() : ""],
+      ["Message-ID", item.internetMessageId || ""],
+    ];
+    return fields
+      .map(([name, value]) => [name, headerValue(value)])
+      .filter(([, value]) => value)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
   }
 
   /** Base URL of the service, from where the code was loaded. */
@@ -252,6 +294,18 @@
       return officeAsync(Office, (cb) => item.getAsFileAsync(cb));
     }
 
+    /**
+     * What this Outlook lets the add-in read of a message: "eml" (the whole message, Mailbox 1.14),
+     * "headers" (header block + body, 1.8) or "fields" (body and item fields only: Outlook on iOS and
+     * Android, older Exchange). With "fields" the check is weaker, and the pane says so.
+     */
+    function itemAccess() {
+      const item = currentItem();
+      if (supports(Office, "1.14") && item && typeof item.getAsFileAsync === "function") return "eml";
+      if (supports(Office, "1.8") && item && typeof item.getAllInternetHeadersAsync === "function") return "headers";
+      return "fields";
+    }
+
     /** Raw header block, or null where Mailbox 1.8 is missing or Outlook returns "" (e.g. drafts, some shared items). */
     async function getHeaders(item) {
       if (!supports(Office, "1.8") || typeof item.getAllInternetHeadersAsync !== "function") return null;
@@ -278,15 +332,20 @@
      * parts Outlook lets us read. The HTML body is preferred (it keeps links); the text body is
      * the fallback. Reads run against `deadline` so a slow Outlook call can't eat the budget.
      */
-    async function readItem(deadline) {
+    async function readItem(deadline, maxBytes) {
       const item = currentItem();
       if (!item) throw new ServiceError("office", "no item selected");
       const common = { locale: locale(), client: clientInfo() };
       const remaining = () => (deadline ? deadline - now() : 5000);
-      if (supports(Office, "1.14") && typeof item.getAsFileAsync === "function") {
+      // maxBytes 0: the parts only (the whole message was already refused as too large).
+      const limit = maxBytes === undefined || maxBytes === null ? DEFAULT_CONFIG.max_report_bytes : Number(maxBytes);
+      if (limit <= 0) common.truncated = true;
+      else if (supports(Office, "1.14") && typeof item.getAsFileAsync === "function") {
         try {
-          const eml = await withTimeout(Math.min(1500, remaining() - 800), () => getEml(item));
-          if (typeof eml === "string" && eml) return Object.assign({ eml }, common);
+          const eml = await withTimeout(deadline ? Math.min(1500, remaining() - 800) : 60000, () => getEml(item));
+          // Over the service's limit: the parts below, marked as a reduced copy.
+          if (typeof eml === "string" && eml && decodedLength(eml) <= limit) return Object.assign({ eml }, common);
+          if (typeof eml === "string" && eml) common.truncated = true;
         } catch (err) {
           // fall through to the parts: a slow or refused getAsFileAsync must not cost the verdict
         }
@@ -301,7 +360,7 @@
       const useHtml = typeof html === "string" && html.trim() !== "";
       return Object.assign(
         {
-          headers: headers || "",
+          headers: headers || headersFromItem(item),
           body: useHtml ? html : text || "",
           body_type: useHtml ? "html" : "text",
           ics: null,
@@ -320,7 +379,7 @@
       const deadline = start + TOTAL_BUDGET_MS;
       const left = () => deadline - now();
       const config = await loadConfig(Math.min(1000, left()));
-      const [payload, headers] = await Promise.all([readItem(deadline), authHeaders(config)]);
+      const [payload, headers] = await Promise.all([readItem(deadline, config.max_report_bytes), authHeaders(config)]);
       for (let attempt = 1; ; attempt++) {
         const timeoutMs = Math.min(Number(config.timeout_ms) || DEFAULT_CONFIG.timeout_ms, left());
         if (timeoutMs < 150) throw new ServiceError("timeout", "out of time for this message");
@@ -371,17 +430,24 @@
     async function report(payload, details, onAttempt) {
       const total = REPORT_RETRY_DELAYS_MS.length + 1;
       let lastError = null;
+      let sending = payload;
       for (let attempt = 1; attempt <= total; attempt++) {
         if (onAttempt) onAttempt({ attempt, total, error: lastError });
         try {
           const config = await loadConfig(2000);
           const headers = await authHeaders(config);
-          const body = Object.assign({}, payload, reportFields(details.categories, details.comment));
+          const body = Object.assign({}, sending, reportFields(details.categories, details.comment));
           const who = reporter();
           if (who) body.reporter = who;
-          return await request("POST", "/api/v1/reports", body, { headers, timeoutMs: REPORT_ATTEMPT_TIMEOUT_MS });
+          const result = await request("POST", "/api/v1/reports", body, { headers, timeoutMs: REPORT_ATTEMPT_TIMEOUT_MS });
+          return Object.assign({}, result, { truncated: sending.truncated === true });
         } catch (err) {
           lastError = err;
+          if (err instanceof ServiceError && err.status === 413 && sending.eml) {
+            // The service takes less than config.json said (a proxy's limit): send the reduced copy.
+            sending = await readItem(null, 0);
+            continue;
+          }
           if (!(err instanceof ServiceError) || !err.retryable || attempt === total) throw err;
           const backoff = REPORT_RETRY_DELAYS_MS[attempt - 1];
           await sleep(Math.max(backoff, Math.min(err.retryAfterMs || 0, MAX_RETRY_AFTER_MS)));
@@ -423,43 +489,45 @@
       return officeAsync(Office, (cb) => messages.replaceAsync(NOTIFICATION_KEY, details, cb)).then(() => details);
     }
 
-    function moveTo(name, fallback) {
-      const e = Office.MailboxEnums && Office.MailboxEnums.MoveSpamItemTo;
-      return (e && e[name]) || fallback;
+    /** Classic Outlook on Windows older than Version 2308, which wants postProcessingAction. */
+    function wantsPostProcessingAction() {
+      const diagnostics = Office.context && Office.context.mailbox && Office.context.mailbox.diagnostics;
+      const onWindows = Office.context && Office.PlatformType && Office.context.platform === Office.PlatformType.PC;
+      if (!onWindows || !diagnostics || diagnostics.hostName !== "Outlook") return false;
+      const build = Number(String(diagnostics.hostVersion || "").split(".")[2]);
+      return Number.isFinite(build) && build > 0 && build < MOVE_ITEM_TO_BUILD;
+    }
+
+    /** event.completed options: move to Junk (or leave it) in the property this Outlook understands. */
+    function spamOutcome(toJunk, description) {
+      const outcome = { onErrorDeleteItem: false, showPostProcessingDialog: { title: strings().reportDialogTitle, description } };
+      if (wantsPostProcessingAction()) {
+        outcome.postProcessingAction = toJunk ? "moveToSpamFolder" : "noMove";
+      } else {
+        const e = Office.MailboxEnums && Office.MailboxEnums.MoveSpamItemTo;
+        outcome.moveItemTo = toJunk ? (e && e.JunkFolder) || "junkFolder" : (e && e.NoMove) || "noMove";
+      }
+      return outcome;
     }
 
     /**
      * Integrated spam reporting (Mailbox 1.14): the EML goes to /api/v1/reports with the ticked
-     * reasons and the free text; the message moves to Junk only once the service has it.
+     * reasons and the free text (a reduced copy when it is over the service's limit); the message
+     * moves to Junk only once the service has it.
      */
     async function onSpamReport(event) {
       const t = strings();
       const categories = categoriesFrom(event && event.options);
       let outcome;
       try {
-        let payload;
-        try {
-          const eml = await getEml(currentItem());
-          payload = { eml, locale: locale(), client: clientInfo() };
-        } catch (err) {
-          payload = await readItem(null);
-        }
+        const config = await loadConfig(2000);
+        const payload = await readItem(null, config.max_report_bytes);
         const result = await report(payload, { categories, comment: event && event.freeText });
-        outcome = {
-          onErrorDeleteItem: false,
-          moveItemTo: moveTo("JunkFolder", "junkFolder"),
-          showPostProcessingDialog: {
-            title: t.reportDialogTitle,
-            description: result.simulation ? t.reportSimulation : t.reportThanks,
-          },
-        };
+        const said = result.simulation ? t.reportSimulation : t.reportThanks;
+        outcome = spamOutcome(true, result.truncated ? `${said} ${t.reportReduced}` : said);
       } catch (err) {
         // Not stored: leave the message where it is and say so; the user can report again.
-        outcome = {
-          onErrorDeleteItem: false,
-          moveItemTo: moveTo("NoMove", "noMove"),
-          showPostProcessingDialog: { title: t.reportDialogTitle, description: t.reportFailed },
-        };
+        outcome = spamOutcome(false, t.reportFailed);
       }
       event.completed(outcome);
       return outcome;
@@ -470,6 +538,7 @@
       locale,
       strings,
       loadConfig,
+      itemAccess,
       readItem,
       analyze,
       report,
@@ -488,6 +557,8 @@
     ServiceError,
     createClient,
     baseUrlFrom,
+    decodedLength,
+    headersFromItem,
     truncateNotification,
     officeAsync,
     strings: i18n,

@@ -46,6 +46,9 @@
       reportFailed:
         "Your report could not be sent, so the message was left where it is. Please try again in a few minutes.",
       reportFailedPane: "Your report could not be sent. Please try again in a few minutes.",
+      reportReduced: "The message was too large to send whole, so a reduced copy (its headers and text) was sent.",
+      weakerCheck:
+        "On this Outlook the add-in can read only the message text and a few fields, not its headers, so the check is weaker here.",
     },
     de: {
       appName: "InviteGuard",
@@ -80,6 +83,9 @@
       reportFailed:
         "Ihre Meldung konnte nicht gesendet werden; die Nachricht bleibt, wo sie ist. Bitte versuchen Sie es in ein paar Minuten erneut.",
       reportFailedPane: "Ihre Meldung konnte nicht gesendet werden. Bitte versuchen Sie es in ein paar Minuten erneut.",
+      reportReduced: "Die Nachricht war zu groß, um sie ganz zu senden; gesendet wurde eine gekürzte Kopie (Kopfzeilen und Text).",
+      weakerCheck:
+        "In diesem Outlook kann das Add-in nur den Text und wenige Felder der Nachricht lesen, nicht ihre Kopfzeilen; die Prüfung ist hier schwächer.",
     },
     fr: {
       appName: "InviteGuard",
@@ -114,6 +120,9 @@
       reportFailed:
         "Votre signalement n’a pas pu être envoyé ; le message n’a pas été déplacé. Réessayez dans quelques minutes.",
       reportFailedPane: "Votre signalement n’a pas pu être envoyé. Réessayez dans quelques minutes.",
+      reportReduced: "Le message était trop volumineux pour être envoyé en entier : une copie réduite (en-têtes et texte) a été envoyée.",
+      weakerCheck:
+        "Dans cet Outlook, le complément ne peut lire que le texte et quelques champs du message, pas ses en-têtes : la vérification y est moins fiable.",
     },
     es: {
       appName: "InviteGuard",
@@ -148,6 +157,9 @@
       reportFailed:
         "No se pudo enviar su notificación y el mensaje no se ha movido. Vuelva a intentarlo en unos minutos.",
       reportFailedPane: "No se pudo enviar su notificación. Vuelva a intentarlo en unos minutos.",
+      reportReduced: "El mensaje era demasiado grande para enviarlo entero, así que se envió una copia reducida (encabezados y texto).",
+      weakerCheck:
+        "En este Outlook el complemento solo puede leer el texto y algunos campos del mensaje, no sus encabezados, así que la comprobación es más débil.",
     },
   };
 

@@ -173,6 +173,10 @@
       more.open = false;
       more.querySelector("summary").textContent = IG.strings.format(t.moreReasons, { count: hiddenCount });
       $("reasons-section").hidden = reasons.length === 0;
+      // Outlook on iOS/Android (and older Exchange) give the add-in no header block: say so.
+      const weaker = $("weaker");
+      weaker.textContent = t.weakerCheck;
+      weaker.hidden = client.itemAccess() !== "fields";
       show("result");
     }
 
@@ -223,7 +227,8 @@
       button.disabled = true;
       setReportStatus(t.reportSending, "sending");
       try {
-        const payload = await client.readItem(null);
+        const config = await client.loadConfig(2000);
+        const payload = await client.readItem(null, config.max_report_bytes);
         const result = await client.report(
           payload,
           { categories: [$("report-category").value], comment: $("report-comment").value },
@@ -231,10 +236,14 @@
             if (attempt > 1) setReportStatus(IG.strings.format(t.reportRetrying, { attempt, total }), "retrying");
           },
         );
-        setReportStatus(result.simulation ? t.reportSimulation : t.reportThanks, "done");
+        const said = result.simulation ? t.reportSimulation : t.reportThanks;
+        setReportStatus(result.truncated ? `${said} ${t.reportReduced}` : said, "done");
         $("report-comment").value = "";
+        button.textContent = t.reportButton;
       } catch (err) {
+        // Nothing was lost: the form keeps what the user wrote, and the button sends it again.
         setReportStatus(t.reportFailedPane, "failed");
+        button.textContent = t.tryAgain;
       } finally {
         reportInFlight = false;
         button.disabled = false;

@@ -16,10 +16,13 @@ const inviteGuard = createInviteGuard({
 messenger.messageDisplay.onMessagesDisplayed.addListener((tab, displayed) => {
   inviteGuard.onMessagesDisplayed(tab, displayed);
 });
-messenger.runtime.onMessage.addListener((message, sender) => inviteGuard.onRuntimeMessage(message, sender));
+messenger.runtime.onMessage.addListener((message) => inviteGuard.onRuntimeMessage(message));
+messenger.runtime.onConnect.addListener((port) => inviteGuard.onConnect(port));
 messenger.tabs.onRemoved.addListener((tabId) => inviteGuard.onTabRemoved(tabId));
 messenger.storage.onChanged.addListener((_changes, area) => {
   if (area === "local" || area === "managed") inviteGuard.onSettingsChanged();
 });
+messenger.permissions.onAdded.addListener(() => inviteGuard.onSettingsChanged());
+messenger.permissions.onRemoved.addListener(() => inviteGuard.onSettingsChanged());
 
 inviteGuard.start();

@@ -402,15 +402,16 @@ def test_manifest_route_under_an_addin_prefixed_blueprint() -> None:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({}, {"auth": "none", "client_key": "", "timeout_ms": 2500}),
-        ({"ADDIN_CLIENT_KEY": "k-1"}, {"auth": "key", "client_key": "k-1", "timeout_ms": 2500}),
+        ({}, {"auth": "none", "client_key": "", "timeout_ms": 2500, "max_report_bytes": 10485760}),
+        ({"ADDIN_CLIENT_KEY": "k-1"},
+         {"auth": "key", "client_key": "k-1", "timeout_ms": 2500, "max_report_bytes": 10485760}),
         (
             {"ENTRA_CLIENT_ID": ENTRA_APP, "ADDIN_CLIENT_KEY": "k-1"},
-            {"auth": "entra", "client_key": "", "timeout_ms": 2500},
+            {"auth": "entra", "client_key": "", "timeout_ms": 2500, "max_report_bytes": 10485760},
         ),
         (
-            {"OUTLOOK_AUTH": "key", "ADDIN_CLIENT_KEY": "k-2", "OUTLOOK_TIMEOUT_MS": 2000},
-            {"auth": "key", "client_key": "k-2", "timeout_ms": 2000},
+            {"OUTLOOK_AUTH": "key", "ADDIN_CLIENT_KEY": "k-2", "OUTLOOK_TIMEOUT_MS": 2000, "MAX_BODY_BYTES": 5000},
+            {"auth": "key", "client_key": "k-2", "timeout_ms": 2000, "max_report_bytes": 5000},
         ),
     ],
 )
@@ -420,6 +421,22 @@ def test_config_route(routes_app: Flask, config: dict[str, Any], expected: dict[
     assert response.status_code == 200
     assert response.get_json() == expected
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("public_url", [BASE, "https://ig.contoso.com/inviteguard/"])
+def test_well_known_lists_the_javascript_runtime(routes_app: Flask, public_url: str) -> None:
+    """Classic Outlook on Windows lets its JavaScript-only runtime use CORS and SSO only for the
+    scripts the origin lists at this well-known URI (Microsoft Learn: "Use single sign-on (SSO) or
+    cross-origin resource sharing (CORS) in your event-based or spam-reporting Outlook add-in")."""
+    routes_app.config.update(PUBLIC_URL=public_url)
+    response = routes_app.test_client().get("/.well-known/microsoft-officeaddins-allowed.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    base = public_url.rstrip("/")
+    assert response.get_json() == {"allowed": [f"{base}/addin/outlook/runtime.js"]}
+    manifest = ET.fromstring(routes_app.test_client().get("/addin/outlook/manifest.xml").data)
+    runtime = manifest.find(".//bt:Url[@id='JSRuntime.Url']", NS).get("DefaultValue")
+    assert response.get_json()["allowed"] == [runtime]
 
 
 def test_entra_deployments_get_web_application_info_in_the_served_manifest(routes_app: Flask) -> None:
@@ -776,3 +793,36 @@ def test_report_button_is_keyboard_reachable_retries_and_confirms(
     assert status.get_attribute("role") == "status"
     assert len(attempts) == 2
     page.close()
+
+
+def test_mobile_says_the_check_is_weaker_and_a_failed_report_can_be_sent_again(
+    browser: Any, live_server: str, pane_fixtures: dict[str, Any]
+) -> None:
+    """Outlook on iOS/Android (Mailbox 1.5): no EML and no header block, so the pane says the check
+    is weaker there; a report the service never took keeps the form and offers Try again."""
+    page = open_pane(browser, live_server, pane_fixtures, sets="1.5", width=320,
+                     routes={"**/api/v1/reports": lambda route: route.abort("connectionrefused")})
+    wait_state(page, "result")
+    weaker = page.locator("#weaker")
+    assert weaker.is_visible()
+    assert "check is weaker" in weaker.inner_text()
+    calls = page.evaluate("window.__igRecord.calls")
+    assert "phish:eml" not in calls and "phish:headers" not in calls
+    page.get_by_label("Anything else we should know? (optional)").fill("Got it on my phone")
+    page.locator("#report-button").click()
+    status = page.locator("#report-status")
+    expect(status).to_have_attribute("data-state", "failed", timeout=30_000)
+    assert page.locator("#report-button").inner_text() == "Try again"
+    assert page.locator("#report-button").is_enabled()
+    assert page.get_by_label("Anything else we should know? (optional)").input_value() == "Got it on my phone"
+    page.screenshot(path=str(ARTIFACTS / "taskpane-mobile-failed-report.png"), full_page=True)
+    page.unroute("**/api/v1/reports")
+    page.locator("#report-button").click()
+    expect(status).to_have_attribute("data-state", "done", timeout=30_000)
+    assert page.locator("#report-button").inner_text() == "Report to security"
+    page.close()
+
+    desktop = open_pane(browser, live_server, pane_fixtures, sets="1.14")
+    wait_state(desktop, "result")
+    assert desktop.locator("#weaker").is_hidden()
+    desktop.close()

@@ -7,6 +7,7 @@ import io
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import redis
@@ -102,6 +103,17 @@ def test_unauthenticated_html_gets_the_login_page_and_api_gets_401(web: FlaskCli
         assert response.status_code == 401
         assert response.get_json() == {"error": {"code": "unauthenticated",
                                                  "message": "Log in to the InviteGuard admin console first"}}
+
+
+def test_login_page_says_how_to_create_the_first_account_until_one_exists(web: FlaskClient,
+                                                                        redis_client: redis.Redis,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(sys.executable).parents[2])  # where `bash scripts/serve.sh` runs the service
+    page = web.get("/admin/login").get_data(as_text=True)
+    assert "No account exists yet" in page
+    assert "<code>.venv/bin/inviteguard admin create-user admin --role admin</code>" in page
+    create_user(redis_client, "alice", "a long enough passphrase", ["admin"])
+    assert "No account exists yet" not in web.get("/admin/login").get_data(as_text=True)
 
 
 def test_login_sets_a_hardened_session_cookie(redis_server: EmbeddedRedis, redis_client: redis.Redis) -> None:

@@ -174,3 +174,16 @@ def test_response_body_has_exactly_the_contract_keys() -> None:
     assert body["reasons"][1]["evidence"]["forwarder"] == "contoso.onmicrosoft.com"
     degraded = response_body(lure_verdict(), "fp", TEXTS, "en", cached=False, degraded=True)
     assert degraded["degraded"] is True
+
+
+@pytest.mark.parametrize(("where", "facts", "expected"), [
+    ("description", {}, "Its notes claim a $599.00 PayPal charge and ask you to call +1 808 555 0199."),
+    ("body", {}, "Its text claims a $599.00 PayPal charge and asks you to call +1 808 555 0199."),
+    ("location", {"amount": "", "alert": "account locked"},
+     'Its location warns of "account locked" at PayPal and asks you to call +1 808 555 0199.'),
+    ("summary", {"amount": ""}, "Its title asks you to call +1 808 555 0199 about PayPal."),
+])
+def test_the_lure_reason_reads_as_english(where: str, facts: dict, expected: str) -> None:
+    """The verb agrees with the place: "its notes claim", but "its text claims" (issue 16)."""
+    detail = response_body(lure_verdict(where=where, **facts), "fp", TEXTS, "en", cached=False)["reasons"][0]["detail"]
+    assert expected in " ".join(detail.split())

@@ -70,5 +70,7 @@ def test_serve_says_where_to_look_and_stops_cleanly(served: tuple) -> None:
     assert len(embedded_lines) == 1 and "shared by all workers" in embedded_lines[0]
     # Two workers, one warning that the API runs without authentication.
     assert output.count("API OPEN") == 1
+    # No account yet: the exact command that creates the first admin, once.
+    assert output.count(f"{BIN / 'inviteguard'} admin create-user admin --role admin") == 1
     assert (workdir / "var" / "redis" / "inviteguard.aof").exists() or any((workdir / "var" / "redis").glob("*.aof*"))
     assert not (workdir / "var" / "redis" / "redis.sock").exists()  # Redis shut down with the service

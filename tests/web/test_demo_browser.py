@@ -111,3 +111,39 @@ def test_hostile_banner_stays_inert_in_chromium(browser: Browser, scheme: str) -
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"banner-hostile-{scheme}.png"))
     page.close()
+
+
+@pytest.mark.skipif(SAMPLE is None, reason="no sample .eml: neither tests/data/emls nor ../shared/corpus/real")
+def test_a_phone_width_page_folds_reasons_and_never_scrolls_sideways(browser: Browser, live_server: str) -> None:
+    assert SAMPLE is not None
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server}/")
+    page.wait_for_selector("body[data-ready='true']")
+    drop_file(page, SAMPLE.name, SAMPLE.read_bytes())
+    page.wait_for_selector("#banner [role='alert']", timeout=15_000)
+    reasons = page.locator("#reasons li").count() + page.locator("#more-reasons-list li").count()
+    assert page.locator("#reasons li").count() == min(3, reasons)
+    if reasons > 3:
+        assert page.inner_text("#more-reasons summary") == f"{reasons - 3} more reasons"
+        assert not page.locator("#more-reasons-list li").first.is_visible()
+        page.click("#more-reasons summary")
+        assert page.locator("#more-reasons-list li").first.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-390px.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_favicon_is_a_real_icon(live_server: str) -> None:
+    import struct
+
+    import requests
+
+    response = requests.get(f"{live_server}/favicon.ico", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/vnd.microsoft.icon"
+    reserved, kind, count = struct.unpack("<HHH", response.content[:6])
+    assert (reserved, kind, count) == (0, 1, 1)
+    width, height, _, _, planes, bits, size, offset = struct.unpack("<BBBBHHII", response.content[6:22])
+    assert (width, height, planes, bits, offset) == (32, 32, 1, 32, 22)
+    assert response.content[offset:offset + 8] == b"\x89PNG\r\n\x1a\n" and len(response.content) == offset + size

@@ -12,6 +12,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from inviteguard import create_app
+from inviteguard.runtime.config import ConfigError
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from inviteguard.web.security import escape_controls
 from security_helpers import APP_ID, SIMPLE_MESSAGE, TENANT, FakeEntra, bearer, mint
@@ -68,6 +69,29 @@ def test_outlook_frame_ancestors_are_configurable(redis_server: EmbeddedRedis, r
     assert directives(response.headers["Content-Security-Policy"])["frame-ancestors"] == ["https://mail.contoso.com"]
 
 
+@pytest.mark.parametrize(("office_js", "script_src"), [
+    ("https://CDN.contoso.com/vendor/office/1/office.js", ["'self'", "https://cdn.contoso.com"]),
+    ("/static/vendor/office.js", ["'self'"]),  # a copy this service serves (a sovereign cloud)
+])
+def test_outlook_pages_load_office_js_from_the_configured_place(redis_server: EmbeddedRedis,
+                                                                 redis_client: redis.Redis, office_js: str,
+                                                                 script_src: list[str]) -> None:
+    client = create_app({"REDIS_URL": redis_server.url, "OUTLOOK_OFFICE_JS_URL": office_js}).test_client()
+    for page in ("taskpane.html", "commands.html"):
+        response = client.get(f"/static/outlook/{page}")
+        html = response.get_data(as_text=True)
+        assert directives(response.headers["Content-Security-Policy"])["script-src"] == script_src
+        assert f'<script src="{office_js}"></script>' in html
+        assert "appsforoffice.microsoft.com" not in html
+
+
+@pytest.mark.parametrize("bad", ["http://cdn.contoso.com/office.js", "//cdn.contoso.com/office.js", "javascript:x",
+                                 "https://u:p@cdn.contoso.com/office.js"])
+def test_an_unusable_office_js_url_stops_start_up(bad: str) -> None:
+    with pytest.raises(ConfigError, match="INVITEGUARD_OUTLOOK_OFFICE_JS_URL"):
+        create_app({"OUTLOOK_OFFICE_JS_URL": bad})
+
+
 def test_api_answers_are_nosniff(client: FlaskClient) -> None:
     response = client.post("/api/v1/analyze", data=SIMPLE_MESSAGE, content_type="message/rfc822")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -102,10 +126,44 @@ def test_cross_origin_posts_get_cors_headers_only_for_configured_origins(client:
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def test_no_origin_is_allowed_by_default(redis_server: EmbeddedRedis, redis_client: redis.Redis) -> None:
+def test_no_other_origin_is_allowed_by_default(redis_server: EmbeddedRedis, redis_client: redis.Redis) -> None:
     client = create_app({"REDIS_URL": redis_server.url}).test_client()
     assert preflight(client, "/api/v1/analyze", ADDIN_ORIGIN).status_code == 403
     assert client.get("/healthz", headers={"Origin": ADDIN_ORIGIN}).headers.get("Access-Control-Allow-Origin") is None
+    config = client.get("/addin/outlook/config.json", headers={"Origin": ADDIN_ORIGIN})
+    assert "Access-Control-Allow-Origin" not in config.headers and "Origin" in config.headers["Vary"]
+
+
+@pytest.mark.parametrize("origin", ["https://inviteguard.contoso.com/", "https://inviteguard.contoso.com",
+                                    "HTTPS://InviteGuard.contoso.com/"])
+def test_classic_outlooks_javascript_runtime_may_call_its_own_service(redis_server: EmbeddedRedis,
+                                                                       redis_client: redis.Redis,
+                                                                       origin: str) -> None:
+    """The spam-report handler in classic Outlook on Windows runs in a JavaScript-only runtime that
+    calls config.json, analyze and reports cross-origin naming the service's own origin, with a
+    trailing slash; no CORS_ORIGINS setting is needed for it."""
+    client = create_app({"REDIS_URL": redis_server.url, "PUBLIC_URL": "https://inviteguard.contoso.com"}).test_client()
+    for path in ("/api/v1/analyze", "/api/v1/reports"):
+        allowed = preflight(client, path, origin)
+        assert allowed.status_code == 204
+        assert allowed.headers["Access-Control-Allow-Origin"] == origin  # echoed as sent
+    config = client.get("/addin/outlook/config.json", headers={"Origin": origin})
+    assert config.status_code == 200 and config.headers["Access-Control-Allow-Origin"] == origin
+    posted = client.post("/api/v1/analyze", data=SIMPLE_MESSAGE, content_type="message/rfc822",
+                         headers={"Origin": origin})
+    assert posted.headers["Access-Control-Allow-Origin"] == origin
+    assert preflight(client, "/api/v1/analyze", "https://inviteguard.contoso.com.evil.example/").status_code == 403
+
+
+def test_a_listed_origin_matches_with_or_without_a_trailing_slash(redis_server: EmbeddedRedis,
+                                                                  redis_client: redis.Redis) -> None:
+    client = create_app({"REDIS_URL": redis_server.url, "CORS_ORIGINS": "https://a.contoso.com/, https://b.contoso.com"}
+                        ).test_client()
+    for origin in ("https://a.contoso.com", "https://a.contoso.com/", "https://b.contoso.com/"):
+        response = preflight(client, "/api/v1/reports", origin)
+        assert response.status_code == 204, origin
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert preflight(client, "/api/v1/reports", "https://c.contoso.com/").status_code == 403
 
 
 # ------------------------------------------------------------------ logs

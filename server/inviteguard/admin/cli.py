@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import redis
 
+from ..runtime.config import settings_from
+from ..runtime.redis_conn import connect_redis
 from ..runtime.redis_server import service_redis
-from .users import ROLES, AccountError, create_user
+from .users import ROLES, AccountError, create_user, list_users
+
+log = logging.getLogger(__name__)
 
 
 def read_password(from_stdin: bool) -> str:
@@ -40,6 +47,36 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         return 2
     print(f"account {user.name} ({', '.join(sorted(user.roles))}) saved")
     return 0
+
+
+def first_account_command() -> str:
+    """The command that creates the first account, as it can be pasted where the service runs:
+    the console script next to this Python (.venv/bin/inviteguard for the usual install)."""
+    script = Path(sys.executable).parent / "inviteguard"
+    if not script.exists():
+        return "inviteguard admin create-user admin --role admin"
+    relative = os.path.relpath(script, Path.cwd())
+    return f"{script if relative.startswith('..') else relative} admin create-user admin --role admin"
+
+
+def has_no_accounts(client: Any) -> bool:
+    return not list_users(client)
+
+
+def hint_first_account() -> None:
+    """Said once at start (by the gunicorn master) while no admin account exists."""
+    settings = settings_from(os.environ)
+    if not settings.redis_url:
+        return
+    try:
+        client = connect_redis(settings.redis_url, timeout=2.0)
+        empty = has_no_accounts(client)
+        client.close()
+    except redis.RedisError:
+        return  # Redis trouble is reported elsewhere; no hint is better than a wrong one
+    if empty:
+        log.warning("no admin account exists yet; create the first one (it asks for a password): %s",
+                    first_account_command())
 
 
 def add_commands(commands: Any) -> None:

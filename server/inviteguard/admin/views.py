@@ -69,6 +69,7 @@ from ..runtime.organisation import (
 )
 from ..runtime.redis_conn import RedisGate
 from ..web.api import log_safe, services
+from .cli import first_account_command, has_no_accounts
 from .oidc import LoginRequest, OidcClient, OidcError, new_login_request, roles_from, username_from
 from .sessions import AdminSession, LoginThrottle, csrf_matches, end_session, load_session, start_session
 from .users import (
@@ -249,11 +250,19 @@ def begin_session(user: User, method: str, next_path: str) -> Response:
 def _login_page(status: int = 200, error: str = "", next_path: str = "/admin/") -> Response:
     token = secrets.token_urlsafe(32)
     response = _html_page("admin/login.html", status, csrf_token=token, error=error, next_path=safe_next(next_path),
-                          oidc_enabled=oidc_configured())
+                          oidc_enabled=oidc_configured(), first_account=_first_account_hint())
     # Login CSRF: the form's token must match this cookie (double submit), so no other site can
     # log a victim into an attacker's account.
     _set_cookie(response, LOGIN_CSRF_COOKIE, token, 3600, path="/admin/")
     return response
+
+
+def _first_account_hint() -> str:
+    """While no account exists, the command that creates the first one (shown on the login page)."""
+    try:
+        return first_account_command() if has_no_accounts(redis_client()) else ""
+    except redis.RedisError:
+        return ""
 
 
 def oidc_configured() -> bool:

@@ -85,6 +85,8 @@ class Settings:
     cors_origins: str = ""  # space/comma-separated origins allowed to call the API cross-origin
     outlook_frame_ancestors: str = ("https://outlook.office.com https://outlook.office365.com "
                                     "https://outlook.live.com https://outlook.cloud.microsoft")
+    # Where the Outlook pages load Office.js from; its origin is their only script source besides ours.
+    outlook_office_js_url: str = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
     max_request_header_fields: int = 100  # HTTP request headers on analyze/report calls
     max_request_header_bytes: int = 32768
     max_json_depth: int = 10

@@ -4,11 +4,15 @@ it, and log lines that attacker text cannot split.
 - Every HTML answer gets a Content-Security-Policy without inline script (pages that set their own,
   the demo page and the admin console, keep theirs), `X-Content-Type-Options: nosniff` and a
   Referrer-Policy. The Outlook task pane and function pages (`/static/outlook/*.html`) load Office.js
-  from Microsoft and are framed by Outlook on the web, so their policy allows exactly that script
-  host and the configured Outlook hosts as frame ancestors; every other page may not be framed.
-- CORS: the add-ins' pages are served by this service (same origin) and the Thunderbird add-on has
-  host permissions, so by default no origin is allowed. Origins in INVITEGUARD_CORS_ORIGINS (e.g.
-  what classic Outlook's JavaScript runtime sends) may POST to analyze and reports, preflight included.
+  (INVITEGUARD_OUTLOOK_OFFICE_JS_URL, Microsoft's CDN by default) and are framed by Outlook on the
+  web, so their policy allows exactly that script origin and the configured Outlook hosts
+  (INVITEGUARD_OUTLOOK_FRAME_ANCESTORS) as frame ancestors; every other page may not be framed.
+- CORS: the add-ins' pages are served by this service and the Thunderbird add-on has host
+  permissions. The exception is classic Outlook on Windows, whose JavaScript-only runtime (the spam
+  report handler) calls config.json, analyze and reports cross-origin, naming this service's own
+  origin, with or without a trailing "/". So this service's own origin (INVITEGUARD_PUBLIC_URL, and
+  the one a request came in on) is always allowed, plus the origins in INVITEGUARD_CORS_ORIGINS;
+  preflight included. An Origin is compared without a trailing "/" and echoed as it was sent.
 - Logging: every record's message has control characters (CR, LF, ESC, U+2028...) escaped, so a
   subject or header with a line break cannot forge a log line.
 """
@@ -17,14 +21,15 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 
 from ..banner.render import BANNER_STYLE_CSP_HASH
-from ..runtime.config import Settings
+from ..runtime.config import ConfigError, Settings
 
-OFFICE_JS_HOST = "https://appsforoffice.microsoft.com"
-CORS_PATHS = frozenset({"/api/v1/analyze", "/api/v1/reports"})
+# Path -> the method a cross-origin caller uses there.
+CORS_PATHS = {"/api/v1/analyze": "POST", "/api/v1/reports": "POST", "/addin/outlook/config.json": "GET"}
 CORS_HEADERS = "Authorization, Content-Type, X-InviteGuard-Key, X-InviteGuard-Locale"
 CORS_MAX_AGE_SECONDS = 600
 OUTLOOK_PAGES = re.compile(r"^/static/outlook/[^/]+\.html$")
@@ -39,12 +44,40 @@ def page_csp(script_src: str, frame_ancestors: str) -> str:
 DEFAULT_CSP = page_csp("'self'", "'none'")
 
 
-def outlook_csp(frame_ancestors: str) -> str:
-    return page_csp(f"'self' {OFFICE_JS_HOST}", " ".join(frame_ancestors.replace(",", " ").split()) or "'none'")
+def script_origin(office_js_url: str) -> str:
+    """The CSP source that lets the Outlook pages load Office.js from `office_js_url`: its origin,
+    or 'self' for a copy this service serves (a path). Anything else is a configuration error."""
+    if office_js_url.startswith("/") and not office_js_url.startswith("//"):
+        return "'self'"
+    parts = urlsplit(office_js_url)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+        raise ConfigError("INVITEGUARD_OUTLOOK_OFFICE_JS_URL must be an https:// URL or a path on this service, "
+                          f"not {office_js_url!r}")
+    return f"https://{parts.netloc.lower()}"
 
 
-def allowed_origins(configured: str) -> frozenset[str]:
-    return frozenset(o.rstrip("/") for o in configured.replace(",", " ").split())
+def outlook_csp(frame_ancestors: str, office_js_url: str) -> str:
+    sources = " ".join(dict.fromkeys(["'self'", script_origin(office_js_url)]))
+    return page_csp(sources, " ".join(frame_ancestors.replace(",", " ").split()) or "'none'")
+
+
+def normalized_origin(origin: str) -> str:
+    """Origins compare as scheme://host[:port], lower case; the JavaScript runtime adds a '/'."""
+    return origin.strip().rstrip("/").lower()
+
+
+def allowed_origins(configured: str, public_url: str | None = None) -> frozenset[str]:
+    origins = {normalized_origin(o) for o in configured.replace(",", " ").split()}
+    if public_url:
+        parts = urlsplit(public_url)
+        origins.add(normalized_origin(f"{parts.scheme}://{parts.netloc}"))
+    return frozenset(origins)
+
+
+def _origin_allowed(origin: str, origins: frozenset[str]) -> bool:
+    """Configured origins, this service's public origin, and the origin the request came in on."""
+    given = normalized_origin(origin)
+    return bool(given) and (given in origins or given == normalized_origin(request.host_url))
 
 
 def _page_headers(response: Response, settings: Settings) -> Response:
@@ -52,7 +85,8 @@ def _page_headers(response: Response, settings: Settings) -> Response:
     if response.mimetype != "text/html":
         return response
     if OUTLOOK_PAGES.match(request.path):
-        response.headers.setdefault("Content-Security-Policy", outlook_csp(settings.outlook_frame_ancestors))
+        response.headers.setdefault("Content-Security-Policy",
+                                    outlook_csp(settings.outlook_frame_ancestors, settings.outlook_office_js_url))
         # Cross-origin requests (Office.js) see only our origin, never the page's path.
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     else:
@@ -68,14 +102,14 @@ def _cors_preflight(origins: frozenset[str]) -> Response | tuple[Response, int] 
     if "Access-Control-Request-Method" not in request.headers:
         return None
     origin = request.headers.get("Origin", "")
-    if origin not in origins:
+    if not _origin_allowed(origin, origins):
         response = jsonify({"error": {"code": "cors_origin_not_allowed",
                                       "message": "This origin may not call the API from a browser"}})
         response.headers["Vary"] = "Origin"
         return response, 403
     response = Response(status=204)
     response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Access-Control-Allow-Methods"] = "POST"
+    response.headers["Access-Control-Allow-Methods"] = CORS_PATHS[request.path]
     response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
     response.headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE_SECONDS)
     response.headers["Vary"] = "Origin"
@@ -83,10 +117,10 @@ def _cors_preflight(origins: frozenset[str]) -> Response | tuple[Response, int] 
 
 
 def _cors_answer(response: Response, origins: frozenset[str]) -> Response:
-    if request.path in CORS_PATHS and request.method == "POST":
+    if CORS_PATHS.get(request.path) == request.method:
         response.vary.add("Origin")
         origin = request.headers.get("Origin", "")
-        if origin in origins:
+        if _origin_allowed(origin, origins):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Expose-Headers"] = "Retry-After"
     return response
@@ -118,7 +152,8 @@ def install_log_escaping() -> None:
 
 def init_app(app: Flask) -> None:
     settings: Settings = app.config["INVITEGUARD_SETTINGS"]
-    origins = allowed_origins(settings.cors_origins)
+    script_origin(settings.outlook_office_js_url)  # a bad URL stops start-up, naming the setting
+    origins = allowed_origins(settings.cors_origins, settings.public_url)
     install_log_escaping()
     app.before_request(lambda: _cors_preflight(origins))
     app.after_request(lambda response: _cors_answer(_page_headers(response, settings), origins))

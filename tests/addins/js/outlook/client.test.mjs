@@ -50,22 +50,66 @@ describe("reading the item", () => {
     assert.deepEqual([...calls.body].sort(), ["html", "text"]);
   });
 
-  test("an empty header string means 'unavailable', not an empty header block to trust", async () => {
+  test("an empty header string means 'unavailable': the item's own fields stand in", async () => {
     const { Office } = makeOffice({ sets: "1.8", headers: "" });
     const { client } = clientFor(Office, stub.url);
     const payload = await client.readItem(null);
-    assert.equal(payload.headers, "");
+    assert.equal(payload.headers, 'From: "PayPal" <noreply@email.apple.com>\r\nSubject: Your PayPal Payment Receipt\r\n');
     assert.equal(payload.body_type, "html");
   });
 
-  test("before Mailbox 1.8 the headers are not asked for; text body when there is no HTML", async () => {
-    const { Office, calls } = makeOffice({ sets: "1.5", html: undefined, text: "Call +1 808 555 0199" });
+  test("mobile (Mailbox 1.5): every field the item offers, one line each; text body when there is no HTML", async () => {
+    const { Office, calls } = makeOffice({
+      sets: "1.5", html: undefined, text: "Call +1 808 555 0199",
+      item: {
+        subject: "Your receipt\r\nX-Injected: yes",
+        sender: { displayName: "Apple", emailAddress: "noreply@email.apple.com" },
+        to: [{ displayName: "All Staff", emailAddress: "all-staff@contoso.com" }],
+        cc: [{ displayName: "", emailAddress: "it@contoso.com" }],
+        dateTimeCreated: new Date("2025-11-04T16:01:13Z"),
+        internetMessageId: "<abc@email.apple.com>",
+      },
+    });
     const { client } = clientFor(Office, stub.url);
     const payload = await client.readItem(null);
     assert.equal(calls.headers, 0);
-    assert.equal(payload.headers, "");
+    assert.equal(calls.getAsFile, 0);
+    assert.equal(client.itemAccess(), "fields");
+    assert.equal(payload.headers, [
+      'From: "PayPal" <noreply@email.apple.com>',
+      'Sender: "Apple" <noreply@email.apple.com>',
+      'To: "All Staff" <all-staff@contoso.com>',
+      "Cc: it@contoso.com",
+      "Subject: Your receipt X-Injected: yes",
+      "Date: Tue, 04 Nov 2025 16:01:13 GMT",
+      "Message-ID: <abc@email.apple.com>",
+      "",
+    ].join("\r\n"));
     assert.equal(payload.body, "Call +1 808 555 0199");
     assert.equal(payload.body_type, "text");
+    assert.equal(payload.item.subject, "Your receipt\r\nX-Injected: yes");
+  });
+
+  test("what the item access says per client", () => {
+    assert.equal(clientFor(makeOffice({ sets: "1.14" }).Office, stub.url).client.itemAccess(), "eml");
+    assert.equal(clientFor(makeOffice({ sets: "1.8" }).Office, stub.url).client.itemAccess(), "headers");
+    assert.equal(clientFor(makeOffice({ sets: "1.5" }).Office, stub.url).client.itemAccess(), "fields");
+  });
+
+  test("a message over the service's limit is read as its parts, marked truncated", async () => {
+    const { Office, calls } = makeOffice({ sets: "1.14", eml: Buffer.alloc(3000, 65).toString("base64") });
+    const { client } = clientFor(Office, stub.url);
+    const whole = await client.readItem(null, 3000);
+    assert.ok(whole.eml);
+    assert.equal(whole.truncated, undefined);
+    const reduced = await client.readItem(null, 2999);
+    assert.equal(reduced.eml, undefined);
+    assert.equal(reduced.truncated, true);
+    assert.equal(reduced.headers, "Subject: hi\r\nFrom: a@example.com\r\n");
+    assert.equal(reduced.body, "<p>hello</p>");
+    assert.equal(calls.getAsFile, 2);
+    assert.equal(IG.decodedLength(Buffer.alloc(3001, 1).toString("base64")), 3001);
+    assert.equal(IG.decodedLength("QUI=\r\n"), 2);
   });
 
   test("a refused getAsFileAsync falls back to the parts", async () => {
@@ -251,6 +295,60 @@ describe("integrated spam reporting (onSpamReport)", () => {
     await client.onSpamReport(event);
     assert.equal(stub.posts("/api/v1/reports").length, 1);
     assert.equal(event.completedWith.moveItemTo, "noMove");
+  });
+
+  test("a message over config.json's max_report_bytes is reported as a reduced copy, and the dialog says so", async () => {
+    stub.behaviour.config = { ...stub.behaviour.config, max_report_bytes: 10 };
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    const event = spamEvent([true], "");
+    await client.onSpamReport(event);
+    const [post] = stub.posts("/api/v1/reports");
+    assert.equal(post.body.eml, undefined);
+    assert.equal(post.body.truncated, true);
+    assert.equal(post.body.headers, "Subject: hi\r\nFrom: a@example.com\r\n");
+    assert.equal(post.body.body, "<p>hello</p>");
+    assert.equal(post.body.reporter, "j.morgan@contoso.com");
+    assert.deepEqual(post.body.client, { name: "outlook", version: IG.VERSION });
+    assert.equal(event.completedWith.moveItemTo, "junkFolder");
+    assert.equal(event.completedWith.showPostProcessingDialog.description,
+      `${IG.strings.STRINGS.en.reportThanks} ${IG.strings.STRINGS.en.reportReduced}`);
+  });
+
+  test("a 413 (a proxy with a lower limit) sends the reduced copy instead", async () => {
+    stub.behaviour.reportStatuses = [413];
+    const { Office } = makeOffice();
+    const { client } = clientFor(Office, stub.url);
+    const event = spamEvent([true], "");
+    await client.onSpamReport(event);
+    const posts = stub.posts("/api/v1/reports");
+    assert.deepEqual(posts.map((p) => [Boolean(p.body.eml), p.body.truncated === true]), [[true, false], [false, true]]);
+    assert.equal(event.completedWith.moveItemTo, "junkFolder");
+  });
+
+  test("classic Outlook on Windows before Version 2308 gets postProcessingAction, later builds moveItemTo", async () => {
+    const old = makeOffice({ platform: "PC", diagnostics: { hostName: "Outlook", hostVersion: "16.0.16626.20170" } });
+    const event = spamEvent([true], "");
+    await clientFor(old.Office, stub.url).client.onSpamReport(event);
+    assert.equal(event.completedWith.postProcessingAction, "moveToSpamFolder");
+    assert.equal(event.completedWith.moveItemTo, undefined);
+
+    stub.behaviour.reportStatuses = [400];
+    const refused = spamEvent([true], "");
+    await clientFor(old.Office, stub.url).client.onSpamReport(refused);
+    assert.equal(refused.completedWith.postProcessingAction, "noMove");
+
+    const current = makeOffice({ platform: "PC", diagnostics: { hostName: "Outlook", hostVersion: "16.0.16724.10000" } });
+    const later = spamEvent([true], "");
+    await clientFor(current.Office, stub.url).client.onSpamReport(later);
+    assert.equal(later.completedWith.moveItemTo, "junkFolder");
+    assert.equal(later.completedWith.postProcessingAction, undefined);
+
+    // Outlook on Mac reports hostName "Outlook" too, with its own version numbers.
+    const mac = makeOffice({ platform: "Mac", diagnostics: { hostName: "Outlook", hostVersion: "16.81.1217.0" } });
+    const onMac = spamEvent([true], "");
+    await clientFor(mac.Office, stub.url).client.onSpamReport(onMac);
+    assert.equal(onMac.completedWith.moveItemTo, "junkFolder");
   });
 
   test("without getAsFileAsync the report carries the parts Outlook can read", async () => {

@@ -27,7 +27,8 @@ function failed(message) {
 /**
  * An Outlook read-mode Office object. `sets` is the highest Mailbox requirement set the client
  * claims; `item` overrides item fields; `eml`, `headers`, `html`, `text` are what Outlook returns
- * (undefined = the call fails). Every notification and auth call is recorded in `calls`.
+ * (undefined = the call fails); `platform` and `diagnostics` say which Outlook it is. Every
+ * notification and auth call is recorded in `calls`.
  */
 export function makeOffice(options = {}) {
   const opts = {
@@ -44,6 +45,7 @@ export function makeOffice(options = {}) {
   const [major, minor] = opts.sets.split(".").map(Number);
   const data = {
     AsyncResultStatus: { Succeeded: SUCCEEDED, Failed: FAILED },
+    PlatformType: { PC: "PC", OfficeOnline: "OfficeOnline", Mac: "Mac", iOS: "iOS", Android: "Android" },
     CoercionType: { Text: "text", Html: "html" },
     EventType: { ItemChanged: "olkItemSelectedChanged" },
     MailboxEnums: {
@@ -68,6 +70,7 @@ export function makeOffice(options = {}) {
     },
     context: {
       displayLanguage: opts.locale,
+      platform: opts.platform || "OfficeOnline",
       requirements: {
         isSetSupported: (name, version) => {
           if (name !== "Mailbox") return false;
@@ -77,6 +80,7 @@ export function makeOffice(options = {}) {
       },
       mailbox: {
         userProfile: { emailAddress: opts.user || "j.morgan@contoso.com", displayName: "Jordan Morgan" },
+        diagnostics: opts.diagnostics || { hostName: "OutlookWebApp", hostVersion: "15.20.9311.26" },
         item: {
           itemClass: "IPM.Schedule.Meeting.Request",
           subject: "Your PayPal Payment Receipt",
@@ -179,7 +183,7 @@ export const PHISHING = {
 export async function startStubService() {
   const requests = [];
   const defaults = () => ({
-    config: { auth: "none", client_key: "", timeout_ms: 2500 },
+    config: { auth: "none", client_key: "", timeout_ms: 2500, max_report_bytes: 10485760 },
     configStatus: 200,
     analyze: PHISHING,
     analyzeStatuses: [],

@@ -1,28 +1,16 @@
 // Background logic against a fake `messenger` and a stub service implementing the v1 contract.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
 import { loadSettings, normalizeBaseUrl, rawToBytes } from "../../../../static/thunderbird/core.mjs";
 import { createFakeMessenger, loadLocale } from "./fake_messenger.mjs";
 import { INBOX, JUNK, lastRender, PHISH_EML, setup } from "./harness.mjs";
-import { startStubService } from "./stub_service.mjs";
+import { useStubService } from "./stub_service.mjs";
 
 const en = loadLocale("en");
 const de = loadLocale("de");
 
-let stub;
-before(async () => {
-  stub = await startStubService();
-});
-after(async () => {
-  await stub.close();
-});
-beforeEach(() => {
-  stub.requests.length = 0;
-  Object.assign(stub.behaviour, {
-    delayMs: 0, analyzeStatus: 200, reportStatus: 202, simulation: false, duplicate: false, requiredKey: "",
-  });
-});
+const stub = useStubService();
 
 describe("analyze on display", () => {
   test("posts the raw message as message/rfc822 with locale and client key, then badges and injects", async () => {
@@ -45,6 +33,9 @@ describe("analyze on display", () => {
     assert.equal(badge.color, "#b3261e");
     assert.equal(badge.icon[16], "icons/danger-16.png");
     assert.ok(badge.title.startsWith(de.actionTitlePhishing.message), badge.title);
+    // The button's text is a short label; the long title is its tooltip.
+    assert.equal(badge.label, de.actionLabelPhishing.message);
+    assert.ok(badge.label.length <= 16, badge.label);
 
     const pushed = lastRender(fake, 7);
     assert.equal(pushed.kind, "banner");
@@ -86,7 +77,7 @@ describe("analyze on display", () => {
     assert.equal(state.status, "none");
     assert.equal(stub.requests.length, 0);
     assert.deepEqual(fake.badges.get(5), { text: "", color: "#4a4a4a", title: de.actionTitle.message,
-      icon: { 16: "icons/shield-16.png", 32: "icons/shield-32.png" } });
+      icon: { 16: "icons/shield-16.png", 32: "icons/shield-32.png" }, label: de.actionLabel.message });
   });
 
   test("the display script of a newly shown message never gets the previous message's banner", async () => {
@@ -180,7 +171,7 @@ describe("never blocks reading", () => {
   });
 
   test("a display script that is not there yet does not break analysis", async () => {
-    const { fake } = setup({ serviceUrl: stub.url, fake: { noContentScript: true } });
+    const { fake } = setup({ serviceUrl: stub.url, fake: { noDisplayScript: true } });
     const [state] = await fake.display(15, [1]);
     assert.equal(state.status, "done");
     assert.equal((await fake.contentRequest(15)).kind, "banner");
@@ -202,6 +193,8 @@ describe("start-up", () => {
     });
     const states = (await ig.start()).filter(Boolean);
     assert.deepEqual(fake.registered, [{ id: "inviteguard-banner", js: ["display.js"], runAt: "document_end" }]);
+    // Never asked for an id that may not be registered (Thunderbird logs an error for that).
+    assert.ok(fake.callsOf("scripting.messageDisplay.getRegisteredScripts").every((c) => c.args[0] === undefined));
     assert.deepEqual(
       fake.callsOf("scripting.executeScript").map((c) => c.args[0]),
       [
@@ -224,12 +217,13 @@ describe("settings", () => {
   test("enterprise policy beats the options page, which beats the packaged defaults", async () => {
     const defaults = async () => ({ serviceUrl: "https://baked.example", clientKey: "baked", version: "1.0" });
     const both = createFakeMessenger({
-      managed: { serviceUrl: "https://policy.example/", clientKey: "policy" },
-      local: { serviceUrl: "https://local.example", clientKey: "local" },
+      managed: { serviceUrl: "https://policy.example/", clientKey: "policy", reporterToken: "not-personal" },
+      local: { serviceUrl: "https://local.example", clientKey: "local", reporterToken: " mine " },
     });
     assert.deepEqual(await loadSettings(both.messenger, defaults), {
       serviceUrl: "https://policy.example",
       clientKey: "policy",
+      reporterToken: "mine", // personal: only ever from the options page
       sources: { serviceUrl: "managed", clientKey: "managed" },
       version: "1.0",
     });
@@ -293,12 +287,21 @@ describe("popup and report", () => {
     assert.equal(result.junked, true);
     assert.equal(result.moved, true);
 
+    // The contract: JSON with the base64 message, the reader's own address and the client;
+    // nothing in the query string (the service neither reads nor logs it there).
     const req = stub.requests.at(-1);
     assert.equal(req.path, "/api/v1/reports");
-    assert.equal(req.headers["content-type"], "message/rfc822");
+    assert.equal(req.headers["content-type"], "application/json");
     assert.equal(req.headers["x-inviteguard-key"], "ck-9");
-    assert.deepEqual(req.query, { category: "phishing", comment: "Got this on my phone too", locale: "de" });
-    assert.deepEqual(req.body, Buffer.from(PHISH_EML, "utf8"));
+    assert.equal(req.headers["x-inviteguard-reporter-token"], undefined);
+    assert.deepEqual(req.query, {});
+    assert.deepEqual(req.json, {
+      eml: Buffer.from(PHISH_EML, "utf8").toString("base64"),
+      reporter: "alice@example.org",
+      client: { name: "thunderbird", version: "0.1.0" },
+      category: "phishing",
+      comment: "Got this on my phone too",
+    });
 
     assert.deepEqual(fake.callsOf("messages.update").map((c) => c.args), [[1, { junk: true }]]);
     assert.deepEqual(fake.callsOf("folders.query").map((c) => c.args[0]), [{ accountId: "acc1", specialUse: ["junk"] }]);

@@ -49,6 +49,10 @@ function storageArea(initial, { absent = false } = {}) {
  *   accounts: {accountId: [MailFolder...]}   flat folder list per account
  *   rawAs: "file" | "string"                 what getRaw returns (TB 128 MV3 default is File)
  *   local / managed (null = no policy) / uiLanguage
+ *   identities: {accountId: [{email}]}       an account's identities (accounts.get)
+ *   defaultAccount: accountId                what accounts.getDefault answers
+ *   hostPermission: false                    permissions.contains answers false until request()
+ *   textParts: {id: [{contentType, content}]} what messages.listInlineTextParts answers
  */
 export function createFakeMessenger(options = {}) {
   const calls = [];
@@ -61,12 +65,15 @@ export function createFakeMessenger(options = {}) {
   const badges = new Map();
   const notifications = [];
   const registered = [];
-  const sentToTabs = [];
+  const displayPorts = []; // the content side of every display-script port
+  let hostPermission = options.hostPermission !== false;
+  const identities = options.identities || {};
 
   const header = (id) => {
     const m = messages.get(id);
     if (!m) return null;
-    return { id, subject: m.subject || "", folder: m.folder || null, junk: Boolean(m.junk) };
+    return { id, subject: m.subject || "", folder: m.folder || null, junk: Boolean(m.junk),
+      recipients: m.recipients || [], ccList: m.ccList || [] };
   };
   const badge = (tabId) => {
     if (!badges.has(tabId)) badges.set(tabId, {});
@@ -76,7 +83,9 @@ export function createFakeMessenger(options = {}) {
   const messenger = {
     i18n: {
       getUILanguage: () => lang,
-      getMessage: (name) => (strings[name] ? strings[name].message : ""),
+      // Like the real one: "$1".."$9" take the substitutions.
+      getMessage: (name, subs) =>
+        strings[name] ? strings[name].message.replace(/\$([1-9])/g, (_, n) => String([].concat(subs ?? [])[n - 1] ?? "")) : "",
     },
     runtime: {
       // defaults.json becomes a data: URL so the real background.js can fetch() it under Node.
@@ -85,6 +94,7 @@ export function createFakeMessenger(options = {}) {
           ? `data:application/json,${encodeURIComponent(JSON.stringify(options.defaults))}`
           : `moz-extension://fake-uuid/${path.replace(/^\//, "")}`,
       onMessage: event(),
+      onConnect: event(),
       async sendMessage(message) {
         record("runtime.sendMessage", message);
         for (const fn of messenger.runtime.onMessage.listeners) {
@@ -115,6 +125,10 @@ export function createFakeMessenger(options = {}) {
         const binary = Buffer.from(m.raw, "utf8").toString("latin1"); // one char per byte
         if (options.rawAs === "string") return binary;
         return new File([Buffer.from(m.raw, "utf8")], "message.eml", { type: "message/rfc822" });
+      },
+      async listInlineTextParts(id) {
+        record("messages.listInlineTextParts", id);
+        return (options.textParts || {})[id] || [];
       },
       async update(id, props) {
         record("messages.update", id, props);
@@ -152,11 +166,17 @@ export function createFakeMessenger(options = {}) {
       async setIcon({ tabId, path }) {
         badge(tabId).icon = path;
       },
+      async setLabel({ tabId, label }) {
+        badge(tabId).label = label;
+      },
     },
     scripting: {
       messageDisplay: {
         async getRegisteredScripts(filter) {
+          record("scripting.messageDisplay.getRegisteredScripts", filter);
           const ids = filter && filter.ids;
+          // Thunderbird logs an error for an id that is not registered; the fake refuses it.
+          if (ids && ids.some((id) => !registered.some((s) => s.id === id))) throw new Error(`Unknown script id ${ids}`);
           return registered.filter((s) => !ids || ids.includes(s.id));
         },
         async registerScripts(scripts) {
@@ -178,11 +198,6 @@ export function createFakeMessenger(options = {}) {
         record("tabs.query", info);
         return [...tabs.values()].map((t) => ({ id: t.id, type: t.type, active: Boolean(t.active) }));
       },
-      async sendMessage(tabId, message) {
-        sentToTabs.push({ tabId, message: structuredClone(message) });
-        if (options.noContentScript) throw new Error("Could not establish connection. Receiving end does not exist.");
-        return undefined;
-      },
     },
     folders: {
       async query({ accountId, specialUse }) {
@@ -194,7 +209,12 @@ export function createFakeMessenger(options = {}) {
     },
     accounts: {
       async get(accountId) {
-        return accounts[accountId] ? { id: accountId, rootFolder: { id: `${accountId}://`, subFolders: accounts[accountId] } } : null;
+        if (!accounts[accountId]) return null;
+        return { id: accountId, identities: identities[accountId] || [],
+          rootFolder: { id: `${accountId}://`, subFolders: accounts[accountId] } };
+      },
+      async getDefault() {
+        return options.defaultAccount ? messenger.accounts.get(options.defaultAccount) : null;
       },
     },
     notifications: {
@@ -204,31 +224,72 @@ export function createFakeMessenger(options = {}) {
       },
     },
     permissions: {
-      async contains() {
-        return true;
+      onAdded: event(),
+      onRemoved: event(),
+      async contains(perms) {
+        record("permissions.contains", perms);
+        return hostPermission;
       },
-      async request() {
+      async request(perms) {
+        record("permissions.request", perms);
+        hostPermission = true;
         return true;
       },
     },
   };
 
-  /** Thunderbird shows `messageIds` in `tabId` and fires onMessagesDisplayed; returns the listeners' results. */
+  /**
+   * Thunderbird shows `messageIds` in `tabId`: the previous message page goes (its display script's
+   * port disconnects), the new page's display script connects and asks what to render, and
+   * onMessagesDisplayed fires. Resolves to the listeners' results.
+   */
   async function display(tabId, messageIds) {
     const tab = tabs.get(tabId) || { id: tabId, type: "mail" };
     tab.displayed = messageIds;
     tabs.set(tabId, tab);
+    for (const content of displayPorts) if (content.tabId === tabId && content.connected) content.disconnect();
+    if (!options.noDisplayScript && messageIds.length === 1) {
+      connectDisplay(tabId).post({ type: "inviteguard:render-request" });
+    }
     const list = { id: null, messages: messageIds.map(header) };
     return Promise.all(messenger.messageDisplay.onMessagesDisplayed.fire({ id: tabId, type: tab.type }, list));
   }
 
-  /** The display script in `tabId` asks the background what to render. */
+  /**
+   * A display script loads in `tabId`: it connects a port (as runtime.connect does) and asks what
+   * to render. Returns the content side: every message the background posted to it, in order.
+   */
+  function connectDisplay(tabId, { name = "inviteguard-display" } = {}) {
+    const toBackground = event();
+    const backgroundDisconnect = event();
+    const content = { tabId, received: [], connected: true };
+    const port = {
+      name,
+      sender: { tab: { id: tabId } },
+      onMessage: toBackground,
+      onDisconnect: backgroundDisconnect,
+      postMessage(message) {
+        if (!content.connected) throw new Error("Attempt to postMessage on disconnected port");
+        content.received.push(structuredClone(message));
+      },
+    };
+    content.post = (message) => toBackground.fire(message);
+    content.disconnect = () => {
+      content.connected = false;
+      backgroundDisconnect.fire(port);
+    };
+    displayPorts.push(content);
+    messenger.runtime.onConnect.fire(port);
+    return content;
+  }
+
+  /** The display script in `tabId` asks the background what to render; resolves to the answer. */
   async function contentRequest(tabId) {
-    for (const fn of messenger.runtime.onMessage.listeners) {
-      const reply = fn({ type: "inviteguard:render-request" }, { tab: { id: tabId } });
-      if (reply !== undefined) return reply;
-    }
-    return undefined;
+    const content = connectDisplay(tabId);
+    content.post({ type: "inviteguard:render-request" });
+    for (let i = 0; i < 2000 && !content.received.length; i++) await new Promise((r) => setTimeout(r, 5));
+    content.disconnect();
+    return content.received.length ? content.received[0].payload : undefined;
   }
 
   return {
@@ -238,9 +299,10 @@ export function createFakeMessenger(options = {}) {
     badges,
     notifications,
     registered,
-    sentToTabs,
+    displayPorts,
     messages,
     display,
+    connectDisplay,
     contentRequest,
   };
 }

@@ -17,10 +17,11 @@ export function setup({ serviceUrl, clientKey = "", timeouts, fake: fakeOptions 
   const fake = createFakeMessenger({
     uiLanguage: "de-DE",
     messages: {
-      1: { raw: PHISH_EML, folder: INBOX, subject: "Invitation: PayPal Invoice" },
-      2: { raw: PLAIN_EML, folder: INBOX, subject: "Lunch on Thursday?" },
+      1: { raw: PHISH_EML, folder: INBOX, subject: "Invitation: PayPal Invoice", recipients: ["Staff <all-staff@example.org>"] },
+      2: { raw: PLAIN_EML, folder: INBOX, subject: "Lunch on Thursday?", recipients: ["Alice <alice@example.org>"] },
     },
     accounts: { acc1: [INBOX, JUNK] },
+    identities: { acc1: [{ email: "Alice@Example.org" }] },
     ...fakeOptions,
   });
   const fetches = [];
@@ -35,11 +36,14 @@ export function setup({ serviceUrl, clientKey = "", timeouts, fake: fakeOptions 
   });
   // Same wiring as background.js.
   fake.messenger.messageDisplay.onMessagesDisplayed.addListener((tab, list) => ig.onMessagesDisplayed(tab, list));
-  fake.messenger.runtime.onMessage.addListener((message, sender) => ig.onRuntimeMessage(message, sender));
+  fake.messenger.runtime.onMessage.addListener((message) => ig.onRuntimeMessage(message));
+  fake.messenger.runtime.onConnect.addListener((port) => ig.onConnect(port));
   return { fake, ig, fetches };
 }
 
+/** What the display script now in `tabId` was last told to render (null: nothing yet). */
 export function lastRender(fake, tabId) {
-  const sent = fake.sentToTabs.filter((s) => s.tabId === tabId && s.message.type === "inviteguard:render");
-  return sent.length ? sent.at(-1).message.payload : null;
+  const content = fake.displayPorts.filter((p) => p.tabId === tabId).at(-1);
+  const renders = content ? content.received.filter((m) => m.type === "inviteguard:render") : [];
+  return renders.length ? renders.at(-1).payload : null;
 }
