@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from .model import Evidence, EvidenceValue, Level, Reason, Verdict
 from .rules import LEVELS, Rules, RulesError
 
-# A policy reason outranks any weighed one in the reasons list.
+# A policy reason that changed the level outranks any weighed one in the reasons list.
 POLICY_WEIGHT = 100.0
 
 
@@ -61,12 +61,13 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
     logit = rules.bias
     floors: list[str] = []
     caps: list[str] = []
+    policy_reasons: list[Reason] = []
     for signal_id, facts in present.items():
         if signal_id in rules.policy:
             policy = rules.policy[signal_id]
             floors += [policy.floor] if policy.floor else []
             caps += [policy.cap] if policy.cap else []
-            reasons.append(Reason(signal_id, POLICY_WEIGHT if policy.floor else -POLICY_WEIGHT, facts, policy.group))
+            policy_reasons.append(Reason(signal_id, 0.0, facts, policy.group))
             continue
         rule = rules.signals[signal_id]
         logit += rule.weight
@@ -85,8 +86,12 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
             logit += combo.weight
     probability = 1 / (1 + math.exp(-max(-50.0, min(50.0, logit))))
     final = round(100 * probability)
-    level, final = level_of(final, present.keys(), rules.phishing_threshold, rules.suspicious_threshold,
-                            rules.phishing_requires)
-    level, final = _bounded(level, final, floors, caps, rules)
+    judged, final = level_of(final, present.keys(), rules.phishing_threshold, rules.suspicious_threshold,
+                             rules.phishing_requires)
+    level, final = _bounded(judged, final, floors, caps, rules)
+    # A report or an analyst's decision that changed the level is the first thing to say; one that
+    # did not is said after the message's own evidence.
+    decisive = POLICY_WEIGHT if level != judged else 0.0
+    reasons += [Reason(r.id, decisive, r.evidence, r.group) for r in policy_reasons]
     reasons.sort(key=lambda r: (-r.weight, r.id))
     return Verdict(level, final, tuple(reasons), rules.version)
