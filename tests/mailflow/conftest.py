@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from conftest import CountingEngine
 from flask import Flask
 from inviteguard import create_app
 from inviteguard.mailflow.relay import HostPort, Relay, build_relay
 from inviteguard.mailflow.stamping import Stamper, stamper_from
 from inviteguard.runtime.redis_server import EmbeddedRedis
-
-from conftest import CountingEngine
 from process_helpers import free_port
 
 EMLS = Path(__file__).resolve().parents[1] / "data" / "emls"

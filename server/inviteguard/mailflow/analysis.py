@@ -33,6 +33,8 @@ from .stamp import UNCHECKED
 
 log = logging.getLogger(__name__)
 BANNERED = ("phishing", "suspicious")
+WARM_UP = (b"From: PayPal <service@paypal.example>\r\nSubject: Your receipt\r\n\r\n"
+           b"You paid $599.00. Not you? Call +1 (808) 555-0199.\r\n")
 
 
 @dataclass(frozen=True)
@@ -90,20 +92,30 @@ class Checker:
         # goes on unchecked. The input limits bound how long that takes.
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="inviteguard-mailflow")
 
+    def warm_up(self) -> None:
+        """Loads the rules and the parsers' data now, so the first message is not the slow one."""
+        self.svc.engine.judge(parse_raw(WARM_UP))
+
     def check(self, raw: bytes) -> Outcome:
         """The outcome for `raw` (inbound X-InviteGuard-* fields already removed) within the time budget."""
         started = time.perf_counter()
         if len(raw) > self.settings.mailflow_max_analyze_bytes:
-            outcome = Outcome(UNCHECKED, unchecked_because="oversize")
-        else:
-            future = self.pool.submit(self._analyse, raw)
-            try:
-                outcome = future.result(timeout=self.settings.analysis_time_budget_seconds)
-            except FutureTimeout:
-                log.warning("analysis over its %.1f s budget; the message goes on unchecked",
-                            self.settings.analysis_time_budget_seconds)
-                outcome = Outcome(UNCHECKED, unchecked_because="timeout")
+            return self.oversize()
+        future = self.pool.submit(self._analyse, raw)
+        try:
+            outcome = future.result(timeout=self.settings.analysis_time_budget_seconds)
+        except FutureTimeout:
+            log.warning("analysis over its %.1f s budget; the message goes on unchecked",
+                        self.settings.analysis_time_budget_seconds)
+            outcome = Outcome(UNCHECKED, unchecked_because="timeout")
         self.metrics.analysis_seconds.observe(time.perf_counter() - started)
+        return self._counted(outcome)
+
+    def oversize(self) -> Outcome:
+        """The outcome of a message larger than INVITEGUARD_MAILFLOW_MAX_ANALYZE_BYTES: not analysed."""
+        return self._counted(Outcome(UNCHECKED, unchecked_because="oversize"))
+
+    def _counted(self, outcome: Outcome) -> Outcome:
         self.metrics.messages.labels(outcome.verdict).inc()
         if outcome.unchecked_because:
             self.metrics.unchecked.labels(outcome.unchecked_because).inc()

@@ -54,12 +54,16 @@ class Stamper:
         self.key = banner_key(secret)
         self.clock = clock
 
-    def stamp(self, raw: bytes) -> Stamped:
+    def stamp(self, raw: bytes, oversize: bool = False) -> Stamped:
+        """`oversize`: the caller kept only part of the message (the milter past the size limit)."""
         head, rest = split_head(raw)
         head, removed = without_stamp_fields(head)
         cleaned = head + rest
         try:
-            body, outcome, bannered = self._judged_body(cleaned)
+            if oversize:
+                body, outcome, bannered = cleaned, self.checker.oversize(), False
+            else:
+                body, outcome, bannered = self._judged_body(cleaned)
         except Exception:
             log.exception("stamping failed; the message goes on unchanged and unchecked")
             body, outcome, bannered = cleaned, Outcome(UNCHECKED, unchecked_because="error"), False
@@ -96,4 +100,5 @@ def stamper_from(svc: Services, settings: Settings) -> Stamper:
     secret = check_secret(settings.stamp_secret)
     metrics = MailflowMetrics(svc.metrics.registry)
     checker = Checker(svc, settings, metrics, StampRecords(svc.gate, settings.stamp_max_age_days))
+    checker.warm_up()
     return Stamper(checker, secret, settings.mailflow_banner)
