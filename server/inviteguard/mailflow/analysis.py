@@ -93,8 +93,12 @@ class Checker:
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="inviteguard-mailflow")
 
     def warm_up(self) -> None:
-        """Loads the rules and the parsers' data now, so the first message is not the slow one."""
-        self.svc.engine.judge(parse_raw(WARM_UP))
+        """Loads the rules and the parsers' data now, so the first message is not the slow one. A failure
+        is logged, not raised: mail still flows, stamped unchecked, while someone looks."""
+        try:
+            self.svc.engine.judge(parse_raw(WARM_UP))
+        except Exception:
+            log.exception("the analyzer failed its warm-up; messages will be stamped unchecked until it works")
 
     def check(self, raw: bytes) -> Outcome:
         """The outcome for `raw` (inbound X-InviteGuard-* fields already removed) within the time budget."""
