@@ -190,6 +190,10 @@ PATHS: dict[str, Any] = {
         "summary": "The Outlook add-in manifest for this deployment",
         "responses": {"200": _file("application/xml", "Add-in-only manifest")},
     }},
+    "/addin/outlook/manifest-event-based.xml": {"get": {
+        "summary": "The opt-in Outlook manifest that also activates on X-InviteGuard-Verdict (preview event)",
+        "responses": {"200": _file("application/xml", "Add-in-only manifest with OnMessageReadWithCustomHeader")},
+    }},
     "/addin/outlook/config.json": {"get": {
         "summary": "The Outlook add-in's client settings",
         "responses": {"200": _json({
