@@ -32,7 +32,9 @@ def stamp_of(content: bytes):
 def test_a_lure_arrives_stamped_phishing(relay: RunningRelay, sink: Sink):
     send(relay, LURE.read_bytes())
     [delivered] = sink.wait_for(1)
-    assert delivered.content.startswith(b"X-InviteGuard-Verdict: phishing\r\n")
+    assert delivered.content.startswith(b"Received: from ")
+    assert b" (InviteGuard relay) with ESMTP; " in delivered.content.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nX-InviteGuard-Verdict: phishing\r\n" in delivered.content
     stamp = stamp_of(delivered.content)
     assert stamp.verdict == "phishing" and int(stamp.score) >= 50 and stamp.reasons
     assert delivered.recipients == ["alice@contoso.com"]
@@ -121,7 +123,7 @@ def test_oversize_mail_passes_unanalysed(redis_server, redis_client, engine, sin
     app = mailflow_app(redis_server, engine, MAILFLOW_MAX_ANALYZE_BYTES=1000)
     raw = LURE.read_bytes()
     content = unchecked_through(app, sink, raw)
-    assert content.startswith(b"X-InviteGuard-Verdict: unchecked\r\nX-InviteGuard-Signature: v=1; t=")
+    assert b"\r\nX-InviteGuard-Verdict: unchecked\r\nX-InviteGuard-Signature: v=1; t=" in content
     assert content.endswith(raw), "the message itself passes unchanged"
     assert engine.judged == 1, "only the warm-up"
 
@@ -131,7 +133,7 @@ def test_redis_down_relays_unchecked(redis_server, redis_client, engine, sink: S
     app.extensions["inviteguard"].gate.url = "redis://127.0.0.1:1/0"  # nothing listens there
     app.extensions["inviteguard"].gate._client = None
     content = unchecked_through(app, sink, LURE.read_bytes())
-    assert content.startswith(b"X-InviteGuard-Verdict: unchecked\r\n")
+    assert b"\r\nX-InviteGuard-Verdict: unchecked\r\n" in content
 
 
 def test_an_analysis_error_or_timeout_relays_unchecked(redis_server, redis_client, sink: Sink):
@@ -140,7 +142,7 @@ def test_an_analysis_error_or_timeout_relays_unchecked(redis_server, redis_clien
             raise RuntimeError("boom")
 
     content = unchecked_through(mailflow_app(redis_server, Broken()), sink, LURE.read_bytes())
-    assert content.startswith(b"X-InviteGuard-Verdict: unchecked\r\n")
+    assert b"\r\nX-InviteGuard-Verdict: unchecked\r\n" in content
 
 
 def test_an_analysis_over_its_budget_relays_unchecked(redis_server, redis_client, sink: Sink):
@@ -157,7 +159,7 @@ def test_an_analysis_over_its_budget_relays_unchecked(redis_server, redis_client
         content = unchecked_through(app, sink, LURE.read_bytes())
     finally:
         release.set()
-    assert content.startswith(b"X-InviteGuard-Verdict: unchecked\r\n")
+    assert b"\r\nX-InviteGuard-Verdict: unchecked\r\n" in content
 
 
 def test_starttls_with_the_configured_certificate(redis_server, redis_client, engine, sink: Sink, tmp_path):

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any, TypeVar
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -83,6 +84,15 @@ def may_relay(peer: Any, networks: Iterable[ipaddress.IPv4Network | ipaddress.IP
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return any(address in network for network in networks)
+
+
+def received_field(session: Session, hostname: str, now: float) -> bytes:
+    """The trace field every relay adds (RFC 5321 4.4): who handed the message over, and when. It lets
+    the next hop count hops, so a routing loop ends in a bounce instead of going round for ever."""
+    helo = "".join(c for c in str(session.host_name or "unknown")[:255] if 32 < ord(c) < 127) or "unknown"
+    protocol = "ESMTPS" if session.ssl else "ESMTP"
+    return (f"Received: from {helo} ([{session.peer[0]}])\r\n\tby {hostname} (InviteGuard relay) with {protocol};"
+            f" {formatdate(now)}\r\n").encode("ascii", "replace")
 
 
 def reply(code: int, text: bytes | str) -> str:
@@ -170,8 +180,9 @@ class RelayHandler:
     marks a transaction the next hop can no longer take."""
 
     def __init__(self, stamper: Stamper, new_hop: Callable[[], NextHop], networks: tuple[Any, ...],
-                 metrics: MailflowMetrics, io: ThreadPoolExecutor) -> None:
+                 metrics: MailflowMetrics, io: ThreadPoolExecutor, hostname: str) -> None:
         self.stamper = stamper
+        self.hostname = hostname
         self.new_hop = new_hop
         self.networks = networks
         self.metrics = metrics
@@ -237,7 +248,8 @@ class RelayHandler:
         try:
             stamped = await self._on_hop(self.stamper.stamp, envelope.original_content or b"")
             try:
-                code, text = await self._on_hop(hop.data, stamped.raw)
+                trace = received_field(session, self.hostname, time.time())
+                code, text = await self._on_hop(hop.data, trace + stamped.raw)
             except (OSError, smtplib.SMTPException) as exc:
                 log.warning("next hop %s failed during DATA: %s", hop.address, log_safe(str(exc)))
                 await self._drop_hop(session)
@@ -318,7 +330,7 @@ def build_relay(stamper: Stamper, settings: Settings, next_hop: HostPort, metric
     handler = RelayHandler(
         stamper,
         lambda: NextHop(next_hop, settings.relay_next_hop_tls, settings.relay_next_hop_timeout_seconds, hostname),
-        allowed_networks(settings.relay_allowed_clients), metrics, io)
+        allowed_networks(settings.relay_allowed_clients), metrics, io, hostname)
     return Relay(handler, settings, hostname, tls_context(settings))
 
 
