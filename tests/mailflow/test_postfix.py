@@ -5,6 +5,7 @@ relay as content filter, and aiosmtpd as the final destination. Real processes t
 from __future__ import annotations
 
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 from inviteguard.detect.analyzer import analyze
 from inviteguard.detect.parse import parse_raw
@@ -166,14 +168,23 @@ def relay_command(relay_port: int, next_hop: int) -> list[str]:
 
 def test_the_relay_as_content_filter_stamps_every_message(redis_server, relay_postfix, final: Sink):
     postfix, relay_port = relay_postfix
-    relay = start(relay_command(relay_port, postfix.reinjection_port), relay_port, redis_server.url)
+    metrics_port = free_port()
+    relay = start([*relay_command(relay_port, postfix.reinjection_port), "--metrics-port", str(metrics_port)],
+                  relay_port, redis_server.url)
     try:
         for path in PHISH + HAM:
             send(postfix.port, path.read_bytes())
         check_arrivals(final, PHISH + HAM, bannered=False)
+        metrics = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
     finally:
         output = stop(relay)
     assert "Traceback" not in output, output
+    stamped = sum(float(v) for v in re.findall(r'^inviteguard_mailflow_messages_total\{verdict="\w+"\} (\S+)$',
+                                              metrics, re.M))
+    assert stamped == len(PHISH + HAM)
+    assert re.search(r'^inviteguard_mailflow_relay_transactions_total\{outcome="accepted"\} (\S+)$', metrics, re.M)
+    assert re.search(r"^inviteguard_verdict_cache_misses_total [1-9]", metrics, re.M)
+    assert output.count("next hop answered 250") == len(PHISH + HAM), output
 
 
 def test_with_the_destination_down_mail_waits_in_the_queue(redis_server, relay_postfix, final: Sink):
