@@ -22,6 +22,7 @@ import io
 import quopri
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.generator import BytesGenerator
@@ -211,8 +212,8 @@ def _set_text(part: Message, text: str, charset: str, html: bool) -> None:
     part.set_payload(payload)
 
 
-def strip_banners(message: Message, key: bytes) -> bool:
-    """Removes tagged banners from the body parts; True when one was there."""
+def _rewrite_bodies(message: Message, rewrite: Callable[[str, bool], str]) -> bool:
+    """Applies `rewrite(text, is_html)` to each body part that can be decoded; True when one changed."""
     changed = False
     for part in body_parts(message):
         decoded = _text_of(part)
@@ -220,25 +221,25 @@ def strip_banners(message: Message, key: bytes) -> bool:
             continue
         text, charset = decoded
         html = part.get_content_type() == "text/html"
-        cleaned = without_html_banner(text, key) if html else without_text_banner(text, key)
-        if cleaned != text:
-            _set_text(part, cleaned, charset, html)
+        rewritten = rewrite(text, html)
+        if rewritten != text:
+            _set_text(part, rewritten, charset, html)
             changed = True
     return changed
 
 
+def strip_banners(message: Message, key: bytes) -> bool:
+    """Removes tagged banners from the body parts; True when one was there."""
+    return _rewrite_bodies(message, lambda text, html: without_html_banner(text, key) if html
+                           else without_text_banner(text, key))
+
+
 def add_banner(message: Message, banner: BodyBanner, key: bytes) -> bool:
     """Prepends the banner to the body parts that can take it; True when at least one did."""
-    changed = False
-    for part in body_parts(message):
-        decoded = _text_of(part)
-        if decoded is None:
-            continue
-        text, charset = decoded
-        if part.get_content_type() == "text/html":
-            _set_text(part, with_html_banner(text, html_block(banner, key)), charset, html=True)
-        else:
-            newline = "\r\n" if "\r\n" in text else "\n"
-            _set_text(part, text_block(banner, key, newline) + text, charset, html=False)
-        changed = True
-    return changed
+
+    def prepend(text: str, html: bool) -> str:
+        if html:
+            return with_html_banner(text, html_block(banner, key))
+        return text_block(banner, key, "\r\n" if "\r\n" in text else "\n") + text
+
+    return _rewrite_bodies(message, prepend)

@@ -15,11 +15,9 @@ import threading
 import time
 from collections.abc import Iterable
 
-import redis
-
 from ..detect.model import Verdict
 from ..runtime.redis_conn import RedisGate
-from ..web.cache import verdict_from_json, verdict_to_json
+from ..web.cache import VerdictCache
 
 KEY_PREFIX = "ig:stamp:v1:"
 REWRITE_SECONDS = 300.0  # a process writes one campaign's record at most this often
@@ -37,9 +35,10 @@ def key_of(verdict: Verdict, fingerprint: str) -> str:
 
 
 class StampRecords:
+    """Stored like the verdict cache's entries (the same store, its own keys and lifetime)."""
+
     def __init__(self, gate: RedisGate, max_age_days: float) -> None:
-        self.gate = gate
-        self.ttl_seconds = max(1, int(max_age_days * DAY + DAY))
+        self.store = VerdictCache(gate, max(1, int(max_age_days * DAY + DAY)))
         self._written: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -50,11 +49,7 @@ class StampRecords:
         with self._lock:
             if now - self._written.get(key, -REWRITE_SECONDS) < REWRITE_SECONDS:
                 return
-        try:
-            self.gate.client().set(key, verdict_to_json(verdict), ex=self.ttl_seconds)
-        except redis.RedisError:
-            self.gate.failed()
-            raise
+        self.store.put(key, verdict)
         with self._lock:
             if len(self._written) >= MEMO_LIMIT:
                 self._written.clear()
@@ -62,14 +57,4 @@ class StampRecords:
 
     def recall(self, key: str) -> Verdict | None:
         """The stored verdict, None when there is none; RedisError when Redis cannot answer."""
-        try:
-            blob = self.gate.client().get(key)
-        except redis.RedisError:
-            self.gate.failed()
-            raise
-        if blob is None:
-            return None
-        try:
-            return verdict_from_json(blob)
-        except (ValueError, KeyError, TypeError):
-            return None
+        return self.store.get(key)
