@@ -101,3 +101,15 @@ def test_an_unchecked_stamp_is_refused(stamp_app: Flask):
 def test_bad_requests_get_400(stamp_app: Flask, body, code):
     answer = stamp_app.test_client().post("/api/v1/stamp", json=body)
     assert answer.status_code == 400 and answer.json["error"]["code"] == code
+
+
+def test_stamp_takes_the_same_client_auth_and_browser_rules_as_analyze(redis_server, redis_client, engine):
+    app = mailflow_app(redis_server, engine, API_AUTH_REQUIRED=True, CORS_ORIGINS="https://pages.example.test")
+    client = app.test_client()
+    head = stamped_head(app, LURE.read_bytes())
+    refused = client.post("/api/v1/stamp", json={"headers": head})
+    assert refused.status_code == 401 and refused.json["error"]["code"] == "unauthenticated"
+    preflight = client.options("/api/v1/stamp", headers={"Origin": "https://pages.example.test",
+                                                         "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://pages.example.test"

@@ -24,7 +24,7 @@ from ..banner.render import BANNER_STYLE_CSP_HASH
 from ..runtime.config import Settings
 
 OFFICE_JS_HOST = "https://appsforoffice.microsoft.com"
-CORS_PATHS = frozenset({"/api/v1/analyze", "/api/v1/reports"})
+CORS_PATHS = frozenset({"/api/v1/analyze", "/api/v1/reports", "/api/v1/stamp"})
 CORS_HEADERS = "Authorization, Content-Type, X-InviteGuard-Key, X-InviteGuard-Locale"
 CORS_MAX_AGE_SECONDS = 600
 OUTLOOK_PAGES = re.compile(r"^/static/outlook/[^/]+\.html$")
