@@ -220,3 +220,14 @@ def test_the_banner_is_prepended_once_even_on_a_second_pass(redis_server, redis_
     calendars = [[p.get_payload(decode=True) for p in parse(raw).walk() if p.get_content_type() == "text/calendar"]
                  for raw in (LURE.read_bytes(), twice.raw)]
     assert calendars[0] == calendars[1] and calendars[0]
+
+
+def test_an_error_of_the_relay_defers_rather_than_bounces(relay: RunningRelay, sink: Sink):
+    def broken(raw, oversize=False):
+        raise RuntimeError("a bug")
+
+    relay.relay.handler.stamper.stamp = broken
+    with pytest.raises(smtplib.SMTPDataError) as deferred:
+        send(relay, LURE.read_bytes())
+    assert deferred.value.smtp_code == 451
+    assert not sink.messages

@@ -246,7 +246,11 @@ class RelayHandler:
         self.in_flight += 1
         started = time.perf_counter()
         try:
-            stamped = await self._on_hop(self.stamper.stamp, envelope.original_content or b"")
+            try:
+                stamped = await self._on_hop(self.stamper.stamp, envelope.original_content or b"")
+            except Exception:
+                await self._drop_hop(session)  # its transaction is half done; the next one starts afresh
+                raise
             try:
                 trace = received_field(session, self.hostname, time.time())
                 code, text = await self._on_hop(hop.data, trace + stamped.raw)
@@ -273,6 +277,12 @@ class RelayHandler:
             except (OSError, smtplib.SMTPException):
                 await self._drop_hop(session)
         return "250 OK"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """aiosmtpd answers 500 for an error of ours, and a sender bounces mail on a 5xx: never let it."""
+        log.error("relay error, the sender is told to retry: %s", log_safe(repr(error)))
+        self.metrics.relayed.labels("deferred").inc()
+        return "451 4.3.0 Temporary relay failure; try again later"
 
     async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         await self._drop_hop(session)
