@@ -11,8 +11,9 @@ import time
 import pytest
 from conftest import CountingEngine
 from inviteguard.mailflow.bodies import body_parts, parse
-from inviteguard.mailflow.relay import HostPort
+from inviteguard.mailflow.relay import HostPort, build_relay
 from inviteguard.mailflow.stamp import read_stamp
+from inviteguard.runtime.config import ConfigError
 from process_helpers import free_port
 
 from .conftest import DIRECT_LURE, LURE, SECRET, RunningRelay, Sink, mailflow_app, stamper_of, start_relay
@@ -231,3 +232,19 @@ def test_an_error_of_the_relay_defers_rather_than_bounces(relay: RunningRelay, s
         send(relay, LURE.read_bytes())
     assert deferred.value.smtp_code == 451
     assert not sink.messages
+
+
+@pytest.mark.parametrize(("settings", "named"), [
+    ({"RELAY_REQUIRE_STARTTLS": True}, "INVITEGUARD_RELAY_REQUIRE_STARTTLS"),
+    ({"RELAY_TLS_CERT": "/nonexistent.pem"}, "INVITEGUARD_RELAY_TLS_CERT"),
+    ({"RELAY_NEXT_HOP_TLS": "sometimes"}, "INVITEGUARD_RELAY_NEXT_HOP_TLS"),
+    ({"RELAY_ALLOWED_CLIENTS": "10.0.0.0/33"}, "INVITEGUARD_RELAY_ALLOWED_CLIENTS"),
+])
+def test_settings_the_relay_cannot_use_stop_it_naming_them(redis_server, redis_client, engine, settings, named):
+    app = mailflow_app(redis_server, engine, **settings)
+    stamper = stamper_of(app)
+    try:
+        with pytest.raises(ConfigError, match=named):
+            build_relay(stamper, app.config["INVITEGUARD_SETTINGS"], HostPort("127.0.0.1", 25), stamper.checker.metrics)
+    finally:
+        stamper.checker.close()

@@ -109,6 +109,7 @@ class Checker:
         try:
             outcome = future.result(timeout=self.settings.analysis_time_budget_seconds)
         except FutureTimeout:
+            future.cancel()  # still queued behind slow ones: never started, nothing to wait for
             log.warning("analysis over its %.1f s budget; the message goes on unchecked",
                         self.settings.analysis_time_budget_seconds)
             outcome = Outcome(UNCHECKED, unchecked_because="timeout")

@@ -254,6 +254,8 @@ class RelayHandler:
             try:
                 trace = received_field(session, self.hostname, time.time())
                 code, text = await self._on_hop(hop.data, trace + stamped.raw)
+            except smtplib.SMTPResponseException as exc:  # the next hop refused DATA itself: its answer stands
+                code, text = exc.smtp_code, exc.smtp_error
             except (OSError, smtplib.SMTPException) as exc:
                 log.warning("next hop %s failed during DATA: %s", hop.address, log_safe(str(exc)))
                 await self._drop_hop(session)
@@ -316,7 +318,7 @@ class Relay:
     def protocol(self, loop: asyncio.AbstractEventLoop) -> RelaySMTP:
         return RelaySMTP(self.handler, data_size_limit=self.settings.relay_max_message_bytes or None,
                          enable_SMTPUTF8=True, hostname=self.hostname, tls_context=self.tls,
-                         require_starttls=self.settings.relay_require_starttls and self.tls is not None,
+                         require_starttls=self.settings.relay_require_starttls,
                          timeout=SESSION_TIMEOUT_SECONDS, loop=loop)
 
     async def serve(self, listen: HostPort, stopping: asyncio.Event,
@@ -335,13 +337,16 @@ class Relay:
 def build_relay(stamper: Stamper, settings: Settings, next_hop: HostPort, metrics: MailflowMetrics) -> Relay:
     if settings.relay_next_hop_tls not in NEXT_HOP_TLS:
         raise ConfigError(f"INVITEGUARD_RELAY_NEXT_HOP_TLS must be one of {', '.join(NEXT_HOP_TLS)}")
+    tls = tls_context(settings)
+    if settings.relay_require_starttls and tls is None:
+        raise ConfigError("INVITEGUARD_RELAY_REQUIRE_STARTTLS needs INVITEGUARD_RELAY_TLS_CERT and _KEY")
     hostname = settings.relay_hostname or socket.getfqdn()
     io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="inviteguard-relay")
     handler = RelayHandler(
         stamper,
         lambda: NextHop(next_hop, settings.relay_next_hop_tls, settings.relay_next_hop_timeout_seconds, hostname),
         allowed_networks(settings.relay_allowed_clients), metrics, io, hostname)
-    return Relay(handler, settings, hostname, tls_context(settings))
+    return Relay(handler, settings, hostname, tls)
 
 
 def run_relay(relay: Relay, listen: HostPort, next_hop: HostPort) -> int:
