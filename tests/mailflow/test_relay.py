@@ -248,3 +248,15 @@ def test_settings_the_relay_cannot_use_stop_it_naming_them(redis_server, redis_c
             build_relay(stamper, app.config["INVITEGUARD_SETTINGS"], HostPort("127.0.0.1", 25), stamper.checker.metrics)
     finally:
         stamper.checker.close()
+
+
+def test_the_body_banner_speaks_the_awareness_teams_live_words_in_the_default_language(redis_server, redis_client,
+                                                                                       engine):
+    app = mailflow_app(redis_server, engine, MAILFLOW_BANNER=True, DEFAULT_LOCALE="de")
+    app.extensions["inviteguard"].texts.save(
+        {"de": {"banner": {"phishing": {"title": "Achtung, {{ org_name or 'Contoso' }}: nicht anrufen!"}}}},
+        author="awareness")
+    stamped = stamper_of(app).stamp(LURE.read_bytes())
+    texts = [part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+             for part in body_parts(parse(stamped.raw))]
+    assert texts and all("Achtung, Contoso: nicht anrufen!" in t for t in texts)

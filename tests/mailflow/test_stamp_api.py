@@ -38,6 +38,7 @@ def test_a_relay_stamp_renders_the_verdict_analyze_gives(stamp_app: Flask, engin
     analyzed = client.post("/api/v1/analyze?locale=de", data=LURE.read_bytes(),
                            content_type="message/rfc822").json
     assert body["stamped"] is True and body["cached"] is True
+    assert analyzed["cached"] is True, "the relay's analysis filled the cache the HTTP service reads"
     for field in ("verdict", "score", "reasons", "banner", "fingerprint", "rules_version"):
         assert body[field] == analyzed[field], field
     assert body["banner"]["level"] == "danger" and "808" in body["banner"]["notification"]
