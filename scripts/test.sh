@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, on a clean Debian machine too: as root it installs what is missing (Debian's
 # chromium, thunderbird with xvfb and xdotool for the real-Thunderbird test, python3 with venv, node
-# with npm) from apt, and nothing when all is there. Then it
+# with npm, Postfix for the mail-flow tests, libmilter and a C compiler to build pymilter) from apt,
+# and nothing when all is there. Then it
 # creates .venv, installs the package with its test extras and the Node test tools, and runs
 # ruff and pytest. Extra arguments go to pytest.
 set -euo pipefail
@@ -17,6 +18,11 @@ if ! command -v "$python" >/dev/null 2>&1 || ! "$python" -c 'import ensurepip, v
   missing+=(python3 python3-venv)
 fi
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+[ -x /usr/sbin/postfix ] || missing+=(postfix)
+[ -f /usr/include/libmilter/mfapi.h ] || missing+=(libmilter-dev)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+"$python" -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+  >/dev/null 2>&1 || missing+=(python3-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "scripts/test.sh: missing ${missing[*]}; install them (as root: apt-get install -y ${missing[*]})" >&2
@@ -24,6 +30,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   # Wait for another apt run to finish rather than fail on its lock.
   apt-get -o DPkg::Lock::Timeout=600 update
+  # Postfix's package must not configure or start the machine's own mail server (port 25): the
+  # tests run private instances on other ports, each with its own configuration directory.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}"
 fi
 

@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "server" / "inviteguard"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-CAPABILITIES = ("detect", "banner", "web", "reports", "admin", "addins", "runtime")
+CAPABILITIES = ("detect", "banner", "web", "reports", "admin", "addins", "mailflow", "runtime")
 
 
 def lint_imports(python_path: Path | None = None) -> subprocess.CompletedProcess[str]:

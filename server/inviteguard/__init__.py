@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .admin import views as admin
     from .banner.store import BannerStore
     from .detect.engine import AnalyzerEngine
+    from .mailflow import api as stamp_api
     from .reports import api as reports_api
     from .reports.store import ReportStore
     from .runtime.config import settings_from
@@ -74,5 +75,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     reports_api.init_app(app, reports)
     triage.init_app(app)
+    stamp_api.init_app(app)
     openapi.init_app(app)
     return app

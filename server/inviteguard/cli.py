@@ -1,4 +1,4 @@
-"""`inviteguard serve | analyze | eval | worker | build-addins`.
+"""`inviteguard serve | analyze | eval | worker | build-addins | relay | milter`.
 
 `analyze --json` prints the body the HTTP API returns (same analyzer, same renderer, and the banner
 texts and organisation settings the service's Redis holds, when there is one to read), and `eval`
@@ -144,6 +144,59 @@ def cmd_build_addins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mailflow_app(redis_url: str | None) -> tuple[Any, Any]:
+    """The service's app (its analyzer, verdict cache and metrics) for a relay or milter process."""
+    from . import create_app
+    from .web.client_auth import OPEN_WARNING_GIVEN
+
+    os.environ[OPEN_WARNING_GIVEN] = "1"  # this process serves no HTTP API, so the "API OPEN" warning is not its own
+    app = create_app({"REDIS_URL": redis_url} if redis_url else None)
+    return app.extensions["inviteguard"], app.config["INVITEGUARD_SETTINGS"]
+
+
+def _mailflow_parts(args: argparse.Namespace) -> tuple[Any, Any] | None:
+    from .mailflow.stamping import stamper_from
+    from .runtime.config import ConfigError
+
+    try:
+        svc, settings = _mailflow_app(args.redis_url)
+        if settings.redis_url is None:
+            raise ConfigError("mail flow needs REDIS_URL (or --redis-url): the Redis the service caches verdicts in")
+        stamper = stamper_from(svc, settings)
+    except ValueError as exc:  # ConfigError too
+        print(f"inviteguard {args.command}: {exc}", file=sys.stderr)
+        return None
+    if args.metrics_port:
+        stamper.checker.metrics.serve(args.metrics_port)
+    return stamper, settings
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    from .mailflow.relay import build_relay, host_port, run_relay
+    from .runtime.config import ConfigError
+
+    parts = _mailflow_parts(args)
+    if parts is None:
+        return 2
+    stamper, settings = parts
+    try:
+        listen, next_hop = host_port(args.listen, "--listen"), host_port(args.next_hop, "--next-hop")
+        relay = build_relay(stamper, settings, next_hop, stamper.checker.metrics)
+    except ConfigError as exc:
+        print(f"inviteguard relay: {exc}", file=sys.stderr)
+        return 2
+    return run_relay(relay, listen, next_hop)
+
+
+def cmd_milter(args: argparse.Namespace) -> int:
+    from .mailflow.milter import run_milter
+
+    parts = _mailflow_parts(args)
+    if parts is None:
+        return 2
+    return run_milter(parts[0], args.listen, args.timeout)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="inviteguard", description=__doc__.splitlines()[0])
     commands = root.add_subparsers(dest="command", required=True)
@@ -187,6 +240,21 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="dist")
     build.add_argument("--public-url", default=None, help="base URL the add-ins call (default: INVITEGUARD_PUBLIC_URL)")
     build.set_defaults(run=cmd_build_addins)
+
+    relay = commands.add_parser("relay", help="SMTP gateway: stamp each message's verdict and pass it to the next hop")
+    relay.add_argument("--listen", default="127.0.0.1:10025", help="HOST:PORT to take mail on")
+    relay.add_argument("--next-hop", required=True, help="HOST:PORT to pass every message to")
+    relay.add_argument("--redis-url", default=None, help="the service's Redis (or REDIS_URL)")
+    relay.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
+    relay.set_defaults(run=cmd_relay)
+
+    milter = commands.add_parser("milter", help="milter for Postfix/Sendmail: stamp each message's verdict")
+    milter.add_argument("--listen", default="inet:10029@127.0.0.1",
+                        help="libmilter socket: inet:PORT@HOST, inet6:PORT@HOST or unix:/path")
+    milter.add_argument("--timeout", type=int, default=600, help="seconds libmilter waits on the MTA")
+    milter.add_argument("--redis-url", default=None, help="the service's Redis (or REDIS_URL)")
+    milter.add_argument("--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port")
+    milter.set_defaults(run=cmd_milter)
 
     admin_cli.add_commands(commands)
     client_auth.add_commands(commands)

@@ -31,9 +31,9 @@ from typing import Any
 import flask
 
 from ..runtime.version import VERSION
-from .outlook_manifest import deployment_addin_id, normalize_public_url, render_outlook_manifest
+from .outlook_manifest import TEMPLATE_NAME, deployment_addin_id, normalize_public_url, render_outlook_manifest
 
-RUNTIME_SOURCES = ("locales.js", "core.js", "commands.js")
+RUNTIME_SOURCES = ("locales.js", "core.js", "commands.js", "readevent.js")
 AUTH_MODES = ("entra", "key", "none")
 DEFAULT_TIMEOUT_MS = 2500
 DEFAULT_MAX_REPORT_BYTES = 10 * 1024 * 1024
@@ -87,9 +87,9 @@ def client_config() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _manifest(public_url: str, version: str, entra_client_id: str | None) -> str:
+def _manifest(public_url: str, version: str, entra_client_id: str | None, template: str = TEMPLATE_NAME) -> str:
     return render_outlook_manifest(
-        public_url, deployment_addin_id(public_url), version, entra_client_id=entra_client_id
+        public_url, deployment_addin_id(public_url), version, entra_client_id=entra_client_id, template=template
     )
 
 
@@ -123,9 +123,9 @@ def allowed_scripts_view() -> flask.Response:
     return response
 
 
-def manifest_view() -> flask.Response:
+def manifest_view(template: str = TEMPLATE_NAME) -> flask.Response:
     entra = str(_setting("ENTRA_CLIENT_ID") or "") if auth_mode() == "entra" else ""
-    xml = _manifest(_public_url(), _version(), entra or None)
+    xml = _manifest(_public_url(), _version(), entra or None, template)
     response = flask.Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -91,8 +91,10 @@ def _strings() -> dict[str, list[tuple[str, dict[str, str]]]]:
     return out
 
 
-def render_outlook_manifest(public_url: str, addin_id: str, version: str, *, entra_client_id: str | None = None) -> str:
-    """The add-in-only XML manifest for the deployment at public_url.
+def render_outlook_manifest(public_url: str, addin_id: str, version: str, *, entra_client_id: str | None = None,
+                            template: str = TEMPLATE_NAME) -> str:
+    """The add-in-only XML manifest for the deployment at public_url (`template`: the standard one, or a
+    variant that extends it, such as the event-based manifest-event-based.xml).
 
     entra_client_id: the Entra ID app registration of the service, when Outlook SSO is used
     (adds <WebApplicationInfo> so Office.auth.getAccessToken can mint tokens for it).
@@ -102,8 +104,7 @@ def render_outlook_manifest(public_url: str, addin_id: str, version: str, *, ent
     if entra_client_id is not None:
         entra_client_id = str(uuid.UUID(entra_client_id))
     strings = _strings()
-    template = _environment().get_template(TEMPLATE_NAME)
-    return template.render(
+    return _environment().get_template(template).render(
         base=base,
         addin_id=addin_id,
         version=manifest_version(version),

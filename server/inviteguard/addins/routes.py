@@ -11,11 +11,12 @@ from pathlib import Path
 
 import flask
 
-from . import outlook, thunderbird
+from . import outlook, outlook_event_based, thunderbird
 from .outlook_manifest import deployment_addin_id, normalize_public_url, render_outlook_manifest
 
 bp = flask.Blueprint("addins", __name__)
 outlook.register(bp)
+outlook_event_based.register(bp)
 thunderbird.register(bp)
 
 
@@ -34,4 +35,7 @@ def build_addins(out_dir: Path, public_url: str | None = None) -> list[Path]:
     manifest = out_dir / "outlook-manifest.xml"
     manifest.write_text(render_outlook_manifest(url, deployment_addin_id(url), thunderbird.package_version()),
                         encoding="utf-8")
-    return [manifest, *thunderbird.build_addins_command(out_dir, url)]
+    event_based = out_dir / "outlook-manifest-event-based.xml"
+    event_based.write_text(render_outlook_manifest(url, deployment_addin_id(url), thunderbird.package_version(),
+                                                   template=outlook_event_based.TEMPLATE), encoding="utf-8")
+    return [manifest, event_based, *thunderbird.build_addins_command(out_dir, url)]

@@ -97,6 +97,21 @@ class Settings:
     max_ics_components: int = 500
     max_ics_properties: int = 20000
     analysis_time_budget_seconds: float = 5.0  # an analysis that takes longer is answered 422
+    # Mail flow (mailflow/): the relay and the milter stamp X-InviteGuard-* headers signed with this key,
+    # and POST /api/v1/stamp checks them with it. Both refuse to start without one.
+    stamp_secret: str | None = None  # HMAC-SHA256 key, at least 32 characters
+    stamp_secret_previous: str | None = None  # still accepted by /api/v1/stamp while the key is rotated
+    stamp_max_age_days: float = 7.0  # an older stamp is stale (409); its verdict record expires then too
+    mailflow_banner: bool = False  # also prepend the banner to the text/html and text/plain bodies
+    mailflow_max_analyze_bytes: int = 10 * 1024 * 1024  # larger messages pass unanalysed, stamped unchecked
+    relay_max_message_bytes: int = 150 * 1024 * 1024  # SMTP SIZE the relay accepts (Exchange Online's maximum)
+    relay_allowed_clients: str = "127.0.0.0/8, ::1"  # addresses/networks that may relay; everyone else gets 554
+    relay_tls_cert: str | None = None  # PEM certificate chain for STARTTLS; unset: no STARTTLS offered
+    relay_tls_key: str | None = None  # its private key
+    relay_require_starttls: bool = False  # refuse MAIL before STARTTLS
+    relay_next_hop_tls: str = "may"  # none | may (STARTTLS when offered) | verify (required, certificate checked)
+    relay_next_hop_timeout_seconds: float = 60.0  # connect and per-command timeout towards the next hop
+    relay_hostname: str | None = None  # name in the relay's greeting and EHLO; unset: this host's FQDN
 
 
 def setting_env_name(name: str) -> str:

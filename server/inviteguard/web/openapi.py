@@ -112,6 +112,16 @@ SCHEMAS: dict[str, Any] = {
             "degraded": {"const": True},
         },
     },
+    "StampInput": {
+        "type": "object",
+        "required": ["headers"],
+        "properties": {"headers": {"type": "string", "minLength": 1, "description": "the raw header block"},
+                       "locale": {"type": "string"}},
+    },
+    "StampedVerdict": {
+        "allOf": [{"$ref": "#/components/schemas/Verdict"},
+                  {"type": "object", "required": ["stamped"], "properties": {"stamped": {"const": True}}}],
+    },
     "ReportReceipt": {
         "type": "object",
         "required": ["report_id", "duplicate", "verdict"],
@@ -149,6 +159,16 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _file("message/rfc822", "The message"), "404": _error("No such report"),
                       "410": _error("Deleted after the retention period"), **ADMIN_ONLY},
     }},
+    "/api/v1/stamp": {"post": {
+        "summary": "Confirm a mail gateway's X-InviteGuard-* stamp and render its verdict without the message",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/StampInput"}}}},
+        "parameters": [{"name": "locale", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": _json({"$ref": "#/components/schemas/StampedVerdict"}, "The stamped verdict"),
+                      "409": _error("stamp_invalid: no stamp, an unchecked, forged or stale one, or its verdict is "
+                                    "no longer kept; analyze the message instead"),
+                      **GUARDED_ERRORS},
+    }},
     "/api/v1/openapi.json": {"get": {
         "summary": "This document",
         "responses": {"200": _json({"type": "object", "required": ["openapi", "paths"]}, "OpenAPI 3.1")},
@@ -169,6 +189,10 @@ PATHS: dict[str, Any] = {
     "/addin/outlook/manifest.xml": {"get": {
         "summary": "The Outlook add-in manifest for this deployment",
         "responses": {"200": _file("application/xml", "Add-in-only manifest")},
+    }},
+    "/addin/outlook/manifest-event-based.xml": {"get": {
+        "summary": "The opt-in Outlook manifest that also activates on X-InviteGuard-Verdict (preview event)",
+        "responses": {"200": _file("application/xml", "Add-in-only manifest with OnMessageReadWithCustomHeader")},
     }},
     "/addin/outlook/config.json": {"get": {
         "summary": "The Outlook add-in's client settings",
@@ -203,7 +227,7 @@ DOCUMENT: dict[str, Any] = {
         },
     },
 }
-for _path in ("/api/v1/analyze", "/api/v1/reports"):
+for _path in ("/api/v1/analyze", "/api/v1/reports", "/api/v1/stamp"):
     # Required when the deployment configures authentication; an open deployment ignores it.
     PATHS[_path]["post"]["security"] = [{"clientKey": []}, {"entraToken": []}, {}]
 

@@ -29,7 +29,8 @@ from ..banner.render import BANNER_STYLE_CSP_HASH
 from ..runtime.config import ConfigError, Settings
 
 # Path -> the method a cross-origin caller uses there.
-CORS_PATHS = {"/api/v1/analyze": "POST", "/api/v1/reports": "POST", "/addin/outlook/config.json": "GET"}
+CORS_PATHS = {"/api/v1/analyze": "POST", "/api/v1/reports": "POST", "/api/v1/stamp": "POST",
+              "/addin/outlook/config.json": "GET"}
 CORS_HEADERS = "Authorization, Content-Type, X-InviteGuard-Key, X-InviteGuard-Locale"
 CORS_MAX_AGE_SECONDS = 600
 OUTLOOK_PAGES = re.compile(r"^/static/outlook/[^/]+\.html$")
