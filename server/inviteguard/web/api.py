@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ..banner.render import response_body
-from ..banner.store import BannerStore
+from ..banner.store import BannerStore, TextsSnapshot
 from ..banner.texts import resolve_locale
 from ..detect.analyzer import NO_FEEDBACK, Feedback
 from ..detect.engine import Engine
@@ -187,11 +187,19 @@ def judge(svc: Services, message: ParsedMessage, feedback: Feedback) -> Verdict:
     return verdict
 
 
-@bp.post("/api/v1/analyze")
-@guarded("analyze")
-def analyze() -> Response:
-    svc = services()
-    message, body_locale = read_message()
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    fingerprint: str
+    cached: bool
+    degraded: bool  # Redis could not be used for some step; the verdict was judged without it
+    texts: TextsSnapshot
+
+
+def decide(svc: Services, message: ParsedMessage) -> Decision:
+    """What the service decides for a parsed message, whichever door it came in by (the API,
+    mail flow): report standing, the verdict cache under the key of exactly what the verdict
+    depends on, the analyzer on a miss, the metrics. No Flask request is needed."""
     fingerprint = svc.engine.fingerprint(message)
     snapshot = svc.texts.snapshot()
     steps = RedisSteps(snapshot.degraded)
@@ -207,10 +215,22 @@ def analyze() -> Response:
     if steps.degraded:
         svc.metrics.degraded.labels("verdict_cache").inc()
     svc.metrics.verdicts.labels(verdict.level).inc()
+    return Decision(verdict, fingerprint, cached, steps.degraded, snapshot)
+
+
+@bp.post("/api/v1/analyze")
+@guarded("analyze")
+def analyze() -> Response:
+    svc = services()
+    message, body_locale = read_message()
+    decision = decide(svc, message)
+    steps = RedisSteps(decision.degraded)
     organisation = steps.run("organisation settings", lambda: load_org_settings(svc.gate.client()).banner_context(),
                              {})
-    locale = resolve_locale(requested_locales(body_locale), snapshot.texts.keys(), svc.default_locale)
-    return jsonify(response_body(verdict, fingerprint, snapshot.texts, locale, cached, steps.degraded, organisation))
+    texts = decision.texts.texts
+    locale = resolve_locale(requested_locales(body_locale), texts.keys(), svc.default_locale)
+    return jsonify(response_body(decision.verdict, decision.fingerprint, texts, locale, decision.cached,
+                                 steps.degraded, organisation))
 
 
 # ------------------------------------------------------------------ health
