@@ -1,6 +1,7 @@
 """The figures the issue asks for, measured by the same code users run, and the CLI around them."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -105,3 +106,19 @@ def test_eval_outlook_path_without_item_class(tmp_path):
     result = run_cli("eval", str(FIXTURES), "--outlook-path", "--no-item-class")
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().startswith("input: Outlook path (headers + body, no ICS, no item_class)")
+
+
+def test_verdicts_do_not_depend_on_the_process_hash_seed():
+    """Every gunicorn worker must reach the same verdict: no set order may leak into one (a tie
+    between languages once picked different phone regions per process)."""
+    files = sorted(str(p) for p in (FIXTURES / "emls").glob("b4_*/*.eml"))
+    assert len(files) > 100
+    outputs = []
+    for seed in ("0", "2"):
+        result = subprocess.run([sys.executable, "-m", "inviteguard.cli", "analyze", "--json", *files],
+                                capture_output=True, timeout=300, check=False,
+                                env={**os.environ, "PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        outputs.append([{k: v for k, v in json.loads(line).items() if k != "banner"}
+                        for line in result.stdout.decode().splitlines()])
+    assert len(outputs[0]) == len(files) and outputs[0] == outputs[1]

@@ -6,7 +6,7 @@ import pytest
 from inviteguard.detect.parse import parse_outlook, parse_raw
 from inviteguard.detect.rules import load_lexicon
 from inviteguard.detect.signals import Reading, awareness, brand, forwarding, payment, phone, platform, urgency
-from inviteguard.detect.signals.text import PhraseList
+from inviteguard.detect.signals.text import STEM, PhraseList, Vocabulary
 from inviteguard.detect.view import skeleton
 
 from .conftest import FIXTURES, fixture_bytes
@@ -293,7 +293,8 @@ def test_urgency():
 
 def test_phrase_trie_finds_what_a_plain_alternation_finds():
     lexicon = load_lexicon()
-    phrases = [p for p in lexicon.phrases("charge_claims") + lexicon.phrases("dispute_hooks") if p.isascii()]
+    phrases = [p for p in lexicon.phrases("charge_claims") + lexicon.phrases("dispute_hooks")
+               if p.isascii() and not p.endswith(STEM)]
     keys = sorted({skeleton(p).text for p in phrases}, key=len, reverse=True)
     plain = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys) + r")(?!\w)")
     text = ("Your subscription was charged $599. Not you? If you did not authorize it, call. Vous avez payé; "
@@ -302,6 +303,23 @@ def test_phrase_trie_finds_what_a_plain_alternation_finds():
     found = [m.text for m in PhraseList(phrases).finditer(skel, text)]
     expected = [text[slice(*skel.span(m.start(), m.end()))] for m in plain.finditer(skel.text)]
     assert found == expected and found
+
+
+def test_a_stem_matches_its_word_going_on_and_a_longer_phrase_still_wins():
+    vocabulary = Vocabulary([("spærre*", "account_alerts", "da"), ("spærret kort", "charge_claims", "da"),
+                             ("gesperrt", "account_alerts", "de")])
+    text = "Dit kort er SPÆRRET. Kortet spærres; spær ikke; spærret kort; gesperrtes"
+    found = [(m.match.text, sorted(m.lists)) for m in vocabulary.matches(skeleton(text), text)]
+    assert found == [("SPÆRRET", ["account_alerts"]), ("spærres", ["account_alerts"]),
+                     ("spærret kort", ["account_alerts", "charge_claims"])]
+
+
+def test_a_star_inside_a_phrase_is_refused():
+    from inviteguard.detect.rules import PHRASE_LISTS, RulesError, _language
+
+    lists = {name: [] for name in PHRASE_LISTS}
+    with pytest.raises(RulesError, match="may only end"):
+        _language({"language": "xx", **lists, "urgency": ["a* b"]})
 
 
 def test_cjk_phrases_match_inside_unspaced_text():

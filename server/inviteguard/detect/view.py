@@ -41,6 +41,9 @@ MAX_STYLE_RULES = 300  # CSS rules read per document: hiding rules and `content`
 MAX_DEPTH = 256
 MAX_LINKS = 500
 ELISION = "\n…\n"
+# Characters whose canonical form and skeleton are remembered: the common ones of every script in
+# use, not all 1.1 million code points a hostile message could cycle through.
+TABLE_ENTRIES = 40_000
 
 
 # ---------------------------------------------------------------- characters
@@ -74,7 +77,8 @@ class _Table(dict[int, "str | None"]):
             value = "\n"
         elif category == "Zs":
             value = " "
-        self[code] = value
+        if len(self) < TABLE_ENTRIES:
+            self[code] = value
         return value
 
 
@@ -328,8 +332,10 @@ class _SkeletonTable(dict[str, str]):
             if unicodedata.category(part) != "Mn":
                 mapped = _prototypes().get(part, part).lower()
                 out.append("".join(_ASCII_SKELETON.get(c, c) for c in mapped))
-        self[char] = "".join(out)
-        return self[char]
+        skeleton_of_char = "".join(out)
+        if len(self) < TABLE_ENTRIES:
+            self[char] = skeleton_of_char
+        return skeleton_of_char
 
 
 _SKELETON = _SkeletonTable()

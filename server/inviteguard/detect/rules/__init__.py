@@ -55,8 +55,10 @@ class Platform:
     channel: str  # what the reader received: "a calendar invite"
     relays_when: str  # always | invite | marker
     markers: tuple[str, ...]
+    link_markers: tuple[str, ...]  # substrings of links only stranger-text messages carry
     stranger_fields: frozenset[str]  # TextSource names a stranger writes
     how_anyone: str
+    boilerplate: tuple[str, ...] = ()  # sentences the service itself writes into every message
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,8 @@ class Brand:
 
 
 # The phrase lists each language file has; every one is matched on confusable skeletons.
-PHRASE_LISTS = ("charge_claims", "charge_verbs", "payment_terms", "dispute_hooks", "account_alerts", "callback_cues",
-                "urgency", "scam_awareness", "invite_markers")
+PHRASE_LISTS = ("charge_claims", "charge_verbs", "payment_terms", "payment_demands", "dispute_hooks", "account_alerts",
+                "callback_cues", "urgency", "scam_awareness", "invite_markers", "department_words")
 
 
 @dataclass(frozen=True)
@@ -172,8 +174,9 @@ def load_platforms() -> tuple[Platform, ...]:
             id=p["id"], name=p["name"], says=p["says"], brand=p["brand"],
             domains=tuple(p.get("domains", [])), addresses=tuple(p.get("addresses", [])),
             prodids=tuple(p.get("prodids", [])), channel=p["channel"], relays_when=p["relays_when"],
-            markers=tuple(p.get("markers", [])), stranger_fields=frozenset(p["stranger_fields"]),
-            how_anyone=p["how_anyone"],
+            markers=tuple(p.get("markers", [])), link_markers=tuple(p.get("link_markers", [])),
+            stranger_fields=frozenset(p["stranger_fields"]),
+            how_anyone=p["how_anyone"], boilerplate=tuple(p.get("boilerplate", [])),
         )
         for p in _read("platforms.yaml")["platforms"]
     )
@@ -200,6 +203,10 @@ def _language(data: dict[str, Any]) -> Language:
     missing = [name for name in PHRASE_LISTS if name not in data]
     if missing:
         raise RulesError(f"lexicon {data.get('language')} lacks {missing}")
+    # `*` ends a stem (the last word may go on) and means nothing anywhere else.
+    misplaced = [p for name in PHRASE_LISTS for p in data[name] if "*" in str(p)[:-1] or str(p).strip() in {"", "*"}]
+    if misplaced:
+        raise RulesError(f"lexicon {data.get('language')}: `*` may only end a phrase: {misplaced[:5]}")
     words = data.get("number_words") or {}
     return Language(
         code=str(data["language"]), regions=tuple(data.get("regions", [])),

@@ -14,6 +14,7 @@ Signal = Callable[[Reading], Iterable[Evidence]]
 
 ALL: tuple[Signal, ...] = (
     platform.trusted_relay,
+    platform.stranger_poses_as_organisation,
     forwarding.srs,
     forwarding.list_expansion,
     forwarding.reader_not_attendee,
@@ -22,6 +23,7 @@ ALL: tuple[Signal, ...] = (
     payment.amount,
     payment.claim,
     payment.charge_claim,
+    payment.demand,
     payment.dispute_hook,
     payment.account_alert,
     brand.claims,

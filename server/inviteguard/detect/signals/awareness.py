@@ -5,19 +5,10 @@ stranger who writes "beware of scammers" into relayed notes is no evidence of sa
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 
 from ..model import Evidence
-from ..rules import load_lexicon
 from .platform import in_stranger_text
 from .reading import Reading
-from .text import PhraseList
-
-
-@cache
-def _awareness() -> PhraseList:
-    return PhraseList(load_lexicon().phrases("scam_awareness"))
-
 
 # Distinct awareness phrases a warning has; a lure borrows one ("beware of fraudsters") at most.
 PHRASES_NEEDED = 2
@@ -26,7 +17,7 @@ PHRASES_NEEDED = 2
 def warning_about_scams(reading: Reading) -> Iterable[Evidence]:
     """trust.scam_awareness"""
     found: dict[str, str] = {}
-    for match, _ in reading.find(_awareness(), lambda block: not in_stranger_text(reading, block)):
+    for match, _ in reading.listed("scam_awareness", lambda block: not in_stranger_text(reading, block)):
         found.setdefault(match.text.casefold(), match.text)
         if len(found) >= PHRASES_NEEDED:
             yield Evidence("trust.scam_awareness", {"awareness_phrase": next(iter(found.values()))})

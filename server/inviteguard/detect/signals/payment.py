@@ -1,6 +1,6 @@
 """Payment claims: an amount of money, purchase or renewal language near it, the claim that the
-reader was already charged, the "not you? call us" hook, and fake security alerts used in their
-place. Vocabulary from every language in rules/lexicon/, currencies from rules/currencies.yaml:
+reader was already charged, an overdue bill, the "not you? call us" hook, and fake security
+alerts used in their place. Vocabulary from every language in rules/lexicon/, currencies from rules/currencies.yaml:
 "$599.00", "599,00 €", "R$ 1.299,00", "¥89,800", "1 249,00 zł", "0.0482 BTC", and amounts in words
 ("five hundred and ninety-nine dollars")."""
 
@@ -17,7 +17,7 @@ from ..model import Evidence
 from ..rules import load_currencies, load_lexicon
 from ..view import skeleton_of
 from .reading import Reading
-from .text import Match, PhraseList
+from .text import Match, trie_pattern
 
 # How close (in characters) an amount must be to purchase language to count as a claim.
 CLAIM_WINDOW = 800
@@ -29,7 +29,9 @@ _NUMBER = r"\d{1,3}(?:[,.' ]\d{3})+(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"
 
 
 def _alternatives(symbols: Iterable[str]) -> str:
-    return "|".join(re.escape(s) for s in sorted(set(symbols), key=len, reverse=True))
+    """A trie of the symbols (see text.trie_pattern): a scan tried at every position of every
+    block must not try a hundred currency symbols one by one."""
+    return trie_pattern({s.lower() for s in symbols})
 
 
 @cache
@@ -91,13 +93,6 @@ def amounts(reading: Reading) -> tuple[list[Amount], ...]:
     return reading.memo(_all_amounts)
 
 
-@cache
-def _lists() -> dict[str, PhraseList]:
-    lexicon = load_lexicon()
-    return {name: PhraseList(lexicon.phrases(name))
-            for name in ("payment_terms", "charge_claims", "charge_verbs", "dispute_hooks", "account_alerts")}
-
-
 _HEADLINES = frozenset({"subject", "summary"})
 
 
@@ -109,12 +104,12 @@ def _near(terms: list[Match], amount: Amount, window: int) -> Match | None:
     return None
 
 
-def _amount_near(reading: Reading, terms: PhraseList, window: int) -> tuple[Amount, Match, str] | None:
+def _amount_near(reading: Reading, terms: str, window: int) -> tuple[Amount, Match, str] | None:
     per_block = amounts(reading)
     for index, block in enumerate(reading.blocks):
         if not per_block[index]:
             continue
-        found = list(terms.finditer(reading.skeletons[index], block.text))
+        found = reading.listed_in(index, terms)
         for amount in per_block[index] if found else ():
             term = _near(found, amount, window)
             if term:
@@ -122,8 +117,8 @@ def _amount_near(reading: Reading, terms: PhraseList, window: int) -> tuple[Amou
     return None
 
 
-def _claim(reading: Reading, terms: PhraseList, signal: str, headline_alone: bool,
-           verbs: PhraseList | None = None) -> Iterable[Evidence]:
+def _claim(reading: Reading, terms: str, signal: str, headline_alone: bool,
+           verbs: str | None = None) -> Iterable[Evidence]:
     """An amount next to one of `terms` (or right next to one of `verbs`); with `headline_alone`,
     also a term in the subject or title when the amount sits elsewhere (or only in an image)."""
     per_block = amounts(reading)
@@ -135,7 +130,7 @@ def _claim(reading: Reading, terms: PhraseList, signal: str, headline_alone: boo
         yield Evidence(signal, {"amount": amount.text, "payment_term": term.text, "claim_where": where})
         return
     if headline_alone:
-        headline = reading.first(terms, lambda b: b.source in _HEADLINES)
+        headline = reading.first_listed(terms, lambda b: b.source in _HEADLINES)
         if headline:
             amount = next((a.text for block_amounts in per_block for a in block_amounts), "")
             yield Evidence(signal, {"amount": amount, "payment_term": headline[0].text,
@@ -152,28 +147,33 @@ def amount(reading: Reading) -> Iterable[Evidence]:
 
 def claim(reading: Reading) -> Iterable[Evidence]:
     """payment.claim: an amount next to purchase, invoice, renewal or refund language."""
-    return _claim(reading, _lists()["payment_terms"], "payment.claim", headline_alone=False)
+    return _claim(reading, "payment_terms", "payment.claim", headline_alone=False)
 
 
 def charge_claim(reading: Reading) -> Iterable[Evidence]:
     """payment.charge_claim: the reader is told money was already taken ("you paid $599"). Word
     order varies ("Sie haben 599 € an PayPal bezahlt"), so a verb of money moving right next to
     the amount says it as well as a set phrase does."""
-    lists = _lists()
-    return _claim(reading, lists["charge_claims"], "payment.charge_claim", headline_alone=True,
-                  verbs=lists["charge_verbs"])
+    return _claim(reading, "charge_claims", "payment.charge_claim", headline_alone=True, verbs="charge_verbs")
 
 
 def dispute_hook(reading: Reading) -> Iterable[Evidence]:
     """payment.dispute_hook: "not you?", "if you did not authorize this", "to cancel this order"."""
-    found = reading.first(_lists()["dispute_hooks"])
+    found = reading.first_listed("dispute_hooks")
     if found:
         yield Evidence("payment.dispute_hook", {"hook": found[0].text, "hook_where": found[1].source})
 
 
+def demand(reading: Reading) -> Iterable[Evidence]:
+    """payment.demand: a bill is overdue, a final notice, collections, service cut off unless paid."""
+    found = reading.first_listed("payment_demands")
+    if found:
+        yield Evidence("payment.demand", {"demand": found[0].text, "demand_where": found[1].source})
+
+
 def account_alert(reading: Reading) -> Iterable[Evidence]:
     """lure.account_alert: a fake security alert ("new login attempt", "virus detected")."""
-    found = reading.first(_lists()["account_alerts"])
+    found = reading.first_listed("account_alerts")
     if found:
         yield Evidence("lure.account_alert", {"alert": found[0].text, "alert_where": found[1].source})
 

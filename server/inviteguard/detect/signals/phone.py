@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from itertools import pairwise
 
 import phonenumbers
@@ -29,9 +29,9 @@ import phonenumbers
 from .. import budget
 from ..model import Evidence
 from ..rules import load_conferencing, load_currencies, load_lexicon
+from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
-from .text import PhraseList
 
 # Tried after the regions a message suggests: where callback scams call from and to.
 DEFAULT_REGIONS = ("US", "GB", "CA", "AU", "IN")
@@ -53,13 +53,17 @@ _TOKEN = re.compile(r"[0-9OoIl|]+")
 # What may not touch a number: ASCII letters and digits (file names, ids, "pin=123") and URL or
 # address characters before it; after it, a lower-case letter or digit ("20011005logs2.zip"). An
 # upper-case letter may follow: text run together from HTML ("Desk: 1 808 371-4987Automated").
-# Letters of scripts written without spaces may touch it (Japanese "お電話は0120…").
-_GLUE_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@/=&?%#\\$€£¥")
-_GLUE_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_@/=&%\\")
+# Letters of scripts written without spaces may touch it (Japanese "お電話は0120…"), and so may
+# the underscores that stand for spaces in file names.
+_GLUE_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@/=&?%#\\$€£¥")
+_GLUE_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@/=&%\\")
+# A file name may carry a whole number between underscores ("Invoice_Call_+1-855-555-0166.pdf").
+_FILE_EXTENSION = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|html?|txt|zip|ics)\b", re.IGNORECASE)
 _JOINERS = frozenset(".-")
 _DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2}))$")
 _VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
 _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
+_YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2010-\u2015\u2212/]\s+\d")
 # After a dial-in number: the meeting id or passcode, as one-tap ",,ID#", ";ID#" or "123 456 789#".
 _MEETING_ID = re.compile(r"(?:,,|;)\s*\d{4,}|\d{3}[ -]?\d{3}[ -]?\d{2,5}\s*#|\d{6,}\s*#")
@@ -77,11 +81,6 @@ class PhoneMention:
     dialin: bool
     stranger: bool  # in text a stranger wrote (a relayed note)
     source: str
-
-
-@cache
-def _callback_cues() -> PhraseList:
-    return PhraseList(load_lexicon().phrases("callback_cues"))
 
 
 # ---------------------------------------------------------------- regions
@@ -121,31 +120,31 @@ def _domain_regions(reading: Reading) -> list[str]:
 # Regions tried per language the message uses: its main ones. Each region more accepts more
 # short digit runs as valid numbers somewhere.
 REGIONS_PER_LANGUAGE = 2
+# A language counts when it has at least 1/LANGUAGE_SHARE of the main language's phrase hits.
+LANGUAGE_SHARE = 3
 
 
 def _language_regions(reading: Reading) -> list[str]:
     """Regions of the languages whose vocabulary the message uses, most hits first."""
-    hits: list[tuple[int, tuple[str, ...]]] = []
-    for language in load_lexicon().languages:
-        count = sum(1 for _ in zip(range(20), reading.find(_language_phrases(language.code)), strict=False))
-        if count:
-            hits.append((count, language.regions[:REGIONS_PER_LANGUAGE]))
-    return [region for _, regions in sorted(hits, key=lambda h: -h[0]) for region in regions]
-
-
-@cache
-def _language_phrases(code: str) -> PhraseList:
-    language = next(lang for lang in load_lexicon().languages if lang.code == code)
-    return PhraseList(p for name in ("charge_claims", "payment_terms", "dispute_hooks", "account_alerts",
-                                      "callback_cues", "invite_markers") for p in language.phrases[name])
+    # Sorted: ties keep one order whatever the process's hash seed (a set's order is not).
+    hits: Counter[str] = Counter(language for found in reading.vocabulary for phrase in found
+                                 for language in sorted(phrase.languages))
+    regions = {language.code: language.regions[:REGIONS_PER_LANGUAGE] for language in load_lexicon().languages}
+    if not hits:
+        return []
+    # A language the message only brushes (a shared word, a loan word) does not crowd out the
+    # regions of its currencies and domains.
+    enough = hits.most_common(1)[0][1] / LANGUAGE_SHARE
+    return [region for code, count in hits.most_common() if count >= enough for region in regions.get(code, ())]
 
 
 def _currency_regions(reading: Reading) -> list[str]:
-    text = " ".join(block.text[:5000] for block in reading.blocks)
+    """Regions of the currencies the message's amounts are in ("6 750 kr": Sweden, Denmark, Norway)."""
+    written = [amount.text.lower() for found in payment.amounts(reading) for amount in found]
     regions = []
     for currency in load_currencies():
-        if any(symbol in text for symbol in (*currency.prefixes, *currency.suffixes) if len(symbol) > 1 or
-               not symbol.isascii()):
+        symbols = [s.lower() for s in (*currency.prefixes, *currency.suffixes) if len(s) > 1 or not s.isascii()]
+        if any(symbol in text for text in written for symbol in symbols):
             regions.extend(currency.regions)
     return regions
 
@@ -209,6 +208,8 @@ def _glued(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else " "
     if after in _GLUE_AFTER:
         return True
+    if after == "." and _FILE_EXTENSION.match(text, end):
+        return False
     return after in _JOINERS and end + 1 < len(text) and text[end + 1].isascii() and text[end + 1].islower()
 
 
@@ -228,7 +229,9 @@ def _not_a_phone(span: str) -> bool:
     digits, several line breaks."""
     compact = span.strip("()+ ")
     breaks = span.count("\n")
-    if _DATE.match(compact) or _BLOCKS_OF_FOUR.match(compact) or breaks > 2 or (breaks == 2 and "\n\n" not in span):
+    if _YEARS.match(compact) or _BLOCKS_OF_FOUR.match(compact) or any(_DATE.match(g) for g in compact.split()):
+        return True
+    if breaks > 2 or (breaks == 2 and "\n\n" not in span):
         return True
     return any(_is_version(group) for group in compact.split())
 
@@ -280,8 +283,7 @@ def _repeats_meeting_id(text: str, end: int, meeting_ids: frozenset[str]) -> boo
 
 
 def _cue_starts(reading: Reading, block_index: int) -> list[int]:
-    block, skel = reading.blocks[block_index], reading.skeletons[block_index]
-    return [m.start for m in _callback_cues().finditer(skel, block.text)]
+    return [m.start for m in reading.listed_in(block_index, "callback_cues")]
 
 
 def _cued(cues: list[int], start: int, end: int) -> bool:
@@ -347,7 +349,7 @@ _PROMINENT = frozenset({"summary", "location", "organizer_name", "subject", "fro
 
 
 def callback_numbers(reading: Reading) -> Iterable[Evidence]:
-    """callback.phone and what is known of it: cued, prominent, toll-free, obfuscated."""
+    """callback.phone and what is known of it: cued, prominent, toll-free, obfuscated, in a stranger's text."""
     numbers = [m for m in mentions(reading) if not m.dialin]
     if not numbers:
         return
@@ -370,6 +372,12 @@ def callback_numbers(reading: Reading) -> Iterable[Evidence]:
     toll_free = next((m for m in numbers if m.toll_free), None)
     if toll_free:
         yield Evidence("callback.toll_free", {"phone": toll_free.as_written, "e164": toll_free.e164})
+    # The attack's mechanism in any language: the platform let a stranger write where the number
+    # stands, so the platform's good name does not vouch for it.
+    stranger = next((m for m in numbers if m.stranger), None)
+    if stranger:
+        yield Evidence("callback.stranger_phone", {"phone": stranger.as_written, "e164": stranger.e164,
+                                                   "where": stranger.source})
 
 
 def all_numbers(reading: Reading) -> tuple[str, ...]:

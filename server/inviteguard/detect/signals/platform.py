@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..model import Evidence, TextBlock
-from ..rules import Platform, load_lexicon, load_platforms
+from ..rules import Platform, load_platforms
 from .forwarding import srs_original_domain
 from .reading import Reading
 from .text import PhraseList, domain_matches, passes
@@ -26,11 +26,6 @@ class Relay:
     authenticated: bool
     checks: tuple[str, ...]  # SPF/DKIM/DMARC that passed for the platform
     auth_domain: str
-
-
-@cache
-def _invite_markers() -> PhraseList:
-    return PhraseList(load_lexicon().phrases("invite_markers"))
 
 
 @cache
@@ -72,14 +67,20 @@ def _is_invite(reading: Reading) -> bool:
         return True
     # No calendar part and no item class (Outlook without 1.14 may give neither): the
     # invitation template still says what it is.
-    return _template_says(reading, _invite_markers())
+    return reading.first_listed("invite_markers", lambda block: block.source in ("subject", "body")) is not None
+
+
+def _links_say(reading: Reading, platform: Platform) -> bool:
+    """A link only a stranger-text message carries (PayPal's /myaccount/transfer/requests/): the
+    template's words differ in every language and inflection, its links do not."""
+    return any(marker in link.lower() for link in reading.message.links for marker in platform.link_markers)
 
 
 def _relays(platform: Platform, reading: Reading) -> bool:
     if platform.relays_when == "invite":
         return _is_invite(reading)
     if platform.relays_when == "marker":
-        return _template_says(reading, _markers(platform)) or _is_invite(reading)
+        return _links_say(reading, platform) or _template_says(reading, _markers(platform)) or _is_invite(reading)
     return True
 
 
@@ -128,3 +129,25 @@ def trusted_relay(reading: Reading) -> Iterable[Evidence]:
         "how_anyone": platform.how_anyone, "channel": platform.channel, "matched": found.matched,
         "authenticated": found.authenticated, "checks": found.checks, "auth_domain": found.auth_domain,
     })
+
+
+_NAMES = frozenset({"organizer_name", "from_name"})
+NAME_SHOWN = 80  # characters of the stranger's chosen name a reason quotes
+
+
+def stranger_poses_as_organisation(reading: Reading) -> Iterable[Evidence]:
+    """relay.stranger_poses_as_organisation: the name a stranger chose on the platform is a bank, a
+    billing desk or a fraud department ("Danske Bank Kortservice", "Accounts Receivable via
+    Docusign"). Real people who share a file or send an invite use their own names; the platform
+    never checks the name, so any organisation may be claimed, in any language."""
+    found = relay(reading)
+    if found is None:
+        return
+    hit = reading.first_listed("department_words",
+                               lambda block: block.source in _NAMES and in_stranger_text(reading, block))
+    if hit is None:
+        return
+    match, block = hit
+    yield Evidence("relay.stranger_poses_as_organisation", {
+        "display_name": block.text[:NAME_SHOWN], "organisation_word": match.text, "name_where": block.source,
+        "platform": found.platform.name})

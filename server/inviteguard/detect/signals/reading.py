@@ -14,11 +14,22 @@ from functools import cache, cached_property
 from typing import Any, TypeVar
 
 from ..model import AuthResult, ParsedMessage, TextBlock
-from ..rules import load_brands, load_lexicon
+from ..rules import load_brands, load_lexicon, load_platforms
 from ..view import Skeleton, skeleton
-from .text import Match, PhraseList, org_domain, passes
+from .text import Match, PhraseList, PhraseMatch, Vocabulary, org_domain, passes
 
 T = TypeVar("T")
+
+
+@cache
+def _boilerplate() -> PhraseList:
+    return PhraseList(sentence for platform in load_platforms() for sentence in platform.boilerplate)
+
+
+@cache
+def _vocabulary() -> Vocabulary:
+    return Vocabulary((phrase, name, language.code) for language in load_lexicon().languages
+                      for name, phrases in language.phrases.items() for phrase in phrases)
 # Display-name words that name a role, not who writes ("Billing Support", "Customer Service").
 _ROLES = frozenset({
     "service", "services", "support", "billing", "customer", "customers", "team", "notification", "notifications",
@@ -27,7 +38,7 @@ _ROLES = frozenset({
     "desk", "help", "helpdesk", "care", "online", "mail", "email", "admin", "office", "sales", "order", "orders",
     "receipt", "receipts", "from", "with", "your", "official", "member", "members", "bill", "itemized", "dept"})
 _TRANSLITERATED = (("ae", "a"), ("oe", "o"), ("ue", "u"), ("ss", "s"))
-_ADDRESSES = re.compile(r"\S*(?:@|://|[a-z0-9]\.[a-z])\S*")  # addresses, links, host names
+_ADDRESS_LIKE = re.compile(r"@|://|[a-z0-9]\.[a-z]")  # a token that is an address, a link or a host name
 
 
 @cache
@@ -43,9 +54,9 @@ def _not_a_name() -> frozenset[str]:
 
 
 def _squeeze(skeleton_text: str, keep_spaces: bool = False) -> str:
-    """Letters and digits only (spaces between words if asked), with the ways domain names spell
-    umlauts and ß folded away ("mueller" reads as "müller")."""
-    squeezed = re.sub(r"[^a-z0-9]+", " " if keep_spaces else "", skeleton_text)
+    """Letters and digits of any script only (spaces between words if asked), with the ways domain
+    names spell umlauts and ß folded away ("mueller" reads as "müller")."""
+    squeezed = re.sub(r"[\W_]+", " " if keep_spaces else "", skeleton_text)
     for written, plain in _TRANSLITERATED:
         squeezed = squeezed.replace(written, plain)
     return squeezed.strip()
@@ -69,6 +80,36 @@ class Reading:
     @cached_property
     def skeletons(self) -> tuple[Skeleton, ...]:
         return tuple(skeleton(block.text) for block in self.blocks)
+
+    @cached_property
+    def vocabulary(self) -> tuple[tuple[PhraseMatch, ...], ...]:
+        """Per block, every phrase of the lexicon found in it (one pass each), except inside a
+        platform's own boilerplate ("PayPal is committed to preventing fraudulent emails")."""
+        lexicon, boilerplate = _vocabulary(), _boilerplate()
+        found = []
+        for block, skel in zip(self.blocks, self.skeletons, strict=True):
+            phrases = lexicon.matches(skel, block.text)
+            spans = [(m.start, m.end) for m in boilerplate.finditer(skel, block.text)] if phrases else []
+            found.append(tuple(p for p in phrases
+                               if not any(start <= p.match.start and p.match.end <= end for start, end in spans)))
+        return tuple(found)
+
+    def listed(self, list_name: str, where: Callable[[TextBlock], bool] | None = None
+               ) -> Iterator[tuple[Match, TextBlock]]:
+        """Every match of one lexicon list (all languages), block by block, in blocks `where` accepts."""
+        for block, found in zip(self.blocks, self.vocabulary, strict=True):
+            if where is None or where(block):
+                for phrase in found:
+                    if list_name in phrase.lists:
+                        yield phrase.match, block
+
+    def first_listed(self, list_name: str, where: Callable[[TextBlock], bool] | None = None
+                     ) -> tuple[Match, TextBlock] | None:
+        return next(self.listed(list_name, where), None)
+
+    def listed_in(self, index: int, list_name: str) -> list[Match]:
+        """The matches of one lexicon list in block `index`, in order."""
+        return [phrase.match for phrase in self.vocabulary[index] if list_name in phrase.lists]
 
     def find(self, phrases: PhraseList, where: Callable[[TextBlock], bool] | None = None
              ) -> Iterator[tuple[Match, TextBlock]]:
@@ -102,15 +143,18 @@ class Reading:
         # The display name and the address's own part ("rohit.khare"): people sign with their names.
         sender = self.message.from_
         signed = f"{sender.name} {sender.address.partition('@')[0]}" if sender else ""
-        words = {w for w in re.findall(r"[a-z]{4,}", _squeeze(skeleton(signed).text, keep_spaces=True))
-                 if w not in _not_a_name()}
+        # Latin words of four letters or more; names in scripts with denser letters ("KB국민카드")
+        # from two.
+        words = {w for w in _squeeze(skeleton(signed).text, keep_spaces=True).split()
+                 if (len(w) >= 4 if w.isascii() else len(w) >= 2) and not w.isdigit() and w not in _not_a_name()}
         if len(label) < 4 and not words:
             return False
         for block, skel in zip(self.blocks, self.skeletons, strict=True):
             if block.source in ("from_name", "organizer_name", "subject"):
                 continue
             # Not inside an address or a link: every message carries its sender's domain there.
-            text = _squeeze(_ADDRESSES.sub(" ", skel.text), keep_spaces=True)
+            words_only = " ".join(token for token in skel.text.split() if not _ADDRESS_LIKE.search(token))
+            text = _squeeze(words_only, keep_spaces=True)
             if len(label) >= 4 and label in text.replace(" ", ""):
                 return True
             seen = set(text.split())

@@ -34,7 +34,13 @@ def _unspaced(char: str) -> bool:
     return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "THAI"))
 
 
-def _trie_pattern(phrases: Iterable[str]) -> str:
+# A phrase ending in `*` is a stem: its last word may go on ("sperr*": gesperrt is not, but
+# sperrung, sperren are). Inflecting languages (fi, cs, pl, tr) need far fewer entries so.
+STEM = "*"
+_STEP = {" ": r"\s+", STEM: r"\w*"}
+
+
+def trie_pattern(phrases: Iterable[str]) -> str:
     """One regex branch per shared prefix ("pay(?:ment|pal)") instead of one per phrase, so
     the engine tries one path at each position rather than every phrase: the lists are long and
     searched over every text block."""
@@ -46,8 +52,9 @@ def _trie_pattern(phrases: Iterable[str]) -> str:
         node[""] = {}
 
     def emit(node: dict[str, dict]) -> str:
-        branches = [(r"\s+" if char == " " else re.escape(char)) + emit(child)
-                    for char, child in sorted(node.items()) if char]
+        # A stem's `*` (the rest of a word) is tried last, so a longer phrase still wins.
+        branches = [_STEP.get(char, re.escape(char)) + emit(child)
+                    for char, child in sorted(node.items(), key=lambda item: (item[0] == STEM, item[0])) if char]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -55,6 +62,89 @@ def _trie_pattern(phrases: Iterable[str]) -> str:
         return f"(?:{body})?" if "" in node else body
 
     return emit(trie)
+
+
+# A phrase that ends with a letter ends a word; one that ends with a symbol ("requests $") may
+# be followed by anything.
+_WORD_END = r"(?:(?<=\w)(?!\w)|(?<!\w))"
+
+
+def _first_of(phrases: Iterable[str]) -> str:
+    """A lookahead for the characters the phrases start with: the scan moves on at once elsewhere."""
+    return "(?=[" + "".join(re.escape(c) for c in sorted({p[0] for p in phrases})) + "])"
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    match: Match
+    lists: frozenset[str]  # the phrase lists (rules/lexicon) it belongs to, or a shorter phrase inside it does
+    languages: frozenset[str]
+
+
+class Vocabulary:
+    """Every phrase of every list of every language, found in one pass over a skeleton.
+
+    A lookahead finds, at each position, the longest phrase that starts there, so overlapping
+    phrases are all seen; a phrase also counts for the lists of every shorter phrase it begins
+    with ("payment of" inside "payment of your invoice"). One pass instead of one per list and
+    language: the lists are long and every text block is searched.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, str, str]]) -> None:
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for phrase, list_name, language in entries:
+            key = skeleton_of(phrase)
+            if key.rstrip(STEM):
+                owners.setdefault(key, set()).add((list_name, language))
+        self._owners = {key: self._with_prefixes(key, owners) for key in owners}
+        self._longest_stem = max((len(k) for k in owners if k.endswith(STEM)), default=0)
+        # Three scans, each cheap where it cannot match: phrases that start a word are tried only
+        # at word starts; the few that start with a symbol, and those of unspaced scripts (which
+        # match inside a run of text), only where their first character stands.
+        worded = {k for k in owners if not any(_unspaced(c) for c in k)}
+        at_word = {k for k in worded if re.match(r"\w", k)}
+        scans = []
+        if at_word:
+            scans.append(rf"(?<!\w)(?=((?:{trie_pattern(at_word)}){_WORD_END}))")
+        if worded - at_word:
+            scans.append(rf"{_first_of(worded - at_word)}(?=((?:{trie_pattern(worded - at_word)}){_WORD_END}))")
+        if set(owners) - worded:
+            scans.append(rf"{_first_of(set(owners) - worded)}(?=({trie_pattern(set(owners) - worded)}))")
+        self._scans = tuple(re.compile(scan) for scan in scans)
+
+    @staticmethod
+    def _with_prefixes(key: str, owners: dict[str, set[tuple[str, str]]]) -> tuple[frozenset[str], frozenset[str]]:
+        found = set(owners[key])
+        for end in range(1, len(key)):
+            shorter = key[:end]
+            if shorter in owners and (not key[end].isalnum() or not shorter[-1].isalnum() or _unspaced(shorter[-1])):
+                found |= owners[shorter]
+            if shorter + STEM in owners and key[end] != STEM:
+                found |= owners[shorter + STEM]
+        return frozenset(n for n, _ in found), frozenset(lang for _, lang in found)
+
+    def _owner(self, matched: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The lists of the phrase that matched: itself, or the longest stem it goes on from."""
+        key = " ".join(matched.split())
+        if key in self._owners:
+            return self._owners[key]
+        for end in range(min(len(key), self._longest_stem), 0, -1):
+            stem = key[:end] + STEM
+            if stem in self._owners:
+                return self._owners[stem]
+        raise KeyError(matched)
+
+    def matches(self, skel: Skeleton, canonical: str) -> list[PhraseMatch]:
+        hits = sorted(((hit.start(1), hit.end(1), hit.group(1)) for scan in self._scans
+                       for hit in scan.finditer(skel.text) if hit.group(1)), key=lambda h: (h[0], -h[1]))
+        found = []
+        for skel_start, skel_end, matched in hits:
+            start, end = skel.span(skel_start, skel_end)
+            # The pattern lets a phrase's spaces be any run of white space (a line break included)
+            # and a stem's last word go on.
+            lists, languages = self._owner(matched)
+            found.append(PhraseMatch(Match(start, end, canonical[start:end]), lists, languages))
+        return found
 
 
 class PhraseList:
@@ -68,9 +158,9 @@ class PhraseList:
         if worded:
             # Whole words: a phrase that starts (ends) with a letter may not start (end) inside a
             # word; one that starts or ends with a symbol ("requests $") needs no boundary there.
-            branches.append(rf"(?:(?<!\w)(?=\w)|(?!\w))(?:{_trie_pattern(worded)})(?:(?<=\w)(?!\w)|(?<!\w))")
+            branches.append(rf"(?:(?<!\w)(?=\w)|(?!\w))(?:{trie_pattern(worded)})(?:(?<=\w)(?!\w)|(?<!\w))")
         if unspaced:
-            branches.append(f"(?:{_trie_pattern(unspaced)})")
+            branches.append(f"(?:{trie_pattern(unspaced)})")
         self._pattern = re.compile("|".join(branches)) if branches else None
 
     def finditer(self, skel: Skeleton, canonical: str) -> Iterator[Match]:
