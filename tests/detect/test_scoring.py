@@ -94,6 +94,7 @@ def test_headline_combination_is_phishing_on_its_own():
         Evidence("callback.phone_cued", {"phone": "+1 808 555 0199"}),
         Evidence("callback.stranger_phone", {"phone": "+1 808 555 0199", "where": "description"}),
         Evidence("payment.amount", {"amount": "$599.00"}),
+        Evidence("payment.claim", {"amount": "$599.00", "payment_term": "you paid"}),
         Evidence("payment.charge_claim", {"amount": "$599.00"}),
         Evidence("payment.dispute_hook", {"hook": "not you?"}),
     ], load_rules())

@@ -148,6 +148,8 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "Tracking 1Z999AA10123456784",               # a UPS tracking id
     "Meeting on 2026-03-14 and 14.03.2026",      # dates
     "https://tel.meet/abc?pin=3999618259371&hs=7",  # inside a link
+    "PIN: 482 195 733#",                         # a meeting PIN ends with #
+    "Kutsu: katsaus ke 10.12.2026 10.00–11.00 (EET)",  # a date and a time of day
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()
@@ -170,6 +172,39 @@ def test_dial_in_camouflage_in_relayed_notes_is_still_a_callback():
     headers = ICLOUD_AUTH.decode() + "From: PayPal <noreply@email.apple.com>\r\nSubject: PayPal invited you to “x”\r\n"
     found = mentions(text, headers)
     assert found and not any(m.dialin for m in found) and all(m.stranger for m in found)
+
+
+def google_calendar_invite(description: str, conference: str) -> bytes:
+    ics = ("BEGIN:VCALENDAR\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\nVERSION:2.0\r\n"
+           "METHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:x@google.com\r\nDTSTART:20261210T100000Z\r\n"
+           "SUMMARY:Monthly billing review\r\nORGANIZER:mailto:sam@gmail.com\r\n"
+           f"DESCRIPTION:{description}\r\n{conference}END:VEVENT\r\nEND:VCALENDAR\r\n")
+    return ("Sender: Google Calendar <calendar-notification@google.com>\r\nFrom: Sam <sam@gmail.com>\r\n"
+            "Subject: Invitation: Monthly billing review\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n"
+            + ics).encode()
+
+
+MEET = "X-GOOGLE-CONFERENCE:https://meet.google.com/bwe-rqxa-tnc\r\n"
+
+
+def test_the_dial_in_of_a_meeting_the_calendar_service_attached_is_not_a_callback():
+    """Google writes a Meet's dial-in block into the (stranger's) notes; the meeting it names is a
+    calendar property, not text the organiser typed."""
+    dialin = ("Invoices overdue: 184 320 €.\\nJoin with Google Meet: https://meet.google.com/bwe-rqxa-tnc\\n"
+              "Join by phone\\n(US) +1 567-555-0132 PIN: 772 091 448#")
+    found = phone.mentions(Reading(parse_raw(google_calendar_invite(dialin, MEET))))
+    assert [(m.e164, m.dialin, m.stranger) for m in found] == [("+15675550132", True, True)]
+
+
+@pytest.mark.parametrize(("description", "conference"), [
+    # No conference attached: the "dial-in" is whatever the stranger typed.
+    ("Not you? Call us.\\nJoin by phone\\n+1 888-555-0199 PIN: 772 091 448#", ""),
+    # A conference attached, but this block never names it: a number of the stranger's own.
+    ("Not you? Call us.\\nJoin by phone\\n+1 888-555-0199 PIN: 772 091 448#", MEET),
+])
+def test_a_relayed_dial_in_the_calendar_service_did_not_attach_is_a_callback(description, conference):
+    found = phone.mentions(Reading(parse_raw(google_calendar_invite(description, conference))))
+    assert [(m.e164, m.dialin) for m in found] == [("+18885550199", False)]
 
 
 def test_words_alone_do_not_make_a_dial_in():

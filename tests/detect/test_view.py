@@ -1,11 +1,22 @@
 """The canonical view: what a reader sees, made once, used by every signal."""
 
+import random
+import string
 import time
 
 import pytest
 from inviteguard.detect import budget
 from inviteguard.detect.parse import parse_outlook, parse_raw
-from inviteguard.detect.view import ELISION, HEAD_CHARS, TAIL_CHARS, canonical, render_html, skeleton, skeleton_of
+from inviteguard.detect.view import (
+    ELISION,
+    HEAD_CHARS,
+    TAIL_CHARS,
+    canonical,
+    canonical_line,
+    render_html,
+    skeleton,
+    skeleton_of,
+)
 
 
 @pytest.mark.parametrize(("written", "seen"), [
@@ -128,3 +139,12 @@ def test_parsing_stops_at_the_budget():
            + b"<div><p>x</p></div>" * 200_000)
     with budget.limit(0.0), pytest.raises(budget.BudgetExceeded):
         parse_raw(raw)
+
+
+def test_the_plain_ascii_shortcut_of_a_line_is_what_folding_gives():
+    """canonical_line skips folding for printable ASCII; it must give the same line."""
+    rng = random.Random(7)
+    alphabet = string.printable + "\x00\x01\x1c\x1f\x7f\u00a0\u200b\u2028"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert canonical_line(text) == " ".join(canonical(text)[0].split()), repr(text)

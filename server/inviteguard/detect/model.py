@@ -62,6 +62,9 @@ class Invite:
     notes_html: str = ""  # X-ALT-DESC rendered, when it says something DESCRIPTION does not
     comment: str = ""  # COMMENT and CONTACT
     conference: str = ""  # the conferencing link the calendar itself carries (X-GOOGLE-CONFERENCE, URL)
+    # The conference the calendar service attached itself (Google Meet's X-GOOGLE-CONFERENCE,
+    # Teams' X-MICROSOFT-* links): properties its user interface gives a stranger no way to write.
+    attested_conference: str = ""
 
 
 @dataclass(frozen=True)

@@ -403,12 +403,17 @@ def parse_calendar(data: bytes | str, problems: list[str],
             notes_html=notes_html if " ".join(notes_html.split()) != " ".join(description.split()) else "",
             comment=canonical(" ".join(_ical_value(event, name) for name in ("COMMENT", "CONTACT")))[0],
             conference=_ical_value(event, "X-GOOGLE-CONFERENCE") or _ical_value(event, "URL"),
+            attested_conference=next((v for name in ATTESTED_CONFERENCE if (v := _ical_value(event, name))), ""),
         ))
     if len(events) > MAX_EVENTS:
         problems.append(f"only the first {MAX_EVENTS} events of the calendar were read")
     if not invites:
         problems.append("the calendar holds no event")
     return tuple(invites)
+
+
+# Calendar properties only the calendar service writes, naming the conference it attached.
+ATTESTED_CONFERENCE = ("X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL", "X-MICROSOFT-ONLINEMEETINGCONFLINK")
 
 
 def looks_like_ics(raw: bytes) -> bool:

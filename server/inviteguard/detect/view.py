@@ -105,6 +105,9 @@ def canonical(text: str) -> tuple[str, bool]:
 
 def canonical_line(text: str) -> str:
     """A one-line field (subject, display name, location) in canonical form."""
+    line = " ".join(text.split())
+    if line.isascii() and line.isprintable() and len(line) <= HEAD_CHARS + TAIL_CHARS:
+        return line  # what folding would give, without it: most header values are plain ASCII
     return " ".join(canonical(text)[0].split())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..model import Evidence
+from .platform import relay
 from .reading import Reading
 from .text import org_domain
 
@@ -22,3 +23,14 @@ def from_domain_fails(reading: Reading) -> Iterable[Evidence]:
                 and org_domain(result.domain) == org_domain(domain)):
             yield Evidence("auth.from_domain_fails", {"domain": domain, "method": result.method.upper()})
             return
+
+
+def internal_sender(reading: Reading) -> Iterable[Evidence]:
+    """trust.internal_sender: the organisation writes to itself, proven (DMARC or aligned DKIM at
+    our boundary, or Exchange's own internal mail): an IT notice, an awareness mail quoting a lure.
+    Never for a relayed message, whose From is the platform's; a free mailbox proves no organisation."""
+    organisation = reading.sender_org
+    if not organisation or relay(reading) is not None:
+        return
+    if any(org_domain(r.domain) == organisation for r in reading.message.recipients if r.domain):
+        yield Evidence("trust.internal_sender", {"sender_domain": reading.sender_domain})

@@ -177,3 +177,20 @@ def account_alert(reading: Reading) -> Iterable[Evidence]:
     if found:
         yield Evidence("lure.account_alert", {"alert": found[0].text, "alert_where": found[1].source})
 
+
+
+# The other reasons callback lures give to call, each a lexicon list, by the name reasons use.
+PRETEXTS = {"fee_demands": "fee", "refund_offers": "refund", "tech_support": "tech_support",
+            "bank_change": "bank_change"}
+
+
+def pretext(reading: Reading) -> Iterable[Evidence]:
+    """lure.pretext: a parcel held for a fee, a refund that "could not be paid", a virus that needs
+    a technician, a supplier's "new bank details": the first one the message uses."""
+    for block, found in zip(reading.blocks, reading.vocabulary, strict=True):
+        for phrase in found:
+            kinds = [PRETEXTS[name] for name in PRETEXTS if name in phrase.lists]
+            if kinds:
+                yield Evidence("lure.pretext", {"pretext": phrase.match.text, "pretext_kind": kinds[0],
+                                                "pretext_where": block.source})
+                return

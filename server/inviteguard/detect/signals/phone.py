@@ -11,7 +11,9 @@ No cue word is needed: a number is a number. Whether "call" stands near it is a 
 (`callback.phone_cued`), and so is where it sits (title, location, organiser name). A meeting
 dial-in is recognised by structure only, never by words a stranger can type: the number sits in
 text its authenticated sender wrote (not a relayed stranger's note), the message carries a
-conferencing service's join link, and the number is followed by that meeting's id or passcode.
+conferencing service's join link, and the number is followed by that meeting's id or passcode. In
+a relayed invite, only the conference the calendar service attached itself (a property of the
+calendar, not its text) has a dial-in, in the block that names that meeting.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ from ..rules import load_conferencing, load_currencies, load_lexicon
 from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
+
+# phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
+# tried in ten regions overflow it and every message recompiled hundreds of patterns. The
+# patterns come from the library's metadata only, so keeping them all is bounded.
+phonenumbers.enable_pattern_cache()
 
 # Tried after the regions a message suggests: where callback scams call from and to.
 DEFAULT_REGIONS = ("US", "GB", "CA", "AU", "IN")
@@ -64,10 +71,12 @@ _DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](
 _VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
 _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
+_TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
 _PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2010-\u2015\u2212/]\s+\d")
 # After a dial-in number: the meeting id or passcode, as one-tap ",,ID#", ";ID#" or "123 456 789#".
 _MEETING_ID = re.compile(r"(?:,,|;)\s*\d{4,}|\d{3}[ -]?\d{3}[ -]?\d{2,5}\s*#|\d{6,}\s*#")
 _LINK_MEETING_ID = re.compile(r"/(?:j|w|s|join|meeting)/(\d{6,13})\b")
+MEETING_CODE_MIN = 8  # an attested meeting's code ("bwe-rqxa-tnc"), shorter is no evidence
 MEETING_ID_AFTER = 1000  # Zoom lists a dozen numbers before it repeats the meeting id
 
 
@@ -206,8 +215,8 @@ def _glued(text: str, start: int, end: int) -> bool:
     if (before == "-" and ahead.isascii() and ahead.isalnum()) or (before == "." and ahead.isdigit()):
         return True  # "INV-2024-0012", "2.4.18" (but "Tel.0800 ..." is a number)
     after = text[end] if end < len(text) else " "
-    if after in _GLUE_AFTER:
-        return True
+    if after in _GLUE_AFTER or text[end:end + 3].lstrip(" ").startswith("#"):
+        return True  # "#" closes a meeting id or PIN ("PIN: 482 195 733#"), never a phone
     if after == "." and _FILE_EXTENSION.match(text, end):
         return False
     return after in _JOINERS and end + 1 < len(text) and text[end + 1].isascii() and text[end + 1].islower()
@@ -225,11 +234,12 @@ def _is_version(group: str) -> bool:
 
 
 def _not_a_phone(span: str) -> bool:
-    """Shapes that are something else: dates, versions, IBAN or card blocks, more than a phone's
-    digits, several line breaks."""
+    """Shapes that are something else: dates, times of day, versions, IBAN or card blocks, more
+    than a phone's digits, several line breaks."""
     compact = span.strip("()+ ")
     breaks = span.count("\n")
-    if _YEARS.match(compact) or _BLOCKS_OF_FOUR.match(compact) or any(_DATE.match(g) for g in compact.split()):
+    if (_YEARS.match(compact) or _BLOCKS_OF_FOUR.match(compact) or _TIME_RANGE.search(compact)
+            or any(_DATE.match(g) for g in compact.split())):
         return True
     if breaks > 2 or (breaks == 2 and "\n\n" not in span):
         return True
@@ -264,11 +274,25 @@ def _join_links(reading: Reading) -> list[str]:
             if any(pattern in link for provider in load_conferencing() for pattern in provider.join_links)]
 
 
+def _attested_meetings(reading: Reading) -> frozenset[str]:
+    """The meeting codes of conferences the calendar service attached itself (a Google Meet's
+    "bwe-rqxa-tnc"): its dial-in block is the service's text, even inside a relayed invite."""
+    codes = set()
+    for invite in reading.message.invites:
+        link = re.sub(r"^https?://(?:www\.)?", "", invite.attested_conference.lower()).split("?", 1)[0].rstrip("/")
+        if any(pattern in link for provider in load_conferencing() for pattern in provider.join_links):
+            codes.add(link.rsplit("/", 1)[-1])
+    return frozenset(code for code in codes if len(code) >= MEETING_CODE_MIN)
+
+
 def _dialin_possible(reading: Reading) -> bool:
-    """A meeting whose own sender wrote its dial-in block: not relayed stranger text, a proven
-    sender (or mail nothing authenticated at all), a conferencing service's join link."""
+    """A meeting whose dial-in block its own sender wrote (not a relayed stranger's text; a proven
+    sender, or mail nothing authenticated at all; a conferencing service's join link), or one the
+    relaying calendar service attached itself."""
+    if relay(reading) is not None:
+        return bool(_attested_meetings(reading))
     proven = bool(reading.sender_org) or not reading.message.auth
-    return relay(reading) is None and proven and bool(_join_links(reading))
+    return proven and bool(_join_links(reading))
 
 
 def _meeting_ids(reading: Reading) -> frozenset[str]:
@@ -295,12 +319,15 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
     regions = suggested_regions(reading)
     dialin_possible = _dialin_possible(reading)
     meeting_ids = _meeting_ids(reading) if dialin_possible else frozenset()
+    attested = _attested_meetings(reading) if dialin_possible else frozenset()
     found: list[PhoneMention] = []
     candidates = 0
     for index, block in enumerate(reading.blocks):
         text = block.text
         cues: list[int] | None = None
         stranger = in_stranger_text(reading, block)
+        # In a stranger's text only the block that names the attached meeting holds its dial-in.
+        dialin_here = dialin_possible and (not stranger or any(code in text.lower() for code in attested))
         for candidate in _CANDIDATE.finditer(text):
             candidates += 1
             if candidates > MAX_CANDIDATES:
@@ -322,7 +349,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 if cues is None:
                     cues = _cue_starts(reading, index)
                 end_offset = offset + len(span)
-                dialin = dialin_possible and not stranger and (
+                dialin = dialin_here and (
                     bool(_MEETING_ID.search(text, end_offset, end_offset + DIALIN_AFTER))
                     or _repeats_meeting_id(text, end_offset, meeting_ids))
                 found.append(PhoneMention(

@@ -140,9 +140,11 @@ class Reading:
         domain bought for the campaign speaks only as the brand it imitates."""
         domain = self.sender_domain
         label = _squeeze(skeleton(org_domain(domain).split(".", 1)[0]).text) if domain else ""
-        # The display name and the address's own part ("rohit.khare"): people sign with their names.
+        # The display name, or without one the address's own part ("rohit.khare"): people sign
+        # with their names. Beside a display name the address part is often a mailbox's role
+        # ("w3.premium") whose everyday words any text may hold.
         sender = self.message.from_
-        signed = f"{sender.name} {sender.address.partition('@')[0]}" if sender else ""
+        signed = (sender.name or sender.address.partition("@")[0]) if sender else ""
         # Latin words of four letters or more; names in scripts with denser letters ("KB국민카드")
         # from two.
         words = {w for w in _squeeze(skeleton(signed).text, keep_spaces=True).split()
