@@ -125,6 +125,9 @@ def test_list_forwarded_invite_shows_srs():
     ("Resolution Centre: +1 (844) 555-0133;", "+18445550133"),     # a semicolon right after
     ("Billing desk +1 808\n555 0199 (9-5)", "+18085550199"),        # broken over two lines
     ("Support Phone Desk: 1 808 371-4987Automated renewal", "+18083714987"),  # run into a word
+    ("call one eight eight eight – five five five – zero one nine two", "+18885550192"),  # spelled out
+    ("Cancel at eight-five-five 555 0184 before it settles", "+18555550184"),  # words and digits
+    ("Receipt_Refund_Desk_+1_808_555_0199.pdf", "+18085550199"),  # a file name's underscores
 ])
 def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
@@ -150,6 +153,8 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "https://tel.meet/abc?pin=3999618259371&hs=7",  # inside a link
     "PIN: 482 195 733#",                         # a meeting PIN ends with #
     "Kutsu: katsaus ke 10.12.2026 10.00–11.00 (EET)",  # a date and a time of day
+    "one to one, two to two, then six or seven of us",  # number words that spell no number
+    "IMG_20240512_123456.jpg and report_2024_11_05.pdf",  # dates in file names
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()

@@ -77,6 +77,30 @@ def test_html_gives_tel_targets_alt_text_css_content_and_links():
     assert "+1 808 555 0199" in rendered.text and rendered.links == ("https://zoom.us/j/123",)
 
 
+@pytest.mark.parametrize(("html", "seen"), [
+    # Mail templates zero a cell's font size to close gaps between blocks; each child sets its own.
+    ("<table><tr><td style='font-size:0'> <div style='font-size:14px'>Helpline 808</div></td></tr></table>",
+     "Helpline 808"),
+    ("<style>.c{font-size:0}.t{font-size:13px}</style><div class=c>gap<p class=t>visible</p></div>", "visible"),
+    ("<div style='visibility:hidden'>no<span style='visibility:visible'>yes</span></div>", "yes"),
+    ("<div style='color:transparent'>no<b style='color:#222'>yes</b></div>", "yes"),
+])
+def test_inherited_hiding_is_undone_by_a_child_that_says_so(html, seen):
+    assert render_html(html).text == seen
+
+
+def test_a_selector_lexbor_cannot_read_is_ignored():
+    html = ("<style>u + .body .x{color:#000} [x-apple-data-detectors]{color:inherit} a:::b{display:none}</style>"
+            "<p>ok</p>")
+    assert render_html(html).text == "ok"
+
+
+def test_what_no_child_can_undo_stays_hidden():
+    html = ("<div style='display:none'><p style='display:block;font-size:14px'>X</p></div>"
+            "<div style='opacity:0'><p style='opacity:1'>Y</p></div><p>seen</p>")
+    assert render_html(html).text == "seen"
+
+
 def test_visible_styles_stay_visible():
     html = ("<div style='background-color: transparent; border-top: 0px solid transparent; height: 100%'>"
             "<p style='min-width:0;overflow:hidden'>visible text</p></div>")

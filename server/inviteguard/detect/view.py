@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from . import budget
 
@@ -139,18 +139,62 @@ def _declarations(style: str) -> dict[str, str]:
     return found
 
 
-def _hides(style: str) -> bool:
-    """Declarations that keep an element's text from the reader."""
+# What a style does to an element's text. `removes`: the element and everything in it are gone,
+# whatever its children say (display: none, opacity 0, clipped to nothing). The others inherit and
+# a descendant can undo them: mail templates set `font-size: 0` on a table cell to close the gaps
+# between inline blocks and give every child its own size again.
+Visibility = tuple[bool, bool, bool]  # (no font size, visibility hidden, transparent colour)
+VISIBLE: Visibility = (False, False, False)
+
+
+@dataclass(frozen=True)
+class StyleEffect:
+    removes: bool = False
+    zero_font: bool | None = None  # None: as the parent
+    invisible: bool | None = None
+    transparent: bool | None = None
+
+    def applied(self, inherited: Visibility) -> Visibility:
+        zero_font, invisible, transparent = inherited
+        return (zero_font if self.zero_font is None else self.zero_font,
+                invisible if self.invisible is None else self.invisible,
+                transparent if self.transparent is None else self.transparent)
+
+    @property
+    def hides(self) -> bool:
+        return self.removes or bool(self.zero_font) or bool(self.invisible) or bool(self.transparent)
+
+    def merged(self, later: StyleEffect) -> StyleEffect:
+        """This effect with `later` (a rule after it, or the inline style) taking precedence."""
+        return StyleEffect(self.removes or later.removes,
+                           later.zero_font if later.zero_font is not None else self.zero_font,
+                           later.invisible if later.invisible is not None else self.invisible,
+                           later.transparent if later.transparent is not None else self.transparent)
+
+
+NO_EFFECT = StyleEffect()
+_MAY_HIDE = re.compile(r"font-size\s*:\s*-?0*(?:\.0*)?[a-z%]*\s*[;\"'}]"
+                       r"|visibility\s*:\s*(?:hidden|collapse)|transparent", re.IGNORECASE)
+
+
+def _effect(style: str) -> StyleEffect:
+    """What one element's declarations do to the reader's view of its text."""
     if ":" not in style:
-        return False
+        return NO_EFFECT
     css = _declarations(style)
     zero = {name for name, value in css.items() if _ZERO.match(value)}
     clipped = css.get("overflow") == "hidden" and bool(zero & {"height", "max-height", "width", "max-width"})
-    return (css.get("display") == "none" or css.get("visibility") in ("hidden", "collapse")
-            or css.get("content-visibility") == "hidden" or bool(zero & {"opacity", "font-size"}) or clipped
-            or css.get("mso-hide") == "all" or css.get("color") == "transparent"
-            or css.get("transform", "").startswith("scale(0)") or css.get("clip", "").startswith("rect(0")
-            or any(_FAR_AWAY.match(css.get(name, "")) for name in ("text-indent", "left", "top")))
+    removes = (css.get("display") == "none" or css.get("content-visibility") == "hidden" or "opacity" in zero
+               or clipped or css.get("mso-hide") == "all" or css.get("transform", "").startswith("scale(0)")
+               or css.get("clip", "").startswith("rect(0")
+               or any(_FAR_AWAY.match(css.get(name, "")) for name in ("text-indent", "left", "top")))
+    size, visibility, color = css.get("font-size"), css.get("visibility"), css.get("color")
+    return StyleEffect(
+        removes,
+        zero_font=None if size is None else "font-size" in zero,
+        invisible=None if visibility is None else visibility in ("hidden", "collapse"),
+        transparent=None if color is None else color == "transparent",
+    )
 
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
@@ -160,9 +204,9 @@ _CSS_CONTENT = re.compile(r"""content\s*:\s*(?:"([^"]{0,500})"|'([^']{0,500})'|a
 _PSEUDO = re.compile(r"::?(before|after)\b", re.IGNORECASE)
 
 
-def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """(selectors whose rules hide elements, [(selector, before|after, text or attr:NAME)])."""
-    hidden: list[str] = []
+def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[tuple[str, StyleEffect]], list[tuple[str, str, str]]]:
+    """([(selector, what its rule does to text)], [(selector, before|after, text or attr:NAME)])."""
+    hidden: list[tuple[str, StyleEffect]] = []
     content: list[tuple[str, str, str]] = []
     rules = 0
     for style in tree.css("style"):
@@ -183,15 +227,17 @@ def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[str], list[tupl
                         value = found.group(1) or found.group(2) or ("attr:" + found.group(3) if found.group(3) else "")
                         base = _PSEUDO.sub("", selector).strip() or "*"
                         content.append((base, pseudo.group(1).lower(), value))
-                elif _hides(declarations):
-                    hidden.append(selector)
+                else:
+                    effect = _effect(declarations)
+                    if effect != NO_EFFECT:
+                        hidden.append((selector, effect))
     return hidden, content
 
 
 def _matching(tree: LexborHTMLParser, selector: str) -> list[LexborNode]:
     try:
         return list(tree.css(selector))
-    except (ValueError, SyntaxError, TypeError):  # a selector lexbor cannot read hides nothing
+    except (ValueError, SyntaxError, TypeError, SelectolaxError):  # a selector lexbor cannot read hides nothing
         return []
 
 
@@ -225,8 +271,16 @@ def _shallow(html: str) -> str:
 def render_html(html: str) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
     tree = LexborHTMLParser(_shallow(html[:MAX_HTML_CHARS]))
-    hidden_selectors, content_rules = _selectors_and_content(tree)
-    hidden = {node.mem_id for selector in hidden_selectors for node in _matching(tree, selector)}
+    styled_selectors, content_rules = _selectors_and_content(tree)
+    styled: dict[int, StyleEffect] = {}
+    # A rule that only gives text a size, a colour or visibility matters under something that
+    # hid them; most templates hide nothing, and each selector is a walk of the tree.
+    undoing_matters = any(effect.hides for _, effect in styled_selectors) or bool(_MAY_HIDE.search(html))
+    for selector, effect in styled_selectors:
+        if not (effect.hides or undoing_matters):
+            continue
+        for node in _matching(tree, selector):
+            styled[node.mem_id] = styled.get(node.mem_id, NO_EFFECT).merged(effect)
     before: dict[int, list[str]] = {}
     after: dict[int, list[str]] = {}
     for selector, where, value in content_rules:
@@ -237,10 +291,11 @@ def render_html(html: str) -> RenderedHTML:
     parts: list[str] = []
     links: list[str] = []
     # Depth-first without recursion: attacker HTML may nest a hundred thousand levels deep.
-    stack: list[LexborNode | str] = [tree.root] if tree.root is not None else []
+    # Each entry carries the visibility its element inherits.
+    stack: list[tuple[LexborNode | str, Visibility]] = [(tree.root, VISIBLE)] if tree.root is not None else []
     visited = 0
     while stack:
-        item = stack.pop()
+        item, inherited = stack.pop()
         if isinstance(item, str):
             parts.append(item)
             continue
@@ -249,13 +304,16 @@ def render_html(html: str) -> RenderedHTML:
             budget.check()
         tag = item.tag
         if tag == "-text":
-            parts.append(" ".join((item.text_content or "").split(" ")).replace("\n", " "))
+            if not any(inherited):
+                parts.append(" ".join((item.text_content or "").split(" ")).replace("\n", " "))
             continue
-        if tag in _SKIP or tag.startswith("-") or item.mem_id in hidden:
+        if tag in _SKIP or tag.startswith("-"):
             continue
         attributes = item.attributes
-        if "hidden" in attributes or _hides(attributes.get("style") or ""):
+        effect = styled.get(item.mem_id, NO_EFFECT).merged(_effect(attributes.get("style") or ""))
+        if "hidden" in attributes or effect.removes:
             continue
+        visibility = effect.applied(inherited)
         if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
             continue
         closing = [*after.get(item.mem_id, ())]
@@ -267,7 +325,7 @@ def render_html(html: str) -> RenderedHTML:
                 closing.append(f" ({href.split(':', 1)[1].split('?', 1)[0]}) ")
             elif scheme.startswith("http") and len(links) < MAX_LINKS:
                 links.append(href)
-        elif tag == "img" and attributes.get("alt"):
+        elif tag == "img" and attributes.get("alt") and not any(visibility):
             parts.append(f" {attributes['alt']} ")
         if tag in _BLOCK:
             parts.append("\n")
@@ -275,14 +333,16 @@ def render_html(html: str) -> RenderedHTML:
         elif tag in _CELL:
             parts.append(" ")
             closing.append(" ")
-        stack.extend(reversed(closing))
+        shown = not any(visibility)
+        stack.extend((text, VISIBLE) for text in reversed(closing) if shown or not text.strip())
         child = item.last_child
-        children: list[LexborNode] = []
+        children: list[tuple[LexborNode | str, Visibility]] = []
         while child is not None:
-            children.append(child)
+            children.append((child, visibility))
             child = child.prev
         stack.extend(children)
-        parts.extend(before.get(item.mem_id, ()))
+        if shown:
+            parts.extend(before.get(item.mem_id, ()))
     text, truncated = canonical("".join(parts))
     return RenderedHTML(text, truncated, tuple(links))
 

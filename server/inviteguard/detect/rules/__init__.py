@@ -7,7 +7,7 @@ reads it into typed, frozen objects and checks that it hangs together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -98,6 +98,7 @@ class Language:
     phrases: dict[str, tuple[str, ...]]  # PHRASE_LISTS name -> phrases
     number_words: tuple[str, ...]  # amounts written in letters
     currency_words: tuple[str, ...]
+    digit_words: dict[str, int] = field(default_factory=dict)  # "eight" -> 8: numbers spelled digit by digit
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,16 @@ def _language(data: dict[str, Any]) -> Language:
         phrases={name: tuple(str(p) for p in data[name]) for name in PHRASE_LISTS},
         number_words=tuple(str(w) for group in words.values() for w in group),
         currency_words=tuple(str(w) for w in data.get("currency_words", [])),
+        digit_words=_digit_words(data),
     )
+
+
+def _digit_words(data: dict[str, Any]) -> dict[str, int]:
+    digits = data.get("digit_words") or {}
+    if set(digits) - set(range(10)) or any(not isinstance(w, str) for words in digits.values() for w in words):
+        # YAML reads an unquoted `null` (German zero) as None: quote every word.
+        raise RulesError(f"lexicon {data.get('language')}: digit_words are digits 0-9 -> quoted words")
+    return {str(word): int(digit) for digit, words in digits.items() for word in words}
 
 
 @cache

@@ -22,8 +22,9 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 
 import phonenumbers
@@ -34,6 +35,7 @@ from ..rules import load_conferencing, load_currencies, load_lexicon
 from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
+from .text import trie_pattern
 
 # phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
 # tried in ten regions overflow it and every message recompiled hundreds of patterns. The
@@ -47,14 +49,16 @@ MAX_DIGITS = 15  # E.164's longest number
 # Each candidate costs a few phonenumbers parses; a message with more digit runs than any real
 # one is read only that far, so hostile input cannot buy unbounded work.
 MAX_CANDIDATES = 300
+SPELLED_WORDS_MIN = 3  # digits written as words in a spelled-out number
 CUE_BEFORE = 80
 CUE_AFTER = 40
 DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may follow
 
 _LOOKALIKES = "OoIl|"
-_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-# Spaces, dots, hyphens and dashes, slashes, brackets, and one line or paragraph break (checked below).
-_SEPARATOR = r" .\-\u2010-\u2015\u2212/()\n"
+_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "_": " "})
+# Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
+# ("Fatura_0212_555_4417.pdf"), and one line or paragraph break (checked below).
+_SEPARATOR = r" .\-\u2010-\u2015\u2212/()_\n"
 _CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|][0-9OoIl|{_SEPARATOR}]{{5,40}}[0-9OoIl|)]")
 _TOKEN = re.compile(r"[0-9OoIl|]+")
 # What may not touch a number: ASCII letters and digits (file names, ids, "pin=123") and URL or
@@ -363,7 +367,52 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     source=block.source,
                 ))
                 break
+        for start, end, digits in _spelled(text):
+            candidates += 1
+            if candidates > MAX_CANDIDATES:
+                return tuple(found)
+            number = _parse(digits, regions)
+            if number is None:
+                continue
+            if cues is None:
+                cues = _cue_starts(reading, index)
+            found.append(PhoneMention(
+                as_written=" ".join(text[start:end].split()),
+                e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                toll_free=phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE,
+                obfuscated=True, cued=_cued(cues, start, end), dialin=False, stranger=stranger,
+                source=block.source,
+            ))
     return tuple(found)
+
+
+@cache
+def _digit_words() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]:
+    """Runs of digits spelled as words in any language ("one eight eight eight, five five five"),
+    digit groups allowed among them; the token pattern; each word's digit."""
+    value = {word.lower(): digit for language in load_lexicon().languages
+             for word, digit in language.digit_words.items()}
+    word = trie_pattern(value)
+    token = rf"(?:{word}|\d{{1,4}})"
+    run = re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE)
+    return run, re.compile(rf"(?<!\w)(?:{word}|\d+)(?!\w)", re.IGNORECASE), value
+
+
+def _spelled(text: str) -> Iterator[tuple[int, int, str]]:
+    """Numbers spelled digit by digit: (start, end, digits). At least three of the digits are
+    words, so an ordinary number followed by words is left to the digit scan."""
+    run, token, value = _digit_words()
+    for found in run.finditer(text):
+        digits, words = "", 0
+        for part in token.finditer(found.group()):
+            written = part.group().lower()
+            if written.isdigit():
+                digits += written
+            else:
+                digits += str(value[written])
+                words += 1
+        if words >= SPELLED_WORDS_MIN and 7 <= len(digits) <= MAX_DIGITS:
+            yield found.start(), found.end(), digits
 
 
 def mentions(reading: Reading) -> tuple[PhoneMention, ...]:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from ..model import AuthResult, ParsedMessage, TextBlock
 from ..rules import load_brands, load_lexicon, load_platforms
 from ..view import Skeleton, skeleton
-from .text import Match, PhraseList, PhraseMatch, Vocabulary, org_domain, passes
+from .text import Match, PhraseList, PhraseMatch, Vocabulary, org_domain, passes, unspaced_script
 
 T = TypeVar("T")
 
@@ -149,18 +149,22 @@ class Reading:
         # from two.
         words = {w for w in _squeeze(skeleton(signed).text, keep_spaces=True).split()
                  if (len(w) >= 4 if w.isascii() else len(w) >= 2) and not w.isdigit() and w not in _not_a_name()}
-        if len(label) < 4 and not words:
-            return False
+        # Words of scripts written without spaces stand inside longer runs ("京东客服热线").
+        unspaced = {w for w in words if any(unspaced_script(c) for c in w)}
+        # A company that calls itself by its domain in prose ("bol.com b.v.", "Booking.com").
+        own_domain = skeleton(org_domain(domain)).text if domain else ""
         for block, skel in zip(self.blocks, self.skeletons, strict=True):
             if block.source in ("from_name", "organizer_name", "subject"):
                 continue
+            tokens = skel.text.split()
+            if own_domain and any(token.strip(".,;:()") == own_domain for token in tokens):
+                return True
             # Not inside an address or a link: every message carries its sender's domain there.
-            words_only = " ".join(token for token in skel.text.split() if not _ADDRESS_LIKE.search(token))
-            text = _squeeze(words_only, keep_spaces=True)
+            text = _squeeze(" ".join(token for token in tokens if not _ADDRESS_LIKE.search(token)), keep_spaces=True)
             if len(label) >= 4 and label in text.replace(" ", ""):
                 return True
             seen = set(text.split())
-            if words & seen:
+            if words & seen or any(w in text for w in unspaced):
                 return True
             # The domain's first word, when that is most of its name and no everyday word ("secure").
             if len(label) >= 4 and any(len(w) >= 6 and 2 * len(w) >= len(label) and label.startswith(w) for w in seen):

@@ -28,7 +28,7 @@ class Match:
     text: str  # as written in the canonical text
 
 
-def _unspaced(char: str) -> bool:
+def unspaced_script(char: str) -> bool:
     """A character of a script written without spaces between words."""
     name = unicodedata.name(char, "")
     return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "THAI"))
@@ -101,7 +101,7 @@ class Vocabulary:
         # Three scans, each cheap where it cannot match: phrases that start a word are tried only
         # at word starts; the few that start with a symbol, and those of unspaced scripts (which
         # match inside a run of text), only where their first character stands.
-        worded = {k for k in owners if not any(_unspaced(c) for c in k)}
+        worded = {k for k in owners if not any(unspaced_script(c) for c in k)}
         at_word = {k for k in worded if re.match(r"\w", k)}
         scans = []
         if at_word:
@@ -117,7 +117,8 @@ class Vocabulary:
         found = set(owners[key])
         for end in range(1, len(key)):
             shorter = key[:end]
-            if shorter in owners and (not key[end].isalnum() or not shorter[-1].isalnum() or _unspaced(shorter[-1])):
+            if shorter in owners and (not key[end].isalnum() or not shorter[-1].isalnum()
+                                      or unspaced_script(shorter[-1])):
                 found |= owners[shorter]
             if shorter + STEM in owners and key[end] != STEM:
                 found |= owners[shorter + STEM]
@@ -152,7 +153,7 @@ class PhraseList:
 
     def __init__(self, phrases: Iterable[str]) -> None:
         skeletons = {skeleton_of(p) for p in phrases} - {""}
-        worded = {s for s in skeletons if not any(_unspaced(c) for c in s)}
+        worded = {s for s in skeletons if not any(unspaced_script(c) for c in s)}
         unspaced = skeletons - worded
         branches = []
         if worded:
