@@ -250,7 +250,7 @@ def test_amounts_in_every_common_currency_format(text, amount):
 @pytest.mark.parametrize("text", [
     "Sie haben 599 € an PayPal bezahlt.",                  # the verb after the amount
     "Microsoft 365 Business Premium renewed $849.90",
-    "A withdrawal of 1.12 ETH was approved from your account",
+    "A withdrawal of 1.12 ETH was debited from your account",
     "Je abonnement van € 89,99 is verlengd",
     "Your card was charged five hundred ninety-nine dollars",  # an amount in words
 ])

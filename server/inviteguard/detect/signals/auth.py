@@ -29,8 +29,5 @@ def internal_sender(reading: Reading) -> Iterable[Evidence]:
     """trust.internal_sender: the organisation writes to itself, proven (DMARC or aligned DKIM at
     our boundary, or Exchange's own internal mail): an IT notice, an awareness mail quoting a lure.
     Never for a relayed message, whose From is the platform's; a free mailbox proves no organisation."""
-    organisation = reading.sender_org
-    if not organisation or relay(reading) is not None:
-        return
-    if any(org_domain(r.domain) == organisation for r in reading.message.recipients if r.domain):
+    if reading.writes_to_itself and relay(reading) is None:
         yield Evidence("trust.internal_sender", {"sender_domain": reading.sender_domain})

@@ -147,10 +147,11 @@ def claims(reading: Reading) -> Iterable[Evidence]:
 
 def anonymous_sender(reading: Reading) -> Iterable[Evidence]:
     """sender.unnamed: mail sent in its own right (no platform relayed it) that never says who
-    sends it: not the organisation's internal mail, and neither the domain's name nor a name
+    sends it: not the organisation's internal mail or mail to its own people, and neither the domain's name nor a name
     from the display name appears in the text. Companies and colleagues sign; a domain bought
     for a campaign hides behind the brand it imitates."""
-    if relay(reading) is None and reading.sender_domain and not (reading.internal or reading.sender_names_itself):
+    if relay(reading) is None and reading.sender_domain and not (
+            reading.internal or reading.writes_to_itself or reading.sender_names_itself):
         yield Evidence("sender.unnamed", {"sender_domain": reading.sender_domain})
 
 

@@ -166,10 +166,21 @@ class Reading:
             seen = set(text.split())
             if words & seen or any(w in text for w in unspaced):
                 return True
+            # A short name stands as a word of its own ("UPS", "DHL", "JD"), never inside one.
+            if 2 <= len(label) < 4 and label in seen:
+                return True
             # The domain's first word, when that is most of its name and no everyday word ("secure").
             if len(label) >= 4 and any(len(w) >= 6 and 2 * len(w) >= len(label) and label.startswith(w) for w in seen):
                 return True
         return False
+
+    @cached_property
+    def writes_to_itself(self) -> bool:
+        """The proven sender organisation writes to its own people (a recipient in the same
+        organisation): an IT notice, an awareness mail. A free mailbox proves no organisation."""
+        organisation = self.sender_org
+        return bool(organisation) and any(org_domain(r.domain) == organisation
+                                          for r in self.message.recipients if r.domain)
 
     @cached_property
     def internal(self) -> bool:
