@@ -97,6 +97,7 @@ def test_headline_combination_is_phishing_on_its_own():
         Evidence("payment.claim", {"amount": "$599.00", "payment_term": "you paid"}),
         Evidence("payment.charge_claim", {"amount": "$599.00"}),
         Evidence("payment.dispute_hook", {"hook": "not you?"}),
+        Evidence("brand.impersonation", {"brand": "PayPal", "brand_where": "summary"}),
     ], load_rules())
     assert verdict.level == "phishing"
     assert verdict.reasons[0].id == "combo.platform_callback_lure"
