@@ -17,11 +17,19 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 import redis
-from admin_helpers import admin_app
+from admin_helpers import PASSWORD, admin_app
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, jsonify, redirect, request
 from flask.testing import FlaskClient
-from inviteguard.admin.oidc import OidcClient, OidcError, new_login_request, roles_from, username_from
+from inviteguard.admin.oidc import (
+    OidcClient,
+    OidcError,
+    new_login_request,
+    roles_from,
+    sso_account_name,
+    username_from,
+    verified_address,
+)
 from inviteguard.admin.users import create_user, get_user
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from werkzeug.serving import make_server
@@ -132,9 +140,10 @@ def test_code_flow_logs_in_with_roles_from_the_claim(sso: FlaskClient, provider:
     done = sign_in(sso, provider)
     assert done.status_code == 303 and done.headers["Location"] == "/admin/?tab=history"
     session = sso.get("/admin/api/session").get_json()
-    assert session["user"] == "erika@contoso.com" and session["roles"] == ["editor"] and session["method"] == "oidc"
-    user = get_user(redis_client, "erika@contoso.com")
-    assert user is not None and user.source == "oidc"
+    account = sso_account_name({"iss": provider.url, "sub": "00u1"})
+    assert session["user"] == account and session["roles"] == ["editor"] and session["method"] == "oidc"
+    user = get_user(redis_client, account)
+    assert user is not None and user.source == "oidc" and user.label == "Erika@Contoso.com (single sign-on)"
     assert not redis_client.keys("ig:admin:oidc:*")  # the login request was used up
 
 
@@ -179,13 +188,32 @@ def test_bad_id_tokens_are_refused(sso: FlaskClient, provider: FakeProvider, cla
     assert sso.get("/admin/api/session").status_code == 401
 
 
-def test_no_role_no_entry_unless_an_admin_granted_one(sso: FlaskClient, provider: FakeProvider,
-                                                      redis_client: redis.Redis) -> None:
+def test_no_role_claim_no_entry(sso: FlaskClient, provider: FakeProvider, redis_client: redis.Redis) -> None:
     provider.claims = {"roles": ["viewer"]}
+    create_user(redis_client, "erika@contoso.com", PASSWORD, ["analyst"])  # a local account of the same name
     assert sign_in(sso, provider).status_code == 401
-    create_user(redis_client, "erika@contoso.com", None, ["analyst"], source="oidc")
+    assert sso.get("/admin/api/session").status_code == 401
+
+
+def test_a_chosen_username_never_opens_the_local_account_of_that_name(sso: FlaskClient, provider: FakeProvider,
+                                                                     redis_client: redis.Redis) -> None:
+    # Issue 13: preferred_username "admin", no roles claim, unverified email -> the local admin account.
+    create_user(redis_client, "admin", PASSWORD, ["admin"])
+    provider.claims = {"preferred_username": "admin", "email": "admin", "email_verified": False, "roles": []}
+    assert sign_in(sso, provider).status_code == 401
+    provider.claims = {"preferred_username": "admin", "sub": "attacker-7", "roles": ["analyst"]}
     assert sign_in(sso, provider).status_code == 303
-    assert sso.get("/admin/api/session").get_json()["roles"] == ["analyst"]
+    session = sso.get("/admin/api/session").get_json()
+    assert session["user"] != "admin" and session["roles"] == ["analyst"]
+
+
+def test_roles_follow_the_claim_and_a_change_ends_other_sessions(sso: FlaskClient, provider: FakeProvider) -> None:
+    assert sign_in(sso, provider).status_code == 303
+    other_browser = sso.application.test_client()
+    provider.claims = {"roles": ["analyst"]}
+    assert sign_in(other_browser, provider).status_code == 303
+    assert other_browser.get("/admin/api/session").get_json()["roles"] == ["analyst"]
+    assert sso.get("/admin/api/session").status_code == 401  # the editor session ended with the role
 
 
 def test_pkce_verifier_must_match() -> None:
@@ -209,7 +237,12 @@ def test_discovery_must_name_the_configured_issuer(provider: FakeProvider) -> No
         OidcClient(provider.url.replace("127.0.0.1", "localhost"), CLIENT_ID, CLIENT_SECRET).metadata()
 
 
-def test_claims_to_name_and_roles() -> None:
+def test_claims_to_name_roles_and_address() -> None:
+    assert verified_address({"email": "A@B.example", "email_verified": True}, "email") == "a@b.example"
+    assert verified_address({"email": "a@b.example", "email_verified": "true"}, "email") is None
+    assert verified_address({"email": "a@b.example"}, "email") is None
+    assert verified_address({"upn": "a@contoso.com"}, "upn") == "a@contoso.com"
+    assert verified_address({"upn": "not an address"}, "upn") is None
     assert username_from({"preferred_username": "a@b.c", "email": "x@y.z"}) == "a@b.c"
     assert username_from({"sub": "00u1"}) == "00u1"
     assert roles_from({"groups": ["Editor", "other", "analyst"]}, "groups") == {"editor", "analyst"}
