@@ -101,7 +101,7 @@ def summary_text(report: StoredReport) -> str:
     def field(value: object) -> str:
         return one_line(str(value if value is not None else ""), SUMMARY_FIELD_LIMIT)
 
-    verified = "verified" if data.get("reporter_verified") else "not verified (self-asserted)"
+    verified = "verified" if data.get("reporter_verified") else "self-asserted, not verified"
     lines = [
         f"Reported by: {field(data.get('reporter'))} ({verified})",
         f"Category: {field(data.get('category'))}",
