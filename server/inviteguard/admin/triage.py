@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from ..reports.api import live_settings, report_store, store_unavailable
 from ..reports.delivery import destination_names
-from ..reports.store import CampaignStanding, ReportQuery, StoredReport, overall_status
+from ..reports.store import CampaignStanding, ReportQuery, StoredReport, overall_status, valid_stream_id
 from ..web.api import ApiError
 from .views import current_principal, require_role
 
@@ -46,7 +46,7 @@ def _query() -> ReportQuery:
     except ValueError:
         raise ApiError(400, "invalid_field", '"limit" must be a number') from None
     before = request.args.get("before")
-    if before and not re.fullmatch(r"\d{1,20}-\d{1,20}", before):
+    if before and not valid_stream_id(before):
         raise ApiError(400, "invalid_field", '"before" must be a report id')
     return ReportQuery(since=_time_arg("since"), until=_time_arg("until"), verdict=request.args.get("verdict"),
                        status=request.args.get("status"), before=before, limit=max(1, min(limit, LIST_LIMIT_MAX)))
@@ -104,7 +104,7 @@ def decide(fingerprint: str, action: str) -> Response:
 @bp.get("/api/v1/reports/<report_id>/eml")
 @require_analyst
 def download_eml(report_id: str) -> Response:
-    if not re.fullmatch(r"\d{1,20}-\d{1,20}", report_id):
+    if not valid_stream_id(report_id):
         raise ApiError(404, "not_found", "No such report")
     store = report_store()
     report = store.get(report_id)

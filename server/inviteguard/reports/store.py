@@ -343,9 +343,21 @@ def _entry(entry_id: bytes | str, fields: Mapping[bytes, bytes] | None) -> Store
 def _marking_failures(gate: RedisGate) -> Iterator[None]:
     try:
         yield
+    except redis.ResponseError:
+        raise  # Redis answered (refusing a command): it is not down
     except redis.RedisError:
         gate.failed()
         raise
+
+
+STREAM_ID_PART_MAX = 2**64 - 1
+
+
+def valid_stream_id(text: str) -> bool:
+    """A report id as Redis Streams writes it: two numbers that each fit in 64 bits."""
+    milliseconds, dash, sequence = text.partition("-")
+    return (bool(dash) and milliseconds.isascii() and milliseconds.isdigit() and sequence.isascii()
+            and sequence.isdigit() and int(milliseconds) <= STREAM_ID_PART_MAX and int(sequence) <= STREAM_ID_PART_MAX)
 
 
 @dataclass(frozen=True)
