@@ -218,7 +218,10 @@ def safe_next(target: str | None) -> str:
     nor carry a line break into the Location header."""
     if not target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return "/admin/"
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "//x[" is no URL at all ("Invalid IPv6 URL")
+        return "/admin/"
     if parts.scheme or parts.netloc or not parts.path.startswith("/admin") or "\\" in target:
         return "/admin/"
     return target.rstrip("?")
