@@ -438,8 +438,9 @@ class DestinationWorker:
             if before is not None and before.final:
                 self.store.ack(self.group, report_id)
                 return "done"
+            eml = self.store.eml(report)  # a Redis failure ends the round: the loop waits for Redis
             try:
-                destination.send(report, self.store.eml(report))
+                destination.send(report, eml)
             except DeliveryError as exc:
                 return self._failed(report_id, destination, before, exc)
             except Exception as exc:  # whatever one report does, the others go on
