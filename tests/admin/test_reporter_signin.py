@@ -1,13 +1,11 @@
 """`/reporter/sign-in`: a Thunderbird user signs in with the organisation's OpenID Connect provider
-(the fake one of test_admin_oidc.py, over real HTTP) and gets a reporter token, shown once, that
+(the fake one of tests/oidc_helpers.py, over real HTTP) and gets a reporter token, shown once, that
 makes their reports verified; admins list and revoke the tokens."""
 
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,36 +15,23 @@ from admin_helpers import account, admin_app, log_in
 from flask.testing import FlaskClient
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from inviteguard.web.reporter_tokens import TOKEN_HEADER
-from test_admin_oidc import CLIENT_ID, CLIENT_SECRET, FakeProvider
-from werkzeug.serving import make_server
+from oidc_helpers import CLIENT_ID, CLIENT_SECRET, FakeProvider
 
 INVITE = b"From: Harriet <harriet@fabrikam.example>\r\nSubject: lunch\r\n\r\nSee you at noon.\r\n"
 
 
 @pytest.fixture
-def idp() -> Iterator[FakeProvider]:
-    fake = FakeProvider()
-    server = make_server("127.0.0.1", 0, fake.app(), threaded=True)
-    fake.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def web(idp: FakeProvider, redis_server: EmbeddedRedis, redis_client: redis.Redis) -> FlaskClient:
-    return admin_app(redis_server.url, OIDC_ISSUER=idp.url, OIDC_CLIENT_ID=CLIENT_ID,
+def web(provider: FakeProvider, redis_server: EmbeddedRedis, redis_client: redis.Redis) -> FlaskClient:
+    return admin_app(redis_server.url, OIDC_ISSUER=provider.url, OIDC_CLIENT_ID=CLIENT_ID,
                      OIDC_CLIENT_SECRET=CLIENT_SECRET, CLIENT_KEYS_REFRESH_SECONDS=0.2).test_client()
 
 
-def sign_in(web: FlaskClient, idp: FakeProvider) -> Any:
+def sign_in(web: FlaskClient, provider: FakeProvider) -> Any:
     start = web.get("/reporter/sign-in/start")
     assert start.status_code == 303
     to_provider = urlsplit(start.headers["Location"])
     assert "redirect_uri=http%3A%2F%2Flocalhost%2Freporter%2Fsign-in%2Fcallback" in to_provider.query
-    back = urlsplit(idp.app().test_client().get(f"{to_provider.path}?{to_provider.query}").headers["Location"])
+    back = urlsplit(provider.app().test_client().get(f"{to_provider.path}?{to_provider.query}").headers["Location"])
     return web.get(f"{back.path}?{back.query}")
 
 
@@ -57,10 +42,10 @@ def shown_token(page: Any) -> str:
 
 
 def test_a_signed_in_user_gets_a_token_that_makes_their_reports_verified(
-        web: FlaskClient, idp: FakeProvider, redis_client: redis.Redis) -> None:
+        web: FlaskClient, provider: FakeProvider, redis_client: redis.Redis) -> None:
     assert b'id="reporter-sign-in"' in web.get("/reporter/sign-in").data
-    idp.claims = {"email": "Erika@Contoso.com", "email_verified": True, "roles": []}  # no console role needed
-    page = sign_in(web, idp)
+    provider.claims = {"email": "Erika@Contoso.com", "email_verified": True, "roles": []}  # no console role needed
+    page = sign_in(web, provider)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
     token = shown_token(page)
@@ -71,7 +56,7 @@ def test_a_signed_in_user_gets_a_token_that_makes_their_reports_verified(
     account(redis_client, "root", "admin")
     headers = log_in(web, "root")
     [listed] = web.get("/admin/api/reporter-tokens").get_json()["tokens"]
-    assert listed["address"] == "erika@contoso.com" and listed["issuer"] == idp.url and listed["subject"] == "00u1"
+    assert listed["address"] == "erika@contoso.com" and listed["issuer"] == provider.url and listed["subject"] == "00u1"
     assert web.delete(f"/admin/api/reporter-tokens/{listed['id']}", headers=headers).status_code == 200
     # Each worker remembers a checked token for INVITEGUARD_CLIENT_KEYS_REFRESH_SECONDS (0.2 s here).
     deadline = time.monotonic() + 10
@@ -81,18 +66,18 @@ def test_a_signed_in_user_gets_a_token_that_makes_their_reports_verified(
         time.sleep(0.05)
 
 
-def test_without_a_verified_address_no_token_is_issued(web: FlaskClient, idp: FakeProvider,
+def test_without_a_verified_address_no_token_is_issued(web: FlaskClient, provider: FakeProvider,
                                                        redis_client: redis.Redis) -> None:
-    idp.claims = {"email": "erika@contoso.com", "email_verified": False}
-    page = sign_in(web, idp)
+    provider.claims = {"email": "erika@contoso.com", "email_verified": False}
+    page = sign_in(web, provider)
     assert page.status_code == 401 and b"verified mail address" in page.data and b"reporter-token" not in page.data
     assert not redis_client.keys("ig:reporter-token:*")
 
 
-def test_a_console_login_cannot_be_finished_at_the_reporter_callback(web: FlaskClient, idp: FakeProvider) -> None:
+def test_a_console_login_cannot_be_finished_at_the_reporter_callback(web: FlaskClient, provider: FakeProvider) -> None:
     start = web.get("/admin/oidc/login")
     target = urlsplit(start.headers["Location"])
-    back = urlsplit(idp.app().test_client().get(f"{target.path}?{target.query}").headers["Location"])
+    back = urlsplit(provider.app().test_client().get(f"{target.path}?{target.query}").headers["Location"])
     assert web.get(f"/reporter/sign-in/callback?{back.query}").status_code == 401
 
 
