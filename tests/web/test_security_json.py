@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from inviteguard.reports.store import STREAM
 from inviteguard.runtime.config import Settings
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from inviteguard.web import limits
-from inviteguard.web.limits import InputLimits, LimitError, json_shape
+from inviteguard.web.limits import Guard, InputLimits, LimitError, json_shape
 from security_helpers import SIMPLE_MESSAGE
 
 ANALYZE = "/api/v1/analyze"
@@ -77,20 +77,27 @@ def test_the_scan_skips_strings_whatever_they_hold() -> None:
 
 @pytest.mark.parametrize("path", [ANALYZE, REPORTS])
 def test_a_body_is_parsed_once(client: FlaskClient, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    real = json.loads
+    budgeted: list[bool] = []  # whether analyze's time budget is running: shared, whatever thread reads it
+    calls: list[bool] = []
+    real_loads, real_budget = json.loads, Guard.within_budget
 
     def counting(raw: Any, **kwargs: Any) -> Any:
         if isinstance(raw, bytes) and b'"reporter"' in raw:  # the request body, not an answer
-            calls.append(threading.current_thread().name)
-        return real(raw, **kwargs)
+            calls.append(bool(budgeted))
+        return real_loads(raw, **kwargs)
+
+    def timing(self: Guard, view: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        budgeted.append(True)
+        try:
+            return real_budget(self, view, *args, **kwargs)
+        finally:
+            budgeted.pop()
 
     monkeypatch.setattr(limits.json, "loads", counting)
+    monkeypatch.setattr(Guard, "within_budget", timing)
     response = client.post(path, json={"eml": base64.b64encode(SIMPLE_MESSAGE).decode(), "reporter": "a@b.example"})
     assert response.status_code in (200, 202)
-    assert len(calls) == 1
-    if path == ANALYZE:  # parsed inside the time budget: on the analysis thread
-        assert calls[0].startswith("inviteguard-analysis")
+    assert calls == [path == ANALYZE]  # once; for analyze inside its time budget
 
 
 def test_the_limit_admits_a_base64_message_of_the_maximum_size_then_holds_it_to_it(
