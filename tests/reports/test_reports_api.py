@@ -18,7 +18,10 @@ from flask.testing import FlaskClient
 from inviteguard import create_app
 from inviteguard.admin.sessions import start_session
 from inviteguard.admin.users import create_user
-from inviteguard.reports.store import STREAM, reporters_key
+from inviteguard.reports.store import STREAM, ReportStore, reporters_key
+from inviteguard.runtime.config import Settings
+from inviteguard.runtime.organisation import LiveSettings
+from inviteguard.runtime.redis_conn import RedisGate
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from process_helpers import free_port
 
@@ -225,6 +228,22 @@ def test_retention_deletes_the_message_bytes(redis_server: EmbeddedRedis, redis_
 def dead_redis_url() -> Iterator[str]:
     """A Redis URL nobody answers at: a port we bound and closed."""
     yield f"redis://127.0.0.1:{free_port()}/0"
+
+
+def test_steady_reports_do_not_keep_redis_skipped(dead_redis_url: str) -> None:
+    # Found by the chaos test: each refused report re-opened the gate's failure window, so while
+    # reports kept coming faster than INVITEGUARD_REDIS_RETRY_AFTER_SECONDS, Redis was never tried again.
+    gate = RedisGate(dead_redis_url, 0.05, retry_after=0.2)
+    store = ReportStore(gate, gate, LiveSettings(Settings(), gate.client, 60.0))
+    tried_for_real = 0
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        try:
+            store.simulation_reports()
+        except redis.RedisError as exc:
+            tried_for_real += "not retrying yet" not in str(exc)
+        time.sleep(0.01)
+    assert tried_for_real >= 3  # once per window of 0.2 s, not only the first time
 
 
 def test_redis_down_is_503_with_retry_after_never_202(dead_redis_url: str) -> None:

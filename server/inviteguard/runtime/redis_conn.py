@@ -169,7 +169,11 @@ class RedisGate:
         weakref.finalize(self, self._client.close)
 
     def failed(self) -> None:
-        self._down_until = time.monotonic() + self.retry_after
+        # Only a real failure opens the window: a caller reporting the "not retrying yet" refusal
+        # must not extend it, or steady traffic would keep Redis skipped long after it is back.
+        now = time.monotonic()
+        if now >= self._down_until:
+            self._down_until = now + self.retry_after
 
     def ping(self) -> bool:
         """Asks Redis itself, ignoring the failure memory: readiness must see recovery at once."""
