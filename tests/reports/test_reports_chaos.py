@@ -72,7 +72,8 @@ def test_no_acknowledged_report_is_lost_and_no_thread_dies(redis_dir: Path) -> N
     config = settings_for(url, smtp, None, REPORT_WEBHOOK_URL=garbage.url, REPORT_WEBHOOK_SECRET="s",
                           REPORT_WEBHOOK_TIMEOUT_SECONDS=1.0, REPORT_WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
                           DELIVERY_MAX_ATTEMPTS=1_000_000, DELIVERY_CLAIM_IDLE_SECONDS=1.0,
-                          REPORT_REDIS_TIMEOUT_SECONDS=2.0, SOC_SMTP_TIMEOUT_SECONDS=2.0)
+                          REPORT_REDIS_TIMEOUT_SECONDS=2.0, SOC_SMTP_TIMEOUT_SECONDS=2.0,
+                          REPORT_RATE_LIMIT_PER_ADDRESS="1000000/minute")  # one test client posts them all
     app = service(config)
     raw = INVITE.read_bytes()
 
