@@ -184,13 +184,19 @@ def triage_request(rng: random.Random) -> FuzzRequest:
 def admin_request(rng: random.Random) -> FuzzRequest:
     who = rng.choice(["admin", "admin", "admin", "analyst", "anonymous"])
     csrf = {"X-CSRF-Token": "csrf"} if rng.random() < 0.85 else {}
+    # Texts shaped as the editor sends them, with hostile content: past the structure checks.
+    text_edit = {rng.choice(["en", "de"]): {"banner": {rng.choice(["phishing", "suspicious"]): {
+        rng.choice(["title", "text"]): hostile_text(rng) + rng.choice(["", "{{ org_name }}", "{% for x in y %}"])}}}}
     body = json_bytes(rng, rng.choice([any_value(rng), {"edits": any_value(rng), "base_version": any_value(rng)},
+                                       {"edits": text_edit},
                                        {"name": hostile_text(rng, 20), "password": hostile_text(rng, 30),
                                         "roles": rng.choice([["editor"], ["admin"], [hostile_text(rng)], "admin"])},
+                                       {"name": f"fuzz-{rng.randint(0, 50)}", "password": "a long enough password",
+                                        "roles": [rng.choice(["editor", "analyst"])]},
                                        {"locale": rng.choice(["en", "de", hostile_text(rng)]),
                                         "level": rng.choice(["phishing", "suspicious", "x"]),
                                         "reason": rng.choice([None, "combo.callback_scam", hostile_text(rng)]),
-                                        "draft": any_value(rng),
+                                        "draft": rng.choice([any_value(rng), *text_edit.values()]),
                                         "sample": rng.choice(["builtin:icloud", {"eml": base64.b64encode(
                                             mutated_message(rng)).decode()}, any_value(rng)])},
                                        {name: any_value(rng) if rng.random() < 0.5 else hostile_text(rng)
