@@ -68,7 +68,7 @@ class Settings:
     settings_refresh_seconds: float = 2.0  # console settings reach every worker and the delivery worker within this
     admin_cookie_secure: bool = True  # admin session cookie only over HTTPS; off for plain-http localhost dev
     admin_session_minutes: int = 480  # an admin session ends this long after login
-    admin_login_attempts: int = 10  # failed logins per client address and per account in 15 minutes
+    admin_login_attempts: int = 10  # login attempts per (account, address) in 15 minutes; 4x per address
     oidc_issuer: str | None = None  # OpenID Connect issuer URL; set it (and the client) to offer SSO login
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None

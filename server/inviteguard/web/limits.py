@@ -33,6 +33,7 @@ import math
 import re
 import socket
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -540,6 +541,10 @@ def init_app(app: Flask) -> None:
         swallow_errors=True,
     )
     limiter.init_app(app)
+    # Its Redis client closes with the app, not whenever the garbage collector reaches its sockets.
+    counters = getattr(limiter.storage, "storage", None)
+    if callable(getattr(counters, "close", None)):
+        weakref.finalize(app, counters.close)
     quotas = {kind: limiter.limit(rate.for_caller, key_func=rate_key, exempt_when=not_yet_authenticated)(
                   _quota_anchor(kind))
               for kind, rate in rates.items()}
