@@ -398,3 +398,15 @@ def test_create_user_command_uses_the_embedded_redis(tmp_path: object) -> None:
     assert done.returncode == 0, done.stderr
     with EmbeddedRedis(f"{var_dir}/redis") as embedded:
         assert get_user(redis.Redis.from_url(embedded.url), "hal") is not None
+
+
+def test_lone_surrogates_in_console_json_are_no_500(web: FlaskClient, redis_client: redis.Redis) -> None:
+    # Found by bench/fuzz_http.py: a banner text with "\udfff" could not be stored (UnicodeEncodeError).
+    account(redis_client, "root", "admin")
+    headers = log_in(web, "root")
+    found = b'{"edits": {"de": {"banner": {"suspicious": {"text": "\\\\\\u202e;\\f@6|\\udfff{{ org_name }}"}}}}}'
+    texts = web.post("/admin/api/texts", headers={**headers, "Content-Type": "application/json"}, data=found)
+    assert texts.status_code in (200, 422), texts.get_data(as_text=True)
+    org = web.put("/admin/api/org", headers={**headers, "Content-Type": "application/json"},
+                  data=b'{"org_name": "Contoso \\ud800", "soc_contact": "soc\\udfff@contoso.com"}')
+    assert org.status_code == 200 and org.get_json()["org_name"] == "Contoso \ufffd"

@@ -67,6 +67,7 @@ from ..runtime.organisation import (
 )
 from ..runtime.redis_conn import RedisGate
 from ..web.api import log_safe, services
+from ..web.limits import without_surrogates
 from ..web.reporter_tokens import ReporterTokenStore
 from .oidc import OidcClient, OidcError, roles_from, sso_account_name, username_from
 from .sessions import AdminSession, LoginThrottle, csrf_matches, end_session, load_session, start_session
@@ -410,7 +411,8 @@ def _json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise AdminRequestError(400, "invalid_json", "Send a JSON object")
-    return data
+    # A lone surrogate ("\udfff") cannot be stored or rendered: it becomes U+FFFD, never a 500.
+    return without_surrogates(data)
 
 
 class AdminRequestError(Exception):
