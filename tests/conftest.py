@@ -21,6 +21,7 @@ from inviteguard.detect.analyzer import NO_FEEDBACK, Feedback
 from inviteguard.detect.engine import AnalyzerEngine
 from inviteguard.detect.model import ParsedMessage, Verdict
 from inviteguard.runtime.redis_server import EmbeddedRedis
+from oidc_helpers import FakeProvider
 from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
@@ -115,3 +116,16 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeProvider]:
+    """A fake OpenID Connect provider over real HTTP (tests/oidc_helpers.py) for the sign-in tests."""
+    fake = FakeProvider()
+    server = make_server("127.0.0.1", 0, fake.app(), threaded=True)
+    fake.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    thread.join(timeout=5)

@@ -27,7 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from .addins import routes as addins
-    from .admin import triage
+    from .admin import reporter_signin, triage
     from .admin import views as admin
     from .banner.store import BannerStore
     from .detect.engine import AnalyzerEngine
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .reports import api as reports_api
     from .reports.store import ReportStore
     from .runtime.config import settings_from
+    from .runtime.organisation import LiveSettings
     from .runtime.redis_conn import RedisGate
     from .web import api, client_auth, demo, limits, openapi, security
     from .web.cache import VerdictCache
@@ -54,9 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
 
     gate = RedisGate(settings.redis_url, settings.redis_timeout_seconds, settings.redis_retry_after_seconds)
+    # The console's settings over the environment's, as every worker sees them within seconds.
+    live = LiveSettings(settings, gate.client, settings.settings_refresh_seconds)
+    app.extensions["inviteguard.settings"] = live
     reports = ReportStore(gate, RedisGate(settings.redis_url, settings.report_redis_timeout_seconds,
-                                          settings.redis_retry_after_seconds),
-                          settings.report_retention_days, settings.report_reporters_needed)
+                                          settings.redis_retry_after_seconds), live)
     app.extensions["inviteguard"] = api.Services(
         gate=gate,
         cache=VerdictCache(gate, settings.cache_ttl_seconds),
@@ -76,5 +79,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     reports_api.init_app(app, reports)
     triage.init_app(app)
     stamp_api.init_app(app)
+    reporter_signin.init_app(app)
     openapi.init_app(app)
     return app

@@ -121,13 +121,12 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .reports.delivery import destinations_from
     from .runtime.config import settings_from
     from .runtime.serve import serve
 
-    settings = settings_from(os.environ)
-    delivery_worker = settings.delivery_in_serve and bool(destinations_from(settings))
-    return serve(args.host, args.port, args.workers, args.redis_url, delivery_worker)
+    # The worker runs even with no destination in the environment: one saved in the console later
+    # is picked up without a restart.
+    return serve(args.host, args.port, args.workers, args.redis_url, settings_from(os.environ).delivery_in_serve)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -24,7 +24,9 @@ max_requests_jitter = 2_000
 limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(t)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Method and path only: query strings carry report comments (older add-ins), reporter addresses and
+# the OIDC code and state, none of which belongs in a log.
+access_log_format = '%(t)s %(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 # Only the proxy addresses named here may set X-Forwarded-* (see INVITEGUARD_TRUSTED_PROXIES).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 

@@ -361,6 +361,7 @@
 
   const ORG_FIELDS = {
     "org-name": "org_name", "org-soc": "soc_contact", "org-threshold": "report_reporters_needed",
+    "org-own-domains": "own_domains",
     "org-sim-headers": "simulation_headers", "org-sim-domains": "simulation_sender_domains",
     "org-mailbox": "soc_smtp_to", "org-webhook": "report_webhook_url",
   };
@@ -400,7 +401,8 @@
     body.replaceChildren();
     for (const user of result.data.users) {
       const row = el("tr", { "data-user": user.name });
-      row.appendChild(el("td", {}, user.name));
+      // A single-sign-on account is named by its identity; the provider's name for it is shown beside.
+      row.appendChild(el("td", {}, user.display ? `${user.display} (${user.name})` : user.name));
       const roles = el("td");
       for (const role of ["editor", "analyst", "admin"]) {
         const label = el("label", { class: "inline" });

@@ -3,7 +3,9 @@
  * first. Subjects, reporters, comments and delivery errors come from whoever sent or reported the
  * message, so every one of them goes into the page with textContent, never as HTML; and no inline
  * script anywhere (the page's CSP forbids it). The filters live in the page's query string, so a
- * filtered list can be reloaded or shared.
+ * filtered list can be reloaded or shared. Each campaign can be confirmed as phishing (every
+ * reader's copy then says so, and its numbers flag other mail) or cleared (reports no longer
+ * raise it): POST /api/v1/reports/campaigns/<fingerprint>/confirm|clear with the session's CSRF token.
  */
 "use strict";
 
@@ -157,10 +159,18 @@
     return cell;
   }
 
+  function reporterCell(report) {
+    // Only a signed-in reporter's reports change verdicts; a self-asserted name is a clue, not a fact.
+    const cell = el("td");
+    cell.append(el("span", { class: "reporter" }, report.reporter), " ",
+      badge("trust", report.reporter_verified ? "verified" : "self-asserted"));
+    return cell;
+  }
+
   function reportRow(report) {
     const row = el("tr", { "data-report-id": report.report_id });
     row.appendChild(receivedCell(report));
-    row.appendChild(el("td", { class: "reporter" }, report.reporter));
+    row.appendChild(reporterCell(report));
     row.appendChild(el("td", {}, report.category));
     row.appendChild(el("td", { class: "comment" }, report.comment || "—"));
     row.appendChild(verdictCell(report.verdict));
@@ -194,6 +204,47 @@
     list.appendChild(pair);
   }
 
+  function decisionText(campaign) {
+    const when = campaign.decided_at ? ` on ${new Date(campaign.decided_at * 1000).toLocaleString()}` : "";
+    if (campaign.decision === "confirmed") return `confirmed as phishing by ${campaign.decided_by}${when}`;
+    if (campaign.decision === "cleared") return `cleared by ${campaign.decided_by}${when}`;
+    return "none yet";
+  }
+
+  function csrfToken() {
+    const field = document.querySelector("form.logout input[name=csrf_token]");
+    return field ? field.value : "";
+  }
+
+  async function decide(campaign, action) {
+    byId("error").textContent = "";
+    const response = await fetch(`/api/v1/reports/campaigns/${encodeURIComponent(campaign.fingerprint)}/${action}`, {
+      method: "POST", credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRF-Token": csrfToken() },
+    });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) {
+      byId("error").textContent = (data && data.error && data.error.message) || `Not saved (HTTP ${response.status}).`;
+      return;
+    }
+    Object.assign(campaign, data);
+    render();
+    byId("summary").textContent = `Campaign “${campaign.subject || "(no subject)"}”: ${decisionText(campaign)}. ` +
+      "Every reader sees it the next time they open the message.";
+  }
+
+  function decisionButtons(campaign) {
+    const bar = el("div", { class: "toolbar decision" });
+    const confirm = el("button", { type: "button", class: "confirm" }, "Confirm as phishing");
+    const clear = el("button", { type: "button", class: "secondary clear-campaign" }, "Clear: not phishing");
+    confirm.disabled = campaign.decision === "confirmed";
+    clear.disabled = campaign.decision === "cleared";
+    confirm.addEventListener("click", () => decide(campaign, "confirm"));
+    clear.addEventListener("click", () => decide(campaign, "clear"));
+    bar.append(confirm, clear);
+    return bar;
+  }
+
   function campaignCard(campaign, index) {
     // The campaign is judged as its newest report was: the verdict readers see now.
     const verdict = campaign.reports[0].verdict.level;
@@ -206,8 +257,11 @@
     const facts = el("dl", { class: "facts" });
     fact(facts, "Reports", String(campaign.reports_total));
     fact(facts, "Distinct reporters", String(campaign.reporters_total));
+    fact(facts, "Verified reporters", String(campaign.verified_reporters || 0));
+    fact(facts, "Analyst decision", decisionText(campaign));
     fact(facts, "Fingerprint", campaign.fingerprint);
     card.appendChild(facts);
+    card.appendChild(decisionButtons(campaign));
     card.appendChild(reportTable(campaign, headingId));
     return card;
   }

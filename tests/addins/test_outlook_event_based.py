@@ -51,7 +51,7 @@ def _without_launch_event(root: ET.Element) -> ET.Element:
 
 
 def test_served_beside_the_standard_manifest_and_built_with_it(tmp_path: Path):
-    app = create_app({"TESTING": True, "PUBLIC_URL": BASE})
+    app = create_app({"TESTING": True, "PUBLIC_URL": BASE, "ALLOW_OPEN_API": True})  # manifests only
     response = app.test_client().get("/addin/outlook/manifest-event-based.xml")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     assert b'Type="OnMessageReadWithCustomHeader"' in response.data

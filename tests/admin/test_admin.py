@@ -1,5 +1,7 @@
-"""Admin console authentication: accounts, sessions, cookies, CSRF, login throttling, roles, the
-`require_role` guard other blueprints use, errors that leak nothing, and the create-user command."""
+"""Admin console authentication: accounts, sessions (ended by a password reset, a role change or
+deletion), cookies, CSRF, login throttling (counted atomically, per account and address, never
+locking the owner out), roles, the `require_role` guard other blueprints use, errors that leak
+nothing, and the create-user command."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import io
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from inviteguard.admin.sessions import LoginThrottle
 from inviteguard.admin.users import (
     AccountError,
     authenticate,
+    create_sso_user,
     create_user,
     delete_user,
     get_user,
@@ -75,10 +79,14 @@ def test_account_lifecycle(redis_client: redis.Redis) -> None:
     assert delete_user(redis_client, "carol") and get_user(redis_client, "carol") is None
 
 
-def test_sso_only_account_cannot_log_in_with_any_password(redis_client: redis.Redis) -> None:
-    create_user(redis_client, "dave@example.com", None, ["editor"], source="oidc")
-    assert authenticate(redis_client, "dave@example.com", "") is None
-    assert authenticate(redis_client, "dave@example.com", "not a real password, only spends the same time") is None
+def test_sso_account_cannot_log_in_with_any_password(redis_client: redis.Redis) -> None:
+    create_sso_user(redis_client, "sso.0123abcd", "dave@example.com", ["editor"])
+    assert authenticate(redis_client, "sso.0123abcd", "") is None
+    assert authenticate(redis_client, "sso.0123abcd", "not a real password, only spends the same time") is None
+    with pytest.raises(AccountError, match="single sign-on"):
+        set_password(redis_client, "sso.0123abcd", PASSWORD)
+    with pytest.raises(AccountError, match="single sign-on"):
+        create_user(redis_client, "sso.0123abcd", PASSWORD, ["admin"], replace=True)
 
 
 def test_admin_role_implies_the_others(redis_client: redis.Redis) -> None:
@@ -164,33 +172,55 @@ def test_login_form_needs_its_csrf_token(web: FlaskClient, redis_client: redis.R
     assert response.status_code == 403 and web.get("/admin/api/session").status_code == 401
 
 
-def test_login_is_rate_limited_per_account_and_address(redis_server: EmbeddedRedis,
-                                                       redis_client: redis.Redis) -> None:
+def guess(web: FlaskClient, name: str, password: str, address: str) -> int:
+    return web.post("/admin/login", data={"username": name, "password": password,
+                                          "csrf_token": login_form_token(web)},
+                    environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_login_is_throttled_per_account_and_address_without_locking_the_owner_out(
+        redis_server: EmbeddedRedis, redis_client: redis.Redis) -> None:
     app = admin_app(redis_server.url, ADMIN_LOGIN_ATTEMPTS=3)
     account(redis_client, "ed", "editor")
-    web = app.test_client()
-    for _ in range(3):
-        response = web.post("/admin/login", data={"username": "ed", "password": "wrong guess!!",
-                                                  "csrf_token": login_form_token(web)})
-        assert response.status_code == 401
-    blocked = web.post("/admin/login", data={"username": "ed", "password": PASSWORD,
-                                             "csrf_token": login_form_token(web)})
+    attacker, owner = app.test_client(), app.test_client()
+    assert [guess(attacker, "ed", "wrong guess!!", "203.0.113.9") for _ in range(3)] == [401, 401, 401]
+    blocked = attacker.post("/admin/login", data={"username": "ed", "password": PASSWORD,
+                                                  "csrf_token": login_form_token(attacker)},
+                            environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
-    assert web.get("/admin/api/session").status_code == 401
-    # The address is throttled too: guessing other accounts from it is refused as well.
-    other = web.post("/admin/login", data={"username": "someone", "password": "wrong guess!!",
-                                           "csrf_token": login_form_token(web)})
-    assert other.status_code == 429
+    assert attacker.get("/admin/api/session").status_code == 401
+    # The owner, elsewhere, is not locked out by someone else's guesses.
+    assert guess(owner, "ed", PASSWORD, "198.51.100.7") == 303
+    # Spraying many accounts from one address is throttled by the address's own, larger count.
+    sprayed = [guess(attacker, f"user{n}", "wrong guess!!", "203.0.113.9") for n in range(12)]
+    assert sprayed[-1] == 429 and sprayed.count(401) < 12
 
 
-def test_throttle_counts_and_clears(redis_client: redis.Redis) -> None:
+def test_parallel_guesses_are_counted_before_any_is_checked(redis_client: redis.Redis) -> None:
+    # Issue 13: 40 parallel guesses got 16 tries with a limit of 10 (check, then record).
+    throttle = LoginThrottle(redis_client, limit=10)
+    allowed: list[bool] = []
+    start = threading.Barrier(40)
+
+    def one_guess() -> None:
+        start.wait()
+        allowed.append(throttle.attempt("203.0.113.9", "ed") == 0)
+
+    threads = [threading.Thread(target=one_guess) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert allowed.count(True) == 10
+
+
+def test_a_right_password_clears_the_accounts_count_from_that_address(redis_client: redis.Redis) -> None:
     throttle = LoginThrottle(redis_client, limit=2)
-    assert throttle.retry_after("10.0.0.1", "ed") == 0
-    throttle.failed("10.0.0.1", "ed")
-    throttle.failed("10.0.0.2", "ed")
-    assert 0 < throttle.retry_after("10.0.0.3", "ED") <= 900  # the account is throttled from anywhere
-    throttle.succeeded("10.0.0.3", "ed")
-    assert throttle.retry_after("10.0.0.3", "ed") == 0
+    assert throttle.attempt("10.0.0.1", "ed") == 0 and throttle.attempt("10.0.0.1", "ED") == 0
+    assert 0 < throttle.attempt("10.0.0.1", "ed") <= 900
+    assert throttle.attempt("10.0.0.2", "ed") == 0  # another address: the owner
+    throttle.succeeded("10.0.0.2", "ed")
+    assert throttle.attempt("10.0.0.2", "ed") == 0 and throttle.attempt("10.0.0.2", "ed") == 0
 
 
 @pytest.mark.parametrize(("target", "expected"), [
@@ -200,6 +230,9 @@ def test_throttle_counts_and_clears(redis_client: redis.Redis) -> None:
     ("/\\evil.example", "/admin/"),
     ("/api/v1/analyze", "/admin/"),
     (None, "/admin/"),
+    ("/admin/\r\nSet-Cookie: x=1", "/admin/"),
+    ("/admin/\x00", "/admin/"),
+    ("//evil.exampleOy&[} \\", "/admin/"),  # found by bench/fuzz_http.py: urlsplit raised, a 500
 ])
 def test_login_redirect_stays_inside_the_console(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
@@ -259,14 +292,47 @@ def test_admin_manages_accounts(web: FlaskClient, redis_client: redis.Redis) -> 
     assert web.delete("/admin/api/users/ed", headers=headers).status_code == 404
 
 
-def test_taking_a_role_away_applies_to_open_sessions(web: FlaskClient, redis_client: redis.Redis) -> None:
+def test_a_role_change_ends_open_sessions(web: FlaskClient, redis_client: redis.Redis) -> None:
     account(redis_client, "ed", "editor")
     log_in(web, "ed")
     assert web.get("/admin/api/texts").status_code == 200
-    set_roles(redis_client, "ed", ["analyst"])
-    assert web.get("/admin/api/texts").status_code == 403
+    set_roles(redis_client, "ed", ["editor"])  # the same roles: nothing changes
+    assert web.get("/admin/api/texts").status_code == 200
+    set_roles(redis_client, "ed", ["analyst", "editor"])
+    assert web.get("/admin/api/texts").status_code == 401
+    log_in(web, "ed")
     delete_user(redis_client, "ed")
     assert web.get("/admin/api/texts").status_code == 401
+
+
+def test_a_password_reset_ends_every_other_session(admin: Flask, redis_client: redis.Redis,
+                                                   redis_server: EmbeddedRedis,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from inviteguard.cli import main
+
+    account(redis_client, "root", "admin")
+    account(redis_client, "ed", "editor")
+    ed_laptop, ed_phone, root = admin.test_client(), admin.test_client(), admin.test_client()
+    log_in(ed_laptop, "ed")
+    log_in(ed_phone, "ed")
+    headers = log_in(root, "root")
+    assert root.put("/admin/api/users/ed", json={"roles": ["editor"], "password": "a brand new password"},
+                    headers=headers).status_code == 200
+    assert ed_laptop.get("/admin/api/session").status_code == 401
+    assert ed_phone.get("/admin/api/session").status_code == 401
+    # An admin changing their own password stays logged in here, nowhere else.
+    root_elsewhere = admin.test_client()
+    log_in(root_elsewhere, "root")
+    assert root.put("/admin/api/users/root", json={"roles": ["admin"], "password": "another new password"},
+                    headers=headers).status_code == 200
+    assert root.get("/admin/api/session").status_code == 200
+    assert root_elsewhere.get("/admin/api/session").status_code == 401
+    # The command line's --replace is a password reset too.
+    log_in(ed_laptop, "ed", "a brand new password")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["admin", "create-user", "ed", "--role", "editor", "--password-stdin", "--replace",
+                 "--redis-url", redis_server.url]) == 0
+    assert ed_laptop.get("/admin/api/session").status_code == 401
 
 
 def test_require_role_guards_other_blueprints(redis_server: EmbeddedRedis, redis_client: redis.Redis) -> None:
@@ -344,3 +410,15 @@ def test_create_user_command_uses_the_embedded_redis(tmp_path: object) -> None:
     assert done.returncode == 0, done.stderr
     with EmbeddedRedis(f"{var_dir}/redis") as embedded:
         assert get_user(redis.Redis.from_url(embedded.url), "hal") is not None
+
+
+def test_lone_surrogates_in_console_json_are_no_500(web: FlaskClient, redis_client: redis.Redis) -> None:
+    # Found by bench/fuzz_http.py: a banner text with "\udfff" could not be stored (UnicodeEncodeError).
+    account(redis_client, "root", "admin")
+    headers = log_in(web, "root")
+    found = b'{"edits": {"de": {"banner": {"suspicious": {"text": "\\\\\\u202e;\\f@6|\\udfff{{ org_name }}"}}}}}'
+    texts = web.post("/admin/api/texts", headers={**headers, "Content-Type": "application/json"}, data=found)
+    assert texts.status_code in (200, 422), texts.get_data(as_text=True)
+    org = web.put("/admin/api/org", headers={**headers, "Content-Type": "application/json"},
+                  data=b'{"org_name": "Contoso \\ud800", "soc_contact": "soc\\udfff@contoso.com"}')
+    assert org.status_code == 200 and org.get_json()["org_name"] == "Contoso \ufffd"

@@ -1,102 +1,32 @@
 """Single sign-on against a fake OpenID Connect provider served over real HTTP: discovery, JWKS,
 authorization (which auto-approves) and token endpoints, signing with an RSA key made here.
-The provider checks PKCE and client authentication the way a real one does."""
+The provider (tests/oidc_helpers.py, fixture `provider` in tests/conftest.py) checks PKCE
+and client authentication the way a real one does."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import jwt
 import pytest
 import redis
-from admin_helpers import admin_app
-from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Flask, jsonify, redirect, request
+from admin_helpers import PASSWORD, admin_app
 from flask.testing import FlaskClient
-from inviteguard.admin.oidc import OidcClient, OidcError, new_login_request, roles_from, username_from
+from inviteguard.admin.oidc import (
+    OidcClient,
+    OidcError,
+    new_login_request,
+    roles_from,
+    sso_account_name,
+    username_from,
+    verified_address,
+)
 from inviteguard.admin.users import create_user, get_user
 from inviteguard.runtime.redis_server import EmbeddedRedis
-from werkzeug.serving import make_server
-
-CLIENT_ID = "inviteguard-admin"
-CLIENT_SECRET = "s3cret/with:odd=chars"
-
-
-@dataclass
-class FakeProvider:
-    url: str = ""
-    key: Any = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
-    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    claims: dict[str, Any] = field(default_factory=dict)  # extra or overriding ID-token claims
-    nonce_override: str | None = None
-    token_requests: int = 0
-
-    def id_token(self, nonce: str) -> str:
-        now = int(time.time())
-        body = {"iss": self.url, "aud": CLIENT_ID, "sub": "00u1", "iat": now, "exp": now + 300,
-                "nonce": self.nonce_override or nonce, "preferred_username": "Erika@Contoso.com",
-                "roles": ["editor"], **self.claims}
-        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "k1"})
-
-    def app(self) -> Flask:
-        app = Flask("fake_oidc")
-
-        @app.get("/.well-known/openid-configuration")
-        def discovery() -> Any:
-            return jsonify({"issuer": self.url, "authorization_endpoint": f"{self.url}/authorize",
-                            "token_endpoint": f"{self.url}/token", "jwks_uri": f"{self.url}/jwks"})
-
-        @app.get("/jwks")
-        def jwks() -> Any:
-            public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-            return jsonify({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]})
-
-        @app.get("/authorize")
-        def authorize() -> Any:
-            args = request.args
-            assert args["response_type"] == "code" and args["client_id"] == CLIENT_ID
-            assert args["code_challenge_method"] == "S256" and "openid" in args["scope"].split()
-            code = secrets.token_urlsafe(16)
-            self.codes[code] = {"challenge": args["code_challenge"], "nonce": args["nonce"],
-                                "redirect_uri": args["redirect_uri"]}
-            return redirect(f"{args['redirect_uri']}?code={code}&state={args['state']}")
-
-        @app.post("/token")
-        def token() -> Any:
-            self.token_requests += 1
-            expected = base64.b64encode(b"inviteguard-admin:s3cret%2Fwith%3Aodd%3Dchars").decode()
-            if request.headers.get("Authorization") != f"Basic {expected}":
-                return jsonify({"error": "invalid_client"}), 401
-            grant = self.codes.pop(request.form.get("code", ""), None)
-            if grant is None or request.form["redirect_uri"] != grant["redirect_uri"]:
-                return jsonify({"error": "invalid_grant"}), 400
-            verifier = request.form.get("code_verifier", "")
-            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-            if challenge != grant["challenge"]:
-                return jsonify({"error": "invalid_grant", "error_description": "PKCE"}), 400
-            return jsonify({"access_token": "at", "token_type": "Bearer", "id_token": self.id_token(grant["nonce"])})
-
-        return app
-
-
-@pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    fake = FakeProvider()
-    server = make_server("127.0.0.1", 0, fake.app(), threaded=True)
-    fake.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    thread.join(timeout=5)
+from oidc_helpers import CLIENT_ID, CLIENT_SECRET, FakeProvider
 
 
 @pytest.fixture
@@ -132,9 +62,10 @@ def test_code_flow_logs_in_with_roles_from_the_claim(sso: FlaskClient, provider:
     done = sign_in(sso, provider)
     assert done.status_code == 303 and done.headers["Location"] == "/admin/?tab=history"
     session = sso.get("/admin/api/session").get_json()
-    assert session["user"] == "erika@contoso.com" and session["roles"] == ["editor"] and session["method"] == "oidc"
-    user = get_user(redis_client, "erika@contoso.com")
-    assert user is not None and user.source == "oidc"
+    account = sso_account_name({"iss": provider.url, "sub": "00u1"})
+    assert session["user"] == account and session["roles"] == ["editor"] and session["method"] == "oidc"
+    user = get_user(redis_client, account)
+    assert user is not None and user.source == "oidc" and user.label == "Erika@Contoso.com (single sign-on)"
     assert not redis_client.keys("ig:admin:oidc:*")  # the login request was used up
 
 
@@ -179,13 +110,32 @@ def test_bad_id_tokens_are_refused(sso: FlaskClient, provider: FakeProvider, cla
     assert sso.get("/admin/api/session").status_code == 401
 
 
-def test_no_role_no_entry_unless_an_admin_granted_one(sso: FlaskClient, provider: FakeProvider,
-                                                      redis_client: redis.Redis) -> None:
+def test_no_role_claim_no_entry(sso: FlaskClient, provider: FakeProvider, redis_client: redis.Redis) -> None:
     provider.claims = {"roles": ["viewer"]}
+    create_user(redis_client, "erika@contoso.com", PASSWORD, ["analyst"])  # a local account of the same name
     assert sign_in(sso, provider).status_code == 401
-    create_user(redis_client, "erika@contoso.com", None, ["analyst"], source="oidc")
+    assert sso.get("/admin/api/session").status_code == 401
+
+
+def test_a_chosen_username_never_opens_the_local_account_of_that_name(sso: FlaskClient, provider: FakeProvider,
+                                                                     redis_client: redis.Redis) -> None:
+    # Issue 13: preferred_username "admin", no roles claim, unverified email -> the local admin account.
+    create_user(redis_client, "admin", PASSWORD, ["admin"])
+    provider.claims = {"preferred_username": "admin", "email": "admin", "email_verified": False, "roles": []}
+    assert sign_in(sso, provider).status_code == 401
+    provider.claims = {"preferred_username": "admin", "sub": "attacker-7", "roles": ["analyst"]}
     assert sign_in(sso, provider).status_code == 303
-    assert sso.get("/admin/api/session").get_json()["roles"] == ["analyst"]
+    session = sso.get("/admin/api/session").get_json()
+    assert session["user"] != "admin" and session["roles"] == ["analyst"]
+
+
+def test_roles_follow_the_claim_and_a_change_ends_other_sessions(sso: FlaskClient, provider: FakeProvider) -> None:
+    assert sign_in(sso, provider).status_code == 303
+    other_browser = sso.application.test_client()
+    provider.claims = {"roles": ["analyst"]}
+    assert sign_in(other_browser, provider).status_code == 303
+    assert other_browser.get("/admin/api/session").get_json()["roles"] == ["analyst"]
+    assert sso.get("/admin/api/session").status_code == 401  # the editor session ended with the role
 
 
 def test_pkce_verifier_must_match() -> None:
@@ -209,7 +159,12 @@ def test_discovery_must_name_the_configured_issuer(provider: FakeProvider) -> No
         OidcClient(provider.url.replace("127.0.0.1", "localhost"), CLIENT_ID, CLIENT_SECRET).metadata()
 
 
-def test_claims_to_name_and_roles() -> None:
+def test_claims_to_name_roles_and_address() -> None:
+    assert verified_address({"email": "A@B.example", "email_verified": True}, "email") == "a@b.example"
+    assert verified_address({"email": "a@b.example", "email_verified": "true"}, "email") is None
+    assert verified_address({"email": "a@b.example"}, "email") is None
+    assert verified_address({"upn": "a@contoso.com"}, "upn") == "a@contoso.com"
+    assert verified_address({"upn": "not an address"}, "upn") is None
     assert username_from({"preferred_username": "a@b.c", "email": "x@y.z"}) == "a@b.c"
     assert username_from({"sub": "00u1"}) == "00u1"
     assert roles_from({"groups": ["Editor", "other", "analyst"]}, "groups") == {"editor", "analyst"}

@@ -21,6 +21,8 @@ from admin_helpers import PASSWORD, account, admin_app, log_in
 from flask.testing import FlaskClient
 from inviteguard import create_app
 from inviteguard.reports.store import DeliveryState, ReportStore
+from inviteguard.runtime.config import Settings
+from inviteguard.runtime.organisation import LiveSettings
 from inviteguard.runtime.redis_conn import RedisGate
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from playwright.sync_api import Browser, Dialog, Locator, Page
@@ -122,7 +124,7 @@ def seeded(triage_server: str, redis_server: EmbeddedRedis) -> Seeded:
     bob = submit(triage_server, FRIEND_INVITE.read_bytes(), "bob@contoso.com", "")
     # What the delivery worker would have recorded, through the store calls it makes.
     gate = RedisGate(url, 5.0, 0.0)
-    store = ReportStore(gate, gate, 30, 2)
+    store = ReportStore(gate, gate, LiveSettings(Settings(), gate.client, 60.0))
     now = time.time()
     store.record_delivery(alice, "smtp", DeliveryState("delivered", 1, "", now))
     store.record_delivery(alice, "webhook", DeliveryState("delivered", 1, "", now))
@@ -211,6 +213,7 @@ def test_analyst_triages_reports_in_the_browser(watched: Watched, triage_server:
     assert scam.locator("h3 .subject").inner_text() == HOSTILE_SUBJECT
     assert row(page, seeded.mallory).locator(".comment").inner_text() == HOSTILE_COMMENT
     assert row(page, seeded.mallory).locator(".reporter").inner_text() == HOSTILE_REPORTER
+    assert row(page, seeded.mallory).locator(".badge.trust-self-asserted").count() == 1
     assert page.locator("#triage img, #triage script, #triage svg").count() == 0
 
     # Accessible names: the table region is named by its campaign, each download by its report.
@@ -229,6 +232,22 @@ def test_analyst_triages_reports_in_the_browser(watched: Watched, triage_server:
         row(page, seeded.mallory).get_by_role("link", name=re.compile("Download")).click()
     assert Path(download.value.path()).read_bytes() == seeded.hostile_eml
     assert download.value.suggested_filename == f"report-{seeded.mallory}.eml"
+
+    # The analyst confirms the friend invite's campaign: every reader's copy says phishing at once.
+    def reader_sees() -> str:
+        answer = requests.post(f"{triage_server}/api/v1/analyze", data=FRIEND_INVITE.read_bytes(), timeout=30,
+                               headers={"Content-Type": "message/rfc822"})
+        return answer.json()["verdict"]
+
+    assert reader_sees() == "clean"
+    friend.get_by_role("button", name="Confirm as phishing").click()
+    page.wait_for_function("() => document.getElementById('summary').textContent.includes('confirmed as phishing')")
+    assert "confirmed as phishing by triage-analyst" in friend.locator(".facts").inner_text()
+    assert friend.get_by_role("button", name="Confirm as phishing").is_disabled()
+    assert reader_sees() == "phishing"
+    friend.get_by_role("button", name="Clear: not phishing").click()
+    page.wait_for_function("() => document.getElementById('summary').textContent.includes('cleared by')")
+    assert reader_sees() == "clean"
 
     # Filter by verdict, from the keyboard: pick an option, Enter submits the form.
     page.select_option("#verdict", "phishing")

@@ -34,6 +34,7 @@ from inviteguard import create_app
 from inviteguard.reports.delivery import DeliveryWorker, soc_email, worker_from
 from inviteguard.reports.store import STREAM, StoredReport
 from inviteguard.runtime.config import settings_from
+from inviteguard.runtime.organisation import save_org_settings
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from process_helpers import free_port
 from prometheus_client import CollectorRegistry
@@ -163,8 +164,9 @@ def settings_for(redis_url: str, smtp: SmtpServer | None, webhook: Webhook | Non
                        "SOC_SMTP_FROM": "inviteguard@contoso.com", "SOC_SMTP_TO": "soc@contoso.com",
                        "SOC_SMTP_TIMEOUT_SECONDS": 2.0})
     if webhook is not None:
+        # The test receiver listens on loopback, which a webhook may reach only when allowed.
         config.update({"REPORT_WEBHOOK_URL": webhook.url, "REPORT_WEBHOOK_SECRET": SECRET,
-                       "REPORT_WEBHOOK_TIMEOUT_SECONDS": 2.0})
+                       "REPORT_WEBHOOK_TIMEOUT_SECONDS": 2.0, "REPORT_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8"})
     return {**config, **extra}
 
 
@@ -342,7 +344,7 @@ def test_several_workers_deliver_each_report_once(redis_server: EmbeddedRedis, r
 
 
 def _worker_process(config: dict[str, Any]) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INVITEGUARD_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INVITEGUARD_") and k != "REDIS_URL"}
     env.update({("REDIS_URL" if k == "REDIS_URL" else f"INVITEGUARD_{k}"): str(v) for k, v in config.items()})
     return subprocess.Popen([sys.executable, "-m", "inviteguard.cli", "worker"], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -368,9 +370,27 @@ def test_killing_the_worker_mid_send_loses_no_report(redis_server: EmbeddedRedis
     assert state_of(redis_server.url, report_id)["webhook"]["state"] == "delivered"
 
 
-def test_inviteguard_worker_refuses_to_run_with_nowhere_to_deliver(redis_server: EmbeddedRedis) -> None:
-    finished = _worker_process({"REDIS_URL": redis_server.url})
+def test_inviteguard_worker_refuses_to_run_without_redis() -> None:
+    finished = _worker_process({})
     assert finished.wait(30) == 2
+
+
+def test_a_worker_with_nowhere_to_deliver_waits_for_a_webhook_saved_in_the_console(
+        redis_server: EmbeddedRedis, redis_client: redis.Redis, webhook: Webhook) -> None:
+    config = settings_for(redis_server.url, None, None, REPORT_WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
+                          SETTINGS_REFRESH_SECONDS=0.2)
+    report_id = submit(service(config), INVITE.read_bytes(), "alice@contoso.com")
+    waiting = _worker_process(config)  # nothing in its environment to deliver to
+    try:
+        save_org_settings(redis_client, {"report_webhook_url": webhook.url}, "editor")  # the console's save
+        deadline = time.monotonic() + 30
+        while not webhook.received and time.monotonic() < deadline and waiting.poll() is None:
+            time.sleep(0.05)
+        assert webhook.report_ids() == [report_id]
+    finally:
+        waiting.send_signal(signal.SIGTERM)
+        stopped = waiting.wait(30)
+    assert stopped == 0
 
 
 @pytest.fixture

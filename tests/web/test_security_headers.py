@@ -142,7 +142,8 @@ def test_classic_outlooks_javascript_runtime_may_call_its_own_service(redis_serv
     """The spam-report handler in classic Outlook on Windows runs in a JavaScript-only runtime that
     calls config.json, analyze and reports cross-origin naming the service's own origin, with a
     trailing slash; no CORS_ORIGINS setting is needed for it."""
-    client = create_app({"REDIS_URL": redis_server.url, "PUBLIC_URL": "https://inviteguard.contoso.com"}).test_client()
+    client = create_app({"REDIS_URL": redis_server.url, "PUBLIC_URL": "https://inviteguard.contoso.com",
+                         "ALLOW_OPEN_API": True}).test_client()
     for path in ("/api/v1/analyze", "/api/v1/reports"):
         allowed = preflight(client, path, origin)
         assert allowed.status_code == 204

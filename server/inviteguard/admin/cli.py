@@ -1,7 +1,9 @@
-"""`inviteguard admin create-user NAME --role ROLE [--role ROLE] [--password-stdin | --sso-only]`.
+"""`inviteguard admin create-user NAME --role ROLE [--role ROLE] [--password-stdin] [--replace]`
+and `inviteguard admin reporter-tokens list | revoke ID`.
 
 Writes to the Redis the service uses: REDIS_URL (or --redis-url), else the embedded Redis under
 the var directory, which is started for the moment if `inviteguard serve` is not running.
+Single sign-on users need no account here: their roles come from the provider's claim.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import getpass
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import redis
 from ..runtime.config import settings_from
 from ..runtime.redis_conn import connect_redis
 from ..runtime.redis_server import service_redis
+from ..web.reporter_tokens import ReporterTokenStore
 from .users import ROLES, AccountError, create_user, list_users
 
 log = logging.getLogger(__name__)
@@ -35,10 +39,9 @@ def read_password(from_stdin: bool) -> str:
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     try:
-        password = None if args.sso_only else read_password(args.password_stdin)
+        password = read_password(args.password_stdin)
         with service_redis(args.redis_url) as client:
-            user = create_user(client, args.name, password, args.role, source="oidc" if args.sso_only else "local",
-                               replace=args.replace)
+            user = create_user(client, args.name, password, args.role, replace=args.replace)
     except AccountError as exc:
         print(f"cannot create the account: {exc}", file=sys.stderr)
         return 2
@@ -77,6 +80,23 @@ def hint_first_account() -> None:
     if empty:
         log.warning("no admin account exists yet; create the first one (it asks for a password): %s",
                     first_account_command())
+def cmd_reporter_tokens(args: argparse.Namespace) -> int:
+    try:
+        with service_redis(args.redis_url) as client:
+            store = ReporterTokenStore(client)
+            if args.tokens_command == "revoke":
+                if store.revoke(args.id):
+                    print(f"reporter token {args.id} revoked")
+                    return 0
+                print(f"no reporter token with id {args.id}", file=sys.stderr)
+                return 1
+            for identity in store.listing():
+                issued = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(identity.issued_at))
+                print(f"{identity.token_id}\t{identity.address}\tissued {issued}\t{identity.issuer}")
+            return 0
+    except (redis.RedisError, RuntimeError) as exc:
+        print(f"cannot reach Redis: {exc}", file=sys.stderr)
+        return 2
 
 
 def add_commands(commands: Any) -> None:
@@ -87,9 +107,15 @@ def add_commands(commands: Any) -> None:
     create.add_argument("name")
     create.add_argument("--role", action="append", choices=ROLES, required=True,
                         help="editor (banner text), analyst (reports), admin (accounts); repeat for several")
-    secret = create.add_mutually_exclusive_group()
-    secret.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
-    secret.add_argument("--sso-only", action="store_true", help="no password: the account logs in by single sign-on")
-    create.add_argument("--replace", action="store_true", help="overwrite an existing account's password and roles")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    create.add_argument("--replace", action="store_true",
+                        help="overwrite an existing account's password and roles (its sessions end)")
     create.add_argument("--redis-url", default=None, help="default: REDIS_URL, else the embedded Redis")
     create.set_defaults(run=cmd_create_user)
+    tokens = actions.add_parser("reporter-tokens", help="list or revoke the tokens of verified reporters")
+    tokens.add_argument("--redis-url", default=None, help="default: REDIS_URL, else the embedded Redis")
+    token_actions = tokens.add_subparsers(dest="tokens_command", required=True)
+    token_actions.add_parser("list", help="id, address, when issued and by which provider")
+    revoke = token_actions.add_parser("revoke", help="revoke the token with this id")
+    revoke.add_argument("id")
+    tokens.set_defaults(run=cmd_reporter_tokens)

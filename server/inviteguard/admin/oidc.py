@@ -24,7 +24,7 @@ from typing import Any
 
 import jwt
 
-from .users import ROLES
+from .users import ROLES, SSO_PREFIX
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 DISCOVERY_TTL_SECONDS = 3600
@@ -161,12 +161,31 @@ class OidcClient:
 
 
 def username_from(claims: Mapping[str, Any]) -> str:
-    """The account name: preferred_username (Entra ID: the UPN), else e-mail, else the subject."""
+    """The user's name for display only: preferred_username (Entra ID: the UPN), else e-mail, else
+    the subject. It never decides which account a login opens: the provider's user may choose it."""
     for claim in ("preferred_username", "email", "sub"):
         value = claims.get(claim)
         if isinstance(value, str) and value:
             return value
     raise OidcError("the ID token names no user")
+
+
+def sso_account_name(claims: Mapping[str, Any]) -> str:
+    """The console account of an identity: from (issuer, subject), the only pair a provider
+    guarantees to be stable and unique, under a prefix no local account may use."""
+    digest = hashlib.sha256(f"{claims['iss']}\x1f{claims['sub']}".encode()).hexdigest()[:24]
+    return f"{SSO_PREFIX}{digest}"
+
+
+def verified_address(claims: Mapping[str, Any], claim: str) -> str | None:
+    """The user's mail address from `claim`; "email" counts only with `email_verified: true`.
+    (Entra ID sends no email_verified: name a claim the tenant controls, such as upn.)"""
+    value = claims.get(claim)
+    if not isinstance(value, str) or "@" not in value or len(value) > 254:
+        return None
+    if claim == "email" and claims.get("email_verified") is not True:
+        return None
+    return value.strip().lower()
 
 
 def roles_from(claims: Mapping[str, Any], claim: str) -> frozenset[str]:

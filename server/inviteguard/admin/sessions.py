@@ -1,9 +1,15 @@
 """Admin-console sessions and login throttling, both in Redis so every worker agrees.
 
 A session is a random token in an HttpOnly cookie; Redis holds only its SHA-256, the account
-name, the CSRF token and how the user logged in. Roles are read from the account on every
-request, so taking a role away takes effect at once, and logging out (or deleting the account)
-ends the session everywhere. No Flask SECRET_KEY is involved, so there is none to leak or rotate.
+name, the CSRF token and how the user logged in, plus a per-account index of its sessions. Roles
+are read from the account on every request, so taking a role away takes effect at once; a
+password reset, a role change or deleting the account ends every session of that account
+(`revoke_user_sessions`), and logging out ends its own everywhere. No Flask SECRET_KEY is
+involved, so there is none to leak or rotate.
+
+Login throttling counts an attempt before the password is checked, in one atomic step, so
+parallel guesses cannot slip past the limit; it counts per (account, address) and per address,
+never per account alone, so nobody can lock the owner out from another address.
 """
 
 from __future__ import annotations
@@ -16,8 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 SESSION_KEY = "ig:admin:session:{}"
-THROTTLE_KEY = "ig:admin:login-failures:{}:{}"
+USER_SESSIONS_KEY = "ig:admin:user-sessions:{}"  # set of an account's session hashes
+THROTTLE_KEY = "ig:admin:login-attempts:{}:{}"
 THROTTLE_WINDOW_SECONDS = 15 * 60
+# One address may try this many times the per-account limit across all accounts (an office NAT).
+ADDRESS_LIMIT_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,12 @@ def start_session(client: Any, user: str, method: str, lifetime_seconds: int) ->
     token = secrets.token_urlsafe(32)
     session = AdminSession(_token_hash(token), user, secrets.token_urlsafe(32), method)
     record = {"user": session.user, "csrf": session.csrf, "method": session.method}
-    client.set(SESSION_KEY.format(session.token_hash), json.dumps(record), ex=max(lifetime_seconds, 1))
+    lifetime = max(lifetime_seconds, 1)
+    pipe = client.pipeline(transaction=False)
+    pipe.set(SESSION_KEY.format(session.token_hash), json.dumps(record), ex=lifetime)
+    pipe.sadd(USER_SESSIONS_KEY.format(user), session.token_hash)
+    pipe.expire(USER_SESSIONS_KEY.format(user), lifetime)
+    pipe.execute()
     return token, session
 
 
@@ -53,7 +67,23 @@ def load_session(client: Any, token: str | None) -> AdminSession | None:
 
 
 def end_session(client: Any, session: AdminSession) -> None:
-    client.delete(SESSION_KEY.format(session.token_hash))
+    pipe = client.pipeline(transaction=False)
+    pipe.delete(SESSION_KEY.format(session.token_hash))
+    pipe.srem(USER_SESSIONS_KEY.format(session.user), session.token_hash)
+    pipe.execute()
+
+
+def revoke_user_sessions(client: Any, user: str, keep: str | None = None) -> int:
+    """Ends every session of `user` but `keep` (a session's token hash: the admin who changed
+    their own password stays logged in there); returns how many ended."""
+    hashes = [h.decode() for h in client.smembers(USER_SESSIONS_KEY.format(user))]
+    ended = [h for h in hashes if h != keep]
+    if ended:
+        pipe = client.pipeline(transaction=False)
+        pipe.delete(*(SESSION_KEY.format(h) for h in ended))
+        pipe.srem(USER_SESSIONS_KEY.format(user), *ended)
+        pipe.execute()
+    return len(ended)
 
 
 def csrf_matches(expected: str, offered: str | None) -> bool:
@@ -61,8 +91,8 @@ def csrf_matches(expected: str, offered: str | None) -> bool:
 
 
 class LoginThrottle:
-    """Counts failed logins per client address and per account name in a sliding-ish window
-    (a counter that expires 15 minutes after the first failure)."""
+    """Counts login attempts per (account, address) and per address in a window that starts with
+    the first attempt. `attempt` counts before the password is checked."""
 
     def __init__(self, client: Any, limit: int) -> None:
         self.client = client
@@ -70,27 +100,24 @@ class LoginThrottle:
 
     def _keys(self, address: str, account: str) -> tuple[str, str]:
         # Hashed so arbitrary typed names never become raw key material.
-        name = hashlib.sha256(account.strip().lower().encode()).hexdigest()[:32]
-        return THROTTLE_KEY.format("addr", address), THROTTLE_KEY.format("user", name)
+        pair = hashlib.sha256(f"{account.strip().lower()}\x1f{address}".encode()).hexdigest()[:32]
+        return THROTTLE_KEY.format("pair", pair), THROTTLE_KEY.format("addr", address)
 
-    def retry_after(self, address: str, account: str) -> int:
-        """Seconds until another attempt is allowed; 0 when one is allowed now."""
-        waits = [0]
-        for key in self._keys(address, account):
-            count = int(self.client.get(key) or 0)
-            if count >= self.limit:
-                waits.append(max(int(self.client.ttl(key)), 1))
-        return max(waits)
-
-    def failed(self, address: str, account: str) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        for key in self._keys(address, account):
-            # SET NX starts the window at the first failure (EXPIRE NX would need Redis 7); INCR keeps the TTL.
+    def attempt(self, address: str, account: str) -> int:
+        """Counts one attempt; returns 0 when it may go on, else the seconds until one may."""
+        pipe = self.client.pipeline(transaction=True)
+        keys = self._keys(address, account)
+        for key in keys:
+            # SET NX starts the window at the first attempt (EXPIRE NX would need Redis 7); INCR keeps the TTL.
             pipe.set(key, 0, ex=THROTTLE_WINDOW_SECONDS, nx=True)
             pipe.incr(key)
-        pipe.execute()
+            pipe.ttl(key)
+        answers = pipe.execute()
+        limits = (self.limit, self.limit * ADDRESS_LIMIT_FACTOR)
+        waits = [max(int(answers[3 * i + 2]), 1) for i in range(len(keys)) if int(answers[3 * i + 1]) > limits[i]]
+        return max(waits, default=0)
 
     def succeeded(self, address: str, account: str) -> None:
-        """A right password clears the account's counter, not the address's: one shared NAT
-        address guessing many accounts stays throttled."""
-        self.client.delete(self._keys(address, account)[1])
+        """A right password: this account may start afresh from this address. The address's count
+        stays: one shared address guessing many accounts stays throttled."""
+        self.client.delete(self._keys(address, account)[0])

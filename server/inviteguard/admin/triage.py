@@ -1,6 +1,8 @@
-"""Report triage for analysts: `GET /api/v1/reports` (grouped by campaign) and each original .eml.
-
-Behind the admin console's login (analyst or admin role); the console's Reports page reads it.
+"""Report triage for analysts: `GET /api/v1/reports` (grouped by campaign), each original .eml,
+and the analyst's decision on a campaign: `POST /api/v1/reports/campaigns/<fingerprint>/confirm`
+(phishing for every reader, and its numbers flag other mail) or `.../clear` (reports no longer
+raise it). Behind the admin console's login (analyst or admin role, CSRF token for the POSTs);
+the console's Reports page reads and calls it.
 """
 
 from __future__ import annotations
@@ -13,20 +15,17 @@ from typing import Any
 import redis
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from ..reports.api import report_store, store_unavailable
+from ..reports.api import live_settings, report_store, store_unavailable
 from ..reports.delivery import destination_names
-from ..reports.store import ReportQuery, StoredReport, overall_status
-from ..runtime.config import Settings
+from ..reports.store import CampaignStanding, ReportQuery, StoredReport, overall_status, valid_stream_id
 from ..web.api import ApiError
-from .views import require_role
+from .views import current_principal, require_role
 
 bp = Blueprint("triage", __name__)
 require_analyst = require_role("analyst")
 LIST_LIMIT_MAX = 500
-
-
-def _settings() -> Settings:
-    return current_app.config["INVITEGUARD_SETTINGS"]
+FINGERPRINT = re.compile(r"[A-Za-z0-9_-]{1,128}")
+DECISIONS = {"confirm": "confirmed", "clear": "cleared"}
 
 
 def _time_arg(name: str) -> float | None:
@@ -47,7 +46,7 @@ def _query() -> ReportQuery:
     except ValueError:
         raise ApiError(400, "invalid_field", '"limit" must be a number') from None
     before = request.args.get("before")
-    if before and not re.fullmatch(r"\d{1,20}-\d{1,20}", before):
+    if before and not valid_stream_id(before):
         raise ApiError(400, "invalid_field", '"before" must be a report id')
     return ReportQuery(since=_time_arg("since"), until=_time_arg("until"), verdict=request.args.get("verdict"),
                        status=request.args.get("status"), before=before, limit=max(1, min(limit, LIST_LIMIT_MAX)))
@@ -61,16 +60,15 @@ def triage_json(report: StoredReport, destinations: list[str]) -> dict[str, Any]
             "deliveries": deliveries, "eml_url": f"/api/v1/reports/{report.id}/eml"}
 
 
-def by_campaign(reports: list[dict[str, Any]], counts: Mapping[str, tuple[int, int]]) -> list[dict[str, Any]]:
+def by_campaign(reports: list[dict[str, Any]], standings: Mapping[str, CampaignStanding]) -> list[dict[str, Any]]:
     """Campaigns in the order of their newest report; each with its reports, newest first."""
     campaigns: dict[str, dict[str, Any]] = {}
     for report in reports:
         fingerprint = report["fingerprint"]
         if fingerprint not in campaigns:
-            total, reporters = counts.get(fingerprint, (0, 0))
+            standing = standings.get(fingerprint, CampaignStanding(0, 0, 0, "", "", 0.0))
             campaigns[fingerprint] = {"fingerprint": fingerprint, "subject": report["subject"],
-                                      "latest_report": report["report_id"], "reports_total": total,
-                                      "reporters_total": reporters, "reports": []}
+                                      "latest_report": report["report_id"], **standing.as_json(), "reports": []}
         campaigns[fingerprint]["reports"].append(report)
     return list(campaigns.values())
 
@@ -79,20 +77,34 @@ def by_campaign(reports: list[dict[str, Any]], counts: Mapping[str, tuple[int, i
 @require_analyst
 def triage_list() -> Response:
     store = report_store()
-    destinations = destination_names(_settings())
+    destinations = destination_names(live_settings().current())
     query = _query()
     found = store.list(query, destinations)
-    counts = store.campaign_counts(list(dict.fromkeys(r.data["fingerprint"] for r in found)))
+    standings = store.campaign_standings(list(dict.fromkeys(str(r.data.get("fingerprint", "")) for r in found)))
     reports = [triage_json(r, destinations) for r in found]
     next_before = found[-1].id if len(found) == query.limit else None
-    return jsonify({"reports": reports, "campaigns": by_campaign(reports, counts), "destinations": destinations,
+    return jsonify({"reports": reports, "campaigns": by_campaign(reports, standings), "destinations": destinations,
                     "next_before": next_before, "simulation_reports": store.simulation_reports()})
+
+
+@bp.post("/api/v1/reports/campaigns/<fingerprint>/<action>")
+@require_analyst
+def decide(fingerprint: str, action: str) -> Response:
+    """An analyst confirms a campaign as phishing or clears it; every reader sees it on their next
+    open (the campaign's standing is part of the verdict-cache key)."""
+    if not FINGERPRINT.fullmatch(fingerprint) or action not in DECISIONS:
+        raise ApiError(404, "not_found", "No such campaign action")
+    principal = current_principal()
+    assert principal is not None  # require_analyst let us in
+    standing = report_store().decide(fingerprint, DECISIONS[action], principal.user.name)  # type: ignore[arg-type]
+    current_app.logger.info("campaign %s %s by %s", fingerprint, DECISIONS[action], principal.user.name)
+    return jsonify({"fingerprint": fingerprint, **standing.as_json()})
 
 
 @bp.get("/api/v1/reports/<report_id>/eml")
 @require_analyst
 def download_eml(report_id: str) -> Response:
-    if not re.fullmatch(r"\d{1,20}-\d{1,20}", report_id):
+    if not valid_stream_id(report_id):
         raise ApiError(404, "not_found", "No such report")
     store = report_store()
     report = store.get(report_id)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import hashlib
 import json
 import secrets
 import time
@@ -20,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import redis
 import yaml
@@ -35,7 +34,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
 
 from ..banner.checks import Placeholder, check_edits, load_placeholders
@@ -69,13 +67,17 @@ from ..runtime.organisation import (
 )
 from ..runtime.redis_conn import RedisGate
 from ..web.api import log_safe, services
+from ..web.limits import without_surrogates
+from ..web.reporter_tokens import ReporterTokenStore
 from .cli import first_account_command, has_no_accounts
-from .oidc import LoginRequest, OidcClient, OidcError, new_login_request, roles_from, username_from
+from .oidc import OidcClient, OidcError, roles_from, sso_account_name, username_from
 from .sessions import AdminSession, LoginThrottle, csrf_matches, end_session, load_session, start_session
+from .sso import SignInFlow
 from .users import (
     AccountError,
     User,
     authenticate,
+    create_sso_user,
     create_user,
     delete_user,
     get_user,
@@ -90,8 +92,6 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "X-CSRF-Token"
 LOGIN_CSRF_COOKIE = "ig_login_csrf"
 OIDC_BINDING_COOKIE = "ig_oidc"
-OIDC_LOGIN_KEY = "ig:admin:oidc:{}"
-OIDC_LOGIN_SECONDS = 600
 ADMIN_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
              f"style-src 'self' {BANNER_STYLE_CSP_HASH}; base-uri 'none'; form-action 'self'; "
              "frame-ancestors 'none'")
@@ -172,7 +172,7 @@ def _refuse_unauthenticated() -> Response:
     if wants_json():
         return admin_error(401, "unauthenticated", "Log in to the InviteGuard admin console first")
     target = request.full_path if request.method == "GET" else "/admin/"
-    return redirect(f"/admin/login?next={safe_next(target)}", code=303)
+    return redirect(f"/admin/login?next={quote(safe_next(target), safe='/')}", code=303)
 
 
 def _refuse_role() -> Response:
@@ -216,10 +216,14 @@ def require_role(*roles: str) -> Callable[[F], F]:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the console: a login link must never bounce the user to another site."""
-    if not target:
+    """Only a path inside the console: a login link must never bounce the user to another site,
+    nor carry a line break into the Location header."""
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return "/admin/"
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "//x[" is no URL at all ("Invalid IPv6 URL")
+        return "/admin/"
     if parts.scheme or parts.netloc or not parts.path.startswith("/admin") or "\\" in target:
         return "/admin/"
     return target.rstrip("?")
@@ -284,7 +288,7 @@ def login() -> Response:
     if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), request.form.get("csrf_token")):
         return _login_page(403, "The form expired; please try again.", next_path)
     throttle = LoginThrottle(redis_client(), _settings().admin_login_attempts)
-    wait = throttle.retry_after(client_address(), name)
+    wait = throttle.attempt(client_address(), name)  # counted before the check: parallel guesses count too
     if wait:
         response = _login_page(429, f"Too many failed logins. Try again in {max(wait // 60, 1)} minute(s).",
                                next_path)
@@ -292,7 +296,6 @@ def login() -> Response:
         return response
     user = authenticate(redis_client(), name, password)
     if user is None:
-        throttle.failed(client_address(), name)
         return _login_page(401, "Wrong user name or password.", next_path)
     throttle.succeeded(client_address(), name)
     return begin_session(user, "password", next_path)
@@ -327,9 +330,14 @@ def _oidc_client() -> OidcClient:
     return client
 
 
-def _oidc_redirect_uri() -> str:
-    public = _settings().public_url
-    return (public.rstrip("/") + "/admin/oidc/callback") if public else url_for("admin.oidc_callback", _external=True)
+def public_base() -> str:
+    """Where the browser reaches us: INVITEGUARD_PUBLIC_URL, else the URL of this request."""
+    return (_settings().public_url or request.url_root).rstrip("/")
+
+
+def _oidc_flow() -> SignInFlow:
+    return SignInFlow(_oidc_client(), public_base() + "/admin/oidc/callback", OIDC_BINDING_COOKIE, "/admin/oidc/",
+                      _settings().admin_cookie_secure)
 
 
 def _oidc_refused(reason: str) -> Response:
@@ -340,59 +348,38 @@ def _oidc_refused(reason: str) -> Response:
 
 @bp.get("/oidc/login")
 def oidc_login() -> Response:
-    client = _oidc_client()
-    login = new_login_request()
-    binding = secrets.token_urlsafe(32)
     try:
-        target = client.authorization_url(login, _oidc_redirect_uri())
+        return _oidc_flow().begin(redis_client(), {"purpose": "console", "next": safe_next(request.args.get("next"))})
     except OidcError as exc:
         return _oidc_refused(str(exc))
-    record = {"nonce": login.nonce, "verifier": login.code_verifier, "next": safe_next(request.args.get("next")),
-              "binding": hashlib.sha256(binding.encode()).hexdigest()}
-    redis_client().set(OIDC_LOGIN_KEY.format(login.state), json.dumps(record), ex=OIDC_LOGIN_SECONDS)
-    response = redirect(target, code=303)
-    # Ties the returning browser to the one that started: a stolen callback URL is useless elsewhere.
-    _set_cookie(response, OIDC_BINDING_COOKIE, binding, OIDC_LOGIN_SECONDS, path="/admin/oidc/")
-    return response
 
 
 def _oidc_account(claims: dict[str, Any]) -> User | None:
-    """The account for a verified login: roles from the provider's claim when it sends any,
-    else those an admin gave the account beforehand."""
-    name = username_from(claims)
+    """The account of a verified identity, found by (issuer, subject) alone and with the roles the
+    provider's claim grants now; None when it grants none. A name or address in the token never
+    opens an account: anyone may choose their preferred_username."""
     granted = roles_from(claims, _settings().oidc_roles_claim)
-    existing = get_user(redis_client(), name)
-    if granted:
-        if existing is None:
-            return create_user(redis_client(), name, None, granted, source="oidc")
-        return set_roles(redis_client(), name, granted)
-    return existing
+    if not granted:
+        return None
+    name = sso_account_name(claims)
+    if get_user(redis_client(), name) is None:
+        return create_sso_user(redis_client(), name, username_from(claims), granted)
+    return set_roles(redis_client(), name, granted)
 
 
 @bp.get("/oidc/callback")
 def oidc_callback() -> Response:
-    client = _oidc_client()
-    state = request.args.get("state", "")[:128]
-    blob = redis_client().getdel(OIDC_LOGIN_KEY.format(state)) if state else None  # single use
-    if blob is None:
-        return _oidc_refused("unknown or expired state")
-    record = json.loads(blob)
-    binding = request.cookies.get(OIDC_BINDING_COOKIE, "")
-    if not csrf_matches(record["binding"], hashlib.sha256(binding.encode()).hexdigest()):
-        return _oidc_refused("the login was started in another browser")
-    if request.args.get("error") or not request.args.get("code"):
-        return _oidc_refused(f"provider error {request.args.get('error', 'no code')[:100]}")
-    login = LoginRequest(state, record["nonce"], record["verifier"])
+    flow = _oidc_flow()
     try:
-        claims = client.exchange_code(request.args["code"], login, _oidc_redirect_uri())
+        claims, record = flow.finish(redis_client())
+        if record.get("purpose") != "console":
+            raise OidcError("a reporter sign-in came back to the console login")
         user = _oidc_account(claims)
     except (OidcError, AccountError) as exc:
         return _oidc_refused(str(exc))
     if user is None:
-        return _oidc_refused("the account has no InviteGuard role")
-    response = begin_session(user, "oidc", record["next"])
-    response.delete_cookie(OIDC_BINDING_COOKIE, path="/admin/oidc/")
-    return response
+        return _oidc_refused("the provider grants this identity no InviteGuard role")
+    return flow.forget_binding(begin_session(user, "oidc", record["next"]))
 
 
 # ------------------------------------------------------------------ the console page
@@ -418,17 +405,23 @@ def reports_page() -> Response:
 
 # ------------------------------------------------------------------ banner text
 
-def _author() -> str:
+def _signed_in() -> User:
     principal = current_principal()
     assert principal is not None  # only called behind require_role
-    return principal.user.name
+    return principal.user
+
+
+def _author() -> str:
+    """Who did it, for version histories and reports: an SSO user's name, not their account id."""
+    return _signed_in().label
 
 
 def _json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise AdminRequestError(400, "invalid_json", "Send a JSON object")
-    return data
+    # A lone surrogate ("\udfff") cannot be stored or rendered: it becomes U+FFFD, never a 500.
+    return without_surrogates(data)
 
 
 class AdminRequestError(Exception):
@@ -683,10 +676,10 @@ def users_list() -> Response:
 @require_role("admin")
 def users_create() -> Response:
     data = _json_body()
-    password = data.get("password") or None
     try:
-        user = create_user(redis_client(), str(data.get("name", "")), password, _roles_from(data),
-                           source="local" if password else "oidc")
+        # Single sign-on users need no account: their roles come from the provider's claim.
+        user = create_user(redis_client(), str(data.get("name", "")), str(data.get("password") or ""),
+                           _roles_from(data))
     except AccountError as exc:
         raise AdminRequestError(422, "invalid_account", str(exc)) from None
     return jsonify(user.as_json())
@@ -703,12 +696,16 @@ def _roles_from(data: dict[str, Any]) -> list[str]:
 @require_role("admin")
 def users_update(name: str) -> Response:
     data = _json_body()
+    principal = current_principal()
+    assert principal is not None  # require_role let us in
+    # Changing one's own account ends one's other sessions, not this one.
+    keep = principal.session.token_hash if name == principal.user.name else None
     try:
-        if name == _author() and "admin" not in _roles_from(data):
+        if name == _signed_in().name and "admin" not in _roles_from(data):
             raise AccountError("you cannot take the admin role from yourself")
-        user = set_roles(redis_client(), name, _roles_from(data))
+        user = set_roles(redis_client(), name, _roles_from(data), keep_session=keep)
         if data.get("password"):
-            set_password(redis_client(), name, str(data["password"]))
+            set_password(redis_client(), name, str(data["password"]), keep_session=keep)
     except AccountError as exc:
         raise AdminRequestError(422, "invalid_account", str(exc)) from None
     return jsonify(user.as_json())
@@ -717,7 +714,7 @@ def users_update(name: str) -> Response:
 @bp.delete("/api/users/<name>")
 @require_role("admin")
 def users_delete(name: str) -> Response:
-    if name == _author():
+    if name == _signed_in().name:
         raise AdminRequestError(422, "invalid_account", "You cannot delete your own account")
     try:
         deleted = delete_user(redis_client(), name)
@@ -726,6 +723,23 @@ def users_delete(name: str) -> Response:
     if not deleted:
         raise AdminRequestError(404, "not_found", "No such account")
     return jsonify({"deleted": name})
+
+
+# ------------------------------------------------------------------ reporter tokens
+
+@bp.get("/api/reporter-tokens")
+@require_role("admin")
+def reporter_tokens_list() -> Response:
+    """The tokens of verified reporters (issued at /reporter/sign-in): who, when, which provider."""
+    return jsonify({"tokens": [t.as_json() for t in ReporterTokenStore(redis_client()).listing()]})
+
+
+@bp.delete("/api/reporter-tokens/<token_id>")
+@require_role("admin")
+def reporter_tokens_revoke(token_id: str) -> Response:
+    if not ReporterTokenStore(redis_client()).revoke(token_id[:64]):
+        raise AdminRequestError(404, "not_found", "No such reporter token")
+    return jsonify({"revoked": token_id})
 
 
 # ------------------------------------------------------------------ wiring

@@ -17,11 +17,13 @@ from .rules import Rules, load_rules
 
 @dataclass(frozen=True)
 class Feedback:
-    """What readers' reports taught us; the service fills it in, the CLI leaves it empty."""
+    """What readers' reports and the security team's triage taught us; the service fills it in
+    (self-asserted reporters never count), the CLI leaves it empty."""
 
-    campaign_reporters: int = 0  # distinct people who reported this campaign
-    reporters_needed: int = 2  # from that many on, every copy is at least suspicious
-    reported_phones: frozenset[str] = field(default_factory=frozenset)  # E.164
+    campaign_reporters: int = 0  # distinct verified people who reported this campaign
+    reporters_needed: int = 2  # from that many on, every copy is at least suspicious (never more)
+    reported_phones: frozenset[str] = field(default_factory=frozenset)  # E.164 numbers an analyst confirmed
+    campaign_confirmed: bool = False  # an analyst confirmed this campaign as phishing
 
 
 NO_FEEDBACK = Feedback()
@@ -99,13 +101,12 @@ def collect_evidence(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK) -
     for signal in signals.ALL:
         found.extend(signal(reading))
     found.extend(signals.feedback.from_reports(found, feedback.campaign_reporters, feedback.reporters_needed,
-                                               feedback.reported_phones))
+                                               feedback.reported_phones, feedback.campaign_confirmed))
     return tuple(found)
 
 
 def judge(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK, rules: Rules | None = None) -> Verdict:
-    rules = rules or load_rules()
-    return scoring.score(collect_evidence(message, feedback), rules)
+    return scoring.score(collect_evidence(message, feedback), rules or load_rules())
 
 
 def analyze(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK, rules: Rules | None = None) -> Analysis:

@@ -1,16 +1,18 @@
 """One-click reports over HTTP: `POST /api/v1/reports` from the add-ins.
 
 POST takes the same message inputs as analyze (api.read_message reads them) plus optional
-`category`, `comment`, `reporter` and `client` (JSON fields, or query parameters next to a
-message/rfc822 body). It answers 202 only once Redis holds the report; when it cannot, 503 with
-Retry-After, so the add-in keeps the report and tries again. Triage (listing and downloading
-reports) is the admin console's: inviteguard.admin.triage.
+`category`, `comment`, `reporter`, `client` and `truncated` as JSON fields; next to a raw
+message/rfc822 body (curl) they may be query parameters instead. The reporter is *verified* when
+a sign-in proved who is calling (an Entra token, or a reporter token issued at
+/reporter/sign-in): then it is that identity's address, whatever the body says. Otherwise the
+body's `reporter` is stored as self-asserted: triaged and forwarded, but it never changes
+anyone's verdict. It answers 202 only once Redis holds the report; when it cannot, 503 with
+Retry-After, so the add-in keeps the report and tries again. Triage (listing, downloading and
+deciding on reports) is the admin console's: inviteguard.admin.triage.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import math
 import re
@@ -26,12 +28,14 @@ from ..banner.render import response_body
 from ..detect.analyzer import callback_numbers
 from ..detect.model import ParsedMessage
 from ..runtime.config import Settings
-from ..runtime.organisation import load_org_settings
+from ..runtime.organisation import LiveSettings, load_org_settings
 from ..web.api import ApiError, error_response, log_safe, read_message, services
 from ..web.client_auth import current_caller
-from ..web.limits import guarded
-from .simulations import SimulationMatchers, is_simulation, matchers_from
+from ..web.limits import guarded, request_eml, request_json
+from .delivery import networks_from
+from .simulations import is_simulation, matchers_from
 from .store import NewReport, ReportStore
+from .text import one_line, without_surrogates
 
 log = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)
@@ -40,16 +44,14 @@ CATEGORIES = ("phishing", "spam", "other")
 COMMENT_LIMIT = 2000
 REPORTER_LIMIT = 254  # longest e-mail address
 CLIENT_FIELD_LIMIT = 64
+SUBJECT_LIMIT = 998  # the longest header line RFC 5322 allows
 SOC_LOCALE = "en"  # the summary the SOC reads; readers' languages vary, the SOC's does not
 # Headers that describe the original MIME body; a rebuilt message gets its own.
 _BODY_HEADERS = re.compile(r"^(content-[a-z-]+|mime-version)\s*:", re.IGNORECASE)
 
-def _settings() -> Settings:
-    return current_app.config["INVITEGUARD_SETTINGS"]
 
-
-def _matchers() -> SimulationMatchers:
-    return current_app.extensions["inviteguard.simulations"]
+def live_settings() -> LiveSettings:
+    return current_app.extensions["inviteguard.settings"]
 
 
 # ------------------------------------------------------------------ input
@@ -59,7 +61,7 @@ def _text(value: object, name: str, limit: int) -> str:
         return ""
     if not isinstance(value, str):
         raise ApiError(400, "invalid_field", f'"{name}" must be a string')
-    return value.strip()[:limit]
+    return without_surrogates(value.strip()[:limit])
 
 
 def _category(value: object) -> str:
@@ -72,7 +74,8 @@ def _category(value: object) -> str:
 def _client(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
-    return {k: _text(value.get(k), f"client.{k}", CLIENT_FIELD_LIMIT) for k in ("name", "version") if value.get(k)}
+    return {k: one_line(_text(value.get(k), f"client.{k}", CLIENT_FIELD_LIMIT), CLIENT_FIELD_LIMIT)
+            for k in ("name", "version") if value.get(k)}
 
 
 def rebuilt_eml(headers: str, body: str, body_type: str, ics: str | None) -> bytes:
@@ -93,24 +96,31 @@ def rebuilt_eml(headers: str, body: str, body_type: str, ics: str | None) -> byt
     part.set_content(body, subtype="html" if body_type == "html" else "plain")
     if ics:
         part.add_attachment(ics, subtype="calendar", filename="invite.ics")
-    return "\r\n".join(kept).encode("utf-8") + b"\r\n" + part.as_bytes()
+    return "\r\n".join(kept).encode("utf-8", "replace") + b"\r\n" + part.as_bytes()
 
 
-def _original(raw: bytes, mimetype: str) -> tuple[bytes, str, dict[str, Any]]:
-    """The message bytes, where they came from, and the JSON body's other fields ({} for raw)."""
+def _original(mimetype: str) -> tuple[bytes, str, dict[str, Any]]:
+    """The message bytes, where they came from, and the JSON body's other fields ({} for raw).
+    read_message has already refused anything that is not a readable message, so the JSON body
+    is an object whose fields have the right types."""
     if mimetype == "message/rfc822":
-        return raw, "eml", {}
-    data = json.loads(raw)  # read_message already refused anything that is not a JSON object
-    if isinstance(data.get("eml"), str):  # valid base64: read_message decoded it already
-        return base64.b64decode("".join(data["eml"].split())), "eml", data
+        return request.get_data(), "eml", {}
+    data = request_json()
+    eml = request_eml()
+    if eml is not None:
+        return eml, "eml", data
     body_type = data.get("body_type") or "text"
     return rebuilt_eml(data.get("headers") or "", data.get("body") or "", body_type, data.get("ics")), "outlook", data
 
 
-def _reporter(given: str) -> str:
-    """Whom to count as a distinct colleague. The add-ins send the mailbox owner; without one,
-    the client address stands in so a single machine cannot pose as many colleagues."""
-    return given.lower() if given else f"anonymous@{request.remote_addr or 'unknown'}"
+def _reporter(claimed: str) -> tuple[str, bool]:
+    """The reporter and whether a sign-in proved it. A claimed name is kept as the SOC's clue;
+    without one, the client address stands in."""
+    verified = current_caller().reporter
+    if verified:
+        return verified.lower(), True
+    name = one_line(claimed, REPORTER_LIMIT).lower()
+    return name or f"anonymous@{request.remote_addr or 'unknown'}", False
 
 
 def _verdict_summary(message: ParsedMessage, fingerprint: str) -> dict[str, Any]:
@@ -139,40 +149,44 @@ def store_unavailable(exc: redis.RedisError) -> tuple[Response, int]:
 @guarded("reports")
 def submit() -> tuple[Response, int]:
     svc = services()
-    raw = request.get_data()  # cached: read_message parses these same bytes
     message, _ = read_message()
-    original, source, fields = _original(raw, request.mimetype)
-    extras: Mapping[str, Any] = fields or request.args
+    original, source, fields = _original(request.mimetype)
+    # Query parameters only beside a raw body (curl); the add-ins send JSON, whose fields are not logged.
+    extras: Mapping[str, Any] = fields if request.mimetype != "message/rfc822" else request.args
     client = _client(fields.get("client")) if fields else _client(
         {"name": request.args.get("client_name"), "version": request.args.get("client_version")})
-    # A signed-in user is the reporter, whatever the body claims.
-    reporter = _reporter(current_caller().reporter or _text(extras.get("reporter"), "reporter", REPORTER_LIMIT))
+    reporter, verified = _reporter(_text(extras.get("reporter"), "reporter", REPORTER_LIMIT))
     category = _category(extras.get("category"))
     comment = _text(extras.get("comment"), "comment", COMMENT_LIMIT)
+    truncated = fields.get("truncated") is True
     fingerprint = svc.engine.fingerprint(message)
-    simulation = is_simulation(message, _matchers())
+    settings = live_settings().current()
+    simulation = is_simulation(message, matchers_from(settings.simulation_headers, settings.simulation_sender_domains))
     try:
         verdict = _verdict_summary(message, fingerprint)
         receipt = report_store().submit(NewReport(
             reporter=reporter,
+            reporter_verified=verified,
+            client_address=request.remote_addr or "unknown",
             fingerprint=fingerprint,
             category=category,
             comment=comment,
             client=client,
             verdict=verdict,
-            subject=message.subject,
-            sender=message.from_.address if message.from_ else "",
+            subject=one_line(message.subject, SUBJECT_LIMIT),
+            sender=one_line(message.from_.address if message.from_ else "", REPORTER_LIMIT),
             phones=callback_numbers(message),
             source=source,
             eml=original,
+            truncated=truncated,
             simulation=simulation,
         ))
     except redis.RedisError as exc:
         return store_unavailable(exc)
-    log.info("report %s stored (duplicate=%s, simulation=%s, verdict=%s)", receipt.report_id, receipt.duplicate,
-             simulation, verdict["level"])
+    log.info("report %s stored (duplicate=%s, verified=%s, simulation=%s, verdict=%s, whole=%s)", receipt.report_id,
+             receipt.duplicate, verified, simulation, verdict["level"], receipt.original_kept)
     body: dict[str, Any] = {"report_id": receipt.report_id, "duplicate": receipt.duplicate,
-                            "verdict": verdict["level"]}
+                            "verdict": verdict["level"], "reporter_verified": verified}
     if simulation:
         body["simulation"] = True
     return jsonify(body), 202
@@ -183,8 +197,7 @@ def report_store() -> ReportStore:
 
 
 def init_app(app: Flask, store: ReportStore) -> None:
-    app.extensions["inviteguard.reports"] = store
     settings: Settings = app.config["INVITEGUARD_SETTINGS"]
-    app.extensions["inviteguard.simulations"] = matchers_from(settings.simulation_headers,
-                                                              settings.simulation_sender_domains)
+    networks_from(settings.report_webhook_allowed_networks)  # a bad value stops start-up, naming it
+    app.extensions["inviteguard.reports"] = store
     app.register_blueprint(bp)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..detect.model import ParsedMessage
 from ..runtime.organisation import header_matcher_items, sender_domain_items
+from .senders import authenticated_from
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,7 @@ def matchers_from(headers_setting: str, domains_setting: str) -> SimulationMatch
     return SimulationMatchers(headers, sender_domain_items(domains_setting))
 
 
-def _in_domains(domain: str, domains: frozenset[str]) -> bool:
-    return any(domain == d or domain.endswith("." + d) for d in domains)
-
-
-def dmarc_passed_for(message: ParsedMessage, domain: str) -> bool:
-    """The receiving server (Authentication-Results, not ARC from hops before it) saw DMARC pass."""
-    return any(r.method == "dmarc" and r.result == "pass" and r.header == "authentication-results"
-               and r.domain.lower() == domain for r in message.auth)
-
-
 def is_simulation(message: ParsedMessage, matchers: SimulationMatchers) -> bool:
     if any(m.matches(message) for m in matchers.headers):
         return True
-    domain = message.from_.domain if message.from_ else ""
-    return bool(domain) and _in_domains(domain, matchers.sender_domains) and dmarc_passed_for(message, domain)
+    return authenticated_from(message, matchers.sender_domains)

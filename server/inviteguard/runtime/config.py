@@ -51,8 +51,12 @@ class Settings:
     report_webhook_url: str | None = None  # POSTed signed JSON per report (SOAR / ticketing)
     report_webhook_secret: str | None = None  # HMAC-SHA256 key for X-InviteGuard-Signature
     report_webhook_timeout_seconds: float = 10.0
+    report_webhook_allowed_networks: str = ""  # CIDRs the webhook may reach besides public addresses
     report_retention_days: float = 90.0  # then the original message bytes are deleted
-    report_reporters_needed: int = 2  # distinct reporters after which every copy is >= suspicious
+    report_reporters_needed: int = 2  # distinct verified reporters after which every copy is >= suspicious
+    own_domains: str = ""  # comma-separated; authenticated mail from these is never escalated by reports alone
+    report_bytes_per_reporter_per_day: int = 50 * 1024 * 1024  # original bytes one reporter may store a day
+    report_bytes_per_address_per_day: int = 250 * 1024 * 1024  # ... one client address, for self-asserted reporters
     report_redis_timeout_seconds: float = 5.0  # storing a 10 MB report takes longer than a cache read
     simulation_headers: str = ""  # "Name: value; Name" - a header (containing value) marks a drill
     simulation_sender_domains: str = ""  # comma-separated; From domain with DMARC pass marks a drill
@@ -61,16 +65,20 @@ class Settings:
     delivery_max_attempts: int = 100  # per report and destination, then it is marked failed
     delivery_claim_idle_seconds: float = 120.0  # a report pending this long with a dead worker is taken over
     delivery_in_serve: bool = True  # `inviteguard serve` runs the delivery worker too
+    settings_refresh_seconds: float = 2.0  # console settings reach every worker and the delivery worker within this
     admin_cookie_secure: bool = True  # admin session cookie only over HTTPS; off for plain-http localhost dev
     admin_session_minutes: int = 480  # an admin session ends this long after login
-    admin_login_attempts: int = 10  # failed logins per client address and per account in 15 minutes
+    admin_login_attempts: int = 10  # login attempts per (account, address) in 15 minutes; 4x per address
     oidc_issuer: str | None = None  # OpenID Connect issuer URL; set it (and the client) to offer SSO login
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_roles_claim: str = "roles"  # ID-token claim whose values (editor/analyst/admin) grant roles
+    oidc_address_claim: str = "email"  # ID-token claim with a reporter's address ("email" needs email_verified)
     # Access control and abuse limits for analyze and reports (client_auth.py, limits.py, security.py).
     # Nothing configured: the API is open and the service says so once at start.
     api_auth_required: bool = False  # refuse unauthenticated calls even while no client key exists (production)
+    allow_open_api: bool = False  # with an https public URL, start even though anyone may call the API
+    metrics_allowed_networks: str = ""  # CIDRs that may read /metrics and the OpenAPI document; empty: anyone
     addin_client_key: str | None = None  # the key built into the add-ins; accepted like a stored client key
     client_keys_refresh_seconds: float = 5.0  # a revoked client key stops working within this
     entra_client_id: str | None = None  # Outlook SSO: application id of InviteGuard's Entra ID app registration
@@ -90,6 +98,8 @@ class Settings:
     max_request_header_fields: int = 100  # HTTP request headers on analyze/report calls
     max_request_header_bytes: int = 32768
     max_json_depth: int = 10
+    max_json_tokens: int = 1000  # strings, numbers, brackets, commas and colons of a JSON body
+    body_read_timeout_seconds: float = 10.0  # a request body that takes longer to arrive gets 408
     max_header_fields: int = 1000  # header lines of the analysed message
     max_header_block_bytes: int = 512 * 1024
     max_mime_parts: int = 1000

@@ -2,9 +2,11 @@
 
 Each field overrides the deployment setting of the same meaning (config.py) once someone saves
 it, so an installation works from environment variables alone and the console can take over
-later. Readers call `effective_settings(client, settings)` and get a plain `Settings` with the
-overrides applied: reports (`report_reporters_needed`, simulation matchers) and delivery
-(`soc_smtp_to`, `report_webhook_url`) need no knowledge of this module beyond that call.
+later. Long-running readers keep a `LiveSettings`: the settings with the overrides applied,
+reread from Redis every few seconds, so a saved value reaches every web worker and the delivery
+worker within INVITEGUARD_SETTINGS_REFRESH_SECONDS: reports (`report_reporters_needed`,
+`own_domains`, simulation matchers) and delivery (`soc_smtp_to`, `report_webhook_url`) need no
+knowledge of this module beyond `current()`.
 `org_name` and `soc_contact` are the `{{ org_name }}` / `{{ soc_contact }}` placeholders of the
 banner texts.
 """
@@ -13,14 +15,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
+
 from .config import Settings
+
+log = logging.getLogger(__name__)
 
 ORG_KEY = "ig:admin:org"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -28,10 +36,10 @@ _HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable ASCI
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 TEXT_LIMITS = {"org_name": 120, "soc_contact": 200, "simulation_headers": 2000, "simulation_sender_domains": 2000,
-               "soc_smtp_to": 1000, "report_webhook_url": 2000}
+               "own_domains": 2000, "soc_smtp_to": 1000, "report_webhook_url": 2000}
 # Organisation fields that override a deployment setting of the same name.
-OVERRIDES = ("report_reporters_needed", "simulation_headers", "simulation_sender_domains", "soc_smtp_to",
-             "report_webhook_url")
+OVERRIDES = ("report_reporters_needed", "own_domains", "simulation_headers", "simulation_sender_domains",
+             "soc_smtp_to", "report_webhook_url")
 
 
 class OrgSettingsError(ValueError):
@@ -47,6 +55,7 @@ class OrgSettings:
     org_name: str = ""
     soc_contact: str = ""
     report_reporters_needed: int | None = None  # None: the deployment setting
+    own_domains: str | None = None
     simulation_headers: str | None = None
     simulation_sender_domains: str | None = None
     soc_smtp_to: str | None = None
@@ -95,10 +104,10 @@ def _check_simulation_headers(value: str) -> None:
             raise OrgSettingsError("simulation_headers", f"{name!r} is not a header name")
 
 
-def _check_domains(value: str) -> None:
+def _check_domains(value: str, field: str) -> None:
     for domain in sender_domain_items(value):
         if not _DOMAIN.match(domain):
-            raise OrgSettingsError("simulation_sender_domains", f"{domain!r} is not a domain name")
+            raise OrgSettingsError(field, f"{domain!r} is not a domain name")
 
 
 def _check_addresses(value: str) -> None:
@@ -133,12 +142,14 @@ def org_settings_from(data: Mapping[str, Any], author: str, now: float) -> OrgSe
     """Validates a submitted form; raises OrgSettingsError naming the first bad field."""
     texts = {name: _text(data, name) for name in TEXT_LIMITS}
     _check_simulation_headers(texts["simulation_headers"] or "")
-    _check_domains(texts["simulation_sender_domains"] or "")
+    _check_domains(texts["simulation_sender_domains"] or "", "simulation_sender_domains")
+    _check_domains(texts["own_domains"] or "", "own_domains")
     _check_addresses(texts["soc_smtp_to"] or "")
     _check_webhook(texts["report_webhook_url"] or "")
     return OrgSettings(
         org_name=texts["org_name"] or "", soc_contact=texts["soc_contact"] or "",
-        report_reporters_needed=_reporters(data), simulation_headers=texts["simulation_headers"],
+        report_reporters_needed=_reporters(data), own_domains=texts["own_domains"],
+        simulation_headers=texts["simulation_headers"],
         simulation_sender_domains=texts["simulation_sender_domains"], soc_smtp_to=texts["soc_smtp_to"],
         report_webhook_url=texts["report_webhook_url"], updated_by=author, updated_at=now)
 
@@ -167,3 +178,29 @@ def apply_overrides(settings: Settings, org: OrgSettings) -> Settings:
 def effective_settings(client: Any, settings: Settings) -> Settings:
     """The deployment settings with the console's overrides; for reports and delivery."""
     return apply_overrides(settings, load_org_settings(client))
+
+
+class LiveSettings:
+    """The deployment settings with the console's overrides as they are now: reread from Redis at
+    most every `refresh_seconds`; while Redis cannot be read, the last values read (at first the
+    deployment's own) stay in force."""
+
+    def __init__(self, base: Settings, client: Callable[[], Any], refresh_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.base = base
+        self.client = client
+        self.refresh_seconds = refresh_seconds
+        self.clock = clock
+        self._value = base
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def current(self) -> Settings:
+        with self._lock:
+            if self.clock() - self._read_at >= self.refresh_seconds:
+                self._read_at = self.clock()
+                try:
+                    self._value = apply_overrides(self.base, load_org_settings(self.client()))
+                except (redis.RedisError, ValueError, TypeError) as exc:
+                    log.warning("console settings not reread (keeping the last ones): %s", type(exc).__name__)
+            return self._value

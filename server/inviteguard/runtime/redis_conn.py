@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -154,14 +155,25 @@ class RedisGate:
         with self._lock:
             if self._client is None:
                 try:
-                    self._client = connect_redis(self.url, self.timeout)
+                    self._connect()
                 except redis.RedisError:
                     self.failed()
                     raise
             return self._client
 
+    def _connect(self) -> None:
+        assert self.url is not None  # callers checked
+        self._client = connect_redis(self.url, self.timeout)
+        # Close the sockets when the gate goes (an app that is dropped), not whenever the garbage
+        # collector reaches them: a socket finalized before its connection warns.
+        weakref.finalize(self, self._client.close)
+
     def failed(self) -> None:
-        self._down_until = time.monotonic() + self.retry_after
+        # Only a real failure opens the window: a caller reporting the "not retrying yet" refusal
+        # must not extend it, or steady traffic would keep Redis skipped long after it is back.
+        now = time.monotonic()
+        if now >= self._down_until:
+            self._down_until = now + self.retry_after
 
     def ping(self) -> bool:
         """Asks Redis itself, ignoring the failure memory: readiness must see recovery at once."""
@@ -170,7 +182,7 @@ class RedisGate:
         try:
             with self._lock:
                 if self._client is None:
-                    self._client = connect_redis(self.url, self.timeout)
+                    self._connect()
             ok = bool(self._client.ping())
         except redis.RedisError:
             self.failed()

@@ -45,8 +45,8 @@ def serve(host: str = "127.0.0.1", port: int = 8080, workers: int | None = None,
           redis_url: str | None = None, delivery_worker: bool = False) -> int:
     """Runs the service until gunicorn exits (Ctrl-C / SIGTERM); returns gunicorn's exit code.
 
-    `delivery_worker`: also run `inviteguard worker` beside it (the caller knows whether any
-    report destination is configured)."""
+    `delivery_worker`: also run `inviteguard worker` beside it (it waits while no destination is
+    configured, in the environment or the console)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_from(os.environ)
     var_dir = Path(settings.var_dir).resolve()

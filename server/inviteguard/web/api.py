@@ -6,9 +6,6 @@ Every bad input is a 4xx `{"error": {"code", "message"}}`; the tests send each k
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -32,7 +29,7 @@ from ..runtime.version import VERSION
 from .cache import VerdictCache, cache_key
 from .errors import RequestError
 from .feedback import NO_STANDING, ReportFeedback
-from .limits import guarded
+from .limits import guarded, request_eml, request_json
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -100,28 +97,16 @@ def _item(data: dict[str, Any]) -> OutlookItem | None:
     return OutlookItem(**fields)
 
 
-def _decode_eml(text: str) -> bytes:
-    try:
-        return base64.b64decode("".join(text.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(400, "invalid_base64", '"eml" is not valid base64') from None
-
-
-def _json_request(raw: bytes) -> tuple[ParsedMessage, str | None]:
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON") from None
+def _json_request() -> tuple[ParsedMessage, str | None]:
+    data = request_json()  # parsed once per request, shape-checked first (limits.py)
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object")
     locale = _field(data, "locale", str)
     client = _field(data, "client", dict)
     if client is not None and not all(isinstance(client.get(k, ""), str) for k in ("name", "version")):
         raise ApiError(400, "invalid_field", '"client.name" and "client.version" must be strings')
-    eml = _field(data, "eml", str)
-    if eml is not None:
-        # Base64 only shrinks when decoded, so MAX_CONTENT_LENGTH on the body bounds the message too.
-        return parse_raw(_decode_eml(eml), calendar_limits()), locale
+    if _field(data, "eml", str) is not None:
+        return parse_raw(request_eml() or b"", calendar_limits()), locale
     body_type = _field(data, "body_type", str, "text")
     if body_type not in ("text", "html"):
         raise ApiError(400, "invalid_field", '"body_type" must be "text" or "html"')
@@ -142,14 +127,14 @@ def read_message() -> tuple[ParsedMessage, str | None]:
     if mimetype not in JSON_TYPES | RAW_TYPES:
         raise ApiError(415, "unsupported_media_type",
                        "Send Content-Type: message/rfc822 (a raw message) or application/json")
-    raw = request.get_data(cache=False)  # bounded by MAX_CONTENT_LENGTH: larger raises 413
+    raw = request.get_data()  # bounded by the size limit (limits.py): larger raises 413
     if request.content_length is None:
         # A chunked body is cut at the limit silently; one more read raises 413 if anything is left,
         # so a truncated message is never judged as if it were whole.
         request.stream.read(1)
     if mimetype in RAW_TYPES:
         return parse_raw(raw, calendar_limits()), None
-    return _json_request(raw)
+    return _json_request()
 
 
 def requested_locales(from_body: str | None) -> list[str | None]:

@@ -1,4 +1,5 @@
-"""Who may call analyze and reports: named client keys, Outlook single-sign-on tokens, or anyone.
+"""Who may call analyze and reports: named client keys, Outlook single-sign-on tokens, per-user
+reporter tokens, or anyone.
 
 - Client keys (the Thunderbird add-on, Outlook in `key` mode, scripts): `X-InviteGuard-Key: <key>`.
   Each has a name, is stored in Redis only as its SHA-256 (a key is 256 random bits, so a plain
@@ -9,8 +10,12 @@
   RS256 only, signed by a key of the tenant's JWKS (cached; fetched again, at most once a minute,
   when a token names a key id we do not know), issued by Entra for an allowed tenant, for our
   audience, within its lifetime. The reporter of a report is the token's user, never the body's.
+- Reporter tokens (reporter_tokens.py): `X-InviteGuard-Reporter-Token: <token>`, issued to a user
+  who signed in at /reporter/sign-in; the caller is that user and a verified reporter.
 - Nothing configured: the API is open (one warning at start); production sets
-  INVITEGUARD_API_AUTH_REQUIRED so a lost key table never opens it.
+  INVITEGUARD_API_AUTH_REQUIRED so a lost key table never opens it. With an https:// public URL
+  the service refuses to start open unless INVITEGUARD_ALLOW_OPEN_API says it is meant to be.
+- /metrics and the OpenAPI document answer only INVITEGUARD_METRICS_ALLOWED_NETWORKS when set.
 
 A client key never opens the admin console: that has its own login (admin.py).
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import os
@@ -35,12 +41,13 @@ from urllib.parse import urlsplit
 
 import jwt
 import redis
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, jsonify, request
 
 from ..runtime.config import ConfigError, Settings, settings_from
 from ..runtime.redis_conn import RedisGate
 from ..runtime.redis_server import service_redis
 from .errors import RequestError
+from .reporter_tokens import TOKEN_HEADER, ReporterTokens, TokenUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,7 @@ JWKS_TIMEOUT_SECONDS = 5.0
 JWKS_MAX_AGE_SECONDS = 24 * 3600  # Entra rolls keys over weeks; a day-old set is re-read anyway
 CLOCK_SKEW_SECONDS = 60
 REPORTER_CLAIMS = ("preferred_username", "upn", "email", "unique_name")
+INTERNAL_PATHS = frozenset({"/metrics", "/api/v1/openapi.json"})
 
 
 class AuthError(RequestError):
@@ -311,6 +319,7 @@ class Authenticator:
     keys: ClientKeys
     entra: EntraValidator | None
     required: bool  # API_AUTH_REQUIRED: refuse anonymous calls even with no key configured
+    reporter_tokens: ReporterTokens
 
     def is_open(self) -> bool:
         """Whether an anonymous call is let in now."""
@@ -323,6 +332,9 @@ class Authenticator:
             claims = self.entra.claims(bearer)
             user = str(claims.get("oid") or claims.get("sub") or "")
             return Caller("user", user, f"user:{claims['tid']}:{user}", token_reporter(claims))
+        reporter_token = headers.get(TOKEN_HEADER, "")
+        if reporter_token:
+            return self._reporter(reporter_token)
         if key:
             name = self.keys.name_of(key)
             if name is not None:
@@ -335,6 +347,19 @@ class Authenticator:
         if self.is_open():
             return Caller("anonymous", address, f"ip:{address}")
         raise AuthError(401, "unauthenticated", f"Send a client key ({KEY_HEADER}) or a sign-in token")
+
+
+    def _reporter(self, token: str) -> Caller:
+        try:
+            identity = self.reporter_tokens.identity(token)
+        except TokenUnavailable:
+            raise AuthError(503, "auth_unavailable", "Reporter tokens cannot be checked right now; try again "
+                                                     "shortly") from None
+        if identity is None:
+            raise AuthError(401, "invalid_token", "The reporter token is unknown or was revoked; sign in again at "
+                                                  "/reporter/sign-in")
+        return Caller("user", f"{identity.issuer} {identity.subject}", f"reporter:{identity.token_id}",
+                      identity.address)
 
 
 def _bearer(value: str) -> str | None:
@@ -351,7 +376,46 @@ def build_authenticator(settings: Settings, gate: RedisGate) -> Authenticator:
         entra = EntraValidator(Jwks(settings.entra_jwks_url, settings.entra_jwks_refresh_seconds), tenants,
                                audiences_for(settings.entra_client_id, settings.entra_audiences, settings.public_url))
     keys = ClientKeys(gate, settings.client_keys_refresh_seconds, settings.addin_client_key)
-    return Authenticator(keys, entra, settings.api_auth_required)
+    return Authenticator(keys, entra, settings.api_auth_required,
+                         ReporterTokens(gate.client, settings.client_keys_refresh_seconds))
+
+
+def check_exposure(settings: Settings) -> None:
+    """An https:// public URL means the Internet can reach the service: refuse to start with an
+    API anyone may call, unless INVITEGUARD_ALLOW_OPEN_API says so. (A client key built into the
+    add-ins is no protection: anyone can fetch it from the add-in files.)"""
+    public = urlsplit(settings.public_url or "")
+    closed = settings.api_auth_required or bool(settings.entra_client_id)
+    if public.scheme == "https" and not closed and not settings.allow_open_api:
+        raise ConfigError(
+            f"INVITEGUARD_PUBLIC_URL is {settings.public_url}, so the service is reachable from outside, but analyze "
+            "and reports would answer anyone: set INVITEGUARD_API_AUTH_REQUIRED=true (with client keys, reporter "
+            "sign-in or INVITEGUARD_ENTRA_*), or INVITEGUARD_ALLOW_OPEN_API=true to run it open on purpose")
+
+
+def internal_networks(setting: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(item, strict=False) for item in setting.replace(",", " ").split())
+    except ValueError:
+        raise ConfigError(f"INVITEGUARD_METRICS_ALLOWED_NETWORKS must be networks like 10.0.0.0/8, not {setting!r}"
+                          ) from None
+
+
+def _from_network(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _internal_only(networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+                   ) -> tuple[Response, int] | None:
+    """/metrics and the OpenAPI document for the configured networks only (the address is the
+    client's after INVITEGUARD_TRUSTED_PROXIES)."""
+    if request.path not in INTERNAL_PATHS or _from_network(request.remote_addr or "", networks):
+        return None
+    return jsonify({"error": {"code": "forbidden", "message": "Not available from this network"}}), 403
 
 
 # Set by the gunicorn master once it has warned, so its workers (forked after) stay quiet.
@@ -437,6 +501,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def init_app(app: Flask) -> None:
     settings: Settings = app.config["INVITEGUARD_SETTINGS"]
+    check_exposure(settings)
+    networks = internal_networks(settings.metrics_allowed_networks)
+    if networks:
+        app.before_request(lambda: _internal_only(networks))
     authenticator = build_authenticator(settings, app.extensions["inviteguard"].gate)
     app.extensions["inviteguard.auth"] = authenticator
     if settings.addin_client_key:

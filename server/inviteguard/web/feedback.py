@@ -1,4 +1,5 @@
-"""What readers' reports contribute to a verdict, as the analyze endpoint asks for it.
+"""What readers' reports and the security team's triage contribute to a verdict, as the analyze
+endpoint asks for it.
 
 The web layer defines the question and `reports` answers it (its ReportStore implements
 ReportFeedback), so analyze never imports the report store and the layers stay one-way.
@@ -7,35 +8,45 @@ ReportFeedback), so analyze never imports the report store and the layers stay o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from ..detect.analyzer import Feedback
 from ..detect.model import ParsedMessage
 
+Decision = Literal["", "confirmed", "cleared"]
+
 
 @dataclass(frozen=True)
 class Standing:
-    """What reports say about one campaign, as far as it changes a verdict."""
+    """What reports say about one campaign, as far as it changes a verdict. Only verified
+    reporters count; an analyst's decision overrides them; `policy` names the settings that
+    decide whose mail reports may escalate (the organisation's own domains)."""
 
-    campaign_reporters: int
+    verified_reporters: int
+    decision: Decision
     phones_generation: int
     reporters_needed: int
+    policy: str = ""
 
     @property
     def counted_reporters(self) -> int:
-        return self.campaign_reporters if 0 < self.reporters_needed <= self.campaign_reporters else 0
+        if self.decision == "cleared":
+            return 0
+        return self.verified_reporters if 0 < self.reporters_needed <= self.verified_reporters else 0
 
     @property
     def cache_tag(self) -> str:
         """Part of the verdict-cache key. It changes when a campaign reaches the threshold, with
-        every reporter after that ("N colleagues"), and whenever the reputation set changes, so
-        those verdicts are judged afresh on the next open; below the threshold it stays ""."""
-        if not self.counted_reporters and not self.phones_generation:
+        every verified reporter after that ("N colleagues"), with an analyst's decision, whenever
+        the confirmed-number set changes and when the policy does, so those verdicts are judged
+        afresh on the next open; while none of that applies it stays ""."""
+        if not self.counted_reporters and not self.decision and not self.phones_generation:
             return ""
-        return f"reporters={self.counted_reporters};phones={self.phones_generation}"
+        return (f"reporters={self.counted_reporters};decision={self.decision};phones={self.phones_generation};"
+                f"policy={self.policy}")
 
 
-NO_STANDING = Standing(0, 0, 0)
+NO_STANDING = Standing(0, "", 0, 0)
 
 
 class ReportFeedback(Protocol):

@@ -5,11 +5,22 @@
 2. authentication (client_auth.py: 401, or 503 when credentials cannot be checked now);
 3. the rate limit of that kind per caller (Flask-Limiter on the service's Redis; 429 + Retry-After).
    Redis down: limits are counted in this process's memory instead, so analyze keeps answering;
-4. the shape of the input before any parser sees it: JSON depth (400), message header lines and
-   header block size, MIME part count and nesting, calendar components and properties (422).
-   Each is a linear scan of the bytes, so a hostile message costs a scan, not a parse;
-5. for analyze, a time budget: the analysis runs under a deadline (detect/budget.py) that every
+4. the body, read once and bounded: a message/rfc822 body by INVITEGUARD_MAX_BODY_BYTES; a JSON
+   body by what carries a message of that size base64-encoded, the limit then applying to the
+   decoded message (413). A body that takes longer than INVITEGUARD_BODY_READ_TIMEOUT_SECONDS to
+   arrive is a 408 (BodyReadDeadline), so slow senders cannot hold the worker's threads;
+5. the shape of the input before any parser sees it: a JSON body's token count and depth, read by
+   a linear scan before it is parsed, once (400); then the message's header lines and header
+   block size, MIME part count and nesting, calendar components and properties (422). Each is a
+   linear scan, so a hostile body costs a scan, not a parse. For analyze this step already runs
+   inside the time budget below;
+6. for analyze, a time budget: the analysis runs under a deadline (detect/budget.py) that every
    loop over input checks, so work past it stops and the answer is a 422 `analysis_time_budget`.
+   Reports get no budget: a report that was stored must be acknowledged, and the SOC wants
+   hostile messages most of all.
+
+JSON text is cleaned as it is parsed: a lone surrogate ("\\ud800") becomes U+FFFD, so no string of
+a request can fail to encode later.
 """
 
 from __future__ import annotations
@@ -20,8 +31,10 @@ import json
 import logging
 import math
 import re
+import socket
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
@@ -29,6 +42,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
+from werkzeug.exceptions import RequestTimeout
 
 from ..detect import budget
 from ..runtime.config import ConfigError, Settings
@@ -39,6 +53,9 @@ log = logging.getLogger(__name__)
 V = TypeVar("V", bound=Callable[..., Any])
 
 KINDS = ("analyze", "reports")
+JSON_TYPE = "application/json"
+# Room in a JSON body for the fields beside the base64 message (comment, reporter, client, ...).
+JSON_FIELDS_BYTES = 64 * 1024
 
 
 class LimitError(RequestError):
@@ -49,7 +66,9 @@ class LimitError(RequestError):
 class InputLimits:
     request_header_fields: int
     request_header_bytes: int
+    body_bytes: int
     json_depth: int
+    json_tokens: int
     header_fields: int
     header_block_bytes: int
     mime_parts: int
@@ -59,9 +78,16 @@ class InputLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> InputLimits:
-        return cls(settings.max_request_header_fields, settings.max_request_header_bytes, settings.max_json_depth,
-                   settings.max_header_fields, settings.max_header_block_bytes, settings.max_mime_parts,
-                   settings.max_mime_depth, settings.max_ics_components, settings.max_ics_properties)
+        return cls(settings.max_request_header_fields, settings.max_request_header_bytes, settings.max_body_bytes,
+                   settings.max_json_depth, settings.max_json_tokens, settings.max_header_fields,
+                   settings.max_header_block_bytes, settings.max_mime_parts, settings.max_mime_depth,
+                   settings.max_ics_components, settings.max_ics_properties)
+
+    @property
+    def json_body_bytes(self) -> int:
+        """A JSON body carries the message base64-encoded (4/3 of it, plus line breaks and their
+        escapes) next to a few small fields; the message limit applies once it is decoded."""
+        return self.body_bytes * 7 // 5 + JSON_FIELDS_BYTES
 
 
 # ------------------------------------------------------------------ shape checks (pure)
@@ -74,18 +100,100 @@ def check_request_headers(headers: list[tuple[str, str]], limits: InputLimits) -
                          f"The request headers are larger than {limits.request_header_bytes} bytes")
 
 
-def json_depth(value: Any) -> int:
-    """Nesting depth of decoded JSON (a scalar is 0), without recursion."""
-    deepest = 0
-    pending: list[tuple[Any, int]] = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if isinstance(item, list):
-            deepest = max(deepest, depth + 1)
-            pending.extend((child, depth + 1) for child in item if isinstance(child, dict | list))
-    return deepest
+# The rest of a JSON string after its opening quote. Possessive: no backtracking state is kept
+# per escape, so a string of a million escapes costs a linear scan, not a stack of them.
+_STRING_REST = re.compile(rb'[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+_STRUCTURE = (b",", b":", b"[", b"]", b"{", b"}")
+_SCAN_CHUNK = 64 * 1024
+_BRACKETS = re.compile(rb"[\[\]{}]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _invalid_json(why: str) -> LimitError:
+    return LimitError(400, "invalid_json", why)
+
+
+def json_shape(raw: bytes, limits: InputLimits) -> None:
+    """Token count and nesting of a JSON text, from one left-to-right scan that jumps over strings,
+    before json.loads builds any object: a body of a million tiny values costs a scan, not a
+    million objects. Malformed text is left to the parser, which says so."""
+    tokens = deepest = depth = 0
+    position = 0
+    while position < len(raw):
+        quote = raw.find(b'"', position)
+        end = len(raw) if quote < 0 else quote
+        # Counted a chunk at a time, so a refused body costs about the limit, not its whole size.
+        for start in range(position, end, _SCAN_CHUNK):
+            tokens += sum(raw.count(mark, start, min(end, start + _SCAN_CHUNK)) for mark in _STRUCTURE)
+            if tokens > limits.json_tokens:
+                break
+        tokens += quote >= 0
+        if tokens > limits.json_tokens:
+            raise _invalid_json(f"The JSON body has more than {limits.json_tokens} values and delimiters")
+        for bracket in _BRACKETS.finditer(raw, position, end):
+            depth += 1 if bracket.group() in b"[{" else -1
+            deepest = max(deepest, depth)
+        if deepest > limits.json_depth:
+            raise _invalid_json(f"The JSON body is nested deeper than {limits.json_depth} levels")
+        if quote < 0:
+            return
+        rest = _STRING_REST.match(raw, quote + 1)
+        if rest is None:
+            return  # an unterminated string: json.loads refuses it
+        position = rest.end()
+
+
+def without_surrogates(value: Any) -> Any:
+    """Parsed JSON with every lone surrogate replaced by U+FFFD (json.loads accepts "\\ud800")."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_surrogates(v) for v in value]
+    return value
+
+
+def parse_json(raw: bytes, limits: InputLimits) -> Any:
+    json_shape(raw, limits)
+    try:
+        return without_surrogates(json.loads(raw))
+    except (ValueError, RecursionError):
+        raise _invalid_json("The request body is not valid JSON") from None
+
+
+def decode_base64(text: str, limits: InputLimits) -> bytes:
+    """A base64 message (line breaks allowed), held to the message size limit once decoded."""
+    try:
+        decoded = base64.b64decode(text.translate(_BASE64_SPACE), validate=True)
+    except (binascii.Error, ValueError):
+        raise LimitError(400, "invalid_base64", '"eml" is not valid base64') from None
+    if len(decoded) > limits.body_bytes:
+        raise LimitError(413, "too_large", "The message is larger than this server accepts")
+    return decoded
+
+
+_BASE64_SPACE = {ord(c): None for c in " \t\r\n"}
+
+
+def _guard() -> Guard:
+    return current_app.extensions["inviteguard.guard"]
+
+
+def request_json() -> Any:
+    """This request's JSON body, parsed once (after the shape check) whoever asks first."""
+    if "inviteguard_json" not in g:
+        g.inviteguard_json = parse_json(request.get_data(), _guard().limits)
+    return g.inviteguard_json
+
+
+def request_eml() -> bytes | None:
+    """The message of a JSON body's "eml" field, decoded once; None when there is none."""
+    if "inviteguard_eml" not in g:
+        data = request_json()
+        eml = data.get("eml") if isinstance(data, dict) else None
+        g.inviteguard_eml = decode_base64(eml, _guard().limits) if isinstance(eml, str) else None
+    return g.inviteguard_eml
 
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
@@ -176,39 +284,84 @@ def check_raw_message(raw: bytes, limits: InputLimits) -> None:
     check_calendars(raw, limits)
 
 
-def check_json_body(raw: bytes, limits: InputLimits) -> None:
-    """Depth, then the message inside. Bodies that are not JSON objects or carry fields of the
-    wrong type are left to the API, which names the field."""
-    too_deep = LimitError(400, "invalid_json", f"The JSON body is nested deeper than {limits.json_depth} levels")
-    try:
-        data = json.loads(raw)
-    except RecursionError:
-        raise too_deep from None
-    except ValueError:
-        return
-    if json_depth(data) > limits.json_depth:
-        raise too_deep
+def check_json_body(limits: InputLimits) -> None:
+    """Shape and depth (parsing it once), then the message inside, decoded. Bodies that are not
+    JSON objects or carry fields of the wrong type are left to the API, which names the field."""
+    data = request_json()
     if not isinstance(data, dict):
         return
-    eml = data.get("eml")
-    if isinstance(eml, str):
-        try:
-            check_raw_message(base64.b64decode("".join(eml.split()), validate=True), limits)
-        except (binascii.Error, ValueError):
-            return
+    eml = request_eml()
+    if eml is not None:
+        check_raw_message(eml, limits)
         return
-    headers, ics = data.get("headers"), data.get("ics")
+    texts = [data.get(name) for name in ("headers", "body", "ics")]
+    if sum(len(t) for t in texts if isinstance(t, str)) > limits.body_bytes:
+        raise LimitError(413, "too_large", "The message is larger than this server accepts")
+    headers, _, ics = texts
     if isinstance(headers, str):
         check_header_block(headers.encode("utf-8", "replace"), limits)
     if isinstance(ics, str):
         check_calendars(ics.encode("utf-8", "replace"), limits)
 
 
-def check_body(mimetype: str, raw: bytes, limits: InputLimits) -> None:
+def check_body(mimetype: str, limits: InputLimits) -> None:
     if mimetype == "message/rfc822":
-        check_raw_message(raw, limits)
-    elif mimetype == "application/json":
-        check_json_body(raw, limits)
+        check_raw_message(request.get_data(), limits)
+    elif mimetype == JSON_TYPE:
+        check_json_body(limits)
+
+
+# ------------------------------------------------------------------ slow bodies
+
+class _TimedInput:
+    """wsgi.input that must be read completely before a deadline. Under gunicorn each read gets a
+    socket timeout of the time left, so a sender that stalls cannot hold the thread longer."""
+
+    def __init__(self, stream: Any, sock: socket.socket | None, deadline: float) -> None:
+        self.stream = stream
+        self.sock = sock
+        self.deadline = deadline
+
+    def _call(self, method: Callable[..., Any], *args: Any) -> Any:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise RequestTimeout("The request body did not arrive in time")
+        if self.sock is not None:
+            self.sock.settimeout(left)
+        try:
+            return method(*args)
+        except TimeoutError:
+            raise RequestTimeout("The request body did not arrive in time") from None
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._call(self.stream.read, size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._call(self.stream.readline, size)
+
+    def readlines(self, hint: int | None = -1) -> list[bytes]:
+        return self._call(self.stream.readlines, hint)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+
+class BodyReadDeadline:
+    """WSGI middleware: the request body must arrive within `seconds` of the request's start."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        sock = environ.get("gunicorn.socket")
+        environ["wsgi.input"] = _TimedInput(environ["wsgi.input"], sock, time.monotonic() + self.seconds)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            if sock is not None:
+                sock.settimeout(None)
 
 
 # ------------------------------------------------------------------ rate limits
@@ -268,8 +421,13 @@ class Guard:
         check_request_headers(list(request.headers.items()), self.limits)
         authenticate_request()
         self.quotas[kind]()
-        # Cached: the view reads these same bytes. Over MAX_CONTENT_LENGTH this raises 413.
-        check_body(request.mimetype, request.get_data(), self.limits)
+        if request.mimetype == JSON_TYPE:
+            request.max_content_length = self.limits.json_body_bytes
+        # Cached: the view reads these same bytes. Over the size limit this raises 413.
+        request.get_data()
+
+    def inspect(self) -> None:
+        check_body(request.mimetype, self.limits)
 
     def within_budget(self, view: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -289,11 +447,16 @@ def guarded(kind: str) -> Callable[[V], V]:
     def decorate(view: V) -> V:
         @wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
-            guard: Guard = current_app.extensions["inviteguard.guard"]
+            guard = _guard()
             guard.admit(kind)
+
+            def inspected(*args: Any, **kwargs: Any) -> Any:
+                guard.inspect()
+                return view(*args, **kwargs)
+
             if kind == "analyze":
-                return guard.within_budget(view, *args, **kwargs)
-            return view(*args, **kwargs)
+                return guard.within_budget(inspected, *args, **kwargs)
+            return inspected(*args, **kwargs)
 
         return inner  # type: ignore[return-value]
 
@@ -367,6 +530,10 @@ def init_app(app: Flask) -> None:
         swallow_errors=True,
     )
     limiter.init_app(app)
+    # Its Redis client closes with the app, not whenever the garbage collector reaches its sockets.
+    counters = getattr(limiter.storage, "storage", None)
+    if callable(getattr(counters, "close", None)):
+        weakref.finalize(app, counters.close)
     quotas = {kind: limiter.limit(rate.for_caller, key_func=rate_key, exempt_when=not_yet_authenticated)(
                   _quota_anchor(kind))
               for kind, rate in rates.items()}
@@ -376,3 +543,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(AuthError, _auth_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(RecursionError, _too_deep)
+    if settings.body_read_timeout_seconds:
+        app.wsgi_app = BodyReadDeadline(app.wsgi_app, settings.body_read_timeout_seconds)  # type: ignore[method-assign]

@@ -86,7 +86,11 @@ SCHEMAS: dict[str, Any] = {
             "client": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
             "category": {"enum": ["phishing", "spam", "other"], "description": "reports only"},
             "comment": {"type": "string", "description": "reports only"},
-            "reporter": {"type": "string", "description": "reports only; ignored when a sign-in token names the user"},
+            "reporter": {"type": "string", "description": "reports only; self-asserted (it changes no verdict), and "
+                                                          "ignored when a sign-in token names the user"},
+            "truncated": {"type": "boolean",
+                          "description": "reports only: the client sent headers and body because the message was "
+                                         "too large"},
         },
     },
     "Verdict": {
@@ -124,9 +128,19 @@ SCHEMAS: dict[str, Any] = {
     },
     "ReportReceipt": {
         "type": "object",
-        "required": ["report_id", "duplicate", "verdict"],
+        "required": ["report_id", "duplicate", "verdict", "reporter_verified"],
         "properties": {"report_id": {"type": "string"}, "duplicate": {"type": "boolean"},
-                       "verdict": {"enum": ["phishing", "suspicious", "clean"]}, "simulation": {"const": True}},
+                       "verdict": {"enum": ["phishing", "suspicious", "clean"]}, "simulation": {"const": True},
+                       "reporter_verified": {"type": "boolean"}},
+    },
+    "CampaignDecision": {
+        "type": "object",
+        "required": ["fingerprint", "decision", "decided_by", "decided_at", "reports_total", "reporters_total",
+                     "verified_reporters"],
+        "properties": {"fingerprint": {"type": "string"}, "decision": {"enum": ["confirmed", "cleared"]},
+                       "decided_by": {"type": "string"}, "decided_at": {"type": "number"},
+                       "reports_total": {"type": "integer"}, "reporters_total": {"type": "integer"},
+                       "verified_reporters": {"type": "integer"}},
     },
 }
 
@@ -141,6 +155,8 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "Report a message to the security team; acknowledged only once stored",
             "requestBody": MESSAGE_BODY,
+            "description": "Query parameters are read only next to a message/rfc822 body (curl); JSON bodies carry "
+                           "these fields themselves.",
             "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
                            for n in ("category", "comment", "reporter", "client_name", "client_version")],
             "responses": {"202": _json({"$ref": "#/components/schemas/ReportReceipt"}, "Stored"), **GUARDED_ERRORS},
@@ -168,6 +184,14 @@ PATHS: dict[str, Any] = {
                       "409": _error("stamp_invalid: no stamp, an unchecked, forged or stale one, or its verdict is "
                                     "no longer kept; analyze the message instead"),
                       **GUARDED_ERRORS},
+    }},
+    "/api/v1/reports/campaigns/{fingerprint}/{action}": {"post": {
+        "summary": "An analyst confirms a campaign as phishing or clears it (admin console login, analyst role, "
+                   "X-CSRF-Token)",
+        "parameters": [{"name": "fingerprint", "in": "path", "required": True, "schema": {"type": "string"}},
+                       {"name": "action", "in": "path", "required": True, "schema": {"enum": ["confirm", "clear"]}}],
+        "responses": {"200": _json({"$ref": "#/components/schemas/CampaignDecision"}, "The campaign's standing now"),
+                      "404": _error("No such action"), **ADMIN_ONLY},
     }},
     "/api/v1/openapi.json": {"get": {
         "summary": "This document",
@@ -224,12 +248,13 @@ DOCUMENT: dict[str, Any] = {
         "securitySchemes": {
             "clientKey": {"type": "apiKey", "in": "header", "name": "X-InviteGuard-Key"},
             "entraToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            "reporterToken": {"type": "apiKey", "in": "header", "name": "X-InviteGuard-Reporter-Token"},
         },
     },
 }
 for _path in ("/api/v1/analyze", "/api/v1/reports", "/api/v1/stamp"):
     # Required when the deployment configures authentication; an open deployment ignores it.
-    PATHS[_path]["post"]["security"] = [{"clientKey": []}, {"entraToken": []}, {}]
+    PATHS[_path]["post"]["security"] = [{"clientKey": []}, {"entraToken": []}, {"reporterToken": []}, {}]
 
 
 @bp.get("/api/v1/openapi.json")
