@@ -137,3 +137,14 @@ def test_outlook_parts_without_ics():
     assert message.body == "PayPal: you paid $599"
     assert message.return_path.startswith("srs0=")
 
+
+
+def test_a_time_zone_longer_than_any_zone_name_leaves_the_event_readable():
+    """icalendar opens a zoneinfo file per TZID; a name past the file-name limit raised OSError,
+    which was a 500, and an unreadable calendar would hide the event's text."""
+    tzid = "Romance Standard Time" * 20
+    raw = ("From: a@b.example\r\nSubject: x\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n"
+           "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Call +1 808 555 0199\r\n"
+           f"DTSTART;TZID={tzid}:20251104T160000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    message = parse_raw(raw)
+    assert [i.summary for i in message.invites] == ["Call +1 808 555 0199"]

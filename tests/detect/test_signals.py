@@ -314,6 +314,22 @@ def test_a_proven_domain_that_never_names_itself_speaks_as_the_brand():
     assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed")
 
 
+@pytest.mark.parametrize("sender", ["PayPal Billing <billing@paypa1-secure.example>",
+                                    "PayPal Support <help@paypal-support.example>"])
+def test_a_domain_built_from_the_brand_it_imitates_does_not_name_itself(sender):
+    """"PayPal" in the text is the brand the domain borrows, not the sender's own name."""
+    raw = mail("PayPal Support: you paid $599.00. Not you? Call +1 808 555 0199 to cancel.",
+               f"From: {sender}\r\nSubject: Receipt\r\n")
+    assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed")
+
+
+def test_a_brands_own_domain_still_names_itself():
+    raw = mail("Your PayPal receipt. Questions? Visit the PayPal Help Center.",
+               "Authentication-Results: mx; dmarc=pass header.from=paypal.com\r\n"
+               "From: PayPal <service@paypal.com>\r\nSubject: Receipt\r\n")
+    assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed") is None
+
+
 def test_organizer_display_name_claiming_a_brand():
     message = parse_raw(fixture_bytes("icloud_direct/paypal_homoglyph_capital_i_en.eml"))
     assert facts(brand.claims, message, "invite.organizer_claims_brand")["brand"] == "PayPal"

@@ -108,3 +108,29 @@ def test_verdicts_survive_the_round_trip() -> None:
         Reason("forward.srs", 3, {}),
     ), "2026.11.23-1")
     assert verdict_from_json(verdict_to_json(verdict)) == verdict
+
+
+LURE = (b"From: PayPal Billing <billing@paypa1-secure.example>\r\nTo: all-staff@contoso.com\r\n"
+        b"Subject: Receipt for your payment\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+
+
+def test_a_look_alike_copy_posted_first_cannot_answer_for_the_campaign(client: FlaskClient,
+                                                                        engine: CountingEngine) -> None:
+    """The review's poisoning: a full-width copy (folded into the campaign's fingerprint, but read
+    as something else and scored clean) posted first made every reader of the real lure get
+    "clean, cached". Now the key is the canonical view the signals read: the copy reads as the
+    lure it imitates, so whichever comes first, both are phishing."""
+    text = "You paid $599.00 to PayPal. Not you? Call +1 808 555 0199 to cancel."
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+    first = client.post("/api/v1/analyze", data=LURE + wide.encode(), content_type="message/rfc822").get_json()
+    real = client.post("/api/v1/analyze", data=LURE + text.encode(), content_type="message/rfc822").get_json()
+    assert first["verdict"] == real["verdict"] == "phishing"
+    assert real["cached"] is True and engine.judged == 1  # the same canonical view: one analysis
+
+
+def test_the_item_class_a_client_sends_is_part_of_the_key(client: FlaskClient, engine: CountingEngine) -> None:
+    parts = {"headers": "From: a@example.org\r\nSubject: Lunch\r\n", "body": "See you at noon", "body_type": "text"}
+    for item_class in ("IPM.Schedule.Meeting.Request", "IPM.Note"):
+        body = {**parts, "item": {"item_class": item_class, "subject": "Lunch"}}
+        assert client.post("/api/v1/analyze", json=body).get_json()["cached"] is False
+    assert engine.judged == 2

@@ -338,11 +338,12 @@ def _ical_start(event: icalendar.cal.Component) -> str:
         start = start[0] if start else None
     try:
         return start.dt.isoformat() if start is not None and hasattr(start.dt, "isoformat") else ""
-    except ValueError:  # icalendar keeps an unparsable DTSTART and raises when it is read
+    except (ValueError, OSError):  # icalendar keeps an unparsable DTSTART and raises when it is read
         return ""
 
 
 _COMPONENT_START = re.compile(rb"^BEGIN:", re.MULTILINE | re.IGNORECASE)
+_LONG_TZID = re.compile(rb";TZID=[^:;\r\n]{%d,}" % 64, re.IGNORECASE)  # zone names are shorter
 
 
 def _check_calendar_size(data: bytes, limits: CalendarLimits) -> None:
@@ -368,9 +369,12 @@ def parse_calendar(data: bytes | str, problems: list[str],
                    limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> tuple[Invite, ...]:
     raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
     _check_calendar_size(raw, limits)
+    # icalendar looks every TZID up as a zoneinfo file; one longer than any zone's name only raised
+    # "file name too long", and a calendar that cannot be read hides its event's text. Read as UTC.
+    raw = _LONG_TZID.sub(b";TZID=UTC", raw)
     try:
         calendar = icalendar.Calendar.from_ical(raw)
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError) as exc:
         problems.append(f"the calendar invite could not be read ({type(exc).__name__})")
         return ()
     method = str(calendar.get("METHOD", "")).upper()

@@ -53,6 +53,27 @@ def _not_a_name() -> frozenset[str]:
     return frozenset(_squeeze(skeleton(word).text) for word in words)
 
 
+@cache
+def _borrowed() -> tuple[tuple[str, ...], frozenset[str]]:
+    """Brand names and role words a domain may be built of (longest first), and the brands' own
+    organisation domains."""
+    names = {_squeeze(skeleton(name).text) for brand in load_brands() for name in brand.names}
+    names |= {_squeeze(skeleton(role).text) for role in _ROLES}
+    owned = frozenset(org_domain(d) for brand in load_brands() for d in brand.domains)
+    return tuple(sorted((n for n in names if n), key=len, reverse=True)), owned
+
+
+def _distinctive(label: str, domain: str) -> str:
+    """A domain's name without the brands and roles it borrows: "paypalsupport" says nothing of
+    who sends it, "tailwindfederal" does. A brand's own domain keeps its name."""
+    names, owned = _borrowed()
+    if org_domain(domain) in owned:
+        return label
+    for name in names:
+        label = label.replace(name, "")
+    return label
+
+
 def _squeeze(skeleton_text: str, keep_spaces: bool = False) -> str:
     """Letters and digits of any script only (spaces between words if asked), with the ways domain
     names spell umlauts and ß folded away ("mueller" reads as "müller")."""
@@ -139,7 +160,7 @@ class Reading:
         their name). A bank's alert and a colleague's invite say who they are; a lure sent from a
         domain bought for the campaign speaks only as the brand it imitates."""
         domain = self.sender_domain
-        label = _squeeze(skeleton(org_domain(domain).split(".", 1)[0]).text) if domain else ""
+        label = _distinctive(_squeeze(skeleton(org_domain(domain).split(".", 1)[0]).text), domain) if domain else ""
         # The display name, or without one the address's own part ("rohit.khare"): people sign
         # with their names. Beside a display name the address part is often a mailbox's role
         # ("w3.premium") whose everyday words any text may hold.
@@ -169,8 +190,10 @@ class Reading:
             # A short name stands as a word of its own ("UPS", "DHL", "JD"), never inside one.
             if 2 <= len(label) < 4 and label in seen:
                 return True
-            # The domain's first word, when that is most of its name and no everyday word ("secure").
-            if len(label) >= 4 and any(len(w) >= 6 and 2 * len(w) >= len(label) and label.startswith(w) for w in seen):
+            # The domain's first word, when that is most of its name and no everyday word ("secure")
+            # nor a brand the domain imitates ("paypa1-secure" does not name itself by "PayPal").
+            if len(label) >= 4 and any(len(w) >= 6 and 2 * len(w) >= len(label) and label.startswith(w)
+                                       and w not in _not_a_name() for w in seen):
                 return True
         return False
 
