@@ -17,6 +17,7 @@ from inviteguard import create_app
 from inviteguard.detect import budget
 from inviteguard.detect.analyzer import NO_FEEDBACK, Feedback
 from inviteguard.detect.model import ParsedMessage, Verdict
+from inviteguard.reports.api import report_store
 from inviteguard.runtime.config import Settings
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from inviteguard.web.client_auth import KEY_HEADER, KeyStore
@@ -211,6 +212,18 @@ def test_an_analysis_over_its_time_budget_is_422_and_stops(slow_client: FlaskCli
     response = analyze(slow_client)
     assert error_of(response) == (422, "analysis_time_budget")
     assert SlowEngine.finished == 0  # the work stopped at the budget; no thread burns on
+
+
+def test_a_report_over_the_time_budget_is_stored_unchecked(slow_client: FlaskClient) -> None:
+    """Reports have the analysis budget too: the work stops, and the report is still stored and
+    acknowledged (the SOC wants a message built to be slow most of all), marked unchecked."""
+    response = slow_client.post("/api/v1/reports", data=LIST_INVITE.read_bytes(), content_type="message/rfc822")
+    assert response.status_code == 202 and response.get_json()["verdict"] == "unchecked"
+    assert SlowEngine.finished == 0
+    with slow_client.application.app_context():
+        stored = report_store().get(response.get_json()["report_id"])
+    assert stored is not None and stored.data["verdict"]["level"] == "unchecked"
+    assert stored.data["subject"] and stored.data["fingerprint"].startswith("unchecked:")
 
 
 def test_a_calendar_hidden_in_base64_meets_the_same_limits_once_decoded(client: FlaskClient) -> None:

@@ -13,6 +13,7 @@ deciding on reports) is the admin console's: inviteguard.admin.triage.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -25,8 +26,10 @@ import redis
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from ..banner.render import response_body
+from ..detect import budget
 from ..detect.analyzer import callback_numbers
 from ..detect.model import ParsedMessage
+from ..detect.parse import parse_outlook
 from ..runtime.config import Settings
 from ..runtime.organisation import LiveSettings, load_org_settings
 from ..web.api import ApiError, error_response, log_safe, read_message, services
@@ -135,6 +138,32 @@ def _verdict_summary(message: ParsedMessage, fingerprint: str) -> dict[str, Any]
             "reasons": [{"id": r["id"], "title": r["title"], "detail": r["detail"]} for r in body["reasons"]]}
 
 
+# A report whose analysis ran past the budget: stored and delivered all the same, judged by no one.
+UNCHECKED: dict[str, Any] = {"level": "unchecked", "score": 0, "rules_version": "", "reasons": []}
+
+
+def _judged_within_budget() -> tuple[ParsedMessage, str, tuple[str, ...], dict[str, Any]] | None:
+    """The message, its campaign, its numbers and its verdict, worked out under the same time
+    budget as analyze; None when the budget ran out (a message built to be slow)."""
+    svc = services()
+    seconds = current_app.extensions["inviteguard.guard"].budget_seconds
+    try:
+        with budget.limit(seconds):
+            message, _ = read_message()
+            fingerprint = svc.engine.fingerprint(message)
+            return message, fingerprint, callback_numbers(message), _verdict_summary(message, fingerprint)
+    except budget.BudgetExceeded:
+        log.warning("report over its %.1f s analysis budget; stored unchecked", seconds)
+        return None
+
+
+def _headers_only(original: bytes) -> ParsedMessage:
+    """Subject and sender for the SOC's summary of an unchecked report, from its header block only
+    (its size already checked before any parsing)."""
+    header_block = original.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    return parse_outlook(header_block, "")
+
+
 def store_unavailable(exc: redis.RedisError) -> tuple[Response, int]:
     log.warning("report not stored, Redis failed: %s", log_safe(str(exc)))
     response, status = error_response(503, "report_store_unavailable",
@@ -148,9 +177,16 @@ def store_unavailable(exc: redis.RedisError) -> tuple[Response, int]:
 @bp.post("/api/v1/reports")
 @guarded("reports")
 def submit() -> tuple[Response, int]:
-    svc = services()
-    message, _ = read_message()
+    try:
+        judged = _judged_within_budget()  # the verdict reads the campaign's standing from Redis
+    except redis.RedisError as exc:
+        return store_unavailable(exc)
     original, source, fields = _original(request.mimetype)
+    if judged is None:
+        message = _headers_only(original)
+        fingerprint, phones, verdict = "unchecked:" + hashlib.sha256(original).hexdigest()[:32], (), UNCHECKED
+    else:
+        message, fingerprint, phones, verdict = judged
     # Query parameters only beside a raw body (curl); the add-ins send JSON, whose fields are not logged.
     extras: Mapping[str, Any] = fields if request.mimetype != "message/rfc822" else request.args
     client = _client(fields.get("client")) if fields else _client(
@@ -159,11 +195,9 @@ def submit() -> tuple[Response, int]:
     category = _category(extras.get("category"))
     comment = _text(extras.get("comment"), "comment", COMMENT_LIMIT)
     truncated = fields.get("truncated") is True
-    fingerprint = svc.engine.fingerprint(message)
     settings = live_settings().current()
     simulation = is_simulation(message, matchers_from(settings.simulation_headers, settings.simulation_sender_domains))
     try:
-        verdict = _verdict_summary(message, fingerprint)
         receipt = report_store().submit(NewReport(
             reporter=reporter,
             reporter_verified=verified,
@@ -175,7 +209,7 @@ def submit() -> tuple[Response, int]:
             verdict=verdict,
             subject=one_line(message.subject, SUBJECT_LIMIT),
             sender=one_line(message.from_.address if message.from_ else "", REPORTER_LIMIT),
-            phones=callback_numbers(message),
+            phones=phones,
             source=source,
             eml=original,
             truncated=truncated,

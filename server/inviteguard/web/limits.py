@@ -16,8 +16,8 @@
    inside the time budget below;
 6. for analyze, a time budget: the analysis runs under a deadline (detect/budget.py) that every
    loop over input checks, so work past it stops and the answer is a 422 `analysis_time_budget`.
-   Reports get no budget: a report that was stored must be acknowledged, and the SOC wants
-   hostile messages most of all.
+   Reports run under the same budget; past it the report is still stored and acknowledged,
+   marked "unchecked" (the SOC wants hostile messages most of all).
 
 JSON text is cleaned as it is parsed: a lone surrogate ("\\ud800") becomes U+FFFD, so no string of
 a request can fail to encode later.

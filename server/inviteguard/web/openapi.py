@@ -130,8 +130,9 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["report_id", "duplicate", "verdict", "reporter_verified"],
         "properties": {"report_id": {"type": "string"}, "duplicate": {"type": "boolean"},
-                       "verdict": {"enum": ["phishing", "suspicious", "clean"]}, "simulation": {"const": True},
-                       "reporter_verified": {"type": "boolean"}},
+                       # unchecked: stored and delivered, but its analysis ran past the time budget
+                       "verdict": {"enum": ["phishing", "suspicious", "clean", "unchecked"]},
+                       "simulation": {"const": True}, "reporter_verified": {"type": "boolean"}},
     },
     "CampaignDecision": {
         "type": "object",
