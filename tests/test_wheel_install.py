@@ -74,9 +74,10 @@ def test_the_installed_wheel_serves_pages_addins_and_verdicts(installed: Path, t
         pane = requests.get(f"{base}/static/outlook/taskpane.html", timeout=10)
         assert pane.status_code == 200 and "taskpane.js" in pane.text
 
-        verdict = requests.post(f"{base}/api/v1/analyze", data=SAMPLE.read_bytes(),
-                                headers={"Content-Type": "message/rfc822"}, timeout=30).json()
-        assert verdict["verdict"] == "phishing"
+        answer = requests.post(f"{base}/api/v1/analyze", data=SAMPLE.read_bytes(),
+                               headers={"Content-Type": "message/rfc822"}, timeout=30)
+        assert answer.status_code == 200, answer.text[:300]
+        assert answer.json()["verdict"] == "phishing"
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
