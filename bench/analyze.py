@@ -108,6 +108,20 @@ def scaling(small: int = 20_000, factor: int = 10) -> list[str]:
     return lines
 
 
+def megabyte_messages() -> dict[str, bytes]:
+    """Ordinary 1 MB messages (issue 14's goal: 100 ms each): a newsletter in HTML, a plain-text
+    log, a binary attachment."""
+    words = b"the quarterly report meeting invoice team update project schedule review customer order".split()
+    line = b" ".join(words[(i * 7) % len(words)] for i in range(60))
+    html = b"<html><body>" + b"".join(b"<p>" + line + b"</p>\n" for _ in range(2_400)) + b"</body></html>"
+    plain = b"\n".join(line for _ in range(2_400))
+    attachment = (b"--B\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n--B\r\n"
+                  b"Content-Type: application/octet-stream; name=data.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                  + b"QUFB\r\n" * 180_000 + b"--B--\r\n")
+    return {"HTML newsletter": _message(html, b"text/html"), "plain text": _message(plain),
+            "binary attachment": _message(attachment, b'multipart/mixed; boundary="B"')}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="*", type=Path, default=DEFAULT_DIRS)
@@ -128,6 +142,9 @@ def main() -> None:
           f"(goal <= 3x); median per-message ratio {statistics.median(ratios):.2f}x")
     slowest = sorted(zip(analyses, files, strict=True), reverse=True)[:3]
     print("slowest:", ", ".join(f"{p.name} {t * 1000:.1f} ms" for t, p in slowest))
+    for name, raw in megabyte_messages().items():
+        print(f"1 MB {name:<18} {len(raw) / 1e6:4.2f} MB: {timed(analyze_uncached, raw, 3) * 1000:7.1f} ms "
+              "(goal <= 100 ms)")
     print("growth with hostile input size:")
     print("\n".join(scaling()))
 
