@@ -1,55 +1,117 @@
-"""Load test: cached and uncached analyze against a bare Flask endpoint doing one Redis GET.
+"""Load test: the cached and the new-campaign analyze against a bare Flask + Redis floor, with wrk.
 
-Starts an embedded Redis and gunicorn with the shipped config on loopback (bench/bench_app.py: the
-real app plus the floor endpoint), drives each scenario with keep-alive HTTP connections from
-threads for a bounded time and request count, prints throughput and latency, and the ratios to the
-floor. Never part of a test's pass/fail.
+Starts an embedded Redis, then two gunicorns with the shipped config (server/inviteguard/
+gunicorn_conf.py) and the same number of workers: the floor (bench/floor_app.py: a bare Flask POST
+endpoint doing one Redis GET, and a SET on a miss) and the service (inviteguard.wsgi:app with the
+environment `inviteguard serve` gives it). Each scenario is driven by wrk for the same time and
+connections; the script prints one table with the ratios to the floor, the workers' RSS after 10^4
+mixed requests, and (bench/analyze.py) the uncached analysis against the parse floor and 1 MB
+messages. Timings are printed, never asserted: this is not a test.
 
-    python bench/load.py [--seconds 5] [--concurrency 8] [--workers N] [--max-requests 20000]
+    python bench/load.py [--seconds 10] [--connections 8] [--workers 2] [--skip-analysis]
+
+wrk is Debian's `wrk` package: as root the script installs it, otherwise it says how.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import itertools
+import json
 import os
+import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from inviteguard.runtime.serve import GUNICORN_CONF
 
-REPO = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
 SAMPLE = REPO / "tests" / "data" / "emls" / "icloud_list_srs" / "paypal_599_allstaff_srs0_en.eml"
+ANALYZE = "/api/v1/analyze"
 
-Request = tuple[str, str, bytes, dict[str, str]]  # method, path, body, headers
+# wrk runs one Lua state per thread; `done` runs once in the main state with the merged figures.
+# errors.status counts answers >= 400. Latencies are in microseconds.
+REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK_RESULT {"requests": %d, "seconds": %.6f, "socket_errors": %d, ' ..
+    '"status_errors": %d, "p50_ms": %.3f, "p99_ms": %.3f}\\n', summary.requests, summary.duration / 1e6,
+    e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000))
+end
+"""
+
+# The template is read once per thread; a new campaign puts a serial unique to the thread, the
+# request and the run into the invite's notes, so its fingerprint (and the exact copy) is new.
+BODY = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "message/rfc822"
+local file = assert(io.open({sample}, "rb"))
+local template = file:read("*a")
+file:close()
+local cut = select(2, string.find(template, "DESCRIPTION:", 1, true))
+local head, tail = string.sub(template, 1, cut), string.sub(template, cut + 1)
+wrk.body = template
+local serial = 0
+thread_id = 0  -- a global: setup() gives each thread its own with thread:set
+local threads_made = 0
+setup = function(thread)
+  threads_made = threads_made + 1
+  thread:set("thread_id", threads_made)
+end
+function new_campaign()
+  serial = serial + 1
+  return wrk.format(nil, nil, nil, head .. string.format("Ref %s-%d-%d ", {tag}, thread_id, serial) .. tail)
+end
+"""
+
+SCENARIOS = {
+    "cached": "",  # wrk.body, the same invite every time: the list copy whose verdict is cached
+    "new campaign": "request = new_campaign\n",
+    # What a mailbox sees: mostly copies of campaigns already judged, now and then a new one.
+    "mixed": "request = function() if math.random(10) == 1 then return new_campaign() end "
+             "return wrk.format() end\n",
+}
 
 
 @dataclass(frozen=True)
-class Result:
-    name: str
+class Run:
     requests: int
-    errors: int
     seconds: float
-    latencies: list[float]
+    socket_errors: int
+    status_errors: int
+    p50_ms: float
+    p99_ms: float
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+    @property
+    def errors(self) -> int:
+        return self.socket_errors + self.status_errors
+
+
+def find_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing Debian's wrk ...", file=sys.stderr)
+        subprocess.run(["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "wrk"], check=True,
+                       stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("bench/load.py needs wrk: apt-get install wrk (Debian's package)")
+    return found
 
 
 def free_port() -> int:
@@ -58,113 +120,113 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_ready(port: int, seconds: float = 60) -> None:
+def wait_ready(port: int, path: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/readyz")
+            connection.request("POST", path, body=SAMPLE.read_bytes(), headers={"Content-Type": "message/rfc822"})
             if connection.getresponse().status == 200:
                 return
         except OSError:
             pass
         time.sleep(0.2)
-    raise SystemExit("gunicorn did not become ready")
+    raise SystemExit(f"gunicorn on port {port} did not answer {path}")
 
 
-def unique_campaign(template: bytes, n: int) -> bytes:
-    """A different campaign per request: the invite's notes carry a serial, so the fingerprint differs."""
-    return template.replace(b"DESCRIPTION:", f"DESCRIPTION:Ref {n:08d} ".encode(), 1)
+def gunicorn(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--access-logfile", "/dev/null", "--pythonpath", str(BENCH), app], env=env)
 
 
-def drive(name: str, port: int, next_request: Callable[[], Request], seconds: float, concurrency: int,
-          max_requests: int) -> Result:
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-    budget = itertools.count()
+def worker_rss_mb(master: int) -> list[float]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
 
-    def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        while time.monotonic() < stop_at and next(budget) < max_requests:
-            method, path, body, headers = next_request()
-            started = time.perf_counter()
-            connection.request(method, path, body=body or None, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - started)
-            if response.status != 200:
-                with lock:
-                    errors[0] += 1
-        connection.close()
-        with lock:
-            latencies.extend(mine)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Result(name, len(latencies), errors[0], time.perf_counter() - started, latencies)
+def wrk(binary: str, scripts: Path, port: int, path: str, scenario: str, tag: str, seconds: float,
+        connections: int) -> Run:
+    script = scripts / f"{scenario.replace(' ', '_')}_{tag}.lua"
+    script.write_text(BODY.format(sample=json.dumps(str(SAMPLE)), tag=json.dumps(tag))
+                      + SCENARIOS[scenario] + REPORT)
+    output = subprocess.run([binary, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
+                             "-s", str(script), f"http://127.0.0.1:{port}{path}"],
+                            capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK_RESULT "))
+    return Run(**json.loads(line.removeprefix("WRK_RESULT ")))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="per scenario")
-    parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers")
-    parser.add_argument("--max-requests", type=int, default=20_000, help="per scenario")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per scenario")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for both")
+    parser.add_argument("--mixed-requests", type=int, default=10_000, help="before the RSS is read")
+    parser.add_argument("--skip-analysis", action="store_true", help="leave out bench/analyze.py's figures")
     args = parser.parse_args()
+    binary = find_wrk()
 
-    template = SAMPLE.read_bytes()
-    rfc822 = {"Content-Type": "message/rfc822"}
-    serial = itertools.count()
-    serial_lock = threading.Lock()
-
-    def uncached() -> Request:
-        with serial_lock:
-            n = next(serial)
-        return "POST", "/api/v1/analyze", unique_campaign(template, n), rfc822
-
-    scenarios: list[tuple[str, Callable[[], Request]]] = [
-        ("floor: Flask + 1 Redis GET", lambda: ("GET", "/bench/redis-get", b"", {})),
-        ("analyze, cached", lambda: ("POST", "/api/v1/analyze", template, rfc822)),
-        ("analyze, uncached", uncached),
-    ]
-
-    with tempfile.TemporaryDirectory(prefix="ig-bench-") as workdir, EmbeddedRedis(Path(workdir) / "redis") as redis:
-        port = free_port()
-        env = {**os.environ, "REDIS_URL": redis.url, "PROMETHEUS_MULTIPROC_DIR": workdir}
-        gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--pythonpath", str(REPO / "bench"), "--access-logfile", "/dev/null",
-             "bench_app:app"], env=env)
+    with tempfile.TemporaryDirectory(prefix="ig-load-") as work, EmbeddedRedis(Path(work) / "redis") as redis:
+        scripts, metrics = Path(work) / "lua", Path(work) / "metrics"
+        scripts.mkdir()
+        metrics.mkdir()
+        env = {**os.environ, "REDIS_URL": redis.url, "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+               # The limiter still counts every request (its cost is measured); it must not refuse them.
+               "INVITEGUARD_ANALYZE_RATE_LIMIT_PER_ADDRESS": "100000000/minute"}
+        floor_port, service_port = free_port(), free_port()
+        servers = [gunicorn("floor_app:app", floor_port, args.workers, env),
+                   gunicorn("inviteguard.wsgi:app", service_port, args.workers, env)]
         try:
-            wait_ready(port)
-            results = []
-            for name, next_request in scenarios:
-                # One unmeasured round warms imports, rule loading and the cache entry in every worker.
-                drive(name, port, next_request, 1.0, args.concurrency, 200)
-                results.append(drive(name, port, next_request, args.seconds, args.concurrency, args.max_requests))
-        finally:
-            gunicorn.send_signal(signal.SIGTERM)
-            gunicorn.wait(timeout=30)
+            wait_ready(floor_port, "/floor")
+            wait_ready(service_port, ANALYZE)
 
-    print(f"\n{args.workers} gunicorn workers, {args.concurrency} keep-alive connections, "
-          f"{args.seconds:g} s per scenario, sample {SAMPLE.name} ({len(template)} bytes)\n")
-    print(f"{'scenario':30} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
-    for r in results:
-        print(f"{r.name:30} {r.requests:9d} {r.errors:7d} {r.per_second:9.0f} {r.percentile(0.5):8.2f} "
-              f"{r.percentile(0.95):8.2f} {r.percentile(0.99):8.2f}")
-    floor = results[0]
-    print()
-    for r in results[1:]:
-        print(f"{r.name}: {r.per_second / floor.per_second:.2f}x the floor's throughput, "
-              f"median latency {statistics.median(r.latencies) / statistics.median(floor.latencies):.2f}x the floor's")
-    return 1 if any(r.errors for r in results) else 0
+            def measure(port: int, path: str, scenario: str, tag: str) -> Run:
+                # An unmeasured second first warms imports, rules and the cache in every worker.
+                wrk(binary, scripts, port, path, scenario, f"warm-{tag}", 1, args.connections)
+                return wrk(binary, scripts, port, path, scenario, tag, args.seconds, args.connections)
+
+            rows = [("floor: bare Flask POST, one Redis GET (+SET on miss)",
+                     measure(floor_port, "/floor", "cached", "f")),
+                    (f"POST {ANALYZE}, a raw invite whose verdict is cached",
+                     measure(service_port, ANALYZE, "cached", "c")),
+                    (f"POST {ANALYZE}, every request a new campaign",
+                     measure(service_port, ANALYZE, "new campaign", "n"))]
+
+            served, rss_warm, chunk = 0, [], 0
+            while served < args.mixed_requests:
+                run = wrk(binary, scripts, service_port, ANALYZE, "mixed", f"m{chunk}", 5, args.connections)
+                served, chunk = served + run.requests, chunk + 1
+                if not rss_warm:
+                    rss_warm = worker_rss_mb(servers[1].pid)  # after the first chunk: warmed up
+            rss_after = worker_rss_mb(servers[1].pid)
+        finally:
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+            for server in servers:
+                server.wait(timeout=30)
+
+    floor = rows[0][1]
+    print(f"\nwrk -t2 -c{args.connections}, {args.seconds:g} s a scenario; gunicorn with the shipped config and "
+          f"{args.workers} workers; embedded Redis; {os.cpu_count()} cores; sample {SAMPLE.name} "
+          f"({SAMPLE.stat().st_size} bytes)\n")
+    print("| endpoint | req/s | vs floor | p50 ms | p99 ms | errors |")
+    print("|---|---|---|---|---|---|")
+    for name, run in rows:
+        print(f"| {name} | {run.per_second:,.0f} | {run.per_second / floor.per_second:.2f} | {run.p50_ms:.2f} | "
+              f"{run.p99_ms:.2f} | {run.errors} |")
+    print(f"\nRSS per worker after warm-up: {', '.join(f'{s:.0f}' for s in rss_warm)} MB; after {served:,} mixed "
+          f"requests (1 in 10 a new campaign): {', '.join(f'{s:.0f}' for s in rss_after)} MB (goal <= 120 MB)")
+    print("goals: cached >= 0.80 of the floor, new campaigns >= 0.25, cached p99 <= 20 ms, 0 errors")
+    if not args.skip_analysis:
+        print("\nuncached analysis in one process (bench/analyze.py):", flush=True)
+        subprocess.run([sys.executable, str(BENCH / "analyze.py")], check=True)
+    return 1 if any(run.errors for _, run in rows) else 0
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .addins import routes as addins
     from .admin import reporter_signin, triage
     from .admin import views as admin
+    from .banner.store import CURRENT_KEY as TEXTS_VERSION_KEY
     from .banner.store import BannerStore
     from .detect.engine import AnalyzerEngine
     from .mailflow import api as stamp_api
@@ -38,7 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .runtime.organisation import LiveSettings
     from .runtime.redis_conn import RedisGate
     from .web import api, client_auth, demo, limits, openapi, security
-    from .web.cache import VerdictCache
+    from .web.cache import AnswerCache, VerdictCache
     from .web.metrics import Metrics
 
     config = dict(config or {})
@@ -68,6 +69,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         metrics=Metrics(),
         default_locale=settings.default_locale,
         feedback=reports,
+        # An answer kept for an exact copy is served only while the texts, the settings (with the
+        # console's) and every report standing are as they were when it was rendered (web/cache.py).
+        answers=AnswerCache(gate, settings.cache_ttl_seconds, (TEXTS_VERSION_KEY, *reports.generation_keys)),
+        settings=live,
     )
     client_auth.init_app(app)
     limits.init_app(app)

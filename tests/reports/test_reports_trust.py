@@ -234,3 +234,22 @@ def test_deciding_needs_an_analyst_and_the_csrf_token(client: FlaskClient, redis
     csrf = {"X-CSRF-Token": client.get("/admin/api/session").get_json()["csrf_token"]}
     assert client.post(f"/api/v1/reports/campaigns/{fingerprint}/promote", headers=csrf).status_code == 404
     assert client.post("/api/v1/reports/campaigns/not%20a%20fingerprint/confirm", headers=csrf).status_code == 404
+
+
+def test_the_same_copy_asked_again_follows_reports_and_decisions(client: FlaskClient,
+                                                                 redis_client: redis.Redis) -> None:
+    """Exact copies are answered from the stored answer (web/cache.py AnswerCache) without parsing;
+    a verified report that reaches the threshold, and an analyst's decision, still reach them."""
+    raw = FRIEND_INVITE.read_bytes()
+    assert [analyze(client, raw)["cached"] for _ in range(3)] == [False, True, True]
+    verified_report(client, redis_client, list_copy(raw, 1), "alice@contoso.com")
+    assert analyze(client, raw)["verdict"] == "clean"
+    verified_report(client, redis_client, list_copy(raw, 2), "bob@contoso.com")
+    raised = analyze(client, raw)
+    assert raised["verdict"] == "suspicious" and raised["cached"] is False
+    login(client, redis_client, "analyst")
+    decide(client, raised["fingerprint"], "confirm")
+    assert analyze(client, raw)["verdict"] == "phishing"
+    decide(client, raised["fingerprint"], "clear")
+    assert analyze(client, raw)["verdict"] == "clean"
+    assert analyze(client, raw)["cached"] is True

@@ -46,6 +46,9 @@ STREAM = PREFIX + "stream"
 SIMULATION_STREAM = PREFIX + "simulations"
 PHONES = PREFIX + "phones"  # sorted set: E.164 an analyst confirmed -> when (ms)
 PHONES_GENERATION = PREFIX + "phones:generation"  # bumped whenever the set's members change
+# Bumped after every write that can change a campaign's standing (a verified report, a decision):
+# answers kept for exact copies are fenced by it (web/cache.py), so a change reaches every reader.
+STANDING_GENERATION = PREFIX + "standing:generation"
 DAY_SECONDS = 86_400
 QUOTA_WINDOW_MS = DAY_SECONDS * 1000
 HEADERS_ONLY_LIMIT = 64 * 1024  # what is kept of an original past the reporter's daily volume
@@ -395,6 +398,9 @@ class ReportStore:
     `write_gate` has a timeout long enough to store a large message and to block on reads.
     `settings` gives the settings with the console's overrides as they are now."""
 
+    # Counters that change whenever a standing or the confirmed numbers do (ReportFeedback).
+    generation_keys = (STANDING_GENERATION, PHONES_GENERATION)
+
     def __init__(self, gate: RedisGate, write_gate: RedisGate, settings: CurrentSettings) -> None:
         self.gate = gate
         self.write_gate = write_gate
@@ -438,6 +444,8 @@ class ReportStore:
         with _marking_failures(self.write_gate):
             client = self.write_gate.client()
             report_id, duplicate, whole = client.register_script(SUBMIT_SCRIPT)(keys=keys, args=args)
+            if report.reporter_verified and not report.simulation and not duplicate:
+                client.incr(STANDING_GENERATION)  # after the write: a reader fenced before it judges afresh
         return Receipt(report_id.decode(), bool(duplicate), bool(whole))
 
     # ---------------------------------------------------------------- feedback into verdicts
@@ -491,6 +499,7 @@ class ReportStore:
             args: list[str | int] = [decision, analyst, int(now * 1000), fingerprint, self.retention_ms,
                                      int((now - self.retention_seconds) * 1000), *phones]
             client.register_script(DECIDE_SCRIPT)(keys=keys, args=args)
+            client.incr(STANDING_GENERATION)
         return self.campaign_standings([fingerprint])[fingerprint]
 
     # ---------------------------------------------------------------- triage

@@ -14,6 +14,7 @@ banner texts.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import re
@@ -192,15 +193,27 @@ class LiveSettings:
         self.refresh_seconds = refresh_seconds
         self.clock = clock
         self._value = base
+        self._digest = _digest(base)
         self._read_at = float("-inf")
         self._lock = threading.Lock()
 
     def current(self) -> Settings:
+        return self.current_with_digest()[0]
+
+    def current_with_digest(self) -> tuple[Settings, str]:
+        """The settings and a digest of them: equal settings, equal digests, in every process
+        (answers kept for exact copies are fenced by it, so they follow a change in seconds)."""
         with self._lock:
             if self.clock() - self._read_at >= self.refresh_seconds:
                 self._read_at = self.clock()
                 try:
-                    self._value = apply_overrides(self.base, load_org_settings(self.client()))
+                    value = apply_overrides(self.base, load_org_settings(self.client()))
+                    if value != self._value:
+                        self._value, self._digest = value, _digest(value)
                 except (redis.RedisError, ValueError, TypeError) as exc:
                     log.warning("console settings not reread (keeping the last ones): %s", type(exc).__name__)
-            return self._value
+            return self._value, self._digest
+
+
+def _digest(settings: Settings) -> str:
+    return hashlib.sha256(repr(settings).encode("utf-8", "surrogatepass")).hexdigest()[:24]

@@ -1,11 +1,13 @@
 """The HTTP API (DESIGN.md, "HTTP API (v1)"): analyze, health, readiness, metrics.
 
-Thin: read the input, hand it to the analyzer through the verdict cache, render the banner.
+Thin: an exact copy already answered gets its stored answer before any parsing (cache.AnswerCache);
+otherwise read the input, hand it to the analyzer through the verdict cache, render the banner.
 Every bad input is a 4xx `{"error": {"code", "message"}}`; the tests send each kind.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -20,16 +22,17 @@ from ..banner.render import response_body
 from ..banner.store import BannerStore, TextsSnapshot
 from ..banner.texts import resolve_locale
 from ..detect.analyzer import NO_FEEDBACK, Feedback
+from ..detect.copies import exact_copy_key
 from ..detect.engine import Engine
 from ..detect.model import OutlookItem, ParsedMessage, Verdict
 from ..detect.parse import CalendarLimits, InputError, parse_outlook, parse_raw
-from ..runtime.organisation import load_org_settings
+from ..runtime.organisation import LiveSettings, load_org_settings
 from ..runtime.redis_conn import RedisGate
 from ..runtime.version import VERSION
-from .cache import VerdictCache, cache_key
+from .cache import AnswerCache, AnswerLookup, VerdictCache, cache_key
 from .errors import RequestError
 from .feedback import NO_STANDING, ReportFeedback
-from .limits import guarded, request_eml, request_json
+from .limits import guarded, inspect_body, request_eml, request_json
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,8 @@ class Services:
     metrics: Metrics
     default_locale: str
     feedback: ReportFeedback  # the report store, seen from here
+    answers: AnswerCache
+    settings: LiveSettings  # the settings with the console's, as this worker applies them now
 
 
 def services() -> Services:
@@ -121,20 +126,39 @@ def calendar_limits() -> CalendarLimits:
     return CalendarLimits(limits.ics_components, limits.ics_properties)
 
 
-def read_message() -> tuple[ParsedMessage, str | None]:
-    """The message and the locale the JSON body asked for; raises ApiError or InputError."""
-    mimetype = request.mimetype
-    if mimetype not in JSON_TYPES | RAW_TYPES:
+def request_bytes() -> bytes:
+    """The whole body of an analyze request; raises ApiError (415) or 413."""
+    if request.mimetype not in JSON_TYPES | RAW_TYPES:
         raise ApiError(415, "unsupported_media_type",
                        "Send Content-Type: message/rfc822 (a raw message) or application/json")
     raw = request.get_data()  # bounded by the size limit (limits.py): larger raises 413
     if request.content_length is None:
         # A chunked body is cut at the limit silently; one more read raises 413 if anything is left,
-        # so a truncated message is never judged as if it were whole.
+        # so a truncated message is never judged (or answered from a copy) as if it were whole.
         request.stream.read(1)
-    if mimetype in RAW_TYPES:
+    return raw
+
+
+def read_message() -> tuple[ParsedMessage, str | None]:
+    """The message and the locale the JSON body asked for; raises ApiError or InputError."""
+    raw = request_bytes()
+    if request.mimetype in RAW_TYPES:
         return parse_raw(raw, calendar_limits()), None
     return _json_request()
+
+
+def copy_key(raw: bytes) -> str:
+    """The exact-copy key of this request's message: a raw message without its per-recipient trace
+    fields (detect.copies); a JSON body (the Outlook add-in's fields) byte for byte."""
+    if request.mimetype in RAW_TYPES:
+        return exact_copy_key(raw)
+    return hashlib.sha256(b"json\x00" + raw).hexdigest()[:40]
+
+
+def locale_wishes() -> tuple[str, ...]:
+    """Everything outside the body that chooses the answer's language (requested_locales)."""
+    return (request.args.get("locale") or "", request.headers.get("X-InviteGuard-Locale") or "",
+            request.headers.get("Accept-Language") or "")
 
 
 def requested_locales(from_body: str | None) -> list[str | None]:
@@ -203,10 +227,29 @@ def decide(svc: Services, message: ParsedMessage) -> Decision:
     return Decision(verdict, fingerprint, cached, steps.degraded, snapshot)
 
 
+def stored_answer(svc: Services, raw: bytes) -> AnswerLookup | None:
+    """The lookup of this copy's stored answer (one Redis round trip), None when Redis fails."""
+    def lookup() -> AnswerLookup:
+        # The settings as this worker applies them (not as Redis holds them this instant): an answer
+        # rendered by a worker that has not yet reread a change is never fenced as if it had.
+        settings_digest = svc.settings.current_with_digest()[1]
+        return svc.answers.lookup(copy_key(raw), locale_wishes(), (svc.engine.rules_version(), settings_digest))
+
+    return RedisSteps(False).run("answer cache", lookup, None)
+
+
 @bp.post("/api/v1/analyze")
-@guarded("analyze")
+@guarded("analyze", inspects_itself=True)
 def analyze() -> Response:
     svc = services()
+    lookup = stored_answer(svc, request_bytes())
+    if lookup is not None and lookup.answer is not None:
+        # An answer exists only for a body that passed the inspection below; an exact copy differs
+        # from it at most in trace fields, so it is answered without scanning it again.
+        svc.metrics.cache_hits.inc()
+        svc.metrics.verdicts.labels(lookup.answer.level).inc()
+        return current_app.response_class(lookup.answer.body, mimetype="application/json")
+    inspect_body()
     message, body_locale = read_message()
     decision = decide(svc, message)
     steps = RedisSteps(decision.degraded)
@@ -214,8 +257,13 @@ def analyze() -> Response:
                              {})
     texts = decision.texts.texts
     locale = resolve_locale(requested_locales(body_locale), texts.keys(), svc.default_locale)
-    return jsonify(response_body(decision.verdict, decision.fingerprint, texts, locale, decision.cached,
-                                 steps.degraded, organisation))
+    body = response_body(decision.verdict, decision.fingerprint, texts, locale, decision.cached,
+                         steps.degraded, organisation)
+    if lookup is not None and not steps.degraded:
+        # Rendered under the versions read before judging: a change since then fences it out.
+        answer = (current_app.json.dumps({**body, "cached": True}) + "\n").encode()
+        steps.run("answer cache", lambda: svc.answers.store(lookup, decision.verdict.level, answer), None)
+    return jsonify(body)
 
 
 # ------------------------------------------------------------------ health

@@ -1,16 +1,24 @@
-"""Verdict cache: one judgement per campaign, not per copy.
+"""Two caches: the verdict per campaign, and the whole answer per exact copy.
 
-The key is a hash of the campaign fingerprint (what the attacker wrote and who sent it, never
-per-recipient headers), the rules version and the banner-text version, so 5,000 list copies of
-one invite cost one analysis, and a rules or text change is never answered from stale entries.
-The cache holds the Verdict, not the rendered banner: rendering per locale is cheap and keeps
-one entry per campaign whatever language readers use.
+VerdictCache: the key is a hash of exactly what the verdict depends on (detect's verdict key:
+never per-recipient headers), the rules version, the banner-text version and the campaign's report
+standing, so 5,000 list copies of one invite cost one analysis, and a change of any of them is
+never answered from stale entries. It holds the Verdict, rendered per locale on each answer.
+
+AnswerCache: the hot path. A copy already answered (detect's exact-copy key: its raw bytes without
+the trace fields servers add per recipient) gets the rendered JSON it got before, found before any
+parsing in one pipelined Redis round trip that also reads every version the answer was rendered
+under (rules, texts, organisation settings, the deployment's settings, the report-standing
+generation). An answer is served only when all of them still match, so a change anywhere reaches
+the next open; otherwise the request takes the full path and stores its answer again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -76,3 +84,70 @@ class VerdictCache:
         except redis.RedisError:
             self.gate.failed()
             raise
+
+
+ANSWER_PREFIX = "ig:answer:v1:"
+
+
+@dataclass(frozen=True)
+class Answer:
+    level: str  # the verdict's level, for the metrics
+    body: bytes  # the JSON answer, rendered with "cached": true
+
+
+@dataclass(frozen=True)
+class AnswerLookup:
+    key: str  # where this copy's answer for this request's locale wishes is kept
+    fence: str  # the versions an answer must have been rendered under to be served now
+    answer: Answer | None  # the stored answer, when it was rendered under exactly `fence`
+
+
+def _fence(versions: Sequence[str | bytes | None]) -> str:
+    parts = [v.decode("utf-8", "replace") if isinstance(v, bytes) else "" if v is None else v for v in versions]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+class AnswerCache:
+    """Rendered answers per exact copy and locale wishes, fenced by the versions they depend on."""
+
+    def __init__(self, gate: RedisGate, ttl_seconds: int, version_keys: Sequence[str]) -> None:
+        # version_keys: the Redis keys whose values change whenever an answer would (texts,
+        # organisation settings, report standing); read in the same round trip as the answer.
+        self.gate = gate
+        self.ttl_seconds = ttl_seconds
+        self.version_keys = tuple(version_keys)
+
+    def lookup(self, copy_key: str, wishes: Sequence[str], process_versions: Sequence[str]) -> AnswerLookup:
+        """One round trip; RedisError when Redis cannot answer (the caller takes the full path).
+        `process_versions`: what this process answers by (rules, settings), fenced too."""
+        key = ANSWER_PREFIX + hashlib.sha256("\x1f".join((copy_key, *wishes)).encode(
+            "utf-8", "surrogatepass")).hexdigest()[:40]
+        try:
+            pipe = self.gate.client().pipeline(transaction=False)
+            pipe.get(key)
+            for version_key in self.version_keys:
+                pipe.get(version_key)
+            stored, *versions = pipe.execute()
+        except redis.RedisError:
+            self.gate.failed()
+            raise
+        fence = _fence([*process_versions, *versions])
+        return AnswerLookup(key, fence, _answer(stored, fence))
+
+    def store(self, lookup: AnswerLookup, level: str, body: bytes) -> None:
+        try:
+            self.gate.client().set(lookup.key, b"%s %s %s" % (lookup.fence.encode(), level.encode(), body),
+                                   ex=max(1, self.ttl_seconds))
+        except redis.RedisError:
+            self.gate.failed()
+            raise
+
+
+def _answer(stored: bytes | None, fence: str) -> Answer | None:
+    if stored is None:
+        return None
+    stored_fence, _, rest = stored.partition(b" ")
+    level, _, body = rest.partition(b" ")
+    if stored_fence != fence.encode() or not body:
+        return None  # rendered under other versions (or by another build): answer afresh
+    return Answer(level.decode(), body)

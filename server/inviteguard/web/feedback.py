@@ -50,6 +50,10 @@ NO_STANDING = Standing(0, "", 0, 0)
 
 
 class ReportFeedback(Protocol):
+    # Redis counters bumped after every change to any campaign's standing or to the confirmed
+    # numbers: answers kept for exact copies are fenced by them (cache.AnswerCache).
+    generation_keys: tuple[str, ...]
+
     def standing(self, fingerprint: str) -> Standing: ...
 
     def feedback(self, message: ParsedMessage, standing: Standing) -> Feedback: ...

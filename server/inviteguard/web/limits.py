@@ -439,8 +439,11 @@ class Guard:
                              f"The message is too complex to analyze within {self.budget_seconds:g} s") from None
 
 
-def guarded(kind: str) -> Callable[[V], V]:
-    """Authenticate, rate-limit and size-check an analyze ("analyze") or report ("reports") view."""
+def guarded(kind: str, inspects_itself: bool = False) -> Callable[[V], V]:
+    """Authenticate, rate-limit and size-check an analyze ("analyze") or report ("reports") view.
+
+    `inspects_itself`: the view calls `inspect_body()` before it parses the body (step 5), so an
+    exact copy already answered (api.analyze) is answered without scanning it again."""
     if kind not in KINDS:
         raise ValueError(f"unknown guard kind {kind!r}")
 
@@ -451,7 +454,8 @@ def guarded(kind: str) -> Callable[[V], V]:
             guard.admit(kind)
 
             def inspected(*args: Any, **kwargs: Any) -> Any:
-                guard.inspect()
+                if not inspects_itself:
+                    guard.inspect()
                 return view(*args, **kwargs)
 
             if kind == "analyze":
@@ -461,6 +465,11 @@ def guarded(kind: str) -> Callable[[V], V]:
         return inner  # type: ignore[return-value]
 
     return decorate
+
+
+def inspect_body() -> None:
+    """Step 5 for a view guarded with `inspects_itself`: the shape of the body before any parser."""
+    _guard().inspect()
 
 
 # ------------------------------------------------------------------ errors
