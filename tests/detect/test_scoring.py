@@ -111,6 +111,17 @@ def test_without_a_number_to_call_a_lure_is_at_most_suspicious():
     assert verdict.level == "suspicious" and verdict.score < rules.phishing_threshold
 
 
+def test_without_a_number_or_a_relaying_platform_nothing_is_flagged():
+    """Freemail, urgency, an amount, a brand and a pretext, but nothing to call and nobody's text
+    relayed: whatever it is, it is no callback lure (rules.flag_requires)."""
+    rules = load_rules()
+    no_callback = [Evidence(s, {}) for s in rules.signals
+                   if not s.startswith(("callback.", "trust.", "relay.", "forward."))]
+    verdict = score(no_callback, rules)
+    assert verdict.level == "clean" and verdict.score < rules.suspicious_threshold
+    assert score([*no_callback, Evidence("relay.trusted_platform", {})], rules).level != "clean"
+
+
 def test_headline_reason_names_platform_phone_amount_and_brand():
     body = analyze(parse_raw(fixture_bytes("icloud_direct/paypal_599_en.eml")))
     headline = body.verdict.reasons[0]

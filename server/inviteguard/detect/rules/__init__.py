@@ -126,6 +126,7 @@ class Rules:
     signals: dict[str, SignalRule]
     combos: tuple[Combo, ...]
     policy: dict[str, Policy]
+    flag_requires: frozenset[str] = frozenset()  # no signal of these: clean
 
 
 class RulesError(ValueError):
@@ -157,11 +158,13 @@ def parse_rules(data: dict[str, Any]) -> Rules:
             raise RulesError(f"policy {pid} needs a floor or cap among {LEVELS}")
         policy[pid] = Policy(pid, bounds[0], bounds[1], str(spec["group"]))
     model = data["model"]
-    requires = frozenset(model.get("phishing_requires", []))
-    if requires - signals.keys():
-        raise RulesError(f"phishing_requires names unknown signals {sorted(requires - signals.keys())}")
+    requires = {name: frozenset(model.get(name, [])) for name in ("phishing_requires", "flag_requires")}
+    for name, listed in requires.items():
+        if listed - signals.keys():
+            raise RulesError(f"{name} names unknown signals {sorted(listed - signals.keys())}")
     return Rules(str(data["version"]), float(model["bias"]), int(model["thresholds"]["phishing"]),
-                 int(model["thresholds"]["suspicious"]), requires, signals, tuple(combos), policy)
+                 int(model["thresholds"]["suspicious"]), requires["phishing_requires"], signals, tuple(combos),
+                 policy, requires["flag_requires"])
 
 
 @cache
