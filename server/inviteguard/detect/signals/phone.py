@@ -57,8 +57,9 @@ DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may foll
 _LOOKALIKES = "OoIl|"
 _TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "_": " "})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
-# ("Fatura_0212_555_4417.pdf"), and one line or paragraph break (checked below).
-_SEPARATOR = r" .\-\u2010-\u2015\u2212/()_\n"
+# ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
+# ("03ー5550ー0159", also half-width), and one line or paragraph break (checked below).
+_SEPARATOR = r" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n"
 _CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|][0-9OoIl|{_SEPARATOR}]{{5,40}}[0-9OoIl|)]")
 _TOKEN = re.compile(r"[0-9OoIl|]+")
 # What may not touch a number: ASCII letters and digits (file names, ids, "pin=123") and URL or
