@@ -139,12 +139,15 @@ class Vocabulary:
         hits = sorted(((hit.start(1), hit.end(1), hit.group(1)) for scan in self._scans
                        for hit in scan.finditer(skel.text) if hit.group(1)), key=lambda h: (h[0], -h[1]))
         found = []
+        owners: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # a long text repeats its words
         for skel_start, skel_end, matched in hits:
             start, end = skel.span(skel_start, skel_end)
             # The pattern lets a phrase's spaces be any run of white space (a line break included)
             # and a stem's last word go on.
-            lists, languages = self._owner(matched)
-            found.append(PhraseMatch(Match(start, end, canonical[start:end]), lists, languages))
+            owner = owners.get(matched)
+            if owner is None:
+                owner = owners[matched] = self._owner(matched)
+            found.append(PhraseMatch(Match(start, end, canonical[start:end]), *owner))
         return found
 
 
