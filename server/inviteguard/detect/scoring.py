@@ -97,5 +97,8 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
     # did not is said after the message's own evidence.
     decisive = POLICY_WEIGHT if level != judged else 0.0
     reasons += [Reason(r.id, decisive, r.evidence, r.group) for r in policy_reasons]
-    reasons.sort(key=lambda r: (-r.weight, r.id))
+    # A decisive report or decision first, then the combinations (each names the whole attack: who
+    # relayed it, the number, the claim), then single signals; the weightiest first within each.
+    combos = {combo.id for combo in rules.combos}
+    reasons.sort(key=lambda r: (r.weight < POLICY_WEIGHT, r.id not in combos, -r.weight, r.id))
     return Verdict(level, final, tuple(reasons), rules.version)

@@ -138,18 +138,33 @@ REGIONS_PER_LANGUAGE = 2
 LANGUAGE_SHARE = 3
 
 
-def _language_regions(reading: Reading) -> list[str]:
-    """Regions of the languages whose vocabulary the message uses, most hits first."""
+def _languages(reading: Reading) -> list[str]:
+    """The languages whose vocabulary the message uses, most hits first."""
     # Sorted: ties keep one order whatever the process's hash seed (a set's order is not).
     hits: Counter[str] = Counter(language for found in reading.vocabulary for phrase in found
                                  for language in sorted(phrase.languages))
-    regions = {language.code: language.regions[:REGIONS_PER_LANGUAGE] for language in load_lexicon().languages}
     if not hits:
         return []
     # A language the message only brushes (a shared word, a loan word) does not crowd out the
     # regions of its currencies and domains.
     enough = hits.most_common(1)[0][1] / LANGUAGE_SHARE
-    return [region for code, count in hits.most_common() if count >= enough for region in regions.get(code, ())]
+    return [code for code, count in hits.most_common() if count >= enough]
+
+
+def _language_regions(languages: list[str]) -> list[str]:
+    """The main regions of each language, in the languages' order."""
+    regions = {language.code: language.regions for language in load_lexicon().languages}
+    return [region for code in languages for region in regions.get(code, ())[:REGIONS_PER_LANGUAGE]]
+
+
+def _shared_regions(languages: list[str], named_regions: list[str]) -> list[str]:
+    """Regions where a language the message uses meets a currency it names or a country domain it
+    comes from (English and euros: Ireland; French and Swiss francs: Switzerland; Dutch-looking
+    words from a .nl address: the Netherlands, not South Africa): the likeliest home of its
+    numbers, before each language's main regions."""
+    regions = {language.code: language.regions for language in load_lexicon().languages}
+    named = set(named_regions)
+    return [region for code in languages for region in regions.get(code, ()) if region in named]
 
 
 def _currency_regions(reading: Reading) -> list[str]:
@@ -165,8 +180,9 @@ def _currency_regions(reading: Reading) -> list[str]:
 
 def suggested_regions(reading: Reading) -> tuple[str, ...]:
     text = " ".join(block.text[:500] for block in reading.blocks)
-    ordered = [*_script_regions(text), *_language_regions(reading), *_currency_regions(reading),
-               *_domain_regions(reading), *DEFAULT_REGIONS]
+    languages, currencies, domains = _languages(reading), _currency_regions(reading), _domain_regions(reading)
+    ordered = [*_script_regions(text), *_shared_regions(languages, currencies + domains),
+               *_language_regions(languages), *currencies, *domains, *DEFAULT_REGIONS]
     valid = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS]
     return tuple(valid[:MAX_REGIONS])
 
