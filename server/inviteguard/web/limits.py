@@ -390,8 +390,9 @@ class RateLimits:
 
 
 def not_yet_authenticated() -> bool:
-    """Flask-Limiter also looks at these limits before the view runs (it learns which endpoint calls
-    the quota); they count only once the guard has authenticated the caller, which sets the key."""
+    """Flask-Limiter's request filter. Its before-request hook looks at every request before the view
+    runs; the quotas count only once the guard has authenticated the caller (which sets the key), so
+    that pass stops here, before it resolves any limit, and each request evaluates its limit once."""
     return "inviteguard_caller" not in g
 
 
@@ -543,8 +544,8 @@ def init_app(app: Flask) -> None:
     counters = getattr(limiter.storage, "storage", None)
     if callable(getattr(counters, "close", None)):
         weakref.finalize(app, counters.close)
-    quotas = {kind: limiter.limit(rate.for_caller, key_func=rate_key, exempt_when=not_yet_authenticated)(
-                  _quota_anchor(kind))
+    limiter.request_filter(not_yet_authenticated)
+    quotas = {kind: limiter.limit(rate.for_caller, key_func=rate_key)(_quota_anchor(kind))
               for kind, rate in rates.items()}
     app.extensions["inviteguard.guard"] = Guard(
         InputLimits.from_settings(settings), quotas, limiter, settings.analysis_time_budget_seconds)
