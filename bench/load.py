@@ -3,12 +3,14 @@
 Starts an embedded Redis, then two gunicorns with the shipped config (server/inviteguard/
 gunicorn_conf.py) and the same number of workers: the floor (bench/floor_app.py: a bare Flask POST
 endpoint doing one Redis GET, and a SET on a miss) and the service (inviteguard.wsgi:app with the
-environment `inviteguard serve` gives it). Each scenario is driven by wrk for the same time and
-connections; the script prints one table with the ratios to the floor, the workers' RSS after 10^4
+environment `inviteguard serve` gives it). wrk drives each scenario for the same time and
+connections, in rounds that measure the floor and the service back to back (the machine's speed
+drifts); the script prints one table of medians with the ratios to the floor taken round by round,
+the workers' RSS after 10^4
 mixed requests, and (bench/analyze.py) the uncached analysis against the parse floor and 1 MB
 messages. Timings are printed, never asserted: this is not a test.
 
-    python bench/load.py [--seconds 10] [--connections 8] [--workers 2] [--skip-analysis]
+    python bench/load.py [--seconds 10] [--rounds 3] [--connections 8] [--workers 2] [--skip-analysis]
 
 wrk is Debian's `wrk` package: as root the script installs it, otherwise it says how.
 """
@@ -16,12 +18,14 @@ wrk is Debian's `wrk` package: as root the script installs it, otherwise it says
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,6 +94,11 @@ class Run:
     status_errors: int
     p50_ms: float
     p99_ms: float
+    cpu_seconds: float = 0.0  # the server's, during the run
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.cpu_seconds / self.requests if self.requests else float("nan")
 
     @property
     def per_second(self) -> float:
@@ -150,6 +159,16 @@ def worker_rss_mb(master: int) -> list[float]:
     return sizes
 
 
+def cpu_seconds(master: int) -> float:
+    """User and system CPU of a gunicorn master and its workers so far (not Redis's, not wrk's)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in [str(master), *children]:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(binary: str, scripts: Path, port: int, path: str, scenario: str, tag: str, seconds: float,
         connections: int) -> Run:
     script = scripts / f"{scenario.replace(' ', '_')}_{tag}.lua"
@@ -164,7 +183,8 @@ def wrk(binary: str, scripts: Path, port: int, path: str, scenario: str, tag: st
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="per scenario")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per scenario and round")
+    parser.add_argument("--rounds", type=int, default=3, help="floor and service measured back to back, this often")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for both")
     parser.add_argument("--mixed-requests", type=int, default=10_000, help="before the RSS is read")
@@ -186,17 +206,26 @@ def main() -> int:
             wait_ready(floor_port, "/floor")
             wait_ready(service_port, ANALYZE)
 
-            def measure(port: int, path: str, scenario: str, tag: str) -> Run:
-                # An unmeasured second first warms imports, rules and the cache in every worker.
-                wrk(binary, scripts, port, path, scenario, f"warm-{tag}", 1, args.connections)
-                return wrk(binary, scripts, port, path, scenario, tag, args.seconds, args.connections)
+            floor_master, service_master = servers[0].pid, servers[1].pid
+            scenarios = [("floor: bare Flask POST, one Redis GET (+SET on miss)", floor_master, floor_port, "/floor",
+                          "cached"),
+                         (f"POST {ANALYZE}, a raw invite whose answer is cached", service_master, service_port, ANALYZE,
+                          "cached"),
+                         (f"POST {ANALYZE}, every request a new campaign", service_master, service_port, ANALYZE,
+                          "new campaign")]
+            for _, _, port, path, scenario in scenarios:
+                # An unmeasured second first warms imports, rules and the caches in every worker.
+                wrk(binary, scripts, port, path, scenario, f"warm-{port}-{scenario}", 1, args.connections)
 
-            rows = [("floor: bare Flask POST, one Redis GET (+SET on miss)",
-                     measure(floor_port, "/floor", "cached", "f")),
-                    (f"POST {ANALYZE}, a raw invite whose verdict is cached",
-                     measure(service_port, ANALYZE, "cached", "c")),
-                    (f"POST {ANALYZE}, every request a new campaign",
-                     measure(service_port, ANALYZE, "new campaign", "n"))]
+            def measured(master: int, port: int, path: str, scenario: str, tag: str) -> Run:
+                before = cpu_seconds(master)
+                run = wrk(binary, scripts, port, path, scenario, tag, args.seconds, args.connections)
+                return dataclasses.replace(run, cpu_seconds=cpu_seconds(master) - before)
+
+            # The machine's speed drifts (other processes share it): each round measures the floor and
+            # the service back to back, and the ratios are taken round by round, then the median.
+            rounds = [[measured(master, port, path, scenario, f"r{n}-{scenario}")
+                       for _, master, port, path, scenario in scenarios] for n in range(args.rounds)]
 
             served, rss_warm, chunk = 0, [], 0
             while served < args.mixed_requests:
@@ -211,22 +240,28 @@ def main() -> int:
             for server in servers:
                 server.wait(timeout=30)
 
-    floor = rows[0][1]
-    print(f"\nwrk -t2 -c{args.connections}, {args.seconds:g} s a scenario; gunicorn with the shipped config and "
-          f"{args.workers} workers; embedded Redis; {os.cpu_count()} cores; sample {SAMPLE.name} "
-          f"({SAMPLE.stat().st_size} bytes)\n")
-    print("| endpoint | req/s | vs floor | p50 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|")
-    for name, run in rows:
-        print(f"| {name} | {run.per_second:,.0f} | {run.per_second / floor.per_second:.2f} | {run.p50_ms:.2f} | "
-              f"{run.p99_ms:.2f} | {run.errors} |")
+    print(f"\nwrk -t2 -c{args.connections}, {args.rounds} rounds of {args.seconds:g} s a scenario; gunicorn with the "
+          f"shipped config and {args.workers} workers; embedded Redis; {os.cpu_count()} cores; sample {SAMPLE.name} "
+          f"({SAMPLE.stat().st_size} bytes); medians over the rounds, the ratio taken within each round\n")
+    print("| endpoint | req/s | vs floor | p50 ms | p99 ms | errors | server CPU ms/request | CPU vs floor |")
+    print("|---|---|---|---|---|---|---|---|")
+    for index, (name, *_) in enumerate(scenarios):
+        runs = [measured[index] for measured in rounds]
+        ratio = statistics.median(measured[index].per_second / measured[0].per_second for measured in rounds)
+        cpu = statistics.median(r.cpu_ms_per_request for r in runs)
+        cpu_ratio = statistics.median(measured[index].cpu_ms_per_request / measured[0].cpu_ms_per_request
+                                      for measured in rounds)
+        print(f"| {name} | {statistics.median(r.per_second for r in runs):,.0f} | {ratio:.2f} | "
+              f"{statistics.median(r.p50_ms for r in runs):.2f} | {statistics.median(r.p99_ms for r in runs):.2f} | "
+              f"{sum(r.errors for r in runs)} | {cpu:.2f} | {cpu_ratio:.1f}x |")
+    print("\nserver CPU per request does not depend on how busy the machine is; req/s and latency do.")
     print(f"\nRSS per worker after warm-up: {', '.join(f'{s:.0f}' for s in rss_warm)} MB; after {served:,} mixed "
           f"requests (1 in 10 a new campaign): {', '.join(f'{s:.0f}' for s in rss_after)} MB (goal <= 120 MB)")
     print("goals: cached >= 0.80 of the floor, new campaigns >= 0.25, cached p99 <= 20 ms, 0 errors")
     if not args.skip_analysis:
         print("\nuncached analysis in one process (bench/analyze.py):", flush=True)
         subprocess.run([sys.executable, str(BENCH / "analyze.py")], check=True)
-    return 1 if any(run.errors for _, run in rows) else 0
+    return 1 if any(run.errors for measured in rounds for run in measured) else 0
 
 
 if __name__ == "__main__":
