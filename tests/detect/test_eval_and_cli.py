@@ -13,10 +13,11 @@ from .conftest import FIXTURES, fixture_bytes
 # Training figures: the model is fitted on these corpora (inviteguard fit), so they guard against
 # regressions; the figures that count are the untouched blind batches in bench/BLIND.md.
 RECALL_MIN = 0.97
-# A regression guard at today's training figure, not the goal: the fixtures hold ten blind
-# batches (b3-b12) in about 30 languages, their misses included, and the fitted detector flags
-# 0.89 of their lures at its false-positive targets. The goal is measured on untouched batches only.
-FIXTURE_RECALL_MIN = 0.88
+# A regression guard at today's training figure, not the goal: the fixtures hold eleven blind
+# batches (b3-b13) in about 30 languages, their misses included, and the fitted detector flags
+# 0.86-0.87 of their lures at its false-positive targets (each hard batch added lowers it). The
+# goal is measured on untouched batches only.
+FIXTURE_RECALL_MIN = 0.85
 HAM_PHISHING_MAX = 0.005
 HAM_SUSPICIOUS_MAX = 0.02
 
