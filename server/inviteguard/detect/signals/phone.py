@@ -181,7 +181,8 @@ def _currency_regions(reading: Reading) -> list[str]:
 def suggested_regions(reading: Reading) -> tuple[str, ...]:
     text = " ".join(block.text[:500] for block in reading.blocks)
     languages, currencies, domains = _languages(reading), _currency_regions(reading), _domain_regions(reading)
-    ordered = [*_script_regions(text), *_shared_regions(languages, currencies + domains),
+    # A currency says more than a sender's domain (Swiss francs from a web.de mailbox: Switzerland).
+    ordered = [*_script_regions(text), *_shared_regions(languages, currencies), *_shared_regions(languages, domains),
                *_language_regions(languages), *currencies, *domains, *DEFAULT_REGIONS]
     valid = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS]
     return tuple(valid[:MAX_REGIONS])
