@@ -61,11 +61,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["inviteguard.settings"] = live
     reports = ReportStore(gate, RedisGate(settings.redis_url, settings.report_redis_timeout_seconds,
                                           settings.redis_retry_after_seconds), live)
+    engine = config.get("ENGINE")
+    if engine is None:
+        engine = AnalyzerEngine()
+        engine.warm()  # in each worker as it starts, not on its first reader's message
     app.extensions["inviteguard"] = api.Services(
         gate=gate,
         cache=VerdictCache(gate, settings.cache_ttl_seconds),
         texts=BannerStore(gate),
-        engine=config.get("ENGINE") or AnalyzerEngine(),
+        engine=engine,
         metrics=Metrics(),
         default_locale=settings.default_locale,
         feedback=reports,
