@@ -139,9 +139,10 @@ def request_bytes() -> bytes:
     return raw
 
 
-def read_message() -> tuple[ParsedMessage, str | None]:
-    """The message and the locale the JSON body asked for; raises ApiError or InputError."""
-    raw = request_bytes()
+def read_message(raw: bytes | None = None) -> tuple[ParsedMessage, str | None]:
+    """The message and the locale the JSON body asked for; raises ApiError or InputError. `raw`:
+    the body as request_bytes() already read it."""
+    raw = request_bytes() if raw is None else raw
     if request.mimetype in RAW_TYPES:
         return parse_raw(raw, calendar_limits()), None
     return _json_request()
@@ -242,7 +243,8 @@ def stored_answer(svc: Services, raw: bytes) -> AnswerLookup | None:
 @guarded("analyze", inspects_itself=True)
 def analyze() -> Response:
     svc = services()
-    lookup = stored_answer(svc, request_bytes())
+    raw = request_bytes()
+    lookup = stored_answer(svc, raw)
     if lookup is not None and lookup.answer is not None:
         # An answer exists only for a body that passed the inspection below; an exact copy differs
         # from it at most in trace fields, so it is answered without scanning it again.
@@ -250,7 +252,7 @@ def analyze() -> Response:
         svc.metrics.verdicts.labels(lookup.answer.level).inc()
         return current_app.response_class(lookup.answer.body, mimetype="application/json")
     inspect_body()
-    message, body_locale = read_message()
+    message, body_locale = read_message(raw)
     decision = decide(svc, message)
     steps = RedisSteps(decision.degraded)
     organisation = steps.run("organisation settings", lambda: load_org_settings(svc.gate.client()).banner_context(),
