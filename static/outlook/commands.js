@@ -12,15 +12,7 @@
   let client = null;
   function getClient() {
     if (!client) {
-      client = IG.createClient({
-        Office,
-        OfficeRuntime: root.OfficeRuntime,
-        baseUrl: IG.baseUrlFrom(root, Office),
-        fetch: root.fetch.bind(root),
-        AbortController: root.AbortController,
-        setTimeout: root.setTimeout.bind(root),
-        clearTimeout: root.clearTimeout.bind(root),
-      });
+      client = IG.clientIn(root, Office);
     }
     return client;
   }

@@ -163,6 +163,20 @@
     throw new Error("cannot tell the InviteGuard service URL");
   }
 
+  // The client wired to a page's or a runtime's own globals: the task pane, the commands page
+  // and the event-based runtime all build it so.
+  function clientIn(globalObj, Office) {
+    return createClient({
+      Office,
+      OfficeRuntime: globalObj.OfficeRuntime,
+      baseUrl: baseUrlFrom(globalObj, Office),
+      fetch: globalObj.fetch.bind(globalObj),
+      AbortController: globalObj.AbortController,
+      setTimeout: globalObj.setTimeout.bind(globalObj),
+      clearTimeout: globalObj.clearTimeout.bind(globalObj),
+    });
+  }
+
   function createClient(deps) {
     const Office = deps.Office;
     const baseUrl = String(deps.baseUrl).replace(/\/+$/, "");
@@ -556,6 +570,7 @@
     REPORT_CATEGORIES,
     ServiceError,
     createClient,
+    clientIn,
     baseUrlFrom,
     decodedLength,
     headersFromItem,

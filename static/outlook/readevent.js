@@ -15,15 +15,7 @@
 
   async function onStampedMessageRead(event) {
     try {
-      const client = IG.createClient({
-        Office,
-        OfficeRuntime: root.OfficeRuntime,
-        baseUrl: IG.baseUrlFrom(root, Office),
-        fetch: root.fetch.bind(root),
-        AbortController: root.AbortController,
-        setTimeout: root.setTimeout.bind(root),
-        clearTimeout: root.clearTimeout.bind(root),
-      });
+      const client = IG.clientIn(root, Office);
       let result = null;
       try {
         result = await client.analyze();

@@ -72,15 +72,7 @@
     const doc = win.document;
     const IG = win.InviteGuardOutlook;
     const $ = (id) => doc.getElementById(id);
-    const client = IG.createClient({
-      Office,
-      OfficeRuntime: win.OfficeRuntime,
-      baseUrl: IG.baseUrlFrom(win, Office),
-      fetch: win.fetch.bind(win),
-      AbortController: win.AbortController,
-      setTimeout: win.setTimeout.bind(win),
-      clearTimeout: win.clearTimeout.bind(win),
-    });
+    const client = IG.clientIn(win, Office);
     const t = client.strings();
     const mailbox = Office.context.mailbox;
     let generation = 0;
