@@ -29,8 +29,6 @@ from .stamp import UNCHECKED
 
 log = logging.getLogger(__name__)
 BANNERED = ("phishing", "suspicious")
-WARM_UP = (b"From: PayPal <service@paypal.example>\r\nSubject: Your receipt\r\n\r\n"
-           b"You paid $599.00. Not you? Call +1 (808) 555-0199.\r\n")
 
 
 @dataclass(frozen=True)
@@ -52,14 +50,6 @@ class Checker:
         self.metrics = metrics
         self.records = records
         self.limits = InputLimits.from_settings(settings)
-
-    def warm_up(self) -> None:
-        """Loads the rules and the parsers' data now, so the first message is not the slow one. A failure
-        is logged, not raised: mail still flows, stamped unchecked, while someone looks."""
-        try:
-            self.svc.engine.judge(parse_raw(WARM_UP))
-        except Exception:
-            log.exception("the analyzer failed its warm-up; messages will be stamped unchecked until it works")
 
     def check(self, raw: bytes) -> Outcome:
         """The outcome for `raw` (inbound X-InviteGuard-* fields already removed) within the time budget."""

@@ -99,6 +99,6 @@ def stamper_from(svc: Services, settings: Settings) -> Stamper:
     ValueError (naming the setting) without a usable INVITEGUARD_STAMP_SECRET."""
     secret = check_secret(settings.stamp_secret)
     metrics = MailflowMetrics(svc.metrics.registry)
+    # The service's analyzer is already warm: create_app loads and compiles its rules (detect.engine).
     checker = Checker(svc, settings, metrics, StampRecords(svc.gate, settings.stamp_max_age_days))
-    checker.warm_up()
     return Stamper(checker, secret, settings.mailflow_banner)
