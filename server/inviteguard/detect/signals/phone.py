@@ -151,9 +151,14 @@ def _languages(reading: Reading) -> list[str]:
     return [code for code, count in hits.most_common() if count >= enough]
 
 
+@cache
+def _regions_of_languages() -> dict[str, tuple[str, ...]]:
+    return {language.code: language.regions for language in load_lexicon().languages}
+
+
 def _language_regions(languages: list[str]) -> list[str]:
     """The main regions of each language, in the languages' order."""
-    regions = {language.code: language.regions for language in load_lexicon().languages}
+    regions = _regions_of_languages()
     return [region for code in languages for region in regions.get(code, ())[:REGIONS_PER_LANGUAGE]]
 
 
@@ -162,7 +167,7 @@ def _shared_regions(languages: list[str], named_regions: list[str]) -> list[str]
     comes from (English and euros: Ireland; French and Swiss francs: Switzerland; Dutch-looking
     words from a .nl address: the Netherlands, not South Africa): the likeliest home of its
     numbers, before each language's main regions."""
-    regions = {language.code: language.regions for language in load_lexicon().languages}
+    regions = _regions_of_languages()
     named = set(named_regions)
     return [region for code in languages for region in regions.get(code, ()) if region in named]
 
