@@ -127,6 +127,16 @@ export function uiLocale(messenger) {
   return /^[a-z]{2,3}$/.test(primary) ? primary : "en";
 }
 
+/**
+ * A header with nothing behind it: after a message is moved away, Thunderbird (153) can announce
+ * the emptied slot as displayed (size 0, no Message-ID, dated 1970) before it shows the next
+ * message. Reading it fails inside Thunderbird and logs an error, so it is treated like no message.
+ * Both fields must say so: a header from an API that lacks them is a real message.
+ */
+export function isVacantHeader(message) {
+  return Boolean(message) && message.size === 0 && !message.headerMessageId;
+}
+
 /** onMessagesDisplayed gives an array in MV2 and a MessageList ({id, messages}) in MV3. */
 export function messagesOf(list) {
   if (Array.isArray(list)) return list;
@@ -580,8 +590,8 @@ export function createInviteGuard({ messenger, fetch, loadDefaults, timeouts = D
       const got = await safely(messenger.messageDisplay.getDisplayedMessages(tabId));
       messages = got.ok ? messagesOf(got.value) : [];
     }
-    if (messages.length !== 1) {
-      // Nothing, or a multi-message summary: no single message body to put a banner into.
+    if (messages.length !== 1 || isVacantHeader(messages[0])) {
+      // Nothing, a multi-message summary or a vacated slot: no single message body for a banner.
       const state = { tabId, messageId: null, status: "none" };
       await saveState(state);
       await setAction(tabId, "none");

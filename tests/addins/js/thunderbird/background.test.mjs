@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 
 import { loadSettings, normalizeBaseUrl, rawToBytes } from "../../../../static/thunderbird/core.mjs";
 import { createFakeMessenger, loadLocale } from "./fake_messenger.mjs";
-import { INBOX, JUNK, lastRender, PHISH_EML, setup } from "./harness.mjs";
+import { INBOX, JUNK, lastRender, PHISH_EML, PLAIN_EML, setup } from "./harness.mjs";
 import { useStubService } from "./stub_service.mjs";
 
 const en = loadLocale("en");
@@ -78,6 +78,23 @@ describe("analyze on display", () => {
     assert.equal(stub.requests.length, 0);
     assert.deepEqual(fake.badges.get(5), { text: "", color: "#4a4a4a", title: de.actionTitle.message,
       icon: { 16: "icons/shield-16.png", 32: "icons/shield-32.png" }, label: de.actionLabel.message });
+  });
+
+  test("the slot a moved message leaves is never read; the next message is", async () => {
+    const { fake } = setup({ serviceUrl: stub.url, fake: { messages: {
+      1: { raw: PHISH_EML, folder: INBOX, subject: "Invitation: PayPal Invoice" },
+      2: { raw: PLAIN_EML, folder: INBOX, subject: "Lunch on Thursday?" },
+      4: { vacant: true, folder: INBOX },
+    } } });
+    await fake.display(6, [1]);
+    // Thunderbird 153 announces the vacated slot (size 0, no Message-ID), then the next message.
+    const [vacated] = await fake.display(6, [4]);
+    assert.equal(vacated.status, "none");
+    assert.equal(fake.badges.get(6).text, "", "a neutral badge, not 'unavailable'");
+    assert.deepEqual(fake.callsOf("messages.getRaw").map((c) => c.args[0]), [1]);
+    const [next] = await fake.display(6, [2]);
+    assert.equal(next.result.verdict, "clean");
+    assert.deepEqual(fake.callsOf("messages.getRaw").map((c) => c.args[0]), [1, 2]);
   });
 
   test("the display script of a newly shown message never gets the previous message's banner", async () => {

@@ -53,6 +53,7 @@ function storageArea(initial, { absent = false } = {}) {
  *   defaultAccount: accountId                what accounts.getDefault answers
  *   hostPermission: false                    permissions.contains answers false until request()
  *   textParts: {id: [{contentType, content}]} what messages.listInlineTextParts answers
+ *   messages[id].vacant: true                 the emptied slot Thunderbird shows after a move
  */
 export function createFakeMessenger(options = {}) {
   const calls = [];
@@ -72,8 +73,11 @@ export function createFakeMessenger(options = {}) {
   const header = (id) => {
     const m = messages.get(id);
     if (!m) return null;
+    // A vacant slot (what Thunderbird announces after a move) has no size and no Message-ID.
     return { id, subject: m.subject || "", folder: m.folder || null, junk: Boolean(m.junk),
-      recipients: m.recipients || [], ccList: m.ccList || [] };
+      recipients: m.recipients || [], ccList: m.ccList || [],
+      size: m.vacant ? 0 : Buffer.byteLength(m.raw || "", "utf8"),
+      headerMessageId: m.vacant ? "" : m.headerMessageId || `fake-${id}@example.test` };
   };
   const badge = (tabId) => {
     if (!badges.has(tabId)) badges.set(tabId, {});
@@ -122,6 +126,7 @@ export function createFakeMessenger(options = {}) {
         const m = messages.get(id);
         if (!m) throw new Error(`Message not found: ${id}`);
         if (m.rawError) throw new Error(m.rawError);
+        if (m.vacant) throw new Error("NS_ERROR_FAILURE [nsIMsgMessageService.streamMessage]");
         const binary = Buffer.from(m.raw, "utf8").toString("latin1"); // one char per byte
         if (options.rawAs === "string") return binary;
         return new File([Buffer.from(m.raw, "utf8")], "message.eml", { type: "message/rfc822" });
