@@ -1,6 +1,7 @@
 """Each signal family on real or fixture messages: what it finds, and what it must leave alone."""
 
 import re
+from email.utils import formataddr
 
 import pytest
 from inviteguard.detect.parse import parse_outlook, parse_raw
@@ -64,6 +65,33 @@ def test_paypal_receipt_is_not_a_relay_but_a_money_request_is():
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
     assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == platform_id
+
+
+QONTO_AUTH = ("Authentication-Results: spf=pass smtp.mailfrom=qonto-mail.example; "
+              "dkim=pass header.d=qonto-mail.example; dmarc=pass action=none header.from=qonto-mail.example\r\n")
+
+
+@pytest.mark.parametrize("display_name", ["Imprimerie du Marais via Qonto-Mail", "Anne Roux (via qonto mail)",
+                                          "田中 経由 Qonto Mail", "Buchhaltung über QONTO-MAIL"])
+def test_a_service_missing_from_the_list_that_names_itself_as_the_relay(display_name):
+    sender = formataddr((display_name, "invoices@qonto-mail.example"), charset="utf-8")
+    headers = f"{QONTO_AUTH}From: {sender}\r\nSubject: Facture F-118\r\n"
+    message = parse_raw(mail("Merci de régler la facture.", headers))
+    found = facts(platform.trusted_relay, message, "relay.trusted_platform")
+    assert found and found["platform_id"] == "named_relay" and found["authenticated"] is True
+    assert found["platform"].casefold().replace("-", " ") == "qonto mail"
+    assert platform.in_stranger_text(Reading(message), message.texts[0])
+
+
+@pytest.mark.parametrize(("display_name", "address"), [
+    ("John Johansen via AppArmor", "apparmor@lists.ubuntu.com"),  # a list's name is not its domain's
+    ("'Nick' via kasan-dev", "kasan-dev@googlegroups.com"),
+    ("Via Rail Canada", "info@viarail.ca"),  # "via" is a word of the name, not a relay
+    ("Fabrikam Billing", "billing@fabrikam.com"),
+])
+def test_a_name_that_does_not_say_its_own_domain_relays_is_no_relay(display_name, address):
+    message = parse_raw(mail("Hello.", f"From: {display_name} <{address}>\r\nSubject: x\r\n"))
+    assert list(platform.trusted_relay(Reading(message))) == []
 
 
 def test_an_icloud_invite_without_its_calendar_or_item_class_is_still_an_invite():
@@ -345,6 +373,19 @@ def test_a_trial_tenant_is_a_free_mailbox():
 def test_urgency():
     message = parse_raw(mail("Please respond immediately"))
     assert "immediately" in facts(urgency.language, message, "urgency.language")["urgency_phrase"]
+
+
+@pytest.mark.parametrize("text", ["Refunds are processed by phone only.", "Kündigung nur telefonisch möglich.",
+                                  "Résiliation uniquement par téléphone.", "Deblokkeren kan alleen telefonisch."])
+def test_the_phone_said_to_be_the_only_way(text):
+    found = facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only")
+    assert found and found["phone_only_where"] == "body"
+
+
+@pytest.mark.parametrize("text", ["Call us or visit our website to reschedule.", "Our phone lines are open 9-5.",
+                                  "Only members may join; phone 555-0100 for details."])
+def test_a_phone_offered_beside_other_ways_is_not_phone_only(text):
+    assert facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only") is None
 
 
 def test_phrase_trie_finds_what_a_plain_alternation_finds():

@@ -62,6 +62,17 @@ class Platform:
 
 
 @dataclass(frozen=True)
+class NamedRelay:
+    """A service not in the platform list that names itself as the relay in the sender's name
+    ("Imprimerie du Marais via Qonto" from qonto.com): what reasons say about it."""
+
+    separators: tuple[str, ...]  # the words between the stranger's name and the service's
+    channel: str
+    how_anyone: str
+    stranger_fields: frozenset[str]
+
+
+@dataclass(frozen=True)
 class ConferencingProvider:
     id: str
     name: str
@@ -86,7 +97,7 @@ class Brand:
 # The phrase lists each language file has; every one is matched on confusable skeletons.
 PHRASE_LISTS = ("charge_claims", "charge_verbs", "payment_terms", "payment_demands", "dispute_hooks", "account_alerts",
                 "callback_cues", "urgency", "scam_awareness", "invite_markers", "department_words",
-                "fee_demands", "refund_offers", "tech_support", "bank_change")
+                "fee_demands", "refund_offers", "tech_support", "bank_change", "phone_only")
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,13 @@ def load_platforms() -> tuple[Platform, ...]:
         )
         for p in _read("platforms.yaml")["platforms"]
     )
+
+
+@cache
+def load_named_relay() -> NamedRelay:
+    spec = _read("platforms.yaml")["named_relay"]
+    return NamedRelay(tuple(str(s).lower() for s in spec["separators"]), spec["channel"], spec["how_anyone"],
+                      frozenset(spec["stranger_fields"]))
 
 
 @cache

@@ -32,6 +32,7 @@ ALL: tuple[Signal, ...] = (
     brand.anonymous_sender,
     brand.freemail_sender,
     urgency.language,
+    urgency.only_by_phone,
     awareness.warning_about_scams,
 )
 

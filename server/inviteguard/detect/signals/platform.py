@@ -8,15 +8,16 @@ signals ask `in_stranger_text` before they let a sentence count in the message's
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from ..model import Evidence, TextBlock
-from ..rules import Platform, load_platforms
+from ..rules import Platform, load_named_relay, load_platforms
 from .forwarding import srs_original_domain
 from .reading import Reading
-from .text import PhraseList, domain_matches, passes
+from .text import PhraseList, domain_matches, org_domain, passes, unspaced_script
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,55 @@ def _authentication(reading: Reading, platform: Platform) -> tuple[bool, tuple[s
     return False, (), ""
 
 
+NAME_LOOKED_AT = 200  # characters of a sender's name searched for "via <service>"
+SERVICE_NAME_MAX = 40
+
+
+def _service_named(display_name: str, separators: tuple[str, ...]) -> str:
+    """The service a sender's name says relayed the message: "Anne via Qonto" and "Anne (via
+    Qonto)" -> "Qonto"; "" when the name says no such thing."""
+    text = display_name[:NAME_LOOKED_AT].strip().strip("\"'").strip()
+    if text.endswith(")") and "(" in text:
+        opened = text.rfind("(")
+        text = f"{text[:opened]} {text[opened + 1:-1]}"
+    lowered = text.lower()
+    cut = -1
+    for separator in separators:
+        spaced = not any(unspaced_script(c) for c in separator)
+        found = lowered.rfind(f" {separator} ") if spaced else lowered.rfind(separator)
+        if found > 0 and found + len(separator) > cut:
+            cut = found + len(separator) + (2 if spaced else 0)
+    service = text[cut:].strip() if cut > 0 else ""
+    return service if len(service) <= SERVICE_NAME_MAX else ""
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+
+
+def _names_its_domain(service: str, domain: str) -> bool:
+    """"Qonto" for qonto.com, "Lydia" for lydia-app.com: the service's name is its domain's."""
+    label = org_domain(domain).partition(".")[0]
+    names = {_letters(label)} | ({_letters(label.partition("-")[0])} if len(label.partition("-")[0]) >= 4 else set())
+    return bool(service) and _letters(service) in names
+
+
+def _named_relay(reading: Reading) -> Relay | None:
+    """A service missing from the platform list whose sender's name says it relays someone."""
+    sender = reading.message.from_
+    if sender is None or not sender.name or not sender.domain:
+        return None
+    spec = load_named_relay()
+    service = _service_named(sender.name, spec.separators)
+    if not _names_its_domain(service, sender.domain):
+        return None
+    platform = Platform(id="named_relay", name=service, says=service, brand="", domains=(org_domain(sender.domain),),
+                        addresses=(), prodids=(), channel=spec.channel, relays_when="always", markers=(),
+                        link_markers=(), stranger_fields=spec.stranger_fields, how_anyone=spec.how_anyone)
+    authenticated, checks, auth_domain = _authentication(reading, platform)
+    return Relay(platform, sender.domain, authenticated, checks, auth_domain)
+
+
 def find_relay(reading: Reading) -> Relay | None:
     addresses, domains = _identities(reading)
     prodids = [i.prodid.lower() for i in reading.message.invites if i.prodid]
@@ -104,7 +154,7 @@ def find_relay(reading: Reading) -> Relay | None:
         if matched and _relays(platform, reading):
             authenticated, checks, auth_domain = _authentication(reading, platform)
             return Relay(platform, matched, authenticated, checks, auth_domain)
-    return None
+    return _named_relay(reading)
 
 
 def relay(reading: Reading) -> Relay | None:

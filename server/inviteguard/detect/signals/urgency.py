@@ -1,4 +1,4 @@
-"""Urgency: pressure to act before thinking."""
+"""Urgency: pressure to act before thinking, and to act only by phone."""
 
 from __future__ import annotations
 
@@ -6,6 +6,15 @@ from collections.abc import Iterable
 
 from ..model import Evidence
 from .reading import Reading
+
+
+def only_by_phone(reading: Reading) -> Iterable[Evidence]:
+    """callback.phone_only: the phone is said to be the only way ("refunds by phone only", "nur
+    telefonisch"). Callback lures close every other door so the reader calls; genuine mail offers
+    the website or the app beside the number."""
+    found = reading.first_listed("phone_only")
+    if found:
+        yield Evidence("callback.phone_only", {"phone_only_phrase": found[0].text, "phone_only_where": found[1].source})
 
 
 def language(reading: Reading) -> Iterable[Evidence]:
