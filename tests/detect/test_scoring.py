@@ -104,6 +104,21 @@ def test_headline_combination_is_phishing_on_its_own():
     assert verdict.reasons[0].evidence["amount"] == "$599.00"
 
 
+def test_a_disguised_stranger_number_on_a_platform_is_a_reason_of_its_own():
+    """No charge or alert wording a lexicon knows, but a stranger wrote "8OO 555 O126" on a platform."""
+    phone = {"phone": "1 8OO 555 O126", "e164": "+18005550126", "where": "organizer_name"}
+    relayed = [Evidence("relay.trusted_platform", {"platform": "Eventbrite"}), Evidence("callback.phone", phone),
+               Evidence("callback.stranger_phone", phone), Evidence("callback.toll_free", phone)]
+    verdict = score([*relayed, Evidence("callback.obfuscated_phone", {**phone, "obfuscated": True})], load_rules())
+    combo = next(r for r in verdict.reasons if r.id == "combo.platform_conspicuous_number")
+    assert combo.weight > 0 and combo.evidence["obfuscated"] is True and combo.evidence["where"] == "organizer_name"
+    # More than the disguise alone adds: the same number disguised in a colleague's own mail gets no combination.
+    unrelayed = [e for e in relayed if not e.signal.startswith("relay.")]
+    alone = score([*unrelayed, Evidence("callback.obfuscated_phone", phone)], load_rules())
+    assert "combo.platform_conspicuous_number" not in {r.id for r in alone.reasons}
+    assert verdict.score > score(relayed, load_rules()).score
+
+
 def test_without_a_number_to_call_a_lure_is_at_most_suspicious():
     rules = load_rules()
     everything_but_a_number = [Evidence(s, {}) for s in rules.signals if not s.startswith(("callback.", "trust."))]

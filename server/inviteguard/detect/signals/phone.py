@@ -54,14 +54,21 @@ CUE_BEFORE = 80
 CUE_AFTER = 40
 DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may follow
 
-_LOOKALIKES = "OoIl|"
-_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "_": " "})
+# Letters spammers write for digits: O and o for 0, I, l and | for 1, S for 5, B for 8.
+_LOOKALIKES = "OoIl|SB"
+_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8", "_": " "})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
 # ("03ー5550ー0159", also half-width), and one line or paragraph break (checked below).
 _SEPARATOR = r" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n"
-_CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|][0-9OoIl|{_SEPARATOR}]{{5,40}}[0-9OoIl|)]")
-_TOKEN = re.compile(r"[0-9OoIl|]+")
+_CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|SB][0-9OoIl|SB{_SEPARATOR}]{{5,40}}[0-9OoIl|SB)]")
+_TOKEN = re.compile(r"[0-9OoIl|SB]+")
+# A North American number written with hyphens keeps its shape when a word is hyphenated onto it
+# ("Help-833-555-0109.pdf"); an id ("INV-2024-0012") does not have it.
+# A group opening with S or B and another such letter is a word ("ISO17799", "BIOS", "SOS"), not a
+# disguised number ("8OO", "S55", "Ol99").
+_LETTER_WORD = re.compile(r"(?:^|[^0-9OoIl|SB])(?:[SB][OoIl|SB]|[OoIl|][SB])")
+_HYPHENATED_NANP = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")
 # What may not touch a number: ASCII letters and digits (file names, ids, "pin=123") and URL or
 # address characters before it; after it, a lower-case letter or digit ("20011005logs2.zip"). An
 # upper-case letter may follow: text run together from HTML ("Desk: 1 808 371-4987Automated").
@@ -239,8 +246,10 @@ def _glued(text: str, start: int, end: int) -> bool:
     if before in _GLUE_BEFORE:
         return True
     ahead = text[start - 2] if start > 1 else " "
-    if (before == "-" and ahead.isascii() and ahead.isalnum()) or (before == "." and ahead.isdigit()):
-        return True  # "INV-2024-0012", "2.4.18" (but "Tel.0800 ..." is a number)
+    hyphenated_id = before == "-" and ahead.isascii() and ahead.isalnum() and not _HYPHENATED_NANP.fullmatch(
+        text, start, end)
+    if hyphenated_id or (before == "." and ahead.isdigit()):
+        return True  # "INV-2024-0012", "2.4.18" (but "Tel.0800 ..." and "Help-833-555-0109" are numbers)
     after = text[end] if end < len(text) else " "
     if after in _GLUE_AFTER or text[end:end + 3].lstrip(" ").startswith("#"):
         return True  # "#" closes a meeting id or PIN ("PIN: 482 195 733#"), never a phone
@@ -266,7 +275,7 @@ def _not_a_phone(span: str) -> bool:
     compact = span.strip("()+ ")
     breaks = span.count("\n")
     if (_YEARS.match(compact) or _BLOCKS_OF_FOUR.match(compact) or _TIME_RANGE.search(compact)
-            or any(_DATE.match(g) for g in compact.split())):
+            or _LETTER_WORD.search(compact) or any(_DATE.match(g) for g in compact.split())):
         return True
     if breaks > 2 or (breaks == 2 and "\n\n" not in span):
         return True
@@ -467,7 +476,7 @@ def callback_numbers(reading: Reading) -> Iterable[Evidence]:
     obfuscated = next((m for m in numbers if m.obfuscated), None)
     if obfuscated:
         yield Evidence("callback.obfuscated_phone", {"phone": obfuscated.as_written, "e164": obfuscated.e164,
-                                                     "where": obfuscated.source})
+                                                     "where": obfuscated.source, "obfuscated": True})
     toll_free = next((m for m in numbers if m.toll_free), None)
     if toll_free:
         yield Evidence("callback.toll_free", {"phone": toll_free.as_written, "e164": toll_free.e164})
