@@ -77,6 +77,17 @@ def test_html_gives_tel_targets_alt_text_css_content_and_links():
     assert "+1 808 555 0199" in rendered.text and rendered.links == ("https://zoom.us/j/123",)
 
 
+@pytest.mark.parametrize("href", ["https://wa.me/573155550148?text=Hola", "https://api.whatsapp.com/send?phone=573155550148",
+                                  "https://www.whatsapp.com/send/?text=x&phone=+573155550148"])
+def test_a_messenger_link_gives_its_number(href):
+    rendered = render_html(f"<p>Si no reconoce el cargo, <a href='{href}'>escríbanos</a> hoy.</p>")
+    assert "escríbanos (WhatsApp +573155550148)" in rendered.text and rendered.links == (href,)
+
+
+def test_an_ordinary_link_gives_no_number():
+    assert "(" not in render_html("<a href='https://example.org/order/573155550148'>order</a>").text
+
+
 @pytest.mark.parametrize(("html", "seen"), [
     # Mail templates zero a cell's font size to close gaps between blocks; each child sets its own.
     ("<table><tr><td style='font-size:0'> <div style='font-size:14px'>Helpline 808</div></td></tr></table>",

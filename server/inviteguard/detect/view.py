@@ -125,6 +125,11 @@ class RenderedHTML:
     links: tuple[str, ...]  # http(s) targets, in document order
 
 
+# A messenger chat opened on a number ("https://wa.me/573155550148"): the reader is sent to a number
+# as surely as by a tel: link, so the number is read as written there.
+_MESSENGER_NUMBER = re.compile(
+    r"https?://(?:wa\.me/|(?:api\.|www\.)?whatsapp\.com/send/?\?(?:[^#]*&)?phone=|signal\.me/#p/)\+?(\d{6,15})\b",
+    re.IGNORECASE)
 _SKIP = frozenset({"script", "style", "head", "title", "template", "iframe", "object", "svg", "math", "meta", "link"})
 _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
                     "header", "footer", "blockquote", "pre", "hr", "ul", "ol", "dl", "dt", "dd", "address",
@@ -328,8 +333,12 @@ def render_html(html: str) -> RenderedHTML:
             if scheme.startswith("tel:") or scheme.startswith("mailto:"):
                 # The reader's client dials or writes to the target, whatever the link's text says.
                 closing.append(f" ({href.split(':', 1)[1].split('?', 1)[0]}) ")
-            elif scheme.startswith("http") and len(links) < MAX_LINKS:
-                links.append(href)
+            elif scheme.startswith("http"):
+                messenger = _MESSENGER_NUMBER.match(href)
+                if messenger:
+                    closing.append(f" (WhatsApp +{messenger[1]}) ")
+                if len(links) < MAX_LINKS:
+                    links.append(href)
         elif tag == "img" and attributes.get("alt") and not any(visibility):
             parts.append(f" {attributes['alt']} ")
         if tag in _BLOCK:

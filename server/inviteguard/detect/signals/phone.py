@@ -54,20 +54,18 @@ CUE_BEFORE = 80
 CUE_AFTER = 40
 DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may follow
 
-# Letters spammers write for digits: O and o for 0, I, l and | for 1, S for 5, B for 8.
-_LOOKALIKES = "OoIl|SB"
-_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8", "_": " "})
+# Letters spammers write for digits: O and o for 0, I, l and | for 1. Not S for 5 or B for 8: ids
+# start with them ("ES B85550011", a Spanish VAT number, read as a disguised number in round 15).
+_LOOKALIKES = "OoIl|"
+_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "_": " "})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
 # ("03ー5550ー0159", also half-width), and one line or paragraph break (checked below).
 _SEPARATOR = r" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n"
-_CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|SB][0-9OoIl|SB{_SEPARATOR}]{{5,40}}[0-9OoIl|SB)]")
-_TOKEN = re.compile(r"[0-9OoIl|SB]+")
+_CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|][0-9OoIl|{_SEPARATOR}]{{5,40}}[0-9OoIl|)]")
+_TOKEN = re.compile(r"[0-9OoIl|]+")
 # A North American number written with hyphens keeps its shape when a word is hyphenated onto it
 # ("Help-833-555-0109.pdf"); an id ("INV-2024-0012") does not have it.
-# A group opening with S or B and another such letter is a word ("ISO17799", "BIOS", "SOS"), not a
-# disguised number ("8OO", "S55", "Ol99").
-_LETTER_WORD = re.compile(r"(?:^|[^0-9OoIl|SB])(?:[SB][OoIl|SB]|[OoIl|][SB])")
 _HYPHENATED_NANP = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")
 # What may not touch a number: ASCII letters and digits (file names, ids, "pin=123") and URL or
 # address characters before it; after it, a lower-case letter or digit ("20011005logs2.zip"). An
@@ -275,7 +273,7 @@ def _not_a_phone(span: str) -> bool:
     compact = span.strip("()+ ")
     breaks = span.count("\n")
     if (_YEARS.match(compact) or _BLOCKS_OF_FOUR.match(compact) or _TIME_RANGE.search(compact)
-            or _LETTER_WORD.search(compact) or any(_DATE.match(g) for g in compact.split())):
+            or any(_DATE.match(g) for g in compact.split())):
         return True
     if breaks > 2 or (breaks == 2 and "\n\n" not in span):
         return True
