@@ -6,7 +6,7 @@ from email.utils import formataddr
 import pytest
 from inviteguard.detect.parse import parse_outlook, parse_raw
 from inviteguard.detect.rules import load_lexicon
-from inviteguard.detect.signals import Reading, awareness, brand, forwarding, payment, phone, platform, urgency
+from inviteguard.detect.signals import Reading, auth, awareness, brand, forwarding, payment, phone, platform, urgency
 from inviteguard.detect.signals.text import STEM, PhraseList, Vocabulary
 from inviteguard.detect.view import skeleton
 
@@ -96,6 +96,20 @@ def test_a_service_missing_from_the_list_that_names_itself_as_the_relay(display_
 def test_a_name_that_does_not_say_its_own_domain_relays_is_no_relay(display_name, address):
     message = parse_raw(mail("Hello.", f"From: {display_name} <{address}>\r\nSubject: x\r\n"))
     assert list(platform.trusted_relay(Reading(message))) == []
+
+
+@pytest.mark.parametrize(("sender", "imitates"), [
+    ("it@fabrikam-helpdesk.com", True), ("payroll@northwlnd.example", True), ("hr@fabrikam-group.net", True),
+    ("it@fabrikam.fr", False),  # the organisation itself, another country
+    ("ops@tailwind.example", False), ("someone@gmail.com", False),
+])
+def test_a_sender_built_on_the_readers_organisations_name(sender, imitates):
+    message = parse_raw(mail("Hello.", f"From: Service Desk <{sender}>\r\nTo: Ann <ann@fabrikam.com>, "
+                                       "Bo <bo@northwind.example>\r\nSubject: x\r\n"))
+    found = facts(auth.imitates_recipient_org, message, "sender.imitates_recipient_org")
+    assert bool(found) is imitates
+    if found:
+        assert found["recipient_domain"] in ("fabrikam.com", "northwind.example")
 
 
 def test_an_icloud_invite_without_its_calendar_or_item_class_is_still_an_invite():

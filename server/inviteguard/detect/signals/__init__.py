@@ -20,6 +20,7 @@ ALL: tuple[Signal, ...] = (
     forwarding.reader_not_attendee,
     auth.from_domain_fails,
     auth.internal_sender,
+    auth.imitates_recipient_org,
     phone.callback_numbers,
     payment.amount,
     payment.claim,

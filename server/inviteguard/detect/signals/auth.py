@@ -1,10 +1,12 @@
-"""Authentication of the From domain, as our own boundary recorded it."""
+"""Authentication of the From domain, as our own boundary recorded it, and From domains built to
+look like the reader's own organisation's."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from ..model import Evidence
+from ..rules import load_lexicon
 from .platform import relay
 from .reading import Reading
 from .text import org_domain
@@ -31,3 +33,47 @@ def internal_sender(reading: Reading) -> Iterable[Evidence]:
     Never for a relayed message, whose From is the platform's; a free mailbox proves no organisation."""
     if reading.writes_to_itself and relay(reading) is None:
         yield Evidence("trust.internal_sender", {"sender_domain": reading.sender_domain})
+
+
+NAME_MIN = 4  # letters of an organisation's name worth imitating ("abc" is inside too many names)
+LABEL_MAX = 63  # DNS's longest label: anything longer is no domain
+RECIPIENTS_LOOKED_AT = 50
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """One letter changed, added or dropped ("northwlnd" for "northwind")."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    shorter, longer = sorted((a, b), key=len)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+
+
+def _imitates(sender_label: str, recipient_label: str) -> bool:
+    if sender_label == recipient_label:
+        return False  # the organisation's own domain in another country ("fabrikam.fr" to "fabrikam.be")
+    if not NAME_MIN <= len(recipient_label) <= LABEL_MAX or len(sender_label) > LABEL_MAX:
+        return False
+    sender_plain, recipient_plain = sender_label.replace("-", ""), recipient_label.replace("-", "")
+    return recipient_plain in sender_plain or _one_edit_apart(sender_plain, recipient_plain)
+
+
+def imitates_recipient_org(reading: Reading) -> Iterable[Evidence]:
+    """sender.imitates_recipient_org: mail from a domain built on the reader's own organisation's
+    name but not its own ("fabrikam-helpdesk.com", "contoso-county.net", "northwlnd.example" to
+    fabrikam.com, contosocounty.gov, northwind.example): the help desk, payroll or benefits team
+    that is not. Never for a relayed message (its From is the platform's) or a free mailbox."""
+    domain = reading.sender_domain
+    if not domain or relay(reading) is not None or load_lexicon().is_freemail(domain):
+        return
+    sender_label = org_domain(domain).partition(".")[0]
+    for recipient in reading.message.recipients[:RECIPIENTS_LOOKED_AT]:
+        if not recipient.domain or load_lexicon().is_freemail(recipient.domain):
+            continue
+        recipient_label = org_domain(recipient.domain).partition(".")[0]
+        if _imitates(sender_label, recipient_label):
+            yield Evidence("sender.imitates_recipient_org", {"sender_domain": domain,
+                                                             "recipient_domain": org_domain(recipient.domain)})
+            return
+
