@@ -77,11 +77,13 @@ def test_html_gives_tel_targets_alt_text_css_content_and_links():
     assert "+1 808 555 0199" in rendered.text and rendered.links == ("https://zoom.us/j/123",)
 
 
-@pytest.mark.parametrize("href", ["https://wa.me/573155550148?text=Hola", "https://api.whatsapp.com/send?phone=573155550148",
-                                  "https://www.whatsapp.com/send/?text=x&phone=+573155550148"])
-def test_a_messenger_link_gives_its_number(href):
+@pytest.mark.parametrize(("href", "app"), [("https://wa.me/573155550148?text=Hola", "WhatsApp"),
+                                           ("https://api.whatsapp.com/send?phone=573155550148", "WhatsApp"),
+                                           ("https://www.whatsapp.com/send/?text=x&phone=+573155550148", "WhatsApp"),
+                                           ("https://signal.me/#p/+573155550148", "Signal")])
+def test_a_messenger_link_gives_its_number(href, app):
     rendered = render_html(f"<p>Si no reconoce el cargo, <a href='{href}'>escríbanos</a> hoy.</p>")
-    assert "escríbanos (WhatsApp +573155550148)" in rendered.text and rendered.links == (href,)
+    assert f"escríbanos ({app} +573155550148)" in rendered.text and rendered.links == (href,)
 
 
 def test_an_ordinary_link_gives_no_number():

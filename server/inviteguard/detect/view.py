@@ -128,7 +128,7 @@ class RenderedHTML:
 # A messenger chat opened on a number ("https://wa.me/573155550148"): the reader is sent to a number
 # as surely as by a tel: link, so the number is read as written there.
 _MESSENGER_NUMBER = re.compile(
-    r"https?://(?:wa\.me/|(?:api\.|www\.)?whatsapp\.com/send/?\?(?:[^#]*&)?phone=|signal\.me/#p/)\+?(\d{6,15})\b",
+    r"https?://(?:(wa)\.me/|(?:api\.|www\.)?(whatsapp)\.com/send/?\?(?:[^#]*&)?phone=|(signal)\.me/#p/)\+?(\d{6,15})\b",
     re.IGNORECASE)
 _SKIP = frozenset({"script", "style", "head", "title", "template", "iframe", "object", "svg", "math", "meta", "link"})
 _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
@@ -336,7 +336,8 @@ def render_html(html: str) -> RenderedHTML:
             elif scheme.startswith("http"):
                 messenger = _MESSENGER_NUMBER.match(href)
                 if messenger:
-                    closing.append(f" (WhatsApp +{messenger[1]}) ")
+                    app = "Signal" if messenger[3] else "WhatsApp"
+                    closing.append(f" ({app} +{messenger[4]}) ")
                 if len(links) < MAX_LINKS:
                     links.append(href)
         elif tag == "img" and attributes.get("alt") and not any(visibility):

@@ -76,4 +76,3 @@ def imitates_recipient_org(reading: Reading) -> Iterable[Evidence]:
             yield Evidence("sender.imitates_recipient_org", {"sender_domain": domain,
                                                              "recipient_domain": org_domain(recipient.domain)})
             return
-
