@@ -64,12 +64,12 @@ def imitates_recipient_org(reading: Reading) -> Iterable[Evidence]:
     name but not its own ("fabrikam-helpdesk.com", "contoso-county.net", "northwlnd.example" to
     fabrikam.com, contosocounty.gov, northwind.example): the help desk, payroll or benefits team
     that is not. Never for a relayed message (its From is the platform's) or a free mailbox."""
-    domain = reading.sender_domain
-    if not domain or relay(reading) is not None or load_lexicon().is_freemail(domain):
+    domain, lexicon = reading.sender_domain, load_lexicon()
+    if not domain or relay(reading) is not None or lexicon.is_freemail(domain):
         return
     sender_label = org_domain(domain).partition(".")[0]
     for recipient in reading.message.recipients[:RECIPIENTS_LOOKED_AT]:
-        if not recipient.domain or load_lexicon().is_freemail(recipient.domain):
+        if not recipient.domain or lexicon.is_freemail(recipient.domain):
             continue
         recipient_label = org_domain(recipient.domain).partition(".")[0]
         if _imitates(sender_label, recipient_label):

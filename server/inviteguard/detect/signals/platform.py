@@ -99,6 +99,7 @@ def _authentication(reading: Reading, platform: Platform) -> tuple[bool, tuple[s
 
 NAME_LOOKED_AT = 200  # characters of a sender's name searched for "via <service>"
 SERVICE_NAME_MAX = 40
+NAME_MIN = 4  # "Lydia" may stand for lydia-app.com; a shorter first word names too many services
 
 
 def _service_named(display_name: str, separators: tuple[str, ...]) -> str:
@@ -126,7 +127,8 @@ def _letters(text: str) -> str:
 def _names_its_domain(service: str, domain: str) -> bool:
     """"Qonto" for qonto.com, "Lydia" for lydia-app.com: the service's name is its domain's."""
     label = org_domain(domain).partition(".")[0]
-    names = {_letters(label)} | ({_letters(label.partition("-")[0])} if len(label.partition("-")[0]) >= 4 else set())
+    first_word = label.partition("-")[0]
+    names = {_letters(label)} | ({_letters(first_word)} if len(first_word) >= NAME_MIN else set())
     return bool(service) and _letters(service) in names
 
 
