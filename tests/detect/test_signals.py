@@ -76,14 +76,15 @@ QONTO_AUTH = ("Authentication-Results: spf=pass smtp.mailfrom=qonto-mail.example
 
 
 @pytest.mark.parametrize("display_name", ["Imprimerie du Marais via Qonto-Mail", "Anne Roux (via qonto mail)",
-                                          "田中 経由 Qonto Mail", "Buchhaltung über QONTO-MAIL"])
+                                          "田中 経由 Qonto Mail", "Buchhaltung über QONTO-MAIL",
+                                          "Anne via Q\u03bfnto Mail"])  # a Greek omicron reads as o
 def test_a_service_missing_from_the_list_that_names_itself_as_the_relay(display_name):
     sender = formataddr((display_name, "invoices@qonto-mail.example"), charset="utf-8")
     headers = f"{QONTO_AUTH}From: {sender}\r\nSubject: Facture F-118\r\n"
     message = parse_raw(mail("Merci de régler la facture.", headers))
     found = facts(platform.trusted_relay, message, "relay.trusted_platform")
     assert found and found["platform_id"] == "named_relay" and found["authenticated"] is True
-    assert found["platform"].casefold().replace("-", " ") == "qonto mail"
+    assert found["platform"].casefold().replace("-", " ").replace("\u03bf", "o") == "qonto mail"
     assert platform.in_stranger_text(Reading(message), message.texts[0])
 
 
@@ -100,6 +101,7 @@ def test_a_name_that_does_not_say_its_own_domain_relays_is_no_relay(display_name
 
 @pytest.mark.parametrize(("sender", "imitates"), [
     ("it@fabrikam-helpdesk.com", True), ("payroll@northwlnd.example", True), ("hr@fabrikam-group.net", True),
+    ("hr@fabr1kam.com", True),  # a digit for a look-alike letter
     ("it@fabrikam.fr", False),  # the organisation itself, another country
     ("ops@tailwind.example", False), ("someone@gmail.com", False),
 ])

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..model import Evidence
 from ..rules import load_lexicon
 from .platform import relay
-from .reading import Reading
+from .reading import Reading, name_letters
 from .text import org_domain
 
 _FAILING = ("fail", "softfail", "permerror")
@@ -55,8 +55,9 @@ def _imitates(sender_label: str, recipient_label: str) -> bool:
         return False  # the organisation's own domain in another country ("fabrikam.fr" to "fabrikam.be")
     if not NAME_MIN <= len(recipient_label) <= LABEL_MAX or len(sender_label) > LABEL_MAX:
         return False
-    sender_plain, recipient_plain = sender_label.replace("-", ""), recipient_label.replace("-", "")
-    return recipient_plain in sender_plain or _one_edit_apart(sender_plain, recipient_plain)
+    # Read as letters: "harborpoint-health" and "tai1spin" read as "harborpointhealth" and "tailspin".
+    sender_plain, recipient_plain = name_letters(sender_label), name_letters(recipient_label)
+    return bool(recipient_plain) and (recipient_plain in sender_plain or _one_edit_apart(sender_plain, recipient_plain))
 
 
 def imitates_recipient_org(reading: Reading) -> Iterable[Evidence]:

@@ -8,7 +8,6 @@ signals ask `in_stranger_text` before they let a sentence count in the message's
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +15,7 @@ from functools import cache
 from ..model import Evidence, TextBlock
 from ..rules import Platform, load_named_relay, load_platforms
 from .forwarding import srs_original_domain
-from .reading import Reading
+from .reading import Reading, name_letters
 from .text import PhraseList, domain_matches, org_domain, passes, unspaced_script
 
 
@@ -120,16 +119,12 @@ def _service_named(display_name: str, separators: tuple[str, ...]) -> str:
     return service if len(service) <= SERVICE_NAME_MAX else ""
 
 
-def _letters(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
-
-
 def _names_its_domain(service: str, domain: str) -> bool:
     """"Qonto" for qonto.com, "Lydia" for lydia-app.com: the service's name is its domain's."""
     label = org_domain(domain).partition(".")[0]
     first_word = label.partition("-")[0]
-    names = {_letters(label)} | ({_letters(first_word)} if len(first_word) >= NAME_MIN else set())
-    return bool(service) and _letters(service) in names
+    names = {name_letters(label)} | ({name_letters(first_word)} if len(first_word) >= NAME_MIN else set())
+    return bool(service) and name_letters(service) in names
 
 
 def _named_relay(reading: Reading) -> Relay | None:

@@ -74,6 +74,12 @@ def _distinctive(label: str, domain: str) -> str:
     return label
 
 
+def name_letters(name: str) -> str:
+    """What a name or a domain label reads as, to compare one with another: its confusable
+    skeleton, letters and digits only ("Qonto-Mail", "qonto mail" and a Greek-omicron "QONTO_MAIL" read alike)."""
+    return _squeeze(skeleton(name).text)
+
+
 def _squeeze(skeleton_text: str, keep_spaces: bool = False) -> str:
     """Letters and digits of any script only (spaces between words if asked), with the ways domain
     names spell umlauts and ß folded away ("mueller" reads as "müller")."""
