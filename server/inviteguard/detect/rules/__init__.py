@@ -119,8 +119,8 @@ class Lexicon:
 
     def is_freemail(self, domain: str) -> bool:
         """A mailbox provider anyone can sign up for (or a subdomain of one: a trial tenant)."""
-        domain = domain.lower()
-        return any(domain == d or domain.endswith("." + d) for d in self.freemail_domains)
+        labels = domain.lower().split(".")
+        return any(".".join(labels[i:]) in self.freemail_domains for i in range(len(labels)))
 
     def phrases(self, name: str) -> tuple[str, ...]:
         """One list across every language, each phrase once."""

@@ -177,15 +177,20 @@ def _shared_regions(languages: list[str], named_regions: list[str]) -> list[str]
     return [region for code in languages for region in regions.get(code, ()) if region in named]
 
 
+@cache
+def _currency_symbols() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """Per currency, the symbols that tell it ("kr", "€"; not "$", which many share) and its regions."""
+    return tuple((tuple(s.lower() for s in (*c.prefixes, *c.suffixes) if len(s) > 1 or not s.isascii()), c.regions)
+                 for c in load_currencies())
+
+
 def _currency_regions(reading: Reading) -> list[str]:
     """Regions of the currencies the message's amounts are in ("6 750 kr": Sweden, Denmark, Norway)."""
-    written = [amount.text.lower() for found in payment.amounts(reading) for amount in found]
-    regions = []
-    for currency in load_currencies():
-        symbols = [s.lower() for s in (*currency.prefixes, *currency.suffixes) if len(s) > 1 or not s.isascii()]
-        if any(symbol in text for text in written for symbol in symbols):
-            regions.extend(currency.regions)
-    return regions
+    written = "\n".join(dict.fromkeys(amount.text.lower() for found in payment.amounts(reading) for amount in found))
+    if not written:
+        return []
+    return [region for symbols, regions in _currency_symbols() if any(s in written for s in symbols)
+            for region in regions]
 
 
 def suggested_regions(reading: Reading) -> tuple[str, ...]:

@@ -191,8 +191,9 @@ def org_domain(domain: str) -> str:
 
 
 def domain_matches(domain: str, candidates: Iterable[str]) -> bool:
-    domain = domain.lower()
-    return any(domain == c or domain.endswith("." + c) for c in candidates)
+    """`domain` is one of `candidates` (lower-case) or a subdomain of one."""
+    labels = domain.lower().split(".")
+    return not {".".join(labels[i:]) for i in range(len(labels))}.isdisjoint(candidates)
 
 
 def passes(auth: Iterable[AuthResult], domain: str, methods: tuple[str, ...] = ("dkim", "dmarc")) -> list[str]:
