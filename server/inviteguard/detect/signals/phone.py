@@ -35,7 +35,7 @@ from ..rules import load_conferencing, load_currencies, load_lexicon
 from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
-from .text import trie_pattern
+from .text import trie_pattern, unspaced_script
 
 # phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
 # tried in ten regions overflow it and every message recompiled hundreds of patterns. The
@@ -422,32 +422,41 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 
 
 @cache
-def _digit_words() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, int]]:
-    """Runs of digits spelled as words in any language ("one eight eight eight, five five five"),
-    digit groups allowed among them; the token pattern; each word's digit."""
+def _digit_words() -> tuple[tuple[tuple[re.Pattern[str], re.Pattern[str]], ...], dict[str, int]]:
+    """Runs of digits spelled as words in any language ("one eight eight eight, five five five",
+    "〇一二〇‐五五五‐〇一九"), digit groups allowed among them, each with the pattern of its tokens;
+    each word's digit. Numerals of scripts written without spaces follow each other with no
+    separator and may touch the text around them."""
     value = {word.lower(): digit for language in load_lexicon().languages
              for word, digit in language.digit_words.items()}
-    word = trie_pattern(value)
+    unspaced = {w for w in value if any(unspaced_script(c) for c in w)}
+    word = trie_pattern(set(value) - unspaced)
     token = rf"(?:{word}|\d{{1,4}})"
-    run = re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE)
-    return run, re.compile(rf"(?<!\w)(?:{word}|\d+)(?!\w)", re.IGNORECASE), value
+    runs = [(re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE),
+             re.compile(rf"(?<!\w)(?:{word}|\d+)(?!\w)", re.IGNORECASE))]
+    if unspaced:
+        numeral = rf"(?:{trie_pattern(unspaced)}|\d)"
+        runs.append((re.compile(rf"{numeral}(?:[\s\-\u2010-\u2015\u30fc.,/()]{{0,3}}{numeral}){{6,24}}"),
+                     re.compile(numeral)))
+    return tuple(runs), value
 
 
 def _spelled(text: str) -> Iterator[tuple[int, int, str]]:
     """Numbers spelled digit by digit: (start, end, digits). At least three of the digits are
     words, so an ordinary number followed by words is left to the digit scan."""
-    run, token, value = _digit_words()
-    for found in run.finditer(text):
-        digits, words = "", 0
-        for part in token.finditer(found.group()):
-            written = part.group().lower()
-            if written.isdigit():
-                digits += written
-            else:
-                digits += str(value[written])
-                words += 1
-        if words >= SPELLED_WORDS_MIN and 7 <= len(digits) <= MAX_DIGITS:
-            yield found.start(), found.end(), digits
+    runs, value = _digit_words()
+    for run, token in runs:
+        for found in run.finditer(text):
+            digits, words = "", 0
+            for part in token.finditer(found.group()):
+                written = part.group().lower()
+                if written.isdigit():
+                    digits += written
+                else:
+                    digits += str(value[written])
+                    words += 1
+            if words >= SPELLED_WORDS_MIN and 7 <= len(digits) <= MAX_DIGITS:
+                yield found.start(), found.end(), digits
 
 
 def mentions(reading: Reading) -> tuple[PhoneMention, ...]:

@@ -188,10 +188,13 @@ class Reading:
                 return True
             # Not inside an address or a link: every message carries its sender's domain there.
             text = _squeeze(" ".join(token for token in tokens if not _ADDRESS_LIKE.search(token)), keep_spaces=True)
-            if len(label) >= 4 and label in text.replace(" ", ""):
+            joined = text.replace(" ", "")
+            if len(label) >= 4 and label in joined:
                 return True
             seen = set(text.split())
-            if words & seen or any(w in text for w in unspaced):
+            # Unspaced names are read across the spaces a signature puts in them ("华信银行 信用卡中心"
+            # signs for 华信银行信用卡中心).
+            if words & seen or any(w in joined for w in unspaced):
                 return True
             # A short name stands as a word of its own ("UPS", "DHL", "JD"), never inside one.
             if 2 <= len(label) < 4 and label in seen:
