@@ -186,6 +186,7 @@ def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     ("お問い合わせは0120-555-019まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),
     ("Bel direct 085 555 0173 voor vragen", "From: a@example.nl\r\nSubject: x\r\n", "+31855550173"),
     ("Zadzwoń pod numer 22 555 01 47", "From: a@example.pl\r\nSubject: x\r\n", "+48225550147"),
+    ("お問合せ窓口〇一二〇‐五五五‐〇一九まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),  # numerals
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]
@@ -206,6 +207,7 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "IMG_20240512_123456.jpg and report_2024_11_05.pdf",  # dates in file names
     "Annex 3) ISO17799 and the BIOS 1234567 update",  # letters that read as digits, but words
     "VAT reverse charge – ES B85550011",          # a Spanish VAT number, not 8-8555-0011
+    "ご利用代金(八万九千八百円)は二〇二六年十一月に確定",  # positional numerals and a year are no number
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()
@@ -372,6 +374,21 @@ def test_a_domain_built_from_the_brand_it_imitates_does_not_name_itself(sender):
     raw = mail("PayPal Support: you paid $599.00. Not you? Call +1 808 555 0199 to cancel.",
                f"From: {sender}\r\nSubject: Receipt\r\n")
     assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed")
+
+
+def test_a_name_in_an_unspaced_script_is_read_across_the_spaces_of_its_signature():
+    raw = mail("如非本人操作,请拨打本行客服热线 400-555-0168。\n\n华信银行 信用卡中心",
+               "Authentication-Results: mx; dmarc=pass header.from=huaxinbank.example\r\n"
+               "From: =?utf-8?b?5Y2O5L+h6ZO26KGM5L+h55So5Y2h5Lit5b+D?= <card@huaxinbank.example>\r\nSubject: x\r\n")
+    assert parse_raw(raw).from_.name == "华信银行信用卡中心"
+    assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed") is None
+
+
+def test_a_brands_country_domain_is_its_own():
+    raw = mail("Wysłano płatność do Sklep Rowerowy. Kwota: 486,00 PLN. Dane sprzedawcy: +48 58 301 44 12",
+               "Authentication-Results: mx; dmarc=pass header.from=paypal.pl\r\n"
+               "From: PayPal <service@paypal.pl>\r\nSubject: Potwierdzenie płatności\r\n")
+    assert facts(brand.claims, parse_raw(raw), "trust.sender_is_brand_owner")["brand"] == "PayPal"
 
 
 def test_a_brands_own_domain_still_names_itself():

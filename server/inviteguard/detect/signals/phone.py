@@ -424,7 +424,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 @cache
 def _digit_words() -> tuple[tuple[tuple[re.Pattern[str], re.Pattern[str]], ...], dict[str, int]]:
     """Runs of digits spelled as words in any language ("one eight eight eight, five five five",
-    "〇一二〇‐五五五‐〇一九"), digit groups allowed among them, each with the pattern of its tokens;
+    "〇一二〇-五五五-〇一九"), digit groups allowed among them, each with the pattern of its tokens;
     each word's digit. Numerals of scripts written without spaces follow each other with no
     separator and may touch the text around them."""
     value = {word.lower(): digit for language in load_lexicon().languages
