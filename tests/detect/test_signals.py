@@ -173,6 +173,8 @@ def test_list_forwarded_invite_shows_srs():
     ("Resolution Centre: +1 (844) 555-0133;", "+18445550133"),     # a semicolon right after
     ("Billing desk +1 808\n555 0199 (9-5)", "+18085550199"),        # broken over two lines
     ("Support Phone Desk: 1 808 371-4987Automated renewal", "+18083714987"),  # run into a word
+    ("settle it by phone: O2O • 7946 • O5I8 (lines open 8am-8pm)", "+442079460518"),  # bullets between groups
+    ("Helpline 0.8.0.0 - 5.5.5 - 0.1.9.3 (free)", "+448005550193"),  # dotted out digit by digit, in groups
     ("call one eight eight eight – five five five – zero one nine two", "+18885550192"),  # spelled out
     ("Cancel at eight-five-five 555 0184 before it settles", "+18555550184"),  # words and digits
     ("Receipt_Refund_Desk_+1_808_555_0199.pdf", "+18085550199"),  # a file name's underscores
@@ -207,6 +209,8 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "IMG_20240512_123456.jpg and report_2024_11_05.pdf",  # dates in file names
     "Annex 3) ISO17799 and the BIOS 1234567 update",  # letters that read as digits, but words
     "VAT reverse charge – ES B85550011",          # a Spanish VAT number, not 8-8555-0011
+    "Upgrade 1.2.3 1.2.4 1.2.5 1.2.6 is out",      # a run of versions, single digits all
+    "Menu • 12 items • 2026",                     # bullets between short numbers
     "ご利用代金(八万九千八百円)は二〇二六年十一月に確定",  # positional numerals and a year are no number
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):

@@ -50,6 +50,7 @@ MAX_DIGITS = 15  # E.164's longest number
 # one is read only that far, so hostile input cannot buy unbounded work.
 MAX_CANDIDATES = 300
 SPELLED_WORDS_MIN = 3  # digits written as words in a spelled-out number
+DIGIT_BY_DIGIT_MIN = 9  # single digits in a row that are a number written out, not versions ("2.4.1")
 CUE_BEFORE = 80
 CUE_AFTER = 40
 DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may follow
@@ -57,11 +58,12 @@ DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may foll
 # Letters spammers write for digits: O and o for 0, I, l and | for 1. Not S for 5 or B for 8: ids
 # start with them ("ES B85550011", a Spanish VAT number, read as a disguised number in round 15).
 _LOOKALIKES = "OoIl|"
-_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "_": " "})
+_BULLETS = "\u2022\u00b7\u2219\u22c5"  # •, ·, ∙ and ⋅ between digit groups ("O2O • 7946 • O5I8")
+_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "_": " ", **dict.fromkeys(_BULLETS, " ")})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
-# ("03ー5550ー0159", also half-width), and one line or paragraph break (checked below).
-_SEPARATOR = r" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n"
+# ("03ー5550ー0159", also half-width), bullets, and one line or paragraph break (checked below).
+_SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{_BULLETS}"
 _CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|][0-9OoIl|{_SEPARATOR}]{{5,40}}[0-9OoIl|)]")
 _TOKEN = re.compile(r"[0-9OoIl|]+")
 # A North American number written with hyphens keeps its shape when a word is hyphenated onto it
@@ -82,7 +84,7 @@ _VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
 _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
-_PADDED_SEPARATOR = re.compile(r"\d\s+[.\-\u2010-\u2015\u2212/]\s+\d")
+_PADDED_SEPARATOR = re.compile(rf"\d\s+[.\-\u2010-\u2015\u2212/{_BULLETS}]\s+\d")
 # After a dial-in number: the meeting id or passcode, as one-tap ",,ID#", ";ID#" or "123 456 789#".
 _MEETING_ID = re.compile(r"(?:,,|;)\s*\d{4,}|\d{3}[ -]?\d{3}[ -]?\d{2,5}\s*#|\d{6,}\s*#")
 _LINK_MEETING_ID = re.compile(r"/(?:j|w|s|join|meeting)/(\d{6,13})\b")
@@ -282,6 +284,9 @@ def _not_a_phone(span: str) -> bool:
         return True
     if breaks > 2 or (breaks == 2 and "\n\n" not in span):
         return True
+    digits = re.findall(r"\d+", compact)
+    if len(digits) >= DIGIT_BY_DIGIT_MIN and all(len(d) == 1 for d in digits) and _PADDED_SEPARATOR.search(span):
+        return False  # dotted out digit by digit, groups set apart ("0.8.0.0 - 5.5.5 - 0.1.9.3"): no versions
     return any(_is_version(group) for group in compact.split())
 
 
