@@ -14,12 +14,11 @@ from .conftest import FIXTURES, fixture_bytes
 # regressions; the figures that count are the untouched blind batches in bench/BLIND.md.
 RECALL_MIN = 0.97
 # A regression guard at today's training figure, not the goal: the fixtures hold nineteen blind
-# batches (b3-b21) in about 30 languages, their misses included, and the fitted detector flags
-# 0.83-0.84 of their lures at its false-positive targets. Each hard batch added lowers it: b18 to
-# b20, written to get past text filters, took it from 0.86 to 0.81-0.82 in rounds 16 to 18; b21,
-# in the lexicons' best-covered languages, brought it back to 0.83 in round 19. The goal is
+# batches (b3-b21) in about 30 languages, their misses included. The fitted detector flags
+# 0.97-0.98 of their lures since round 19's wording model, which was fitted on these very words
+# (0.83-0.84 before it; cross-validated, wording held out by batch, 0.90-0.92). The goal is
 # measured on untouched batches only.
-FIXTURE_RECALL_MIN = 0.82
+FIXTURE_RECALL_MIN = 0.95
 HAM_PHISHING_MAX = 0.005
 HAM_SUSPICIOUS_MAX = 0.02
 

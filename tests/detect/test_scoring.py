@@ -10,7 +10,7 @@ from inviteguard.detect.analyzer import Feedback, analyze, campaign_fingerprint,
 from inviteguard.detect.evaluation import read_labels
 from inviteguard.detect.model import Evidence, OutlookItem
 from inviteguard.detect.parse import parse_outlook, parse_raw
-from inviteguard.detect.rules import load_rules, parse_rules
+from inviteguard.detect.rules import load_rules, load_wording, parse_rules
 from inviteguard.detect.scoring import score
 
 from .conftest import FIXTURES, REPO, fixture_bytes
@@ -70,6 +70,14 @@ def test_the_rules_are_the_fit_of_the_labelled_corpora(real_corpus):
         assert weight == pytest.approx(committed, abs=0.011), name
     assert abs(model.phishing_threshold - rules.phishing_threshold) <= 1
     assert abs(model.suspicious_threshold - rules.suspicious_threshold) <= 1
+    committed_wording = load_wording()
+    assert model.wording_intercept == pytest.approx(committed_wording.intercept, abs=0.002)
+    fitted, committed = model.wording_weights, committed_wording.weights
+    for token in fitted.keys() | committed.keys():
+        # A weight at the edge of what is kept may fall either side of it on another machine's BLAS.
+        assert fitted.get(token, 0.0) == pytest.approx(committed.get(token, 0.0), abs=fit.WORDING_KEEP + 0.002), token
+    assert sum(abs(fitted.get(t, 0.0) - committed.get(t, 0.0)) > 0.002 for t in fitted.keys() | committed.keys()) \
+        <= 0.001 * len(committed)
 
 
 def test_the_fit_rewrites_only_the_numbers():
@@ -87,8 +95,11 @@ def test_the_fit_rewrites_only_the_numbers():
     assert reread.bias == -9.99 and reread.signals["callback.phone"].weight == 4.2
 
 
-def test_headline_combination_is_phishing_on_its_own():
-    verdict = score([
+def test_headline_combination_is_flagged_on_its_own_and_phishing_with_a_lures_wording():
+    """Words padded onto the lure can take the wording signal away; the combination alone still
+    warns, and with the wording any such lure has (a strength of 1, the classic iCloud lure's is
+    about 6) it is phishing."""
+    headline = [
         Evidence("relay.trusted_platform", {"platform": "Apple iCloud Calendar"}),
         Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
         Evidence("callback.phone_cued", {"phone": "+1 808 555 0199"}),
@@ -98,7 +109,10 @@ def test_headline_combination_is_phishing_on_its_own():
         Evidence("payment.charge_claim", {"amount": "$599.00"}),
         Evidence("payment.dispute_hook", {"hook": "not you?"}),
         Evidence("brand.impersonation", {"brand": "PayPal", "brand_where": "summary"}),
-    ], load_rules())
+    ]
+    assert score(headline, load_rules()).level == "suspicious"
+    verdict = score([*headline, Evidence("wording.reads_like_lures", {"lure_words": "paid"}, strength=1.0)],
+                    load_rules())
     assert verdict.level == "phishing"
     assert verdict.reasons[0].id == "combo.platform_callback_lure"
     assert verdict.reasons[0].evidence["amount"] == "$599.00"

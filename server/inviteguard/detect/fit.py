@@ -14,16 +14,24 @@ for mail nobody has seen. The command prints the cross-validated recall and fals
 per family, and with --write puts the weights, bias, thresholds and a new version into
 rules/signals.yaml, where a reviewer reads them in the diff.
 
+The wording model (rules/wording.json, read by signals/wording.py) is fitted first: a logistic
+regression over the words and word pairs of each message, L2-regularised, balanced classes. Its
+log-odds feed the graded signal `wording.reads_like_lures`, so for the weights and thresholds each
+message's wording is judged by a wording model fitted without its batch (out of fold, the folds
+by blind batch, so a batch's own style teaches nothing about it); the model written is fitted on
+everything.
+
 Needs numpy and scipy (`pip install -e .[fit]`); the service does not.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -34,6 +42,7 @@ from .evaluation import Case, outlook_view, read_labels
 from .parse import InputError, parse_raw
 from .rules import Rules, load_rules
 from .scoring import level_of
+from .signals import Reading, wording
 
 L2 = 0.0005  # penalty on the squared weights, per message (chosen by cross-validation)
 FOLDS = 5
@@ -47,6 +56,10 @@ class Row:
     case: Case
     view: str
     features: frozenset[str]
+    strengths: dict[str, float] = field(default_factory=dict)  # graded signals present: their strength
+
+    def value(self, name: str) -> float:
+        return self.strengths.get(name, 1.0) if name in self.features else 0.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,8 @@ class Model:
     weights: dict[str, float]
     phishing_threshold: int
     suspicious_threshold: int
+    wording_intercept: float = 0.0
+    wording_weights: dict[str, float] = field(default_factory=dict)
 
 
 def feature_names(rules: Rules) -> list[str]:
@@ -70,8 +85,9 @@ def features_of(present: set[str], rules: Rules) -> frozenset[str]:
     return frozenset(found)
 
 
-def rows_of(cases: Sequence[Case], rules: Rules) -> tuple[list[Row], list[tuple[Case, str]]]:
-    rows, unreadable = [], []
+def rows_of(cases: Sequence[Case], rules: Rules) -> tuple[list[Row], list[tuple[Case, str]], list[frozenset[str]]]:
+    """One row per case and view, and each row's wording tokens."""
+    rows, unreadable, tokens = [], [], []
     for case in cases:
         try:
             raw = case.path.read_bytes()
@@ -80,9 +96,78 @@ def rows_of(cases: Sequence[Case], rules: Rules) -> tuple[list[Row], list[tuple[
             unreadable.append((case, str(exc)))
             continue
         for view, message in zip(VIEWS, messages, strict=True):
-            present = {e.signal for e in collect_evidence(message)}
-            rows.append(Row(case, view, features_of(present, rules)))
-    return rows, unreadable
+            evidence = collect_evidence(message)
+            present = {e.signal for e in evidence}
+            strengths = {e.signal: e.strength for e in evidence if e.strength != 1.0}
+            rows.append(Row(case, view, features_of(present, rules), strengths))
+            tokens.append(wording.tokens(Reading(message)))
+    return rows, unreadable, tokens
+
+
+# ---------------------------------------------------------------- the wording model
+
+WORDING_SIGNAL = "wording.reads_like_lures"
+WORDING_MIN_CASES = 3  # a token must occur in this many messages to get a weight
+WORDING_C = 1.0  # inverse regularisation (chosen by leave-one-batch-out cross-validation)
+WORDING_KEEP = 0.01  # smaller weights are left out of wording.json
+
+
+def _batch(case: Case) -> str:
+    """The blind batch a case came from (tests/data/emls/b21_...), else its corpus."""
+    found = re.match(r"emls/(b\d+)_", case.name)
+    return found.group(1) if found else str(case.path)[: -len(case.name)]
+
+
+def fit_wording(docs: Sequence[frozenset[str]], labels: Sequence[bool]) -> tuple[float, dict[str, float]]:
+    import numpy as np
+    from scipy.optimize import minimize
+    from scipy.sparse import csr_matrix
+
+    counts = Counter(token for doc in docs for token in doc)
+    vocabulary = {token: i for i, token in enumerate(sorted(t for t, n in counts.items() if n >= WORDING_MIN_CASES))}
+    cells = [(row, vocabulary[token]) for row, doc in enumerate(docs) for token in doc if token in vocabulary]
+    x = csr_matrix((np.ones(len(cells)), ([r for r, _ in cells], [c for _, c in cells])),
+                   shape=(len(docs), len(vocabulary)))
+    y = np.array([1.0 if label else 0.0 for label in labels])
+    positives = y.sum()
+    sample = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))
+    penalty = 1.0 / (WORDING_C * len(y))
+
+    def loss(w: Any) -> tuple[float, Any]:
+        z = x @ w[1:] + w[0]
+        p = 1 / (1 + np.exp(-z))
+        value = (sample * (np.logaddexp(0, z) - y * z)).sum() / len(y) + 0.5 * penalty * (w[1:] ** 2).sum()
+        g = sample * (p - y) / len(y)
+        return float(value), np.concatenate([[g.sum()], x.T @ g + penalty * w[1:]])
+
+    result = minimize(loss, np.zeros(len(vocabulary) + 1), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    words = sorted(vocabulary, key=vocabulary.__getitem__)
+    return float(result.x[0]), {t: float(w) for t, w in zip(words, result.x[1:], strict=True)}
+
+
+def _wording_value(intercept: float, weights: dict[str, float], doc: frozenset[str]) -> float:
+    return intercept + sum(weights.get(token, 0.0) for token in doc)
+
+
+def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]], rules: Rules) -> list[Row]:
+    """The rows with the wording signal as a wording model fitted without the row's batch would
+    give it (the full message's words train it; every view is judged)."""
+    batches = sorted({_batch(row.case) for row in rows})
+    fitted = {}
+    for batch in batches:
+        train = [(doc, row.case.label == "phish") for row, doc in zip(rows, tokens, strict=True)
+                 if row.view == VIEWS[0] and _batch(row.case) != batch]
+        fitted[batch] = fit_wording([d for d, _ in train], [label for _, label in train])
+    out = []
+    for row, doc in zip(rows, tokens, strict=True):
+        value = _wording_value(*fitted[_batch(row.case)], doc)
+        present = {f for f in row.features if f != WORDING_SIGNAL}
+        strengths = {k: v for k, v in row.strengths.items() if k != WORDING_SIGNAL}
+        if value > 0:
+            present.add(WORDING_SIGNAL)
+            strengths[WORDING_SIGNAL] = min(value, wording.STRENGTH_MAX)
+        out.append(Row(row.case, row.view, features_of(present, rules), strengths))
+    return out
 
 
 def _bounds(names: list[str]) -> list[tuple[float | None, float | None]]:
@@ -93,7 +178,7 @@ def fit_weights(rows: Sequence[Row], names: list[str]) -> tuple[float, dict[str,
     import numpy as np
     from scipy.optimize import minimize
 
-    x = np.array([[1.0] + [1.0 if n in row.features else 0.0 for n in names] for row in rows])
+    x = np.array([[1.0] + [row.value(n) for n in names] for row in rows])
     y = np.array([1.0 if row.case.label == "phish" else 0.0 for row in rows])
     positives = y.sum()
     sample = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))  # balanced
@@ -115,7 +200,7 @@ def fit_weights(rows: Sequence[Row], names: list[str]) -> tuple[float, dict[str,
 def score_of(row: Row, bias: float, weights: dict[str, float]) -> int:
     import math
 
-    logit = bias + sum(weights[f] for f in row.features)
+    logit = bias + sum(weights[f] * row.value(f) for f in row.features)
     return round(100 / (1 + math.exp(-max(-50.0, min(50.0, logit)))))
 
 
@@ -155,13 +240,17 @@ def thresholds(scored: Sequence[tuple[Row, int]], rules: Rules) -> tuple[int, in
 
 
 def fit(cases: Sequence[Case], rules: Rules) -> tuple[Model, list[tuple[Row, int]], list[tuple[Case, str]]]:
-    rows, unreadable = rows_of(cases, rules)
+    rows, unreadable, tokens = rows_of(cases, rules)
+    rows = with_held_out_wording(rows, tokens, rules)
     names = feature_names(rules)
     scored = cross_validated(rows, names)
     phishing, suspicious = thresholds(scored, rules)
     bias, weights = fit_weights(rows, names)
-    return Model(round(bias, 2), {n: round(w, 2) + 0.0 for n, w in weights.items()}, phishing, suspicious), \
-        scored, unreadable
+    full = [(doc, row.case.label == "phish") for row, doc in zip(rows, tokens, strict=True) if row.view == VIEWS[0]]
+    intercept, words = fit_wording([d for d, _ in full], [label for _, label in full])
+    kept = {t: round(w, 3) + 0.0 for t, w in sorted(words.items()) if abs(w) >= WORDING_KEEP}
+    return Model(round(bias, 2), {n: round(w, 2) + 0.0 for n, w in weights.items()}, phishing, suspicious,
+                 round(intercept, 3), kept), scored, unreadable
 
 
 def _level(row: Row, score: int, model: Model, rules: Rules) -> str:
@@ -203,7 +292,8 @@ def format_fit(model: Model, scored: Sequence[tuple[Row, int]], unreadable: Sequ
 
 
 def _version(model: Model) -> str:
-    digest = hashlib.sha256(repr(sorted(model.weights.items())).encode()).hexdigest()[:8]
+    fitted = (sorted(model.weights.items()), model.wording_intercept, sorted(model.wording_weights.items()))
+    digest = hashlib.sha256(repr(fitted).encode()).hexdigest()[:8]
     return f"{datetime.now(UTC):%Y.%m.%d}-{digest}"
 
 
@@ -226,6 +316,16 @@ def signals_file() -> Path:
     return Path(str(resources.files(__package__).joinpath("rules", "signals.yaml")))
 
 
+def wording_file() -> Path:
+    return Path(str(resources.files(__package__).joinpath("rules", "wording.json")))
+
+
+def wording_text(model: Model) -> str:
+    """wording.json: one token a line, sorted, so its diff shows which words moved."""
+    lines = [f"  {json.dumps(token, ensure_ascii=False)}: {weight}" for token, weight in model.wording_weights.items()]
+    return f'{{"intercept": {model.wording_intercept}, "weights": {{\n' + ",\n".join(lines) + "\n}}\n"
+
+
 def run(directories: Sequence[str], write: bool) -> str:
     cases = [case for directory in directories for case in read_labels(Path(directory))]
     rules = load_rules()
@@ -234,5 +334,6 @@ def run(directories: Sequence[str], write: bool) -> str:
     if write:
         path = signals_file()
         path.write_text(rules_text(path.read_text("utf-8"), model), "utf-8")
-        report += f"\n\nwrote {path}"
+        wording_file().write_text(wording_text(model), "utf-8")
+        report += f"\n\nwrote {path} and {wording_file()}"
     return report

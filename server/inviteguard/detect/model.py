@@ -131,6 +131,9 @@ class Evidence:
 
     signal: str  # id in rules/signals.yaml, e.g. "callback.phone"
     facts: Mapping[str, EvidenceValue] = field(default_factory=dict)
+    # How much of its weight the signal adds: 1 for a fact; a graded signal's measure (the wording
+    # model's log-odds, never below 0) otherwise.
+    strength: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,17 @@ from .rules import LEVELS, Rules, RulesError
 POLICY_WEIGHT = 100.0
 
 
-def _merge(evidence: Iterable[Evidence]) -> dict[str, dict[str, EvidenceValue]]:
-    """Signal id -> facts; the first finding of a signal wins, later ones add missing facts."""
+def _merge(evidence: Iterable[Evidence]) -> tuple[dict[str, dict[str, EvidenceValue]], dict[str, float]]:
+    """Signal id -> facts, and signal id -> strength; the first finding of a signal wins, later
+    ones add missing facts; the strongest finding's strength counts."""
     present: dict[str, dict[str, EvidenceValue]] = {}
+    strengths: dict[str, float] = {}
     for item in evidence:
         facts = present.setdefault(item.signal, {})
         for key, value in item.facts.items():
             facts.setdefault(key, value)
-    return present
+        strengths[item.signal] = max(strengths.get(item.signal, 0.0), item.strength)
+    return present, strengths
 
 
 def level_of(score: int, present: Collection[str], phishing_threshold: int, suspicious_threshold: int,
@@ -57,7 +60,7 @@ def _bounded(level: Level, score: int, floors: list[str], caps: list[str], rules
 
 
 def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
-    present = _merge(evidence)
+    present, strengths = _merge(evidence)
     unknown = present.keys() - rules.signals.keys() - rules.policy.keys()
     if unknown:
         raise RulesError(f"signals without a rule: {sorted(unknown)}")
@@ -74,8 +77,9 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
             policy_reasons.append(Reason(signal_id, 0.0, facts, policy.group))
             continue
         rule = rules.signals[signal_id]
-        logit += rule.weight
-        reasons.append(Reason(signal_id, rule.weight, facts, rule.group))
+        weight = rule.weight * strengths[signal_id]
+        logit += weight
+        reasons.append(Reason(signal_id, weight, facts, rule.group))
     for combo in rules.combos:
         if combo.none_of & present.keys():
             continue

@@ -1,5 +1,5 @@
 """Load the rules data (weights, combinations, thresholds, platforms, conferencing services, brands,
-the vocabulary of each language, currencies).
+the vocabulary of each language, currencies, the wording model).
 
 The data lives in YAML beside this file so that a weight change is a data diff; this module only
 reads it into typed, frozen objects and checks that it hangs together.
@@ -7,6 +7,7 @@ reads it into typed, frozen objects and checks that it hangs together.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -181,6 +182,24 @@ def parse_rules(data: dict[str, Any]) -> Rules:
 @cache
 def load_rules() -> Rules:
     return parse_rules(_read("signals.yaml"))
+
+
+@dataclass(frozen=True)
+class WordingModel:
+    """A logistic model of the words and word pairs of a message (`inviteguard fit` fits it from
+    the same corpora as the weights): the log-odds that its wording is a callback lure's."""
+
+    intercept: float
+    weights: dict[str, float]  # word or "word word" (on confusable skeletons) -> log-odds
+
+
+@cache
+def load_wording() -> WordingModel:
+    data = json.loads(resources.files(__package__).joinpath("wording.json").read_text("utf-8"))
+    weights = data["weights"]
+    if not isinstance(weights, dict) or any(not isinstance(w, (int, float)) for w in weights.values()):
+        raise RulesError("wording.json: weights are token -> number")
+    return WordingModel(float(data["intercept"]), {str(k): float(v) for k, v in weights.items()})
 
 
 @cache

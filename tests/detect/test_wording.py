@@ -1,0 +1,57 @@
+"""The wording model's signal: graded, only ever adding suspicion, read on skeletons."""
+
+import pytest
+from inviteguard.detect.model import Evidence
+from inviteguard.detect.parse import parse_raw
+from inviteguard.detect.rules import load_rules
+from inviteguard.detect.scoring import score
+from inviteguard.detect.signals import Reading, wording
+
+LURE = ("Your Norton 360 subscription has been renewed and $349.99 was charged to your card today. "
+        "If you did not authorize this charge, call our billing department immediately to cancel "
+        "and get a full refund.")
+LUNCH = "Shall we have lunch at noon tomorrow? The new place on Main Street has a terrace."
+
+
+def reading(body: str, subject: str = "x") -> Reading:
+    return Reading(parse_raw(f"From: a@example.org\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode()))
+
+
+def found(body: str) -> list[Evidence]:
+    return list(wording.lure_wording(reading(body)))
+
+
+def test_a_lure_reads_like_lures_and_names_its_words_as_written():
+    [evidence] = found(LURE)
+    assert 0 < evidence.strength <= wording.STRENGTH_MAX
+    words = str(evidence.facts["lure_words"]).split(", ")
+    assert words and all(w.lower() in LURE.lower() for w in words)  # "payment", never the skeleton "payrnent"
+
+
+def test_ordinary_mail_lends_no_wording():
+    assert found(LUNCH) == []
+
+
+def test_ordinary_words_added_to_a_lure_never_make_it_look_safer():
+    """The strength is the model's log-odds above 0: padding can pull it to nothing, never below."""
+    padded = LURE + " " + " ".join([LUNCH] * 40)
+    for evidence in found(padded):
+        assert evidence.strength > 0
+    verdict = score(found(padded), load_rules())
+    assert all(reason.weight >= 0 for reason in verdict.reasons)
+
+
+def test_look_alike_letters_read_as_the_letters_they_imitate():
+    disguised = LURE.replace("a", "\u0430").replace("o", "\u043e")  # Cyrillic a and o
+    assert wording.tokens(reading(disguised)) == wording.tokens(reading(LURE))
+
+
+def test_numbers_are_no_wording():
+    assert not any(c.isdigit() for token in wording.tokens(reading(LURE)) for c in token)
+
+
+def test_the_weight_counts_as_many_times_as_the_strength():
+    rule = load_rules().signals["wording.reads_like_lures"]
+    [reason] = score([Evidence("wording.reads_like_lures", {"lure_words": "charged"}, strength=2.5)],
+                     load_rules()).reasons
+    assert reason.weight == pytest.approx(2.5 * rule.weight)
