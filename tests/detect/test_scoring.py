@@ -98,7 +98,7 @@ def test_the_fit_rewrites_only_the_numbers():
 def test_headline_combination_is_flagged_on_its_own_and_phishing_with_a_lures_wording():
     """Words padded onto the lure can take the wording signal away; the combination alone still
     warns, and with the wording any such lure has (a strength of 1, the classic iCloud lure's is
-    about 6) it is phishing."""
+    3, the cap) it is phishing."""
     headline = [
         Evidence("relay.trusted_platform", {"platform": "Apple iCloud Calendar"}),
         Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
