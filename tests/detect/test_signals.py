@@ -24,6 +24,13 @@ def mail(body: str, headers: str = "From: a@example.org\r\nSubject: x\r\n") -> b
     return f"{headers}\r\n{body}\r\n".encode()
 
 
+def proven_mail(body: str, sender: str, subject: str = "x") -> bytes:
+    """Mail whose From domain passed DMARC at our boundary."""
+    domain = sender.rpartition("@")[2].rstrip(">")
+    return mail(body, f"Authentication-Results: mx; dmarc=pass header.from={domain}\r\n"
+                      f"From: {sender}\r\nSubject: {subject}\r\n")
+
+
 def mentions(text: str, headers: str = "From: a@example.org\r\nSubject: x\r\n"):
     return phone.mentions(Reading(parse_raw(mail(text, headers))))
 
@@ -121,9 +128,8 @@ def test_an_icloud_invite_without_its_calendar_or_item_class_is_still_an_invite(
 
 
 def test_brand_owner_trust_never_covers_a_relayed_strangers_text():
-    message = parse_raw(mail("Venmo: you paid $599 to Venmo Support, not you? call 888-555-0139",
-                             "Authentication-Results: mx; dmarc=pass header.from=venmo.com\r\n"
-                             "From: venmo@venmo.com\r\nSubject: Venmo Support requests $599.00\r\n"))
+    message = parse_raw(proven_mail("Venmo: you paid $599 to Venmo Support, not you? call 888-555-0139",
+                                    "venmo@venmo.com", "Venmo Support requests $599.00"))
     assert facts(brand.claims, message, "trust.sender_is_brand_owner") is None
 
 
@@ -357,16 +363,15 @@ def test_brand_owner_is_not_an_impersonator():
 
 
 def test_a_bank_naming_the_merchant_in_its_own_alert_does_not_impersonate_it():
-    raw = mail("Tailwind Federal: did you make a purchase of $84.12 at WALMART.COM? If not, call 1-800-555-0142.",
-               "Authentication-Results: mx; dmarc=pass header.from=tailwindfederal.com\r\n"
-               "From: Tailwind Federal <alerts@tailwindfederal.com>\r\nSubject: Walmart purchase alert\r\n")
+    raw = proven_mail(
+        "Tailwind Federal: did you make a purchase of $84.12 at WALMART.COM? If not, call 1-800-555-0142.",
+                      "Tailwind Federal <alerts@tailwindfederal.com>", "Walmart purchase alert")
     assert facts(brand.claims, parse_raw(raw), "brand.impersonation") is None
 
 
 def test_a_proven_domain_that_never_names_itself_speaks_as_the_brand():
-    raw = mail("Your Norton Ultimate Plus membership has been renewed for $299.00. Questions? +1 802 555 0199",
-               "Authentication-Results: mx; dmarc=pass header.from=rahavardap.com\r\n"
-               "From: Itemized Bill <billing@rahavardap.com>\r\nSubject: Your Norton order confirmation\r\n")
+    raw = proven_mail("Your Norton Ultimate Plus membership has been renewed for $299.00. Questions? +1 802 555 0199",
+                      "Itemized Bill <billing@rahavardap.com>", "Your Norton order confirmation")
     assert facts(brand.claims, parse_raw(raw), "brand.impersonation")["brand"] == "Norton"
     assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed")
 
@@ -381,24 +386,21 @@ def test_a_domain_built_from_the_brand_it_imitates_does_not_name_itself(sender):
 
 
 def test_a_name_in_an_unspaced_script_is_read_across_the_spaces_of_its_signature():
-    raw = mail("如非本人操作,请拨打本行客服热线 400-555-0168。\n\n华信银行 信用卡中心",
-               "Authentication-Results: mx; dmarc=pass header.from=huaxinbank.example\r\n"
-               "From: =?utf-8?b?5Y2O5L+h6ZO26KGM5L+h55So5Y2h5Lit5b+D?= <card@huaxinbank.example>\r\nSubject: x\r\n")
+    raw = proven_mail("如非本人操作,请拨打本行客服热线 400-555-0168。\n\n华信银行 信用卡中心",
+                      "=?utf-8?b?5Y2O5L+h6ZO26KGM5L+h55So5Y2h5Lit5b+D?= <card@huaxinbank.example>", "x")
     assert parse_raw(raw).from_.name == "华信银行信用卡中心"
     assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed") is None
 
 
 def test_a_brands_country_domain_is_its_own():
-    raw = mail("Wysłano płatność do Sklep Rowerowy. Kwota: 486,00 PLN. Dane sprzedawcy: +48 58 301 44 12",
-               "Authentication-Results: mx; dmarc=pass header.from=paypal.pl\r\n"
-               "From: PayPal <service@paypal.pl>\r\nSubject: Potwierdzenie płatności\r\n")
+    raw = proven_mail("Wysłano płatność do Sklep Rowerowy. Kwota: 486,00 PLN. Dane sprzedawcy: +48 58 301 44 12",
+                      "PayPal <service@paypal.pl>", "Potwierdzenie płatności")
     assert facts(brand.claims, parse_raw(raw), "trust.sender_is_brand_owner")["brand"] == "PayPal"
 
 
 def test_a_brands_own_domain_still_names_itself():
-    raw = mail("Your PayPal receipt. Questions? Visit the PayPal Help Center.",
-               "Authentication-Results: mx; dmarc=pass header.from=paypal.com\r\n"
-               "From: PayPal <service@paypal.com>\r\nSubject: Receipt\r\n")
+    raw = proven_mail("Your PayPal receipt. Questions? Visit the PayPal Help Center.",
+                      "PayPal <service@paypal.com>", "Receipt")
     assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed") is None
 
 
