@@ -108,7 +108,7 @@ def rows_of(cases: Sequence[Case], rules: Rules) -> tuple[list[Row], list[tuple[
 
 WORDING_SIGNAL = "wording.reads_like_lures"
 WORDING_MIN_CASES = 3  # a token must occur in this many messages to get a weight
-WORDING_C = 1.0  # inverse regularisation (chosen by leave-one-batch-out cross-validation)
+WORDING_C = 1.0  # inverse regularisation: 1 and 0.1 held out by batch alike (recall about 0.87); 1 kept
 WORDING_KEEP = 0.01  # smaller weights are left out of wording.json
 
 
