@@ -1,6 +1,7 @@
 """The wording model's signal: graded, only ever adding suspicion, read on skeletons."""
 
 import pytest
+from inviteguard.detect.analyzer import collect_evidence
 from inviteguard.detect.model import Evidence
 from inviteguard.detect.parse import parse_raw
 from inviteguard.detect.rules import load_rules
@@ -33,12 +34,15 @@ def test_ordinary_mail_lends_no_wording():
 
 
 def test_ordinary_words_added_to_a_lure_never_make_it_look_safer():
-    """The strength is the model's log-odds above 0: padding can pull it to nothing, never below."""
+    """The strength is the model's log-odds above 0: padding can pull it to nothing, never below,
+    so every message scores at least what it scores without the wording signal."""
     padded = LURE + " " + " ".join([LUNCH] * 40)
-    for evidence in found(padded):
-        assert evidence.strength > 0
-    verdict = score(found(padded), load_rules())
-    assert all(reason.weight >= 0 for reason in verdict.reasons)
+    for body in (LURE, padded, LUNCH):
+        evidence = collect_evidence(parse_raw(f"From: a@example.org\r\nSubject: x\r\n\r\n{body}\r\n".encode()))
+        without = [e for e in evidence if e.signal != "wording.reads_like_lures"]
+        assert score(evidence, load_rules()).score >= score(without, load_rules()).score
+        assert all(e.strength > 0 for e in evidence)
+    assert wording.log_odds(wording.tokens(reading(padded)))[0] < wording.log_odds(wording.tokens(reading(LURE)))[0]
 
 
 def test_look_alike_letters_read_as_the_letters_they_imitate():
