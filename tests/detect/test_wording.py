@@ -4,7 +4,7 @@ import pytest
 from inviteguard.detect.analyzer import collect_evidence
 from inviteguard.detect.model import Evidence
 from inviteguard.detect.parse import parse_raw
-from inviteguard.detect.rules import load_rules
+from inviteguard.detect.rules import load_rules, load_wording
 from inviteguard.detect.scoring import score
 from inviteguard.detect.signals import Reading, wording
 
@@ -42,7 +42,9 @@ def test_ordinary_words_added_to_a_lure_never_make_it_look_safer():
         without = [e for e in evidence if e.signal != "wording.reads_like_lures"]
         assert score(evidence, load_rules()).score >= score(without, load_rules()).score
         assert all(e.strength > 0 for e in evidence)
-    assert wording.log_odds(wording.tokens(reading(padded)))[0] < wording.log_odds(wording.tokens(reading(LURE)))[0]
+    model = load_wording()
+    padded_value = wording.log_odds(model, wording.tokens(reading(padded)))
+    assert padded_value < wording.log_odds(model, wording.tokens(reading(LURE)))
 
 
 def test_look_alike_letters_read_as_the_letters_they_imitate():

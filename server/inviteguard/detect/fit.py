@@ -40,7 +40,7 @@ from typing import Any
 from .analyzer import collect_evidence
 from .evaluation import Case, outlook_view, read_labels
 from .parse import InputError, parse_raw
-from .rules import Rules, load_rules
+from .rules import Rules, WordingModel, load_rules
 from .scoring import level_of
 from .signals import Reading, wording
 
@@ -145,10 +145,6 @@ def fit_wording(docs: Sequence[frozenset[str]], labels: Sequence[bool]) -> tuple
     return float(result.x[0]), {t: float(w) for t, w in zip(words, result.x[1:], strict=True)}
 
 
-def _wording_value(intercept: float, weights: dict[str, float], doc: frozenset[str]) -> float:
-    return intercept + sum(weights.get(token, 0.0) for token in doc)
-
-
 def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]], rules: Rules) -> list[Row]:
     """The rows with the wording signal as a wording model fitted without the row's batch would
     give it (the full message's words train it; every view is judged)."""
@@ -157,15 +153,15 @@ def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]],
     for batch in batches:
         train = [(doc, row.case.label == "phish") for row, doc in zip(rows, tokens, strict=True)
                  if row.view == VIEWS[0] and _batch(row.case) != batch]
-        fitted[batch] = fit_wording([d for d, _ in train], [label for _, label in train])
+        fitted[batch] = WordingModel(*fit_wording([d for d, _ in train], [label for _, label in train]))
     out = []
     for row, doc in zip(rows, tokens, strict=True):
-        value = _wording_value(*fitted[_batch(row.case)], doc)
+        value = wording.log_odds(fitted[_batch(row.case)], doc)
         present = {f for f in row.features if f != WORDING_SIGNAL}
         strengths = {k: v for k, v in row.strengths.items() if k != WORDING_SIGNAL}
         if value > 0:
             present.add(WORDING_SIGNAL)
-            strengths[WORDING_SIGNAL] = min(value, wording.STRENGTH_MAX)
+            strengths[WORDING_SIGNAL] = wording.strength(value)
         out.append(Row(row.case, row.view, features_of(present, rules), strengths))
     return out
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from ..model import Evidence
-from ..rules import load_wording
+from ..rules import WordingModel, load_wording
 from .reading import Reading
 
 BLOCK_CHARS = 5_000  # characters of each block read: a lure's wording is in its first screens
@@ -44,11 +44,14 @@ def tokens(reading: Reading) -> frozenset[str]:
     return frozenset(found)
 
 
-def log_odds(present: Iterable[str]) -> tuple[float, list[tuple[float, str]]]:
-    """The model's log-odds for these tokens, and the tokens that add to it, most first."""
-    model = load_wording()
-    adding = sorted(((model.weights[t], t) for t in present if model.weights.get(t, 0.0) > 0), reverse=True)
-    return model.intercept + sum(model.weights.get(t, 0.0) for t in present), adding
+def log_odds(model: WordingModel, present: Iterable[str]) -> float:
+    """The model's log-odds for these tokens."""
+    return model.intercept + sum(model.weights.get(token, 0.0) for token in present)
+
+
+def strength(value: float) -> float:
+    """What log-odds above 0 lend the signal."""
+    return min(value, STRENGTH_MAX)
 
 
 def _as_written(reading: Reading, token: str) -> str:
@@ -64,7 +67,11 @@ def _as_written(reading: Reading, token: str) -> str:
 
 def lure_wording(reading: Reading) -> Iterable[Evidence]:
     """wording.reads_like_lures: the words read like the lures the model was fitted on."""
-    value, adding = log_odds(tokens(reading))
+    model, present = load_wording(), tokens(reading)
+    value = log_odds(model, present)
     if value > 0:
-        words = ", ".join(_as_written(reading, token) for _, token in adding[:WORDS_SHOWN])
-        yield Evidence("wording.reads_like_lures", {"lure_words": words}, strength=min(value, STRENGTH_MAX))
+        # The words that added most: only worked out for a message the model reads as a lure.
+        adding = sorted((token for token in present if model.weights.get(token, 0.0) > 0),
+                        key=lambda token: (-model.weights[token], token))
+        words = ", ".join(_as_written(reading, token) for token in adding[:WORDS_SHOWN])
+        yield Evidence("wording.reads_like_lures", {"lure_words": words}, strength=strength(value))
