@@ -61,3 +61,25 @@ def test_the_weight_counts_as_many_times_as_the_strength():
     [reason] = score([Evidence("wording.reads_like_lures", {"lure_words": "charged"}, strength=2.5)],
                      load_rules()).reasons
     assert reason.weight == pytest.approx(2.5 * rule.weight)
+
+
+def test_an_unspaced_script_is_read_as_character_pairs():
+    """A run of kanji and kana is a sentence, not a word: read as its adjacent pairs of characters."""
+    found_tokens = wording.tokens(reading("お客様のアカウントで不正な利用"))
+    assert {"不正", "正な", "利用", "アカ"} <= found_tokens
+    assert "お客様のアカウントで不正な利用" not in found_tokens
+    assert {"不正 正な"} <= found_tokens  # pairs of pairs: the three characters they cover
+
+
+def test_longer_words_are_also_read_as_their_stem():
+    inflected = wording.tokens(reading("Zahlungen Zahlung zahlungspflichtig Rechnung"))
+    assert {"zahl~", "rech~"} <= inflected
+    assert "zahlung" in inflected  # the word itself stays
+    assert not any(token.endswith("~") for token in wording.tokens(reading("tak nie")))  # short words
+
+
+def test_stems_and_character_pairs_are_shown_as_the_message_writes_them():
+    kanji = reading("不正な利用")
+    assert wording._as_written(kanji, "不正 正な") == "不正な"
+    german = reading("Ihre ZAHLUNGSPFLICHTIGE Rechnung")
+    assert wording._as_written(german, "zahl~") == "ZAHLUNGSPFLICHTIGE"

@@ -15,11 +15,11 @@ per family, and with --write puts the weights, bias, thresholds and a new versio
 rules/signals.yaml, where a reviewer reads them in the diff.
 
 The wording model (rules/wording.json, read by signals/wording.py) is fitted first: a logistic
-regression over the words and word pairs of each message, L2-regularised, balanced classes. Its
-log-odds feed the graded signal `wording.reads_like_lures`, so for the weights and thresholds each
-message's wording is judged by a wording model fitted without its batch (out of fold, the folds
-by blind batch, so a batch's own style teaches nothing about it); the model written is fitted on
-everything.
+regression over the words, stems and word pairs of each message (an unspaced script's character
+pairs as its words), L2-regularised, balanced classes. Its log-odds feed the graded signal
+`wording.reads_like_lures`, so for the weights and thresholds each message's wording is judged by
+a wording model fitted without its batch (out of fold, the folds by blind batch, so a batch's own
+style teaches nothing about it); the model written is fitted on everything.
 
 Needs numpy and scipy (`pip install -e .[fit]`); the service does not.
 """
