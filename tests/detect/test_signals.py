@@ -185,6 +185,8 @@ def test_list_forwarded_invite_shows_srs():
     ("Cancel at eight-five-five 555 0184 before it settles", "+18555550184"),  # words and digits
     ("Receipt_Refund_Desk_+1_808_555_0199.pdf", "+18085550199"),  # a file name's underscores
     ("Payment_Confirmation_Help-833-555-0109.pdf", "+18335550109"),  # a word hyphenated onto the number
+    ("Benefits suspended: reach us at 1-888-SSA-HELP", "+18887724357"),  # keypad letters (vanity)
+    ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
 ])
 def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
@@ -218,6 +220,7 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "Upgrade 1.2.3 1.2.4 1.2.5 1.2.6 is out",      # a run of versions, single digits all
     "Menu • 12 items • 2026",                     # bullets between short numbers
     "ご利用代金(八万九千八百円)は二〇二六年十一月に確定",  # positional numerals and a year are no number
+    "Take one 800 MG TABLET with water",           # capitals after a toll-free code are no vanity number
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()

@@ -84,6 +84,11 @@ _VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
 _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
+# A toll-free code, then seven keypad letters and digits in at most two groups, capitals only.
+_VANITY = re.compile(r"(?<![\w+])(?:\+?1[\s.\-]?)?\(?(?P<code>8(?:00|33|44|55|66|77|88))\)?[\s.\-]"
+                     r"(?P<rest>[A-Z0-9]{2,7}(?:[\s.\-][A-Z0-9]{2,5})?)(?!\w)")
+VANITY_CHARS = 7
+VANITY_LETTERS_MIN = 3  # fewer are digits with look-alike letters, the digit scan's ("8OO-555-O199")
 _PADDED_SEPARATOR = re.compile(rf"\d\s+[.\-\u2010-\u2015\u2212/{_BULLETS}]\s+\d")
 # After a dial-in number: the meeting id or passcode, as one-tap ",,ID#", ";ID#" or "123 456 789#".
 _MEETING_ID = re.compile(r"(?:,,|;)\s*\d{4,}|\d{3}[ -]?\d{3}[ -]?\d{2,5}\s*#|\d{6,}\s*#")
@@ -407,7 +412,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     source=block.source,
                 ))
                 break
-        for start, end, digits in _spelled(text):
+        for start, end, digits, disguised in _written_out(text):
             candidates += 1
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
@@ -420,7 +425,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 as_written=" ".join(text[start:end].split()),
                 e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                 toll_free=phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE,
-                obfuscated=True, cued=_cued(cues, start, end), dialin=False, stranger=stranger,
+                obfuscated=disguised, cued=_cued(cues, start, end), dialin=False, stranger=stranger,
                 source=block.source,
             ))
     return tuple(found)
@@ -462,6 +467,25 @@ def _spelled(text: str) -> Iterator[tuple[int, int, str]]:
                     words += 1
             if words >= SPELLED_WORDS_MIN and 7 <= len(digits) <= MAX_DIGITS:
                 yield found.start(), found.end(), digits
+
+
+def _vanity(text: str) -> Iterator[tuple[int, int, str]]:
+    """North American toll-free numbers written with letters for their last seven digits, the way
+    the letters stand on a phone's keys ("1-800-FLOWERS", "(888) BEST-BUY"): (start, end, +1
+    digits). Brands advertise them and so do scammers; read as what they dial, not as disguise."""
+    for found in _VANITY.finditer(text):
+        keys = "".join(c for c in found.group("rest") if c.isalnum())
+        if len(keys) == VANITY_CHARS and sum(c.isalpha() for c in keys) >= VANITY_LETTERS_MIN:
+            digits = phonenumbers.convert_alpha_characters_in_number(keys)
+            yield found.start(), found.end(), f"+1{found.group('code')}{digits}"
+
+
+def _written_out(text: str) -> Iterator[tuple[int, int, str, bool]]:
+    """Numbers written otherwise than in digits: (start, end, digits, whether that disguises them)."""
+    for start, end, digits in _spelled(text):
+        yield start, end, digits, True
+    for start, end, digits in _vanity(text):
+        yield start, end, digits, False
 
 
 def mentions(reading: Reading) -> tuple[PhoneMention, ...]:
