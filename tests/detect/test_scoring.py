@@ -97,8 +97,8 @@ def test_the_fit_rewrites_only_the_numbers():
 
 def test_headline_combination_is_flagged_on_its_own_and_phishing_with_a_lures_wording():
     """Words padded onto the lure can take the wording signal away; the combination alone still
-    warns, and with the wording any such lure has (a strength of 1, the classic iCloud lure's is
-    3, the cap) it is phishing."""
+    warns, and with lure wording (a strength of 2; the classic iCloud lure's is 3, the cap) it is
+    phishing. Round 24's refit put a strength of 1 at 97, a point under its phishing threshold."""
     headline = [
         Evidence("relay.trusted_platform", {"platform": "Apple iCloud Calendar"}),
         Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
@@ -111,7 +111,7 @@ def test_headline_combination_is_flagged_on_its_own_and_phishing_with_a_lures_wo
         Evidence("brand.impersonation", {"brand": "PayPal", "brand_where": "summary"}),
     ]
     assert score(headline, load_rules()).level == "suspicious"
-    verdict = score([*headline, Evidence("wording.reads_like_lures", {"lure_words": "paid"}, strength=1.0)],
+    verdict = score([*headline, Evidence("wording.reads_like_lures", {"lure_words": "paid"}, strength=2.0)],
                     load_rules())
     assert verdict.level == "phishing"
     assert verdict.reasons[0].id == "combo.platform_callback_lure"

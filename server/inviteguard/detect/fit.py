@@ -113,8 +113,9 @@ WORDING_KEEP = 0.01  # smaller weights are left out of wording.json
 
 
 def _batch(case: Case) -> str:
-    """The blind batch a case came from (tests/data/emls/b21_...), else its corpus."""
-    found = re.match(r"emls/(b\d+)_", case.name)
+    """The batch a case came from (a blind one, tests/data/emls/b21_...; one written as training
+    data, t01_...), else its corpus."""
+    found = re.match(r"emls/([bt]\d+)_", case.name)
     return found.group(1) if found else str(case.path)[: -len(case.name)]
 
 
