@@ -221,6 +221,7 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "Menu • 12 items • 2026",                     # bullets between short numbers
     "ご利用代金(八万九千八百円)は二〇二六年十一月に確定",  # positional numerals and a year are no number
     "Take one 800 MG TABLET with water",           # capitals after a toll-free code are no vanity number
+    "Waybill 7741390255 is on hold",              # a UK mobile's digits without the trunk 0: an id
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()

@@ -302,6 +302,17 @@ def _is_obfuscated(span: str) -> bool:
     return len(groups) >= 6 and sum(len(g) == 1 for g in groups) >= 6
 
 
+def _written_nationally(written: str, number: phonenumbers.PhoneNumber, region: str) -> bool:
+    """Whether a number read in a region is written as that region writes it: with its trunk
+    prefix when its national form has one ("07741 390255" in the UK; a bare "7741390255" is a
+    waybill, not a mobile). Numbers dialled without one (Korea's 1588, China's 400) pass."""
+    prefix = phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
+    if not prefix:
+        return True
+    national = re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return not national.startswith(prefix) or re.sub(r"\D", "", written).startswith(prefix)
+
+
 def _parse(digits: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
     international = digits.lstrip("(").startswith(("+", "00"))
     for region in (None,) if international else regions:
@@ -309,7 +320,7 @@ def _parse(digits: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | 
             number = phonenumbers.parse(digits.replace("\n", " "), region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        if phonenumbers.is_valid_number(number) and (region is None or _written_nationally(digits, number, region)):
             return number
     return None
 
