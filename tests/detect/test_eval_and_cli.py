@@ -13,11 +13,11 @@ from .conftest import FIXTURES, fixture_bytes
 # Training figures: the model is fitted on these corpora (inviteguard fit), so they guard against
 # regressions; the figures that count are the untouched blind batches in bench/BLIND.md.
 RECALL_MIN = 0.97
-# A regression guard at today's training figure, not the goal: the fixtures hold twenty-one blind
-# batches (b3-b23) in more than 30 languages, their misses included. The fitted detector flags
-# 0.97-0.98 of their lures since round 19's wording model, which was fitted on these very words
-# (0.83-0.84 before it; cross-validated, wording held out by batch, 0.89-0.90). The goal is
-# measured on untouched batches only.
+# A regression guard at today's training figure, not the goal: the fixtures hold twenty-five blind
+# batches (b3-b27) and four training batches (t01-t04) in more than 30 languages, their misses
+# included. The fitted detector flags 0.99 of their lures, its wording model having been fitted on
+# these very words (0.83-0.84 before round 19's wording model; cross-validated, wording held out
+# by batch, 0.93). The goal is measured on untouched batches only.
 FIXTURE_RECALL_MIN = 0.95
 HAM_PHISHING_MAX = 0.005
 HAM_SUSPICIOUS_MAX = 0.02

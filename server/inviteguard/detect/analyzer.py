@@ -96,7 +96,12 @@ def callback_numbers(message: ParsedMessage) -> tuple[str, ...]:
 
 
 def collect_evidence(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK) -> tuple[Evidence, ...]:
-    reading = signals.Reading(message)
+    return evidence_of(signals.Reading(message), feedback)
+
+
+def evidence_of(reading: signals.Reading, feedback: Feedback = NO_FEEDBACK) -> tuple[Evidence, ...]:
+    """Every signal's evidence from one reading of a message (the fit reads its wording from the
+    same reading)."""
     found: list[Evidence] = []
     for signal in signals.ALL:
         found.extend(signal(reading))

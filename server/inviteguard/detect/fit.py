@@ -37,7 +37,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .analyzer import collect_evidence
+from .analyzer import evidence_of
 from .evaluation import Case, outlook_view, read_labels
 from .parse import InputError, parse_raw
 from .rules import Rules, WordingModel, load_rules
@@ -96,11 +96,12 @@ def rows_of(cases: Sequence[Case], rules: Rules) -> tuple[list[Row], list[tuple[
             unreadable.append((case, str(exc)))
             continue
         for view, message in zip(VIEWS, messages, strict=True):
-            evidence = collect_evidence(message)
+            reading = Reading(message)
+            evidence = evidence_of(reading)
             present = {e.signal for e in evidence}
             strengths = {e.signal: e.strength for e in evidence if e.strength != 1.0}
             rows.append(Row(case, view, features_of(present, rules), strengths))
-            tokens.append(wording.tokens(Reading(message)))
+            tokens.append(wording.tokens(reading))
     return rows, unreadable, tokens
 
 
@@ -119,20 +120,16 @@ def _batch(case: Case) -> str:
     return found.group(1) if found else str(case.path)[: -len(case.name)]
 
 
-def fit_wording(docs: Sequence[frozenset[str]], labels: Sequence[bool]) -> tuple[float, dict[str, float]]:
+def _balanced_logistic(x: Any, y: Any, penalty: float, bounds: list[tuple[float | None, float | None]] | None = None,
+                       maxiter: int = 15_000) -> tuple[float, Any]:
+    """A logistic regression, classes weighted to count alike, its coefficients (not the intercept)
+    L2-shrunk by `penalty`: the intercept and the coefficients. `x` dense or sparse, without an
+    intercept column; `bounds` for the intercept first, then each coefficient."""
     import numpy as np
     from scipy.optimize import minimize
-    from scipy.sparse import csr_matrix
 
-    counts = Counter(token for doc in docs for token in doc)
-    vocabulary = {token: i for i, token in enumerate(sorted(t for t, n in counts.items() if n >= WORDING_MIN_CASES))}
-    cells = [(row, vocabulary[token]) for row, doc in enumerate(docs) for token in doc if token in vocabulary]
-    x = csr_matrix((np.ones(len(cells)), ([r for r, _ in cells], [c for _, c in cells])),
-                   shape=(len(docs), len(vocabulary)))
-    y = np.array([1.0 if label else 0.0 for label in labels])
     positives = y.sum()
     sample = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))
-    penalty = 1.0 / (WORDING_C * len(y))
 
     def loss(w: Any) -> tuple[float, Any]:
         z = x @ w[1:] + w[0]
@@ -141,9 +138,24 @@ def fit_wording(docs: Sequence[frozenset[str]], labels: Sequence[bool]) -> tuple
         g = sample * (p - y) / len(y)
         return float(value), np.concatenate([[g.sum()], x.T @ g + penalty * w[1:]])
 
-    result = minimize(loss, np.zeros(len(vocabulary) + 1), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    result = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxiter": maxiter})
+    return float(result.x[0]), result.x[1:]
+
+
+def fit_wording(docs: Sequence[frozenset[str]], labels: Sequence[bool]) -> tuple[float, dict[str, float]]:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    counts = Counter(token for doc in docs for token in doc)
+    vocabulary = {token: i for i, token in enumerate(sorted(t for t, n in counts.items() if n >= WORDING_MIN_CASES))}
+    cells = [(row, vocabulary[token]) for row, doc in enumerate(docs) for token in doc if token in vocabulary]
+    x = csr_matrix((np.ones(len(cells)), ([r for r, _ in cells], [c for _, c in cells])),
+                   shape=(len(docs), len(vocabulary)))
+    y = np.array([1.0 if label else 0.0 for label in labels])
+    intercept, weights = _balanced_logistic(x, y, 1.0 / (WORDING_C * len(y)), maxiter=1000)
     words = sorted(vocabulary, key=vocabulary.__getitem__)
-    return float(result.x[0]), {t: float(w) for t, w in zip(words, result.x[1:], strict=True)}
+    return intercept, {t: float(w) for t, w in zip(words, weights, strict=True)}
 
 
 def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]], rules: Rules) -> list[Row]:
@@ -173,25 +185,11 @@ def _bounds(names: list[str]) -> list[tuple[float | None, float | None]]:
 
 def fit_weights(rows: Sequence[Row], names: list[str]) -> tuple[float, dict[str, float]]:
     import numpy as np
-    from scipy.optimize import minimize
 
-    x = np.array([[1.0] + [row.value(n) for n in names] for row in rows])
+    x = np.array([[row.value(n) for n in names] for row in rows])
     y = np.array([1.0 if row.case.label == "phish" else 0.0 for row in rows])
-    positives = y.sum()
-    sample = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))  # balanced
-    penalty = np.full(x.shape[1], L2)
-    penalty[0] = 0.0  # the bias is not shrunk
-
-    def loss(w: Any) -> tuple[float, Any]:
-        z = x @ w
-        p = 1 / (1 + np.exp(-z))
-        losses = np.logaddexp(0, z) - y * z
-        value = (sample * losses).sum() / len(y) + 0.5 * (penalty * w * w).sum()
-        gradient = x.T @ (sample * (p - y)) / len(y) + penalty * w
-        return float(value), gradient
-
-    result = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=_bounds(names))
-    return float(result.x[0]), {name: float(w) for name, w in zip(names, result.x[1:], strict=True)}
+    bias, weights = _balanced_logistic(x, y, L2, bounds=_bounds(names))
+    return bias, {name: float(w) for name, w in zip(names, weights, strict=True)}
 
 
 def score_of(row: Row, bias: float, weights: dict[str, float]) -> int:
