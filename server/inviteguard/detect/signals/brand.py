@@ -17,9 +17,10 @@ spelling that differs from every real name is a look-alike. Who "speaks" differs
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 from ..model import Evidence
 from ..rules import Brand, load_brands, load_lexicon
@@ -39,16 +40,73 @@ class BrandMention:
     lookalike: bool
 
 
+# A run of these scripts is written without spaces between words, so a brand written in them is
+# found anywhere inside a run; any other name only as whole words.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class _BrandIndex:
+    by_words: dict[str, Brand]  # a name's skeleton words, joined by one space and run together
+    first_words: frozenset[str]  # the words a name can begin with: most text has none of them
+    most_words: int
+    unspaced: tuple[tuple[str, Brand], ...]  # names in scripts without spaces, longest first
+
+
 @cache
-def _brand_index() -> tuple[re.Pattern[str], dict[str, Brand]]:
-    by_skeleton: dict[str, Brand] = {}
+def _brand_index() -> _BrandIndex:
+    by_words: dict[str, Brand] = {}
+    unspaced: dict[str, Brand] = {}
     for brand in load_brands():
         for name in brand.names:
-            by_skeleton[skeleton_of(name)] = brand
-            by_skeleton[skeleton_of(name.replace(" ", ""))] = brand
-    names = sorted(by_skeleton, key=len, reverse=True)
-    body = "|".join(re.escape(n).replace(r"\ ", r"[\s\-]?") for n in names)
-    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])"), by_skeleton
+            written = skeleton_of(name)
+            if _UNSPACED.search(written):
+                unspaced[written] = brand
+                continue
+            words = _WORD.findall(written)
+            by_words.setdefault(" ".join(words), brand)
+            by_words.setdefault("".join(words), brand)
+    return _BrandIndex(by_words, frozenset(key.split()[0] for key in by_words),
+                       max(len(key.split()) for key in by_words),
+                       tuple(sorted(unspaced.items(), key=lambda item: -len(item[0]))))
+
+
+def _joins(gap: str) -> bool:
+    """What may stand between a name's words in the text: one space or one hyphen ("geek-squad")."""
+    return gap == "-" or (len(gap) == 1 and gap.isspace())
+
+
+def _named(text: str, index: _BrandIndex) -> Iterator[tuple[int, int, Brand]]:
+    """Where `text` (a skeleton) names a brand: each whole-word run of up to `most_words` words
+    joined by single spaces or hyphens, the longest at a place first, looked up in one dict; then
+    names in unspaced scripts anywhere. Linear: a bounded number of lookups per word."""
+    words = list(_WORD.finditer(text)) if not index.first_words.isdisjoint(_WORD.findall(text)) else []
+    at = 0
+    while at < len(words):
+        found = None
+        if words[at].group() not in index.first_words:
+            at += 1
+            continue
+        for count in range(min(index.most_words, len(words) - at), 0, -1):
+            run = words[at:at + count]
+            if not all(_joins(text[a.end():b.start()]) for a, b in pairwise(run)):
+                continue
+            brand = index.by_words.get(" ".join(w.group() for w in run))
+            if brand is not None:
+                found = (run[0].start(), run[-1].end(), brand, count)
+                break
+        if found:
+            yield found[:3]
+            at += found[3]
+        else:
+            at += 1
+    if index.unspaced and _UNSPACED.search(text):
+        for name, brand in index.unspaced:
+            start = text.find(name)
+            while start >= 0:
+                yield start, start + len(name), brand
+                start = text.find(name, start + len(name))
 
 
 def _plain(brand: Brand) -> set[str]:
@@ -56,15 +114,11 @@ def _plain(brand: Brand) -> set[str]:
 
 
 def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
-    pattern, by_skeleton = _brand_index()
+    index = _brand_index()
     found = []
     for block, skel in zip(reading.blocks, reading.skeletons, strict=True):
-        for match in pattern.finditer(skel.text):
-            brand = by_skeleton.get(re.sub(r"[\s\-]+", " ", match.group())) or by_skeleton.get(
-                re.sub(r"[\s\-]+", "", match.group()))
-            if brand is None:
-                continue
-            start, end = skel.span(match.start(), match.end())
+        for skel_start, skel_end, brand in _named(skel.text, index):
+            start, end = skel.span(skel_start, skel_end)
             as_written = block.text[start:end]
             normalised = re.sub(r"[\s\-]+", " ", as_written.lower())
             lookalike = normalised not in _plain(brand) and normalised.replace(" ", "") not in _plain(brand)
