@@ -357,6 +357,25 @@ def test_homoglyph_brands(written, brand_name):
     assert facts(brand.claims, parse_raw(mail(f"Your {written} order was charged")), "brand.impersonation")
 
 
+@pytest.mark.parametrize(("text", "brand_name"), [
+    ("楽天市場でのご注文 ¥89,800 を承りました。心当たりがない場合は 050-5555-0142 へ", "Rakuten"),
+    ("您的京东商城订单已扣款 6,388 元，如非本人操作请致电 400-555-0168", "JD.com"),
+    ("Geek-Squad renewal charged $399.99", "Geek Squad"),
+    ("GARANTİ BBVA kartınızdan 12.640 TL çekildi", "Garanti BBVA"),
+])
+def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
+    found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
+    assert found["brand"] == brand_name
+    # A Turkish capital İ or a hyphen between a name's words is how the name is written, not a look-alike.
+    assert facts(brand.claims, parse_raw(mail(text)), "brand.homoglyph") is None
+
+
+def test_a_brand_name_is_a_whole_word_and_never_part_of_one():
+    # "antal" (Swedish: number of) is no ANTAI, and "Ingbank" in a word is no brand.
+    text = "Totalt antal fakturor: 4. Kontakta Ingbankservice på 08-555 01 42."
+    assert facts(brand.claims, parse_raw(mail(text)), "brand.impersonation") is None
+
+
 def test_brand_owner_is_not_an_impersonator():
     raw = (b"Authentication-Results: mx.contoso.com; dmarc=pass header.from=paypal.com\r\n"
            b"From: PayPal <service@paypal.com>\r\nSubject: Receipt for your payment\r\n\r\n"

@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
 
 from ..model import Evidence
 from ..rules import Brand, load_brands, load_lexicon
@@ -49,8 +48,7 @@ _WORD = re.compile(r"[^\W_]+")
 @dataclass(frozen=True)
 class _BrandIndex:
     by_words: dict[str, Brand]  # a name's skeleton words, joined by one space and run together
-    first_words: frozenset[str]  # the words a name can begin with: most text has none of them
-    most_words: int
+    prefixes: frozenset[str]  # every name's first word, first two words, ...: where a run may go on
     unspaced: tuple[tuple[str, Brand], ...]  # names in scripts without spaces, longest first
 
 
@@ -67,9 +65,8 @@ def _brand_index() -> _BrandIndex:
             words = _WORD.findall(written)
             by_words.setdefault(" ".join(words), brand)
             by_words.setdefault("".join(words), brand)
-    return _BrandIndex(by_words, frozenset(key.split()[0] for key in by_words),
-                       max(len(key.split()) for key in by_words),
-                       tuple(sorted(unspaced.items(), key=lambda item: -len(item[0]))))
+    prefixes = frozenset(" ".join(key.split()[:count]) for key in by_words for count in range(1, len(key.split()) + 1))
+    return _BrandIndex(by_words, prefixes, tuple(sorted(unspaced.items(), key=lambda item: -len(item[0]))))
 
 
 def _joins(gap: str) -> bool:
@@ -77,28 +74,35 @@ def _joins(gap: str) -> bool:
     return gap == "-" or (len(gap) == 1 and gap.isspace())
 
 
+def _longest_name(text: str, words: list[re.Match[str]], at: int, index: _BrandIndex) -> tuple[int, Brand] | None:
+    """The longest name that begins with word `at`: how many words it takes, and its brand. The
+    run grows only while it is the beginning of some name."""
+    key = words[at].group()
+    found = None
+    end = at
+    while key in index.prefixes:
+        brand = index.by_words.get(key)
+        if brand is not None:
+            found = (end - at + 1, brand)
+        end += 1
+        if end == len(words) or not _joins(text[words[end - 1].end():words[end].start()]):
+            break
+        key = f"{key} {words[end].group()}"
+    return found
+
+
 def _named(text: str, index: _BrandIndex) -> Iterator[tuple[int, int, Brand]]:
-    """Where `text` (a skeleton) names a brand: each whole-word run of up to `most_words` words
-    joined by single spaces or hyphens, the longest at a place first, looked up in one dict; then
-    names in unspaced scripts anywhere. Linear: a bounded number of lookups per word."""
-    words = list(_WORD.finditer(text)) if not index.first_words.isdisjoint(_WORD.findall(text)) else []
+    """Where `text` (a skeleton) names a brand: the longest name beginning at each word, whole words
+    joined by single spaces or hyphens; then names in unspaced scripts anywhere. Linear: each word
+    starts a walk no longer than the longest name."""
+    words = list(_WORD.finditer(text))
     at = 0
     while at < len(words):
-        found = None
-        if words[at].group() not in index.first_words:
-            at += 1
-            continue
-        for count in range(min(index.most_words, len(words) - at), 0, -1):
-            run = words[at:at + count]
-            if not all(_joins(text[a.end():b.start()]) for a, b in pairwise(run)):
-                continue
-            brand = index.by_words.get(" ".join(w.group() for w in run))
-            if brand is not None:
-                found = (run[0].start(), run[-1].end(), brand, count)
-                break
+        found = _longest_name(text, words, at, index)
         if found:
-            yield found[:3]
-            at += found[3]
+            count, brand = found
+            yield words[at].start(), words[at + count - 1].end(), brand
+            at += count
         else:
             at += 1
     if index.unspaced and _UNSPACED.search(text):
@@ -120,7 +124,8 @@ def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
         for skel_start, skel_end, brand in _named(skel.text, index):
             start, end = skel.span(skel_start, skel_end)
             as_written = block.text[start:end]
-            normalised = re.sub(r"[\s\-]+", " ", as_written.lower())
+            # Turkish capital İ lower-cases to i and a combining dot: the same letter, no look-alike.
+            normalised = re.sub(r"[\s\-]+", " ", as_written.lower().replace("\u0307", ""))
             lookalike = normalised not in _plain(brand) and normalised.replace(" ", "") not in _plain(brand)
             found.append(BrandMention(brand, as_written, block.source, lookalike))
     return tuple(found)
