@@ -10,7 +10,7 @@ from inviteguard.detect.analyzer import Feedback, analyze, campaign_fingerprint,
 from inviteguard.detect.evaluation import read_labels
 from inviteguard.detect.model import Evidence, OutlookItem
 from inviteguard.detect.parse import parse_outlook, parse_raw
-from inviteguard.detect.rules import load_rules, load_wording, parse_rules
+from inviteguard.detect.rules import RulesError, load_rules, load_wording, parse_rules
 from inviteguard.detect.scoring import score
 
 from .conftest import FIXTURES, REPO, fixture_bytes
@@ -97,8 +97,9 @@ def test_the_fit_rewrites_only_the_numbers():
 
 def test_headline_combination_is_flagged_on_its_own_and_phishing_with_a_lures_wording():
     """Words padded onto the lure can take the wording signal away; the combination alone still
-    warns, and with lure wording (a strength of 2; the classic iCloud lure's is 3, the cap) it is
-    phishing. Round 24's refit put a strength of 1 at 97, a point under its phishing threshold."""
+    warns (model.always_flag: round 26's weights score it 56, under the suspicious threshold), and
+    with lure wording (a strength of 2; the classic iCloud lure's is 3, the cap) it is phishing.
+    Round 24's refit put a strength of 1 at 97, a point under its phishing threshold."""
     headline = [
         Evidence("relay.trusted_platform", {"platform": "Apple iCloud Calendar"}),
         Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
@@ -116,6 +117,23 @@ def test_headline_combination_is_flagged_on_its_own_and_phishing_with_a_lures_wo
     assert verdict.level == "phishing"
     assert verdict.reasons[0].id == "combo.platform_callback_lure"
     assert verdict.reasons[0].evidence["amount"] == "$599.00"
+
+
+def test_always_flag_needs_one_signal_of_every_group():
+    rules = load_rules()
+    groups = [sorted(alternatives)[0] for alternatives in rules.always_flag]
+    assert len(groups) == 4
+    for missing in groups:
+        present = [Evidence(s, {}) for s in groups if s != missing]
+        assert score(present, rules).level == "clean", missing
+    assert score([Evidence(s, {}) for s in groups], rules).level == "suspicious"
+
+
+def test_always_flag_names_only_known_signals():
+    data = yaml.safe_load((Path(fit.signals_file())).read_text("utf-8"))
+    data["model"]["always_flag"] = [["relay.trusted_platform"], ["callback.no_such_signal"]]
+    with pytest.raises(RulesError, match="always_flag"):
+        parse_rules(data)
 
 
 def test_a_disguised_stranger_number_on_a_platform_is_a_reason_of_its_own():
