@@ -10,7 +10,7 @@ from inviteguard.detect.analyzer import Feedback, analyze, campaign_fingerprint,
 from inviteguard.detect.evaluation import read_labels
 from inviteguard.detect.model import Evidence, OutlookItem
 from inviteguard.detect.parse import parse_outlook, parse_raw
-from inviteguard.detect.rules import RulesError, load_rules, load_wording, parse_rules
+from inviteguard.detect.rules import load_rules, load_wording, parse_rules
 from inviteguard.detect.scoring import score
 
 from .conftest import FIXTURES, REPO, fixture_bytes
@@ -95,11 +95,11 @@ def test_the_fit_rewrites_only_the_numbers():
     assert reread.bias == -9.99 and reread.signals["callback.phone"].weight == 4.2
 
 
-def test_headline_combination_is_flagged_on_its_own_and_phishing_with_a_lures_wording():
-    """Words padded onto the lure can take the wording signal away; the combination alone still
-    warns (model.always_flag: round 26's weights score it 56, under the suspicious threshold), and
-    with lure wording (a strength of 2; the classic iCloud lure's is 3, the cap) it is phishing.
-    Round 24's refit put a strength of 1 at 97, a point under its phishing threshold."""
+def test_headline_combination_is_flagged_with_a_lures_wording():
+    """The headline attack is flagged on its combination and its wording together: with lure
+    wording of strength 1 it is suspicious, of 2 (the classic iCloud lure's is 3, the cap) it is
+    phishing. Without any wording it is not flagged (round 27's fit scores it 57, under the
+    suspicious threshold of 62): padding that pulls the wording model to 0 is a known weakness."""
     headline = [
         Evidence("relay.trusted_platform", {"platform": "Apple iCloud Calendar"}),
         Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
@@ -111,29 +111,13 @@ def test_headline_combination_is_flagged_on_its_own_and_phishing_with_a_lures_wo
         Evidence("payment.dispute_hook", {"hook": "not you?"}),
         Evidence("brand.impersonation", {"brand": "PayPal", "brand_where": "summary"}),
     ]
-    assert score(headline, load_rules()).level == "suspicious"
+    weak = score([*headline, Evidence("wording.reads_like_lures", {"lure_words": "paid"}, strength=1.0)], load_rules())
+    assert weak.level in ("suspicious", "phishing")
     verdict = score([*headline, Evidence("wording.reads_like_lures", {"lure_words": "paid"}, strength=2.0)],
                     load_rules())
     assert verdict.level == "phishing"
     assert verdict.reasons[0].id == "combo.platform_callback_lure"
     assert verdict.reasons[0].evidence["amount"] == "$599.00"
-
-
-def test_always_flag_needs_one_signal_of_every_group():
-    rules = load_rules()
-    groups = [sorted(alternatives)[0] for alternatives in rules.always_flag]
-    assert len(groups) == 4
-    for missing in groups:
-        present = [Evidence(s, {}) for s in groups if s != missing]
-        assert score(present, rules).level == "clean", missing
-    assert score([Evidence(s, {}) for s in groups], rules).level == "suspicious"
-
-
-def test_always_flag_names_only_known_signals():
-    data = yaml.safe_load((Path(fit.signals_file())).read_text("utf-8"))
-    data["model"]["always_flag"] = [["relay.trusted_platform"], ["callback.no_such_signal"]]
-    with pytest.raises(RulesError, match="always_flag"):
-        parse_rules(data)
 
 
 def test_a_disguised_stranger_number_on_a_platform_is_a_reason_of_its_own():

@@ -61,6 +61,14 @@ def test_paypal_receipt_is_not_a_relay_but_a_money_request_is():
     assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
 
 
+def test_a_money_request_in_an_unlisted_language_is_known_by_its_link():
+    """Romanian words no marker lists; the request page's link, written without a closing slash."""
+    request = parse_raw(b"From: service@paypal.com\r\nSubject: eMAG v-a trimis o solicitare\r\n"
+                        b"Content-Type: text/html\r\n\r\n<p>Rambursare 1.299,99 RON</p>"
+                        b"<a href=\"https://www.paypal.com/myaccount/transfer/requests\">Pl\xc4\x83ti\xc8\x9bi</a>\r\n")
+    assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
+
+
 @pytest.mark.parametrize(("sender", "subject", "platform_id"), [
     ("venmo@venmo.com", "Amazon Refund Dept requests $384.50", "venmo"),
     ("cash@square.com", "Card Fraud Dept sent you a request", "cash_app"),
@@ -374,6 +382,21 @@ def test_a_brand_name_is_a_whole_word_and_never_part_of_one():
     # "antal" (Swedish: number of) is no ANTAI, and "Ingbank" in a word is no brand.
     text = "Totalt antal fakturor: 4. Kontakta Ingbankservice på 08-555 01 42."
     assert facts(brand.claims, parse_raw(mail(text)), "brand.impersonation") is None
+
+
+def test_the_usual_callback_regions_are_read_whatever_the_message_suggests():
+    """Italian text with euros suggests ten European regions; a North American toll-free number in
+    it is still read (the default regions are tried after the suggested ones, never cut off)."""
+    text = ("Gentile titolare, addebito di 489,90 € sulla carta (rif. PI-77201). Se non autorizzato, "
+            "contatti l'Ufficio Contestazioni al numero verde 800 555 0148 entro 24 ore.")
+    reading = Reading(parse_raw(mail(text, "From: avvisi@poste-avvisi.example\r\nSubject: Addebito\r\n")))
+    assert {"US", "GB", "CA", "AU", "IN"} <= set(phone.suggested_regions(reading))
+    assert [m.e164 for m in phone.mentions(reading)] == ["+18005550148"]
+
+
+def test_a_plus_opens_a_number_even_after_a_word():
+    found = mentions("Jordan shared Norton_Invoice_#NX-4471_Refund_Line+1(855)555-0176.pdf with you")
+    assert [m.e164 for m in found] == ["+18555550176"]
 
 
 def test_brand_owner_is_not_an_impersonator():

@@ -41,7 +41,7 @@ from .analyzer import evidence_of
 from .evaluation import Case, outlook_view, read_labels
 from .parse import InputError, parse_raw
 from .rules import Rules, WordingModel, load_rules
-from .scoring import always_flagged, level_of
+from .scoring import level_of
 from .signals import Reading, wording
 
 L2 = 0.0005  # penalty on the squared weights, per message (chosen by cross-validation)
@@ -230,10 +230,7 @@ def thresholds(scored: Sequence[tuple[Row, int]], rules: Rules) -> tuple[int, in
         # Ham without a number to call is never phishing (rules.phishing_requires).
         return can_be_flagged(row) and (not rules.phishing_requires or bool(rules.phishing_requires & row.features))
 
-    # A ham that model.always_flag flags counts against the suspicious target at any threshold.
-    floored = sum(1 for r, _ in ham if can_be_flagged(r) and always_flagged(r.features, rules.always_flag))
-    suspicious = lowest(SUSPICIOUS_FP_TARGET - floored / max(1, len(ham)), 30,
-                        lambda row: can_be_flagged(row) and not always_flagged(row.features, rules.always_flag))
+    suspicious = lowest(SUSPICIOUS_FP_TARGET, 30, can_be_flagged)
     return max(lowest(PHISHING_FP_TARGET, 50, can_be_phishing), suspicious + 10), suspicious
 
 
@@ -253,7 +250,7 @@ def fit(cases: Sequence[Case], rules: Rules) -> tuple[Model, list[tuple[Row, int
 
 def _level(row: Row, score: int, model: Model, rules: Rules) -> str:
     return level_of(score, row.features, model.phishing_threshold, model.suspicious_threshold,
-                    rules.phishing_requires, rules.flag_requires, rules.always_flag)[0]
+                    rules.phishing_requires, rules.flag_requires)[0]
 
 
 def _rate(part: int, whole: int) -> str:
@@ -272,9 +269,6 @@ def format_fit(model: Model, scored: Sequence[tuple[Row, int]], unreadable: Sequ
                      f"flagged {_rate(len(phish) - phish.count('clean'), len(phish))}  "
                      f"ham phishing {_rate(ham.count('phishing'), len(ham))}  "
                      f"ham suspicious {_rate(ham.count('suspicious'), len(ham))}")
-    floored = Counter(r.case.label for r, _ in scored
-                      if r.view == VIEWS[0] and always_flagged(r.features, rules.always_flag))
-    lines.append(f"  always flagged (model.always_flag), full message: {floored['phish']} lures, {floored['ham']} hams")
     lines += ["", f"per family (full message)   {'label':<6} {'n':>4} {'phishing':>9} {'suspicious':>11} {'clean':>6}"]
     counts: Counter[tuple[str, str, str]] = Counter(
         (r.case.family, r.case.label, _level(r, s, model, rules)) for r, s in scored if r.view == VIEWS[0])

@@ -9,7 +9,7 @@ bound the level from below or above; they are decisions, not evidence to weigh.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 
 from .model import Evidence, EvidenceValue, Level, Reason, Verdict
 from .rules import LEVELS, Rules, RulesError
@@ -31,24 +31,18 @@ def _merge(evidence: Iterable[Evidence]) -> tuple[dict[str, dict[str, EvidenceVa
     return present, strengths
 
 
-def always_flagged(present: Collection[str], always_flag: Sequence[Collection[str]]) -> bool:
-    return bool(always_flag) and all(any(s in present for s in alternatives) for alternatives in always_flag)
-
-
 def level_of(score: int, present: Collection[str], phishing_threshold: int, suspicious_threshold: int,
-             phishing_requires: Collection[str], flag_requires: Collection[str] = (),
-             always_flag: Sequence[Collection[str]] = ()) -> tuple[Level, int]:
+             phishing_requires: Collection[str], flag_requires: Collection[str] = ()) -> tuple[Level, int]:
     """The level a score gives, and the score shown with it. A callback lure with no number to
     call (`phishing_requires`) is at most suspicious: the phishing banner says "do not call". A
     message with neither a number nor a platform relaying a stranger's text (`flag_requires`) is
-    no callback lure at all: it is left clean, whatever else it says. One with a signal of each
-    of `always_flag` is at least suspicious."""
+    no callback lure at all: it is left clean, whatever else it says."""
     if flag_requires and not any(s in present for s in flag_requires):
         return "clean", min(score, suspicious_threshold - 1)
     if score >= phishing_threshold and (not phishing_requires or any(s in present for s in phishing_requires)):
         return "phishing", score
-    if score >= suspicious_threshold or always_flagged(present, always_flag):
-        return "suspicious", min(max(score, suspicious_threshold), phishing_threshold - 1)
+    if score >= suspicious_threshold:
+        return "suspicious", min(score, phishing_threshold - 1)
     return "clean", score
 
 
@@ -101,7 +95,7 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
     probability = 1 / (1 + math.exp(-max(-50.0, min(50.0, logit))))
     final = round(100 * probability)
     judged, final = level_of(final, present.keys(), rules.phishing_threshold, rules.suspicious_threshold,
-                             rules.phishing_requires, rules.flag_requires, rules.always_flag)
+                             rules.phishing_requires, rules.flag_requires)
     level, final = _bounded(judged, final, floors, caps, rules)
     # A report or an analyst's decision that changed the level is the first thing to say; one that
     # did not is said after the message's own evidence.

@@ -139,9 +139,6 @@ class Rules:
     combos: tuple[Combo, ...]
     policy: dict[str, Policy]
     flag_requires: frozenset[str] = frozenset()  # no signal of these: clean
-    # One of each of these present: at least suspicious, whatever the score (the headline attack,
-    # which no training ham has, stays flagged when padding takes its wording signal away).
-    always_flag: tuple[frozenset[str], ...] = ()
 
 
 class RulesError(ValueError):
@@ -174,13 +171,12 @@ def parse_rules(data: dict[str, Any]) -> Rules:
         policy[pid] = Policy(pid, bounds[0], bounds[1], str(spec["group"]))
     model = data["model"]
     requires = {name: frozenset(model.get(name, [])) for name in ("phishing_requires", "flag_requires")}
-    always_flag = tuple(frozenset(alternatives) for alternatives in model.get("always_flag", []))
-    for name, listed in [*requires.items(), ("always_flag", frozenset().union(*always_flag))]:
+    for name, listed in requires.items():
         if listed - signals.keys():
             raise RulesError(f"{name} names unknown signals {sorted(listed - signals.keys())}")
     return Rules(str(data["version"]), float(model["bias"]), int(model["thresholds"]["phishing"]),
                  int(model["thresholds"]["suspicious"]), requires["phishing_requires"], signals, tuple(combos),
-                 policy, requires["flag_requires"], always_flag)
+                 policy, requires["flag_requires"])
 
 
 @cache

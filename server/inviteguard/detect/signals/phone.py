@@ -42,9 +42,10 @@ from .text import trie_pattern, unspaced_script
 # patterns come from the library's metadata only, so keeping them all is bounded.
 phonenumbers.enable_pattern_cache()
 
-# Tried after the regions a message suggests: where callback scams call from and to.
+# Always tried, after the regions a message suggests: where callback scams call from and to (a
+# lure in Italian may give a North American toll-free number).
 DEFAULT_REGIONS = ("US", "GB", "CA", "AU", "IN")
-MAX_REGIONS = 10
+MAX_REGIONS = 10  # suggested regions tried, besides the default ones
 MAX_DIGITS = 15  # E.164's longest number
 # Each candidate costs a few phonenumbers parses; a message with more digit runs than any real
 # one is read only that far, so hostile input cannot buy unbounded work.
@@ -205,9 +206,9 @@ def suggested_regions(reading: Reading) -> tuple[str, ...]:
     languages, currencies, domains = _languages(reading), _currency_regions(reading), _domain_regions(reading)
     # A currency says more than a sender's domain (Swiss francs from a web.de mailbox: Switzerland).
     ordered = [*_script_regions(text), *_shared_regions(languages, currencies), *_shared_regions(languages, domains),
-               *_language_regions(languages), *currencies, *domains, *DEFAULT_REGIONS]
-    valid = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS]
-    return tuple(valid[:MAX_REGIONS])
+               *_language_regions(languages), *currencies, *domains]
+    suggested = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS][:MAX_REGIONS]
+    return tuple(dict.fromkeys([*suggested, *DEFAULT_REGIONS]))
 
 
 # ---------------------------------------------------------------- candidates
@@ -253,7 +254,8 @@ def _spans(raw: str) -> list[tuple[int, int]]:
 
 def _glued(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
-    if before in _GLUE_BEFORE:
+    # A "+" opens an international number even right after a word ("Refund_Line+1(855)555-0176").
+    if before in _GLUE_BEFORE and not (before.isalpha() and text.startswith("+", start)):
         return True
     ahead = text[start - 2] if start > 1 else " "
     hyphenated_id = before == "-" and ahead.isascii() and ahead.isalnum() and not _HYPHENATED_NANP.fullmatch(

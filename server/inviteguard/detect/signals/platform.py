@@ -72,8 +72,10 @@ def _is_invite(reading: Reading) -> bool:
 
 def _links_say(reading: Reading, platform: Platform) -> bool:
     """A link only a stranger-text message carries (PayPal's /myaccount/transfer/requests/): the
-    template's words differ in every language and inflection, its links do not."""
-    return any(marker in link.lower() for link in reading.message.links for marker in platform.link_markers)
+    template's words differ in every language and inflection, its links do not. A marker's closing
+    slash is optional: ".../transfer/requests" is the same page."""
+    markers = [marker.rstrip("/") for marker in platform.link_markers]
+    return any(marker in link.lower() for link in reading.message.links for marker in markers)
 
 
 def _relays(platform: Platform, reading: Reading) -> bool:
