@@ -409,6 +409,10 @@ TECHNIQUES: dict[str, Technique] = {
     "plain_text_decoy_lure_in_html": _decoy_plain,
     "two_hundred_thousand_spaces_before": _padded(" " * 200_000),
     "long_padding_paragraphs_before": _padded(("Thank you for being a valued customer. " * 40 + "\n\n") * 150),
+    # Ordinary meeting words before the lure, to pull the wording model towards a colleague's invite.
+    "meeting_agenda_before": _padded(3 * ("Agenda for Thursday: quarterly review of the project timeline, the design "
+                                          "team's update on the office layout, the facilities budget and parking, "
+                                          "lunch in room 4B. Please bring your notes and the draft minutes.\n\n")),
     "html_comment_800k_before": _html_notes(lambda lure: "<!--" + "x" * 800_000 + "-->" + _html_of(lure.notes)),
     "hidden_digit_inside_number": _hidden_digit,
     "number_in_css_content": _css_content,
