@@ -26,7 +26,7 @@ from ..rules import Brand, load_brands, load_lexicon
 from ..view import skeleton_of
 from .platform import relay
 from .reading import Reading
-from .text import org_domain
+from .text import org_domain, trie_pattern, unspaced_script
 
 _NAMING = frozenset({"organizer_name", "from_name"})
 
@@ -39,73 +39,44 @@ class BrandMention:
     lookalike: bool
 
 
-# A run of these scripts is written without spaces between words, so a brand written in them is
-# found anywhere inside a run; any other name only as whole words.
-_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_WORD = re.compile(r"[^\W_]+")
+_JOINED = re.compile(r"[\s\-]+")
 
 
 @dataclass(frozen=True)
 class _BrandIndex:
-    by_words: dict[str, Brand]  # a name's skeleton words, joined by one space and run together
-    prefixes: frozenset[str]  # every name's first word, first two words, ...: where a run may go on
-    unspaced: tuple[tuple[str, Brand], ...]  # names in scripts without spaces, longest first
+    pattern: re.Pattern[str]  # every name as whole words, its words joined by a space, a hyphen or nothing
+    by_name: dict[str, Brand]  # a name's skeleton with its words run together
+    # Names in scripts written without spaces between words, found anywhere inside a run (Korean
+    # attaches its particles): longest first, and the characters they begin with.
+    unspaced: tuple[tuple[str, Brand], ...]
+    unspaced_starts: re.Pattern[str]
 
 
 @cache
 def _brand_index() -> _BrandIndex:
-    by_words: dict[str, Brand] = {}
+    spaced: dict[str, Brand] = {}
     unspaced: dict[str, Brand] = {}
     for brand in load_brands():
         for name in brand.names:
             written = skeleton_of(name)
-            if _UNSPACED.search(written):
-                unspaced[written] = brand
-                continue
-            words = _WORD.findall(written)
-            by_words.setdefault(" ".join(words), brand)
-            by_words.setdefault("".join(words), brand)
-    prefixes = frozenset(" ".join(key.split()[:count]) for key in by_words for count in range(1, len(key.split()) + 1))
-    return _BrandIndex(by_words, prefixes, tuple(sorted(unspaced.items(), key=lambda item: -len(item[0]))))
-
-
-def _joins(gap: str) -> bool:
-    """What may stand between a name's words in the text: one space or one hyphen ("geek-squad")."""
-    return gap == "-" or (len(gap) == 1 and gap.isspace())
-
-
-def _longest_name(text: str, words: list[re.Match[str]], at: int, index: _BrandIndex) -> tuple[int, Brand] | None:
-    """The longest name that begins with word `at`: how many words it takes, and its brand. The
-    run grows only while it is the beginning of some name."""
-    key = words[at].group()
-    found = None
-    end = at
-    while key in index.prefixes:
-        brand = index.by_words.get(key)
-        if brand is not None:
-            found = (end - at + 1, brand)
-        end += 1
-        if end == len(words) or not _joins(text[words[end - 1].end():words[end].start()]):
-            break
-        key = f"{key} {words[end].group()}"
-    return found
+            (unspaced if any(unspaced_script(c) for c in written) else spaced).setdefault(written, brand)
+    by_name: dict[str, Brand] = {}
+    for name, brand in spaced.items():
+        by_name.setdefault(_JOINED.sub("", name), brand)
+    body = trie_pattern(spaced, space=r"[\s\-]?")
+    return _BrandIndex(re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])"), by_name,
+                       tuple(sorted(unspaced.items(), key=lambda item: -len(item[0]))),
+                       re.compile("[" + "".join(sorted({re.escape(name[0]) for name in unspaced})) + "]"))
 
 
 def _named(text: str, index: _BrandIndex) -> Iterator[tuple[int, int, Brand]]:
-    """Where `text` (a skeleton) names a brand: the longest name beginning at each word, whole words
-    joined by single spaces or hyphens; then names in unspaced scripts anywhere. Linear: each word
-    starts a walk no longer than the longest name."""
-    words = list(_WORD.finditer(text))
-    at = 0
-    while at < len(words):
-        found = _longest_name(text, words, at, index)
-        if found:
-            count, brand = found
-            yield words[at].start(), words[at + count - 1].end(), brand
-            at += count
-        else:
-            at += 1
-    if index.unspaced and _UNSPACED.search(text):
+    """Where `text` (a skeleton) names a brand: names of spaced scripts as whole words, through one
+    trie of them all (linear, whatever the list's length); names in unspaced scripts anywhere."""
+    for found in index.pattern.finditer(text):
+        brand = index.by_name.get(_JOINED.sub("", found.group()))
+        if brand is not None:
+            yield found.start(), found.end(), brand
+    if index.unspaced and index.unspaced_starts.search(text):
         for name, brand in index.unspaced:
             start = text.find(name)
             while start >= 0:

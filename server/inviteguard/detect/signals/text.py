@@ -40,10 +40,11 @@ STEM = "*"
 _STEP = {" ": r"\s+", STEM: r"\w*"}
 
 
-def trie_pattern(phrases: Iterable[str]) -> str:
+def trie_pattern(phrases: Iterable[str], space: str = _STEP[" "]) -> str:
     """One regex branch per shared prefix ("pay(?:ment|pal)") instead of one per phrase, so
     the engine tries one path at each position rather than every phrase: the lists are long and
-    searched over every text block."""
+    searched over every text block. `space` is what a space in a phrase matches."""
+    steps = {**_STEP, " ": space}
     trie: dict[str, dict] = {}
     for phrase in phrases:
         node = trie
@@ -53,7 +54,7 @@ def trie_pattern(phrases: Iterable[str]) -> str:
 
     def emit(node: dict[str, dict]) -> str:
         # A stem's `*` (the rest of a word) is tried last, so a longer phrase still wins.
-        branches = [_STEP.get(char, re.escape(char)) + emit(child)
+        branches = [steps.get(char, re.escape(char)) + emit(child)
                     for char, child in sorted(node.items(), key=lambda item: (item[0] == STEM, item[0])) if char]
         if not branches:
             return ""
