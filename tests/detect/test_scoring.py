@@ -98,8 +98,8 @@ def test_the_fit_rewrites_only_the_numbers():
 def test_headline_combination_is_flagged_with_a_lures_wording():
     """The headline attack is flagged on its combination and its wording together: with lure
     wording of strength 1 it is suspicious, of 2 (the classic iCloud lure's is 3, the cap) it is
-    phishing. Without any wording it is not flagged (round 27's fit scores it 57, under the
-    suspicious threshold of 62): padding that pulls the wording model to 0 is a known weakness."""
+    phishing. Without any wording it is not flagged (round 28's fit scores it 55, under the
+    suspicious threshold of 65): padding that pulls the wording model to 0 is a known weakness."""
     headline = [
         Evidence("relay.trusted_platform", {"platform": "Apple iCloud Calendar"}),
         Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
