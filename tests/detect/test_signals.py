@@ -5,7 +5,7 @@ from email.utils import formataddr
 
 import pytest
 from inviteguard.detect.parse import parse_outlook, parse_raw
-from inviteguard.detect.rules import load_lexicon
+from inviteguard.detect.rules import RulesError, load_lexicon, parse_brands
 from inviteguard.detect.signals import Reading, auth, awareness, brand, forwarding, payment, phone, platform, urgency
 from inviteguard.detect.signals.text import STEM, PhraseList, Vocabulary
 from inviteguard.detect.view import skeleton
@@ -370,12 +370,20 @@ def test_homoglyph_brands(written, brand_name):
     ("您的京东商城订单已扣款 6,388 元，如非本人操作请致电 400-555-0168", "JD.com"),
     ("Geek-Squad renewal charged $399.99", "Geek Squad"),
     ("GARANTİ BBVA kartınızdan 12.640 TL çekildi", "Garanti BBVA"),
+    # Korean attaches particles to a name ("카카오페이로": by KakaoPay), and its skeleton is jamo.
+    ("카카오페이로 742,500원이 결제되었습니다. 본인이 아니면 02-5550-1844", "Kakao / KakaoPay"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
     assert found["brand"] == brand_name
     # A Turkish capital İ or a hyphen between a name's words is how the name is written, not a look-alike.
     assert facts(brand.claims, parse_raw(mail(text)), "brand.homoglyph") is None
+
+
+@pytest.mark.parametrize("name", ["e*trade", "bol.com", "at&t", "geek  squad"])
+def test_a_brand_name_the_trie_would_misread_is_refused(name):
+    with pytest.raises(RulesError, match="brand names"):
+        parse_brands({"brands": [{"name": "X", "names": [name], "domains": ["x.example"]}]})
 
 
 def test_a_brand_name_is_a_whole_word_and_never_part_of_one():

@@ -8,6 +8,7 @@ reads it into typed, frozen objects and checks that it hangs together.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -236,9 +237,22 @@ def load_currencies() -> tuple[Currency, ...]:
                           tuple(c.get("regions", []))) for c in _read("currencies.yaml")["currencies"])
 
 
+# A brand name is words of letters and digits with single spaces: the matcher builds one trie of
+# them (signals/text.trie_pattern), where a `*` or other punctuation would mean something else.
+_BRAND_NAME = re.compile(r"[^\W_]+(?: [^\W_]+)*")
+
+
+def parse_brands(data: dict[str, Any]) -> tuple[Brand, ...]:
+    brands = tuple(Brand(b["name"], tuple(b["names"]), tuple(b["domains"])) for b in data["brands"])
+    odd = [name for brand in brands for name in brand.names if not _BRAND_NAME.fullmatch(name)]
+    if odd:
+        raise RulesError(f"brand names are words of letters and digits with single spaces: {odd[:5]}")
+    return brands
+
+
 @cache
 def load_brands() -> tuple[Brand, ...]:
-    return tuple(Brand(b["name"], tuple(b["names"]), tuple(b["domains"])) for b in _read("brands.yaml")["brands"])
+    return parse_brands(_read("brands.yaml"))
 
 
 def _language(data: dict[str, Any]) -> Language:
