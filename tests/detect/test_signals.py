@@ -129,6 +129,20 @@ def test_a_sender_built_on_the_readers_organisations_name(sender, imitates):
         assert found["recipient_domain"] in ("fabrikam.com", "northwind.example")
 
 
+@pytest.mark.parametrize(("sender", "brand_name"), [
+    ("varsel@bankid-fornyelse.no", "BankID"), ("info@kuroneko-yamato-delivery.com", "Yamato Transport"),
+    ("billing@secure-paypa1-resolution.com", "PayPal"),  # a digit for a look-alike letter
+    ("news@applebees.com", None), ("ap@purchase-orders.example", None),  # a name inside a word is another's
+    ("service@paypal.com", None),  # the brand's own domain
+    ("alerts@paypal.example", None),  # no words around the name: its own or a typo, not this shape
+    ("someone@paypal-fan.gmail.com", None),  # a free mailbox proves no domain was bought
+])
+def test_a_sender_domain_built_on_a_brands_name(sender, brand_name):
+    message = parse_raw(mail("Hello.", f"From: Service <{sender}>\r\nSubject: x\r\n"))
+    found = facts(brand.domain_names_brand, message, "sender.domain_names_brand")
+    assert (found and found["brand"]) == (brand_name or None)
+
+
 def test_an_icloud_invite_without_its_calendar_or_item_class_is_still_an_invite():
     message = parse_outlook(ICLOUD_AUTH.decode() + "From: PayPal Billing <noreply@email.apple.com>\r\n",
                             "PayPal Billing invited you to “Payment notification”\nYou paid $599.", "text")
@@ -204,6 +218,7 @@ def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     ("お問い合わせは0120-555-019まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),
     ("Bel direct 085 555 0173 voor vragen", "From: a@example.nl\r\nSubject: x\r\n", "+31855550173"),
     ("Zadzwoń pod numer 22 555 01 47", "From: a@example.pl\r\nSubject: x\r\n", "+48225550147"),
+    ("Dział reklamacji: 22.630.48.71", "From: a@example.pl\r\nSubject: x\r\n", "+48226304871"),  # dotted groups
     ("お問合せ窓口〇一二〇‐五五五‐〇一九まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),  # numerals
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
@@ -226,6 +241,7 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "Annex 3) ISO17799 and the BIOS 1234567 update",  # letters that read as digits, but words
     "VAT reverse charge – ES B85550011",          # a Spanish VAT number, not 8-8555-0011
     "Upgrade 1.2.3 1.2.4 1.2.5 1.2.6 is out",      # a run of versions, single digits all
+    "Relay 212.58.244.20 refused the connection",  # an IPv4 address (its digits read as a New York number)
     "Menu • 12 items • 2026",                     # bullets between short numbers
     "ご利用代金(八万九千八百円)は二〇二六年十一月に確定",  # positional numerals and a year are no number
     "Take one 800 MG TABLET with water",           # capitals after a toll-free code are no vanity number

@@ -32,6 +32,7 @@ ALL: tuple[Signal, ...] = (
     brand.claims,
     brand.anonymous_sender,
     brand.freemail_sender,
+    brand.domain_names_brand,
     urgency.language,
     urgency.only_by_phone,
     awareness.warning_about_scams,

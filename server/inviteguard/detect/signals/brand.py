@@ -25,7 +25,7 @@ from ..model import Evidence
 from ..rules import Brand, load_brands, load_lexicon
 from ..view import skeleton_of
 from .platform import relay
-from .reading import Reading
+from .reading import Reading, name_letters
 from .text import org_domain, trie_pattern, unspaced_script
 
 _NAMING = frozenset({"organizer_name", "from_name"})
@@ -190,3 +190,50 @@ def freemail_sender(reading: Reading) -> Iterable[Evidence]:
     domain = reading.sender_domain
     if load_lexicon().is_freemail(domain) and relay(reading) is None:
         yield Evidence("sender.freemail", {"sender_domain": domain})
+
+
+LABEL_SEGMENTS_LOOKED_AT = 8  # hyphen-separated parts of a domain label; DNS allows 63 characters
+BRAND_LABEL_MIN = 4  # shorter labels ("my", "gov", "sa") are parts of too many ordinary domains
+
+
+@cache
+def _brand_labels() -> dict[str, Brand]:
+    """What each brand's name reads as inside a domain label: its own domains' labels and its names
+    run together ("kuronekoyamato", "bankofamerica", "bankid")."""
+    labels: dict[str, Brand] = {}
+    for brand in load_brands():
+        written = [org_domain(d).partition(".")[0] for d in brand.domains] + list(brand.names)
+        for letters in map(name_letters, written):
+            # A domain label's letters; an unspaced-script name is no label.
+            if letters.isascii() and len(letters) >= BRAND_LABEL_MIN:
+                labels.setdefault(letters, brand)
+    return labels
+
+
+def _label_brand(label: str) -> Brand | None:
+    """The brand a domain label is built on, as whole hyphen-separated parts ("bankid-fornyelse",
+    "kuroneko-yamato-delivery", "secure-paypa1-billing"), never inside a word ("applebees",
+    "purchase"): a label that merely contains a short name is someone else's."""
+    labels = _brand_labels()
+    parts = label.split("-")[:LABEL_SEGMENTS_LOOKED_AT]
+    if len(parts) < 2:
+        return None  # the brand's name under another suffix is its own or a typo, not this shape
+    for first in range(len(parts)):
+        for last in range(first + 1, len(parts) + 1):
+            brand = labels.get(name_letters("".join(parts[first:last])))
+            if brand is not None:
+                return brand
+    return None
+
+
+def domain_names_brand(reading: Reading) -> Iterable[Evidence]:
+    """sender.domain_names_brand: mail sent in its own right from a domain built on a brand's name
+    with words around it ("paypal-resolution.com", "bankid-fornyelse.no") that the brand does not
+    own. Never for a relayed message (its From is the platform's), a free mailbox or internal mail."""
+    domain = reading.sender_domain
+    if not domain or reading.internal or relay(reading) is not None or load_lexicon().is_freemail(domain):
+        return
+    org = org_domain(domain)
+    brand = _label_brand(org.partition(".")[0])
+    if brand is not None and org not in _orgs(brand):
+        yield Evidence("sender.domain_names_brand", {"sender_domain": domain, "brand": brand.name})

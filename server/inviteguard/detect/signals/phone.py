@@ -271,14 +271,16 @@ def _glued(text: str, start: int, end: int) -> bool:
 
 
 def _is_version(group: str) -> bool:
-    """"2.4.18" or "2.4.18-3": dotted parts, one of them a single digit, but not a number dotted
-    out digit by digit ("8.8.8.5.5.5.0.1.9.9") or in French pairs ("01.99.00.58.63")."""
+    """"2.4.18", "2.4.18-3" or an IPv4 address: dotted parts, one of them a single digit or all of
+    them octets, but not a number dotted out digit by digit ("8.8.8.5.5.5.0.1.9.9"), in French
+    pairs ("01.99.00.58.63") or in a national number's groups ("22.630.48.71")."""
     if not _VERSION.match(group) or "-" in group.split(".", 1)[0]:
         return False
     parts = group.replace("-", ".").split(".")
     dotted_digits = len(parts) >= 7 and all(len(p) == 1 for p in parts)
     pairs = len(parts) >= 4 and all(len(p) == 2 for p in parts)
-    return not (dotted_digits or pairs)
+    address = len(parts) == 4 and all(int(p) <= 255 for p in parts)
+    return (any(len(p) == 1 for p in parts) or address) and not (dotted_digits or pairs)
 
 
 def _not_a_phone(span: str) -> bool:
