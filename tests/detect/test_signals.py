@@ -214,6 +214,43 @@ def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
 
 
+@pytest.mark.parametrize(("text", "service"), [
+    ("售后 400.555.0176", True),  # China's nationwide 400 line is shared-cost
+    ("Share-call 0861 555 014 (South Africa)", True),  # universal access
+    ("Call 1-866-555-0177", True),  # toll-free
+    ("Call 212-555-0147", False),  # a line in New York
+])
+def test_toll_free_shared_cost_and_universal_access_numbers_are_service_numbers(text, service):
+    found = mentions(text, "From: a@example.co.za\r\nSubject: x\r\n")
+    assert found and found[0].toll_free is service
+
+
+def with_attachment(file_name: str, headers: str = "From: a@example.org\r\nSubject: Invoice\r\n") -> bytes:
+    return (f"{headers}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+            "--b\r\nContent-Type: text/plain\r\n\r\nPlease see the attached file.\r\n"
+            "--b\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Disposition: attachment; filename=\"{file_name}\"\r\n"
+            "\r\nAAAA\r\n--b--\r\n").encode()
+
+
+@pytest.mark.parametrize(("file_name", "read"), [
+    ("Norton_Renewal_R4899_Cancel_+1-866-555-0177.pdf", "+1-866-555-0177"),  # dialled with its country code
+    ("Refund_call_1-866-555-0177.pdf", "1-866-555-0177"),  # a service number
+    ("Renewal_0861-555-014_+27_11_555_0172.pdf", "0861-555-014"),  # "+27" says where "0861" is dialled
+    ("FV_2025_10_044.pdf", None),  # a dated invoice id reads as a Polish landline, but is no number
+    ("scan_2025-0412.pdf", None),
+])
+def test_numbers_in_attachment_names_count_when_unmistakable(file_name, read):
+    message = parse_raw(with_attachment(file_name, "From: a@example.pl\r\nSubject: Invoice\r\n"))
+    assert [b.text for b in message.texts if b.source == "file_name"] == [file_name.replace("_", " ")]
+    found = [m.as_written for m in phone.mentions(Reading(message)) if m.source == "file_name"]
+    assert found[:1] == ([read] if read else [])
+
+
+def test_a_bracket_the_number_did_not_open_stays_out_of_it():
+    assert [m.as_written for m in mentions("Query: tap here (+448081570944) today")] == ["+448081570944"]
+
+
 @pytest.mark.parametrize(("text", "headers", "e164"), [
     ("お問い合わせは0120-555-019まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),
     ("Bel direct 085 555 0173 voor vragen", "From: a@example.nl\r\nSubject: x\r\n", "+31855550173"),

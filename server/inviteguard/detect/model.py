@@ -13,7 +13,7 @@ from typing import Literal
 Level = Literal["phishing", "suspicious", "clean"]
 # Where a piece of text was found; reasons name it ("its notes claim ...").
 TextSource = Literal[
-    "subject", "body", "summary", "description", "location", "organizer_name", "from_name", "attachment"
+    "subject", "body", "summary", "description", "location", "organizer_name", "from_name", "attachment", "file_name"
 ]
 EvidenceValue = str | int | float | bool | tuple[str, ...]
 

@@ -39,6 +39,7 @@ MAX_EVENTS = 20
 MAX_ATTACHMENT_BYTES = 2_000_000
 MAX_DOCUMENTS = 8  # PDF and DOCX attachments whose text is extracted
 MAX_TEXT_ATTACHMENTS = 20
+MAX_FILE_NAMES = 20  # attachment names read as text, in the order the parts come
 MAX_DOCX_XML_BYTES = 10_000_000
 MAX_PDF_PAGES = 5
 
@@ -432,6 +433,13 @@ class _Parts:
     htmls: list[str] = field(default_factory=list)
     invites: list[Invite] = field(default_factory=list)
     attachments: list[TextBlock] = field(default_factory=list)
+    file_names: list[TextBlock] = field(default_factory=list)
+
+
+def _file_name_block(filename: str) -> TextBlock:
+    """An attachment's name as the reader sees it beside the paper clip: a line of text, its
+    underscores read as the spaces they stand for ("Refund_call_0861-555-014.pdf")."""
+    return TextBlock("file_name", canonical_line(filename.replace("_", " ")), filename)
 
 
 def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) -> _Parts:
@@ -453,6 +461,8 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
         # str(): compat32 hands back a Header object when the field holds 8-bit bytes.
         disposition = str(part.get("Content-Disposition") or "").lower()
         if filename or disposition.startswith("attachment"):
+            if filename and len(parts.file_names) < MAX_FILE_NAMES:
+                parts.file_names.append(_file_name_block(filename))
             text, truncated = _attachment_text(part, filename, problems, extraction)
             if text:
                 parts.attachments.append(TextBlock("attachment", text, filename, truncated))
@@ -491,8 +501,9 @@ def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[
 
 
 def reader_texts(subject: str, invites: tuple[Invite, ...], item: OutlookItem | None, from_name: str,
-                 bodies: list[TextBlock], attachments: tuple[TextBlock, ...]) -> tuple[TextBlock, ...]:
-    """Every piece of text a reader can see, labelled with where it sits, in canonical form."""
+                 bodies: list[TextBlock], attached: tuple[TextBlock, ...]) -> tuple[TextBlock, ...]:
+    """Every piece of text a reader can see, labelled with where it sits, in canonical form;
+    `attached` are the attachments' names and the texts read from them."""
     blocks: list[TextBlock] = []
     if subject:
         blocks.append(TextBlock("subject", subject))
@@ -508,7 +519,7 @@ def reader_texts(subject: str, invites: tuple[Invite, ...], item: OutlookItem | 
     if from_name:
         blocks.append(TextBlock("from_name", from_name))
     blocks.extend(bodies)
-    blocks.extend(attachments)
+    blocks.extend(attached)
     return tuple(blocks)
 
 
@@ -567,7 +578,8 @@ def _assemble(msg: Message, pairs: list[tuple[str, str]], parts: _Parts, kind: L
     invites, attachments = tuple(parts.invites), tuple(parts.attachments)
     links += [link for invite in invites for link in plain_links(invite.description)]
     sender: Address | None = fields["from_"]  # type: ignore[assignment]
-    texts = reader_texts(str(fields["subject"]), invites, item, sender.name if sender else "", bodies, attachments)
+    texts = reader_texts(str(fields["subject"]), invites, item, sender.name if sender else "", bodies,
+                         (*parts.file_names, *attachments))
     return ParsedMessage(body=bodies[0].text if bodies else "", invites=invites, attachments=attachments,
                          kind=kind, item=item, problems=tuple(problems), texts=texts,
                          links=tuple(dict.fromkeys(links)), **fields)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
+from itertools import islice, pairwise
 
 import phonenumbers
 
@@ -144,6 +144,26 @@ def _domain_regions(reading: Reading) -> list[str]:
     return regions
 
 
+# Only "+": "00" opens too many ids ("Order 004512..." would suggest Denmark, whose 8-digit numbers
+# then read every 8-digit id).
+_COUNTRY_CODE = re.compile(r"(?<![\w+])\+ ?(\d{1,3})")
+COUNTRY_CODES_LOOKED_AT = 20
+
+
+def _dialled_regions(text: str) -> list[str]:
+    """The main region of each country code the message dials ("+27 11 555 0172": South Africa),
+    so that its national numbers elsewhere ("0861 555 014") are read there. Country codes are a
+    prefix code: at most one of a run's first one, two or three digits is one."""
+    regions = []
+    for found in islice(_COUNTRY_CODE.finditer(text), COUNTRY_CODES_LOOKED_AT):
+        digits = found.group(1)
+        code = next((int(digits[:n]) for n in (1, 2, 3)
+                     if int(digits[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE), None)
+        if code is not None:
+            regions.append(phonenumbers.region_code_for_country_code(code))
+    return regions
+
+
 # Regions tried per language the message uses: its main ones. Each region more accepts more
 # short digit runs as valid numbers somewhere.
 REGIONS_PER_LANGUAGE = 2
@@ -205,8 +225,8 @@ def suggested_regions(reading: Reading) -> tuple[str, ...]:
     text = " ".join(block.text[:500] for block in reading.blocks)
     languages, currencies, domains = _languages(reading), _currency_regions(reading), _domain_regions(reading)
     # A currency says more than a sender's domain (Swiss francs from a web.de mailbox: Switzerland).
-    ordered = [*_script_regions(text), *_shared_regions(languages, currencies), *_shared_regions(languages, domains),
-               *_language_regions(languages), *currencies, *domains]
+    ordered = [*_script_regions(text), *_dialled_regions(text), *_shared_regions(languages, currencies),
+               *_shared_regions(languages, domains), *_language_regions(languages), *currencies, *domains]
     suggested = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS][:MAX_REGIONS]
     return tuple(dict.fromkeys([*suggested, *DEFAULT_REGIONS]))
 
@@ -246,8 +266,8 @@ def _spans(raw: str) -> list[tuple[int, int]]:
         start, end = groups[first][0].start(), groups[last - 1][-1].end()
         while start > 0 and raw[start - 1] in "+(":
             start -= 1
-        if end < len(raw) and raw[end] == ")":
-            end += 1
+        if end < len(raw) and raw[end] == ")" and raw.count("(", start, end) > raw.count(")", start, end):
+            end += 1  # "(0)20 ..." or "+1 (855" closes its own bracket; "(+448081570944)" keeps its ")" out
         spans.append((start, end))
     return spans
 
@@ -315,6 +335,23 @@ def _written_nationally(written: str, number: phonenumbers.PhoneNumber, region: 
         return True
     national = re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
     return not national.startswith(prefix) or re.sub(r"\D", "", written).startswith(prefix)
+
+
+# Numbers a business rents nationwide, not a line in a place: toll-free, shared-cost (China's 400,
+# the UK's 0845) and universal access (South Africa's 0861, Australia's 1300). Call centres, real
+# and fake, answer on them.
+_SERVICE_NUMBER_TYPES = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST,
+                                   phonenumbers.PhoneNumberType.UAN})
+
+
+def _is_service_number(number: phonenumbers.PhoneNumber) -> bool:
+    return phonenumbers.number_type(number) in _SERVICE_NUMBER_TYPES
+
+
+def _unmistakable(span: str, number: phonenumbers.PhoneNumber) -> bool:
+    """A number no id could be: dialled with its country code, or a service number. File names
+    are full of dated ids ("FV_2025_10_044.pdf") that read as some region's landline."""
+    return span.lstrip("(").startswith(("+", "00")) or _is_service_number(number)
 
 
 def _parse(digits: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
@@ -408,7 +445,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 if _glued(text, offset, offset + len(span)) or _not_a_phone(span):
                     continue
                 number = _parse(span.translate(_TO_DIGIT), regions)
-                if number is None:
+                if number is None or (block.source == "file_name" and not _unmistakable(span, number)):
                     continue
                 if cues is None:
                     cues = _cue_starts(reading, index)
@@ -419,7 +456,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 found.append(PhoneMention(
                     as_written=" ".join(span.split()),
                     e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                    toll_free=phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE,
+                    toll_free=_is_service_number(number),
                     obfuscated=_is_obfuscated(span),
                     cued=_cued(cues, offset, end_offset),
                     dialin=dialin,
@@ -439,7 +476,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             found.append(PhoneMention(
                 as_written=" ".join(text[start:end].split()),
                 e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                toll_free=phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE,
+                toll_free=_is_service_number(number),
                 obfuscated=disguised, cued=_cued(cues, start, end), dialin=False, stranger=stranger,
                 source=block.source,
             ))

@@ -164,7 +164,9 @@ def in_stranger_text(reading: Reading, block: TextBlock) -> bool:
     """A stranger wrote this block (the message was relayed and the platform lets strangers write
     this part of it)."""
     found = relay(reading)
-    return found is not None and block.source in found.platform.stranger_fields
+    # A file's name is part of the attachment whoever attached it chose.
+    source = "attachment" if block.source == "file_name" else block.source
+    return found is not None and source in found.platform.stranger_fields
 
 
 def trusted_relay(reading: Reading) -> Iterable[Evidence]:
