@@ -256,6 +256,7 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("Bel direct 085 555 0173 voor vragen", "From: a@example.nl\r\nSubject: x\r\n", "+31855550173"),
     ("Zadzwoń pod numer 22 555 01 47", "From: a@example.pl\r\nSubject: x\r\n", "+48225550147"),
     ("Dział reklamacji: 22.630.48.71", "From: a@example.pl\r\nSubject: x\r\n", "+48226304871"),  # dotted groups
+    ("contestation 1.877.555.01.58", "From: a@example.ca\r\nSubject: x\r\n", "+18775550158"),  # a phone's digits
     ("お問合せ窓口〇一二〇‐五五五‐〇一九まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),  # numerals
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):

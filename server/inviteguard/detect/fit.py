@@ -46,7 +46,11 @@ from .signals import Reading, wording
 
 L2 = 0.0005  # penalty on the squared weights, per message (chosen by cross-validation)
 FOLDS = 5
-PHISHING_FP_TARGET = 0.0025
+# Cross-validated ham rates the thresholds allow. The goals (issue 12) are 0.5 % phishing and 2 %
+# suspicious on unseen mail; blind batches have flagged hams as phishing at about the cross-validated
+# rate and as suspicious at up to three times it, so the phishing target keeps a 30 % margin and the
+# suspicious one half.
+PHISHING_FP_TARGET = 0.0035
 SUSPICIOUS_FP_TARGET = 0.01
 VIEWS = ("full message", "Outlook path", "Outlook path, no item_class")
 

@@ -290,17 +290,22 @@ def _glued(text: str, start: int, end: int) -> bool:
     return after in _JOINERS and end + 1 < len(text) and text[end + 1].isascii() and text[end + 1].islower()
 
 
+VERSION_DIGITS_MAX = 9  # a version with a phone's ten digits and more is a dotted number ("1.877.555.01.58")
+
+
 def _is_version(group: str) -> bool:
-    """"2.4.18", "2.4.18-3" or an IPv4 address: dotted parts, one of them a single digit or all of
-    them octets, but not a number dotted out digit by digit ("8.8.8.5.5.5.0.1.9.9"), in French
-    pairs ("01.99.00.58.63") or in a national number's groups ("22.630.48.71")."""
+    """"2.4.18", "2.4.18-3" or an IPv4 address: dotted parts, one of them a single digit (with
+    fewer digits than a phone has) or all of them octets, but not a number dotted out digit by
+    digit ("8.8.8.5.5.5.0.1.9.9"), in French pairs ("01.99.00.58.63") or in a national number's
+    groups ("22.630.48.71")."""
     if not _VERSION.match(group) or "-" in group.split(".", 1)[0]:
         return False
     parts = group.replace("-", ".").split(".")
     dotted_digits = len(parts) >= 7 and all(len(p) == 1 for p in parts)
     pairs = len(parts) >= 4 and all(len(p) == 2 for p in parts)
     address = len(parts) == 4 and all(int(p) <= 255 for p in parts)
-    return (any(len(p) == 1 for p in parts) or address) and not (dotted_digits or pairs)
+    short = any(len(p) == 1 for p in parts) and sum(map(len, parts)) <= VERSION_DIGITS_MAX
+    return (short or address) and not (dotted_digits or pairs)
 
 
 def _not_a_phone(span: str) -> bool:
