@@ -80,6 +80,9 @@ def test_a_money_request_in_an_unlisted_language_is_known_by_its_link():
     ("notifications@hq.bill.com", "Fabrikam Office Supply sent you an invoice", "bill_com"),
     ("noreply@lydia-app.com", "Assistance Lydia vous demande 89,00 €", "lydia"),
     ("invoices@qonto.com", "Facture F-2026-1187", "qonto"),
+    ("no-reply@moneybird.com", "Factuur 2025-0311 van Kaartdiensten Benelux", "moneybird"),
+    ("noreply@tikkie.me", "Klantenservice heeft je een Tikkie gestuurd", "tikkie"),
+    ("noreply@mercadopago.com", "Centro de Reintegros te envió una solicitud de pago", "mercado_pago"),
 ])
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
