@@ -158,6 +158,21 @@ def test_brand_owner_trust_never_covers_a_relayed_strangers_text():
     assert facts(brand.claims, message, "trust.sender_is_brand_owner") is None
 
 
+@pytest.mark.parametrize(("headers", "trusted"), [
+    ("Authentication-Results: mx; dmarc=pass header.from=contoso.com\r\nFrom: it@contoso.com\r\n"
+     "To: all-staff@contoso.com\r\n", True),  # the organisation writes to its own people
+    # A hijacked mailbox writes to itself and blind-copies its victims: no one of its own is addressed.
+    ("Authentication-Results: mx; dmarc=pass header.from=contoso.com\r\nFrom: club@contoso.com\r\n"
+     "To: club@contoso.com\r\n", False),
+    ("X-MS-Exchange-Organization-AuthAs: Internal\r\nFrom: it@contoso.com\r\nTo: it@contoso.com\r\n", True),
+    ("Authentication-Results: mx; dmarc=pass header.from=contoso.com\r\nFrom: it@contoso.com\r\n"
+     "To: ann@fabrikam.com\r\n", False),
+])
+def test_internal_trust_needs_the_organisation_writing_to_its_own_people(headers, trusted):
+    message = parse_raw(mail("Your card was charged; call 0800 555 361.", headers + "Subject: x\r\n"))
+    assert (facts(auth.internal_sender, message, "trust.internal_sender") is not None) is trusted
+
+
 def test_scam_awareness_counts_only_in_the_senders_own_words():
     warning = "Beware of scammers: never call a number in an invite. Fraudsters send fake invoices."
     own = parse_raw(mail(warning, "From: it@contoso.com\r\nSubject: Security notice\r\n"))
@@ -260,6 +275,7 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("Zadzwoń pod numer 22 555 01 47", "From: a@example.pl\r\nSubject: x\r\n", "+48225550147"),
     ("Dział reklamacji: 22.630.48.71", "From: a@example.pl\r\nSubject: x\r\n", "+48226304871"),  # dotted groups
     ("contestation 1.877.555.01.58", "From: a@example.ca\r\nSubject: x\r\n", "+18775550158"),  # a phone's digits
+    ("queries O8O8 l57 O6l4", "From: a@example.co.uk\r\nSubject: x\r\n", "+448081570614"),  # five letters for digits
     ("お問合せ窓口〇一二〇‐五五五‐〇一九まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),  # numerals
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):

@@ -445,7 +445,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 offset = candidate.start() + start
                 digits = sum(c.isdigit() for c in span)
                 lookalikes = sum(c in _LOOKALIKES for c in span)
-                if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or digits < 5 or lookalikes > 4:
+                # Mostly digits: a letter for a digit is a disguise, more letters than digits a word.
+                if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or digits < 5 or lookalikes > digits:
                     continue
                 if _glued(text, offset, offset + len(span)) or _not_a_phone(span):
                     continue

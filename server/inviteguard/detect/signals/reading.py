@@ -209,10 +209,15 @@ class Reading:
     @cached_property
     def writes_to_itself(self) -> bool:
         """The proven sender organisation writes to its own people (a recipient in the same
-        organisation): an IT notice, an awareness mail. A free mailbox proves no organisation."""
+        organisation): an IT notice, an awareness mail. A free mailbox proves no organisation.
+        The sending mailbox itself is no such recipient: a hijacked mailbox writes "To: itself"
+        and blind-copies its victims outside. Mail inside a Microsoft 365 organisation is proven
+        by Exchange's own stamp, so it may be addressed that way too."""
         organisation = self.sender_org
-        return bool(organisation) and any(org_domain(r.domain) == organisation
-                                          for r in self.message.recipients if r.domain)
+        sender = self.message.from_.address if self.message.from_ else ""
+        others = [r for r in self.message.recipients if r.domain and r.address != sender]
+        return bool(organisation) and (any(org_domain(r.domain) == organisation for r in others)
+                                       or (self.internal and not others))
 
     @cached_property
     def internal(self) -> bool:
