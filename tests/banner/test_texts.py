@@ -3,10 +3,12 @@ placeholders the English text of that reason uses, and every template compiles i
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, get_args
 
 import pytest
 from inviteguard.banner.texts import LEVELS, REASON_FIELDS, load_raw_defaults
+from inviteguard.detect.model import TextSource
 from inviteguard.detect.rules import load_rules
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
@@ -64,3 +66,19 @@ def test_every_scored_reason_has_english_text() -> None:
     scored = set(rules.signals) | {combo.id for combo in rules.combos}
     missing = scored - set(ENGLISH["reasons"])
     assert not missing, f"reasons without text: {sorted(missing)}"
+
+
+PLACES = re.compile(r"set places = \{(.*?)\}")
+
+
+@pytest.mark.parametrize("locale", sorted(RAW))
+def test_every_place_a_number_can_stand_has_a_name(locale: str) -> None:
+    """Templates name where the evidence stands (`where` is a TextSource id); a place missing from
+    a template's list would fall back to "the text" and misdirect the reader."""
+    named = 0
+    for reason_id, fields in RAW[locale]["reasons"].items():
+        for field in REASON_FIELDS:
+            for listed in PLACES.findall(fields[field]):
+                assert set(re.findall(r'"(\w+)":', listed)) == set(get_args(TextSource)), (reason_id, field)
+                named += 1
+    assert named
