@@ -240,7 +240,7 @@ def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
 ])
 def test_toll_free_shared_cost_and_universal_access_numbers_are_service_numbers(text, service):
     found = mentions(text, "From: a@example.co.za\r\nSubject: x\r\n")
-    assert found and found[0].toll_free is service
+    assert found and found[0].service is service
 
 
 def with_attachment(file_name: str, headers: str = "From: a@example.org\r\nSubject: Invoice\r\n") -> bytes:

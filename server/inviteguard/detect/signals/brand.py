@@ -84,8 +84,10 @@ def _named(text: str, index: _BrandIndex) -> Iterator[tuple[int, int, Brand]]:
                 start = text.find(name, start + len(name))
 
 
-def _plain(brand: Brand) -> set[str]:
-    return {n.lower() for n in brand.names} | {n.lower().replace(" ", "") for n in brand.names}
+@cache
+def _plain(brand: Brand) -> frozenset[str]:
+    """A brand's real spellings, lower-cased, with and without spaces (once per brand)."""
+    return frozenset(n.lower() for n in brand.names) | {n.lower().replace(" ", "") for n in brand.names}
 
 
 def _mentions(reading: Reading) -> tuple[BrandMention, ...]:

@@ -102,7 +102,7 @@ MEETING_ID_AFTER = 1000  # Zoom lists a dozen numbers before it repeats the meet
 class PhoneMention:
     as_written: str
     e164: str
-    toll_free: bool
+    service: bool  # toll-free, shared-cost or universal access (_SERVICE_NUMBER_TYPES)
     obfuscated: bool
     cued: bool
     dialin: bool
@@ -353,15 +353,18 @@ def _is_service_number(number: phonenumbers.PhoneNumber) -> bool:
     return phonenumbers.number_type(number) in _SERVICE_NUMBER_TYPES
 
 
+def _dialled_internationally(written: str) -> bool:
+    return written.lstrip("(").startswith(("+", "00"))
+
+
 def _unmistakable(span: str, number: phonenumbers.PhoneNumber) -> bool:
     """A number no id could be: dialled with its country code, or a service number. File names
     are full of dated ids ("FV_2025_10_044.pdf") that read as some region's landline."""
-    return span.lstrip("(").startswith(("+", "00")) or _is_service_number(number)
+    return _dialled_internationally(span) or _is_service_number(number)
 
 
 def _parse(digits: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
-    international = digits.lstrip("(").startswith(("+", "00"))
-    for region in (None,) if international else regions:
+    for region in (None,) if _dialled_internationally(digits) else regions:
         try:
             number = phonenumbers.parse(digits.replace("\n", " "), region)
         except phonenumbers.NumberParseException:
@@ -462,7 +465,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 found.append(PhoneMention(
                     as_written=" ".join(span.split()),
                     e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                    toll_free=_is_service_number(number),
+                    service=_is_service_number(number),
                     obfuscated=_is_obfuscated(span),
                     cued=_cued(cues, offset, end_offset),
                     dialin=dialin,
@@ -482,7 +485,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             found.append(PhoneMention(
                 as_written=" ".join(text[start:end].split()),
                 e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                toll_free=_is_service_number(number),
+                service=_is_service_number(number),
                 obfuscated=disguised, cued=_cued(cues, start, end), dialin=False, stranger=stranger,
                 source=block.source,
             ))
@@ -576,7 +579,7 @@ def callback_numbers(reading: Reading) -> Iterable[Evidence]:
     if obfuscated:
         yield Evidence("callback.obfuscated_phone", {"phone": obfuscated.as_written, "e164": obfuscated.e164,
                                                      "where": obfuscated.source, "obfuscated": True})
-    toll_free = next((m for m in numbers if m.toll_free), None)
+    toll_free = next((m for m in numbers if m.service), None)
     if toll_free:
         yield Evidence("callback.toll_free", {"phone": toll_free.as_written, "e164": toll_free.e164})
     # The attack's mechanism in any language: the platform let a stranger write where the number
