@@ -265,6 +265,15 @@ def test_numbers_in_attachment_names_count_when_unmistakable(file_name, read):
     assert found[:1] == ([read] if read else [])
 
 
+@pytest.mark.parametrize("text", [
+    "Questions? Call Venmo at 1-855-812-4430 or visit help.venmo.com",
+    "PayPal customer service: 1-888-221-1161",
+])
+def test_a_number_the_brand_publishes_is_no_callback_number(text):
+    assert mentions(text) == ()
+    assert mentions(text.replace("4430", "4431").replace("1161", "1162"))  # one digit off: a stranger's number
+
+
 def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     assert [m.as_written for m in mentions("Query: tap here (+448081570944) today")] == ["+448081570944"]
 
@@ -276,6 +285,12 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("Dział reklamacji: 22.630.48.71", "From: a@example.pl\r\nSubject: x\r\n", "+48226304871"),  # dotted groups
     ("contestation 1.877.555.01.58", "From: a@example.ca\r\nSubject: x\r\n", "+18775550158"),  # a phone's digits
     ("queries O8O8 l57 O6l4", "From: a@example.co.uk\r\nSubject: x\r\n", "+448081570614"),  # five letters for digits
+    ("Assistenza 8OO 5Z5 O14", "From: a@example.it\r\nSubject: x\r\n", "+39800525014"),  # Z for 2 between digits
+    # No lure phrase tells the language; its everyday words do, and with them France.
+    ("Bonjour, vous êtes invité à signer le document suivant : Contestation_0805550142.pdf",
+     "From: a@example.app\r\nSubject: x\r\n", "+33805550142"),
+    ("SARS refund R 12 480,55 - confirm on 012 555 0198", "From: a@example.com\r\nSubject: x\r\n",
+     "+27125550198"),  # "R" opening an amount is the rand: South Africa
     ("お問合せ窓口〇一二〇‐五五五‐〇一九まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),  # numerals
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
@@ -297,6 +312,7 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "IMG_20240512_123456.jpg and report_2024_11_05.pdf",  # dates in file names
     "Annex 3) ISO17799 and the BIOS 1234567 update",  # letters that read as digits, but words
     "VAT reverse charge – ES B85550011",          # a Spanish VAT number, not 8-8555-0011
+    "Parts S8-555-0199-B and BZ5550199S",         # Z, S and B stand for digits only between digits
     "Upgrade 1.2.3 1.2.4 1.2.5 1.2.6 is out",      # a run of versions, single digits all
     "Relay 212.58.244.20 refused the connection",  # an IPv4 address (its digits read as a New York number)
     "Menu • 12 items • 2026",                     # bullets between short numbers
@@ -459,6 +475,12 @@ def test_a_brand_name_the_trie_would_misread_is_refused(name):
         parse_brands({"brands": [{"name": "X", "names": [name], "domains": ["x.example"]}]})
 
 
+@pytest.mark.parametrize("phone_number", ["1-888-221-1161", 18882211161, "+1 888 221 1161"])
+def test_a_brand_phone_not_written_in_quoted_e164_is_refused(phone_number):
+    with pytest.raises(RulesError, match="brand phones"):
+        parse_brands({"brands": [{"name": "X", "names": ["x"], "domains": ["x.example"], "phones": [phone_number]}]})
+
+
 def test_a_brand_name_is_a_whole_word_and_never_part_of_one():
     # "antal" (Swedish: number of) is no ANTAI, and "Ingbank" in a word is no brand.
     text = "Totalt antal fakturor: 4. Kontakta Ingbankservice på 08-555 01 42."
@@ -590,6 +612,15 @@ def test_a_star_inside_a_phrase_is_refused():
     lists = {name: [] for name in PHRASE_LISTS}
     with pytest.raises(RulesError, match="may only end"):
         _language({"language": "xx", **lists, "urgency": ["a* b"]})
+
+
+@pytest.mark.parametrize("words", [[True], ["Vous"], ["bonne nuit"], [""]])
+def test_common_words_are_quoted_single_lower_case_words(words):
+    from inviteguard.detect.rules import PHRASE_LISTS, RulesError, _language
+
+    lists = {name: [] for name in PHRASE_LISTS}
+    with pytest.raises(RulesError, match="common_words"):
+        _language({"language": "xx", **lists, "common_words": words})
 
 
 def test_cjk_phrases_match_inside_unspaced_text():

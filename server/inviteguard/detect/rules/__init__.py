@@ -94,6 +94,7 @@ class Brand:
     name: str
     names: tuple[str, ...]
     domains: tuple[str, ...]
+    phones: tuple[str, ...] = ()  # E.164 numbers the brand publishes for its customers
 
 
 # The phrase lists each language file has; every one is matched on confusable skeletons.
@@ -112,6 +113,7 @@ class Language:
     number_words: tuple[str, ...]  # amounts written in letters
     currency_words: tuple[str, ...]
     digit_words: dict[str, int] = field(default_factory=dict)  # "eight" -> 8: numbers spelled digit by digit
+    common_words: frozenset[str] = frozenset()  # everyday words that tell the language ("vous", "und")
 
 
 @dataclass(frozen=True)
@@ -240,13 +242,18 @@ def load_currencies() -> tuple[Currency, ...]:
 # A brand name is words of letters and digits with single spaces: the matcher builds one trie of
 # them (signals/text.trie_pattern), where a `*` or other punctuation would mean something else.
 _BRAND_NAME = re.compile(r"[^\W_]+(?: [^\W_]+)*")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def parse_brands(data: dict[str, Any]) -> tuple[Brand, ...]:
-    brands = tuple(Brand(b["name"], tuple(b["names"]), tuple(b["domains"])) for b in data["brands"])
+    brands = tuple(Brand(b["name"], tuple(b["names"]), tuple(b["domains"]), tuple(b.get("phones", ())))
+                   for b in data["brands"])
     odd = [name for brand in brands for name in brand.names if not _BRAND_NAME.fullmatch(name)]
     if odd:
         raise RulesError(f"brand names are words of letters and digits with single spaces: {odd[:5]}")
+    unwritten = [phone for brand in brands for phone in brand.phones if not _E164.fullmatch(str(phone))]
+    if unwritten:
+        raise RulesError(f"brand phones are quoted E.164 numbers (\"+18882211161\"): {unwritten[:5]}")
     return brands
 
 
@@ -270,7 +277,16 @@ def _language(data: dict[str, Any]) -> Language:
         number_words=tuple(str(w) for group in words.values() for w in group),
         currency_words=tuple(str(w) for w in data.get("currency_words", [])),
         digit_words=_digit_words(data),
+        common_words=_common_words(data),
     )
+
+
+def _common_words(data: dict[str, Any]) -> frozenset[str]:
+    words = data.get("common_words") or []
+    # YAML reads an unquoted `on` (Finnish "is") as True: every entry must be one lower-case word.
+    if any(not isinstance(w, str) or not w or w != w.lower() or len(w.split()) != 1 for w in words):
+        raise RulesError(f"lexicon {data.get('language')}: common_words are quoted single lower-case words")
+    return frozenset(words)
 
 
 def _digit_words(data: dict[str, Any]) -> dict[str, int]:

@@ -1,11 +1,12 @@
 """Phone numbers a message gives the reader to call, found by structure, in any language.
 
 A linear scan finds digit runs in the canonical text (which already folded every script's digits
-and full-width forms), tolerating the letters scammers put for digits (O/o for 0, l/I/| for 1) and
-a number broken over two lines. Runs that are something else by their shape are left alone: glued
+and full-width forms), tolerating the letters scammers put for digits (O/o for 0, l/I/| for 1; Z, S
+and B between digits) and a number broken over two lines. Runs that are something else by their shape are left alone: glued
 to letters (file names, ids, URLs), dates, version strings, IBAN and card-number blocks, hyphenated
 order numbers too long for a phone. The rest go to `phonenumbers`, tried in the regions the
-message suggests (its languages, currencies and domains) before the usual callback regions.
+message suggests (its languages, by their lure phrases and everyday words, currencies and domains)
+before the usual callback regions. A number a brand publishes for its customers is no lure's.
 
 No cue word is needed: a number is a number. Whether "call" stands near it is a separate fact
 (`callback.phone_cued`), and so is where it sits (title, location, organiser name). A meeting
@@ -31,7 +32,7 @@ import phonenumbers
 
 from .. import budget
 from ..model import Evidence
-from ..rules import load_conferencing, load_currencies, load_lexicon
+from ..rules import load_brands, load_conferencing, load_currencies, load_lexicon
 from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
@@ -56,17 +57,21 @@ CUE_BEFORE = 80
 CUE_AFTER = 40
 DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may follow
 
-# Letters spammers write for digits: O and o for 0, I, l and | for 1. Not S for 5 or B for 8: ids
-# start with them ("ES B85550011", a Spanish VAT number, read as a disguised number in round 15).
+# Letters spammers write for digits: O and o for 0, I, l and | for 1 anywhere in a number; Z for 2,
+# S for 5 and B for 8 only between two digits ("5Z5"), since ids start with them ("ES B85550011", a
+# Spanish VAT number, read as a disguised number in round 15).
 _LOOKALIKES = "OoIl|"
+_INNER_LOOKALIKES = "ZSB"
+_INNER = rf"(?<=[0-9])[{_INNER_LOOKALIKES}](?=[0-9])"
 _BULLETS = "\u2022\u00b7\u2219\u22c5"  # •, ·, ∙ and ⋅ between digit groups ("O2O • 7946 • O5I8")
-_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "_": " ", **dict.fromkeys(_BULLETS, " ")})
+_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "Z": "2", "S": "5", "B": "8", "_": " ",
+                           **dict.fromkeys(_BULLETS, " ")})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
 # ("03ー5550ー0159", also half-width), bullets, and one line or paragraph break (checked below).
 _SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{_BULLETS}"
-_CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|][0-9OoIl|{_SEPARATOR}]{{5,40}}[0-9OoIl|)]")
-_TOKEN = re.compile(r"[0-9OoIl|]+")
+_CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|](?:[0-9OoIl|{_SEPARATOR}]|{_INNER}){{5,40}}[0-9OoIl|)]")
+_TOKEN = re.compile(rf"(?:[0-9OoIl|]|{_INNER})+")
 # A North American number written with hyphens keeps its shape when a word is hyphenated onto it
 # ("Help-833-555-0109.pdf"); an id ("INV-2024-0012") does not have it.
 _HYPHENATED_NANP = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")
@@ -167,21 +172,38 @@ def _dialled_regions(text: str) -> list[str]:
 # Regions tried per language the message uses: its main ones. Each region more accepts more
 # short digit runs as valid numbers somewhere.
 REGIONS_PER_LANGUAGE = 2
-# A language counts when it has at least 1/LANGUAGE_SHARE of the main language's phrase hits.
+# A language counts when it has at least 1/LANGUAGE_SHARE of the main language's hits.
 LANGUAGE_SHARE = 3
+EVERYDAY_TEXT = 4000  # characters of the message read for its everyday words
+_WORD = re.compile(r"\w+")
 
 
-def _languages(reading: Reading) -> list[str]:
-    """The languages whose vocabulary the message uses, most hits first."""
+def _languages(reading: Reading, text: str) -> list[str]:
+    """The languages the message is written in, most hits first: the lures' phrases it uses and
+    the everyday words of its text ("vous", "und"), so a short note with no lure phrase in it
+    still says where its national numbers are dialled."""
     # Sorted: ties keep one order whatever the process's hash seed (a set's order is not).
     hits: Counter[str] = Counter(language for found in reading.vocabulary for phrase in found
                                  for language in sorted(phrase.languages))
+    everyday = _everyday_words()
+    for word in _WORD.findall(text.lower(), 0, EVERYDAY_TEXT):
+        hits.update(everyday.get(word, ()))
     if not hits:
         return []
     # A language the message only brushes (a shared word, a loan word) does not crowd out the
     # regions of its currencies and domains.
     enough = hits.most_common(1)[0][1] / LANGUAGE_SHARE
     return [code for code, count in hits.most_common() if count >= enough]
+
+
+@cache
+def _everyday_words() -> dict[str, tuple[str, ...]]:
+    """Each language's everyday word -> the languages that use it."""
+    languages: dict[str, list[str]] = {}
+    for language in load_lexicon().languages:
+        for word in sorted(language.common_words):
+            languages.setdefault(word, []).append(language.code)
+    return {word: tuple(codes) for word, codes in languages.items()}
 
 
 @cache
@@ -206,24 +228,29 @@ def _shared_regions(languages: list[str], named_regions: list[str]) -> list[str]
 
 
 @cache
-def _currency_symbols() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """Per currency, the symbols that tell it ("kr", "€"; not "$", which many share) and its regions."""
-    return tuple((tuple(s.lower() for s in (*c.prefixes, *c.suffixes) if len(s) > 1 or not s.isascii()), c.regions)
+def _currency_symbols() -> tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]:
+    """Per currency, the symbols that tell it ("kr", "€"; not "$", which many share), the single
+    letters that tell it when they open an amount ("R 12 480,55": rand, where "R$" is the real's
+    own symbol), and its regions."""
+    return tuple((tuple(s.lower() for s in (*c.prefixes, *c.suffixes) if len(s) > 1 or not s.isascii()),
+                  tuple(s.lower() for s in c.prefixes if len(s) == 1 and s.isascii() and s.isalpha()), c.regions)
                  for c in load_currencies())
 
 
 def _currency_regions(reading: Reading) -> list[str]:
     """Regions of the currencies the message's amounts are in ("6 750 kr": Sweden, Denmark, Norway)."""
-    written = "\n".join(dict.fromkeys(amount.text.lower() for found in payment.amounts(reading) for amount in found))
+    written = tuple(dict.fromkeys(amount.text.lower() for found in payment.amounts(reading) for amount in found))
     if not written:
         return []
-    return [region for symbols, regions in _currency_symbols() if any(s in written for s in symbols)
-            for region in regions]
+    joined = "\n".join(written)
+    opened = {text[0] for text in written if len(text) > 1 and (text[1].isdigit() or text[1].isspace())}
+    return [region for symbols, letters, regions in _currency_symbols()
+            if any(s in joined for s in symbols) or opened.intersection(letters) for region in regions]
 
 
 def suggested_regions(reading: Reading) -> tuple[str, ...]:
     text = " ".join(block.text[:500] for block in reading.blocks)
-    languages, currencies, domains = _languages(reading), _currency_regions(reading), _domain_regions(reading)
+    languages, currencies, domains = _languages(reading, text), _currency_regions(reading), _domain_regions(reading)
     # A currency says more than a sender's domain (Swiss francs from a web.de mailbox: Switzerland).
     ordered = [*_script_regions(text), *_dialled_regions(text), *_shared_regions(languages, currencies),
                *_shared_regions(languages, domains), *_language_regions(languages), *currencies, *domains]
@@ -325,7 +352,7 @@ def _not_a_phone(span: str) -> bool:
 
 
 def _is_obfuscated(span: str) -> bool:
-    if any(c in _LOOKALIKES for c in span) or _PADDED_SEPARATOR.search(span):
+    if any(c in _LOOKALIKES or c in _INNER_LOOKALIKES for c in span) or _PADDED_SEPARATOR.search(span):
         return True
     groups = re.findall(r"\d+", span)
     return len(groups) >= 6 and sum(len(g) == 1 for g in groups) >= 6
@@ -361,6 +388,17 @@ def _unmistakable(span: str, number: phonenumbers.PhoneNumber) -> bool:
     """A number no id could be: dialled with its country code, or a service number. File names
     are full of dated ids ("FV_2025_10_044.pdf") that read as some region's landline."""
     return _dialled_internationally(span) or _is_service_number(number)
+
+
+@cache
+def _published_numbers() -> frozenset[str]:
+    return frozenset(phone for brand in load_brands() for phone in brand.phones)
+
+
+def _published(number: phonenumbers.PhoneNumber) -> bool:
+    """A number a brand publishes for its customers (its genuine mail prints it in the footer): a
+    call to it reaches the brand, so it is no lure's number, whoever wrote it down."""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) in _published_numbers()
 
 
 def _parse(digits: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
@@ -447,7 +485,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 span = candidate.group()[start:end]
                 offset = candidate.start() + start
                 digits = sum(c.isdigit() for c in span)
-                lookalikes = sum(c in _LOOKALIKES for c in span)
+                lookalikes = sum(c in _LOOKALIKES or c in _INNER_LOOKALIKES for c in span)
                 # Mostly digits: a letter for a digit is a disguise, more letters than digits a word.
                 if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or digits < 5 or lookalikes > digits:
                     continue
@@ -456,6 +494,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 number = _parse(span.translate(_TO_DIGIT), regions)
                 if number is None or (block.source == "file_name" and not _unmistakable(span, number)):
                     continue
+                if _published(number):
+                    break
                 if cues is None:
                     cues = _cue_starts(reading, index)
                 end_offset = offset + len(span)
@@ -478,7 +518,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
             number = _parse(digits, regions)
-            if number is None:
+            if number is None or _published(number):
                 continue
             if cues is None:
                 cues = _cue_starts(reading, index)
