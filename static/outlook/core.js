@@ -110,6 +110,19 @@
     return "";
   }
 
+  const MAX_ATTACHMENT_NAMES = 100; // the server's limit (api.py)
+  const ATTACHMENT_NAME_MAX = 255;
+
+  /** The attachments' file names as the reading pane lists them (not inline images): a scammer
+   * can put the number in a file's name, and Outlook gives no attachment's bytes without 1.14. */
+  function attachmentNames(item) {
+    const attachments = Array.isArray(item.attachments) ? item.attachments : [];
+    return attachments
+      .filter((a) => a && !a.isInline && typeof a.name === "string" && a.name.trim())
+      .slice(0, MAX_ATTACHMENT_NAMES)
+      .map((a) => a.name.slice(0, ATTACHMENT_NAME_MAX));
+  }
+
   /** Bytes a base64 string decodes to (whitespace ignored). */
   function decodedLength(base64) {
     const clean = String(base64 || "").replace(/\s+/g, "");
@@ -301,6 +314,7 @@
         start: iso(item.start),
         end: iso(item.end),
         location: locationText(item),
+        attachments: attachmentNames(item),
       };
     }
 

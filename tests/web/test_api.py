@@ -87,6 +87,18 @@ def test_outlook_parts_without_ics_are_judged(client: FlaskClient) -> None:
     assert 'lang="de"' in body["banner"]["html"]
 
 
+def test_outlook_attachment_names_are_read_like_the_attachments_of_a_whole_message(client: FlaskClient) -> None:
+    # The number only in the attached file's name: Outlook gives its name, not its bytes.
+    parts = {"headers": "From: Billing <billing@example.net>\r\nSubject: Your invoice\r\n",
+             "body": "Please find your invoice attached.", "body_type": "text"}
+    with_name = post_json(client, {**parts, "item": {"item_class": "IPM.Note", "attachments": [
+        "Norton_Renewal_$499_Cancel_Call_+1-866-555-0177.pdf"]}}).get_json()
+    without = post_json(client, {**parts, "item": {"item_class": "IPM.Note", "attachments": None}}).get_json()
+    assert_contract(with_name)
+    assert "+1-866-555-0177" in json.dumps(with_name["reasons"])
+    assert "+1-866-555-0177" not in json.dumps(without["reasons"])
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
                                           "application/octet-stream"])
 def test_wrong_content_type_is_415(client: FlaskClient, content_type: str) -> None:
@@ -131,6 +143,10 @@ def test_invalid_base64_is_400(client: FlaskClient, encoded: str) -> None:
     {"headers": "From: a@b", "body": "x", "ics": 7},
     {"headers": "From: a@b", "body": "x", "item": "IPM.Note"},
     {"headers": "From: a@b", "body": "x", "item": {"subject": 3}},
+    {"headers": "From: a@b", "body": "x", "item": {"attachments": "a.pdf"}},
+    {"headers": "From: a@b", "body": "x", "item": {"attachments": [1]}},
+    {"headers": "From: a@b", "body": "x", "item": {"attachments": ["a.pdf"] * 101}},
+    {"headers": "From: a@b", "body": "x", "item": {"attachments": ["a" * 256]}},
     {"headers": "From: a@b", "body": "x", "locale": ["de"]},
     {"headers": "From: a@b", "body": "x", "client": "outlook"},
     {"headers": "From: a@b", "body": "x", "client": {"name": 1}},

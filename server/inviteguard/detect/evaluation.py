@@ -66,7 +66,8 @@ def read_labels(directory: Path) -> list[Case]:
 
 
 def outlook_view(raw: bytes, item_class: bool = True) -> ParsedMessage:
-    """What the Outlook add-in reads without Mailbox 1.14: headers, body, item fields; no ICS.
+    """What the Outlook add-in reads without Mailbox 1.14: headers, body, item fields (the
+    attachments' names among them); no ICS.
 
     For a meeting request Outlook shows the event's notes as the body, so the body is the notes
     followed by the message text.
@@ -87,6 +88,7 @@ def outlook_view(raw: bytes, item_class: bool = True) -> ParsedMessage:
         sender=full.header("from") or "",
         start=first.start if first else "",
         location=first.location if first else "",
+        attachments=tuple(b.name for b in full.texts if b.source == "file_name"),
     )
     html = _html_body(raw)
     if html is not None:

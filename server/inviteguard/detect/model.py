@@ -87,6 +87,7 @@ class OutlookItem:
     start: str = ""
     end: str = ""
     location: str = ""
+    attachments: tuple[str, ...] = ()  # the attachments' file names, as the reading pane lists them
 
 
 @dataclass(frozen=True)

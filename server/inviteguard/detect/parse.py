@@ -598,6 +598,9 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
     msg = HeaderParser(policy=policy.compat32).parsestr(headers.strip("\r\n") + "\n\n")
     parts = _Parts()
     (parts.htmls if body_type == "html" else parts.plains).append(body)
+    # Outlook gives no attachment's bytes here, but it lists their names beside the paper clip.
+    names = [name for name in (item.attachments if item else ()) if name.strip()]
+    parts.file_names.extend(_file_name_block(name) for name in names[:MAX_FILE_NAMES])
     if ics and ics.strip():
         parts.invites.extend(parse_calendar(ics.encode("utf-8", "replace"), problems, limits))
     return _assemble(msg, _header_pairs(msg), parts, "outlook", item, problems)

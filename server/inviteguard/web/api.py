@@ -42,6 +42,10 @@ T = TypeVar("T")
 JSON_TYPES = {"application/json"}
 RAW_TYPES = {"message/rfc822"}
 LOCALE_MAX = 35  # longest sensible BCP 47 tag
+# An item's attachment names: Outlook lists few; the add-in sends at most this many, each a file
+# name (255 characters on every file system Outlook saves to).
+MAX_ATTACHMENT_NAMES = 100
+ATTACHMENT_NAME_MAX = 255
 # Item fields as Office.js names them -> OutlookItem fields.
 ITEM_FIELDS = {"item_class": "item_class", "subject": "subject", "from": "sender", "start": "start",
                "end": "end", "location": "location"}
@@ -99,7 +103,13 @@ def _item(data: dict[str, Any]) -> OutlookItem | None:
         if not isinstance(value, str):
             raise ApiError(400, "invalid_field", f'"item.{name}" must be a string')
         fields[target] = value
-    return OutlookItem(**fields)
+    attachments = raw.get("attachments") or []
+    if not isinstance(attachments, list) or not all(isinstance(name, str) for name in attachments):
+        raise ApiError(400, "invalid_field", '"item.attachments" must be a list of file names (strings)')
+    if len(attachments) > MAX_ATTACHMENT_NAMES or any(len(name) > ATTACHMENT_NAME_MAX for name in attachments):
+        raise ApiError(400, "invalid_field", f'"item.attachments" holds at most {MAX_ATTACHMENT_NAMES} names of at '
+                                             f'most {ATTACHMENT_NAME_MAX} characters')
+    return OutlookItem(**fields, attachments=tuple(attachments))
 
 
 def _json_request() -> tuple[ParsedMessage, str | None]:

@@ -80,8 +80,11 @@ SCHEMAS: dict[str, Any] = {
             "body_type": {"enum": ["text", "html"]},
             "ics": {"type": "string"},
             "item": {"type": "object", "properties": {
-                name: {"type": ["string", "null"]}
-                for name in ("item_class", "subject", "from", "start", "end", "location")}},
+                **{name: {"type": ["string", "null"]}
+                   for name in ("item_class", "subject", "from", "start", "end", "location")},
+                "attachments": {"type": ["array", "null"], "maxItems": 100,
+                                "items": {"type": "string", "maxLength": 255},
+                                "description": "the attachments' file names, as the reading pane lists them"}}},
             "locale": {"type": "string"},
             "client": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
             "category": {"enum": ["phishing", "spam", "other"], "description": "reports only"},

@@ -44,6 +44,7 @@ describe("reading the item", () => {
       start: "2025-11-05T17:00:00.000Z",
       end: "2025-11-05T18:00:00.000Z",
       location: "",
+      attachments: [],
     });
     assert.equal(calls.getAsFile, 0);
     assert.equal(calls.headers, 1);
@@ -88,6 +89,23 @@ describe("reading the item", () => {
     assert.equal(payload.body, "Call +1 808 555 0199");
     assert.equal(payload.body_type, "text");
     assert.equal(payload.item.subject, "Your receipt\r\nX-Injected: yes");
+  });
+
+  test("the attachments' names go with the item fields, inline images and blanks left out", async () => {
+    const { Office } = makeOffice({
+      sets: "1.8",
+      item: {
+        attachments: [
+          { name: "Refund_call_+1-866-555-0177.pdf", isInline: false },
+          { name: "image001.png", isInline: true },
+          { name: "  ", isInline: false },
+          { name: `${"x".repeat(300)}.pdf`, isInline: false },
+        ],
+      },
+    });
+    const { client } = clientFor(Office, stub.url);
+    const payload = await client.readItem(null);
+    assert.deepEqual(payload.item.attachments, ["Refund_call_+1-866-555-0177.pdf", "x".repeat(255)]);
   });
 
   test("what the item access says per client", () => {
