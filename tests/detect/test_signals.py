@@ -274,6 +274,12 @@ def test_a_number_the_brand_publishes_is_no_callback_number(text):
     assert mentions(text.replace("4430", "4431").replace("1161", "1162"))  # one digit off: a stranger's number
 
 
+def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
+    # re's IGNORECASE matches Turkish dotless i (U+0131) with "i": "n\u0131" is Danish "ni" (9) to the pattern,
+    # and reading it must not look up a word the table does not hold (it raised KeyError: a 500).
+    assert list(phone._spelled("ring otte otte n\u0131 fem fem fem nul et n\u0131 fire")) == [(5, 44, "8895550194")]
+
+
 def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     assert [m.as_written for m in mentions("Query: tap here (+448081570944) today")] == ["+448081570944"]
 

@@ -2,11 +2,12 @@
 
 A linear scan finds digit runs in the canonical text (which already folded every script's digits
 and full-width forms), tolerating the letters scammers put for digits (O/o for 0, l/I/| for 1; Z, S
-and B between digits) and a number broken over two lines. Runs that are something else by their shape are left alone: glued
-to letters (file names, ids, URLs), dates, version strings, IBAN and card-number blocks, hyphenated
-order numbers too long for a phone. The rest go to `phonenumbers`, tried in the regions the
-message suggests (its languages, by their lure phrases and everyday words, currencies and domains)
-before the usual callback regions. A number a brand publishes for its customers is no lure's.
+and B between digits) and a number broken over two lines. Runs that are something else by their
+shape are left alone: glued to letters (file names, ids, URLs), dates, version strings, IBAN and
+card-number blocks, hyphenated order numbers too long for a phone. The rest go to `phonenumbers`,
+tried in the regions the message suggests (its languages, by their lure phrases and everyday
+words, currencies and domains) before the usual callback regions. A number a brand publishes for
+its customers is no lure's.
 
 No cue word is needed: a number is a number. Whether "call" stands near it is a separate fact
 (`callback.phone_cued`), and so is where it sits (title, location, organiser name). A meeting
@@ -552,6 +553,16 @@ def _digit_words() -> tuple[tuple[tuple[re.Pattern[str], re.Pattern[str]], ...],
     return tuple(runs), value
 
 
+def _digit_of(written: str, value: dict[str, int]) -> int:
+    """The digit of a word the pattern matched. re's IGNORECASE folds more than str.lower does (a
+    Turkish dotless i, U+0131, matches "i", so "n\u0131" is read as Danish "ni"), so a word missing from the table
+    is the table's word that matches it the way the pattern did."""
+    digit = value.get(written)
+    if digit is None:
+        digit = next(d for word, d in value.items() if re.fullmatch(re.escape(word), written, re.IGNORECASE))
+    return digit
+
+
 def _spelled(text: str) -> Iterator[tuple[int, int, str]]:
     """Numbers spelled digit by digit: (start, end, digits). At least three of the digits are
     words, so an ordinary number followed by words is left to the digit scan."""
@@ -564,7 +575,7 @@ def _spelled(text: str) -> Iterator[tuple[int, int, str]]:
                 if written.isdigit():
                     digits += written
                 else:
-                    digits += str(value[written])
+                    digits += str(_digit_of(written, value))
                     words += 1
             if words >= SPELLED_WORDS_MIN and 7 <= len(digits) <= MAX_DIGITS:
                 yield found.start(), found.end(), digits
