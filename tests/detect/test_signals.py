@@ -227,6 +227,7 @@ def test_list_forwarded_invite_shows_srs():
     ("Payment_Confirmation_Help-833-555-0109.pdf", "+18335550109"),  # a word hyphenated onto the number
     ("Benefits suspended: reach us at 1-888-SSA-HELP", "+18887724357"),  # keypad letters (vanity)
     ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
+    ("Call 1\u2011844\u2011MY\u2011METER today", "+18446963837"),  # vanity with non-breaking hyphens
 ])
 def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
@@ -278,6 +279,35 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     # re's IGNORECASE matches Turkish dotless i (U+0131) with "i": "n\u0131" is Danish "ni" (9) to the pattern,
     # and reading it must not look up a word the table does not hold (it raised KeyError: a 500).
     assert list(phone._spelled("ring otte otte n\u0131 fem fem fem nul et n\u0131 fire")) == [(5, 44, "8895550194")]
+
+
+def invite_with(summary: str, location: str, description: str) -> bytes:
+    return ("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/calendar; method=REQUEST\r\n\r\n"
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+            "DTSTART:20260105T100000Z\r\n"
+            f"SUMMARY:{summary}\r\nLOCATION:{location}\r\nDESCRIPTION:{description}\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+@pytest.mark.parametrize(("summary", "location", "description", "e164"), [
+    ("Refund call 1-877-555", "-0129", "Your order is on hold", "+18775550129"),
+    ("Order on hold", "Helpdesk 1800 419 (toll free)", "Dial the helpdesk then extension 7731", "+18004197731"),
+    ("Platnosc BLIK", "tel. +48 22 307", "Pozostale cyfry: 41 96", "+48223074196"),
+])
+def test_a_number_cut_across_two_fields_is_read_whole(summary, location, description, e164):
+    found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
+    assert [(m.e164, m.obfuscated) for m in found] == [(e164, True)]
+
+
+@pytest.mark.parametrize(("summary", "location", "description"), [
+    ("Book club", "12 Elm St, flat 0148", "Bring 2 books, 20 pages each"),  # one group is no half number
+    ("Invoice INV-2026", "Room 1800 419", "Agenda for 2026"),  # a year is no tail
+    ("Call 1-877-555-0129", "Room 1800 419", "then 7731"),  # a whole number stands: nothing is pieced
+])
+def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
+    found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
+    assert all(not m.as_written.count("…") for m in found)
 
 
 def test_a_bracket_the_number_did_not_open_stays_out_of_it():

@@ -56,6 +56,8 @@ def test_a_long_text_keeps_its_head_and_its_tail_and_says_so():
     ("<p>Call +1 808 55<span style='display:none'>7</span>5 0199</p>", "Call +1 808 555 0199", "7"),
     ("<p>a<span style='visibility: hidden'>X</span>b</p>", "ab", "X"),
     ("<p>a<span style='font-size:0px'>X</span>b</p>", "ab", "X"),
+    ("<p>a<span style='font-size:1px'>X</span>b</p>", "ab", "X"),  # a pixel high: decoy digits hide there
+    ("<style>.d{font-size:0.5pt}</style><p>a<span class=d>X</span>b</p>", "ab", "X"),
     ("<p>a<span style='opacity:0'>X</span>b</p>", "ab", "X"),
     ("<p>a<span style='max-height:0;overflow:hidden'>X</span>b</p>", "ab", "X"),
     ("<p>a<span hidden>X</span>b</p>", "ab", "X"),

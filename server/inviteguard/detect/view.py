@@ -137,6 +137,8 @@ _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", 
                     "summary", "caption", "tbody", "thead", "tfoot", "body"})
 _CELL = frozenset({"td", "th"})
 _ZERO = re.compile(r"^-?0*(?:\.0*)?(?:px|pt|em|rem|%|vh|vw)?$")
+# A font a pixel or a point high (or less) is no text anyone reads: decoy digits hide in it.
+_TINY = re.compile(r"^(?:0*\.\d+|0*1(?:\.0*)?)(?:px|pt)$")
 _FAR_AWAY = re.compile(r"^-\d{3,}")
 MAX_DECLARATIONS = 100
 
@@ -153,7 +155,7 @@ def _declarations(style: str) -> dict[str, str]:
 # whatever its children say (display: none, opacity 0, clipped to nothing). The others inherit and
 # a descendant can undo them: mail templates set `font-size: 0` on a table cell to close the gaps
 # between inline blocks and give every child its own size again.
-Visibility = tuple[bool, bool, bool]  # (no font size, visibility hidden, transparent colour)
+Visibility = tuple[bool, bool, bool]  # (no or a pixel-high font size, visibility hidden, transparent colour)
 VISIBLE: Visibility = (False, False, False)
 
 
@@ -183,7 +185,7 @@ class StyleEffect:
 
 
 NO_EFFECT = StyleEffect()
-_MAY_HIDE = re.compile(r"font-size\s*:\s*-?0*(?:\.0*)?[a-z%]*\s*[;\"'}]"
+_MAY_HIDE = re.compile(r"font-size\s*:\s*(?:-?0*(?:\.\d*)?|0*1(?:\.0*)?)[a-z%]*\s*[;\"'}]"
                        r"|visibility\s*:\s*(?:hidden|collapse)|transparent", re.IGNORECASE)
 
 
@@ -201,7 +203,7 @@ def _effect(style: str) -> StyleEffect:
     size, visibility, color = css.get("font-size"), css.get("visibility"), css.get("color")
     return StyleEffect(
         removes,
-        zero_font=None if size is None else "font-size" in zero,
+        zero_font=None if size is None else "font-size" in zero or bool(_TINY.match(size)),
         invisible=None if visibility is None else visibility in ("hidden", "collapse"),
         transparent=None if color is None else color == "transparent",
     )

@@ -7,7 +7,8 @@ shape are left alone: glued to letters (file names, ids, URLs), dates, version s
 card-number blocks, hyphenated order numbers too long for a phone. The rest go to `phonenumbers`,
 tried in the regions the message suggests (its languages, by their lure phrases and everyday
 words, currencies and domains) before the usual callback regions. A number a brand publishes for
-its customers is no lure's.
+its customers is no lure's. When no field holds a whole number, one cut across two fields (its
+head in the title, its tail in the notes) is read whole, as a disguise.
 
 No cue word is needed: a number is a number. Whether "call" stands near it is a separate fact
 (`callback.phone_cued`), and so is where it sits (title, location, organiser name). A meeting
@@ -92,8 +93,9 @@ _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
 # A toll-free code, then seven keypad letters and digits in at most two groups, capitals only.
-_VANITY = re.compile(r"(?<![\w+])(?:\+?1[\s.\-]?)?\(?(?P<code>8(?:00|33|44|55|66|77|88))\)?[\s.\-]"
-                     r"(?P<rest>[A-Z0-9]{2,7}(?:[\s.\-][A-Z0-9]{2,5})?)(?!\w)")
+# Any dash between the groups: a non-breaking hyphen (U+2011) is a hyphen (U+2010) once canonical.
+_VANITY = re.compile(r"(?<![\w+])(?:\+?1[\s.\-\u2010-\u2015]?)?\(?(?P<code>8(?:00|33|44|55|66|77|88))\)?"
+                     r"[\s.\-\u2010-\u2015](?P<rest>[A-Z0-9]{2,7}(?:[\s.\-\u2010-\u2015][A-Z0-9]{2,5})?)(?!\w)")
 VANITY_CHARS = 7
 VANITY_LETTERS_MIN = 3  # fewer are digits with look-alike letters, the digit scan's ("8OO-555-O199")
 _PADDED_SEPARATOR = re.compile(rf"\d\s+[.\-\u2010-\u2015\u2212/{_BULLETS}]\s+\d")
@@ -530,7 +532,57 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 obfuscated=disguised, cued=_cued(cues, start, end), dialin=False, stranger=stranger,
                 source=block.source,
             ))
+    if not found:
+        found.extend(_split_numbers(reading, regions))
     return tuple(found)
+
+
+# A number cut in two across the fields a reader sees together: its head stands in one field
+# ("Helpdesk 1800 419" as the location, "+48 22 307" as the title), its tail in another ("then
+# extension 7731" in the notes). The head starts the way a dialled number starts: "+", a trunk "0"
+# or North America's "1". Only read when no field holds a whole number.
+_SPLIT_HEAD = re.compile(r"(?<![\w+.,])(?:\+[1-9]|[01])[0-9 .\-\u2010-\u2015()]{1,14}[0-9](?![0-9]|[.,][0-9])")
+# A tail may open its field with the dash it was cut at ("-0129" as the location), never follow
+# one inside a field ("INV-0129").
+_SPLIT_TAIL = re.compile(r"(?:(?<=^[\-\u2010-\u2015])|(?<![\w.,+\-\u2010-\u2015]))"
+                         r"[0-9]{2,4}(?:[ \-\u2010-\u2015][0-9]{2,4}){0,2}(?![\w]|[.,:/][0-9])")
+_YEAR = re.compile(r"(?:19|20)[0-9]{2}")
+SPLIT_WINDOW = 2000  # characters of each field searched for the parts
+SPLIT_HEADS = 2  # heads tried per field
+SPLIT_HEAD_DIGITS = 5  # in at least two groups: a lone "0148" is a house or a ticket, not half a number
+SPLIT_TAILS = 4  # tails tried per field
+SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts may stand in
+
+
+def _split_head(written: str) -> bool:
+    groups = re.findall(r"[0-9]+", written)
+    return len(groups) > 1 and SPLIT_HEAD_DIGITS <= sum(map(len, groups)) <= 9 and not _not_a_phone(written)
+
+
+def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
+    """A number whose head stands in one field and whose tail in another, when no field holds a
+    whole number: a disguise, read as the number it spells."""
+    blocks = [b for b in reading.blocks if b.source != "attachment"][:SPLIT_FIELDS]
+    heads = [[h for h in islice(_SPLIT_HEAD.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_HEADS * 2)
+              if _split_head(h.group())][:SPLIT_HEADS] for b in blocks]
+    tails = [[t for t in islice(_SPLIT_TAIL.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_TAILS * 2)
+              if not _YEAR.fullmatch(t.group())][:SPLIT_TAILS] for b in blocks]
+    for index, block in enumerate(blocks):
+        for head in heads[index]:
+            for other, later in enumerate(tails):
+                for tail in later if other != index else ():
+                    joined = f"{head.group()} {tail.group()}"
+                    if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
+                        continue
+                    number = _parse(joined, regions)
+                    if number is None or _published(number):
+                        continue
+                    yield PhoneMention(
+                        as_written=f"{head.group()} … {tail.group()}",
+                        e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                        service=_is_service_number(number), obfuscated=True, cued=False, dialin=False,
+                        stranger=in_stranger_text(reading, block), source=block.source)
+                    return
 
 
 @cache
