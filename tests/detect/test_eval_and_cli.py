@@ -92,8 +92,19 @@ def test_analyze_summary_and_unreadable_file(tmp_path):
     assert b"PHISHING" in result.stdout and b"empty" in result.stderr
 
 
+def small_labelled_folder(folder):
+    """A labels.csv naming a few fixtures of each label by absolute path: what the CLI prints and
+    how it exits, without judging all of tests/data again (test_own_fixtures_meet_the_goals does)."""
+    rows = [line for line in (FIXTURES / "labels.csv").read_text(encoding="utf-8").splitlines()[1:]
+            if line.startswith(("emls/icloud_list_srs/", "emls/b4_", "emls/gcal_invite/"))]
+    absolute = [f"{FIXTURES / line.split(',', 1)[0]},{line.split(',', 1)[1]}" for line in rows]
+    (folder / "labels.csv").write_text("\n".join(["file,label,family,lure_location,language,notes", *absolute]) + "\n",
+                                       encoding="utf-8")
+    return folder
+
+
 def test_eval_prints_figures_and_fails_only_on_unreadable_input(tmp_path):
-    result = run_cli("eval", str(FIXTURES))
+    result = run_cli("eval", str(small_labelled_folder(tmp_path)))
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
     for heading in ("recall (phishing or suspicious)", "ham flagged phishing", "ham flagged suspicious",
@@ -106,9 +117,10 @@ def test_eval_prints_figures_and_fails_only_on_unreadable_input(tmp_path):
 
 
 def test_eval_outlook_path_without_item_class(tmp_path):
-    refused = run_cli("eval", str(FIXTURES), "--no-item-class")
+    folder = small_labelled_folder(tmp_path)
+    refused = run_cli("eval", str(folder), "--no-item-class")
     assert refused.returncode == 2 and b"--outlook-path" in refused.stderr
-    result = run_cli("eval", str(FIXTURES), "--outlook-path", "--no-item-class")
+    result = run_cli("eval", str(folder), "--outlook-path", "--no-item-class")
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().startswith("input: Outlook path (headers + body, no ICS, no item_class)")
 

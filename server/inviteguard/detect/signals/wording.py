@@ -13,6 +13,7 @@ below, so they cannot make a message look safer than the other signals say it is
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from itertools import pairwise
@@ -70,8 +71,9 @@ def tokens(reading: Reading) -> frozenset[str]:
 
 
 def log_odds(model: WordingModel, present: Iterable[str]) -> float:
-    """The model's log-odds for these tokens."""
-    return model.intercept + sum(model.weights.get(token, 0.0) for token in present)
+    """The model's log-odds for these tokens. fsum: exact whatever order a set hands the tokens in,
+    which differs between processes (hash seeds), so every worker and fit process gets the same."""
+    return model.intercept + math.fsum(model.weights.get(token, 0.0) for token in present)
 
 
 def strength(value: float) -> float:
