@@ -97,7 +97,9 @@ def live_server(redis_server: EmbeddedRedis) -> Iterator[str]:
     """The real app with a real Redis behind a real threaded WSGI server; yields its base URL."""
     url = f"{redis_server.url}?db={LIVE_SERVER_DB}"
     redis.Redis.from_url(url).flushdb()
-    server = make_server("127.0.0.1", 0, create_app({"REDIS_URL": url}), threaded=True)
+    # As the app fixture: a busy machine can stall Redis past the production 50 ms timeout, and the
+    # answer is then marked degraded (a browser test once read "phishing (degraded: ...)").
+    server = make_server("127.0.0.1", 0, create_app({"REDIS_URL": url, "REDIS_TIMEOUT_SECONDS": 1.0}), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live_server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
