@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify
 
 from ..runtime.version import VERSION
+from .api import ATTACHMENT_NAME_MAX, MAX_ATTACHMENT_NAMES
 
 bp = Blueprint("openapi", __name__)
 
@@ -82,8 +83,8 @@ SCHEMAS: dict[str, Any] = {
             "item": {"type": "object", "properties": {
                 **{name: {"type": ["string", "null"]}
                    for name in ("item_class", "subject", "from", "start", "end", "location")},
-                "attachments": {"type": ["array", "null"], "maxItems": 100,
-                                "items": {"type": "string", "maxLength": 255},
+                "attachments": {"type": ["array", "null"], "maxItems": MAX_ATTACHMENT_NAMES,
+                                "items": {"type": "string", "maxLength": ATTACHMENT_NAME_MAX},
                                 "description": "the attachments' file names, as the reading pane lists them"}}},
             "locale": {"type": "string"},
             "client": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
