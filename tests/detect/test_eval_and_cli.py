@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from inviteguard.detect import evaluation
 from inviteguard.detect.evaluation import evaluate, format_report, read_labels
 
 from .conftest import FIXTURES, fixture_bytes
@@ -123,6 +124,19 @@ def test_eval_outlook_path_without_item_class(tmp_path):
     result = run_cli("eval", str(folder), "--outlook-path", "--no-item-class")
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().startswith("input: Outlook path (headers + body, no ICS, no item_class)")
+
+
+def test_a_folder_read_across_processes_gives_what_one_process_gives(monkeypatch, tmp_path):
+    """Large folders are judged in spawned processes, chunk by chunk: the outcomes, and the
+    unreadable files, come back in the cases' order, the same as judged here."""
+    cases = read_labels(small_labelled_folder(tmp_path))[:24]
+    cases.insert(5, evaluation.Case(tmp_path / "missing.eml", "missing.eml", "ham", "missing"))
+    here = evaluation._judged(cases, True, False)
+    monkeypatch.setattr(evaluation, "PARALLEL_MIN_CASES", 0)
+    chunks = list(evaluation.in_order(evaluation._judged, cases, True, False, chunk=7))
+    assert [done for done, _ in chunks] == [7, 14, 21, 25]
+    assert [o for _, (outcomes, _) in chunks for o in outcomes] == here[0]
+    assert [u for _, (_, unreadable) in chunks for u in unreadable] == here[1] and len(here[1]) == 1
 
 
 def test_verdicts_do_not_depend_on_the_process_hash_seed():

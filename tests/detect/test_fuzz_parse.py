@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from inviteguard import create_app
 from inviteguard.detect.analyzer import analyze, campaign_fingerprint
+from inviteguard.detect.engine import AnalyzerEngine
 from inviteguard.detect.parse import InputError, parse_outlook, parse_raw
 from inviteguard.runtime.redis_server import EmbeddedRedis
 
@@ -48,6 +49,13 @@ def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
         else:
             data[at:at] = bytes(data[at:at + draw(st.integers(1, 200))]) * draw(st.integers(2, 30))
     return bytes(data)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_rules() -> None:
+    """The time bound is for one message, not for compiling the rules, which the service does
+    before its first message (6-7 s on a slow machine) and a test run alone would do inside it."""
+    AnalyzerEngine().warm()
 
 
 def judged_in_bounded_time(raw: bytes) -> None:

@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import csv
 import email
+import multiprocessing
+import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from email import policy
 from html import escape
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
 from .analyzer import analyze
 from .model import OutlookItem, ParsedMessage
 from .parse import InputError, looks_like_ics, parse_outlook, parse_raw
 
 LABELS = ("phish", "ham")
+# Reading a folder of messages is the machine's cores' work, in chunks handed out in order. A small
+# folder is read here: starting a process (and compiling the rules in it) costs seconds.
+PARALLEL_MIN_CASES = 400
+MAX_PROCESSES = 4
+CHUNK_CASES = 50  # also how often --progress speaks
+
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -113,23 +123,52 @@ def _html_body(raw: bytes) -> str | None:
     return None
 
 
+def in_order(work: Callable[..., Result], items: Sequence[Any], *shared: Any,
+             chunk: int = CHUNK_CASES) -> Iterator[tuple[int, Result]]:
+    """`work(chunk_of_items, *shared)` for each chunk of the items, in the items' order, with the
+    number of items done so far; across processes when there are enough items and cores."""
+    chunks = [items[start:start + chunk] for start in range(0, len(items), chunk)]
+    done = 0
+    processes = min(MAX_PROCESSES, os.cpu_count() or 1, len(chunks))
+    if processes < 2 or len(items) < PARALLEL_MIN_CASES:
+        for part in chunks:
+            done += len(part)
+            yield done, work(part, *shared)
+        return
+    # spawn, not fork: the caller may be a process with threads (a test's servers).
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for part, result in zip(chunks, pool.map(work, chunks, *([value] * len(chunks) for value in shared)),
+                                strict=True):
+            done += len(part)
+            yield done, result
+
+
 def evaluate(cases: Iterable[Case], outlook_path: bool = False, progress: TextIO | None = None,
              item_class: bool = True) -> Report:
     report = Report(outlook_path=outlook_path, item_class=item_class)
     cases = list(cases)
-    for number, case in enumerate(cases, start=1):
+    for done, (outcomes, unreadable) in in_order(_judged, cases, outlook_path, item_class):
+        report.outcomes += outcomes
+        report.unreadable += unreadable
+        if progress:
+            print(f"analyzed {done}/{len(cases)}", file=progress)
+    return report
+
+
+def _judged(cases: Sequence[Case], outlook_path: bool, item_class: bool
+            ) -> tuple[list[Outcome], list[tuple[Case, str]]]:
+    outcomes, unreadable = [], []
+    for case in cases:
         try:
             raw = case.path.read_bytes()
             message = outlook_view(raw, item_class) if outlook_path else parse_raw(raw)
         except (OSError, InputError, IndexError) as exc:
-            report.unreadable.append((case, str(exc)))
+            unreadable.append((case, str(exc)))
             continue
         verdict = analyze(message).verdict
         top = tuple(r.id for r in verdict.reasons if r.weight > 0)[:3]
-        report.outcomes.append(Outcome(case, verdict.level, verdict.score, top))
-        if progress and (number % 25 == 0 or number == len(cases)):
-            print(f"analyzed {number}/{len(cases)}", file=progress)
-    return report
+        outcomes.append(Outcome(case, verdict.level, verdict.score, top))
+    return outcomes, unreadable
 
 
 def _rate(part: int, whole: int) -> str:

@@ -28,12 +28,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -41,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .analyzer import evidence_of
-from .evaluation import Case, outlook_view, read_labels
+from .evaluation import Case, in_order, outlook_view, read_labels
 from .parse import InputError, parse_raw
 from .rules import Rules, WordingModel, load_rules
 from .scoring import level_of
@@ -94,24 +91,18 @@ def features_of(present: set[str], rules: Rules) -> frozenset[str]:
 
 
 Rows = tuple[list[Row], list[tuple[Case, str]], list[frozenset[str]]]
-# Reading every message in three views is most of a fit's time; the machine's cores share it. A
-# small set is read here: starting a process (and compiling the rules in it) costs seconds.
-PARALLEL_MIN_CASES = 400
-MAX_PROCESSES = 4
 
 
 def rows_of(cases: Sequence[Case], rules: Rules) -> Rows:
     """One row per case and view, and each row's wording tokens, in the cases' order."""
-    processes = min(MAX_PROCESSES, os.cpu_count() or 1)
-    if processes < 2 or len(cases) < PARALLEL_MIN_CASES:
-        return _rows_in_order(cases, rules)
-    size = -(-len(cases) // processes)
-    chunks = [cases[start:start + size] for start in range(0, len(cases), size)]
-    # spawn, not fork: a fit may run in a process with threads (a test's servers).
-    with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = list(pool.map(_rows_in_order, chunks, [rules] * len(chunks)))
-    return ([r for part in parts for r in part[0]], [u for part in parts for u in part[1]],
-            [t for part in parts for t in part[2]])
+    rows: list[Row] = []
+    unreadable: list[tuple[Case, str]] = []
+    tokens: list[frozenset[str]] = []
+    for _, part in in_order(_rows_in_order, cases, rules, chunk=200):
+        rows += part[0]
+        unreadable += part[1]
+        tokens += part[2]
+    return rows, unreadable, tokens
 
 
 def _rows_in_order(cases: Sequence[Case], rules: Rules) -> Rows:
@@ -171,30 +162,51 @@ def _balanced_logistic(x: Any, y: Any, penalty: float, bounds: list[tuple[float 
     return float(result.x[0]), result.x[1:]
 
 
-def fit_wording(docs: Sequence[frozenset[str]], labels: Sequence[bool]) -> tuple[float, dict[str, float]]:
+def _token_matrix(docs: Sequence[frozenset[str]]) -> tuple[Any, list[str]]:
+    """One row per message, one column per token in WORDING_MIN_CASES or more of them (in sorted
+    order): 1 where the message has the token."""
     import numpy as np
     from scipy.sparse import csr_matrix
 
     counts = Counter(token for doc in docs for token in doc)
-    vocabulary = {token: i for i, token in enumerate(sorted(t for t, n in counts.items() if n >= WORDING_MIN_CASES))}
+    words = sorted(t for t, n in counts.items() if n >= WORDING_MIN_CASES)
+    vocabulary = {token: i for i, token in enumerate(words)}
     cells = [(row, vocabulary[token]) for row, doc in enumerate(docs) for token in doc if token in vocabulary]
     x = csr_matrix((np.ones(len(cells)), ([r for r, _ in cells], [c for _, c in cells])),
                    shape=(len(docs), len(vocabulary)))
-    y = np.array([1.0 if label else 0.0 for label in labels])
+    return x, words
+
+
+def _wording_fit(x: Any, y: Any, words: Sequence[str]) -> tuple[float, dict[str, float]]:
     intercept, weights = _balanced_logistic(x, y, 1.0 / (WORDING_C * len(y)), maxiter=1000)
-    words = sorted(vocabulary, key=vocabulary.__getitem__)
     return intercept, {t: float(w) for t, w in zip(words, weights, strict=True)}
+
+
+def fit_wording(docs: Sequence[frozenset[str]], labels: Sequence[bool]) -> tuple[float, dict[str, float]]:
+    import numpy as np
+
+    x, words = _token_matrix(docs)
+    return _wording_fit(x, np.array([1.0 if label else 0.0 for label in labels]), words)
 
 
 def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]], rules: Rules) -> list[Row]:
     """The rows with the wording signal as a wording model fitted without the row's batch would
     give it (the full message's words train it; every view is judged)."""
-    batches = sorted({_batch(row.case) for row in rows})
+    import numpy as np
+
+    full = [(doc, row.case.label == "phish", _batch(row.case))
+            for row, doc in zip(rows, tokens, strict=True) if row.view == VIEWS[0]]
+    # The matrix is built once (most of a fit's time); each batch's fit leaves out its rows and
+    # keeps the columns of tokens in enough of the other messages: the very matrix fit_wording
+    # would build from those messages.
+    x, words = _token_matrix([doc for doc, _, _ in full])
+    y = np.array([1.0 if label else 0.0 for _, label, _ in full])
+    batch_of = np.array([batch for _, _, batch in full])
     fitted = {}
-    for batch in batches:
-        train = [(doc, row.case.label == "phish") for row, doc in zip(rows, tokens, strict=True)
-                 if row.view == VIEWS[0] and _batch(row.case) != batch]
-        fitted[batch] = WordingModel(*fit_wording([d for d, _ in train], [label for _, label in train]))
+    for batch in sorted(set(batch_of)):
+        train = batch_of != batch
+        kept = np.flatnonzero(x[train].getnnz(axis=0) >= WORDING_MIN_CASES)
+        fitted[batch] = WordingModel(*_wording_fit(x[train][:, kept], y[train], [words[i] for i in kept]))
     out = []
     for row, doc in zip(rows, tokens, strict=True):
         value = wording.log_odds(fitted[_batch(row.case)], doc)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from functools import cache
 from itertools import pairwise
 
 from ..model import Evidence
@@ -81,6 +82,7 @@ def strength(value: float) -> float:
     return min(value, STRENGTH_MAX)
 
 
+@cache  # tokens come from the fitted model, a bounded set
 def _written_pattern(token: str) -> re.Pattern[str]:
     """Where a token stands in a skeleton text: a word bounded as a word, a stem as the word it
     begins, character pairs inside their run, and a pair of overlapping pairs ("不正 正な") as the
