@@ -41,6 +41,23 @@ def test_canonical_text_is_what_the_reader_sees(written, seen):
     assert canonical(written) == (seen, False)
 
 
+@pytest.mark.parametrize(("written", "seen"), [
+    ("call \u202e2910-555-834-1\u202c now", "call 1-438-555-0192 now"),  # a right-to-left override
+    ("call \u202e2910-555-834-1\nnext", "call 1-438-555-0192\nnext"),  # ends at the line's end
+    ("\u202e\u202eab\u202ccd\u202c!", "dcba!"),  # nested, to its own PDF
+])
+def test_text_under_a_right_to_left_override_is_read_as_shown(written, seen):
+    assert canonical(written) == (seen, False)
+
+
+@pytest.mark.parametrize("html", [
+    '<p>Call <span style="unicode-bidi: bidi-override; direction: rtl">2910-555-834-1</span> now</p>',
+    '<p>Call <bdo dir="rtl">2910-555-834-1</bdo> now</p>',
+])
+def test_html_shown_right_to_left_is_read_as_shown(html):
+    assert render_html(html).text == "Call 1-438-555-0192 now"
+
+
 def test_whitespace_is_collapsed_before_the_cap():
     text, truncated = canonical("head " + " " * 500_000 + "\n" * 50_000 + "call +1 808 555 0199")
     assert text == "head\n\ncall +1 808 555 0199" and not truncated

@@ -100,9 +100,36 @@ def _collapse(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+_RLO, _PDF = "\u202e", "\u202c"
+_PUSHES = frozenset("\u202a\u202b\u202d\u202e")  # LRE, RLE, LRO, RLO: each ends at a PDF
+
+
+def _overridden(text: str) -> str:
+    """Text inside a right-to-left override (U+202E up to its PDF, U+202C, or the line's end) in
+    the order it is shown: reversed. "\u202e2910-555-834-1\u202c" shows, and dials, 1-438-555-0192;
+    the controls themselves are removed with the other format characters afterwards."""
+    if _RLO not in text:
+        return text
+    out, at = [], 0
+    while (start := text.find(_RLO, at)) != -1:
+        out.append(text[at:start])
+        depth, end = 0, start
+        while end < len(text) and text[end] != "\n":
+            char = text[end]
+            depth += char in _PUSHES
+            depth -= char == _PDF
+            if depth == 0:
+                break
+            end += 1
+        out.append(text[start + 1:end][::-1])
+        at = end + 1 if end < len(text) and text[end] == _PDF else end
+    out.append(text[at:])
+    return "".join(out)
+
+
 def canonical(text: str) -> tuple[str, bool]:
     """`text` as the reader sees it, and whether its middle had to be left out."""
-    text = _collapse(_fold(text))
+    text = _collapse(_fold(_overridden(text)))
     if len(text) <= HEAD_CHARS + TAIL_CHARS:
         return text, False
     return text[:HEAD_CHARS] + ELISION + text[-TAIL_CHARS:], True
@@ -280,6 +307,19 @@ def _shallow(html: str) -> str:
     return _TAG.sub(rename, html)
 
 
+def _shown_reversed(tag: str, attributes: dict[str, str | None]) -> bool:
+    """An element whose text a browser shows right to left, character by character: <bdo dir=rtl>
+    or `unicode-bidi: bidi-override; direction: rtl`. Its text is marked as a right-to-left
+    override, which canonical() turns round."""
+    if tag == "bdo":
+        return (attributes.get("dir") or "").strip().lower() == "rtl"
+    style = attributes.get("style") or ""
+    if "bidi-override" not in style.lower():
+        return False
+    css = _declarations(style)
+    return css.get("unicode-bidi") == "bidi-override" and css.get("direction") == "rtl"
+
+
 def render_html(html: str) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
     tree = LexborHTMLParser(_shallow(html[:MAX_HTML_CHARS]))
@@ -329,6 +369,9 @@ def render_html(html: str) -> RenderedHTML:
         if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
             continue
         closing = [*after.get(item.mem_id, ())]
+        if _shown_reversed(tag, attributes):
+            parts.append(_RLO)
+            closing.insert(0, _PDF)
         if tag == "a":
             href = (attributes.get("href") or "").strip()
             scheme = href[:7].lower()
