@@ -1,12 +1,14 @@
 """Each signal family on real or fixture messages: what it finds, and what it must leave alone."""
 
 import re
+import time
 from email.utils import formataddr
 
 import pytest
 from inviteguard.detect.parse import parse_outlook, parse_raw
 from inviteguard.detect.rules import RulesError, load_lexicon, parse_brands
 from inviteguard.detect.signals import Reading, auth, awareness, brand, forwarding, payment, phone, platform, urgency
+from inviteguard.detect.signals.spelled import spelled_numbers
 from inviteguard.detect.signals.text import STEM, PhraseList, Vocabulary
 from inviteguard.detect.view import skeleton
 
@@ -278,7 +280,66 @@ def test_a_number_the_brand_publishes_is_no_callback_number(text):
 def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     # re's IGNORECASE matches Turkish dotless i (U+0131) with "i": "n\u0131" is Danish "ni" (9) to the pattern,
     # and reading it must not look up a word the table does not hold (it raised KeyError: a 500).
-    assert list(phone._spelled("ring otte otte n\u0131 fem fem fem nul et n\u0131 fire")) == [(5, 44, "8895550194")]
+    assert list(spelled_numbers("ring otte otte n\u0131 fem fem fem nul et n\u0131 fire")) == [(5, 44, "8895550194")]
+
+
+@pytest.mark.parametrize(("text", "digits"), [
+    ("call one eight hundred, sixty-six, thirty-two, five five", "1800663255"),  # groups as said
+    ("one eight hundred five five five zero one nine nine", "18005550199"),  # "hundred", then digits
+    ("appelez le un, huit cent, cinq cinq cinq, zéro un six huit", "18005550168"),
+    ("zéro un, quatre-vingt-dix-neuf, zéro zéro, trente-trois, quinze", "0199003315"),  # 99, French style
+    ("soixante et onze, quatre-vingt-onze, soixante-dix-sept, zéro un", "71917701"),  # 60 and 80 take a teen
+    ("más cincuenta y seis, dos, veintidós, sesenta y uno, cuarenta, ochenta y tres", "+56222614083"),
+    ("null vier vier – fünf fünf zwei – neunzehn – achtzig", "0445521980"),  # Swiss pairs
+    ("vierundfünfzig achtundneunzig dreiundzwanzig einundvierzig", "54982341"),  # unit "und" tens, glued
+    ("dwadzieścia dwa, trzysta siedem, czterdzieści jeden, dziewięćdziesiąt sześć", "223074196"),
+    ("sıfır iki yüz on iki, yüz elli bir, otuz iki, kırk beş", "02121513245"),  # "yüz" alone is 100 here
+    ("ottocentodue quarantasei ventotto", "8024628"),  # glued hundreds and tens
+    ("tjugotvå trettiofem fyrtioåtta femtiosex", "22354856"),
+    ("ゼロイチニーゼロ・ゴーゴーゴー・ゼロイチキュウ", "0120555019"),  # katakana readings
+    ("专线:四零零 八二六 七七五一(7x24小时)", "4008267751"),  # a digit after a bracket is not the number's
+])
+def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
+    assert [found[2] for found in spelled_numbers(text)] == [digits]
+
+
+@pytest.mark.parametrize("text", [
+    "one two three",  # too short for a number
+    "on and on and on and on",  # "on" is no number word; joiners say nothing
+    "set set set set", "hundred hundred hundred", "sto, sto, sto, sto",  # "hundred" alone multiplies nothing
+    "twenty five cents, fifty cents, ten cents",
+])
+def test_words_that_only_look_like_numbers_are_none(text):
+    assert list(spelled_numbers(text)) == []
+
+
+def test_number_words_are_read_in_linear_time():
+    for hostile in ("e y e y " * 20_000, "quatre-vingt-" * 20_000, "vierundvierund" * 20_000, "one " * 50_000):
+        started = time.perf_counter()
+        list(spelled_numbers(hostile))
+        assert time.perf_counter() - started < 5.0
+
+
+@pytest.mark.parametrize(("groups", "message"), [({5: ["fünf"]}, "group_words"), ({20: [True]}, "group_words"),
+                                                 ({20: ["Zwanzig"]}, "group_words")])
+def test_group_words_are_tens_or_hundreds_and_quoted_lower_case_words(groups, message):
+    from inviteguard.detect.rules import PHRASE_LISTS, RulesError, _language
+
+    lists = {name: [] for name in PHRASE_LISTS}
+    with pytest.raises(RulesError, match=message):
+        _language({"language": "xx", **lists, "group_words": groups})
+
+
+def test_a_number_saved_in_an_attached_contact_card_is_read():
+    card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:PayPal Resolution\r\nORG:PayPal\r\n"
+            "TEL;TYPE=work,voice:+1 808 555 0199\r\nPHOTO;ENCODING=b:AAAA\r\nEND:VCARD\r\n")
+    raw = ("From: a@example.org\r\nSubject: Save our number\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+           "Save the attached contact and call it.\r\n--b\r\nContent-Type: text/vcard; name=support.vcf\r\n"
+           "Content-Disposition: attachment; filename=support.vcf\r\n\r\n" + card + "--b--\r\n").encode()
+    message = parse_raw(raw)
+    assert [b.text for b in message.attachments] == ["PayPal Resolution\nPayPal\n+1 808 555 0199"]
+    assert [m.e164 for m in phone.mentions(Reading(message))] == ["+18085550199"]
 
 
 def invite_with(summary: str, location: str, description: str) -> bytes:
@@ -294,6 +355,8 @@ def invite_with(summary: str, location: str, description: str) -> bytes:
     ("Refund call 1-877-555", "-0129", "Your order is on hold", "+18775550129"),
     ("Order on hold", "Helpdesk 1800 419 (toll free)", "Dial the helpdesk then extension 7731", "+18004197731"),
     ("Platnosc BLIK", "tel. +48 22 307", "Pozostale cyfry: 41 96", "+48223074196"),
+    ("Norton: rinnovo, assistenza +39 02", "4581 2277", "Chiama il numero completo", "+390245812277"),  # codes only
+    ("Bizum retenido 910 48", "62 37", "Llame al número del título y la ubicación", "+34910486237"),
 ])
 def test_a_number_cut_across_two_fields_is_read_whole(summary, location, description, e164):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
@@ -304,6 +367,8 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     ("Book club", "12 Elm St, flat 0148", "Bring 2 books, 20 pages each"),  # one group is no half number
     ("Invoice INV-2026", "Room 1800 419", "Agenda for 2026"),  # a year is no tail
     ("Call 1-877-555-0129", "Room 1800 419", "then 7731"),  # a whole number stands: nothing is pieced
+    ("Invoice 240.00 paid", "Suite 175", "Thanks"),  # an amount is no head
+    ("Car service 2025 07", "Bay 14", "See you then"),  # nor a date
 ])
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))

@@ -35,9 +35,9 @@ def test_warming_up_compiles_what_the_first_message_would() -> None:
     probe = """
 from inviteguard.detect.engine import AnalyzerEngine
 from inviteguard.detect.rules import load_lexicon, load_rules
-from inviteguard.detect.signals import brand, payment, phone, reading
+from inviteguard.detect.signals import brand, payment, reading, spelled
 cached = (load_rules, load_lexicon, reading._vocabulary, payment._amount_pattern, brand._brand_index,
-          phone._digit_words)
+          spelled.number_words)
 assert all(f.cache_info().currsize == 0 for f in cached), "warm before warm()"
 AnalyzerEngine().warm()
 print([f.__name__ for f in cached if f.cache_info().currsize == 0])

@@ -283,7 +283,8 @@ def _attachment_text(part: Message, name: str, problems: list[str], extraction: 
     is_docx = lower.endswith(".docx") or ctype.endswith("wordprocessingml.document")
     is_html = ctype == "text/html" or lower.endswith((".html", ".htm"))
     is_text = ctype == "text/plain" or lower.endswith(".txt")
-    if not (is_pdf or is_docx or is_html or is_text):
+    is_card = ctype in ("text/vcard", "text/x-vcard", "text/directory") or lower.endswith((".vcf", ".vcard"))
+    if not (is_pdf or is_docx or is_html or is_text or is_card):
         return "", False
     if is_pdf or is_docx:
         extraction.documents += 1
@@ -305,7 +306,30 @@ def _attachment_text(part: Message, name: str, problems: list[str], extraction: 
     if is_html:
         rendered = render_html(_decode_text(data, part.get_content_charset()))
         return rendered.text, rendered.truncated
+    if is_card:
+        return canonical(_card_text(_decode_text(data, part.get_content_charset())))
     return canonical(_decode_text(data, part.get_content_charset()))
+
+
+# What a contact card shows when the reader opens it; the rest (photo, keys, ids) is not read.
+_CARD_FIELDS = frozenset({"FN", "ORG", "TITLE", "TEL", "EMAIL", "NOTE", "URL", "ADR"})
+
+
+def _card_text(data: str) -> str:
+    """A vCard attachment as its contact shows: name, organisation, numbers, note. A number saved
+    as a contact ("save us as PayPal Support") is a number to call like one in the text. Its lines
+    are content lines, as in a calendar, read with icalendar's parser."""
+    shown = []
+    for line in icalendar.parser.Contentlines.from_ical(data):
+        if not line:
+            continue
+        try:
+            name, _, value = line.parts()
+        except ValueError:  # a line that is no content line shows nothing
+            continue
+        if name.split(".")[-1].upper() in _CARD_FIELDS:
+            shown.append(value.replace(";", " "))
+    return "\n".join(shown)
 
 
 # ---------------------------------------------------------------- calendars

@@ -114,6 +114,9 @@ class Language:
     currency_words: tuple[str, ...]
     digit_words: dict[str, int] = field(default_factory=dict)  # "eight" -> 8: numbers spelled digit by digit
     common_words: frozenset[str] = frozenset()  # everyday words that tell the language ("vous", "und")
+    group_words: dict[str, int] = field(default_factory=dict)  # "sixty" -> 60, "hundred" -> 100: numbers read in groups
+    group_joiners: frozenset[str] = frozenset()  # "and", "und", "y": join a group's tens and units
+    plus_words: frozenset[str] = frozenset()  # "plus", "más": a "+" read aloud
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,9 @@ def _language(data: dict[str, Any]) -> Language:
         currency_words=tuple(str(w) for w in data.get("currency_words", [])),
         digit_words=_digit_words(data),
         common_words=_common_words(data),
+        group_words=_group_words(data),
+        group_joiners=_quoted_words(data, "group_joiners"),
+        plus_words=_quoted_words(data, "plus_words"),
     )
 
 
@@ -287,6 +293,26 @@ def _common_words(data: dict[str, Any]) -> frozenset[str]:
     if any(not isinstance(w, str) or not w or w != w.lower() or len(w.split()) != 1 for w in words):
         raise RulesError(f"lexicon {data.get('language')}: common_words are quoted single lower-case words")
     return frozenset(words)
+
+
+def _quoted_words(data: dict[str, Any], key: str) -> frozenset[str]:
+    words = data.get(key) or []
+    if any(not isinstance(w, str) or not w.strip() or w != w.lower() for w in words):
+        raise RulesError(f"lexicon {data.get('language')}: {key} are quoted lower-case words")
+    return frozenset(words)
+
+
+# A group is read as its value's digits: ten to ninety-nine, and whole hundreds.
+GROUP_VALUES = frozenset(range(10, 100)) | frozenset(range(100, 1000, 100))
+
+
+def _group_words(data: dict[str, Any]) -> dict[str, int]:
+    groups = data.get("group_words") or {}
+    unquoted = [w for ws in groups.values() for w in ws if not isinstance(w, str) or w != w.lower()]
+    if set(groups) - GROUP_VALUES or unquoted:
+        raise RulesError(f"lexicon {data.get('language')}: group_words are 10-99 or whole hundreds -> "
+                         "quoted lower-case words")
+    return {str(word): int(value) for value, words in groups.items() for word in words}
 
 
 def _digit_words(data: dict[str, Any]) -> dict[str, int]:

@@ -38,7 +38,7 @@ from ..rules import load_brands, load_conferencing, load_currencies, load_lexico
 from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
-from .text import trie_pattern, unspaced_script
+from .spelled import spelled_numbers
 
 # phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
 # tried in ten regions overflow it and every message recompiled hundreds of patterns. The
@@ -59,7 +59,6 @@ MAX_DIGITS = 15  # E.164's longest number
 # Each candidate costs a few phonenumbers parses; a message with more digit runs than any real
 # one is read only that far, so hostile input cannot buy unbounded work.
 MAX_CANDIDATES = 300
-SPELLED_WORDS_MIN = 3  # digits written as words in a spelled-out number
 DIGIT_BY_DIGIT_MIN = 9  # single digits in a row that are a number written out, not versions ("2.4.1")
 CUE_BEFORE = 80
 CUE_AFTER = 40
@@ -544,25 +543,31 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 
 
 # A number cut in two across the fields a reader sees together: its head stands in one field
-# ("Helpdesk 1800 419" as the location, "+48 22 307" as the title), its tail in another ("then
-# extension 7731" in the notes). The head starts the way a dialled number starts: "+", a trunk "0"
-# or North America's "1". Only read when no field holds a whole number.
-_SPLIT_HEAD = re.compile(r"(?<![\w+.,])(?:\+[1-9]|[01])[0-9 .\-\u2010-\u2015()]{1,14}[0-9](?![0-9]|[.,][0-9])")
+# ("Helpdesk 1800 419" as the location, "+48 22 307" or "910 48" as the title), its tail in
+# another ("then extension 7731" in the notes). The head is two or more digit groups; one opened
+# by "+" may be the country and area codes alone ("+39 02"). Only read when no field holds a whole
+# number, and only as a number valid in a region the message suggests.
+_SPLIT_HEAD = re.compile(r"(?<![\w+.,])\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9](?![0-9]|[.,][0-9])")
 # A tail may open its field with the dash it was cut at ("-0129" as the location), never follow
 # one inside a field ("INV-0129").
 _SPLIT_TAIL = re.compile(r"(?:(?<=^[\-\u2010-\u2015])|(?<![\w.,+\-\u2010-\u2015]))"
                          r"[0-9]{2,4}(?:[ \-\u2010-\u2015][0-9]{2,4}){0,2}(?![\w]|[.,:/][0-9])")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
+_PLAIN_GROUPS = re.compile(r"[0-9]{2,5}(?:[ \-][0-9]{2,4})+")  # a head not opened by "+", "0" or "1"
 SPLIT_WINDOW = 2000  # characters of each field searched for the parts
 SPLIT_HEADS = 2  # heads tried per field
 SPLIT_HEAD_DIGITS = 5  # in at least two groups: a lone "0148" is a house or a ticket, not half a number
+SPLIT_DIALLED_HEAD_DIGITS = 4  # "+39 02": a country and an area code
 SPLIT_TAILS = 4  # tails tried per field
 SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts may stand in
 
 
 def _split_head(written: str) -> bool:
     groups = re.findall(r"[0-9]+", written)
-    return len(groups) > 1 and SPLIT_HEAD_DIGITS <= sum(map(len, groups)) <= 9 and not _not_a_phone(written)
+    least = SPLIT_DIALLED_HEAD_DIGITS if written.startswith("+") else SPLIT_HEAD_DIGITS
+    if not written.startswith(("+", "0", "1")) and (not _PLAIN_GROUPS.fullmatch(written) or _YEAR.match(written)):
+        return False  # "240.00", "96.600", "2025 07": amounts and dates, not the head of a number
+    return len(groups) > 1 and least <= sum(map(len, groups)) <= 9 and not _not_a_phone(written)
 
 
 def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
@@ -591,54 +596,6 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
                     return
 
 
-@cache
-def _digit_words() -> tuple[tuple[tuple[re.Pattern[str], re.Pattern[str]], ...], dict[str, int]]:
-    """Runs of digits spelled as words in any language ("one eight eight eight, five five five",
-    "〇一二〇-五五五-〇一九"), digit groups allowed among them, each with the pattern of its tokens;
-    each word's digit. Numerals of scripts written without spaces follow each other with no
-    separator and may touch the text around them."""
-    value = {word.lower(): digit for language in load_lexicon().languages
-             for word, digit in language.digit_words.items()}
-    unspaced = {w for w in value if any(unspaced_script(c) for c in w)}
-    word = trie_pattern(set(value) - unspaced)
-    token = rf"(?:{word}|\d{{1,4}})"
-    runs = [(re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE),
-             re.compile(rf"(?<!\w)(?:{word}|\d+)(?!\w)", re.IGNORECASE))]
-    if unspaced:
-        numeral = rf"(?:{trie_pattern(unspaced)}|\d)"
-        runs.append((re.compile(rf"{numeral}(?:[\s\-\u2010-\u2015\u30fc.,/()]{{0,3}}{numeral}){{6,24}}"),
-                     re.compile(numeral)))
-    return tuple(runs), value
-
-
-def _digit_of(written: str, value: dict[str, int]) -> int:
-    """The digit of a word the pattern matched. re's IGNORECASE folds more than str.lower does (a
-    Turkish dotless i, U+0131, matches "i", so "n\u0131" is read as Danish "ni"), so a word missing from the table
-    is the table's word that matches it the way the pattern did."""
-    digit = value.get(written)
-    if digit is None:
-        digit = next(d for word, d in value.items() if re.fullmatch(re.escape(word), written, re.IGNORECASE))
-    return digit
-
-
-def _spelled(text: str) -> Iterator[tuple[int, int, str]]:
-    """Numbers spelled digit by digit: (start, end, digits). At least three of the digits are
-    words, so an ordinary number followed by words is left to the digit scan."""
-    runs, value = _digit_words()
-    for run, token in runs:
-        for found in run.finditer(text):
-            digits, words = "", 0
-            for part in token.finditer(found.group()):
-                written = part.group().lower()
-                if written.isdigit():
-                    digits += written
-                else:
-                    digits += str(_digit_of(written, value))
-                    words += 1
-            if words >= SPELLED_WORDS_MIN and 7 <= len(digits) <= MAX_DIGITS:
-                yield found.start(), found.end(), digits
-
-
 def _vanity(text: str) -> Iterator[tuple[int, int, str]]:
     """North American toll-free numbers written with letters for their last seven digits, the way
     the letters stand on a phone's keys ("1-800-FLOWERS", "(888) BEST-BUY"): (start, end, +1
@@ -652,7 +609,7 @@ def _vanity(text: str) -> Iterator[tuple[int, int, str]]:
 
 def _written_out(text: str) -> Iterator[tuple[int, int, str, bool]]:
     """Numbers written otherwise than in digits: (start, end, digits, whether that disguises them)."""
-    for start, end, digits in _spelled(text):
+    for start, end, digits in spelled_numbers(text):
         yield start, end, digits, True
     for start, end, digits in _vanity(text):
         yield start, end, digits, False

@@ -1,0 +1,195 @@
+"""Phone numbers written in words, in any language the lexicon knows.
+
+Read digit by digit ("one eight eight eight, five five five"), in groups the way people say them
+("eight hundred, sixty-six, thirty-two"; "quatre-vingt-dix-neuf"; "cincuenta y seis"; Swiss
+"neunzehn, achtzig"), glued the way some languages write them ("vierundfünfzig", "tjugotvå",
+"ottocento"), or as numerals of scripts written without spaces ("〇一二〇", "ゼロイチニーゼロ").
+Each group says its value's digits: "eight hundred" 800, "sixty-six" 66, "zero" 0. The words are
+data (`digit_words`, `group_words`, `group_joiners` and `plus_words` in rules/lexicon/*.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from ..rules import load_lexicon
+from .text import trie_pattern, unspaced_script
+
+WORDS_MIN = 3  # number words in a spelled-out number: fewer is an ordinary number near a word
+DIGITS_MIN = 7
+DIGITS_MAX = 15  # E.164's longest number
+GLUED_MAX = 4  # number words written as one ("dreihundertfünfundzwanzig" is four)
+HUNDRED = 100
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    digits: dict[str, int]  # "eight" -> 8
+    groups: dict[str, int]  # "sixty" -> 60, "hundred" -> 100, "ochocientos" -> 800
+    joiners: frozenset[str]  # "and", "und", "y"
+    plus: frozenset[str]  # "plus", "más"
+    runs: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # a run's pattern, its words' pattern
+
+
+@cache
+def number_words() -> NumberWords:
+    """Every language's number words, and the patterns of runs of them. Words of scripts written
+    without spaces are numerals that follow each other with no separator and may touch the text
+    around them; the others are words, and may be glued into one ("vierundfünfzig")."""
+    languages = load_lexicon().languages
+    digits = {w.lower(): d for language in languages for w, d in language.digit_words.items()}
+    groups = {w.lower(): v for language in languages for w, v in language.group_words.items()}
+    joiners = frozenset(w for language in languages for w in language.group_joiners)
+    plus = frozenset(w for language in languages for w in language.plus_words)
+    unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
+    word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus)
+    token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,4}})"
+    runs = [(re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE),
+             re.compile(rf"{word}|\d+", re.IGNORECASE))]
+    if unspaced:
+        written = trie_pattern(unspaced)
+        numeral = rf"(?:{written}|\d)"
+        # A digit may stand among the numerals, but what follows a separator is a numeral: "(7x24"
+        # after a number is not its last digit.
+        follows = rf"(?:[\s\-\u2010-\u2015\u30fb\u30fc.,/()]{{0,3}}{written}|\d)"
+        runs.append((re.compile(rf"{numeral}{follows}{{6,24}}"), re.compile(numeral)))
+    return NumberWords(digits, groups, joiners, plus, tuple(runs))
+
+
+@lru_cache(maxsize=4096)
+def _meaning(written: str) -> tuple[int | None, int | None]:
+    """A word's digit and group value. re's IGNORECASE folds more than str.lower does (a Turkish
+    dotless i, U+0131, matches "i", so "n\u0131" is read as Danish "ni"), so a word in no table is
+    the tables' word that matches it the way the pattern did."""
+    words = number_words()
+    if written in words.digits or written in words.groups or written in words.joiners or written in words.plus \
+            or written.isdigit():
+        return words.digits.get(written), words.groups.get(written)
+    for table in (words.digits, words.groups):
+        for word in table:
+            if re.fullmatch(re.escape(word), written, re.IGNORECASE):
+                return words.digits.get(word), words.groups.get(word)
+    return None, None
+
+
+def _digit(written: str) -> int | None:
+    return _meaning(written)[0]
+
+
+def _value(written: str) -> int | None:
+    return _meaning(written)[1]
+
+
+def spelled_numbers(text: str) -> Iterator[tuple[int, int, str]]:
+    """Numbers written in words: (start, end, digits, with a leading "+" when one is said). At
+    least three of the words are number words, so an ordinary number beside a word is left to the
+    digit scan."""
+    words = number_words()
+    for run, token in words.runs:
+        for found in run.finditer(text):
+            spoken, end = [], 0
+            for part in token.finditer(found.group()):
+                spoken.append(Spoken(part.group().lower(), _PAUSE.search(found.group(), end, part.start()) is not None,
+                                     part.start() == end and end > 0))
+                end = part.end()
+            digits, said = read_aloud(spoken, words)
+            if said >= WORDS_MIN and DIGITS_MIN <= len(digits.removeprefix("+")) <= DIGITS_MAX:
+                yield found.start(), found.end(), digits
+
+
+_PAUSE = re.compile(r"[.,/]")  # between two words: they are two groups ("eight hundred, five five five")
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """A word or digit group of a run, and what stands before it."""
+
+    text: str
+    pause: bool  # a comma, full stop or slash before it
+    glued: bool  # written onto the word before it ("vierund|fünfzig", "otto|cento")
+
+
+def read_aloud(spoken: Sequence[Spoken], words: NumberWords) -> tuple[str, int]:
+    """The digits a run of words and digit groups says, and how many number words say them."""
+    out, said, at = [], 0, 0
+    if spoken and spoken[0].text in words.plus:
+        out.append("+")
+        at = 1
+    while at < len(spoken):
+        group = _group(spoken, at, words)
+        if group is None:  # a joiner or "plus" that joins nothing here, a "hundred" of nothing: a pause
+            at += 1
+            continue
+        value, used, counted = group
+        out.append(value)
+        said += counted
+        at += used
+    return "".join(out), said
+
+
+def _joined(spoken: Sequence[Spoken], at: int, words: NumberWords) -> int | None:
+    """Where the word that continues the group before spoken[at] stands: at, or after a joiner
+    ("cincuenta y seis"); None after a pause."""
+    if at < len(spoken) and spoken[at].text in words.joiners and not spoken[at].pause:
+        at += 1
+    if at >= len(spoken) or spoken[at].pause:
+        return None
+    return at
+
+
+def _group(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[str, int, int] | None:
+    """The group said from spoken[at]: its digits, the words it took and how many were number
+    words. Hundreds first ("eight hundred", "ochocientos"), then what is below a hundred."""
+    text = spoken[at].text
+    if text.isdigit():
+        return text, 1, 0
+    digit, group = _digit(text), _value(text)
+    if digit and at + 1 < len(spoken) and not spoken[at + 1].pause \
+            and _value(spoken[at + 1].text) == HUNDRED:
+        hundreds, taken = digit * HUNDRED, 2
+    elif group is not None and group >= HUNDRED:
+        hundreds, taken = group, 1
+    else:
+        below = _below_hundred(spoken, at, words)
+        return None if below is None else (str(below[0]), below[1], min(below[1], 2))
+    rest_at = _joined(spoken, at + taken, words)
+    rest = _below_hundred(spoken, rest_at, words) if rest_at is not None else None
+    if rest is not None and rest[0] < 10 and rest_at == at + taken and not spoken[rest_at].glued:
+        # A unit after a space ends the hundred ("trzysta siedem", 307) unless a digit read on
+        # its own follows it, as a number is read out ("eight hundred five five five").
+        after = rest_at + rest[1]
+        if after < len(spoken) and not spoken[after].pause and _digit(spoken[after].text) is not None:
+            rest = None
+    if rest is None:
+        # "Hundred" alone multiplies nothing: it says a number only with a digit before it or
+        # the rest of its hundred after it ("yüz elli bir", 151).
+        return (str(hundreds), taken, taken) if taken == 2 or group != HUNDRED else None
+    return str(hundreds + rest[0]), rest_at - at + rest[1], taken + min(rest[1], 2)
+
+
+def _below_hundred(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[int, int] | None:
+    """A value under a hundred from spoken[at] and the words it took: a tens word and its unit
+    ("sixty-six", "cincuenta y seis", "tjugotvå"; 60 and 80 take a teen, as French counts:
+    "soixante et onze"), a unit, "und" and a tens word ("vierundfünfzig"), or one word."""
+    text = spoken[at].text
+    digit, group = _digit(text), _value(text)
+    if group is not None and group < HUNDRED:
+        unit_at = _joined(spoken, at + 1, words) if group % 10 == 0 else None
+        if unit_at is not None:
+            unit, teen = _digit(spoken[unit_at].text), _value(spoken[unit_at].text)
+            if unit:
+                return group + unit, unit_at - at + 1
+            if group in (60, 80) and teen is not None and 10 <= teen <= 19:
+                return group + teen, unit_at - at + 1
+        return group, 1
+    if digit is not None:
+        if digit and at + 2 < len(spoken) and spoken[at + 1].text in words.joiners \
+                and not spoken[at + 1].pause and not spoken[at + 2].pause:
+            tens = _value(spoken[at + 2].text)
+            if tens is not None and tens % 10 == 0 and 20 <= tens < HUNDRED:
+                return tens + digit, 3
+        return digit, 1
+    return None
