@@ -75,20 +75,19 @@ def read_labels(directory: Path) -> list[Case]:
     return cases
 
 
-def outlook_view(raw: bytes, item_class: bool = True) -> ParsedMessage:
+def outlook_view(raw: bytes, item_class: bool = True, full: ParsedMessage | None = None) -> ParsedMessage:
     """What the Outlook add-in reads without Mailbox 1.14: headers, body, item fields (the
-    attachments' names among them); no ICS.
+    attachments' names among them); no ICS. `full` is `parse_raw(raw)` when the caller has it.
 
     For a meeting request Outlook shows the event's notes as the body, so the body is the notes
     followed by the message text.
     """
+    full = full if full is not None else parse_raw(raw)
     if looks_like_ics(raw):
-        full = parse_raw(raw)
         invite = full.invites[0]
         return parse_outlook("", invite.description, "text", None,
                              OutlookItem("IPM.Schedule.Meeting.Request" if item_class else "", invite.summary, "",
                                          invite.start, "", invite.location))
-    full = parse_raw(raw)
     header_block = raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0].decode("utf-8", "replace")
     notes = "\n\n".join(i.description for i in full.invites if i.description)
     first = full.invites[0] if full.invites else None

@@ -110,7 +110,8 @@ def _rows_in_order(cases: Sequence[Case], rules: Rules) -> Rows:
     for case in cases:
         try:
             raw = case.path.read_bytes()
-            messages = (parse_raw(raw), outlook_view(raw), outlook_view(raw, item_class=False))
+            full = parse_raw(raw)  # read once; the Outlook views are made from it
+            messages = (full, outlook_view(raw, full=full), outlook_view(raw, item_class=False, full=full))
         except (OSError, InputError, IndexError) as exc:
             unreadable.append((case, str(exc)))
             continue
