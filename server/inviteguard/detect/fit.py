@@ -206,8 +206,9 @@ def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]],
     fitted = {}
     for batch in sorted(set(batch_of)):
         train = batch_of != batch
-        kept = np.flatnonzero(x[train].getnnz(axis=0) >= WORDING_MIN_CASES)
-        fitted[batch] = WordingModel(*_wording_fit(x[train][:, kept], y[train], [words[i] for i in kept]))
+        others = x[train]
+        kept = np.flatnonzero(others.getnnz(axis=0) >= WORDING_MIN_CASES)
+        fitted[batch] = WordingModel(*_wording_fit(others[:, kept], y[train], [words[i] for i in kept]))
     out = []
     for row, doc in zip(rows, tokens, strict=True):
         value = wording.log_odds(fitted[_batch(row.case)], doc)

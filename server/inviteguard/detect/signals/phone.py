@@ -47,12 +47,6 @@ phonenumbers.enable_pattern_cache()
 
 # Always tried, after the regions a message suggests: where callback scams call from and to (a
 # lure in Italian may give a North American toll-free number).
-# phonenumbers compiles its metadata's patterns through re's cache of 512, which a message read in
-# several regions (and the email parser's one-off boundary patterns) overflows: a fifth of a
-# message's reading went on compiling them again. Its own cache holds each pattern of its metadata
-# once, a bounded set that no message adds to.
-phonenumbers.enable_pattern_cache()
-
 DEFAULT_REGIONS = ("US", "GB", "CA", "AU", "IN")
 MAX_REGIONS = 10  # suggested regions tried, besides the default ones
 MAX_DIGITS = 15  # E.164's longest number
