@@ -132,8 +132,18 @@ def test_a_folder_read_across_processes_gives_what_one_process_gives(monkeypatch
     cases = read_labels(small_labelled_folder(tmp_path))[:24]
     cases.insert(5, evaluation.Case(tmp_path / "missing.eml", "missing.eml", "ham", "missing"))
     here = evaluation._judged(cases, True, False)
+    pools = []
+
+    class CountedPool(evaluation.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
     monkeypatch.setattr(evaluation, "PARALLEL_MIN_CASES", 0)
+    monkeypatch.setattr(evaluation.os, "cpu_count", lambda: 2)  # two workers even on a one-core machine
+    monkeypatch.setattr(evaluation, "ProcessPoolExecutor", CountedPool)
     chunks = list(evaluation.in_order(evaluation._judged, cases, True, False, chunk=7))
+    assert pools == [(2,)]  # the chunks went to worker processes, not the loop in this one
     assert [done for done, _ in chunks] == [7, 14, 21, 25]
     assert [o for _, (outcomes, _) in chunks for o in outcomes] == here[0]
     assert [u for _, (_, unreadable) in chunks for u in unreadable] == here[1] and len(here[1]) == 1

@@ -279,48 +279,39 @@ def _language(data: dict[str, Any]) -> Language:
         phrases={name: tuple(str(p) for p in data[name]) for name in PHRASE_LISTS},
         number_words=tuple(str(w) for group in words.values() for w in group),
         currency_words=tuple(str(w) for w in data.get("currency_words", [])),
-        digit_words=_digit_words(data),
-        common_words=_common_words(data),
-        group_words=_group_words(data),
+        digit_words=_valued_words(data, "digit_words", DIGIT_VALUES),
+        common_words=_quoted_words(data, "common_words", single=True),
+        group_words=_valued_words(data, "group_words", GROUP_VALUES),
         group_joiners=_quoted_words(data, "group_joiners"),
         plus_words=_quoted_words(data, "plus_words"),
     )
 
 
-def _common_words(data: dict[str, Any]) -> frozenset[str]:
-    words = data.get("common_words") or []
-    # YAML reads an unquoted `on` (Finnish "is") as True: every entry must be one lower-case word.
-    if any(not isinstance(w, str) or not w or w != w.lower() or len(w.split()) != 1 for w in words):
-        raise RulesError(f"lexicon {data.get('language')}: common_words are quoted single lower-case words")
-    return frozenset(words)
-
-
-def _quoted_words(data: dict[str, Any], key: str) -> frozenset[str]:
+def _quoted_words(data: dict[str, Any], key: str, single: bool = False) -> frozenset[str]:
+    """A list of quoted lower-case words (`single`: one word each). YAML reads an unquoted `on`
+    (Finnish "is") as True and `null` (German zero) as None: every entry must be a quoted word."""
     words = data.get(key) or []
-    if any(not isinstance(w, str) or not w.strip() or w != w.lower() for w in words):
-        raise RulesError(f"lexicon {data.get('language')}: {key} are quoted lower-case words")
+    if any(not isinstance(w, str) or not w.strip() or w != w.lower() or (single and len(w.split()) != 1)
+           for w in words):
+        raise RulesError(f"lexicon {data.get('language')}: {key} are quoted {'single ' if single else ''}"
+                         "lower-case words")
     return frozenset(words)
 
 
+def _valued_words(data: dict[str, Any], key: str, values: frozenset[int]) -> dict[str, int]:
+    """`value: [quoted lower-case words]`, each value one of `values`: word -> value."""
+    valued = data.get(key) or {}
+    if set(valued) - values:
+        raise RulesError(f"lexicon {data.get('language')}: {key} has values outside its range: "
+                         f"{sorted(set(valued) - values)[:5]}")
+    language = data.get("language")
+    return {word: int(value) for value, words in valued.items()
+            for word in _quoted_words({"language": language, f"{key} {value}": words}, f"{key} {value}")}
+
+
+DIGIT_VALUES = frozenset(range(10))
 # A group is read as its value's digits: ten to ninety-nine, and whole hundreds.
 GROUP_VALUES = frozenset(range(10, 100)) | frozenset(range(100, 1000, 100))
-
-
-def _group_words(data: dict[str, Any]) -> dict[str, int]:
-    groups = data.get("group_words") or {}
-    unquoted = [w for ws in groups.values() for w in ws if not isinstance(w, str) or w != w.lower()]
-    if set(groups) - GROUP_VALUES or unquoted:
-        raise RulesError(f"lexicon {data.get('language')}: group_words are 10-99 or whole hundreds -> "
-                         "quoted lower-case words")
-    return {str(word): int(value) for value, words in groups.items() for word in words}
-
-
-def _digit_words(data: dict[str, Any]) -> dict[str, int]:
-    digits = data.get("digit_words") or {}
-    if set(digits) - set(range(10)) or any(not isinstance(w, str) for words in digits.values() for w in words):
-        # YAML reads an unquoted `null` (German zero) as None: quote every word.
-        raise RulesError(f"lexicon {data.get('language')}: digit_words are digits 0-9 -> quoted words")
-    return {str(word): int(digit) for digit, words in digits.items() for word in words}
 
 
 @cache
