@@ -393,6 +393,18 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("SARS refund R 12 480,55 - confirm on 012 555 0198", "From: a@example.com\r\nSubject: x\r\n",
      "+27125550198"),  # "R" opening an amount is the rand: South Africa
     ("お問合せ窓口〇一二〇‐五五五‐〇一九まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),  # numerals
+    # The script says the region: Bengali is Bangladesh (not a British 0191 landline), Urdu's
+    # letters Pakistan (not a German 0345), Greek Greece.
+    ("টাকা ফেরত পেতে কল করুন: 01711-482936", "From: a@gmail.com\r\nSubject: x\r\n", "+8801711482936"),
+    ("رقم واپس لینے کے لیے فوراً کال کریں 0345-6127734", "From: a@gmail.com\r\nSubject: x\r\n", "+923456127734"),
+    ("Καλέστε στο 210 555 0147 σήμερα", "From: a@gmail.com\r\nSubject: x\r\n", "+302105550147"),
+    # "PKR" is the rupee's: Pakistan, not the krona's "kr" inside it (Sweden's 08 numbers).
+    ("A refund of PKR 184,500 is due. Call the helpline 0800-33729.", "From: a@example.org\r\nSubject: x\r\n",
+     "+9280033729"),
+    # India writes its mobiles without the trunk 0, grouped as dialled, or said in words and digits.
+    ("Call our refund desk on 98765 43210 today", "From: a@example.org\r\nSubject: x\r\n", "+919876543210"),
+    ("नंबर है नौ आठ सात शून्य तीन, 11942। वो refund कर देंगे", "From: a@example.org\r\nSubject: x\r\n",
+     "+919870311942"),
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]
@@ -420,6 +432,8 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "ご利用代金(八万九千八百円)は二〇二六年十一月に確定",  # positional numerals and a year are no number
     "Take one 800 MG TABLET with water",           # capitals after a toll-free code are no vanity number
     "Waybill 7741390255 is on hold",              # a UK mobile's digits without the trunk 0: an id
+    "Waybill 9876543210 is on hold",              # bare, not grouped as India writes its mobiles: an id
+    "Zmiana numeru rachunku – FV 2025/11/212 (3 480 zł)",  # an invoice's year and serial, then an amount
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()

@@ -82,6 +82,12 @@ class ConferencingProvider:
 
 
 @dataclass(frozen=True)
+class Script:
+    names: tuple[str, ...]  # starts of its letters' Unicode names
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Currency:
     code: str
     prefixes: tuple[str, ...]
@@ -234,6 +240,11 @@ def load_named_relay() -> NamedRelay:
 def load_conferencing() -> tuple[ConferencingProvider, ...]:
     return tuple(ConferencingProvider(p["id"], p["name"], tuple(p["join_links"]))
                  for p in _read("conferencing.yaml")["providers"])
+
+
+@cache
+def load_scripts() -> tuple[Script, ...]:
+    return tuple(Script(tuple(s["names"]), tuple(s["regions"])) for s in _read("scripts.yaml")["scripts"])
 
 
 @cache

@@ -27,14 +27,14 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import islice, pairwise
 
 import phonenumbers
 
 from .. import budget
 from ..model import Evidence
-from ..rules import load_brands, load_conferencing, load_currencies, load_lexicon
+from ..rules import load_brands, load_conferencing, load_currencies, load_lexicon, load_scripts
 from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
@@ -89,6 +89,7 @@ _JOINERS = frozenset(".-")
 _DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2}))$")
 _VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
 _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
+_DATED_ID = re.compile(r"^(?:19|20)\d\d/\d")  # an invoice's "2025/11/212": a year, then its serial
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
 # A toll-free code, then seven keypad letters and digits in at most two groups, capitals only.
@@ -119,23 +120,25 @@ class PhoneMention:
 
 # ---------------------------------------------------------------- regions
 
-_SCRIPT_REGIONS = (("HIRAGANA", ("JP",)), ("KATAKANA", ("JP",)), ("HANGUL", ("KR",)), ("CJK", ("CN", "TW", "HK")))
 _GENERIC_TLDS = frozenset({"com", "net", "org", "info", "biz", "io", "co", "app", "me", "example", "invalid", "test"})
+FIRST_SCRIPT = 0x0370  # below are Latin letters, IPA and symbols, which say nothing of a region
+SCRIPT_LETTERS_MIN = 2  # a stray "μ" is no Greek text; "售后" (after-sales) is Chinese
+
+
+@lru_cache(maxsize=4096)
+def _script_of(char: str) -> int | None:
+    """The first entry of rules/scripts.yaml that names the letter, by its place there."""
+    small = char.lower()
+    name = unicodedata.name(small if len(small) == 1 else char, "")
+    return next((at for at, script in enumerate(load_scripts()) if name.startswith(script.names)), None)
 
 
 def _script_regions(text: str) -> list[str]:
-    found: list[str] = []
-    for char in text[:2000]:
-        if ord(char) < 0x3000:
-            continue
-        name = unicodedata.name(char, "")
-        for prefix, regions in _SCRIPT_REGIONS:
-            if name.startswith(prefix):
-                found.extend(regions)
-                break
-        if found:
-            break
-    return found
+    """The regions of the scripts the text is written in, more particular scripts first."""
+    counts = Counter(_script_of(char) for char in text if ord(char) >= FIRST_SCRIPT and char.isalnum())
+    scripts = load_scripts()
+    written_in = sorted(at for at, count in counts.items() if at is not None and count >= SCRIPT_LETTERS_MIN)
+    return [region for at in written_in for region in scripts[at].regions]
 
 
 def _domain_regions(reading: Reading) -> list[str]:
@@ -229,6 +232,9 @@ def _shared_regions(languages: list[str], named_regions: list[str]) -> list[str]
     return [region for code in languages for region in regions.get(code, ()) if region in named]
 
 
+_AMOUNT_NUMBER = re.compile(r"\d[\d\s.,'\u2019\u00a0\u202f]*")
+
+
 @cache
 def _currency_symbols() -> tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]:
     """Per currency, the symbols that tell it ("kr", "€"; not "$", which many share), the single
@@ -244,10 +250,13 @@ def _currency_regions(reading: Reading) -> list[str]:
     written = tuple(dict.fromkeys(amount.text.lower() for found in payment.amounts(reading) for amount in found))
     if not written:
         return []
-    joined = "\n".join(written)
+    # What each amount says besides its number, whole and word by word: "pkr" is the rupee's,
+    # not the krona's "kr" inside it.
+    besides = [_AMOUNT_NUMBER.sub(" ", text).strip() for text in written]
+    said = {part for words in besides for part in (words, *words.split())}
     opened = {text[0] for text in written if len(text) > 1 and (text[1].isdigit() or text[1].isspace())}
     return [region for symbols, letters, regions in _currency_symbols()
-            if any(s in joined for s in symbols) or opened.intersection(letters) for region in regions]
+            if said.intersection(symbols) or opened.intersection(letters) for region in regions]
 
 
 def suggested_regions(reading: Reading) -> tuple[str, ...]:
@@ -342,8 +351,8 @@ def _not_a_phone(span: str) -> bool:
     than a phone's digits, several line breaks."""
     compact = span.strip("()+ ")
     breaks = span.count("\n")
-    if (_YEARS.match(compact) or _BLOCKS_OF_FOUR.match(compact) or _TIME_RANGE.search(compact)
-            or any(_DATE.match(g) for g in compact.split())):
+    if (_YEARS.match(compact) or _DATED_ID.match(compact) or _BLOCKS_OF_FOUR.match(compact)
+            or _TIME_RANGE.search(compact) or any(_DATE.match(g) for g in compact.split())):
         return True
     if breaks > 2 or (breaks == 2 and "\n\n" not in span):
         return True
@@ -360,15 +369,30 @@ def _is_obfuscated(span: str) -> bool:
     return len(groups) >= 6 and sum(len(g) == 1 for g in groups) >= 6
 
 
-def _written_nationally(written: str, number: phonenumbers.PhoneNumber, region: str) -> bool:
+def _written_nationally(written: str, number: phonenumbers.PhoneNumber, region: str, spoken: bool = False) -> bool:
     """Whether a number read in a region is written as that region writes it: with its trunk
     prefix when its national form has one ("07741 390255" in the UK; a bare "7741390255" is a
     waybill, not a mobile). Numbers dialled without one (Korea's 1588, China's 400) pass."""
-    prefix = phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    prefix = metadata.national_prefix
     if not prefix:
         return True
+    if (spoken or not written.strip().isdigit()) and _prefix_optional(metadata,
+                                                                      phonenumbers.national_significant_number(number)):
+        return True  # grouped or said as a phone is ("98765 43210"); a bare run may be a waybill
     national = re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
     return not national.startswith(prefix) or re.sub(r"\D", "", written).startswith(prefix)
+
+
+def _prefix_optional(metadata: phonenumbers.PhoneMetadata, significant: str) -> bool:
+    """Whether the region writes such a number with or without its trunk prefix, as India writes
+    its mobiles ("98765 43210"): the metadata's flag on the format the number takes."""
+    for layout in metadata.number_format:
+        if layout.leading_digits_pattern and not re.match(layout.leading_digits_pattern[-1], significant):
+            continue
+        if re.fullmatch(layout.pattern, significant):
+            return bool(layout.national_prefix_optional_when_formatting)
+    return False
 
 
 # Numbers a business rents nationwide, not a line in a place: toll-free, shared-cost (China's 400,
@@ -403,13 +427,16 @@ def _published(number: phonenumbers.PhoneNumber) -> bool:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) in _published_numbers()
 
 
-def _parse(digits: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
+def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phonenumbers.PhoneNumber | None:
+    """The number the digits dial in the first region where it is valid and written as there;
+    `spoken` when they were read from words, as a number is said, not from a run of digits."""
     for region in (None,) if _dialled_internationally(digits) else regions:
         try:
             number = phonenumbers.parse(digits.replace("\n", " "), region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number) and (region is None or _written_nationally(digits, number, region)):
+        if phonenumbers.is_valid_number(number) and (region is None
+                                                    or _written_nationally(digits, number, region, spoken)):
             return number
     return None
 
@@ -519,7 +546,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             candidates += 1
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
-            number = _parse(digits, regions)
+            number = _parse(digits, regions, spoken=disguised)
             if number is None or _published(number):
                 continue
             if cues is None:
@@ -579,7 +606,9 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
                     joined = f"{head.group()} {tail.group()}"
                     if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
                         continue
-                    number = _parse(joined, regions)
+                    # Read as one run of digits: two fields' groups are not a number's grouping,
+                    # so a region's trunk prefix is asked for ("116 116" and a card's "8830").
+                    number = _parse("".join(joined.split()), regions)
                     if number is None or _published(number):
                         continue
                     yield PhoneMention(

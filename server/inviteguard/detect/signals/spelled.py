@@ -22,6 +22,7 @@ WORDS_MIN = 3  # number words in a spelled-out number: fewer is an ordinary numb
 DIGITS_MIN = 7
 DIGITS_MAX = 15  # E.164's longest number
 GLUED_MAX = 4  # number words written as one ("dreihundertfünfundzwanzig" is four)
+GROUP_DIGITS_MAX = 6  # digits written as numerals among the words: a group as dialled ("98765", UK "900123")
 HUNDRED = 100
 
 
@@ -46,7 +47,7 @@ def number_words() -> NumberWords:
     plus = frozenset(w for language in languages for w in language.plus_words)
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
     word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus)
-    token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,4}})"
+    token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
     runs = [(re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE),
              re.compile(rf"{word}|\d+", re.IGNORECASE))]
     if unspaced:
