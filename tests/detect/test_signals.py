@@ -211,6 +211,7 @@ def test_list_forwarded_invite_shows_srs():
 @pytest.mark.parametrize(("text", "e164"), [
     ("Not you? Call +1 808 555 0199 now", "+18085550199"),
     ("call +1 8O8 555 Ol99 (24/7)", "+18085550199"),              # letters for digits
+    ("call +1 8\u039f8 555 \u041e\u0406 99 now", "+18085550199"),  # Greek omicron, Cyrillic O and I for digits
     ("call 8 0 8 5 5 5 0 1 9 9 today", "+18085550199"),            # spaced digits
     ("appelez le 01 . 99 . 00 . 58 . 20", "+33199005820"),         # padded dots
     ("Pour bloquer cette opération, joignez le 01.99.00.58.63", "+33199005863"),  # French pairs
@@ -290,6 +291,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("zéro un, quatre-vingt-dix-neuf, zéro zéro, trente-trois, quinze", "0199003315"),  # 99, French style
     ("soixante et onze, quatre-vingt-onze, soixante-dix-sept, zéro un", "71917701"),  # 60 and 80 take a teen
     ("más cincuenta y seis, dos, veintidós, sesenta y uno, cuarenta, ochenta y tres", "+56222614083"),
+    # A spaced em dash ends the number: "un" after it is an article, not a last digit.
+    ("al más uno, nueve cinco seis, cinco cinco cinco, cero uno ocho tres — un agente le atenderá", "+19565550183"),
     ("null vier vier – fünf fünf zwei – neunzehn – achtzig", "0445521980"),  # Swiss pairs
     ("vierundfünfzig achtundneunzig dreiundzwanzig einundvierzig", "54982341"),  # unit "und" tens, glued
     ("dwadzieścia dwa, trzysta siedem, czterdzieści jeden, dziewięćdziesiąt sześć", "223074196"),

@@ -58,21 +58,25 @@ CUE_BEFORE = 80
 CUE_AFTER = 40
 DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may follow
 
-# Letters spammers write for digits: O and o for 0, I, l and | for 1 anywhere in a number; Z for 2,
-# S for 5 and B for 8 only between two digits ("5Z5"), since ids start with them ("ES B85550011", a
-# Spanish VAT number, read as a disguised number in round 15).
-_LOOKALIKES = "OoIl|"
+# Letters spammers write for digits: O and o for 0 (also the Greek omicron and the Cyrillic o,
+# which look the same), I, l and | for 1 (also the Greek iota and the Cyrillic i) anywhere in a
+# number; Z for 2, S for 5 and B for 8 only between two digits ("5Z5"), since ids start with them
+# ("ES B85550011", a Spanish VAT number, read as a disguised number in round 15).
+_ZEROS = "Oo\u039f\u03bf\u041e\u043e"
+_ONES = "Il|\u0399\u0406\u0456"
+_LOOKALIKES = _ZEROS + _ONES
 _INNER_LOOKALIKES = "ZSB"
 _INNER = rf"(?<=[0-9])[{_INNER_LOOKALIKES}](?=[0-9])"
 _BULLETS = "\u2022\u00b7\u2219\u22c5"  # •, ·, ∙ and ⋅ between digit groups ("O2O • 7946 • O5I8")
-_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "Z": "2", "S": "5", "B": "8", "_": " ",
-                           **dict.fromkeys(_BULLETS, " ")})
+_TO_DIGIT = str.maketrans({**dict.fromkeys(_ZEROS, "0"), **dict.fromkeys(_ONES, "1"), "Z": "2", "S": "5", "B": "8",
+                           "_": " ", **dict.fromkeys(_BULLETS, " ")})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
 # ("03ー5550ー0159", also half-width), bullets, and one line or paragraph break (checked below).
 _SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{_BULLETS}"
-_CANDIDATE = re.compile(rf"(?:\+|(?<![0-9])00)?[0-9(OoIl|](?:[0-9OoIl|{_SEPARATOR}]|{_INNER}){{5,40}}[0-9OoIl|)]")
-_TOKEN = re.compile(rf"(?:[0-9OoIl|]|{_INNER})+")
+_CANDIDATE = re.compile(
+    rf"(?:\+|(?<![0-9])00)?[0-9({_LOOKALIKES}](?:[0-9{_LOOKALIKES}{_SEPARATOR}]|{_INNER}){{5,40}}[0-9{_LOOKALIKES})]")
+_TOKEN = re.compile(rf"(?:[0-9{_LOOKALIKES}]|{_INNER})+")
 # A North American number written with hyphens keeps its shape when a word is hyphenated onto it
 # ("Help-833-555-0109.pdf"); an id ("INV-2024-0012") does not have it.
 _HYPHENATED_NANP = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")

@@ -48,7 +48,10 @@ def number_words() -> NumberWords:
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
     word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus)
     token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
-    runs = [(re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE),
+    # Between two words: spaces, hyphens and en dashes, dots, commas, slashes, or an em dash written
+    # onto them. An em dash with spaces around it ends a clause ("cero uno ocho tres — un agente").
+    between = r"(?:[\s\-\u2010-\u2013.,/]{1,3}|[\u2014\u2015])"
+    runs = [(re.compile(rf"(?<!\w){token}(?:{between}{token}){{2,24}}(?!\w)", re.IGNORECASE),
              re.compile(rf"{word}|\d+", re.IGNORECASE))]
     if unspaced:
         written = trie_pattern(unspaced)
