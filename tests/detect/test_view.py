@@ -158,6 +158,14 @@ def test_skeletons_fold_lookalikes_from_any_script(written, brand):
     assert skeleton(canonical_line(written)).text == skeleton_of(brand)
 
 
+@pytest.mark.parametrize("word", ["митници", "вашата карта", "ελλάδα", "τράπεζα"])
+def test_a_cyrillic_or_greek_word_has_one_skeleton_in_any_case(word):
+    # Capitals such as em and te (U+041C, U+0422) look Latin, their small letters do not: a phrase
+    # of the lexicon must still find the word at a sentence's start, in a title and in capitals.
+    assert skeleton(word.capitalize()).text == skeleton(word.title()).text == skeleton(word.upper()).text \
+        == skeleton_of(word)
+
+
 def test_skeleton_offsets_point_back_into_the_canonical_text():
     text = "Call Аmazon now"  # Cyrillic A
     skel = skeleton(text)

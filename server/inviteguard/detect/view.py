@@ -442,6 +442,9 @@ _ASCII_SKELETON = {"0": "o", "1": "l", "|": "l", "i": "l", "m": "rn", "\u2018": 
                    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
 
 
+_CASED_SCRIPTS = ("CYRILLIC", "GREEK")
+
+
 class _SkeletonTable(dict[str, str]):
     """Character -> its skeleton: lower case, confusable prototype, accents and other combining
     marks dropped (so "Ş", "ș" and "s" agree, and a combining mark cannot split a word). Worked out
@@ -450,7 +453,13 @@ class _SkeletonTable(dict[str, str]):
     def __missing__(self, char: str) -> str:
         out = []
         # The prototype of the character as written first: some scripts' lower case (Cherokee)
-        # has no entry of its own.
+        # has no entry of its own. A Cyrillic or Greek letter takes its capital's prototype when
+        # the capital has one, so a word is one skeleton in any case: the Cyrillic capital em
+        # (U+041C) is a Latin "M" but its small letter looked like nothing, so a capitalised word
+        # missed its phrase ("митници").
+        upper = char.upper()
+        if len(upper) == 1 and upper in _prototypes() and unicodedata.name(char, "").startswith(_CASED_SCRIPTS):
+            char = upper
         for part in unicodedata.normalize("NFD", _prototypes().get(char) or char.lower()):
             if unicodedata.category(part) != "Mn":
                 mapped = _prototypes().get(part, part).lower()
