@@ -184,7 +184,9 @@ REGIONS_PER_LANGUAGE = 2
 # A language counts when it has at least 1/LANGUAGE_SHARE of the main language's hits.
 LANGUAGE_SHARE = 3
 EVERYDAY_TEXT = 4000  # characters of the message read for its everyday words
-_WORD = re.compile(r"\w+")
+# A word, vowel signs included: Python's \w leaves out the marks of Indic scripts and Thai, which
+# would cut "आपका" and "আপনার" apart (the dandas, "।" and "॥", end a word).
+_WORD = re.compile(r"[\w\u0900-\u0963\u0966-\u0dff\u0e00-\u0eff]+")
 
 
 def _languages(reading: Reading, text: str) -> list[str]:
