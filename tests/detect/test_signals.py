@@ -226,6 +226,8 @@ def test_list_forwarded_invite_shows_srs():
     ("Helpline 0.8.0.0 - 5.5.5 - 0.1.9.3 (free)", "+448005550193"),  # dotted out digit by digit, in groups
     ("call one eight eight eight – five five five – zero one nine two", "+18885550192"),  # spelled out
     ("Cancel at eight-five-five 555 0184 before it settles", "+18555550184"),  # words and digits
+    # A number word after the number ("un", an article here) is dropped when the whole is no number.
+    ("al más uno, nueve cinco seis, cinco cinco cinco, cero uno ocho tres — un agente le atenderá", "+19565550183"),
     ("Receipt_Refund_Desk_+1_808_555_0199.pdf", "+18085550199"),  # a file name's underscores
     ("Payment_Confirmation_Help-833-555-0109.pdf", "+18335550109"),  # a word hyphenated onto the number
     ("Benefits suspended: reach us at 1-888-SSA-HELP", "+18887724357"),  # keypad letters (vanity)
@@ -291,8 +293,6 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("zéro un, quatre-vingt-dix-neuf, zéro zéro, trente-trois, quinze", "0199003315"),  # 99, French style
     ("soixante et onze, quatre-vingt-onze, soixante-dix-sept, zéro un", "71917701"),  # 60 and 80 take a teen
     ("más cincuenta y seis, dos, veintidós, sesenta y uno, cuarenta, ochenta y tres", "+56222614083"),
-    # A spaced em dash ends the number: "un" after it is an article, not a last digit.
-    ("al más uno, nueve cinco seis, cinco cinco cinco, cero uno ocho tres — un agente le atenderá", "+19565550183"),
     ("null vier vier – fünf fünf zwei – neunzehn – achtzig", "0445521980"),  # Swiss pairs
     ("vierundfünfzig achtundneunzig dreiundzwanzig einundvierzig", "54982341"),  # unit "und" tens, glued
     ("dwadzieścia dwa, trzysta siedem, czterdzieści jeden, dziewięćdziesiąt sześć", "223074196"),
@@ -301,6 +301,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("tjugotvå trettiofem fyrtioåtta femtiosex", "22354856"),
     ("ゼロイチニーゼロ・ゴーゴーゴー・ゼロイチキュウ", "0120555019"),  # katakana readings
     ("专线:四零零 八二六 七七五一(7x24小时)", "4008267751"),  # a digit after a bracket is not the number's
+    ("нуль шістдесят сім — чотириста вісімнадцять — двадцять два — дев'яносто", "0674182290"),
+    ("восемь восемьсот, пятьсот пятьдесят пять, тридцать пять, сорок", "88005553540"),
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
@@ -345,13 +347,20 @@ def test_a_number_saved_in_an_attached_contact_card_is_read():
     assert [m.e164 for m in phone.mentions(Reading(message))] == ["+18085550199"]
 
 
-def invite_with(summary: str, location: str, description: str) -> bytes:
+def invite_with(summary: str, location: str, description: str, alarm: str = "") -> bytes:
+    reminder = f"BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\nDESCRIPTION:{alarm}\r\nEND:VALARM\r\n"
     return ("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
             "Content-Type: text/calendar; method=REQUEST\r\n\r\n"
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1\r\n"
             "DTSTART:20260105T100000Z\r\n"
             f"SUMMARY:{summary}\r\nLOCATION:{location}\r\nDESCRIPTION:{description}\r\n"
-            "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+            + (reminder if alarm else "") + "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_a_number_only_in_the_reminder_is_read():
+    # A calendar shows an alarm's description as a pop-up: the reader sees that number.
+    raw = invite_with("Account review", "", "Details in the reminder", alarm="Call billing on +1 808 555 0199 now")
+    assert [m.e164 for m in phone.mentions(Reading(parse_raw(raw)))] == ["+18085550199"]
 
 
 @pytest.mark.parametrize(("summary", "location", "description", "e164"), [
@@ -406,6 +415,9 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
      "+9280033729"),
     # India writes its mobiles without the trunk 0, grouped as dialled, or said in words and digits.
     ("Call our refund desk on 98765 43210 today", "From: a@example.org\r\nSubject: x\r\n", "+919876543210"),
+    # English and a currency agree on a region: naira, a Nigerian mobile (not a UK one).
+    ("A fee of ₦45,000 was charged. Call 0705 555 0128 to reverse it.", "From: a@example.org\r\nSubject: x\r\n",
+     "+2347055550128"),
     ("नंबर है नौ आठ सात शून्य तीन, 11942। वो refund कर देंगे", "From: a@example.org\r\nSubject: x\r\n",
      "+919870311942"),
 ])

@@ -60,7 +60,7 @@ class Invite:
     attendees: tuple[Attendee, ...]
     start: str  # ISO text as given; display only
     notes_html: str = ""  # X-ALT-DESC rendered, when it says something DESCRIPTION does not
-    comment: str = ""  # COMMENT and CONTACT
+    comment: str = ""  # COMMENT, CONTACT and the reminders' (VALARM) descriptions
     conference: str = ""  # the conferencing link the calendar itself carries (X-GOOGLE-CONFERENCE, URL)
     # The conference the calendar service attached itself (Google Meet's X-GOOGLE-CONFERENCE,
     # Teams' X-MICROSOFT-* links): properties its user interface gives a stranger no way to write.

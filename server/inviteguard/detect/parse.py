@@ -343,6 +343,16 @@ def _ical_value(component: icalendar.cal.Component, name: str) -> str:
     return str(value)
 
 
+MAX_ALARMS = 5
+
+
+def _alarm_texts(event: icalendar.cal.Component) -> list[str]:
+    """What the event's reminders say: a calendar shows an alarm's DESCRIPTION as a pop-up, so a
+    number there is one the reader sees."""
+    alarms = [c for c in event.subcomponents if c.name == "VALARM"][:MAX_ALARMS]
+    return [text for alarm in alarms if (text := _ical_value(alarm, "DESCRIPTION"))]
+
+
 def _ical_text(component: icalendar.cal.Component, name: str) -> str:
     return canonical(_ical_value(component, name))[0]
 
@@ -440,7 +450,8 @@ def parse_calendar(data: bytes | str, problems: list[str],
             attendees=tuple(attendees),
             start=_ical_start(event),
             notes_html=notes_html if " ".join(notes_html.split()) != " ".join(description.split()) else "",
-            comment=canonical(" ".join(_ical_value(event, name) for name in ("COMMENT", "CONTACT")))[0],
+            comment=canonical(" ".join([*(_ical_value(event, name) for name in ("COMMENT", "CONTACT")),
+                                        *_alarm_texts(event)]))[0],
             conference=_ical_value(event, "X-GOOGLE-CONFERENCE") or _ical_value(event, "URL"),
             attested_conference=next((v for name in ATTESTED_CONFERENCE if (v := _ical_value(event, name))), ""),
         ))

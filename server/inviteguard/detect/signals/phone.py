@@ -38,7 +38,7 @@ from ..rules import load_brands, load_conferencing, load_currencies, load_lexico
 from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
-from .spelled import spelled_numbers
+from .spelled import spelled_readings
 
 # phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
 # tried in ten regions overflow it and every message recompiled hundreds of patterns. The
@@ -548,13 +548,14 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     source=block.source,
                 ))
                 break
-        for start, end, digits, disguised in _written_out(text):
+        for readings, disguised in _written_out(text):
             candidates += 1
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
-            number = _parse(digits, regions, spoken=disguised)
-            if number is None or _published(number):
+            read = _first_number(readings, regions, disguised)
+            if read is None or _published(read[2]):
                 continue
+            start, end, number = read
             if cues is None:
                 cues = _cue_starts(reading, index)
             found.append(PhoneMention(
@@ -636,12 +637,23 @@ def _vanity(text: str) -> Iterator[tuple[int, int, str]]:
             yield found.start(), found.end(), f"+1{found.group('code')}{digits}"
 
 
-def _written_out(text: str) -> Iterator[tuple[int, int, str, bool]]:
-    """Numbers written otherwise than in digits: (start, end, digits, whether that disguises them)."""
-    for start, end, digits in spelled_numbers(text):
-        yield start, end, digits, True
-    for start, end, digits in _vanity(text):
-        yield start, end, digits, False
+def _first_number(readings: tuple[tuple[int, int, str], ...], regions: tuple[str, ...], spoken: bool
+                  ) -> tuple[int, int, phonenumbers.PhoneNumber] | None:
+    """The first reading that dials a number, with where it stands."""
+    for start, end, digits in readings:
+        number = _parse(digits, regions, spoken)
+        if number is not None:
+            return start, end, number
+    return None
+
+
+def _written_out(text: str) -> Iterator[tuple[tuple[tuple[int, int, str], ...], bool]]:
+    """Numbers written otherwise than in digits: their readings, likeliest first, each (start,
+    end, digits), and whether writing them so disguises them."""
+    for readings in spelled_readings(text):
+        yield readings, True
+    for found in _vanity(text):
+        yield (found,), False
 
 
 def mentions(reading: Reading) -> tuple[PhoneMention, ...]:

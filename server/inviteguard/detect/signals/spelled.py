@@ -48,10 +48,7 @@ def number_words() -> NumberWords:
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
     word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus)
     token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
-    # Between two words: spaces, hyphens and en dashes, dots, commas, slashes, or an em dash written
-    # onto them. An em dash with spaces around it ends a clause ("cero uno ocho tres — un agente").
-    between = r"(?:[\s\-\u2010-\u2013.,/]{1,3}|[\u2014\u2015])"
-    runs = [(re.compile(rf"(?<!\w){token}(?:{between}{token}){{2,24}}(?!\w)", re.IGNORECASE),
+    runs = [(re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE),
              re.compile(rf"{word}|\d+", re.IGNORECASE))]
     if unspaced:
         written = trie_pattern(unspaced)
@@ -91,17 +88,33 @@ def spelled_numbers(text: str) -> Iterator[tuple[int, int, str]]:
     """Numbers written in words: (start, end, digits, with a leading "+" when one is said). At
     least three of the words are number words, so an ordinary number beside a word is left to the
     digit scan."""
+    for readings in spelled_readings(text):
+        yield readings[0]
+
+
+SHORTER_READINGS = 2  # words a run may lose at its end
+
+
+def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
+    """For each number written in words, its readings: the whole run, then the run without its
+    last word or two, for a caller that finds the whole is no number: a word that follows the
+    number may be a number word too ("cero uno ocho tres — un agente": "un" is an article)."""
     words = number_words()
     for run, token in words.runs:
         for found in run.finditer(text):
-            spoken, end = [], 0
+            spoken, ends, end = [], [], 0
             for part in token.finditer(found.group()):
                 spoken.append(Spoken(part.group().lower(), _PAUSE.search(found.group(), end, part.start()) is not None,
                                      part.start() == end and end > 0))
                 end = part.end()
-            digits, said = read_aloud(spoken, words)
-            if said >= WORDS_MIN and DIGITS_MIN <= len(digits.removeprefix("+")) <= DIGITS_MAX:
-                yield found.start(), found.end(), digits
+                ends.append(end)
+            readings = []
+            for dropped in range(min(SHORTER_READINGS, len(spoken) - 1) + 1):
+                digits, said = read_aloud(spoken[:len(spoken) - dropped], words)
+                if said >= WORDS_MIN and DIGITS_MIN <= len(digits.removeprefix("+")) <= DIGITS_MAX:
+                    readings.append((found.start(), found.start() + ends[len(spoken) - dropped - 1], digits))
+            if readings:
+                yield tuple(readings)
 
 
 _PAUSE = re.compile(r"[.,/]")  # between two words: they are two groups ("eight hundred, five five five")
