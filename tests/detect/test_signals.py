@@ -448,6 +448,7 @@ def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e16
     "Take one 800 MG TABLET with water",           # capitals after a toll-free code are no vanity number
     "Waybill 7741390255 is on hold",              # a UK mobile's digits without the trunk 0: an id
     "Waybill 9876543210 is on hold",              # bare, not grouped as India writes its mobiles: an id
+    "For: Order 114-5550182 dup charge",          # grouped, but not as India groups a Delhi line: an id
     "Zmiana numeru rachunku – FV 2025/11/212 (3 480 zł)",  # an invoice's year and serial, then an amount
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):

@@ -383,11 +383,21 @@ def _written_nationally(written: str, number: phonenumbers.PhoneNumber, region: 
     prefix = metadata.national_prefix
     if not prefix:
         return True
-    if (spoken or not written.strip().isdigit()) and _prefix_optional(metadata,
-                                                                      phonenumbers.national_significant_number(number)):
-        return True  # grouped or said as a phone is ("98765 43210"); a bare run may be a waybill
-    national = re.sub(r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if (spoken or _grouped_as(written, formatted, prefix)) and _prefix_optional(
+            metadata, phonenumbers.national_significant_number(number)):
+        return True  # said, or grouped as the region groups it ("98765 43210"), not an id ("114-5550182")
+    national = re.sub(r"\D", "", formatted)
     return not national.startswith(prefix) or re.sub(r"\D", "", written).startswith(prefix)
+
+
+def _grouped_as(written: str, formatted: str, prefix: str) -> bool:
+    """Whether the digits are written in the groups of the region's national format, its trunk
+    prefix left out: "98765 43210" is India's "098765 43210"; a bare run or "114-5550182" is not."""
+    groups = re.findall(r"\d+", formatted)
+    if groups and groups[0].startswith(prefix):
+        groups[0] = groups[0][len(prefix):]
+    return [len(g) for g in groups if g] == [len(g) for g in re.findall(r"\d+", written)]
 
 
 def _prefix_optional(metadata: phonenumbers.PhoneMetadata, significant: str) -> bool:
