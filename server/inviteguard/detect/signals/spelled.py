@@ -84,21 +84,15 @@ def _value(written: str) -> int | None:
     return _meaning(written)[1]
 
 
-def spelled_numbers(text: str) -> Iterator[tuple[int, int, str]]:
-    """Numbers written in words: (start, end, digits, with a leading "+" when one is said). At
-    least three of the words are number words, so an ordinary number beside a word is left to the
-    digit scan."""
-    for readings in spelled_readings(text):
-        yield readings[0]
-
-
 SHORTER_READINGS = 2  # words a run may lose at its end
 
 
 def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
-    """For each number written in words, its readings: the whole run, then the run without its
-    last word or two, for a caller that finds the whole is no number: a word that follows the
-    number may be a number word too ("cero uno ocho tres — un agente": "un" is an article)."""
+    """Numbers written in words, each as its readings: (start, end, digits, with a leading "+"
+    when one is said) for the whole run, then for the run without its last word or two, for a
+    caller that finds the whole is no number: a word after the number may be a number word too
+    ("cero uno ocho tres — un agente": "un" is an article). At least three of the words are
+    number words, so an ordinary number beside a word is left to the digit scan."""
     words = number_words()
     for run, token in words.runs:
         for found in run.finditer(text):
