@@ -2,11 +2,13 @@
 
 import re
 import time
+import unicodedata
 from email.utils import formataddr
 
+import phonenumbers
 import pytest
 from inviteguard.detect.parse import parse_outlook, parse_raw
-from inviteguard.detect.rules import RulesError, load_lexicon, parse_brands
+from inviteguard.detect.rules import RulesError, load_lexicon, load_scripts, parse_brands
 from inviteguard.detect.signals import Reading, auth, awareness, brand, forwarding, payment, phone, platform, urgency
 from inviteguard.detect.signals.spelled import spelled_readings
 from inviteguard.detect.signals.text import STEM, PhraseList, Vocabulary
@@ -428,6 +430,13 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]
+
+
+def test_every_script_names_letters_and_regions_phonenumbers_knows():
+    letters = {unicodedata.name(chr(code), "") for code in range(0x0370, 0x10000)}
+    for script in load_scripts():
+        assert script.regions and set(script.regions) <= phonenumbers.SUPPORTED_REGIONS, script
+        assert all(any(name.startswith(start) for name in letters) for start in script.names), script
 
 
 @pytest.mark.parametrize("text", [
