@@ -237,6 +237,9 @@ def test_list_forwarded_invite_shows_srs():
     ("al más uno, nueve cinco seis, cinco cinco cinco, cero uno ocho tres — un agente le atenderá", "+19565550183"),
     ("Receipt_Refund_Desk_+1_808_555_0199.pdf", "+18085550199"),  # a file name's underscores
     ("Payment_Confirmation_Help-833-555-0109.pdf", "+18335550109"),  # a word hyphenated onto the number
+    ("Deposit_Reactivation_CALL-614.555.0107_before_Fri.pdf", "+16145550107"),  # ... and a dotted one
+    ("Call the officer to schedule the interview:\n810\n555\n0124\n(leave a voicemail)", "+18105550124"),  # stacked
+    ("Call the officer:\n\n810\n\n555\n\n0124\n\n(leave a voicemail)", "+18105550124"),  # one group a paragraph
     ("Benefits suspended: reach us at 1-888-SSA-HELP", "+18887724357"),  # keypad letters (vanity)
     ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
     ("Call 1\u2011844\u2011MY\u2011METER today", "+18446963837"),  # vanity with non-breaking hyphens
@@ -464,6 +467,7 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "Waybill 9876543210 is on hold",              # bare, not grouped as India writes its mobiles: an id
     "For: Order 114-5550182 dup charge",          # grouped, but not as India groups a Delhi line: an id
     "Zmiana numeru rachunku – FV 2025/11/212 (3 480 zł)",  # an invoice's year and serial, then an amount
+    "Units\n212\n5550\n147\nshipped",             # a column of figures, not grouped as a number is
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()

@@ -77,9 +77,10 @@ _SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{_BULLETS}"
 _CANDIDATE = re.compile(
     rf"(?:\+|(?<![0-9])00)?[0-9({_LOOKALIKES}](?:[0-9{_LOOKALIKES}{_SEPARATOR}]|{_INNER}){{5,40}}[0-9{_LOOKALIKES})]")
 _TOKEN = re.compile(rf"(?:[0-9{_LOOKALIKES}]|{_INNER})+")
-# A North American number written with hyphens keeps its shape when a word is hyphenated onto it
-# ("Help-833-555-0109.pdf"); an id ("INV-2024-0012") does not have it.
-_HYPHENATED_NANP = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")
+# A North American number written with hyphens or dots keeps its shape when a word is hyphenated
+# onto it ("Help-833-555-0109.pdf", "CALL-614.555.0107_before_Fri.pdf"); an id ("INV-2024-0012")
+# does not have it.
+_HYPHENATED_NANP = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}|(?:1\.)?\d{3}\.\d{3}\.\d{4}")
 # What may not touch a number: ASCII letters and digits (file names, ids, "pin=123") and URL or
 # address characters before it; after it, a lower-case letter or digit ("20011005logs2.zip"). An
 # upper-case letter may follow: text run together from HTML ("Desk: 1 808 371-4987Automated").
@@ -360,7 +361,7 @@ def _not_a_phone(span: str) -> bool:
     if (_YEARS.match(compact) or _DATED_ID.match(compact) or _BLOCKS_OF_FOUR.match(compact)
             or _TIME_RANGE.search(compact) or any(_DATE.match(g) for g in compact.split())):
         return True
-    if breaks > 2 or (breaks == 2 and "\n\n" not in span):
+    if (breaks > 2 or (breaks == 2 and "\n\n" not in span)) and not _stacked(span):
         return True
     digits = re.findall(r"\d+", compact)
     if len(digits) >= DIGIT_BY_DIGIT_MIN and all(len(d) == 1 for d in digits) and _PADDED_SEPARATOR.search(span):
@@ -368,8 +369,27 @@ def _not_a_phone(span: str) -> bool:
     return any(_is_version(group) for group in compact.split())
 
 
+def _stacked(span: str) -> bool:
+    """A number set one group to a line or paragraph ("810\n\n555\n\n0124"), as a lure hides it
+    from readers of whole lines. It counts only in the groups of its region's national format
+    (`_mentions`): a column of figures is seldom grouped so."""
+    lines = span.split("\n")
+    groups = [line for line in lines if line.strip()]
+    return len(groups) == 3 and len(lines) <= 5 and all(len(group.split()) == 1 for group in groups)
+
+
+def _in_national_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    prefix = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        number.country_code, phonenumbers.region_code_for_number(number)).national_prefix or ""
+    groups = [len(g) for g in re.findall(r"\d+", written)]
+    return groups == [len(g) for g in re.findall(r"\d+", formatted)] or bool(
+        prefix and _grouped_as(written, formatted, prefix))
+
+
 def _is_obfuscated(span: str) -> bool:
-    if any(c in _LOOKALIKES or c in _INNER_LOOKALIKES for c in span) or _PADDED_SEPARATOR.search(span):
+    if any(c in _LOOKALIKES or c in _INNER_LOOKALIKES for c in span) or _PADDED_SEPARATOR.search(span) \
+            or _stacked(span):
         return True
     groups = re.findall(r"\d+", span)
     return len(groups) >= 6 and sum(len(g) == 1 for g in groups) >= 6
@@ -537,7 +557,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 if _glued(text, offset, offset + len(span)) or _not_a_phone(span):
                     continue
                 number = _parse(span.translate(_TO_DIGIT), regions)
-                if number is None or (block.source == "file_name" and not _unmistakable(span, number)):
+                if number is None or (block.source == "file_name" and not _unmistakable(span, number)) \
+                        or (_stacked(span) and not _in_national_groups(span, number)):
                     continue
                 if _published(number):
                     break
