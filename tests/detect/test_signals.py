@@ -313,6 +313,9 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("专线:四零零 八二六 七七五一(7x24小时)", "4008267751"),  # a digit after a bracket is not the number's
     ("нуль шістдесят сім — чотириста вісімнадцять — двадцять два — дев'яносто", "0674182290"),
     ("восемь восемьсот, пятьсот пятьдесят пять, тридцать пять, сорок", "88005553540"),
+    ("nou-tres, quatre-cents dotze, vint-i-dos, zero-vuit", "934122208"),  # Catalan hundreds and "vint-i-dos"
+    ("sis set set, cinc cinc cinc, zero u", "67755501"),  # Catalan "set" is seven ...
+    ("osm set dvacet, pět set padesát pět, nula jedna", "82055501"),  # ... Czech "set" a hundred
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
@@ -430,6 +433,9 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
      "+2347055550128"),
     ("नंबर है नौ आठ सात शून्य तीन, 11942। वो refund कर देंगे", "From: a@example.org\r\nSubject: x\r\n",
      "+919870311942"),
+    # Macedonian's own letters (ќ, ѓ) say North Macedonia before Serbia and Bulgaria.
+    ("Ќе ви биде наплатено. Ве молиме јавете се на 02 555 0147 веднаш, пред да ѓо", "From: a@example.org\r\n"
+     "Subject: x\r\n", "+38925550147"),
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]

@@ -32,6 +32,8 @@ class NumberWords:
     groups: dict[str, int]  # "sixty" -> 60, "hundred" -> 100, "ochocientos" -> 800
     joiners: frozenset[str]  # "and", "und", "y"
     plus: frozenset[str]  # "plus", "más"
+    hundreds: dict[str, frozenset[str]]  # a word for "hundred" that is also a digit -> languages it is "hundred" in
+    digit_languages: dict[str, frozenset[str]]  # a digit word -> the languages it is a digit in
     runs: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # a run's pattern, its words' pattern
 
 
@@ -45,6 +47,16 @@ def number_words() -> NumberWords:
     groups = {w.lower(): v for language in languages for w, v in language.group_words.items()}
     joiners = frozenset(w for language in languages for w in language.group_joiners)
     plus = frozenset(w for language in languages for w in language.plus_words)
+    # Czech counts "pět set" (500) with a word that is Catalan's seven ("set"): such a word is a
+    # hundred only after a digit of a language that counts hundreds with it.
+    hundreds: dict[str, set[str]] = {}
+    digit_languages: dict[str, set[str]] = {}
+    for language in languages:
+        for w in language.digit_words:
+            digit_languages.setdefault(w.lower(), set()).add(language.code)
+        for w, v in language.group_words.items():
+            if v == HUNDRED and w.lower() in digits:
+                hundreds.setdefault(w.lower(), set()).add(language.code)
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
     word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus)
     token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
@@ -57,7 +69,8 @@ def number_words() -> NumberWords:
         # after a number is not its last digit.
         follows = rf"(?:[\s\-\u2010-\u2015\u30fb\u30fc.,/()]{{0,3}}{written}|\d)"
         runs.append((re.compile(rf"{numeral}{follows}{{6,24}}"), re.compile(numeral)))
-    return NumberWords(digits, groups, joiners, plus, tuple(runs))
+    return NumberWords(digits, groups, joiners, plus, {w: frozenset(codes) for w, codes in hundreds.items()},
+                       {w: frozenset(codes) for w, codes in digit_languages.items()}, tuple(runs))
 
 
 @lru_cache(maxsize=4096)
@@ -159,9 +172,9 @@ def _group(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[str, 
         return text, 1, 0
     digit, group = _digit(text), _value(text)
     if digit and at + 1 < len(spoken) and not spoken[at + 1].pause \
-            and _value(spoken[at + 1].text) == HUNDRED:
+            and _value(spoken[at + 1].text) == HUNDRED and _counts_hundreds(text, spoken[at + 1].text, words):
         hundreds, taken = digit * HUNDRED, 2
-    elif group is not None and group >= HUNDRED:
+    elif group is not None and group >= HUNDRED and text not in words.hundreds:
         hundreds, taken = group, 1
     else:
         below = _below_hundred(spoken, at, words)
@@ -179,6 +192,14 @@ def _group(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[str, 
         # the rest of its hundred after it ("yüz elli bir", 151).
         return (str(hundreds), taken, taken) if taken == 2 or group != HUNDRED else None
     return str(hundreds + rest[0]), rest_at - at + rest[1], taken + min(rest[1], 2)
+
+
+def _counts_hundreds(digit: str, hundred: str, words: NumberWords) -> bool:
+    """Whether a digit word and a "hundred" word after it say hundreds: always, unless that word
+    is also a digit ("sis set" is Catalan six, seven; "pět set" Czech five hundred)."""
+    if hundred not in words.hundreds:
+        return True
+    return bool(words.hundreds[hundred] & words.digit_languages.get(digit, frozenset()))
 
 
 def _below_hundred(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[int, int] | None:
