@@ -382,9 +382,7 @@ def _in_national_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
     formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     prefix = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
         number.country_code, phonenumbers.region_code_for_number(number)).national_prefix or ""
-    groups = [len(g) for g in re.findall(r"\d+", written)]
-    return groups == [len(g) for g in re.findall(r"\d+", formatted)] or bool(
-        prefix and _grouped_as(written, formatted, prefix))
+    return _grouped_as(written, formatted, prefix)
 
 
 def _is_obfuscated(span: str) -> bool:
@@ -412,12 +410,16 @@ def _written_nationally(written: str, number: phonenumbers.PhoneNumber, region: 
 
 
 def _grouped_as(written: str, formatted: str, prefix: str) -> bool:
-    """Whether the digits are written in the groups of the region's national format, its trunk
-    prefix left out: "98765 43210" is India's "098765 43210"; a bare run or "114-5550182" is not."""
+    """Whether the digits are written in the groups of the region's national format, with or
+    without its trunk prefix: "98765 43210" is India's "098765 43210"; a bare run or
+    "114-5550182" is not."""
+    written_groups = [len(g) for g in re.findall(r"\d+", written)]
     groups = re.findall(r"\d+", formatted)
-    if groups and groups[0].startswith(prefix):
+    if written_groups == [len(g) for g in groups]:
+        return True
+    if prefix and groups and groups[0].startswith(prefix):
         groups[0] = groups[0][len(prefix):]
-    return [len(g) for g in groups if g] == [len(g) for g in re.findall(r"\d+", written)]
+    return [len(g) for g in groups if g] == written_groups
 
 
 def _prefix_optional(metadata: phonenumbers.PhoneMetadata, significant: str) -> bool:
