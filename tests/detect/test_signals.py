@@ -382,6 +382,8 @@ def test_a_number_only_in_the_reminder_is_read():
     ("Platnosc BLIK", "tel. +48 22 307", "Pozostale cyfry: 41 96", "+48223074196"),
     ("Norton: rinnovo, assistenza +39 02", "4581 2277", "Chiama il numero completo", "+390245812277"),  # codes only
     ("Bizum retenido 910 48", "62 37", "Llame al número del título y la ubicación", "+34910486237"),
+    # Half a Danish number in two pairs: a head only when no longer one makes a number.
+    ("SKAT: tilbagebetaling, ring 33 19", "54 28 (tast 2)", "Ring nummeret i titlen og sted", "+4533195428"),
 ])
 def test_a_number_cut_across_two_fields_is_read_whole(summary, location, description, e164):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
@@ -398,6 +400,14 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
     assert all(not m.as_written.count("…") for m in found)
+
+
+def test_a_field_shown_twice_is_not_pieced_with_itself():
+    # The invite's title is also the mail's subject: "33 19" there and "33 19" in the subject are
+    # one field seen twice, not a head and a tail.
+    raw = invite_with("SKAT: tilbagebetaling, ring 33 19", "", "Ring nummeret i titlen").replace(
+        b"Subject: x", b"Subject: SKAT: tilbagebetaling, ring 33 19")
+    assert phone.mentions(Reading(parse_raw(raw))) == ()
 
 
 def test_a_bracket_the_number_did_not_open_stays_out_of_it():
@@ -431,6 +441,14 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     # English and a currency agree on a region: naira, a Nigerian mobile (not a UK one).
     ("A fee of ₦45,000 was charged. Call 0705 555 0128 to reverse it.", "From: a@example.org\r\nSubject: x\r\n",
      "+2347055550128"),
+    # English and euros: Ireland, Malta and Cyprus, where English is the language of business.
+    ("Your licences renew today, €1,899.96. Ring 8007 2290 before 5pm to cancel.",
+     "From: a@example.org\r\nSubject: x\r\n", "+35680072290"),
+    ("A payment of €1,249.00 was approved. Freephone 8000 7412 to dispute it.",
+     "From: a@example.org\r\nSubject: x\r\n", "+35780007412"),
+    # "kr." is the Icelandic króna's too: Iceland's seven-digit numbers.
+    ("Færsla að upphæð 184.900 kr. Hringdu í 800 4417 strax.", "From: a@example.org\r\nSubject: x\r\n",
+     "+3548004417"),
     ("नंबर है नौ आठ सात शून्य तीन, 11942। वो refund कर देंगे", "From: a@example.org\r\nSubject: x\r\n",
      "+919870311942"),
     # Macedonian's own letters (ќ, ѓ) say North Macedonia before Serbia and Bulgaria.

@@ -33,7 +33,7 @@ from itertools import islice, pairwise
 import phonenumbers
 
 from .. import budget
-from ..model import Evidence
+from ..model import Evidence, TextBlock
 from ..rules import load_brands, load_conferencing, load_currencies, load_lexicon, load_scripts
 from . import payment
 from .platform import in_stranger_text, relay
@@ -618,14 +618,17 @@ _PLAIN_GROUPS = re.compile(r"[0-9]{2,5}(?:[ \-][0-9]{2,4})+")  # a head not open
 SPLIT_WINDOW = 2000  # characters of each field searched for the parts
 SPLIT_HEADS = 2  # heads tried per field
 SPLIT_HEAD_DIGITS = 5  # in at least two groups: a lone "0148" is a house or a ticket, not half a number
+# Four digits in two groups ("33 19", half of a Danish "33 19 54 28") are a head only when no
+# longer head makes a number: "41 96" is more often the tail of "+48 22 307".
+SPLIT_SHORT_HEAD_DIGITS = 4
 SPLIT_DIALLED_HEAD_DIGITS = 4  # "+39 02": a country and an area code
 SPLIT_TAILS = 4  # tails tried per field
 SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts may stand in
 
 
-def _split_head(written: str) -> bool:
+def _split_head(written: str, plain_least: int) -> bool:
     groups = re.findall(r"[0-9]+", written)
-    least = SPLIT_DIALLED_HEAD_DIGITS if written.startswith("+") else SPLIT_HEAD_DIGITS
+    least = SPLIT_DIALLED_HEAD_DIGITS if written.startswith("+") else plain_least
     if not written.startswith(("+", "0", "1")) and (not _PLAIN_GROUPS.fullmatch(written) or _YEAR.match(written)):
         return False  # "240.00", "96.600", "2025 07": amounts and dates, not the head of a number
     return len(groups) > 1 and least <= sum(map(len, groups)) <= 9 and not _not_a_phone(written)
@@ -634,11 +637,27 @@ def _split_head(written: str) -> bool:
 def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
     """A number whose head stands in one field and whose tail in another, when no field holds a
     whole number: a disguise, read as the number it spells."""
-    blocks = [b for b in reading.blocks if b.source != "attachment"][:SPLIT_FIELDS]
-    heads = [[h for h in islice(_SPLIT_HEAD.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_HEADS * 2)
-              if _split_head(h.group())][:SPLIT_HEADS] for b in blocks]
+    # A field shown twice (the invite's title is also the subject) is one field: its head and
+    # tail are not two parts of a number.
+    first: dict[str, TextBlock] = {}
+    for block in reading.blocks:
+        if block.source != "attachment":
+            first.setdefault(block.text, block)
+    blocks = list(first.values())[:SPLIT_FIELDS]
     tails = [[t for t in islice(_SPLIT_TAIL.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_TAILS * 2)
               if not _YEAR.fullmatch(t.group())][:SPLIT_TAILS] for b in blocks]
+    for plain_least in (SPLIT_HEAD_DIGITS, SPLIT_SHORT_HEAD_DIGITS):
+        heads = [[h for h in islice(_SPLIT_HEAD.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_HEADS * 2)
+                  if _split_head(h.group(), plain_least)][:SPLIT_HEADS] for b in blocks]
+        mention = _joined_parts(reading, regions, blocks, heads, tails)
+        if mention is not None:
+            yield mention
+            return
+
+
+def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextBlock],
+                  heads: list[list[re.Match[str]]], tails: list[list[re.Match[str]]]) -> PhoneMention | None:
+    """The first head and tail of different fields that together dial a number."""
     for index, block in enumerate(blocks):
         for head in heads[index]:
             for other, later in enumerate(tails):
@@ -651,12 +670,12 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
                     number = _parse("".join(joined.split()), regions)
                     if number is None or _published(number):
                         continue
-                    yield PhoneMention(
+                    return PhoneMention(
                         as_written=f"{head.group()} … {tail.group()}",
                         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                         service=_is_service_number(number), obfuscated=True, cued=False, dialin=False,
                         stranger=in_stranger_text(reading, block), source=block.source)
-                    return
+    return None
 
 
 def _vanity(text: str) -> Iterator[tuple[int, int, str]]:
