@@ -422,6 +422,10 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("contestation 1.877.555.01.58", "From: a@example.ca\r\nSubject: x\r\n", "+18775550158"),  # a phone's digits
     ("queries O8O8 l57 O6l4", "From: a@example.co.uk\r\nSubject: x\r\n", "+448081570614"),  # five letters for digits
     ("Assistenza 8OO 5Z5 O14", "From: a@example.it\r\nSubject: x\r\n", "+39800525014"),  # Z for 2 between digits
+    # S and B next to a digit at a group's edge; Cyrillic ze (U+0417), confusable with 3, anywhere.
+    ("Reversal desk 8OO-S55-O1Z9", "From: a@example.com\r\nSubject: x\r\n", "+18005550129"),
+    ("Helpline O2O 1O4S 7l25", "From: a@example.co.uk\r\nSubject: x\r\n", "+442010457125"),
+    ("Desk: 1-8\u0417\u0417-555-O127", "From: a@example.com\r\nSubject: x\r\n", "+18335550127"),
     # No lure phrase tells the language; its everyday words do, and with them France.
     ("Bonjour, vous êtes invité à signer le document suivant : Contestation_0805550142.pdf",
      "From: a@example.app\r\nSubject: x\r\n", "+33805550142"),

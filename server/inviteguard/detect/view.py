@@ -435,6 +435,16 @@ def _prototypes() -> dict[str, str]:
     return table
 
 
+def digit_lookalikes() -> dict[str, str]:
+    """Letters of other alphabets that UTS #39 finds confusable with a digit -> the digit: the
+    Cyrillic ze (U+0417) for 3 and be (U+0431) for 6, the Greek and Cyrillic capital o for 0 and
+    the Cyrillic i (U+0406) for 1. Decimal digits of other scripts are left out: U+09EA is a
+    Bengali four, not the eight it looks like."""
+    as_digit = {"O": "0", "o": "0", "I": "1", "l": "1"}
+    return {char: as_digit.get(prototype, prototype) for char, prototype in _prototypes().items()
+            if unicodedata.category(char).startswith("L") and (prototype.isdigit() or prototype in as_digit)}
+
+
 # Plain ASCII keeps rules of its own: the letters and digits scammers swap fold together (0 for o;
 # 1, | and I for l, so i too, as lower case cannot tell I from i; rn for m), quotes and dashes of
 # every kind are one.

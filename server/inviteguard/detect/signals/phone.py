@@ -35,6 +35,7 @@ import phonenumbers
 from .. import budget
 from ..model import Evidence, TextBlock
 from ..rules import load_brands, load_conferencing, load_currencies, load_lexicon, load_scripts
+from ..view import digit_lookalikes
 from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
@@ -58,18 +59,21 @@ CUE_BEFORE = 80
 CUE_AFTER = 40
 DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may follow
 
-# Letters spammers write for digits: O and o for 0 (also the Greek omicron and the Cyrillic o,
-# which look the same), I, l and | for 1 (also the Greek iota and the Cyrillic i) anywhere in a
-# number; Z for 2, S for 5 and B for 8 only between two digits ("5Z5"), since ids start with them
-# ("ES B85550011", a Spanish VAT number, read as a disguised number in round 15).
-_ZEROS = "Oo\u039f\u03bf\u041e\u043e"
-_ONES = "Il|\u0399\u0406\u0456"
-_LOOKALIKES = _ZEROS + _ONES
+# Letters spammers write for digits: O and o for 0, I, l and | for 1, and the letters of other
+# alphabets that UTS #39 finds confusable with a digit (the Greek and Cyrillic capital o, the
+# Cyrillic ze U+0417 for 3) anywhere in a number. Z for 2, S for 5 and B for 8 only next to a digit and not to
+# another letter ("5Z5", "8OO-S55", "4B 7l"), and never opening a number, since ids start with
+# them ("ES B85550011", a Spanish VAT number, read as a disguised number in round 15).
+_ASCII_LOOKALIKES = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
+_DIGIT_LOOKALIKES = {**digit_lookalikes(), **_ASCII_LOOKALIKES}
+_LOOKALIKES = re.escape("".join(_DIGIT_LOOKALIKES))
 _INNER_LOOKALIKES = "ZSB"
-_INNER = rf"(?<=[0-9])[{_INNER_LOOKALIKES}](?=[0-9])"
+_INNER = (rf"(?<=[0-9])[{_INNER_LOOKALIKES}](?![^\W\d_])"
+          rf"|(?<![^\W\d_])[{_INNER_LOOKALIKES}](?=[0-9])")
+_LOOKALIKE_CHARS = frozenset((*_DIGIT_LOOKALIKES, *_INNER_LOOKALIKES))
 _BULLETS = "\u2022\u00b7\u2219\u22c5"  # •, ·, ∙ and ⋅ between digit groups ("O2O • 7946 • O5I8")
-_TO_DIGIT = str.maketrans({**dict.fromkeys(_ZEROS, "0"), **dict.fromkeys(_ONES, "1"), "Z": "2", "S": "5", "B": "8",
-                           "_": " ", **dict.fromkeys(_BULLETS, " ")})
+_TO_DIGIT = str.maketrans({**_DIGIT_LOOKALIKES, "Z": "2", "S": "5", "B": "8", "_": " ",
+                           **dict.fromkeys(_BULLETS, " ")})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
 # ("03ー5550ー0159", also half-width), bullets, and one line or paragraph break (checked below).
@@ -386,7 +390,7 @@ def _in_national_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
 
 
 def _is_obfuscated(span: str) -> bool:
-    if any(c in _LOOKALIKES or c in _INNER_LOOKALIKES for c in span) or _PADDED_SEPARATOR.search(span) \
+    if any(c in _LOOKALIKE_CHARS for c in span) or _PADDED_SEPARATOR.search(span) \
             or _stacked(span):
         return True
     groups = re.findall(r"\d+", span)
@@ -552,7 +556,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 span = candidate.group()[start:end]
                 offset = candidate.start() + start
                 digits = sum(c.isdigit() for c in span)
-                lookalikes = sum(c in _LOOKALIKES or c in _INNER_LOOKALIKES for c in span)
+                lookalikes = sum(c in _LOOKALIKE_CHARS for c in span)
                 # Mostly digits: a letter for a digit is a disguise, more letters than digits a word.
                 if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or digits < 5 or lookalikes > digits:
                     continue
