@@ -39,8 +39,10 @@ def _amount_pattern() -> re.Pattern[str]:
     currencies = load_currencies()
     prefixes = _alternatives(p for c in currencies for p in c.prefixes)
     suffixes = _alternatives(s for c in currencies for s in c.suffixes)
-    # Only ASCII letters and digits may not touch an amount: "89,800円です" is one.
-    return re.compile(rf"(?<![A-Za-z0-9.,])(?:(?:{prefixes})\s?(?:{_NUMBER})(?:\s?(?:{suffixes}))?"
+    # Only Latin letters and digits may not touch an amount: "89,800円です" is one, but the
+    # Icelandic "upphæð 184.900" holds no dogecoin ("Ð" read without case is the "ð" of a word).
+    latin = r"A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+    return re.compile(rf"(?<![{latin}0-9.,])(?:(?:{prefixes})\s?(?:{_NUMBER})(?:\s?(?:{suffixes}))?"
                       rf"|(?:{_NUMBER})\s?(?:{suffixes}))(?![A-Za-z0-9])", re.IGNORECASE)
 
 
