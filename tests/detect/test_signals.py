@@ -426,6 +426,10 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("Reversal desk 8OO-S55-O1Z9", "From: a@example.com\r\nSubject: x\r\n", "+18005550129"),
     ("Helpline O2O 1O4S 7l25", "From: a@example.co.uk\r\nSubject: x\r\n", "+442010457125"),
     ("Desk: 1-8\u0417\u0417-555-O127", "From: a@example.com\r\nSubject: x\r\n", "+18335550127"),
+    # A "|" between digits a 1 or a separator, whichever dials; one set off by spaces a separator.
+    ("Rappelez l'agent -> 0|9|7|3|1|8|2|0|5|4.", "From: a@example.fr\r\nSubject: x\r\n", "+33973182054"),
+    ("Call us: 1 | (8 | 44) | 55 | 5- | 01 | 03", "From: a@example.com\r\nSubject: x\r\n", "+18445550103"),
+    ("Reversal desk 8OO 555 O|99", "From: a@example.com\r\nSubject: x\r\n", "+18005550199"),
     # No lure phrase tells the language; its everyday words do, and with them France.
     ("Bonjour, vous êtes invité à signer le document suivant : Contestation_0805550142.pdf",
      "From: a@example.app\r\nSubject: x\r\n", "+33805550142"),
@@ -496,6 +500,7 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "For: Order 114-5550182 dup charge",          # grouped, but not as India groups a Delhi line: an id
     "Zmiana numeru rachunku – FV 2025/11/212 (3 480 zł)",  # an invoice's year and serial, then an amount
     "Units\n212\n5550\n147\nshipped",             # a column of figures, not grouped as a number is
+    "Qty | 12 | 555 | 0199 | units",               # table cells: the bars are no 1s
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()

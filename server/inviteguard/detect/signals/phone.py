@@ -555,16 +555,11 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             for start, end in _spans(candidate.group()):
                 span = candidate.group()[start:end]
                 offset = candidate.start() + start
-                digits = sum(c.isdigit() for c in span)
-                lookalikes = sum(c in _LOOKALIKE_CHARS for c in span)
-                # Mostly digits: a letter for a digit is a disguise, more letters than digits a word.
-                if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or digits < 5 or lookalikes > digits:
+                if _glued(text, offset, offset + len(span)):
                     continue
-                if _glued(text, offset, offset + len(span)) or _not_a_phone(span):
-                    continue
-                number = _parse(span.translate(_TO_DIGIT), regions)
-                if number is None or (block.source == "file_name" and not _unmistakable(span, number)) \
-                        or (_stacked(span) and not _in_national_groups(span, number)):
+                number = next(filter(None, (_read_span(written, regions, block.source)
+                                            for written in _pipe_readings(span))), None)
+                if number is None:
                     continue
                 if _published(number):
                     break
@@ -710,6 +705,31 @@ def _written_out(text: str) -> Iterator[tuple[tuple[tuple[int, int, str], ...], 
         yield readings, True
     for found in _vanity(text):
         yield (found,), False
+
+
+_SPACED_PIPE = re.compile(r"(?<=\s)\||\|(?=\s)")
+
+
+def _pipe_readings(span: str) -> tuple[str, ...]:
+    """A "|" set off by a space separates, as between table cells ("1 | (8 | 44) | 55"); one
+    between digits stands for a 1 ("8OO-|55-O1|9") or separates ("0|9|7|3|1|8|2|0|5|4"): both
+    are read, the 1 first, and the reading that makes no number drops out."""
+    spaced = _SPACED_PIPE.sub(" ", span)
+    return (spaced, spaced.replace("|", " ")) if "|" in spaced else (spaced,)
+
+
+def _read_span(span: str, regions: tuple[str, ...], source: str) -> phonenumbers.PhoneNumber | None:
+    """The number a candidate's span dials, if it is one."""
+    digits = sum(c.isdigit() for c in span)
+    lookalikes = sum(c in _LOOKALIKE_CHARS for c in span)
+    # Mostly digits: a letter for a digit is a disguise, more letters than digits a word.
+    if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or digits < 5 or lookalikes > digits or _not_a_phone(span):
+        return None
+    number = _parse(span.translate(_TO_DIGIT), regions)
+    if number is None or (source == "file_name" and not _unmistakable(span, number)) \
+            or (_stacked(span) and not _in_national_groups(span, number)):
+        return None
+    return number
 
 
 def mentions(reading: Reading) -> tuple[PhoneMention, ...]:
