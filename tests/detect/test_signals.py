@@ -316,6 +316,10 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("nou-tres, quatre-cents dotze, vint-i-dos, zero-vuit", "934122208"),  # Catalan hundreds and "vint-i-dos"
     ("sis set set, cinc cinc cinc, zero u", "67755501"),  # Catalan "set" is seven ...
     ("osm set dvacet, pět set padesát pět, nula jedna", "82055501"),  # ... Czech "set" a hundred
+    # A number said in parts, "then" between them, digits among the words.
+    ("composez le 1 855 sept sept sept, puis zéro cent vingt-trois", "18557770123"),
+    ("dial eight four four, then five five five, then zero one three seven", "8445550137"),
+    ("wählen Sie 030 fünf fünf, dann null eins vier zwei", "030550142"),
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
@@ -382,6 +386,7 @@ def test_a_number_only_in_the_reminder_is_read():
     ("Platnosc BLIK", "tel. +48 22 307", "Pozostale cyfry: 41 96", "+48223074196"),
     ("Norton: rinnovo, assistenza +39 02", "4581 2277", "Chiama il numero completo", "+390245812277"),  # codes only
     ("Bizum retenido 910 48", "62 37", "Llame al número del título y la ubicación", "+34910486237"),
+    ("Refund desk 415 555", "...0173 (rest of the number)", "Call the desk", "+14155550173"),  # an ellipsis opens a tail
     # Half a Danish number in two pairs: a head only when no longer one makes a number.
     ("SKAT: tilbagebetaling, ring 33 19", "54 28 (tast 2)", "Ring nummeret i titlen og sted", "+4533195428"),
 ])

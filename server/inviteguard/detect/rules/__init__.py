@@ -123,6 +123,7 @@ class Language:
     group_words: dict[str, int] = field(default_factory=dict)  # "sixty" -> 60, "hundred" -> 100: numbers read in groups
     group_joiners: frozenset[str] = frozenset()  # "and", "und", "y": join a group's tens and units
     plus_words: frozenset[str] = frozenset()  # "plus", "más": a "+" read aloud
+    then_words: frozenset[str] = frozenset()  # "then", "puis": carry a number said in parts to its next part
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,7 @@ def _language(data: dict[str, Any]) -> Language:
         group_words=_valued_words(data, "group_words", GROUP_VALUES),
         group_joiners=_quoted_words(data, "group_joiners"),
         plus_words=_quoted_words(data, "plus_words"),
+        then_words=_quoted_words(data, "then_words"),
     )
 
 

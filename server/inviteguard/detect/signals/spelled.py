@@ -32,6 +32,7 @@ class NumberWords:
     groups: dict[str, int]  # "sixty" -> 60, "hundred" -> 100, "ochocientos" -> 800
     joiners: frozenset[str]  # "and", "und", "y"
     plus: frozenset[str]  # "plus", "más"
+    then: frozenset[str]  # "then", "puis": a pause between the parts of a number said in parts
     hundreds: dict[str, frozenset[str]]  # a word for "hundred" that is also a digit -> languages it is "hundred" in
     digit_languages: dict[str, frozenset[str]]  # a digit word -> the languages it is a digit in
     runs: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # a run's pattern, its words' pattern
@@ -47,6 +48,7 @@ def number_words() -> NumberWords:
     groups = {w.lower(): v for language in languages for w, v in language.group_words.items()}
     joiners = frozenset(w for language in languages for w in language.group_joiners)
     plus = frozenset(w for language in languages for w in language.plus_words)
+    then = frozenset(w for language in languages for w in language.then_words)
     # Czech counts "pět set" (500) with a word that is Catalan's seven ("set"): such a word is a
     # hundred only after a digit of a language that counts hundreds with it.
     hundreds: dict[str, set[str]] = {}
@@ -58,7 +60,7 @@ def number_words() -> NumberWords:
             if v == HUNDRED and w.lower() in digits:
                 hundreds.setdefault(w.lower(), set()).add(language.code)
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
-    word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus)
+    word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus | then)
     token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
     runs = [(re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE),
              re.compile(rf"{word}|\d+", re.IGNORECASE))]
@@ -69,7 +71,7 @@ def number_words() -> NumberWords:
         # after a number is not its last digit.
         follows = rf"(?:[\s\-\u2010-\u2015\u30fb\u30fc.,/()]{{0,3}}{written}|\d)"
         runs.append((re.compile(rf"{numeral}{follows}{{6,24}}"), re.compile(numeral)))
-    return NumberWords(digits, groups, joiners, plus, {w: frozenset(codes) for w, codes in hundreds.items()},
+    return NumberWords(digits, groups, joiners, plus, then, {w: frozenset(codes) for w, codes in hundreds.items()},
                        {w: frozenset(codes) for w, codes in digit_languages.items()}, tuple(runs))
 
 
@@ -80,7 +82,7 @@ def _meaning(written: str) -> tuple[int | None, int | None]:
     the tables' word that matches it the way the pattern did."""
     words = number_words()
     if written in words.digits or written in words.groups or written in words.joiners or written in words.plus \
-            or written.isdigit():
+            or written in words.then or written.isdigit():
         return words.digits.get(written), words.groups.get(written)
     for table in (words.digits, words.groups):
         for word in table:
@@ -144,7 +146,7 @@ def read_aloud(spoken: Sequence[Spoken], words: NumberWords) -> tuple[str, int]:
         at = 1
     while at < len(spoken):
         group = _group(spoken, at, words)
-        if group is None:  # a joiner or "plus" that joins nothing here, a "hundred" of nothing: a pause
+        if group is None:  # "then", a joiner or "plus" that joins nothing here, a "hundred" of nothing: a pause
             at += 1
             continue
         value, used, counted = group
