@@ -386,7 +386,8 @@ def test_a_number_only_in_the_reminder_is_read():
     ("Platnosc BLIK", "tel. +48 22 307", "Pozostale cyfry: 41 96", "+48223074196"),
     ("Norton: rinnovo, assistenza +39 02", "4581 2277", "Chiama il numero completo", "+390245812277"),  # codes only
     ("Bizum retenido 910 48", "62 37", "Llame al número del título y la ubicación", "+34910486237"),
-    ("Refund desk 415 555", "...0173 (rest of the number)", "Call the desk", "+14155550173"),  # an ellipsis opens a tail
+    # An ellipsis may open a tail.
+    ("Refund desk 415 555", "...0173 (rest of the number)", "Call the desk", "+14155550173"),
     # Half a Danish number in two pairs: a head only when no longer one makes a number.
     ("SKAT: tilbagebetaling, ring 33 19", "54 28 (tast 2)", "Ring nummeret i titlen og sted", "+4533195428"),
 ])

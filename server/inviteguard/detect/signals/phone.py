@@ -61,9 +61,9 @@ DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may foll
 
 # Letters spammers write for digits: O and o for 0, I, l and | for 1, and the letters of other
 # alphabets that UTS #39 finds confusable with a digit (the Greek and Cyrillic capital o, the
-# Cyrillic ze U+0417 for 3) anywhere in a number. Z for 2, S for 5 and B for 8 only next to a digit and not to
-# another letter ("5Z5", "8OO-S55", "4B 7l"), and never opening a number, since ids start with
-# them ("ES B85550011", a Spanish VAT number, read as a disguised number in round 15).
+# Cyrillic ze U+0417 for 3) anywhere in a number. Z for 2, S for 5 and B for 8 only next to a
+# digit and not to another letter ("5Z5", "8OO-S55", "4B 7l"), and never opening a number, since
+# ids start with them ("ES B85550011", a Spanish VAT number, read as a disguised number in round 15).
 _ASCII_LOOKALIKES = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
 _DIGIT_LOOKALIKES = {**digit_lookalikes(), **_ASCII_LOOKALIKES}
 _LOOKALIKES = re.escape("".join(_DIGIT_LOOKALIKES))
