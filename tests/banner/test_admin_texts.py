@@ -17,7 +17,7 @@ from admin_helpers import account, admin_app, log_in
 from flask import Flask
 from flask.testing import FlaskClient
 from inviteguard.admin.views import BUILTIN_SAMPLE
-from inviteguard.banner.checks import TextRejected, check_edits, check_template, load_placeholders
+from inviteguard.banner.checks import TextRejected, check_edits, check_template, load_placeholders, render_check
 from inviteguard.banner.texts import TEXTS_DIR, load_raw_defaults
 from inviteguard.runtime.config import Settings
 from inviteguard.runtime.organisation import OrgSettingsError, effective_settings, org_settings_from
@@ -67,6 +67,13 @@ def test_placeholders_cover_every_key_the_shipped_texts_use() -> None:
         assert fact.meaning and fact.kind in {"text", "flag", "list"}
     for signal, keys in catalog.by_signal.items():
         assert set(keys) <= set(catalog.facts), f"{signal} lists an undescribed fact"
+
+
+def test_a_text_that_makes_too_much_work_is_refused() -> None:
+    # Nine million loop turns: seconds of this thread's CPU, whatever else the machine is doing.
+    busy = '{% for a in "x" * 3000 %}{% for b in "x" * 3000 %}{% endfor %}{% endfor %}done'
+    assert render_check(busy, ()) == ["it takes too long to render"]
+    assert render_check("{{ 'short' }} text", ()) == []
 
 
 def test_every_shipped_text_passes_the_save_checks() -> None:

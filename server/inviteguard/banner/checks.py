@@ -211,12 +211,15 @@ def render_check(source: str, placeholders: Iterable[Placeholder]) -> list[str]:
     problems: list[str] = []
     for facts in _contexts(placeholders):
         for html in (True, False):
-            started = time.perf_counter()
+            # The work the template makes, in this thread's CPU time and without its compilation:
+            # a busy machine (wall-clock time) must not refuse a text that renders in microseconds.
             try:
-                output = compile_template(source, html).render(template_context(facts))
+                template = compile_template(source, html)
+                started = time.thread_time()
+                output = template.render(template_context(facts))
             except Exception as exc:  # any failure of an editor's template is a reason to refuse it
                 return [f"it fails to render: {type(exc).__name__}: {exc}"]
-            if time.perf_counter() - started > MAX_RENDER_SECONDS:
+            if time.thread_time() - started > MAX_RENDER_SECONDS:
                 return ["it takes too long to render"]
             if len(output) > MAX_OUTPUT_CHARS:
                 return [f"it renders more than {MAX_OUTPUT_CHARS} characters"]
