@@ -320,6 +320,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("composez le 1 855 sept sept sept, puis zéro cent vingt-trois", "18557770123"),
     ("dial eight four four, then five five five, then zero one three seven", "8445550137"),
     ("wählen Sie 030 fünf fünf, dann null eins vier zwei", "030550142"),
+    # Middle dots between the groups said.
+    ("Línea: seis cero uno · tres ocho dos · cuatro cuatro uno siete (lunes a sábado)", "6013824417"),
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
@@ -390,6 +392,9 @@ def test_a_number_only_in_the_reminder_is_read():
     ("Refund desk 415 555", "...0173 (rest of the number)", "Call the desk", "+14155550173"),
     # Half a Danish number in two pairs: a head only when no longer one makes a number.
     ("SKAT: tilbagebetaling, ring 33 19", "54 28 (tast 2)", "Ring nummeret i titlen og sted", "+4533195428"),
+    # A lone trunk prefix and code ending the title, the rest opening the location.
+    ("Facture CHF 689.90 débité – service litiges 0848", "77 31 05 (lun–sam 8h–20h)",
+     "Appelez le numéro indiqué dans le titre et le lieu", "+41848773105"),
 ])
 def test_a_number_cut_across_two_fields_is_read_whole(summary, location, description, e164):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
@@ -402,6 +407,8 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     ("Call 1-877-555-0129", "Room 1800 419", "then 7731"),  # a whole number stands: nothing is pieced
     ("Invoice 240.00 paid", "Suite 175", "Thanks"),  # an amount is no head
     ("Car service 2025 07", "Bay 14", "See you then"),  # nor a date
+    ("Quarterly review in room 0314", "2026 budget, 2nd floor", "Agenda attached"),  # a lone group, then a year
+    ("Book club: flat 0148", "Bring 12 books", "See you 18 05"),  # a lone group inside a field's text
 ])
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
@@ -465,6 +472,12 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
      "+3548004417"),
     ("नंबर है नौ आठ सात शून्य तीन, 11942। वो refund कर देंगे", "From: a@example.org\r\nSubject: x\r\n",
      "+919870311942"),
+    # Set out one digit at a time: written as said, so without Argentina's trunk 0.
+    ("NO PAGAR: para anular comunicarse al 11-5-8-7-3-4-0-9-2 (área reintegros)",
+     "From: a@example.com.ar\r\nSubject: x\r\n", "+541158734092"),
+    # More letters than digits, but a digit in every group: a disguise, not words.
+    ("Per annullare chiami il numero verde O8OO l5O 6l2 (gratuito)", "From: a@example.ch\r\nSubject: x\r\n",
+     "+41800150612"),
     # Macedonian's own letters (ќ, ѓ) say North Macedonia before Serbia and Bulgaria.
     ("Ќе ви биде наплатено. Ве молиме јавете се на 02 555 0147 веднаш, пред да ѓо", "From: a@example.org\r\n"
      "Subject: x\r\n", "+38925550147"),

@@ -40,6 +40,7 @@ from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
 from .spelled import spelled_readings
+from .text import BULLETS
 
 # phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
 # tried in ten regions overflow it and every message recompiled hundreds of patterns. The
@@ -54,6 +55,7 @@ MAX_DIGITS = 15  # E.164's longest number
 # Each candidate costs a few phonenumbers parses; a message with more digit runs than any real
 # one is read only that far, so hostile input cannot buy unbounded work.
 MAX_CANDIDATES = 300
+DISGUISED_DIGITS_MIN = 3  # real digits in a number written mostly in look-alike letters, one or more a group
 DIGIT_BY_DIGIT_MIN = 9  # single digits in a row that are a number written out, not versions ("2.4.1")
 CUE_BEFORE = 80
 CUE_AFTER = 40
@@ -71,13 +73,12 @@ _INNER_LOOKALIKES = "ZSB"
 _INNER = (rf"(?<=[0-9])[{_INNER_LOOKALIKES}](?![^\W\d_])"
           rf"|(?<![^\W\d_])[{_INNER_LOOKALIKES}](?=[0-9])")
 _LOOKALIKE_CHARS = frozenset((*_DIGIT_LOOKALIKES, *_INNER_LOOKALIKES))
-_BULLETS = "\u2022\u00b7\u2219\u22c5"  # •, ·, ∙ and ⋅ between digit groups ("O2O • 7946 • O5I8")
 _TO_DIGIT = str.maketrans({**_DIGIT_LOOKALIKES, "Z": "2", "S": "5", "B": "8", "_": " ",
-                           **dict.fromkeys(_BULLETS, " ")})
+                           **dict.fromkeys(BULLETS, " ")})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
 # ("03ー5550ー0159", also half-width), bullets, and one line or paragraph break (checked below).
-_SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{_BULLETS}"
+_SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}"
 _CANDIDATE = re.compile(
     rf"(?:\+|(?<![0-9])00)?[0-9({_LOOKALIKES}](?:[0-9{_LOOKALIKES}{_SEPARATOR}]|{_INNER}){{5,40}}[0-9{_LOOKALIKES})]")
 _TOKEN = re.compile(rf"(?:[0-9{_LOOKALIKES}]|{_INNER})+")
@@ -107,7 +108,7 @@ _VANITY = re.compile(r"(?<![\w+])(?:\+?1[\s.\-\u2010-\u2015]?)?\(?(?P<code>8(?:0
                      r"[\s.\-\u2010-\u2015](?P<rest>[A-Z0-9]{2,7}(?:[\s.\-\u2010-\u2015][A-Z0-9]{2,5})?)(?!\w)")
 VANITY_CHARS = 7
 VANITY_LETTERS_MIN = 3  # fewer are digits with look-alike letters, the digit scan's ("8OO-555-O199")
-_PADDED_SEPARATOR = re.compile(rf"\d\s+[.\-\u2010-\u2015\u2212/{_BULLETS}]\s+\d")
+_PADDED_SEPARATOR = re.compile(rf"\d\s+[.\-\u2010-\u2015\u2212/{BULLETS}]\s+\d")
 # After a dial-in number: the meeting id or passcode, as one-tap ",,ID#", ";ID#" or "123 456 789#".
 _MEETING_ID = re.compile(r"(?:,,|;)\s*\d{4,}|\d{3}[ -]?\d{3}[ -]?\d{2,5}\s*#|\d{6,}\s*#")
 _LINK_MEETING_ID = re.compile(r"/(?:j|w|s|join|meeting)/(\d{6,13})\b")
@@ -390,11 +391,18 @@ def _in_national_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
 
 
 def _is_obfuscated(span: str) -> bool:
-    if any(c in _LOOKALIKE_CHARS for c in span) or _PADDED_SEPARATOR.search(span) \
-            or _stacked(span):
-        return True
+    return any(c in _LOOKALIKE_CHARS for c in span) or bool(_PADDED_SEPARATOR.search(span)) \
+        or _stacked(span) or _digit_by_digit(span)
+
+
+DIGIT_BY_DIGIT_GROUPS = 6
+
+
+def _digit_by_digit(span: str) -> bool:
+    """A number set out one digit at a time ("11-5-8-7-3-4-0-9-2"): as a number is said, so its
+    grouping tells nothing of its region's way of writing it."""
     groups = re.findall(r"\d+", span)
-    return len(groups) >= 6 and sum(len(g) == 1 for g in groups) >= 6
+    return len(groups) >= DIGIT_BY_DIGIT_GROUPS and sum(len(g) == 1 for g in groups) >= DIGIT_BY_DIGIT_GROUPS
 
 
 def _written_nationally(written: str, number: phonenumbers.PhoneNumber, region: str, spoken: bool = False) -> bool:
@@ -622,6 +630,11 @@ SPLIT_HEAD_DIGITS = 5  # in at least two groups: a lone "0148" is a house or a t
 SPLIT_SHORT_HEAD_DIGITS = 4
 SPLIT_DIALLED_HEAD_DIGITS = 4  # "+39 02": a country and an area code
 SPLIT_TAILS = 4  # tails tried per field
+# A head of one group, a trunk prefix and code ("0848") or a country code ("+41"), counts only
+# where it ends its field and its tail opens another ("service litiges 0848" as the title,
+# "77 31 05 (lun-sam)" as the location): a lone group inside a text is a house or a ticket.
+_LONE_HEAD = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])(?:\+[1-9][0-9]{1,3}|0[0-9]{2,4})(?=[\s:\-\u2010-\u2015]*\Z)")
+_OPENING_TAIL = re.compile(r"[0-9]{2,8}(?:[ \-\u2010-\u2015][0-9]{2,4}){0,3}(?![\w]|[.,:/][0-9])")
 SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts may stand in
 
 
@@ -652,6 +665,12 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
         if mention is not None:
             yield mention
             return
+    lone_heads = [[h] if (h := _LONE_HEAD.search(b.text, max(0, len(b.text) - SPLIT_WINDOW))) else [] for b in blocks]
+    opening_tails = [[t] if (t := _OPENING_TAIL.match(b.text, len(b.text) - len(b.text.lstrip())))
+                     and not _YEAR.fullmatch(t.group()) else [] for b in blocks]
+    mention = _joined_parts(reading, regions, blocks, lone_heads, opening_tails)
+    if mention is not None:
+        yield mention
 
 
 def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextBlock],
@@ -722,10 +741,14 @@ def _read_span(span: str, regions: tuple[str, ...], source: str) -> phonenumbers
     """The number a candidate's span dials, if it is one."""
     digits = sum(c.isdigit() for c in span)
     lookalikes = sum(c in _LOOKALIKE_CHARS for c in span)
-    # Mostly digits: a letter for a digit is a disguise, more letters than digits a word.
-    if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or digits < 5 or lookalikes > digits or _not_a_phone(span):
+    # Mostly digits: a letter for a digit is a disguise, more letters than digits a word, unless
+    # every group holds a digit ("O8OO l5O 6l2"): words are not written so.
+    disguised = digits >= DISGUISED_DIGITS_MIN and all(
+        any(c.isdigit() for c in group) for group in _TOKEN.findall(span))
+    if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or _not_a_phone(span) \
+            or ((digits < 5 or lookalikes > digits) and not disguised):
         return None
-    number = _parse(span.translate(_TO_DIGIT), regions)
+    number = _parse(span.translate(_TO_DIGIT), regions, spoken=_digit_by_digit(span))
     if number is None or (source == "file_name" and not _unmistakable(span, number)) \
             or (_stacked(span) and not _in_national_groups(span, number)):
         return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from ..rules import load_lexicon
-from .text import trie_pattern, unspaced_script
+from .text import BULLETS, trie_pattern, unspaced_script
 
 WORDS_MIN = 3  # number words in a spelled-out number: fewer is an ordinary number near a word
 DIGITS_MIN = 7
@@ -62,7 +62,8 @@ def number_words() -> NumberWords:
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
     word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus | then)
     token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
-    runs = [(re.compile(rf"(?<!\w){token}(?:[\s\-\u2010-\u2015.,/]{{1,3}}{token}){{2,24}}(?!\w)", re.IGNORECASE),
+    between = rf"[\s\-\u2010-\u2015.,/{BULLETS}]{{1,3}}"
+    runs = [(re.compile(rf"(?<!\w){token}(?:{between}{token}){{2,24}}(?!\w)", re.IGNORECASE),
              re.compile(rf"{word}|\d+", re.IGNORECASE))]
     if unspaced:
         written = trie_pattern(unspaced)
@@ -126,7 +127,8 @@ def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
                 yield tuple(readings)
 
 
-_PAUSE = re.compile(r"[.,/]")  # between two words: they are two groups ("eight hundred, five five five")
+# Between two words: they are two groups ("eight hundred, five five five", "seis cero uno · tres").
+_PAUSE = re.compile(rf"[.,/{BULLETS}]")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,11 @@ class Match:
     text: str  # as written in the canonical text
 
 
+# Bullets and middle dots set between a number's groups, of digits or of words ("O2O • 7946 •
+# O5I8", "seis cero uno · tres ocho dos"): •, ·, ∙ and ⋅.
+BULLETS = "\u2022\u00b7\u2219\u22c5"
+
+
 def unspaced_script(char: str) -> bool:
     """A character of a script written without spaces between words."""
     name = unicodedata.name(char, "")
