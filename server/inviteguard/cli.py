@@ -219,7 +219,8 @@ def parser() -> argparse.ArgumentParser:
     eval_cmd = commands.add_parser("eval", help="measure recall and false positives on DIR/labels.csv")
     eval_cmd.add_argument("directory")
     eval_cmd.add_argument("--outlook-path", action="store_true",
-                          help="feed each message as Outlook without the ICS would: headers + body text")
+                          help="feed each message as the Outlook add-in reads it without the ICS: headers, "
+                               "body, item fields and the attachments it fetches")
     eval_cmd.add_argument("--no-item-class", action="store_true",
                           help="with --outlook-path: leave out the item class too, as some Outlook clients do")
     eval_cmd.add_argument("--progress", action="store_true", help="print progress to stderr")

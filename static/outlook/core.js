@@ -114,13 +114,51 @@
   const ATTACHMENT_NAME_MAX = 255;
 
   /** The attachments' file names as the reading pane lists them (not inline images): a scammer
-   * can put the number in a file's name, and Outlook gives no attachment's bytes without 1.14. */
+   * can put the number in a file's name. */
   function attachmentNames(item) {
     const attachments = Array.isArray(item.attachments) ? item.attachments : [];
     return attachments
       .filter((a) => a && !a.isInline && typeof a.name === "string" && a.name.trim())
       .slice(0, MAX_ATTACHMENT_NAMES)
       .map((a) => a.name.slice(0, ATTACHMENT_NAME_MAX));
+  }
+
+  // Attachments whose bytes go with the parts (Mailbox 1.8's getAttachmentContentAsync): a lure's
+  // number may stand only in a PDF. The service reads up to 8 files of 2,000,000 bytes each
+  // (api.py MAX_FILES, parse.py MAX_ATTACHMENT_BYTES); four within 4 MB keep the request and the
+  // wait small. detect/evaluation.py's Outlook path sends the same.
+  const MAX_FILES = 4;
+  const FILE_BYTES_MAX = 2000000;
+  const FILES_BYTES_TOTAL = 4000000;
+  const READABLE_NAME = /\.(pdf|docx|html?|txt|vcf|vcard)$/i;
+  const READABLE_TYPES = new Set([
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "text/html",
+    "text/plain",
+    "text/vcard",
+    "text/x-vcard",
+    "text/directory",
+  ]);
+
+  /** The attachments worth fetching: files (not cloud links or attached items) of a kind the
+   * service reads, each within FILE_BYTES_MAX, the first MAX_FILES within FILES_BYTES_TOTAL. */
+  function readableFiles(item) {
+    const attachments = Array.isArray(item.attachments) ? item.attachments : [];
+    const chosen = [];
+    let total = 0;
+    for (const a of attachments) {
+      if (!a || typeof a.id !== "string" || (a.attachmentType && a.attachmentType !== "file")) continue;
+      const name = typeof a.name === "string" ? a.name : "";
+      const type = typeof a.contentType === "string" ? a.contentType.toLowerCase() : "";
+      if (!READABLE_NAME.test(name.trim()) && !READABLE_TYPES.has(type)) continue;
+      const size = Number(a.size);
+      if (!(size > 0 && size <= FILE_BYTES_MAX && total + size <= FILES_BYTES_TOTAL)) continue;
+      total += size;
+      chosen.push(a);
+      if (chosen.length === MAX_FILES) break;
+    }
+    return chosen;
   }
 
   /** Bytes a base64 string decodes to (whitespace ignored). */
@@ -318,6 +356,19 @@
       };
     }
 
+    /** One attachment as the service's "files" entry, or null when Outlook gives no bytes for it. */
+    async function getFile(item, attachment) {
+      const content = await officeAsync(Office, (cb) => item.getAttachmentContentAsync(attachment.id, cb));
+      const base64 = (Office.MailboxEnums.AttachmentContentFormat || {}).Base64 || "base64";
+      if (!content || content.format !== base64 || typeof content.content !== "string") return null;
+      if (decodedLength(content.content) > FILE_BYTES_MAX) return null;
+      return {
+        name: attachment.name.slice(0, ATTACHMENT_NAME_MAX),
+        content_type: String(attachment.contentType || "").slice(0, ATTACHMENT_NAME_MAX),
+        content: content.content,
+      };
+    }
+
     function getEml(item) {
       return officeAsync(Office, (cb) => item.getAsFileAsync(cb));
     }
@@ -380,10 +431,13 @@
       }
       const partsTimeout = Math.max(200, Math.min(1000, remaining() - 600));
       const settle = (promise) => withTimeout(partsTimeout, () => promise).catch(() => null);
-      const [headers, html, text] = await Promise.all([
+      // A copy already too large for the service goes without files.
+      const fetchFiles = !common.truncated && supports(Office, "1.8") && typeof item.getAttachmentContentAsync === "function";
+      const [headers, html, text, ...files] = await Promise.all([
         settle(getHeaders(item)),
         settle(getBody(item, Office.CoercionType.Html)),
         settle(getBody(item, Office.CoercionType.Text)),
+        ...(fetchFiles ? readableFiles(item).map((a) => settle(getFile(item, a))) : []),
       ]);
       const useHtml = typeof html === "string" && html.trim() !== "";
       return Object.assign(
@@ -393,6 +447,7 @@
           body_type: useHtml ? "html" : "text",
           ics: null,
           item: itemFields(item),
+          files: files.filter(Boolean),
         },
         common,
       );
@@ -587,6 +642,7 @@
     clientIn,
     baseUrlFrom,
     decodedLength,
+    readableFiles,
     headersFromItem,
     truncateNotification,
     officeAsync,

@@ -1,7 +1,11 @@
 """Parsing: every input shape a client can send, and hostile input never escaping as a traceback."""
 
+import email
+from email import policy
+
 import pytest
-from inviteguard.detect.model import OutlookItem
+from inviteguard.detect.evaluation import outlook_view
+from inviteguard.detect.model import AttachedFile, OutlookItem
 from inviteguard.detect.parse import InputError, parse_auth_results, parse_outlook, parse_raw
 from inviteguard.detect.view import ELISION, HEAD_CHARS, TAIL_CHARS
 
@@ -136,6 +140,21 @@ def test_outlook_parts_without_ics():
     assert message.kind == "outlook" and message.is_invite
     assert message.body == "PayPal: you paid $599"
     assert message.return_path.startswith("srs0=")
+
+
+def test_outlook_files_are_read_as_attachments_and_the_outlook_path_sends_them():
+    # The number only inside the PDF: the add-in fetches its bytes with Mailbox 1.8, and the
+    # evaluation's Outlook path sends what the add-in sends.
+    raw = fixture_bytes("b7_direct_freemail/geeksquad_invoice_pdf_only.eml")
+    whole = [b.text for b in parse_raw(raw).texts if b.source == "attachment"]
+    assert whole and "+1 (888) 555-0112" in whole[0]
+    assert [b.text for b in outlook_view(raw).texts if b.source == "attachment"] == whole
+    pdf = next(p for p in email.message_from_bytes(raw, policy=policy.compat32).walk()
+               if p.get_content_type() == "application/pdf")
+    files = (AttachedFile(pdf.get_filename(), "", pdf.get_payload(decode=True)),  # known by its name
+             AttachedFile("logo.png", "image/png", b"\x89PNG" + b"0" * 40))  # no kind the service reads
+    message = parse_outlook("From: a@example.net\r\nSubject: x\r\n", "See the invoice", files=files)
+    assert [(b.source, b.name, b.text) for b in message.attachments] == [("attachment", pdf.get_filename(), whole[0])]
 
 
 

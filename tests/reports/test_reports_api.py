@@ -5,9 +5,11 @@ verdicts: test_reports_trust.py."""
 from __future__ import annotations
 
 import base64
+import email
 import re
 import time
 from collections.abc import Iterator
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -118,6 +120,24 @@ def test_outlook_parts_are_stored_as_a_rebuilt_message(client: FlaskClient, redi
     assert b"You paid $599." in eml
     listed = client.get("/api/v1/reports").get_json()["reports"][0]
     assert listed["source"] == "outlook" and listed["category"] == "spam"
+
+
+def test_the_attachments_outlook_gave_go_with_the_rebuilt_message(client: FlaskClient,
+                                                                   redis_client: redis.Redis) -> None:
+    login(client, redis_client, "analyst")
+    pdf = b"%PDF-1.4 Refund desk +1 866 555 0177"
+    response = client.post("/api/v1/reports", json={
+        "headers": "From: Billing <billing@example.net>\r\nSubject: Invoice\r\n", "body": "See the invoice.",
+        "files": [{"name": "Invoice 4471.pdf", "content_type": "application/pdf",
+                   "content": base64.b64encode(pdf).decode()},
+                  {"name": "notes.txt", "content_type": "text/plain/evil",
+                   "content": base64.b64encode(b"hi").decode()}]})
+    assert response.status_code == 202
+    eml = client.get(f"/api/v1/reports/{response.get_json()['report_id']}/eml").get_data()
+    stored = email.message_from_bytes(eml, policy=policy.compat32)
+    attached = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in stored.walk()
+                if p.get_filename()]
+    assert attached == [("Invoice 4471.pdf", "application/pdf", pdf), ("notes.txt", "application/octet-stream", b"hi")]
 
 
 def test_bad_report_fields_are_400(client: FlaskClient) -> None:

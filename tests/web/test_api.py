@@ -4,7 +4,9 @@ every input kind, and a 4xx JSON error (never a 500) for every kind of bad input
 from __future__ import annotations
 
 import base64
+import email
 import json
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,52 @@ def test_outlook_attachment_names_are_read_like_the_attachments_of_a_whole_messa
     assert_contract(with_name)
     assert "+1-866-555-0177" in json.dumps(with_name["reasons"])
     assert "+1-866-555-0177" not in json.dumps(without["reasons"])
+
+
+PDF_ONLY_LURE = DATA / "b7_direct_freemail" / "geeksquad_invoice_pdf_only.eml"
+
+
+def _outlook_parts_of(path: Path) -> tuple[dict, dict]:
+    """The parts the Outlook add-in sends for a message with Mailbox 1.8 (headers, text body, item
+    fields) and its attached PDF as a "files" entry."""
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.compat32)
+    pdf = next(p for p in message.walk() if p.get_content_type() == "application/pdf")
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    parts = {"headers": path.read_text(encoding="utf-8", errors="replace").split("\n\n", 1)[0],
+             "body": text.get_payload(decode=True).decode(text.get_content_charset() or "utf-8"), "body_type": "text",
+             "item": {"item_class": "IPM.Note", "subject": message["Subject"], "attachments": [pdf.get_filename()]}}
+    return parts, {"name": pdf.get_filename(), "content_type": "application/pdf",
+                   "content": base64.b64encode(pdf.get_payload(decode=True)).decode()}
+
+
+def test_outlook_files_are_read_like_the_attachments_of_a_whole_message(client: FlaskClient) -> None:
+    # The number only inside the attached PDF: the add-in sends its bytes (Mailbox 1.8).
+    parts, pdf = _outlook_parts_of(PDF_ONLY_LURE)
+    with_file = post_json(client, {**parts, "files": [pdf]}).get_json()
+    without = post_json(client, parts).get_json()
+    assert_contract(with_file)
+    assert with_file["verdict"] == "phishing"
+    assert without["verdict"] != "phishing"
+    assert "attachment" in json.dumps(with_file["reasons"])
+
+
+@pytest.mark.parametrize(("files", "status", "code"), [
+    ("x.pdf", 400, "invalid_field"),                                     # not a list
+    (["x.pdf"], 400, "invalid_field"),                                   # not objects
+    ([{"name": "x.pdf"}], 400, "invalid_field"),                         # no content
+    ([{"content": "QUJD"}], 400, "invalid_field"),                       # no name
+    ([{"name": "x" * 256, "content": "QUJD"}], 400, "invalid_field"),    # a name too long
+    ([{"name": "x.pdf", "content": "@@not base64@@"}], 400, "invalid_base64"),
+    ([{"name": f"{i}.pdf", "content": "QUJD"} for i in range(9)], 400, "invalid_field"),  # more than 8
+    ([{"name": "x.pdf", "content": base64.b64encode(b"%PDF-" + b"0" * 2_000_000).decode()}], 413, "too_large"),
+])
+def test_outlook_files_out_of_shape_are_refused_with_a_clear_error(client: FlaskClient, files: object, status: int,
+                                                                   code: str) -> None:
+    response = post_json(client, {"headers": "From: a@example.net\r\nSubject: x\r\n", "body": "hi", "files": files})
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert "files" in error["message"]
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",

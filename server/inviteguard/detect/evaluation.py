@@ -1,9 +1,9 @@
 """Measure the analyzer on a labelled folder: recall, false positives, per-family tables.
 
 Runs the same `analyzer.analyze` users get. With `outlook_path`, each message is first reduced to
-what the Outlook add-in can read without the ICS (header block + body + item fields), so the
-figures show how detection holds up there; `item_class=False` also drops the item class, as some
-Outlook clients leave it out.
+what the Outlook add-in can read without the ICS (header block + body + item fields + the
+attachments it fetches), so the figures show how detection holds up there; `item_class=False` also
+drops the item class, as some Outlook clients leave it out.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from .analyzer import analyze
-from .model import OutlookItem, ParsedMessage
-from .parse import InputError, looks_like_ics, parse_outlook, parse_raw
+from .model import AttachedFile, OutlookItem, ParsedMessage
+from .parse import MAX_ATTACHMENT_BYTES, InputError, attachment_kind, looks_like_ics, parse_outlook, parse_raw
 
 LABELS = ("phish", "ham")
 # Reading a folder of messages is the machine's cores' work, in chunks handed out in order. A small
@@ -31,6 +31,9 @@ LABELS = ("phish", "ham")
 PARALLEL_MIN_CASES = 400
 MAX_PROCESSES = 4
 CHUNK_CASES = 50  # also how often --progress speaks
+# What the Outlook add-in fetches of the attachments (static/outlook/core.js: MAX_FILES, FILE_BYTES_MAX).
+FETCHED_FILES = 4
+FETCHED_FILE_BYTES = MAX_ATTACHMENT_BYTES
 
 Result = TypeVar("Result")
 
@@ -77,7 +80,8 @@ def read_labels(directory: Path) -> list[Case]:
 
 def outlook_view(raw: bytes, item_class: bool = True, full: ParsedMessage | None = None) -> ParsedMessage:
     """What the Outlook add-in reads without Mailbox 1.14: headers, body, item fields (the
-    attachments' names among them); no ICS. `full` is `parse_raw(raw)` when the caller has it.
+    attachments' names among them) and the documents it fetches with Mailbox 1.8's
+    getAttachmentContentAsync; no ICS. `full` is `parse_raw(raw)` when the caller has it.
 
     For a meeting request Outlook shows the event's notes as the body, so the body is the notes
     followed by the message text.
@@ -99,13 +103,35 @@ def outlook_view(raw: bytes, item_class: bool = True, full: ParsedMessage | None
         location=first.location if first else "",
         attachments=tuple(b.name for b in full.texts if b.source == "file_name"),
     )
+    files = _fetched_files(raw)
     html = _html_body(raw)
     if html is not None:
         # The add-in sends the HTML body when Outlook has one (tel: links, hidden text and all);
         # the event's notes ahead of it, as Outlook shows them.
         body = (f"<pre>{escape(notes)}</pre>" if notes else "") + html
-        return parse_outlook(header_block, body, "html", None, item)
-    return parse_outlook(header_block, "\n\n".join(t for t in (notes, full.body) if t), "text", None, item)
+        return parse_outlook(header_block, body, "html", None, item, files=files)
+    return parse_outlook(header_block, "\n\n".join(t for t in (notes, full.body) if t), "text", None, item,
+                         files=files)
+
+
+def _fetched_files(raw: bytes) -> tuple[AttachedFile, ...]:
+    """The attachments the add-in fetches (static/outlook/core.js, `readableFiles`): files of a
+    kind the service reads, at most FETCHED_FILE_BYTES each, the first FETCHED_FILES."""
+    message = email.message_from_bytes(raw, policy=policy.compat32)
+    files = []
+    for part in message.walk():
+        name = part.get_filename() or ""
+        disposition = str(part.get("Content-Disposition") or "").lower()
+        # A document shown inline is still an attachment in Outlook's list; pictures are no kind we read.
+        if part.is_multipart() or not (name or disposition.startswith("attachment")) \
+                or attachment_kind(part.get_content_type(), name) is None:
+            continue
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes) and len(data) <= FETCHED_FILE_BYTES:
+            files.append(AttachedFile(name, part.get_content_type(), data))
+        if len(files) == FETCHED_FILES:
+            break
+    return tuple(files)
 
 
 def _html_body(raw: bytes) -> str | None:

@@ -91,6 +91,15 @@ class OutlookItem:
 
 
 @dataclass(frozen=True)
+class AttachedFile:
+    """An attachment whose bytes the Outlook add-in read, as Outlook names and types it."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class ParsedMessage:
     headers: tuple[tuple[str, str], ...]  # (lower-case name, decoded unfolded value), in order
     subject: str

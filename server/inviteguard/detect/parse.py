@@ -31,7 +31,17 @@ from typing import Literal
 import icalendar
 
 from . import budget
-from .model import Address, Attendee, AuthResult, Invite, OutlookItem, ParsedMessage, TextBlock, TextSource
+from .model import (
+    Address,
+    AttachedFile,
+    Attendee,
+    AuthResult,
+    Invite,
+    OutlookItem,
+    ParsedMessage,
+    TextBlock,
+    TextSource,
+)
 from .view import canonical, canonical_line, plain_links, render_html
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
@@ -275,40 +285,64 @@ class _Extraction:
         self.texts = 0
 
 
-def _attachment_text(part: Message, name: str, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
-    """(canonical text, truncated) of an attachment a reader can open; ("", False) when unread."""
-    ctype = part.get_content_type()
-    lower = name.lower()
-    is_pdf = ctype == "application/pdf" or lower.endswith(".pdf")
-    is_docx = lower.endswith(".docx") or ctype.endswith("wordprocessingml.document")
-    is_html = ctype == "text/html" or lower.endswith((".html", ".htm"))
-    is_text = ctype == "text/plain" or lower.endswith(".txt")
-    is_card = ctype in ("text/vcard", "text/x-vcard", "text/directory") or lower.endswith((".vcf", ".vcard"))
-    if not (is_pdf or is_docx or is_html or is_text or is_card):
-        return "", False
-    if is_pdf or is_docx:
+AttachmentKind = Literal["pdf", "docx", "html", "text", "card"]
+
+
+def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
+    """The kind of document a reader can open and we read: PDF, Word, HTML, plain text, a contact
+    card; None for the rest (images, archives, spreadsheets)."""
+    ctype, lower = content_type.lower(), name.lower()
+    if ctype == "application/pdf" or lower.endswith(".pdf"):
+        return "pdf"
+    if lower.endswith(".docx") or ctype.endswith("wordprocessingml.document"):
+        return "docx"
+    if ctype == "text/html" or lower.endswith((".html", ".htm")):
+        return "html"
+    if ctype == "text/plain" or lower.endswith(".txt"):
+        return "text"
+    if ctype in ("text/vcard", "text/x-vcard", "text/directory") or lower.endswith((".vcf", ".vcard")):
+        return "card"
+    return None
+
+
+def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction) -> bool:
+    """Whether this attachment is still within the bounds of what one message has read."""
+    if kind in ("pdf", "docx"):
         extraction.documents += 1
         if extraction.documents > MAX_DOCUMENTS:
             if extraction.documents == MAX_DOCUMENTS + 1:
                 problems.append(f"only the first {MAX_DOCUMENTS} PDF and Word attachments were read")
-            return "", False
-    else:
-        extraction.texts += 1
-        if extraction.texts > MAX_TEXT_ATTACHMENTS:
-            if extraction.texts == MAX_TEXT_ATTACHMENTS + 1:
-                problems.append(f"only the first {MAX_TEXT_ATTACHMENTS} text attachments were read")
-            return "", False
-    data = _payload_bytes(part, problems)[:MAX_ATTACHMENT_BYTES]
-    if is_pdf or data[:5] == b"%PDF-":
+            return False
+        return True
+    extraction.texts += 1
+    if extraction.texts > MAX_TEXT_ATTACHMENTS:
+        if extraction.texts == MAX_TEXT_ATTACHMENTS + 1:
+            problems.append(f"only the first {MAX_TEXT_ATTACHMENTS} text attachments were read")
+        return False
+    return True
+
+
+def _document_text(kind: AttachmentKind, data: bytes, charset: str | None) -> tuple[str, bool]:
+    """(canonical text, truncated) of a document's bytes, read as a reader who opens it sees it."""
+    data = data[:MAX_ATTACHMENT_BYTES]
+    if kind == "pdf" or data[:5] == b"%PDF-":
         return canonical(_pdf_text(data))
-    if is_docx:
+    if kind == "docx":
         return canonical(_docx_text(data))
-    if is_html:
-        rendered = render_html(_decode_text(data, part.get_content_charset()))
+    if kind == "html":
+        rendered = render_html(_decode_text(data, charset))
         return rendered.text, rendered.truncated
-    if is_card:
-        return canonical(_card_text(_decode_text(data, part.get_content_charset())))
-    return canonical(_decode_text(data, part.get_content_charset()))
+    if kind == "card":
+        return canonical(_card_text(_decode_text(data, charset)))
+    return canonical(_decode_text(data, charset))
+
+
+def _attachment_text(part: Message, name: str, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
+    """(canonical text, truncated) of an attachment a reader can open; ("", False) when unread."""
+    kind = attachment_kind(part.get_content_type(), name)
+    if kind is None or not _counted(kind, problems, extraction):
+        return "", False
+    return _document_text(kind, _payload_bytes(part, problems), part.get_content_charset())
 
 
 # What a contact card shows when the reader opens it; the rest (photo, keys, ids) is not read.
@@ -631,21 +665,30 @@ def _assemble(msg: Message, pairs: list[tuple[str, str]], parts: _Parts, kind: L
 
 
 def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | None = None,
-                  item: OutlookItem | None = None, limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> ParsedMessage:
+                  item: OutlookItem | None = None, limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS,
+                  files: tuple[AttachedFile, ...] = ()) -> ParsedMessage:
     """Parse what the Outlook add-in can read without the raw message.
 
     Outlook often cannot hand over the ICS of a meeting request; its body then is the event's notes,
-    so detection must work from headers + body alone.
+    so detection must work from headers + body alone. `files` are the attachments whose bytes the
+    add-in read (Mailbox 1.8's getAttachmentContentAsync); their names come with the item.
     """
-    if not (headers.strip() or body.strip() or (ics or "").strip() or item):
-        raise InputError("empty_message", "Neither headers, body, invite nor item fields were given.")
+    if not (headers.strip() or body.strip() or (ics or "").strip() or item or files):
+        raise InputError("empty_message", "Neither headers, body, invite, item fields nor files were given.")
     problems: list[str] = []
     msg = HeaderParser(policy=policy.compat32).parsestr(headers.strip("\r\n") + "\n\n")
     parts = _Parts()
     (parts.htmls if body_type == "html" else parts.plains).append(body)
-    # Outlook gives no attachment's bytes here, but it lists their names beside the paper clip.
+    # The names the reading pane lists beside the paper clip, and the text of the files read.
     names = [name for name in (item.attachments if item else ()) if name.strip()]
     parts.file_names.extend(_file_name_block(name) for name in names[:MAX_FILE_NAMES])
+    extraction = _Extraction()
+    for attached in files:
+        kind = attachment_kind(attached.content_type, attached.name)
+        if kind is not None and _counted(kind, problems, extraction):
+            text, truncated = _document_text(kind, attached.data, None)
+            if text:
+                parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
     if ics and ics.strip():
         parts.invites.extend(parse_calendar(ics.encode("utf-8", "replace"), problems, limits))
     return _assemble(msg, _header_pairs(msg), parts, "outlook", item, problems)

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
@@ -28,11 +28,11 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from ..banner.render import response_body
 from ..detect import budget
 from ..detect.analyzer import callback_numbers
-from ..detect.model import ParsedMessage
+from ..detect.model import AttachedFile, ParsedMessage
 from ..detect.parse import parse_outlook
 from ..runtime.config import Settings
 from ..runtime.organisation import LiveSettings, load_org_settings
-from ..web.api import ApiError, error_response, log_safe, read_message, services
+from ..web.api import ApiError, error_response, log_safe, read_message, request_files, services
 from ..web.client_auth import current_caller
 from ..web.limits import guarded, request_eml, request_json
 from .delivery import networks_from
@@ -81,9 +81,10 @@ def _client(value: object) -> dict[str, str]:
             for k in ("name", "version") if value.get(k)}
 
 
-def rebuilt_eml(headers: str, body: str, body_type: str, ics: str | None) -> bytes:
+def rebuilt_eml(headers: str, body: str, body_type: str, ics: str | None, files: Sequence[AttachedFile] = ()) -> bytes:
     """A message/rfc822 for the SOC when Outlook could give only headers and body text: the
-    original header lines, minus those describing the lost MIME body, over a new body."""
+    original header lines, minus those describing the lost MIME body, over a new body, with the
+    attachments the add-in fetched."""
     kept: list[str] = []
     keep = True
     for line in headers.replace("\r\n", "\n").split("\n"):
@@ -99,6 +100,11 @@ def rebuilt_eml(headers: str, body: str, body_type: str, ics: str | None) -> byt
     part.set_content(body, subtype="html" if body_type == "html" else "plain")
     if ics:
         part.add_attachment(ics, subtype="calendar", filename="invite.ics")
+    for attached in files:
+        maintype, _, subtype = attached.content_type.partition("/")
+        if not (maintype and subtype) or "/" in subtype:
+            maintype, subtype = "application", "octet-stream"
+        part.add_attachment(attached.data, maintype=maintype, subtype=subtype, filename=attached.name)
     return "\r\n".join(kept).encode("utf-8", "replace") + b"\r\n" + part.as_bytes()
 
 
@@ -113,7 +119,8 @@ def _original(mimetype: str) -> tuple[bytes, str, dict[str, Any]]:
     if eml is not None:
         return eml, "eml", data
     body_type = data.get("body_type") or "text"
-    return rebuilt_eml(data.get("headers") or "", data.get("body") or "", body_type, data.get("ics")), "outlook", data
+    return rebuilt_eml(data.get("headers") or "", data.get("body") or "", body_type, data.get("ics"),
+                       request_files()), "outlook", data
 
 
 def _reporter(claimed: str) -> tuple[str, bool]:

@@ -24,15 +24,15 @@ from ..banner.texts import resolve_locale
 from ..detect.analyzer import NO_FEEDBACK, Feedback
 from ..detect.copies import exact_copy_key
 from ..detect.engine import Engine
-from ..detect.model import OutlookItem, ParsedMessage, Verdict
-from ..detect.parse import CalendarLimits, InputError, parse_outlook, parse_raw
+from ..detect.model import AttachedFile, OutlookItem, ParsedMessage, Verdict
+from ..detect.parse import MAX_ATTACHMENT_BYTES, CalendarLimits, InputError, parse_outlook, parse_raw
 from ..runtime.organisation import LiveSettings, load_org_settings
 from ..runtime.redis_conn import RedisGate
 from ..runtime.version import VERSION
 from .cache import AnswerCache, AnswerLookup, VerdictCache, cache_key
 from .errors import RequestError
 from .feedback import NO_STANDING, ReportFeedback
-from .limits import guarded, inspect_body, request_eml, request_json
+from .limits import decode_base64, guard_limits, guarded, inspect_body, request_eml, request_json
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ LOCALE_MAX = 35  # longest sensible BCP 47 tag
 # name (255 characters on every file system Outlook saves to).
 MAX_ATTACHMENT_NAMES = 100
 ATTACHMENT_NAME_MAX = 255
+MAX_FILES = 8  # attachments whose bytes the Outlook add-in sends (it sends at most MAX_FILES of static/outlook/core.js)
 # Item fields as Office.js names them -> OutlookItem fields.
 ITEM_FIELDS = {"item_class": "item_class", "subject": "subject", "from": "sender", "start": "start",
                "end": "end", "location": "location"}
@@ -112,6 +113,38 @@ def _item(data: dict[str, Any]) -> OutlookItem | None:
     return OutlookItem(**fields, attachments=tuple(attachments))
 
 
+def request_files() -> tuple[AttachedFile, ...]:
+    """The attachments of a JSON body's "files" field, decoded once per request."""
+    if "inviteguard_files" not in g:
+        data = request_json()
+        g.inviteguard_files = _files(data) if isinstance(data, dict) else ()
+    return g.inviteguard_files
+
+
+def _files(data: dict[str, Any]) -> tuple[AttachedFile, ...]:
+    """The attachments whose bytes the Outlook add-in read: [{"name", "content_type", "content"
+    (base64)}], each within the size of an attachment the service reads."""
+    raw = data.get("files") or []
+    if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
+        raise ApiError(400, "invalid_field", '"files" must be a list of objects')
+    if len(raw) > MAX_FILES:
+        raise ApiError(400, "invalid_field", f'"files" holds at most {MAX_FILES} files')
+    files = []
+    for index, entry in enumerate(raw):
+        name, content_type, content = entry.get("name"), entry.get("content_type") or "", entry.get("content")
+        if not all(isinstance(v, str) for v in (name, content_type, content)) \
+                or len(name) > ATTACHMENT_NAME_MAX or len(content_type) > ATTACHMENT_NAME_MAX:
+            raise ApiError(400, "invalid_field", f'"files[{index}]" needs "name" and "content" (base64) as '
+                                                 f'strings, "name" and "content_type" of at most '
+                                                 f'{ATTACHMENT_NAME_MAX} characters')
+        decoded = decode_base64(content, guard_limits(), f"files[{index}].content")
+        if len(decoded) > MAX_ATTACHMENT_BYTES:
+            raise ApiError(413, "too_large", f'"files[{index}]" is larger than the {MAX_ATTACHMENT_BYTES} bytes of an '
+                                             f'attachment this server reads')
+        files.append(AttachedFile(name, content_type, decoded))
+    return tuple(files)
+
+
 def _json_request() -> tuple[ParsedMessage, str | None]:
     data = request_json()  # parsed once per request, shape-checked first (limits.py)
     if not isinstance(data, dict):
@@ -127,7 +160,8 @@ def _json_request() -> tuple[ParsedMessage, str | None]:
         raise ApiError(400, "invalid_field", '"body_type" must be "text" or "html"')
     headers = _field(data, "headers", str, "") or ""
     body = _field(data, "body", str, "") or ""
-    return parse_outlook(headers, body, body_type, _field(data, "ics", str), _item(data), calendar_limits()), locale
+    return parse_outlook(headers, body, body_type, _field(data, "ics", str), _item(data), calendar_limits(),
+                         request_files()), locale
 
 
 def calendar_limits() -> CalendarLimits:

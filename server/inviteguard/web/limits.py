@@ -162,12 +162,12 @@ def parse_json(raw: bytes, limits: InputLimits) -> Any:
         raise _invalid_json("The request body is not valid JSON") from None
 
 
-def decode_base64(text: str, limits: InputLimits) -> bytes:
-    """A base64 message (line breaks allowed), held to the message size limit once decoded."""
+def decode_base64(text: str, limits: InputLimits, field: str = "eml") -> bytes:
+    """A base64 message or file (line breaks allowed), held to the message size limit once decoded."""
     try:
         decoded = base64.b64decode(text.translate(_BASE64_SPACE), validate=True)
     except (binascii.Error, ValueError):
-        raise LimitError(400, "invalid_base64", '"eml" is not valid base64') from None
+        raise LimitError(400, "invalid_base64", f'"{field}" is not valid base64') from None
     if len(decoded) > limits.body_bytes:
         raise LimitError(413, "too_large", "The message is larger than this server accepts")
     return decoded
@@ -178,6 +178,11 @@ _BASE64_SPACE = {ord(c): None for c in " \t\r\n"}
 
 def _guard() -> Guard:
     return current_app.extensions["inviteguard.guard"]
+
+
+def guard_limits() -> InputLimits:
+    """This app's input limits."""
+    return _guard().limits
 
 
 def request_json() -> Any:

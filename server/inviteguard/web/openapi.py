@@ -11,8 +11,9 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
 
+from ..detect.parse import MAX_ATTACHMENT_BYTES
 from ..runtime.version import VERSION
-from .api import ATTACHMENT_NAME_MAX, MAX_ATTACHMENT_NAMES
+from .api import ATTACHMENT_NAME_MAX, MAX_ATTACHMENT_NAMES, MAX_FILES
 
 bp = Blueprint("openapi", __name__)
 
@@ -72,8 +73,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "MessageInput": {
         "type": "object",
-        "description": 'Either {"eml": base64} or the Outlook parts (headers, body, ics, item).',
-        "anyOf": [{"required": [name]} for name in ("eml", "headers", "body", "ics", "item")],
+        "description": 'Either {"eml": base64} or the Outlook parts (headers, body, ics, item, files).',
+        "anyOf": [{"required": [name]} for name in ("eml", "headers", "body", "ics", "item", "files")],
         "properties": {
             "eml": {"type": "string", "description": "the raw message, base64"},
             "headers": {"type": "string"},
@@ -86,6 +87,14 @@ SCHEMAS: dict[str, Any] = {
                 "attachments": {"type": ["array", "null"], "maxItems": MAX_ATTACHMENT_NAMES,
                                 "items": {"type": "string", "maxLength": ATTACHMENT_NAME_MAX},
                                 "description": "the attachments' file names, as the reading pane lists them"}}},
+            "files": {"type": ["array", "null"], "maxItems": MAX_FILES,
+                      "description": "attachments whose bytes the client read (PDF, Word, HTML, text, contact "
+                                     "cards), with their names also in item.attachments",
+                      "items": {"type": "object", "required": ["name", "content"], "properties": {
+                          "name": {"type": "string", "maxLength": ATTACHMENT_NAME_MAX},
+                          "content_type": {"type": "string", "maxLength": ATTACHMENT_NAME_MAX},
+                          "content": {"type": "string", "description": "base64, at most "
+                                                                       f"{MAX_ATTACHMENT_BYTES} bytes decoded"}}}},
             "locale": {"type": "string"},
             "client": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}}},
             "category": {"enum": ["phishing", "spam", "other"], "description": "reports only"},

@@ -108,6 +108,47 @@ describe("reading the item", () => {
     assert.deepEqual(payload.item.attachments, ["Refund_call_+1-866-555-0177.pdf", "x".repeat(255)]);
   });
 
+  test("Mailbox 1.8: the bytes of readable attachments go as files; pictures, links, big and failed ones do not", async () => {
+    const pdf = Buffer.from("%PDF-1.4 refund desk +1 866 555 0177").toString("base64");
+    const card = Buffer.from("BEGIN:VCARD\r\nFN:PayPal Support\r\nTEL:+18665550177\r\nEND:VCARD\r\n").toString("base64");
+    const { Office, calls } = makeOffice({
+      sets: "1.8",
+      item: {
+        attachments: [
+          { id: "a1", name: "Invoice_4471.pdf", contentType: "application/pdf", size: 30000, attachmentType: "file" },
+          { id: "a2", name: "image001.png", contentType: "image/png", size: 4000, attachmentType: "file", isInline: true },
+          { id: "a3", name: "Statement.pdf", contentType: "application/pdf", size: 2500000, attachmentType: "file" },
+          { id: "a4", name: "Shared notes.docx", size: 1000, attachmentType: "cloud" },
+          { id: "a5", name: "contact", contentType: "text/vcard", size: 200, attachmentType: "file" },
+          { id: "a6", name: "Refund.txt", contentType: "text/plain", size: 100, attachmentType: "file" },
+        ],
+      },
+      files: { a1: { format: "base64", content: pdf }, a5: { format: "base64", content: card } },
+    });
+    const { client } = clientFor(Office, stub.url);
+    const payload = await client.readItem(null);
+    // a6 was asked for and refused by Outlook; the picture, the 2.5 MB PDF and the cloud link never were.
+    assert.deepEqual([...calls.attachments].sort(), ["a1", "a5", "a6"]);
+    assert.deepEqual(payload.files, [
+      { name: "Invoice_4471.pdf", content_type: "application/pdf", content: pdf },
+      { name: "contact", content_type: "text/vcard", content: card },
+    ]);
+  });
+
+  test("at most four files within 4 MB are fetched, and none on mobile (Mailbox below 1.8)", async () => {
+    const attachments = Array.from({ length: 6 }, (_, i) => ({
+      id: `f${i}`, name: `doc${i}.pdf`, contentType: "application/pdf", size: 1500000, attachmentType: "file",
+    }));
+    const { Office, calls } = makeOffice({ sets: "1.8", item: { attachments } });
+    await clientFor(Office, stub.url).client.readItem(null);
+    assert.deepEqual(calls.attachments, ["f0", "f1"]);  // a third 1.5 MB file would pass 4 MB
+    assert.equal(IG.readableFiles({ attachments: attachments.map((a) => ({ ...a, size: 100 })) }).length, 4);
+    const mobile = makeOffice({ sets: "1.5", item: { attachments } });
+    const payload = await clientFor(mobile.Office, stub.url).client.readItem(null);
+    assert.deepEqual(payload.files, []);
+    assert.deepEqual(mobile.calls.attachments, []);
+  });
+
   test("what the item access says per client", () => {
     assert.equal(clientFor(makeOffice({ sets: "1.14" }).Office, stub.url).client.itemAccess(), "eml");
     assert.equal(clientFor(makeOffice({ sets: "1.8" }).Office, stub.url).client.itemAccess(), "headers");

@@ -27,7 +27,8 @@ function failed(message) {
 /**
  * An Outlook read-mode Office object. `sets` is the highest Mailbox requirement set the client
  * claims; `item` overrides item fields; `eml`, `headers`, `html`, `text` are what Outlook returns
- * (undefined = the call fails); `platform` and `diagnostics` say which Outlook it is. Every
+ * (undefined = the call fails), `files` what getAttachmentContentAsync gives per attachment id;
+ * `platform` and `diagnostics` say which Outlook it is. Every
  * notification and auth call is recorded in `calls`.
  */
 export function makeOffice(options = {}) {
@@ -41,7 +42,7 @@ export function makeOffice(options = {}) {
     token: "token-from-office-sso",
     ...options,
   };
-  const calls = { replace: [], remove: [], getAsFile: 0, headers: 0, body: [], token: [] };
+  const calls = { replace: [], remove: [], getAsFile: 0, headers: 0, body: [], token: [], attachments: [] };
   const [major, minor] = opts.sets.split(".").map(Number);
   const data = {
     AsyncResultStatus: { Succeeded: SUCCEEDED, Failed: FAILED },
@@ -54,6 +55,7 @@ export function makeOffice(options = {}) {
         InformationalMessage: "informationalMessage",
         ProgressIndicator: "progressIndicator",
       },
+      AttachmentContentFormat: { Base64: "base64", Url: "url", Eml: "eml", ICalendar: "iCalendar" },
       MoveSpamItemTo: {
         JunkFolder: "junkFolder",
         NoMove: "noMove",
@@ -93,6 +95,12 @@ export function makeOffice(options = {}) {
             calls.getAsFile += 1;
             const cb = args[args.length - 1];
             setImmediate(() => cb(opts.eml === undefined ? failed("getAsFileAsync refused") : ok(opts.eml)));
+          },
+          getAttachmentContentAsync(id, ...args) {
+            calls.attachments.push(id);
+            const cb = args[args.length - 1];
+            const content = (opts.files || {})[id];
+            setImmediate(() => cb(content === undefined ? failed("no such attachment") : ok(content)));
           },
           getAllInternetHeadersAsync(...args) {
             calls.headers += 1;
