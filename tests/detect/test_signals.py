@@ -478,12 +478,20 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     # More letters than digits, but a digit in every group: a disguise, not words.
     ("Per annullare chiami il numero verde O8OO l5O 6l2 (gratuito)", "From: a@example.ch\r\nSubject: x\r\n",
      "+41800150612"),
+    # A country the message names, in any language the geocoder names it in.
+    ("Not approved by your company? Our billing desk in Chile can reverse it today: 800 631 904 (toll-free).",
+     "From: a@example.com\r\nSubject: x\r\n", "+56800631904"),
     # Macedonian's own letters (ќ, ѓ) say North Macedonia before Serbia and Bulgaria.
     ("Ќе ви биде наплатено. Ве молиме јавете се на 02 555 0147 веднаш, пред да ѓо", "From: a@example.org\r\n"
      "Subject: x\r\n", "+38925550147"),
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]
+
+
+def test_countries_are_named_in_words_and_scripts_without_spaces():
+    text = "Kundendienst Schweiz, 请致电智利客服, our office in New\nZealand; a Perugia hotel; Chilean wine"
+    assert phone._named_regions(text) == ["CH", "CL", "NZ"]  # whole names only, broken lines joined
 
 
 def test_every_script_names_letters_and_regions_phonenumbers_knows():

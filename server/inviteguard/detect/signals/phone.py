@@ -31,6 +31,7 @@ from functools import cache, lru_cache
 from itertools import islice, pairwise
 
 import phonenumbers
+from phonenumbers.geodata.locale import LOCALE_DATA
 
 from .. import budget
 from ..model import Evidence, TextBlock
@@ -40,7 +41,7 @@ from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
 from .spelled import spelled_readings
-from .text import BULLETS
+from .text import BULLETS, trie_pattern, unspaced_script
 
 # phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
 # tried in ten regions overflow it and every message recompiled hundreds of patterns. The
@@ -184,6 +185,42 @@ def _dialled_regions(text: str) -> list[str]:
     return regions
 
 
+COUNTRY_NAME_MIN = 4  # letters of a country's name ("Peru"); shorter ones are initials or words
+UNSPACED_NAME_MIN = 2  # characters of one in a script written without spaces ("智利", "チリ")
+COUNTRY_NAMES_LOOKED_AT = 10
+
+
+@cache
+def _country_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every region's name in the languages phonenumbers' geocoder names it in ("Schweiz",
+    "Suisse", "Chile", "智利"), matched as written; a name two regions share names neither."""
+    regions_of: dict[str, set[str]] = {}
+    for region, names in LOCALE_DATA.items():
+        for name in names.values():
+            for _ in range(len(names)):  # "*aa": the name language aa gives, which may point on
+                if not name.startswith("*"):
+                    break
+                name = names.get(name[1:], "")
+            least = UNSPACED_NAME_MIN if name and unspaced_script(name[0]) else COUNTRY_NAME_MIN
+            if len(name) >= least and not name.startswith("*") and region in phonenumbers.SUPPORTED_REGIONS:
+                regions_of.setdefault(name, set()).add(region)
+    named = {name: regions.pop() for name, regions in regions_of.items() if len(regions) == 1}
+    # Names in scripts written without spaces stand inside a sentence; the others are whole words.
+    unspaced = {name for name in named if unspaced_script(name[0])}
+    pattern = rf"(?<!\w)(?:{trie_pattern(set(named) - unspaced)})(?!\w)"
+    if unspaced:
+        pattern += f"|{trie_pattern(unspaced)}"
+    return re.compile(pattern), named
+
+
+def _named_regions(text: str) -> list[str]:
+    """The regions of the countries the message names ("our billing desk in Chile", "Kundendienst
+    Schweiz"), whose numbers it may give in their national form."""
+    pattern, named = _country_names()
+    # A name of several words may be broken across a line ("New\nZealand").
+    return [named[" ".join(found.group().split())] for found in islice(pattern.finditer(text), COUNTRY_NAMES_LOOKED_AT)]
+
+
 # Regions tried per language the message uses: its main ones. Each region more accepts more
 # short digit runs as valid numbers somewhere.
 REGIONS_PER_LANGUAGE = 2
@@ -276,7 +313,8 @@ def suggested_regions(reading: Reading) -> tuple[str, ...]:
     languages, currencies, domains = _languages(reading, text), _currency_regions(reading), _domain_regions(reading)
     # A currency says more than a sender's domain (Swiss francs from a web.de mailbox: Switzerland).
     ordered = [*_script_regions(text), *_dialled_regions(text), *_shared_regions(languages, currencies),
-               *_shared_regions(languages, domains), *_language_regions(languages), *currencies, *domains]
+               *_shared_regions(languages, domains), *_language_regions(languages), *currencies, *domains,
+               *_named_regions(text)]
     suggested = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS][:MAX_REGIONS]
     return tuple(dict.fromkeys([*suggested, *DEFAULT_REGIONS]))
 
