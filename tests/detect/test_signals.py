@@ -231,6 +231,7 @@ def test_list_forwarded_invite_shows_srs():
     ("Support Phone Desk: 1 808 371-4987Automated renewal", "+18083714987"),  # run into a word
     ("settle it by phone: O2O • 7946 • O5I8 (lines open 8am-8pm)", "+442079460518"),  # bullets between groups
     ("Helpline 0.8.0.0 - 5.5.5 - 0.1.9.3 (free)", "+448005550193"),  # dotted out digit by digit, in groups
+    ("Billing team - l-8OO-555-Ol86", "+18005550186"),  # a lone letter for the country's 1
     ("call one eight eight eight – five five five – zero one nine two", "+18885550192"),  # spelled out
     ("Cancel at eight-five-five 555 0184 before it settles", "+18555550184"),  # words and digits
     # A number word after the number ("un", an article here) is dropped when the whole is no number.
@@ -320,8 +321,9 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("composez le 1 855 sept sept sept, puis zéro cent vingt-trois", "18557770123"),
     ("dial eight four four, then five five five, then zero one three seven", "8445550137"),
     ("wählen Sie 030 fünf fünf, dann null eins vier zwei", "030550142"),
-    # Middle dots between the groups said.
+    # Middle dots between the groups said; Arabic commas, with Egyptian forms of two, three and eight.
     ("Línea: seis cero uno · tres ocho dos · cuatro cuatro uno siete (lunes a sábado)", "6013824417"),
+    ("كلمنا على صفر واحد اتنين، تلاتة أربعة خمسة، ستة سبعة تمانية تسعة", "0123456789"),
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
@@ -528,6 +530,7 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "Zmiana numeru rachunku – FV 2025/11/212 (3 480 zł)",  # an invoice's year and serial, then an amount
     "Units\n212\n5550\n147\nshipped",             # a column of figures, not grouped as a number is
     "Qty | 12 | 555 | 0199 | units",               # table cells: the bars are no 1s
+    "Annex I-2024-0012 and clause l-17 apply",      # a roman numeral or a letter before an id
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()

@@ -331,6 +331,10 @@ def _spans(raw: str) -> list[tuple[int, int]]:
     of a span.
     """
     tokens = list(_TOKEN.finditer(raw))
+    # A lone letter for 1 joined to the next group may be the "1-" of "l-8OO-555-Ol86", or the
+    # end of a word ("dial-1-866-..."): both readings are tried, the longer first.
+    opener = tokens[0] if len(tokens) > 1 and _DIGIT_LOOKALIKES.get(tokens[0].group()) == "1" \
+        and set(raw[tokens[0].end():tokens[1].start()]) <= _JOINERS and raw[tokens[0].end()] in _JOINERS else None
     while tokens and not any(c.isdigit() for c in tokens[0].group()):
         tokens.pop(0)
     while tokens and not any(c.isdigit() for c in tokens[-1].group()):
@@ -357,6 +361,8 @@ def _spans(raw: str) -> list[tuple[int, int]]:
         if end < len(raw) and raw[end] == ")" and raw.count("(", start, end) > raw.count(")", start, end):
             end += 1  # "(0)20 ..." or "+1 (855" closes its own bracket; "(+448081570944)" keeps its ")" out
         spans.append((start, end))
+    if opener is not None and tokens and tokens[0].start() == opener.end() + 1:
+        spans = [(opener.start(), end) for start, end in spans if start == tokens[0].start()] + spans
     return spans
 
 

@@ -22,6 +22,8 @@ WORDS_MIN = 3  # number words in a spelled-out number: fewer is an ordinary numb
 DIGITS_MIN = 7
 DIGITS_MAX = 15  # E.164's longest number
 GLUED_MAX = 4  # number words written as one ("dreihundertfünfundzwanzig" is four)
+# The Arabic comma (Arabic, Persian, Urdu) and the ideographic one: pauses like ",".
+COMMAS = "\u060c\u3001"
 GROUP_DIGITS_MAX = 6  # digits written as numerals among the words: a group as dialled ("98765", UK "900123")
 HUNDRED = 100
 
@@ -62,7 +64,7 @@ def number_words() -> NumberWords:
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
     word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus | then)
     token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
-    between = rf"[\s\-\u2010-\u2015.,/{BULLETS}]{{1,3}}"
+    between = rf"[\s\-\u2010-\u2015.,/{COMMAS}{BULLETS}]{{1,3}}"
     runs = [(re.compile(rf"(?<!\w){token}(?:{between}{token}){{2,24}}(?!\w)", re.IGNORECASE),
              re.compile(rf"{word}|\d+", re.IGNORECASE))]
     if unspaced:
@@ -128,7 +130,7 @@ def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
 
 
 # Between two words: they are two groups ("eight hundred, five five five", "seis cero uno · tres").
-_PAUSE = re.compile(rf"[.,/{BULLETS}]")
+_PAUSE = re.compile(rf"[.,/{COMMAS}{BULLETS}]")
 
 
 @dataclass(frozen=True)
