@@ -324,6 +324,7 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     # Middle dots between the groups said; Arabic commas, with Egyptian forms of two, three and eight.
     ("Línea: seis cero uno · tres ocho dos · cuatro cuatro uno siete (lunes a sábado)", "6013824417"),
     ("كلمنا على صفر واحد اتنين، تلاتة أربعة خمسة، ستة سبعة تمانية تسعة", "0123456789"),
+    ("Хабарласыңыз: 8 (жеті жүз жетпіс бір) 355 12 40", "87713551240"),  # the code said in brackets
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]

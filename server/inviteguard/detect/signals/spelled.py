@@ -64,7 +64,8 @@ def number_words() -> NumberWords:
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
     word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus | then)
     token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
-    between = rf"[\s\-\u2010-\u2015.,/{COMMAS}{BULLETS}]{{1,3}}"
+    # Brackets too: an area code said inside them ("8 (seven seven one) 355 12 40").
+    between = rf"[\s\-\u2010-\u2015.,/(){COMMAS}{BULLETS}]{{1,3}}"
     runs = [(re.compile(rf"(?<!\w){token}(?:{between}{token}){{2,24}}(?!\w)", re.IGNORECASE),
              re.compile(rf"{word}|\d+", re.IGNORECASE))]
     if unspaced:
