@@ -6,7 +6,14 @@ from email import policy
 import pytest
 from inviteguard.detect.evaluation import outlook_view
 from inviteguard.detect.model import AttachedFile, OutlookItem
-from inviteguard.detect.parse import InputError, parse_auth_results, parse_outlook, parse_raw
+from inviteguard.detect.parse import (
+    MAX_DOCUMENTS,
+    MAX_TEXT_ATTACHMENTS,
+    InputError,
+    parse_auth_results,
+    parse_outlook,
+    parse_raw,
+)
 from inviteguard.detect.view import ELISION, HEAD_CHARS, TAIL_CHARS
 
 from .conftest import fixture_bytes
@@ -156,6 +163,16 @@ def test_outlook_files_are_read_as_attachments_and_the_outlook_path_sends_them()
     message = parse_outlook("From: a@example.net\r\nSubject: x\r\n", "See the invoice", files=files)
     assert [(b.source, b.name, b.text) for b in message.attachments] == [("attachment", pdf.get_filename(), whole[0])]
 
+
+
+def test_attachments_past_the_bounds_are_left_unread_and_said_so():
+    files = tuple(AttachedFile(f"doc{i}.pdf", "application/pdf", b"not a pdf") for i in range(MAX_DOCUMENTS + 2))
+    notes = tuple(AttachedFile(f"note{i}.txt", "text/plain", f"note {i}".encode())
+                  for i in range(MAX_TEXT_ATTACHMENTS + 1))
+    message = parse_outlook("From: a@example.net\r\nSubject: x\r\n", "hi", files=files + notes)
+    assert message.problems == (f"only the first {MAX_DOCUMENTS} PDF and Word attachments were read",
+                                f"only the first {MAX_TEXT_ATTACHMENTS} text attachments were read")
+    assert [b.text for b in message.attachments] == [f"note {i}" for i in range(MAX_TEXT_ATTACHMENTS)]
 
 
 def test_a_time_zone_longer_than_any_zone_name_leaves_the_event_readable():

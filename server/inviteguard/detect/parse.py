@@ -18,6 +18,7 @@ import email
 import io
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -277,12 +278,8 @@ def _docx_text(data: bytes) -> str:
     return _XML_TAG.sub("", xml)
 
 
-class _Extraction:
-    """How many attachments of each kind this message has had read so far (bounded)."""
-
-    def __init__(self) -> None:
-        self.documents = 0
-        self.texts = 0
+class _Extraction(Counter[str]):
+    """How many attachments of each family this message has had read so far (bounded)."""
 
 
 AttachmentKind = Literal["pdf", "docx", "html", "text", "card"]
@@ -305,21 +302,18 @@ def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
     return None
 
 
+# Per family of attachments: how many one message reads, and its name in the problem said past that.
+_READ_AT_MOST = {"documents": (MAX_DOCUMENTS, "PDF and Word"), "texts": (MAX_TEXT_ATTACHMENTS, "text")}
+
+
 def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction) -> bool:
     """Whether this attachment is still within the bounds of what one message has read."""
-    if kind in ("pdf", "docx"):
-        extraction.documents += 1
-        if extraction.documents > MAX_DOCUMENTS:
-            if extraction.documents == MAX_DOCUMENTS + 1:
-                problems.append(f"only the first {MAX_DOCUMENTS} PDF and Word attachments were read")
-            return False
-        return True
-    extraction.texts += 1
-    if extraction.texts > MAX_TEXT_ATTACHMENTS:
-        if extraction.texts == MAX_TEXT_ATTACHMENTS + 1:
-            problems.append(f"only the first {MAX_TEXT_ATTACHMENTS} text attachments were read")
-        return False
-    return True
+    family = "documents" if kind in ("pdf", "docx") else "texts"
+    most, named = _READ_AT_MOST[family]
+    extraction[family] += 1
+    if extraction[family] == most + 1:
+        problems.append(f"only the first {most} {named} attachments were read")
+    return extraction[family] <= most
 
 
 def _document_text(kind: AttachmentKind, data: bytes, charset: str | None) -> tuple[str, bool]:
