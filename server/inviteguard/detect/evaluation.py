@@ -31,9 +31,11 @@ LABELS = ("phish", "ham")
 PARALLEL_MIN_CASES = 400
 MAX_PROCESSES = 4
 CHUNK_CASES = 50  # also how often --progress speaks
-# What the Outlook add-in fetches of the attachments (static/outlook/core.js: MAX_FILES, FILE_BYTES_MAX).
+# What the Outlook add-in fetches of the attachments (static/outlook/core.js: MAX_FILES,
+# FILE_BYTES_MAX, FILES_BYTES_TOTAL).
 FETCHED_FILES = 4
 FETCHED_FILE_BYTES = MAX_ATTACHMENT_BYTES
+FETCHED_FILES_BYTES = 4_000_000
 
 Result = TypeVar("Result")
 
@@ -103,8 +105,7 @@ def outlook_view(raw: bytes, item_class: bool = True, full: ParsedMessage | None
         location=first.location if first else "",
         attachments=tuple(b.name for b in full.texts if b.source == "file_name"),
     )
-    files = _fetched_files(raw)
-    html = _html_body(raw)
+    html, files = _outlook_reads(raw)
     if html is not None:
         # The add-in sends the HTML body when Outlook has one (tel: links, hidden text and all);
         # the event's notes ahead of it, as Outlook shows them.
@@ -114,38 +115,32 @@ def outlook_view(raw: bytes, item_class: bool = True, full: ParsedMessage | None
                          files=files)
 
 
-def _fetched_files(raw: bytes) -> tuple[AttachedFile, ...]:
-    """The attachments the add-in fetches (static/outlook/core.js, `readableFiles`): files of a
-    kind the service reads, at most FETCHED_FILE_BYTES each, the first FETCHED_FILES."""
-    message = email.message_from_bytes(raw, policy=policy.compat32)
-    files = []
-    for part in message.walk():
+def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
+    """In one walk of the message: its first HTML part, decoded, as Outlook's Body.getAsync(Html)
+    would give it, and the attachments the add-in fetches (static/outlook/core.js,
+    `readableFiles`): files of a kind the service reads, at most FETCHED_FILE_BYTES each, the
+    first FETCHED_FILES within FETCHED_FILES_BYTES together."""
+    html: str | None = None
+    files: list[AttachedFile] = []
+    for part in email.message_from_bytes(raw, policy=policy.compat32).walk():
+        if part.is_multipart():
+            continue
         name = part.get_filename() or ""
         disposition = str(part.get("Content-Disposition") or "").lower()
-        # A document shown inline is still an attachment in Outlook's list; pictures are no kind we read.
-        if part.is_multipart() or not (name or disposition.startswith("attachment")) \
-                or attachment_kind(part.get_content_type(), name) is None:
-            continue
         data = part.get_payload(decode=True)
-        if isinstance(data, bytes) and len(data) <= FETCHED_FILE_BYTES:
+        if not isinstance(data, bytes):
+            continue
+        if html is None and part.get_content_type() == "text/html" and not name:
+            try:
+                html = data.decode(part.get_content_charset() or "utf-8", "replace")
+            except LookupError:  # a charset Python does not know
+                html = data.decode("utf-8", "replace")
+        # A document shown inline is still an attachment in Outlook's list; pictures are no kind we read.
+        elif (name or disposition.startswith("attachment")) and attachment_kind(part.get_content_type(), name) \
+                and len(files) < FETCHED_FILES and len(data) <= FETCHED_FILE_BYTES \
+                and sum(len(f.data) for f in files) + len(data) <= FETCHED_FILES_BYTES:
             files.append(AttachedFile(name, part.get_content_type(), data))
-        if len(files) == FETCHED_FILES:
-            break
-    return tuple(files)
-
-
-def _html_body(raw: bytes) -> str | None:
-    """The message's first HTML part, decoded, as Outlook's Body.getAsync(Html) would give it."""
-    message = email.message_from_bytes(raw, policy=policy.compat32)
-    for part in message.walk():
-        if part.get_content_type() == "text/html" and not part.get_filename():
-            data = part.get_payload(decode=True)
-            if isinstance(data, bytes):
-                try:
-                    return data.decode(part.get_content_charset() or "utf-8", "replace")
-                except LookupError:  # a charset Python does not know
-                    return data.decode("utf-8", "replace")
-    return None
+    return html, tuple(files)
 
 
 def in_order(work: Callable[..., Result], items: Sequence[Any], *shared: Any,
