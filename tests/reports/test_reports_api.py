@@ -131,13 +131,17 @@ def test_the_attachments_outlook_gave_go_with_the_rebuilt_message(client: FlaskC
         "files": [{"name": "Invoice 4471.pdf", "content_type": "application/pdf",
                    "content": base64.b64encode(pdf).decode()},
                   {"name": "notes.txt", "content_type": "text/plain/evil",
-                   "content": base64.b64encode(b"hi").decode()}]})
+                   "content": base64.b64encode(b"hi").decode()},
+                  {"name": "a\r\nX-Injected: yes.txt", "content_type": "text/plain\r\nX-Injected: yes",
+                   "content": base64.b64encode(b"ho").decode()}]})
     assert response.status_code == 202
     eml = client.get(f"/api/v1/reports/{response.get_json()['report_id']}/eml").get_data()
     stored = email.message_from_bytes(eml, policy=policy.compat32)
     attached = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in stored.walk()
                 if p.get_filename()]
-    assert attached == [("Invoice 4471.pdf", "application/pdf", pdf), ("notes.txt", "application/octet-stream", b"hi")]
+    assert attached == [("Invoice 4471.pdf", "application/pdf", pdf), ("notes.txt", "application/octet-stream", b"hi"),
+                        ("a X-Injected: yes.txt", "application/octet-stream", b"ho")]
+    assert b"\r\nX-Injected" not in eml
 
 
 def test_bad_report_fields_are_400(client: FlaskClient) -> None:

@@ -81,6 +81,11 @@ def _client(value: object) -> dict[str, str]:
             for k in ("name", "version") if value.get(k)}
 
 
+# RFC 6838's restricted names, type "/" subtype, nothing after them.
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
+FILE_NAME_LIMIT = 255
+
+
 def rebuilt_eml(headers: str, body: str, body_type: str, ics: str | None, files: Sequence[AttachedFile] = ()) -> bytes:
     """A message/rfc822 for the SOC when Outlook could give only headers and body text: the
     original header lines, minus those describing the lost MIME body, over a new body, with the
@@ -101,10 +106,11 @@ def rebuilt_eml(headers: str, body: str, body_type: str, ics: str | None, files:
     if ics:
         part.add_attachment(ics, subtype="calendar", filename="invite.ics")
     for attached in files:
-        maintype, _, subtype = attached.content_type.partition("/")
-        if not (maintype and subtype) or "/" in subtype:
-            maintype, subtype = "application", "octet-stream"
-        part.add_attachment(attached.data, maintype=maintype, subtype=subtype, filename=attached.name)
+        # The client's words: a type only as a bare registered-name pair, a name on one line.
+        kind = attached.content_type.lower() if _MEDIA_TYPE.fullmatch(attached.content_type) else ""
+        maintype, _, subtype = (kind or "application/octet-stream").partition("/")
+        part.add_attachment(attached.data, maintype=maintype, subtype=subtype,
+                            filename=one_line(attached.name, FILE_NAME_LIMIT) or "attachment")
     return "\r\n".join(kept).encode("utf-8", "replace") + b"\r\n" + part.as_bytes()
 
 

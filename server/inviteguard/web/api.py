@@ -46,7 +46,7 @@ LOCALE_MAX = 35  # longest sensible BCP 47 tag
 # name (255 characters on every file system Outlook saves to).
 MAX_ATTACHMENT_NAMES = 100
 ATTACHMENT_NAME_MAX = 255
-MAX_FILES = 8  # attachments whose bytes the Outlook add-in sends (it sends at most MAX_FILES of static/outlook/core.js)
+MAX_FILES = 8  # attachments whose bytes a client may send; the add-in sends four (MAX_FILES in static/outlook/core.js)
 # Item fields as Office.js names them -> OutlookItem fields.
 ITEM_FIELDS = {"item_class": "item_class", "subject": "subject", "from": "sender", "start": "start",
                "end": "end", "location": "location"}
