@@ -260,6 +260,7 @@ for (const w of Services.wm.getEnumerator(null)) {
     const actor = b.browsingContext.currentWindowGlobal.getActor("MarionetteCommands");
     const page = await actor.executeScript(`
       const button = document.getElementById("report");
+      if (!button) return null;
       const r = button.getBoundingClientRect();
       return { x: r.x, y: r.y, w: r.width, h: r.height, hidden: document.getElementById("report-section").hidden,
                disabled: button.disabled, label: button.textContent,
@@ -268,6 +269,8 @@ for (const w of Services.wm.getEnumerator(null)) {
                shownReasons: document.querySelectorAll("#reasons li").length,
                foldedReasons: document.querySelectorAll("#more-reasons-list li").length,
                innerHeight: window.innerHeight, scrollY: window.scrollY };`, [], {});
+    // The panel's browser can name popup.html before its page has loaded: open, still loading.
+    if (!page) return { loading: true };
     return { screenX: b.screenX, screenY: b.screenY, width: b.clientWidth, height: b.clientHeight, ...page };
   }
 }
@@ -518,7 +521,7 @@ def test_report_from_the_popup(thunderbird: RealThunderbird) -> None:
     thunderbird.click(state["button"]["x"], state["button"]["y"])
     # Thunderbird opens the panel small and then sizes it to its page (a fresh-clone run caught it
     # 90 pixels tall): wait for the panel the reader sees, then hold Report inside it.
-    popup = _wait(lambda: (p := thunderbird.js(POPUP)) and not p["hidden"]
+    popup = _wait(lambda: (p := thunderbird.js(POPUP)) and not p.get("loading") and not p["hidden"]
                   and p["y"] + p["h"] <= min(p["height"], p["innerHeight"]) and p, 30, "the add-on's popup, sized")
     thunderbird.screenshot("04_popup.png")
     # One click: Report is inside the popup's visible area, unscrolled, whatever the reasons.
