@@ -771,6 +771,24 @@ def test_organizer_display_name_claiming_a_brand():
     assert facts(brand.claims, message, "invite.organizer_claims_brand")["brand"] == "PayPal"
 
 
+def icloud_invite_organised_by(name: str) -> bytes:
+    return (ICLOUD_AUTH.decode() + f"From: {name} <noreply@email.apple.com>\r\nSubject: Quarterly catch-up\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n"
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+            "DTSTART:20260105T100000Z\r\nSUMMARY:Quarterly catch-up\r\n"
+            f"ORGANIZER;CN={name}:mailto:kr.7731@icloud.com\r\n"
+            "DESCRIPTION:This invitation was sent from iCloud Calendar. Apple respects your privacy.\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+def test_an_organiser_named_after_the_relaying_platform_claims_its_brand():
+    # The platform never writes its own name as the organiser: the stranger chose "Apple Billing".
+    message = parse_raw(icloud_invite_organised_by("Apple Billing"))
+    assert facts(brand.claims, message, "invite.organizer_claims_brand")["brand"] == "Apple"
+    # The platform naming itself elsewhere, under a person's name, is no claim.
+    assert facts(brand.claims, parse_raw(icloud_invite_organised_by("Kerry Mwangi")), "brand.impersonation") is None
+
+
 def test_a_trial_tenant_is_a_free_mailbox():
     message = parse_raw(mail("x", "From: billing@klaverveldbv.onmicrosoft.com\r\nSubject: x\r\n"))
     assert facts(brand.freemail_sender, message, "sender.freemail")

@@ -133,8 +133,11 @@ def _view(reading: Reading) -> _BrandView:
     for mention in mentions(reading):
         orgs = _orgs(mention.brand)
         if relayed:
-            if mention.lookalike or mention.brand.name != relay_brand:
-                claimed.append(mention)  # a stranger's text naming a brand; the platform naming itself is not
+            # A stranger's text naming a brand; the platform naming itself is not, except in the
+            # invite's organiser name: the stranger chose it, and the platform never writes its
+            # own name there ("Apple Billing" organising an iCloud invite).
+            if mention.lookalike or mention.brand.name != relay_brand or mention.source == "organizer_name":
+                claimed.append(mention)
         elif sender_org in orgs or unproven_org in orgs:
             if not mention.lookalike:
                 owned.append(mention)
