@@ -814,6 +814,26 @@ def test_a_phone_offered_beside_other_ways_is_not_phone_only(text):
     assert facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only") is None
 
 
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Your parcel is held at customs until the fee is paid.", "fee"),
+    ("Hi Mum, I lost my phone, this is my new number. Don't tell Dad yet.", "new_number"),
+    ("Our accounts line has changed: ring Karla on the number below for the details.", "new_number"),
+    ("When the technician calls, read out the code sent to your phone.", "code_disclosure"),
+])
+def test_the_reason_a_lure_gives_to_call(text, kind):
+    assert facts(payment.pretext, parse_raw(mail(text)), "lure.pretext")["pretext_kind"] == kind
+
+
+@pytest.mark.parametrize("text", [
+    # People change numbers, and banks warn never to pass a code on: neither is a reason to call.
+    "My new number is below, please update your contacts.",
+    "Never share the code sent to your phone with anyone, not even our staff.",
+    "We will never ask you to give the code to anyone who calls you.",
+])
+def test_a_new_number_or_a_code_warning_is_no_pretext(text):
+    assert facts(payment.pretext, parse_raw(mail(text)), "lure.pretext") is None
+
+
 def test_phrase_trie_finds_what_a_plain_alternation_finds():
     lexicon = load_lexicon()
     phrases = [p for p in lexicon.phrases("charge_claims") + lexicon.phrases("dispute_hooks")

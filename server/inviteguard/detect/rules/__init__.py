@@ -106,7 +106,8 @@ class Brand:
 # The phrase lists each language file has; every one is matched on confusable skeletons.
 PHRASE_LISTS = ("charge_claims", "charge_verbs", "payment_terms", "payment_demands", "dispute_hooks", "account_alerts",
                 "callback_cues", "urgency", "scam_awareness", "invite_markers", "department_words",
-                "fee_demands", "refund_offers", "tech_support", "bank_change", "phone_only")
+                "fee_demands", "refund_offers", "tech_support", "bank_change", "phone_only", "new_number",
+                "code_disclosure")
 
 
 @dataclass(frozen=True)
