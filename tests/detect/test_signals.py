@@ -330,6 +330,11 @@ def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
 
 
+def test_two_letter_number_words_glued_together_are_a_word_not_a_number():
+    # "Entidade" is Swedish "en", Danish "ti" and "da", Haitian "de": a word, not the number's end.
+    assert [found[2] for found in spelled_numbers("dois um zero · 4 4 5 · 7 3 1\n\nEntidade 11249")] == ["210445731"]
+
+
 @pytest.mark.parametrize("text", [
     "one two three",  # too short for a number
     "on and on and on and on",  # "on" is no number word; joiners say nothing
@@ -484,12 +489,22 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     # A country the message names, in any language the geocoder names it in.
     ("Not approved by your company? Our billing desk in Chile can reverse it today: 800 631 904 (toll-free).",
      "From: a@example.com\r\nSubject: x\r\n", "+56800631904"),
+    # Uzbek's own letter (ҳ) says Uzbekistan before Belarus (ў) and Russia.
+    ("Ҳисобингиздан 2 850 000 сўм ечилди. Дарҳол қўнғироқ қилинг: 71 200 55 44",
+     "From: a@example.org\r\nSubject: x\r\n", "+998712005544"),
     # Macedonian's own letters (ќ, ѓ) say North Macedonia before Serbia and Bulgaria.
     ("Ќе ви биде наплатено. Ве молиме јавете се на 02 555 0147 веднаш, пред да ѓо", "From: a@example.org\r\n"
      "Subject: x\r\n", "+38925550147"),
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]
+
+
+def test_pashto_letters_say_afghanistan_before_iran_and_the_arab_world():
+    text = "ستاسو له حساب څخه پیسې وویستل شوې. مهرباني وکړئ دې شمېرې ته زنګ ووهئ: 0700 555 123"
+    reading = Reading(parse_raw(mail(text)))
+    assert phone.suggested_regions(reading)[:2] == ("AF", "PK")
+    assert [m.e164 for m in phone.mentions(reading)] == ["+93700555123"]
 
 
 def test_countries_are_named_in_words_and_scripts_without_spaces():
@@ -819,6 +834,7 @@ def test_a_phone_offered_beside_other_ways_is_not_phone_only(text):
     ("Hi Mum, I lost my phone, this is my new number. Don't tell Dad yet.", "new_number"),
     ("Our accounts line has changed: ring Karla on the number below for the details.", "new_number"),
     ("When the technician calls, read out the code sent to your phone.", "code_disclosure"),
+    ("Telefonumu itirmişəm, bu yeni nömrəmdir.", "new_number"),
 ])
 def test_the_reason_a_lure_gives_to_call(text, kind):
     assert facts(payment.pretext, parse_raw(mail(text)), "lure.pretext")["pretext_kind"] == kind

@@ -159,8 +159,16 @@ class RulesError(ValueError):
     """The rules data is inconsistent; raised at load so a bad edit never reaches a verdict."""
 
 
+# libyaml's loader where the wheel has it: the pure-Python one takes seconds over the lexicons.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - _LOADER is a safe loader, C or Python
+
+
 def _read(name: str) -> Any:
-    return yaml.safe_load(resources.files(__package__).joinpath(name).read_text("utf-8"))
+    return _yaml(resources.files(__package__).joinpath(name).read_text("utf-8"))
 
 
 LEVELS = ("clean", "suspicious", "phishing")
@@ -332,5 +340,5 @@ GROUP_VALUES = frozenset(range(10, 100)) | frozenset(range(100, 1000, 100))
 def load_lexicon() -> Lexicon:
     folder = resources.files(__package__).joinpath("lexicon")
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
-    languages = tuple(_language(yaml.safe_load(f.read_text("utf-8"))) for f in files)
+    languages = tuple(_language(_yaml(f.read_text("utf-8"))) for f in files)
     return Lexicon(languages, frozenset(_read("mail.yaml")["freemail_domains"]))

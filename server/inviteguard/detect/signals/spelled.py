@@ -22,6 +22,7 @@ WORDS_MIN = 3  # number words in a spelled-out number: fewer is an ordinary numb
 DIGITS_MIN = 7
 DIGITS_MAX = 15  # E.164's longest number
 GLUED_MAX = 4  # number words written as one ("dreihundertfünfundzwanzig" is four)
+GLUED_PART_MIN = 3
 # The Arabic comma (Arabic, Persian, Urdu) and the ideographic one: pauses like ",".
 COMMAS = "\u060c\u3001"
 GROUP_DIGITS_MAX = 6  # digits written as numerals among the words: a group as dialled ("98765", UK "900123")
@@ -62,8 +63,13 @@ def number_words() -> NumberWords:
             if v == HUNDRED and w.lower() in digits:
                 hundreds.setdefault(w.lower(), set()).add(language.code)
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
-    word = trie_pattern((set(digits) - unspaced) | set(groups) | joiners | plus | then)
-    token = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
+    spaced = (set(digits) - unspaced) | set(groups) | joiners | plus | then
+    word = trie_pattern(spaced)
+    # Glued words hold one of GLUED_PART_MIN letters or more ("enogtyve", "vierundfünfzig"): two-letter
+    # words alone glue into ordinary words ("Entidade" is Swedish "en", Danish "ti", "da", Haitian "de").
+    long = trie_pattern({w for w in spaced if len(w) >= GLUED_PART_MIN})
+    glued = rf"(?=(?:{word}){{0,{GLUED_MAX - 1}}}(?:{long}))(?:{word}){{2,{GLUED_MAX}}}"
+    token = rf"(?:{glued}|{word}|\d{{1,{GROUP_DIGITS_MAX}}})"
     # Brackets too: an area code said inside them ("8 (seven seven one) 355 12 40").
     between = rf"[\s\-\u2010-\u2015.,/(){COMMAS}{BULLETS}]{{1,3}}"
     runs = [(re.compile(rf"(?<!\w){token}(?:{between}{token}){{2,24}}(?!\w)", re.IGNORECASE),
