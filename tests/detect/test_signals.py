@@ -687,6 +687,10 @@ def test_homoglyph_brands(written, brand_name):
     ("您的京东商城订单已扣款 6,388 元，如非本人操作请致电 400-555-0168", "JD.com"),
     ("Geek-Squad renewal charged $399.99", "Geek Squad"),
     ("GARANTİ BBVA kartınızdan 12.640 TL çekildi", "Garanti BBVA"),
+    # The most claimed brands as other scripts write them.
+    ("سفارش شما در فروشگاه آمازون ثبت شد: 1٬499 یورو", "Amazon"),
+    ("Служба поддержки Майкрософт: ваша лицензия истекла", "Microsoft"),
+    ("חידוש מנוי נורטון בסך ₪1,249 בוצע", "Norton"),
     # Korean attaches particles to a name ("카카오페이로": by KakaoPay), and its skeleton is jamo.
     ("카카오페이로 742,500원이 결제되었습니다. 본인이 아니면 02-5550-1844", "Kakao / KakaoPay"),
 ])
