@@ -1,9 +1,13 @@
 """Each signal family on real or fixture messages: what it finds, and what it must leave alone."""
 
+import os
 import re
+import subprocess
+import sys
 import time
 import unicodedata
 from email.utils import formataddr
+from pathlib import Path
 
 import phonenumbers
 import pytest
@@ -505,6 +509,16 @@ def test_pashto_letters_say_afghanistan_before_iran_and_the_arab_world():
     reading = Reading(parse_raw(mail(text)))
     assert phone.suggested_regions(reading)[:2] == ("AF", "PK")
     assert [m.e164 for m in phone.mentions(reading)] == ["+93700555123"]
+
+
+def test_country_names_are_read_without_phonenumbers_place_names():
+    # Importing phonenumbers.geodata (every prefix's place names) costs a worker about 100 MB.
+    script = ("import sys\nfrom inviteguard.detect.signals import phone\n"
+              "assert phone._named_regions('Kundendienst Schweiz') == ['CH']\n"
+              "print('phonenumbers.geodata' in sys.modules)")
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(phone.__file__).parents[3])})
+    assert ran.stdout.strip() == "False", ran.stderr
 
 
 def test_countries_are_named_in_words_and_scripts_without_spaces():

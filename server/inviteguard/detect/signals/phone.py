@@ -21,6 +21,7 @@ calendar, not its text) has a dial-in, in the block that names that meeting.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from bisect import bisect_left
@@ -29,9 +30,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import islice, pairwise
+from pathlib import Path
 
 import phonenumbers
-from phonenumbers.geodata.locale import LOCALE_DATA
 
 from .. import budget
 from ..model import Evidence, TextBlock
@@ -190,12 +191,25 @@ UNSPACED_NAME_MIN = 2  # characters of one in a script written without spaces ("
 COUNTRY_NAMES_LOOKED_AT = 10
 
 
+def _locale_data() -> dict[str, dict[str, str]]:
+    """phonenumbers' country names (phonenumbers/geodata/locale.py), read on their own: imported
+    as a module they first import their package, every number prefix's place names, about 100 MB
+    a worker that the detector never reads."""
+    spec = importlib.util.spec_from_file_location(
+        "phonenumbers.geodata.locale", Path(phonenumbers.__file__).parent / "geodata" / "locale.py")
+    assert spec is not None and spec.loader is not None, "phonenumbers ships geodata/locale.py"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    locale_data: dict[str, dict[str, str]] = module.LOCALE_DATA
+    return locale_data
+
+
 @cache
 def _country_names() -> tuple[re.Pattern[str], dict[str, str]]:
     """Every region's name in the languages phonenumbers' geocoder names it in ("Schweiz",
     "Suisse", "Chile", "智利"), matched as written; a name two regions share names neither."""
     regions_of: dict[str, set[str]] = {}
-    for region, names in LOCALE_DATA.items():
+    for region, names in _locale_data().items():
         for name in names.values():
             for _ in range(len(names)):  # "*aa": the name language aa gives, which may point on
                 if not name.startswith("*"):
