@@ -891,6 +891,13 @@ def test_a_stem_matches_its_word_going_on_and_a_longer_phrase_still_wins():
                      ("spærret kort", ["account_alerts", "charge_claims"])]
 
 
+def test_a_word_listed_whole_and_as_a_stem_counts_for_both_lists():
+    vocabulary = Vocabulary([("laskutus", "payment_terms", "fi"), ("laskutus*", "department_words", "fi")])
+    text = "Laskutus · peruutus; laskutusosasto"
+    found = [(m.match.text, sorted(m.lists)) for m in vocabulary.matches(skeleton(text), text)]
+    assert found == [("Laskutus", ["department_words", "payment_terms"]), ("laskutusosasto", ["department_words"])]
+
+
 def test_a_star_inside_a_phrase_is_refused():
     from inviteguard.detect.rules import PHRASE_LISTS, RulesError, _language
 

@@ -121,10 +121,15 @@ class Vocabulary:
     @staticmethod
     def _with_prefixes(key: str, owners: dict[str, set[tuple[str, str]]]) -> tuple[frozenset[str], frozenset[str]]:
         found = set(owners[key])
+        if not key.endswith(STEM) and key + STEM in owners:
+            # The word itself is also a stem with no ending, maybe of other lists: Finnish
+            # "laskutus" (billing) is a payment term, and "laskutus*" a department's name.
+            found |= owners[key + STEM]
         for end in range(1, len(key)):
             shorter = key[:end]
-            if shorter in owners and (not key[end].isalnum() or not shorter[-1].isalnum()
-                                      or unspaced_script(shorter[-1])):
+            # A stem's word going on is not the whole word: "laskutusosasto" is no "laskutus".
+            if shorter in owners and key[end] != STEM and (not key[end].isalnum() or not shorter[-1].isalnum()
+                                                           or unspaced_script(shorter[-1])):
                 found |= owners[shorter]
             if shorter + STEM in owners and key[end] != STEM:
                 found |= owners[shorter + STEM]
