@@ -96,6 +96,11 @@ def test_html_gives_tel_targets_alt_text_css_content_and_links():
     assert "+1 808 555 0199" in rendered.text and rendered.links == ("https://zoom.us/j/123",)
 
 
+
+def test_underscores_are_spaces_in_skeletons():
+    text = "Rechnung_Storno_nur_telefonisch.pdf"
+    assert skeleton(text).text == "rechnung storno nur telefonlsch.pdf"
+
 @pytest.mark.parametrize(("href", "app"), [("https://wa.me/573155550148?text=Hola", "WhatsApp"),
                                            ("https://api.whatsapp.com/send?phone=573155550148", "WhatsApp"),
                                            ("https://www.whatsapp.com/send/?text=x&phone=+573155550148", "WhatsApp"),

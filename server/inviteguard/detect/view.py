@@ -447,9 +447,11 @@ def digit_lookalikes() -> dict[str, str]:
 
 # Plain ASCII keeps rules of its own: the letters and digits scammers swap fold together (0 for o;
 # 1, | and I for l, so i too, as lower case cannot tell I from i; rn for m), quotes and dashes of
-# every kind are one.
+# every kind are one. An underscore is a space: file and document names join their words with it
+# ("Rechnung_Storno_nur_telefonisch.pdf" says "nur telefonisch" to the reader).
 _ASCII_SKELETON = {"0": "o", "1": "l", "|": "l", "i": "l", "m": "rn", "\u2018": "'", "\u2019": "'", "\u02bc": "'",
-                   "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"}
+                   "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+                   "_": " "}
 
 
 _CASED_SCRIPTS = ("CYRILLIC", "GREEK")
