@@ -285,6 +285,15 @@ def _css_content(lure: Lure) -> Lure:
                                "<p>Billing: <span class='n'></span></p>"))
 
 
+
+def _css_escaped_content(lure: Lure) -> Lure:
+    """The generated number written in CSS escapes: thin spaces and a non-breaking hyphen by code."""
+    escaped = PHONE.replace(" ", "\\2009 ", 1).replace(" ", "\\2011 ")
+    page = html.escape(lure.notes.replace(PHONE, "")).replace("\n", "<br>")
+    return replace(lure, plain_notes=lure.notes.replace(PHONE, "the number below"),
+                   html_notes=(f'<style>.n::after {{content: "{escaped}"}}</style><p>{page}</p>'
+                               "<p>Billing: <span class='n'></span></p>"))
+
 def _tel_link_only(lure: Lure) -> Lure:
     link = f"<a href='tel:{PHONE.replace(' ', '')}'>our hotline</a>"
     page = html.escape(lure.notes).replace(html.escape(PHONE), link)
@@ -416,6 +425,7 @@ TECHNIQUES: dict[str, Technique] = {
     "html_comment_800k_before": _html_notes(lambda lure: "<!--" + "x" * 800_000 + "-->" + _html_of(lure.notes)),
     "hidden_digit_inside_number": _hidden_digit,
     "number_in_css_content": _css_content,
+    "number_in_css_escapes": _css_escaped_content,
     "number_only_in_tel_link": _tel_link_only,
     "number_only_in_image_alt": _image_alt,
     "number_as_html_entities": _entities,

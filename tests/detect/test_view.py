@@ -97,6 +97,13 @@ def test_html_gives_tel_targets_alt_text_css_content_and_links():
 
 
 
+def test_css_generated_content_is_read_with_its_escapes_decoded():
+    rendered = render_html('<style>.n::after{content:"1\\2009 844\\2009 555\\2011 0107" "!"}'
+                           ".a::before{content: attr(data-tel)}</style>"
+                           "<p><span class=n></span> <b class=a data-tel='+41 44 507 33 91'></b></p>")
+    assert "1 844 555\u20100107!" in rendered.text and "+41 44 507 33 91" in rendered.text
+
+
 def test_underscores_are_spaces_in_skeletons():
     text = "Rechnung_Storno_nur_telefonisch.pdf"
     assert skeleton(text).text == "rechnung storno nur telefonlsch.pdf"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import tinycss2
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from . import budget
@@ -238,8 +239,26 @@ def _effect(style: str) -> StyleEffect:
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _CSS_RULE = re.compile(r"([^{}]{1,2000})\{([^{}]{0,5000})\}")
-_CSS_CONTENT = re.compile(r"""content\s*:\s*(?:"([^"]{0,500})"|'([^']{0,500})'|attr\(\s*([\w-]{1,60})\s*\))""",
-                          re.IGNORECASE)
+CSS_CONTENT_CHARS = 500  # of one ::before or ::after's generated text
+
+
+def _generated_content(declarations: str) -> str:
+    """What a ::before or ::after rule's `content` shows: its strings with CSS escapes decoded
+    ("1\\2009 844" is "1 844" with a thin space), or "attr:NAME" for `attr(NAME)`; "" for none.
+    tinycss2 reads the declarations as a browser does."""
+    for declaration in tinycss2.parse_declaration_list(declarations, skip_comments=True, skip_whitespace=True):
+        if declaration.type != "declaration" or declaration.lower_name != "content":
+            continue
+        shown = []
+        for token in declaration.value:
+            if token.type == "string":
+                shown.append(token.value)
+            elif token.type == "function" and token.lower_name == "attr":
+                names = [a.value for a in token.arguments if a.type == "ident"]
+                if names:
+                    return "attr:" + names[0][:60]
+        return "".join(shown)[:CSS_CONTENT_CHARS]
+    return ""
 _PSEUDO = re.compile(r"::?(before|after)\b", re.IGNORECASE)
 
 
@@ -261,9 +280,8 @@ def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[tuple[str, Styl
                     continue
                 pseudo = _PSEUDO.search(selector)
                 if pseudo:
-                    found = _CSS_CONTENT.search(declarations)
-                    if found:
-                        value = found.group(1) or found.group(2) or ("attr:" + found.group(3) if found.group(3) else "")
+                    value = _generated_content(declarations)
+                    if value:
                         base = _PSEUDO.sub("", selector).strip() or "*"
                         content.append((base, pseudo.group(1).lower(), value))
                 else:
