@@ -267,11 +267,13 @@ def _languages(reading: Reading, text: str) -> list[str]:
     the everyday words of its text ("vous", "und"), so a short note with no lure phrase in it
     still says where its national numbers are dialled."""
     # Sorted: ties keep one order whatever the process's hash seed (a set's order is not).
+    ordered: dict[frozenset[str], list[str]] = {}  # phrases share their languages' sets
     hits: Counter[str] = Counter(language for found in reading.vocabulary for phrase in found
-                                 for language in sorted(phrase.languages))
+                                 for language in ordered.get(phrase.languages)
+                                 or ordered.setdefault(phrase.languages, sorted(phrase.languages)))
     everyday = _everyday_words()
-    for word in _WORD.findall(text.lower(), 0, EVERYDAY_TEXT):
-        hits.update(everyday.get(word, ()))
+    hits.update(language for word in _WORD.findall(text.lower(), 0, EVERYDAY_TEXT)
+                for language in everyday.get(word, ()))
     if not hits:
         return []
     # A language the message only brushes (a shared word, a loan word) does not crowd out the
