@@ -221,10 +221,26 @@ def _country_names() -> tuple[re.Pattern[str], dict[str, str]]:
     named = {name: regions.pop() for name, regions in regions_of.items() if len(regions) == 1}
     # Names in scripts written without spaces stand inside a sentence; the others are whole words.
     unspaced = {name for name in named if unspaced_script(name[0])}
-    pattern = rf"(?<!\w)(?:{trie_pattern(set(named) - unspaced)})(?!\w)"
-    if unspaced:
-        pattern += f"|{trie_pattern(unspaced)}"
-    return re.compile(pattern), named
+    # One alternative per first character, each opening with it (the word boundary checked after
+    # it), so that re's search skips every position where no name starts in its own loop; the
+    # whole words' alternatives first, as in "(?<!\w)(?:words)(?!\w)|(?:unspaced)".
+    alternatives = [f"{re.escape(first)}(?<!\\w.){_trie_after(rests)}(?!\\w)"
+                    for first, rests in _by_first(set(named) - unspaced)]
+    alternatives += [f"{re.escape(first)}{_trie_after(rests)}" for first, rests in _by_first(unspaced)]
+    return re.compile("|".join(alternatives)), named
+
+
+def _by_first(names: set[str]) -> list[tuple[str, set[str]]]:
+    grouped: dict[str, set[str]] = {}
+    for name in names:
+        grouped.setdefault(name[0], set()).add(name[1:])
+    return sorted(grouped.items())
+
+
+def _trie_after(rests: set[str]) -> str:
+    """The trie of what follows a first character ("" among them: a name may end there)."""
+    pattern = trie_pattern(rests)
+    return f"(?:{pattern})" if pattern else ""
 
 
 def _named_regions(text: str) -> list[str]:
@@ -251,11 +267,13 @@ def _languages(reading: Reading, text: str) -> list[str]:
     the everyday words of its text ("vous", "und"), so a short note with no lure phrase in it
     still says where its national numbers are dialled."""
     # Sorted: ties keep one order whatever the process's hash seed (a set's order is not).
+    ordered: dict[frozenset[str], list[str]] = {}  # phrases share their languages' sets
     hits: Counter[str] = Counter(language for found in reading.vocabulary for phrase in found
-                                 for language in sorted(phrase.languages))
+                                 for language in ordered.get(phrase.languages)
+                                 or ordered.setdefault(phrase.languages, sorted(phrase.languages)))
     everyday = _everyday_words()
-    for word in _WORD.findall(text.lower(), 0, EVERYDAY_TEXT):
-        hits.update(everyday.get(word, ()))
+    hits.update(language for word in _WORD.findall(text.lower(), 0, EVERYDAY_TEXT)
+                for language in everyday.get(word, ()))
     if not hits:
         return []
     # A language the message only brushes (a shared word, a loan word) does not crowd out the

@@ -71,8 +71,14 @@ def number_words() -> NumberWords:
     glued = rf"(?=(?:{word}){{0,{GLUED_MAX - 1}}}(?:{long}))(?:{word}){{2,{GLUED_MAX}}}"
     token = rf"(?:{glued}|{word}|\d{{1,{GROUP_DIGITS_MAX}}})"
     # Brackets too: an area code said inside them ("8 (seven seven one) 355 12 40").
-    between = rf"[\s\-\u2010-\u2015.,/(){COMMAS}{BULLETS}]{{1,3}}"
-    runs = [(re.compile(rf"(?<!\w){token}(?:{between}{token}){{2,24}}(?!\w)", re.IGNORECASE),
+    pause = rf"[\s\-\u2010-\u2015.,/(){COMMAS}{BULLETS}]"
+    between = rf"{pause}{{1,3}}"
+    # What any run's first two tokens are (words in a row, or a digit group), each with the pause
+    # after it: a cheap lookahead that fails at almost every word of ordinary text before the
+    # glued-word alternatives backtrack there. It only asks what a run needs, so runs are the same.
+    opening = rf"(?:(?:{word}){{1,{GLUED_MAX}}}|\d{{1,{GROUP_DIGITS_MAX}}})"
+    runs = [(re.compile(rf"(?<!\w)(?={opening}{between}{opening}{pause}){token}(?:{between}{token}){{2,24}}(?!\w)",
+                        re.IGNORECASE),
              re.compile(rf"{word}|\d+", re.IGNORECASE))]
     if unspaced:
         written = trie_pattern(unspaced)

@@ -75,9 +75,38 @@ def trie_pattern(phrases: Iterable[str], space: str = _STEP[" "]) -> str:
 _WORD_END = r"(?:(?<=\w)(?!\w)|(?<!\w))"
 
 
-def _first_of(phrases: Iterable[str]) -> str:
-    """A lookahead for the characters the phrases start with: the scan moves on at once elsewhere."""
-    return "(?=[" + "".join(re.escape(c) for c in sorted({p[0] for p in phrases})) + "])"
+def _scan(phrases: set[str], before: str = "", after: str = "") -> str:
+    """A pattern that, at each position where one of `phrases` starts (`before` holding there),
+    matches that position's first character and captures in group 1 the phrase found there and
+    `after`, from that position on (a lookahead inside a one-character lookbehind). As the pattern
+    opens with the set of the phrases' first characters, re's search skips every other position in
+    its own loop; and as a match takes one character, the next one is tried at the very next
+    position, so phrases that overlap are all found."""
+    first = "".join(re.escape(c) for c in sorted({p[0] for p in phrases}))
+    return rf"[{first}](?<={before}(?=((?:{trie_pattern(phrases)}){after})).)"
+
+
+# The phrases that start a word are split by their first character into this many scans. At a
+# position only the scan of its character can match, so the matches are those of one scan; but
+# re's parser holds a pattern's whole tree while it compiles it, and one pattern of every
+# language's phrases took 150 MB at its peak, which a worker's heap kept.
+AT_WORD_SCANS = 8
+
+
+def _by_first_character(phrases: set[str], parts: int) -> list[set[str]]:
+    """`phrases` in up to `parts` sets of about equal length, no first character in two of them."""
+    by_first: dict[str, set[str]] = {}
+    for phrase in phrases:
+        by_first.setdefault(phrase[0], set()).add(phrase)
+    total = sum(map(len, phrases))
+    split: list[set[str]] = [set()]
+    size = 0
+    for first in sorted(by_first):
+        if size >= total / parts * len(split):
+            split.append(set())
+        split[-1] |= by_first[first]
+        size += sum(map(len, by_first[first]))
+    return [part for part in split if part]
 
 
 @dataclass(frozen=True)
@@ -102,20 +131,24 @@ class Vocabulary:
             key = skeleton_of(phrase)
             if key.rstrip(STEM):
                 owners.setdefault(key, set()).add((list_name, language))
-        self._owners = {key: self._with_prefixes(key, owners) for key in owners}
+        # 55,000 phrases share about 3,000 distinct (lists, languages) pairs: one object each
+        # instead of two frozensets a phrase (26 MB a worker).
+        shared: dict[tuple[frozenset[str], frozenset[str]], tuple[frozenset[str], frozenset[str]]] = {}
+        self._owners = {key: shared.setdefault(lists, lists)
+                        for key in owners for lists in (self._with_prefixes(key, owners),)}
         self._longest_stem = max((len(k) for k in owners if k.endswith(STEM)), default=0)
-        # Three scans, each cheap where it cannot match: phrases that start a word are tried only
-        # at word starts; the few that start with a symbol, and those of unspaced scripts (which
-        # match inside a run of text), only where their first character stands.
+        # Scans, each tried only where its phrases' first characters stand (_scan): phrases that
+        # start a word, at word starts, in AT_WORD_SCANS parts; the few that start with a symbol;
+        # and those of unspaced scripts, which match inside a run of text.
         worded = {k for k in owners if not any(unspaced_script(c) for c in k)}
         at_word = {k for k in worded if re.match(r"\w", k)}
         scans = []
-        if at_word:
-            scans.append(rf"(?<!\w)(?=((?:{trie_pattern(at_word)}){_WORD_END}))")
+        for part in _by_first_character(at_word, AT_WORD_SCANS):
+            scans.append(_scan(part, r"(?<!\w)", _WORD_END))
         if worded - at_word:
-            scans.append(rf"{_first_of(worded - at_word)}(?=((?:{trie_pattern(worded - at_word)}){_WORD_END}))")
+            scans.append(_scan(worded - at_word, after=_WORD_END))
         if set(owners) - worded:
-            scans.append(rf"{_first_of(set(owners) - worded)}(?=({trie_pattern(set(owners) - worded)}))")
+            scans.append(_scan(set(owners) - worded))
         self._scans = tuple(re.compile(scan) for scan in scans)
 
     @staticmethod
