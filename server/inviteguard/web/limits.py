@@ -5,7 +5,8 @@
 2. authentication (client_auth.py: 401, or 503 when credentials cannot be checked now);
 3. the rate limit of that kind per caller (rate_limits.py, on the service's Redis; 429 +
    Retry-After). Redis down: limits are counted in this process's memory instead, so analyze
-   keeps answering;
+   keeps answering. Analyze counts it in its answer lookup's round trip, after the body is read
+   but before any analysis; a caller this process already refused in the window is refused here;
 4. the body, read once and bounded: a message/rfc822 body by INVITEGUARD_MAX_BODY_BYTES; a JSON
    body by what carries a message of that size base64-encoded, the limit then applying to the
    decoded message (413). A body that takes longer than INVITEGUARD_BODY_READ_TIMEOUT_SECONDS to
@@ -46,7 +47,7 @@ from ..detect import budget
 from ..runtime.config import Settings
 from .client_auth import AuthError, authenticate_request, current_caller
 from .errors import RequestError
-from .rate_limits import Quotas, RateLimited, RateLimits, parse_rate
+from .rate_limits import Hit, Quotas, RateLimited, RateLimits, parse_rate
 
 log = logging.getLogger(__name__)
 V = TypeVar("V", bound=Callable[..., Any])
@@ -374,10 +375,16 @@ class Guard:
     quotas: Quotas
     budget_seconds: float
 
-    def admit(self, kind: str) -> None:
+    def admit(self, kind: str, count: bool) -> Hit:
+        """Steps 1 to 3; the rate limit is counted here unless `count` is False (the view counts it)."""
         check_request_headers(list(request.headers.items()), self.limits)
         caller = authenticate_request()
-        self.quotas.hit(kind, caller, request.endpoint or "").count()
+        g.inviteguard_hit = hit = self.quotas.hit(kind, caller, request.endpoint or "")
+        if count:
+            hit.count()
+        return hit
+
+    def read_body(self) -> None:
         if request.mimetype == JSON_TYPE:
             request.max_content_length = self.limits.json_body_bytes
         # Cached: the view reads these same bytes. Over the size limit this raises 413.
@@ -396,11 +403,15 @@ class Guard:
                              f"The message is too complex to analyze within {self.budget_seconds:g} s") from None
 
 
-def guarded(kind: str, inspects_itself: bool = False) -> Callable[[V], V]:
+def guarded(kind: str, inspects_itself: bool = False, counts_itself: bool = False) -> Callable[[V], V]:
     """Authenticate, rate-limit and size-check an analyze ("analyze") or report ("reports") view.
 
     `inspects_itself`: the view calls `inspect_body()` before it parses the body (step 5), so an
-    exact copy already answered (api.analyze) is answered without scanning it again."""
+    exact copy already answered (api.analyze) is answered without scanning it again.
+    `counts_itself`: the view counts the rate limit (step 3) in a Redis round trip it makes anyway
+    (api.analyze: with the answer lookup), through `request_hit()`, before any analysis. A request
+    refused before that (413, 415, ...) is counted all the same on its way out; a caller already
+    refused in this window is refused before its body is read (rate_limits.SpentCounters)."""
     if kind not in KINDS:
         raise ValueError(f"unknown guard kind {kind!r}")
 
@@ -408,20 +419,30 @@ def guarded(kind: str, inspects_itself: bool = False) -> Callable[[V], V]:
         @wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
             guard = _guard()
-            guard.admit(kind)
+            hit = guard.admit(kind, count=not counts_itself)
+            try:
+                guard.read_body()
 
-            def inspected(*args: Any, **kwargs: Any) -> Any:
-                if not inspects_itself:
-                    guard.inspect()
-                return view(*args, **kwargs)
+                def inspected(*args: Any, **kwargs: Any) -> Any:
+                    if not inspects_itself:
+                        guard.inspect()
+                    return view(*args, **kwargs)
 
-            if kind == "analyze":
-                return guard.within_budget(inspected, *args, **kwargs)
-            return inspected(*args, **kwargs)
+                if kind == "analyze":
+                    return guard.within_budget(inspected, *args, **kwargs)
+                return inspected(*args, **kwargs)
+            finally:
+                if not hit.counted:
+                    hit.count()
 
         return inner  # type: ignore[return-value]
 
     return decorate
+
+
+def request_hit() -> Hit:
+    """This request's hit on its rate limits (set by the guard), for a view that `counts_itself`."""
+    return g.inviteguard_hit
 
 
 def inspect_body() -> None:

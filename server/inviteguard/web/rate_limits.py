@@ -12,6 +12,9 @@ it lives one window, and with `appendfsync always` (the embedded Redis) a logged
 make every request, a cached answer too, wait for a disk sync while Redis serves nobody else. A
 Redis restart or failover therefore starts every caller's window afresh.
 
+Analyze counts in the same pipelined round trip as its answer lookup (cache.AnswerCache's
+rider), so a cached answer costs one round trip in all. A counter seen past its limit is
+remembered until its window ends, so that caller is refused again before its body is read.
 Redis down: counted in this process's memory instead, so analyze keeps answering; a counting
 failure never refuses a call.
 """
@@ -19,6 +22,7 @@ failure never refuses a call.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,14 +90,43 @@ class Counter:
     key: str  # without the Redis prefix; the in-memory fallback uses it as it is
 
 
+class SpentCounters:
+    """Counters this process saw past their limit, until their window ends. A fixed window's count
+    only grows until the window ends, so a caller refused once is refused again, before its body is
+    read and without asking Redis, exactly as Redis would refuse it."""
+
+    MAX_ENTRIES = 10_000  # callers past a limit at once; forgetting one only costs a round trip
+
+    def __init__(self) -> None:
+        self._until: dict[str, tuple[RateLimitItem, float]] = {}  # key -> (limit, its window's end)
+        self._lock = threading.Lock()
+
+    def add(self, counter: Counter, retry_after: float) -> None:
+        with self._lock:
+            if len(self._until) >= self.MAX_ENTRIES:
+                now = time.time()
+                self._until = {k: v for k, v in self._until.items() if v[1] > now}
+                if len(self._until) >= self.MAX_ENTRIES:
+                    self._until.clear()
+            self._until[counter.key] = (counter.limit, time.time() + retry_after)
+
+    def refuse_known(self, counters: Sequence[Counter]) -> None:
+        """RateLimited when one of `counters` is known to be spent until later."""
+        if not self._until:
+            return
+        now = time.time()
+        spent = [(limit, end - now) for limit, end in (self._until.get(c.key, (c.limit, 0.0)) for c in counters)
+                 if end > now]
+        _refuse_if(spent)
+
+
 class Hit:
     """One request's hit on its limits. Counted once: in a pipeline the caller runs (`queue`, then
     `settle` with the replies) or on its own (`count`)."""
 
-    def __init__(self, counters: Sequence[Counter], gate: RedisGate, memory: FixedWindowRateLimiter) -> None:
+    def __init__(self, counters: Sequence[Counter], quotas: Quotas) -> None:
         self.counters = tuple(counters)
-        self.gate = gate
-        self.memory = memory
+        self.quotas = quotas
         self.counted = False
 
     def queue(self, pipe: Any) -> int:
@@ -105,50 +138,56 @@ class Hit:
     def settle(self, replies: Sequence[Any]) -> None:
         """The replies of the queued increments; RateLimited when a limit is spent."""
         self.counted = True
-        spent = [(counter.limit, int(ttl) / 1000) for counter, (count, ttl) in zip(self.counters, replies, strict=True)
-                 if int(count) > counter.limit.amount]
-        self._refuse_if(spent)
+        self._refuse_spent([(counter, int(ttl) / 1000) for counter, (count, ttl) in zip(self.counters, replies,
+                                                                                        strict=True)
+                            if int(count) > counter.limit.amount])
 
     def count(self) -> None:
         """Counts in a round trip of its own, or in memory when Redis fails; RateLimited when spent."""
+        gate = self.quotas.gate
         try:
-            pipe = self.gate.client().pipeline(transaction=False)
+            pipe = gate.client().pipeline(transaction=False)
             self.queue(pipe)
             replies = pipe.execute()
         except redis.RedisError as exc:
-            self.failed(exc)
+            if not gate.down:  # said once per outage window, not once per request
+                log.warning("rate limits counted in this process, Redis failed: %s", type(exc).__name__)
+            gate.failed()
+            self.count_in_memory()
             return
         self.settle(replies)
 
-    def failed(self, exc: redis.RedisError) -> None:
-        """Redis could not count this hit: counted in memory instead."""
-        if not self.gate.down:  # said once per outage window, not once per request
-            log.warning("rate limits counted in this process, Redis failed: %s", type(exc).__name__)
-        self.gate.failed()
-        self.count_in_memory()
-
     def count_in_memory(self) -> None:
         self.counted = True
-        spent = [(c.limit, self.memory.get_window_stats(c.limit, c.key).reset_time - time.time())
-                 for c in self.counters if not self.memory.hit(c.limit, c.key)]
-        self._refuse_if(spent)
+        memory = self.quotas.memory
+        self._refuse_spent([(c, memory.get_window_stats(c.limit, c.key).reset_time - time.time())
+                            for c in self.counters if not memory.hit(c.limit, c.key)])
 
-    @staticmethod
-    def _refuse_if(spent: Sequence[tuple[RateLimitItem, float]]) -> None:
-        if spent:
-            limit, wait = max(spent, key=lambda item: item[1])
-            raise RateLimited(limit, wait)
+    def _refuse_spent(self, spent: Sequence[tuple[Counter, float]]) -> None:
+        for counter, retry_after in spent:
+            self.quotas.spent.add(counter, retry_after)
+        _refuse_if([(counter.limit, retry_after) for counter, retry_after in spent])
+
+
+def _refuse_if(spent: Sequence[tuple[RateLimitItem, float]]) -> None:
+    if spent:
+        limit, wait = max(spent, key=lambda item: item[1])
+        raise RateLimited(limit, wait)
 
 
 class Quotas:
-    """Every kind's limits in one app, and the counters in memory for when Redis fails."""
+    """Every kind's limits in one app, the counters in memory for when Redis fails, and the
+    counters this process knows are spent."""
 
     def __init__(self, rates: dict[str, RateLimits], gate: RedisGate) -> None:
         self.rates = rates
         self.gate = gate
         self.memory = FixedWindowRateLimiter(MemoryStorage())
+        self.spent = SpentCounters()
 
     def hit(self, kind: str, caller: Caller, endpoint: str) -> Hit:
+        """This request's hit, not yet counted; RateLimited at once when a limit is known spent."""
         counters = [Counter(limit, limit.key_for(KEY_PREFIX, caller.rate_key, endpoint))
                     for limit in self.rates[kind].for_caller(caller)]
-        return Hit(counters, self.gate, self.memory)
+        self.spent.refuse_known(counters)
+        return Hit(counters, self)
