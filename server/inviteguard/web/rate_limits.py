@@ -132,7 +132,8 @@ class Hit:
     def queue(self, pipe: Any) -> int:
         """Adds the increments to `pipe`; returns how many replies they take."""
         for counter in self.counters:
-            pipe.eval(COUNT_SCRIPT, 1, REDIS_KEY_PREFIX + counter.key, counter.limit.get_expiry())
+            # Spelled out: a Cluster pipeline's eval() is not the EVAL command.
+            pipe.execute_command("EVAL", COUNT_SCRIPT, 1, REDIS_KEY_PREFIX + counter.key, counter.limit.get_expiry())
         return len(self.counters)
 
     def settle(self, replies: Sequence[Any]) -> None:
