@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 import redis
-from inviteguard.runtime.redis_conn import RedisTarget, connect_redis, parse_redis_url, redact
+from inviteguard.runtime.redis_conn import RedisGate, RedisTarget, connect_redis, parse_redis_url, redact
 from inviteguard.runtime.redis_server import redis_executable
+from inviteguard.web.cache import AnswerCache
+from inviteguard.web.client_auth import Caller
+from inviteguard.web.rate_limits import Quotas, RateLimits, parse_rate
 from process_helpers import free_port
 from redis.cluster import RedisCluster
 
@@ -117,3 +120,13 @@ def test_cluster_url_reaches_the_cluster(workdir: Path, processes: list) -> None
     assert isinstance(client, RedisCluster)
     client.set("ig:test", "via cluster")
     assert client.get("ig:test") == b"via cluster"
+
+    # Analyze's one round trip (the rate-limit script riding with the answer lookup's reads, keys
+    # of other slots) goes through a Cluster pipeline too.
+    gate = RedisGate(f"redis+cluster://127.0.0.1:{port}", 1.0, 60.0)
+    rates = RateLimits(parse_rate("PER_USER", "2/minute"), parse_rate("PER_ADDRESS", "2/minute"))
+    hit = Quotas({"analyze": rates}, gate).hit("analyze", Caller("anonymous", "10.0.0.1", "ip:10.0.0.1"),
+                                               "api.analyze")
+    lookup = AnswerCache(gate, 60, ("ig:test",)).lookup("copy", ("en",), ("rules",), rider=hit)
+    assert hit.counted and lookup.answer is None
+    assert client.get("LIMITS:LIMITER/inviteguard:ratelimit/ip:10.0.0.1/api.analyze/2/1/minute") == b"1"

@@ -150,7 +150,7 @@ class RedisGate:
         """The client, or RedisError when Redis is unconfigured or recently failed."""
         if self.url is None:
             raise redis.ConnectionError("no REDIS_URL configured")
-        if time.monotonic() < self._down_until:
+        if self.down:
             raise redis.ConnectionError("Redis failed moments ago; not retrying yet")
         with self._lock:
             if self._client is None:
@@ -167,6 +167,11 @@ class RedisGate:
         # Close the sockets when the gate goes (an app that is dropped), not whenever the garbage
         # collector reaches them: a socket finalized before its connection warns.
         weakref.finalize(self, self._client.close)
+
+    @property
+    def down(self) -> bool:
+        """Whether callers are skipping Redis now, after a recent failure."""
+        return time.monotonic() < self._down_until
 
     def failed(self) -> None:
         # Only a real failure opens the window: a caller reporting the "not retrying yet" refusal

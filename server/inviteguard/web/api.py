@@ -32,7 +32,7 @@ from ..runtime.version import VERSION
 from .cache import AnswerCache, AnswerLookup, VerdictCache, cache_key
 from .errors import RequestError
 from .feedback import NO_STANDING, ReportFeedback
-from .limits import decode_base64, guard_limits, guarded, inspect_body, request_eml, request_json
+from .limits import decode_base64, guard_limits, guarded, inspect_body, request_eml, request_hit, request_json
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -273,18 +273,25 @@ def decide(svc: Services, message: ParsedMessage) -> Decision:
 
 
 def stored_answer(svc: Services, raw: bytes) -> AnswerLookup | None:
-    """The lookup of this copy's stored answer (one Redis round trip), None when Redis fails."""
+    """The lookup of this copy's stored answer, None when Redis fails. The caller's rate limit is
+    counted in the same round trip (in memory when Redis fails): RateLimited before any answer."""
+    hit = request_hit()
+
     def lookup() -> AnswerLookup:
         # The settings as this worker applies them (not as Redis holds them this instant): an answer
         # rendered by a worker that has not yet reread a change is never fenced as if it had.
         settings_digest = svc.settings.current_with_digest()[1]
-        return svc.answers.lookup(copy_key(raw), locale_wishes(), (svc.engine.rules_version(), settings_digest))
+        return svc.answers.lookup(copy_key(raw), locale_wishes(), (svc.engine.rules_version(), settings_digest),
+                                  rider=hit)
 
-    return RedisSteps(False).run("answer cache", lookup, None)
+    found = RedisSteps(False).run("answer cache", lookup, None)
+    if not hit.counted:
+        hit.count()
+    return found
 
 
 @bp.post("/api/v1/analyze")
-@guarded("analyze", inspects_itself=True)
+@guarded("analyze", inspects_itself=True, counts_itself=True)
 def analyze() -> Response:
     svc = services()
     raw = request_bytes()

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
@@ -107,6 +107,16 @@ def _fence(versions: Sequence[str | bytes | None]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
+class Rider(Protocol):
+    """Commands that ride in a lookup's round trip (the caller's rate-limit counters)."""
+
+    def queue(self, pipe: Any) -> int:
+        """Adds commands to `pipe`; returns how many replies they take."""
+
+    def settle(self, replies: Sequence[Any]) -> None:
+        """Their replies; may raise to refuse the request."""
+
+
 class AnswerCache:
     """Rendered answers per exact copy and locale wishes, fenced by the versions they depend on."""
 
@@ -117,20 +127,26 @@ class AnswerCache:
         self.ttl_seconds = ttl_seconds
         self.version_keys = tuple(version_keys)
 
-    def lookup(self, copy_key: str, wishes: Sequence[str], process_versions: Sequence[str]) -> AnswerLookup:
+    def lookup(self, copy_key: str, wishes: Sequence[str], process_versions: Sequence[str],
+               rider: Rider | None = None) -> AnswerLookup:
         """One round trip; RedisError when Redis cannot answer (the caller takes the full path).
-        `process_versions`: what this process answers by (rules, settings), fenced too."""
+        `process_versions`: what this process answers by (rules, settings), fenced too. `rider`'s
+        commands go first in the same round trip; it settles before any answer is returned."""
         key = ANSWER_PREFIX + hashlib.sha256("\x1f".join((copy_key, *wishes)).encode(
             "utf-8", "surrogatepass")).hexdigest()[:40]
         try:
             pipe = self.gate.client().pipeline(transaction=False)
+            riding = rider.queue(pipe) if rider is not None else 0
             pipe.get(key)
             for version_key in self.version_keys:
                 pipe.get(version_key)
-            stored, *versions = pipe.execute()
+            replies = pipe.execute()
         except redis.RedisError:
             self.gate.failed()
             raise
+        if rider is not None:
+            rider.settle(replies[:riding])
+        stored, *versions = replies[riding:]
         fence = _fence([*process_versions, *versions])
         return AnswerLookup(key, fence, _answer(stored, fence))
 

@@ -3,8 +3,10 @@
 `@guarded("analyze")` / `@guarded("reports")` on a view runs, cheapest refusal first:
 1. HTTP request header count and size (431);
 2. authentication (client_auth.py: 401, or 503 when credentials cannot be checked now);
-3. the rate limit of that kind per caller (Flask-Limiter on the service's Redis; 429 + Retry-After).
-   Redis down: limits are counted in this process's memory instead, so analyze keeps answering;
+3. the rate limit of that kind per caller (rate_limits.py, on the service's Redis; 429 +
+   Retry-After). Redis down: limits are counted in this process's memory instead, so analyze
+   keeps answering. Analyze counts it in its answer lookup's round trip, after the body is read
+   but before any analysis; a caller this process already refused in the window is refused here;
 4. the body, read once and bounded: a message/rfc822 body by INVITEGUARD_MAX_BODY_BYTES; a JSON
    body by what carries a message of that size base64-encoded, the limit then applying to the
    decoded message (413). A body that takes longer than INVITEGUARD_BODY_READ_TIMEOUT_SECONDS to
@@ -33,21 +35,19 @@ import math
 import re
 import socket
 import time
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, jsonify, request
-from flask_limiter import Limiter, RateLimitExceeded
-from limits import parse_many
 from werkzeug.exceptions import RequestTimeout
 
 from ..detect import budget
-from ..runtime.config import ConfigError, Settings
+from ..runtime.config import Settings
 from .client_auth import AuthError, authenticate_request, current_caller
 from .errors import RequestError
+from .rate_limits import Hit, Quotas, RateLimited, RateLimits, parse_rate
 
 log = logging.getLogger(__name__)
 V = TypeVar("V", bound=Callable[..., Any])
@@ -369,64 +369,22 @@ class BodyReadDeadline:
                 sock.settimeout(None)
 
 
-# ------------------------------------------------------------------ rate limits
-
-def limiter_storage_uri(redis_url: str | None) -> str:
-    """Flask-Limiter's name for the service's Redis (the `limits` package spells unix sockets
-    redis+unix://); in-process memory when there is none."""
-    if not redis_url:
-        return "memory://"
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url.removeprefix("unix://")
-    return redis_url
-
-
-@dataclass(frozen=True)
-class RateLimits:
-    """One kind's limits: a signed-in user is one person; an address (with or without a client key)
-    may be a whole office behind one NAT."""
-
-    per_user: str
-    per_address: str
-
-    def for_caller(self) -> str:
-        caller = g.get("inviteguard_caller")
-        return self.per_user if caller is not None and caller.kind == "user" else self.per_address
-
-
-def not_yet_authenticated() -> bool:
-    """Flask-Limiter's request filter. Its before-request hook looks at every request before the view
-    runs; the quotas count only once the guard has authenticated the caller (which sets the key), so
-    that pass stops here, before it resolves any limit, and each request evaluates its limit once."""
-    return "inviteguard_caller" not in g
-
-
-def rate_key() -> str:
-    return current_caller().rate_key
-
-
-def _quota_anchor(kind: str) -> Callable[[], None]:
-    """Flask-Limiter keys decorated limits by function name; one named function per kind keeps the
-    analyze and report counters apart."""
-
-    def anchor() -> None:
-        """Calling it checks (and counts) the limit registered on it."""
-
-    anchor.__name__ = anchor.__qualname__ = f"{kind}_quota"
-    return anchor
-
-
 @dataclass
 class Guard:
     limits: InputLimits
-    quotas: dict[str, Callable[[], None]]
-    limiter: Limiter
+    quotas: Quotas
     budget_seconds: float
 
-    def admit(self, kind: str) -> None:
+    def admit(self, kind: str, count: bool) -> Hit:
+        """Steps 1 to 3; the rate limit is counted here unless `count` is False (the view counts it)."""
         check_request_headers(list(request.headers.items()), self.limits)
-        authenticate_request()
-        self.quotas[kind]()
+        caller = authenticate_request()
+        g.inviteguard_hit = hit = self.quotas.hit(kind, caller, request.endpoint or "")
+        if count:
+            hit.count()
+        return hit
+
+    def read_body(self) -> None:
         if request.mimetype == JSON_TYPE:
             request.max_content_length = self.limits.json_body_bytes
         # Cached: the view reads these same bytes. Over the size limit this raises 413.
@@ -445,11 +403,15 @@ class Guard:
                              f"The message is too complex to analyze within {self.budget_seconds:g} s") from None
 
 
-def guarded(kind: str, inspects_itself: bool = False) -> Callable[[V], V]:
+def guarded(kind: str, inspects_itself: bool = False, counts_itself: bool = False) -> Callable[[V], V]:
     """Authenticate, rate-limit and size-check an analyze ("analyze") or report ("reports") view.
 
     `inspects_itself`: the view calls `inspect_body()` before it parses the body (step 5), so an
-    exact copy already answered (api.analyze) is answered without scanning it again."""
+    exact copy already answered (api.analyze) is answered without scanning it again.
+    `counts_itself`: the view counts the rate limit (step 3) in a Redis round trip it makes anyway
+    (api.analyze: with the answer lookup), through `request_hit()`, before any analysis. A request
+    refused before that (413, 415, ...) is counted all the same on its way out; a caller already
+    refused in this window is refused before its body is read (rate_limits.SpentCounters)."""
     if kind not in KINDS:
         raise ValueError(f"unknown guard kind {kind!r}")
 
@@ -457,20 +419,30 @@ def guarded(kind: str, inspects_itself: bool = False) -> Callable[[V], V]:
         @wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
             guard = _guard()
-            guard.admit(kind)
+            hit = guard.admit(kind, count=not counts_itself)
+            try:
+                guard.read_body()
 
-            def inspected(*args: Any, **kwargs: Any) -> Any:
-                if not inspects_itself:
-                    guard.inspect()
-                return view(*args, **kwargs)
+                def inspected(*args: Any, **kwargs: Any) -> Any:
+                    if not inspects_itself:
+                        guard.inspect()
+                    return view(*args, **kwargs)
 
-            if kind == "analyze":
-                return guard.within_budget(inspected, *args, **kwargs)
-            return inspected(*args, **kwargs)
+                if kind == "analyze":
+                    return guard.within_budget(inspected, *args, **kwargs)
+                return inspected(*args, **kwargs)
+            finally:
+                if not hit.counted:
+                    hit.count()
 
         return inner  # type: ignore[return-value]
 
     return decorate
+
+
+def request_hit() -> Hit:
+    """This request's hit on its rate limits (set by the guard), for a view that `counts_itself`."""
+    return g.inviteguard_hit
 
 
 def inspect_body() -> None:
@@ -502,12 +474,9 @@ def _auth_error(exc: AuthError) -> tuple[Response, int]:
     return refusal(exc.status, exc.code, exc.message, retry)
 
 
-def _rate_limited(exc: RateLimitExceeded) -> tuple[Response, int]:
-    guard: Guard = current_app.extensions["inviteguard.guard"]
-    current = guard.limiter.current_limit
-    wait = current.reset_at - time.time() if current is not None else 1.0
-    log.info("rate limit %s reached by %s", exc.limit.limit, current_caller().kind)
-    return refusal(429, "rate_limited", f"Too many requests (at most {exc.limit.limit}); try again later", wait)
+def _rate_limited(exc: RateLimited) -> tuple[Response, int]:
+    log.info("rate limit %s reached by %s", exc.limit, current_caller().kind)
+    return refusal(429, "rate_limited", f"Too many requests (at most {exc.limit}); try again later", exc.retry_after)
 
 
 def _too_deep(_: RecursionError) -> tuple[Response, int]:
@@ -517,51 +486,19 @@ def _too_deep(_: RecursionError) -> tuple[Response, int]:
 
 # ------------------------------------------------------------------ wiring
 
-def _checked_rate(name: str, value: str) -> str:
-    try:
-        parse_many(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a rate limit like 300/minute, not {value!r}") from None
-    return value
-
-
 def init_app(app: Flask) -> None:
     settings: Settings = app.config["INVITEGUARD_SETTINGS"]
-    rates = {kind: RateLimits(_checked_rate(f"INVITEGUARD_{name}_RATE_LIMIT", per_user),
-                              _checked_rate(f"INVITEGUARD_{name}_RATE_LIMIT_PER_ADDRESS", per_address))
+    rates = {kind: RateLimits(parse_rate(f"INVITEGUARD_{name}_RATE_LIMIT", per_user),
+                              parse_rate(f"INVITEGUARD_{name}_RATE_LIMIT_PER_ADDRESS", per_address))
              for kind, name, per_user, per_address in (
                  ("analyze", "ANALYZE", settings.analyze_rate_limit, settings.analyze_rate_limit_per_address),
                  ("reports", "REPORT", settings.report_rate_limit, settings.report_rate_limit_per_address))}
-    timeout = settings.redis_timeout_seconds
-    limiter = Limiter(
-        key_func=rate_key,
-        storage_uri=limiter_storage_uri(settings.redis_url),
-        storage_options={"socket_timeout": timeout, "socket_connect_timeout": timeout}
-        if settings.redis_url else {},
-        key_prefix="inviteguard:ratelimit",
-        # A fixed window: one counter a caller and minute, so an analyze answered from the cache
-        # spends one Redis increment on its quota; a moving window keeps a list of every request's
-        # time. One bench/load.py A/B on a busy machine: the cached answer 0.36 of the floor with
-        # the moving window, 0.42 with this one; on a quiet machine it stays near 0.34 either way.
-        # The price: a caller may spend two windows' quota across a window's edge.
-        strategy="fixed-window",
-        # Redis down: count in this process instead, and never let a counting failure refuse a call.
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-    )
-    limiter.init_app(app)
-    # Its Redis client closes with the app, not whenever the garbage collector reaches its sockets.
-    counters = getattr(limiter.storage, "storage", None)
-    if callable(getattr(counters, "close", None)):
-        weakref.finalize(app, counters.close)
-    limiter.request_filter(not_yet_authenticated)
-    quotas = {kind: limiter.limit(rate.for_caller, key_func=rate_key)(_quota_anchor(kind))
-              for kind, rate in rates.items()}
-    app.extensions["inviteguard.guard"] = Guard(
-        InputLimits.from_settings(settings), quotas, limiter, settings.analysis_time_budget_seconds)
+    quotas = Quotas(rates, app.extensions["inviteguard"].gate)
+    app.extensions["inviteguard.guard"] = Guard(InputLimits.from_settings(settings), quotas,
+                                                settings.analysis_time_budget_seconds)
     app.register_error_handler(LimitError, _limit_error)
     app.register_error_handler(AuthError, _auth_error)
-    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(RateLimited, _rate_limited)
     app.register_error_handler(RecursionError, _too_deep)
     if settings.body_read_timeout_seconds:
         app.wsgi_app = BodyReadDeadline(app.wsgi_app, settings.body_read_timeout_seconds)  # type: ignore[method-assign]
