@@ -160,12 +160,16 @@ def worker_rss_mb(master: int) -> list[float]:
 
 
 def cpu_seconds(master: int) -> float:
-    """User and system CPU of a gunicorn master and its workers so far (not Redis's, not wrk's)."""
+    """User and system CPU of a gunicorn master and its workers so far (not Redis's, not wrk's).
+    Workers recycled after max_requests count too: the master has reaped them, and their CPU is
+    in its cutime and cstime."""
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     total = 0
     for pid in [str(master), *children]:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        if pid == str(master):
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime: its reaped workers'
     return total / os.sysconf("SC_CLK_TCK")
 
 
