@@ -210,6 +210,16 @@ def test_calendar_html_notes_are_read():
     assert any("+1 808 555 0199" in b.text for b in message.texts if b.source == "description")
 
 
+def test_calendar_html_notes_have_their_escapes_undone():
+    """X-ALT-DESC is TEXT: Outlook shows "\\," as a comma and "\\n" as a line break."""
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTART:20260101T100000Z\r\n"
+           "SUMMARY:Sync\r\nDESCRIPTION:Agenda to follow\r\n"
+           "X-ALT-DESC;FMTTYPE=text/html:<p>Dear client\\, you paid AED 3\\,250\\; call us</p>\r\n"
+           "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    notes = [b.text for b in parse_outlook("", "", "text", ics).texts if b.source == "description"]
+    assert "Dear client, you paid AED 3,250; call us" in notes
+
+
 def test_parsing_stops_at_the_budget():
     raw = (b"From: a@b.example\r\nSubject: hi\r\nContent-Type: text/html\r\n\r\n"
            + b"<div><p>x</p></div>" * 200_000)

@@ -30,6 +30,7 @@ from email.utils import getaddresses, parseaddr
 from typing import Literal
 
 import icalendar
+from icalendar.parser import unescape_backslash
 
 from . import budget
 from .model import (
@@ -431,11 +432,12 @@ def _check_calendar_size(data: bytes, limits: CalendarLimits) -> None:
 
 def _notes_html(event: icalendar.cal.Component) -> str:
     """X-ALT-DESC;FMTTYPE=text/html: the notes as Outlook shows them, which may differ from the
-    plain DESCRIPTION other clients show."""
+    plain DESCRIPTION other clients show. icalendar keeps an unknown property's value as written,
+    so its TEXT escapes ("\\," for a comma) are undone here, as Outlook undoes them."""
     value = event.get("X-ALT-DESC")
     if value is None:
         return ""
-    return render_html(str(value[0] if isinstance(value, list) and value else value)).text
+    return render_html(unescape_backslash(str(value[0] if isinstance(value, list) and value else value))).text
 
 
 def parse_calendar(data: bytes | str, problems: list[str],
