@@ -104,10 +104,6 @@ def test_css_generated_content_is_read_with_its_escapes_decoded():
     assert "1 844 555\u20100107!" in rendered.text and "+41 44 507 33 91" in rendered.text
 
 
-def test_underscores_are_spaces_in_skeletons():
-    text = "Rechnung_Storno_nur_telefonisch.pdf"
-    assert skeleton(text).text == "rechnung storno nur telefonlsch.pdf"
-
 @pytest.mark.parametrize(("href", "app"), [("https://wa.me/573155550148?text=Hola", "WhatsApp"),
                                            ("https://api.whatsapp.com/send?phone=573155550148", "WhatsApp"),
                                            ("https://www.whatsapp.com/send/?text=x&phone=+573155550148", "WhatsApp"),
