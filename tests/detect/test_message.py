@@ -170,9 +170,18 @@ def test_attachments_past_the_bounds_are_left_unread_and_said_so():
     notes = tuple(AttachedFile(f"note{i}.txt", "text/plain", f"note {i}".encode())
                   for i in range(MAX_TEXT_ATTACHMENTS + 1))
     message = parse_outlook("From: a@example.net\r\nSubject: x\r\n", "hi", files=files + notes)
-    assert message.problems == (f"only the first {MAX_DOCUMENTS} PDF and Word attachments were read",
+    assert message.problems == ("a PDF attachment could not be read",
+                                f"only the first {MAX_DOCUMENTS} PDF and Word attachments were read",
                                 f"only the first {MAX_TEXT_ATTACHMENTS} text attachments were read")
     assert [b.text for b in message.attachments] == [f"note {i}" for i in range(MAX_TEXT_ATTACHMENTS)]
+
+
+def test_an_unreadable_pdf_is_said_once_and_logs_nothing(caplog, capfd):
+    files = (AttachedFile("a.pdf", "application/pdf", b"%%PDF-1.4 stub"),
+             AttachedFile("b.pdf", "application/pdf", b"%PDF-1.4\n%%EOF-less"))
+    message = parse_outlook("From: a@example.net\r\nSubject: x\r\n", "hi", files=files)
+    assert message.problems == ("a PDF attachment could not be read",)
+    assert not caplog.records and not capfd.readouterr().err
 
 
 def test_a_time_zone_longer_than_any_zone_name_leaves_the_event_readable():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import email
 import io
+import logging
 import re
 import zipfile
 from collections import Counter
@@ -246,10 +247,17 @@ def _walk(msg: Message, problems: list[str]) -> Iterator[Message]:
 
 # ---------------------------------------------------------------- attachments
 
-def _pdf_text(data: bytes) -> str:
+_UNREADABLE_PDF = "a PDF attachment could not be read"
+
+
+def _pdf_text(data: bytes, problems: list[str]) -> str:
     # Imported lazily: most messages carry no PDF and pypdf's import is not free.
     import pypdf
     from pypdf.errors import PyPdfError
+
+    # pypdf logs what it finds wrong with a file as a warning; the files are an attacker's to make,
+    # so the service's log would be theirs to fill. What the reader needs is said as a problem.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -260,6 +268,8 @@ def _pdf_text(data: bytes) -> str:
         return "\n".join(texts)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError,
             IndexError, AssertionError, ZeroDivisionError):
+        if _UNREADABLE_PDF not in problems:
+            problems.append(_UNREADABLE_PDF)
         return ""
 
 
@@ -317,11 +327,12 @@ def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction)
     return extraction[family] <= most
 
 
-def _document_text(kind: AttachmentKind, data: bytes, charset: str | None) -> tuple[str, bool]:
+def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
+                   problems: list[str]) -> tuple[str, bool]:
     """(canonical text, truncated) of a document's bytes, read as a reader who opens it sees it."""
     data = data[:MAX_ATTACHMENT_BYTES]
     if kind == "pdf" or data[:5] == b"%PDF-":
-        return canonical(_pdf_text(data))
+        return canonical(_pdf_text(data, problems))
     if kind == "docx":
         return canonical(_docx_text(data))
     if kind == "html":
@@ -337,7 +348,7 @@ def _attachment_text(part: Message, name: str, problems: list[str], extraction: 
     kind = attachment_kind(part.get_content_type(), name)
     if kind is None or not _counted(kind, problems, extraction):
         return "", False
-    return _document_text(kind, _payload_bytes(part, problems), part.get_content_charset())
+    return _document_text(kind, _payload_bytes(part, problems), part.get_content_charset(), problems)
 
 
 # What a contact card shows when the reader opens it; the rest (photo, keys, ids) is not read.
@@ -682,7 +693,7 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
     for attached in files:
         kind = attachment_kind(attached.content_type, attached.name)
         if kind is not None and _counted(kind, problems, extraction):
-            text, truncated = _document_text(kind, attached.data, None)
+            text, truncated = _document_text(kind, attached.data, None, problems)
             if text:
                 parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
     if ics and ics.strip():
