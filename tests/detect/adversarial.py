@@ -294,6 +294,16 @@ def _css_escaped_content(lure: Lure) -> Lure:
                    html_notes=(f'<style>.n::after {{content: "{escaped}"}}</style><p>{page}</p>'
                                "<p>Billing: <span class='n'></span></p>"))
 
+def _reversed_flex(lure: Lure) -> Lure:
+    """The number's groups written last to first in a flex box laid out row-reverse: the source
+    reads "0199 555 808 1+", the reader sees the number."""
+    groups = "".join(f"<span>{html.escape(group)}&nbsp;</span>" for group in reversed(PHONE.split(" ")))
+    page = html.escape(lure.notes.replace(PHONE, "")).replace("\n", "<br>")
+    return replace(lure, plain_notes=lure.notes.replace(PHONE, "the number below"),
+                   html_notes=(f"<p>{page}</p><div style='display: flex; flex-direction: row-reverse;"
+                               f" justify-content: flex-end'>{groups}</div>"))
+
+
 def _tel_link_only(lure: Lure) -> Lure:
     link = f"<a href='tel:{PHONE.replace(' ', '')}'>our hotline</a>"
     page = html.escape(lure.notes).replace(html.escape(PHONE), link)
@@ -426,6 +436,7 @@ TECHNIQUES: dict[str, Technique] = {
     "hidden_digit_inside_number": _hidden_digit,
     "number_in_css_content": _css_content,
     "number_in_css_escapes": _css_escaped_content,
+    "number_groups_reversed_by_flex": _reversed_flex,
     "number_only_in_tel_link": _tel_link_only,
     "number_only_in_image_alt": _image_alt,
     "number_as_html_entities": _entities,

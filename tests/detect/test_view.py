@@ -104,6 +104,22 @@ def test_css_generated_content_is_read_with_its_escapes_decoded():
     assert "1 844 555\u20100107!" in rendered.text and "+41 44 507 33 91" in rendered.text
 
 
+GROUPS_LAST_TO_FIRST = "<b>2210</b><b>93847-</b><b>(11) </b>"
+
+
+@pytest.mark.parametrize("html", [
+    f"<div style='display:flex;flex-direction:row-reverse'>{GROUPS_LAST_TO_FIRST}</div>",
+    f"<style>.r{{display:inline-flex;flex-flow:row-reverse wrap}}</style><p class=r>{GROUPS_LAST_TO_FIRST}</p>",
+    f"<div style='display:flex;flex-direction:column-reverse'>{GROUPS_LAST_TO_FIRST}</div>",
+])
+def test_a_flex_box_laid_out_in_reverse_is_read_as_shown(html):
+    assert "(11) 93847-2210" in render_html(html).text
+
+
+def test_a_flex_direction_without_a_flex_box_keeps_the_order():
+    assert render_html("<div style='flex-direction:row-reverse'><b>a</b><b>b</b></div>").text == "ab"
+
+
 @pytest.mark.parametrize(("href", "app"), [("https://wa.me/573155550148?text=Hola", "WhatsApp"),
                                            ("https://api.whatsapp.com/send?phone=573155550148", "WhatsApp"),
                                            ("https://www.whatsapp.com/send/?text=x&phone=+573155550148", "WhatsApp"),

@@ -193,6 +193,10 @@ class StyleEffect:
     zero_font: bool | None = None  # None: as the parent
     invisible: bool | None = None
     transparent: bool | None = None
+    # A flex box laid out in reverse (flex-direction: row-reverse or column-reverse) shows its
+    # children last to first: "<span>2210</span><span>93847-</span><span>(11)</span>" reads
+    # "(11) 93847-2210". Not inherited: it orders this element's own children.
+    reverses: bool | None = None
 
     def applied(self, inherited: Visibility) -> Visibility:
         zero_font, invisible, transparent = inherited
@@ -209,7 +213,8 @@ class StyleEffect:
         return StyleEffect(self.removes or later.removes,
                            later.zero_font if later.zero_font is not None else self.zero_font,
                            later.invisible if later.invisible is not None else self.invisible,
-                           later.transparent if later.transparent is not None else self.transparent)
+                           later.transparent if later.transparent is not None else self.transparent,
+                           later.reverses if later.reverses is not None else self.reverses)
 
 
 NO_EFFECT = StyleEffect()
@@ -229,11 +234,14 @@ def _effect(style: str) -> StyleEffect:
                or css.get("clip", "").startswith("rect(0")
                or any(_FAR_AWAY.match(css.get(name, "")) for name in ("text-indent", "left", "top")))
     size, visibility, color = css.get("font-size"), css.get("visibility"), css.get("color")
+    direction = css.get("flex-direction", css.get("flex-flow"))
     return StyleEffect(
         removes,
         zero_font=None if size is None else "font-size" in zero or bool(_TINY.match(size)),
         invisible=None if visibility is None else visibility in ("hidden", "collapse"),
         transparent=None if color is None else color == "transparent",
+        reverses=(None if direction is None or css.get("display") not in ("flex", "inline-flex")
+                  else "reverse" in direction),
     )
 
 
@@ -347,7 +355,7 @@ def render_html(html: str) -> RenderedHTML:
     # hid them; most templates hide nothing, and each selector is a walk of the tree.
     undoing_matters = any(effect.hides for _, effect in styled_selectors) or bool(_MAY_HIDE.search(html))
     for selector, effect in styled_selectors:
-        if not (effect.hides or undoing_matters):
+        if not (effect.hides or undoing_matters or effect.reverses):
             continue
         for node in _matching(tree, selector):
             styled[node.mem_id] = styled.get(node.mem_id, NO_EFFECT).merged(effect)
@@ -413,11 +421,11 @@ def render_html(html: str) -> RenderedHTML:
             closing.append(" ")
         shown = not any(visibility)
         stack.extend((text, VISIBLE) for text in reversed(closing) if shown or not text.strip())
-        child = item.last_child
         children: list[tuple[LexborNode | str, Visibility]] = []
+        child = item.child if effect.reverses else item.last_child
         while child is not None:
             children.append((child, visibility))
-            child = child.prev
+            child = child.next if effect.reverses else child.prev
         stack.extend(children)
         if shown:
             parts.extend(before.get(item.mem_id, ()))
