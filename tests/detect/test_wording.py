@@ -78,6 +78,11 @@ def test_longer_words_are_also_read_as_their_stem():
     assert not any(token.endswith("~") for token in wording.tokens(reading("tak nie")))  # short words
 
 
+def test_a_word_with_vowel_signs_is_one_word():
+    # Tokens are skeletons: the spacing vowel signs stay, the non-spacing marks are dropped.
+    assert {"രാവിലെ", "बिलकल"} <= wording.tokens(reading("രാവിലെ बिलकुल"))
+
+
 def test_stems_and_character_pairs_are_shown_as_the_message_writes_them():
     kanji = reading("不正な利用")
     assert wording._as_written(kanji, "不正 正な") == "不正な"

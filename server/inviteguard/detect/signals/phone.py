@@ -42,7 +42,7 @@ from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
 from .spelled import spelled_readings
-from .text import BULLETS, trie_pattern, unspaced_script
+from .text import BULLETS, WORD_CHAR, trie_pattern, unspaced_script
 
 # phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
 # tried in ten regions overflow it and every message recompiled hundreds of patterns. The
@@ -257,9 +257,8 @@ REGIONS_PER_LANGUAGE = 2
 # A language counts when it has at least 1/LANGUAGE_SHARE of the main language's hits.
 LANGUAGE_SHARE = 3
 EVERYDAY_TEXT = 4000  # characters of the message read for its everyday words
-# A word, vowel signs included: Python's \w leaves out the marks of Indic scripts and Thai, which
-# would cut "आपका" and "আপনার" apart (the dandas, "।" and "॥", end a word).
-_WORD = re.compile(r"[\w\u0900-\u0963\u0966-\u0dff\u0e00-\u0eff]+")
+# A word, vowel signs included (the dandas, "।" and "॥", end a word).
+_WORD = re.compile(WORD_CHAR + "+")
 
 
 def _languages(reading: Reading, text: str) -> list[str]:

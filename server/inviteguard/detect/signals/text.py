@@ -28,6 +28,27 @@ class Match:
     text: str  # as written in the canonical text
 
 
+def _combining_marks() -> str:
+    """Every combining mark of the Basic Multilingual Plane, as ranges of a regex class."""
+    ranges: list[list[int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(z)) if z > a else "") for a, z in ranges)
+
+
+# A character of a word. Python's \w leaves out combining marks, and Indic scripts write their
+# vowels with them: "രാവിലെ" (morning) is letters and vowel signs, and with \w alone a word
+# seemed to end after each sign, so "വില" (price) was found inside it. Marks belong to their word.
+WORD_CHAR = rf"[\w{_combining_marks()}]"
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
 # Bullets and middle dots set between a number's groups, of digits or of words ("O2O • 7946 •
 # O5I8", "seis cero uno · tres ocho dos"): •, ·, ∙ and ⋅.
 BULLETS = "\u2022\u00b7\u2219\u22c5"
@@ -42,7 +63,7 @@ def unspaced_script(char: str) -> bool:
 # A phrase ending in `*` is a stem: its last word may go on ("sperr*": gesperrt is not, but
 # sperrung, sperren are). Inflecting languages (fi, cs, pl, tr) need far fewer entries so.
 STEM = "*"
-_STEP = {" ": r"\s+", STEM: r"\w*"}
+_STEP = {" ": r"\s+", STEM: WORD_CHAR + "*"}
 
 
 def trie_pattern(phrases: Iterable[str], space: str = _STEP[" "]) -> str:
@@ -72,7 +93,7 @@ def trie_pattern(phrases: Iterable[str], space: str = _STEP[" "]) -> str:
 
 # A phrase that ends with a letter ends a word; one that ends with a symbol ("requests $") may
 # be followed by anything.
-_WORD_END = r"(?:(?<=\w)(?!\w)|(?<!\w))"
+_WORD_END = rf"(?:(?<={WORD_CHAR})(?!{WORD_CHAR})|(?<!{WORD_CHAR}))"
 
 
 def _scan(phrases: set[str], before: str = "", after: str = "") -> str:
@@ -144,7 +165,7 @@ class Vocabulary:
         at_word = {k for k in worded if re.match(r"\w", k)}
         scans = []
         for part in _by_first_character(at_word, AT_WORD_SCANS):
-            scans.append(_scan(part, r"(?<!\w)", _WORD_END))
+            scans.append(_scan(part, rf"(?<!{WORD_CHAR})", _WORD_END))
         if worded - at_word:
             scans.append(_scan(worded - at_word, after=_WORD_END))
         if set(owners) - worded:
@@ -161,7 +182,7 @@ class Vocabulary:
         for end in range(1, len(key)):
             shorter = key[:end]
             # A stem's word going on is not the whole word: "laskutusosasto" is no "laskutus".
-            if shorter in owners and key[end] != STEM and (not key[end].isalnum() or not shorter[-1].isalnum()
+            if shorter in owners and key[end] != STEM and (not _in_word(key[end]) or not _in_word(shorter[-1])
                                                            or unspaced_script(shorter[-1])):
                 found |= owners[shorter]
             if shorter + STEM in owners and key[end] != STEM:
@@ -206,7 +227,7 @@ class PhraseList:
         if worded:
             # Whole words: a phrase that starts (ends) with a letter may not start (end) inside a
             # word; one that starts or ends with a symbol ("requests $") needs no boundary there.
-            branches.append(rf"(?:(?<!\w)(?=\w)|(?!\w))(?:{trie_pattern(worded)})(?:(?<=\w)(?!\w)|(?<!\w))")
+            branches.append(rf"(?:(?<!{WORD_CHAR})(?=\w)|(?!{WORD_CHAR}))(?:{trie_pattern(worded)}){_WORD_END}")
         if unspaced:
             branches.append(f"(?:{trie_pattern(unspaced)})")
         self._pattern = re.compile("|".join(branches)) if branches else None

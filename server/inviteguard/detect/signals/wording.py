@@ -22,6 +22,7 @@ from itertools import pairwise
 from ..model import Evidence
 from ..rules import WordingModel, load_wording
 from .reading import Reading
+from .text import WORD_CHAR
 
 BLOCK_CHARS = 5_000  # characters of each block read: a lure's wording is in its first screens
 # The most log-odds the wording may lend: 3 and 6 cross-validate alike; the smaller lets it dominate less.
@@ -38,7 +39,7 @@ STEM_MARK = "~"
 # them is a whole sentence, never a word, so it is read as its pairs of adjacent characters.
 _UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
              "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f")
-_WORD = re.compile(rf"[{_UNSPACED}]+|(?:(?![{_UNSPACED}])\w)+")
+_WORD = re.compile(rf"[{_UNSPACED}]+|(?:(?![{_UNSPACED}]){WORD_CHAR})+")
 _UNSPACED_RUN = re.compile(rf"[{_UNSPACED}]+")
 _DIGIT = re.compile(r"\d")
 
@@ -88,10 +89,10 @@ def _written_pattern(token: str) -> re.Pattern[str]:
     begins, character pairs inside their run, and a pair of overlapping pairs ("不正 正な") as the
     three characters they cover."""
     if token.endswith(STEM_MARK):  # the first word it begins
-        return re.compile(r"(?<!\w)" + re.escape(token.removesuffix(STEM_MARK)) + r"\w*")
+        return re.compile(rf"(?<!{WORD_CHAR})" + re.escape(token.removesuffix(STEM_MARK)) + WORD_CHAR + "*")
     parts = [re.escape(part) for part in token.split(" ")]
     if not _UNSPACED_RUN.search(token):
-        return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)")
+        return re.compile(rf"(?<!{WORD_CHAR})" + r"\s+".join(parts) + rf"(?!{WORD_CHAR})")
     spaced = r"\s*".join(parts)
     first, *rest = token.split(" ")
     if len(rest) == 1 and first[-1:] == rest[0][:1] and _UNSPACED_RUN.fullmatch(rest[0]):
