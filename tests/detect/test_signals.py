@@ -898,14 +898,16 @@ def test_a_word_listed_whole_and_as_a_stem_counts_for_both_lists():
     assert found == [("Laskutus", ["department_words", "payment_terms"]), ("laskutusosasto", ["department_words"])]
 
 
-def test_a_vowel_sign_belongs_to_its_word():
+def test_a_phrase_never_starts_after_a_vowel_sign_and_may_end_before_one():
     """Indic scripts write vowels as combining marks, which Python's \\w leaves out: "വില" (price)
-    was found inside "രാവിലെ" (morning), after its first vowel sign, and "बिल" inside "बिलकुल"."""
+    was found inside "രാവിലെ" (morning), after its first vowel sign. A phrase ending in a consonant
+    still finds the consonant's inflected forms ("അക്കൗണ്ട്" in "അക്കൗണ്ടിൽ")."""
     vocabulary = Vocabulary([("വില", "payment_terms", "ml"), ("बिल", "payment_terms", "hi"),
-                             ("പിഴ*", "fee_demands", "ml")])
-    text = "രാവിലെ 8 മുതൽ; ബിൽ വില 500; बिलकुल ठीक; बिल; പിഴയും"
+                             ("പിഴ*", "fee_demands", "ml"), ("അക്കൗണ്ട്", "account_alerts", "ml")])
+    text = "രാവിലെ 8 മുതൽ; ബിൽ വില 500; बिलकुल ठीक; बिल; പിഴയും; അക്കൗണ്ടിൽ"
     found = [(m.match.text, sorted(m.lists)) for m in vocabulary.matches(skeleton(text), text)]
-    assert found == [("വില", ["payment_terms"]), ("बिल", ["payment_terms"]), ("പിഴയും", ["fee_demands"])]
+    assert found == [("വില", ["payment_terms"]), ("बिल", ["payment_terms"]), ("പിഴയും", ["fee_demands"]),
+                     ("അക്കൗണ്ട", ["account_alerts"])]
     assert [m.text for m in PhraseList(["വില"]).finditer(skeleton(text), text)] == ["വില"]
 
 

@@ -42,12 +42,10 @@ def _combining_marks() -> str:
 
 # A character of a word. Python's \w leaves out combining marks, and Indic scripts write their
 # vowels with them: "രാവിലെ" (morning) is letters and vowel signs, and with \w alone a word
-# seemed to end after each sign, so "വില" (price) was found inside it. Marks belong to their word.
+# seemed to begin after each sign, so "വില" (price) was found inside it. So a phrase never starts
+# after a mark. It may still end before one: an Indic phrase ending in a consonant finds the
+# consonant's inflected forms ("അക്കൗണ്ട്" finds "അക്കൗണ്ടിൽ"), as the lexicons are written.
 WORD_CHAR = rf"[\w{_combining_marks()}]"
-
-
-def _in_word(char: str) -> bool:
-    return char.isalnum() or unicodedata.category(char).startswith("M")
 
 # Bullets and middle dots set between a number's groups, of digits or of words ("O2O • 7946 •
 # O5I8", "seis cero uno · tres ocho dos"): •, ·, ∙ and ⋅.
@@ -93,7 +91,7 @@ def trie_pattern(phrases: Iterable[str], space: str = _STEP[" "]) -> str:
 
 # A phrase that ends with a letter ends a word; one that ends with a symbol ("requests $") may
 # be followed by anything.
-_WORD_END = rf"(?:(?<={WORD_CHAR})(?!{WORD_CHAR})|(?<!{WORD_CHAR}))"
+_WORD_END = r"(?:(?<=\w)(?!\w)|(?<!\w))"
 
 
 def _scan(phrases: set[str], before: str = "", after: str = "") -> str:
@@ -182,7 +180,7 @@ class Vocabulary:
         for end in range(1, len(key)):
             shorter = key[:end]
             # A stem's word going on is not the whole word: "laskutusosasto" is no "laskutus".
-            if shorter in owners and key[end] != STEM and (not _in_word(key[end]) or not _in_word(shorter[-1])
+            if shorter in owners and key[end] != STEM and (not key[end].isalnum() or not shorter[-1].isalnum()
                                                            or unspaced_script(shorter[-1])):
                 found |= owners[shorter]
             if shorter + STEM in owners and key[end] != STEM:
