@@ -11,6 +11,7 @@ from pathlib import Path
 
 import phonenumbers
 import pytest
+from inviteguard.detect.model import OutlookItem
 from inviteguard.detect.parse import parse_outlook, parse_raw
 from inviteguard.detect.rules import RulesError, load_lexicon, load_scripts, parse_brands
 from inviteguard.detect.signals import Reading, auth, awareness, brand, forwarding, payment, phone, platform, urgency
@@ -65,6 +66,24 @@ def test_google_calendar_relay_from_real_sample(real_corpus):
 def test_company_mail_is_not_a_relay():
     message = parse_raw(b"From: Jane <jane@fabrikam.com>\r\nSubject: quote\r\n\r\nSee attached.\r\n")
     assert list(platform.trusted_relay(Reading(message))) == []
+
+
+FREEMAIL_QUOTING_INVITE_WORDS = ("From: Sam <sam@yahoo.com>\r\nSubject: Re: history\r\n",
+                                  "Read Gibbon's Decline and Fall. Accept it or not; maybe the guests agree.")
+
+
+def test_a_whole_message_without_a_calendar_part_is_no_invite_whatever_words_it_holds():
+    headers, body = FREEMAIL_QUOTING_INVITE_WORDS
+    assert list(platform.trusted_relay(Reading(parse_raw(mail(body, headers))))) == []
+    note = OutlookItem(item_class="IPM.Note")  # Outlook said what the item is
+    assert list(platform.trusted_relay(Reading(parse_outlook(headers, body, item=note)))) == []
+
+
+def test_an_outlook_item_of_unknown_class_is_an_invite_when_its_template_says_so():
+    """Outlook without Mailbox 1.14 gives neither the calendar part nor the item class."""
+    headers, body = FREEMAIL_QUOTING_INVITE_WORDS
+    found = facts(platform.trusted_relay, parse_outlook(headers, body), "relay.trusted_platform")
+    assert found and found["platform_id"] == "yahoo_calendar"
 
 
 def test_paypal_receipt_is_not_a_relay_but_a_money_request_is():

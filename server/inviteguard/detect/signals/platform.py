@@ -65,8 +65,13 @@ def _is_invite(reading: Reading) -> bool:
     message = reading.message
     if message.is_invite:
         return True
-    # No calendar part and no item class (Outlook without 1.14 may give neither): the
-    # invitation template still says what it is.
+    # Outlook without Mailbox 1.14 may give neither the calendar part nor the item class; there the
+    # invitation template still says what it is. A whole message, or an Outlook item whose class
+    # is known, without a calendar part is no invite, whatever words it holds: a Yahoo mail
+    # quoting Gibbon's "Decline and Fall" was judged a Yahoo Calendar invite, and the reason told
+    # the reader so.
+    if message.kind != "outlook" or (message.item is not None and message.item.item_class):
+        return False
     return reading.first_listed("invite_markers", lambda block: block.source in ("subject", "body")) is not None
 
 
