@@ -72,11 +72,15 @@ FREEMAIL_QUOTING_INVITE_WORDS = ("From: Sam <sam@yahoo.com>\r\nSubject: Re: hist
                                   "Read Gibbon's Decline and Fall. Accept it or not; maybe the guests agree.")
 
 
-def test_a_whole_message_without_a_calendar_part_is_no_invite_whatever_words_it_holds():
+def test_a_message_without_a_calendar_part_is_no_invite_for_the_words_of_its_body():
     headers, body = FREEMAIL_QUOTING_INVITE_WORDS
     assert list(platform.trusted_relay(Reading(parse_raw(mail(body, headers))))) == []
     note = OutlookItem(item_class="IPM.Note")  # Outlook said what the item is
     assert list(platform.trusted_relay(Reading(parse_outlook(headers, body, item=note)))) == []
+    # The subject an invite's template writes still says it is one.
+    invited = headers.replace("Re: history", "Sam invited you to “History club”")
+    found = facts(platform.trusted_relay, parse_raw(mail(body, invited)), "relay.trusted_platform")
+    assert found and found["platform_id"] == "yahoo_calendar"
 
 
 def test_an_outlook_item_of_unknown_class_is_an_invite_when_its_template_says_so():

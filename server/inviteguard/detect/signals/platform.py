@@ -65,14 +65,14 @@ def _is_invite(reading: Reading) -> bool:
     message = reading.message
     if message.is_invite:
         return True
-    # Outlook without Mailbox 1.14 may give neither the calendar part nor the item class; there the
-    # invitation template still says what it is. A whole message, or an Outlook item whose class
-    # is known, without a calendar part is no invite, whatever words it holds: a Yahoo mail
-    # quoting Gibbon's "Decline and Fall" was judged a Yahoo Calendar invite, and the reason told
-    # the reader so.
-    if message.kind != "outlook" or (message.item is not None and message.item.item_class):
-        return False
-    return reading.first_listed("invite_markers", lambda block: block.source in ("subject", "body")) is not None
+    # No calendar part: the invitation template may still say what the message is. Outlook without
+    # Mailbox 1.14 gives neither the calendar part nor the item class, so there its subject or body
+    # may say so. Elsewhere only the subject may ("Sam invited you to ...", "Invitation: ..."), as
+    # an invite's template writes it: a Yahoo mail quoting Gibbon's "Decline and Fall" in its body
+    # was judged a Yahoo Calendar invite, and the reason told the reader so.
+    unknown_item = message.kind == "outlook" and not (message.item is not None and message.item.item_class)
+    where = ("subject", "body") if unknown_item else ("subject",)
+    return reading.first_listed("invite_markers", lambda block: block.source in where) is not None
 
 
 def _links_say(reading: Reading, platform: Platform) -> bool:
