@@ -264,6 +264,8 @@ def test_list_forwarded_invite_shows_srs():
     # A number word after the number ("un", an article here) is dropped when the whole is no number.
     ("al más uno, nueve cinco seis, cinco cinco cinco, cero uno ocho tres — un agente le atenderá", "+19565550183"),
     ("Receipt_Refund_Desk_+1_808_555_0199.pdf", "+18085550199"),  # a file name's underscores
+    ("call 1-800-555-0199 (24 hours)", "+18005550199"),  # an open bracket after it is not its digits
+    ("Pusat Panggilan 1-300-80-7788 (24 jam).", "+601300807788"),
     ("Payment_Confirmation_Help-833-555-0109.pdf", "+18335550109"),  # a word hyphenated onto the number
     ("Deposit_Reactivation_CALL-614.555.0107_before_Fri.pdf", "+16145550107"),  # ... and a dotted one
     ("Call the officer to schedule the interview:\n810\n555\n0124\n(leave a voicemail)", "+18105550124"),  # stacked

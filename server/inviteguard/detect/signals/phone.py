@@ -391,6 +391,11 @@ def _spans(raw: str) -> list[tuple[int, int]]:
             start -= 1
         if end < len(raw) and raw[end] == ")" and raw.count("(", start, end) > raw.count(")", start, end):
             end += 1  # "(0)20 ..." or "+1 (855" closes its own bracket; "(+448081570944)" keeps its ")" out
+        digits_from = groups[first][0].start()
+        if raw.count("(", digits_from, end) > raw.count(")", digits_from, end):
+            # A bracket opened after the number began and left open is what follows it: "(24 jam)",
+            # "(24/7)". Read with it, "1-800-555-0199 (24" dialled a longer number in India.
+            continue
         spans.append((start, end))
     if opener is not None and tokens and tokens[0].start() == opener.end() + 1:
         spans = [(opener.start(), end) for start, end in spans if start == tokens[0].start()] + spans
