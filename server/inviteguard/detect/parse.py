@@ -248,16 +248,16 @@ def _walk(msg: Message, problems: list[str]) -> Iterator[Message]:
 # ---------------------------------------------------------------- attachments
 
 _UNREADABLE_PDF = "a PDF attachment could not be read"
+# pypdf logs what it finds wrong with a file as a warning; the files are an attacker's to make,
+# so the service's log would be theirs to fill. What the reader needs is said as a problem. Set
+# once, at import: the logger exists before pypdf (imported lazily) is.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def _pdf_text(data: bytes, problems: list[str]) -> str:
     # Imported lazily: most messages carry no PDF and pypdf's import is not free.
     import pypdf
     from pypdf.errors import PyPdfError
-
-    # pypdf logs what it finds wrong with a file as a warning; the files are an attacker's to make,
-    # so the service's log would be theirs to fill. What the reader needs is said as a problem.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
