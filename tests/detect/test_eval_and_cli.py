@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from inviteguard.detect import evaluation
-from inviteguard.detect.evaluation import evaluate, format_report, read_labels
+from inviteguard.detect import evaluation, fit
+from inviteguard.detect.evaluation import INPUTS, Report, evaluate, format_report, read_labels
+from inviteguard.detect.rules import load_rules
 
 from .conftest import FIXTURES, fixture_bytes
 
@@ -45,12 +46,27 @@ def test_real_corpus_meets_the_goals(real_corpus):
     assert_goals(evaluate(read_labels(real_corpus)))
 
 
-@pytest.mark.parametrize(("outlook_path", "item_class"), [(False, True), (True, True), (True, False)],
-                         ids=["full-message", "outlook-path", "outlook-path-no-item-class"])
-def test_own_fixtures_meet_the_goals(outlook_path, item_class):
-    report = evaluate(read_labels(FIXTURES), outlook_path=outlook_path, item_class=item_class)
+@pytest.mark.parametrize("given", range(len(INPUTS)), ids=[i.name.replace(",", "").replace(" ", "-") for i in INPUTS])
+def test_own_fixtures_meet_the_goals(training_corpus, given):
+    report = training_corpus.reports()[given]
+    fixtures = len(read_labels(FIXTURES))
+    report = Report([o for o in report.outcomes if o.case.path.is_relative_to(FIXTURES)],
+                    [u for u in report.unreadable if u[0].path.is_relative_to(FIXTURES)],
+                    report.outlook_path, report.item_class)
+    assert len(report.outcomes) + len(report.unreadable) == fixtures
     assert {o.case.label for o in report.outcomes} == {"phish", "ham"}
     assert_goals(report, FIXTURE_RECALL_MIN)
+
+
+def test_the_fits_reading_gives_evals_verdicts():
+    """The fixture goals read their verdicts from the fit's reading of the fixtures: it must judge
+    every input as `inviteguard eval` does (a sample of 1 in 40 fixtures, every family's kind)."""
+    cases = read_labels(FIXTURES)[::40]
+    reports = fit.rows_of(cases, load_rules()).reports()
+    for given, report in zip(INPUTS, reports, strict=True):
+        expected = evaluate(cases, outlook_path=given.outlook_path, item_class=given.item_class)
+        assert len(report.outcomes) == len(cases) and report.outcomes == expected.outcomes, given.name
+        assert (report.outlook_path, report.item_class) == (expected.outlook_path, expected.item_class)
 
 
 def test_ordinary_mail_at_scale_is_left_alone(ham_scale):

@@ -56,12 +56,13 @@ def test_weights_have_the_sign_of_their_kind():
     assert all(combo.weight >= 0 for combo in rules.combos)
 
 
-def test_the_rules_are_the_fit_of_the_labelled_corpora(real_corpus):
+def test_the_rules_are_the_fit_of_the_labelled_corpora(real_corpus, training_corpus):
     """signals.yaml holds what `inviteguard fit tests/data ../shared/corpus/real` writes: no weight
     was tuned by hand after the fit."""
     rules = load_rules()
     cases = [*read_labels(FIXTURES), *read_labels(real_corpus)]
-    model, _, unreadable = fit.fit(cases, rules)
+    assert [row.case for row in training_corpus.rows[::len(fit.VIEWS)]] == cases
+    model, _, unreadable = fit.fit_corpus(training_corpus, rules)
     assert not unreadable
     assert model.bias == pytest.approx(rules.bias, abs=0.011)
     for name, weight in model.weights.items():

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from .analyzer import analyze
-from .model import AttachedFile, OutlookItem, ParsedMessage
+from .model import AttachedFile, OutlookItem, ParsedMessage, Verdict
 from .parse import MAX_ATTACHMENT_BYTES, InputError, attachment_kind, looks_like_ics, parse_outlook, parse_raw
 
 LABELS = ("phish", "ham")
@@ -62,6 +62,29 @@ class Report:
     unreadable: list[tuple[Case, str]] = field(default_factory=list)
     outlook_path: bool = False
     item_class: bool = True
+
+
+@dataclass(frozen=True)
+class Input:
+    """A way a client hands the service a message."""
+
+    name: str
+    outlook_path: bool
+    item_class: bool = True
+
+
+INPUTS = (Input("full message", False), Input("Outlook path", True), Input("Outlook path, no item_class", True, False))
+
+
+def views_of(raw: bytes) -> tuple[ParsedMessage, ...]:
+    """The message as each of INPUTS hands it over, parsed once."""
+    full = parse_raw(raw)
+    return tuple(outlook_view(raw, i.item_class, full) if i.outlook_path else full for i in INPUTS)
+
+
+def outcome_of(case: Case, verdict: Verdict) -> Outcome:
+    top = tuple(r.id for r in verdict.reasons if r.weight > 0)[:3]
+    return Outcome(case, verdict.level, verdict.score, top)
 
 
 def read_labels(directory: Path) -> list[Case]:
@@ -185,9 +208,7 @@ def _judged(cases: Sequence[Case], outlook_path: bool, item_class: bool
         except (OSError, InputError, IndexError) as exc:
             unreadable.append((case, str(exc)))
             continue
-        verdict = analyze(message).verdict
-        top = tuple(r.id for r in verdict.reasons if r.weight > 0)[:3]
-        outcomes.append(Outcome(case, verdict.level, verdict.score, top))
+        outcomes.append(outcome_of(case, analyze(message).verdict))
     return outcomes, unreadable
 
 
