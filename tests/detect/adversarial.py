@@ -423,6 +423,7 @@ TECHNIQUES: dict[str, Technique] = {
     "padded_separators": _padded_separators,
     "keycap_digits": _keycap_digits,
     "non_breaking_hyphens_and_spaces": _phone(_swap({"-": "\u2011", " ": "\u00a0"})),
+    "ethiopic_wordspace_between_groups": _phone(_swap({" ": "\u1361", "-": "\u1361"})),
     "number_split_over_two_lines": _split_lines,
     "semicolon_after_number": _semicolon,
     "plain_text_decoy_lure_in_html": _decoy_plain,

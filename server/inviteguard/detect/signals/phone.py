@@ -75,12 +75,17 @@ _INNER_LOOKALIKES = "ZSB"
 _INNER = (rf"(?<=[0-9])[{_INNER_LOOKALIKES}](?![^\W\d_])"
           rf"|(?<![^\W\d_])[{_INNER_LOOKALIKES}](?=[0-9])")
 _LOOKALIKE_CHARS = frozenset((*_DIGIT_LOOKALIKES, *_INNER_LOOKALIKES))
+# The marks other scripts write between words, written between a number's groups as a space or
+# hyphen would be: the Ethiopic wordspace ("09፡11፡48፡2730"), the katakana middle dot, the
+# hyphenation point.
+_WORD_MARKS = "\u1361\u30fb\u2027"
 _TO_DIGIT = str.maketrans({**_DIGIT_LOOKALIKES, "Z": "2", "S": "5", "B": "8", "_": " ",
-                           **dict.fromkeys(BULLETS, " ")})
+                           **dict.fromkeys(BULLETS + _WORD_MARKS, " ")})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
-# ("03ー5550ー0159", also half-width), bullets, and one line or paragraph break (checked below).
-_SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}"
+# ("03ー5550ー0159", also half-width), bullets, other scripts' word marks, and one line or
+# paragraph break (checked below).
+_SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}{_WORD_MARKS}"
 _CANDIDATE = re.compile(
     rf"(?:\+|(?<![0-9])00)?[0-9({_LOOKALIKES}](?:[0-9{_LOOKALIKES}{_SEPARATOR}]|{_INNER}){{5,40}}[0-9{_LOOKALIKES})]")
 _TOKEN = re.compile(rf"(?:[0-9{_LOOKALIKES}]|{_INNER})+")
