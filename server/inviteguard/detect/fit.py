@@ -39,7 +39,7 @@ from typing import Any
 
 from . import scoring
 from .analyzer import evidence_of
-from .evaluation import INPUTS, Case, Outcome, Report, in_order, outcome_of, read_labels, views_of
+from .evaluation import INPUTS, MAX_PROCESSES, Case, Outcome, Report, in_order, outcome_of, read_labels, views_of
 from .parse import InputError
 from .rules import Rules, WordingModel, load_rules
 from .scoring import level_of
@@ -199,32 +199,28 @@ def _wording_fit(x: Any, y: Any, words: Sequence[str]) -> tuple[float, dict[str,
     return intercept, {t: float(w) for t, w in zip(words, weights, strict=True)}
 
 
-def fit_wording(docs: Sequence[frozenset[str]], labels: Sequence[bool]) -> tuple[float, dict[str, float]]:
-    import numpy as np
-
-    x, words = _token_matrix(docs)
-    return _wording_fit(x, np.array([1.0 if label else 0.0 for label in labels]), words)
-
-
-def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]], rules: Rules) -> list[Row]:
+def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]], rules: Rules
+                          ) -> tuple[list[Row], WordingModel]:
     """The rows with the wording signal as a wording model fitted without the row's batch would
-    give it (the full message's words train it; every view is judged)."""
+    give it (the full message's words train it; every view is judged), and the wording model
+    fitted on every message, which rules/wording.json holds."""
     import numpy as np
 
     full = [(doc, row.case.label == "phish", _batch(row.case))
             for row, doc in zip(rows, tokens, strict=True) if row.view == VIEWS[0]]
-    # The matrix is built once (most of a fit's time); each batch's fit leaves out its rows and
-    # keeps the columns of tokens in enough of the other messages: the very matrix fit_wording
-    # would build from those messages.
+    # The matrix is built once; each batch's fit leaves out its rows and keeps the columns of
+    # tokens in enough of the other messages: the very matrix those messages would build.
     x, words = _token_matrix([doc for doc, _, _ in full])
     y = np.array([1.0 if label else 0.0 for _, label, _ in full])
     batch_of = np.array([batch for _, _, batch in full])
-    fitted = {}
-    for batch in sorted(set(batch_of)):
-        train = batch_of != batch
-        others = x[train]
-        kept = np.flatnonzero(others.getnnz(axis=0) >= WORDING_MIN_CASES)
-        fitted[batch] = WordingModel(*_wording_fit(others[:, kept], y[train], [words[i] for i in kept]))
+    # Each fit is on nearly every message, so the batches are shared out evenly among the cores;
+    # the last, "", leaves none out: the model fitted on every message.
+    batches = [*sorted(set(batch_of)), ""]
+    models: list[WordingModel] = []
+    for _, part in in_order(_held_out_models, batches, x, y, batch_of, words,
+                            chunk=-(-len(batches) // MAX_PROCESSES), parallel_min=2):
+        models += part
+    fitted = dict(zip(batches, models, strict=True))
     out = []
     for row, doc in zip(rows, tokens, strict=True):
         value = wording.log_odds(fitted[_batch(row.case)], doc)
@@ -234,7 +230,21 @@ def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]],
             present.add(WORDING_SIGNAL)
             strengths[WORDING_SIGNAL] = wording.strength(value)
         out.append(Row(row.case, row.view, features_of(present, rules), strengths))
-    return out
+    return out, fitted[""]
+
+
+def _held_out_models(batches: Sequence[str], x: Any, y: Any, batch_of: Any, words: Sequence[str]
+                     ) -> list[WordingModel]:
+    """For each batch, the wording model fitted on the other batches' messages."""
+    import numpy as np
+
+    models = []
+    for batch in batches:
+        train = batch_of != batch
+        others = x[train]
+        kept = np.flatnonzero(others.getnnz(axis=0) >= WORDING_MIN_CASES)
+        models.append(WordingModel(*_wording_fit(others[:, kept], y[train], [words[i] for i in kept])))
+    return models
 
 
 def _bounds(names: list[str]) -> list[tuple[float | None, float | None]]:
@@ -298,16 +308,14 @@ def fit(cases: Sequence[Case], rules: Rules) -> tuple[Model, list[tuple[Row, int
 
 def fit_corpus(corpus: Corpus, rules: Rules) -> tuple[Model, list[tuple[Row, int]], list[tuple[Case, str]]]:
     tokens, unreadable = corpus.tokens, corpus.unreadable
-    rows = with_held_out_wording(corpus.rows, tokens, rules)
+    rows, wording_model = with_held_out_wording(corpus.rows, tokens, rules)
     names = feature_names(rules)
     scored = cross_validated(rows, names)
     phishing, suspicious = thresholds(scored, rules)
     bias, weights = fit_weights(rows, names)
-    full = [(doc, row.case.label == "phish") for row, doc in zip(rows, tokens, strict=True) if row.view == VIEWS[0]]
-    intercept, words = fit_wording([d for d, _ in full], [label for _, label in full])
-    kept = {t: round(w, 3) + 0.0 for t, w in sorted(words.items()) if abs(w) >= WORDING_KEEP}
+    kept = {t: round(w, 3) + 0.0 for t, w in sorted(wording_model.weights.items()) if abs(w) >= WORDING_KEEP}
     return Model(round(bias, 2), {n: round(w, 2) + 0.0 for n, w in weights.items()}, phishing, suspicious,
-                 round(intercept, 3), kept), scored, unreadable
+                 round(wording_model.intercept, 3), kept), scored, unreadable
 
 
 def _level(row: Row, score: int, model: Model, rules: Rules) -> str:
