@@ -273,6 +273,7 @@ def test_list_forwarded_invite_shows_srs():
     ("Benefits suspended: reach us at 1-888-SSA-HELP", "+18887724357"),  # keypad letters (vanity)
     ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
     ("Call 1\u2011844\u2011MY\u2011METER today", "+18446963837"),  # vanity with non-breaking hyphens
+    ("Claims desk: 1-855-REFUND-1 (toll free)", "+18557338631"),  # vanity whose last group is one key
 ])
 def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]

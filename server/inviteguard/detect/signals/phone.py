@@ -109,10 +109,11 @@ _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
 _DATED_ID = re.compile(r"^(?:19|20)\d\d/\d")  # an invoice's "2025/11/212": a year, then its serial
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
-# A toll-free code, then seven keypad letters and digits in at most two groups, capitals only.
+# A toll-free code, then seven keypad letters and digits in at most two groups (the second may be
+# one key: "1-855-REFUND-1"), capitals only.
 # Any dash between the groups: a non-breaking hyphen (U+2011) is a hyphen (U+2010) once canonical.
 _VANITY = re.compile(r"(?<![\w+])(?:\+?1[\s.\-\u2010-\u2015]?)?\(?(?P<code>8(?:00|33|44|55|66|77|88))\)?"
-                     r"[\s.\-\u2010-\u2015](?P<rest>[A-Z0-9]{2,7}(?:[\s.\-\u2010-\u2015][A-Z0-9]{2,5})?)(?!\w)")
+                     r"[\s.\-\u2010-\u2015](?P<rest>[A-Z0-9]{2,7}(?:[\s.\-\u2010-\u2015][A-Z0-9]{1,5})?)(?!\w)")
 VANITY_CHARS = 7
 VANITY_LETTERS_MIN = 3  # fewer are digits with look-alike letters, the digit scan's ("8OO-555-O199")
 _PADDED_SEPARATOR = re.compile(rf"\d\s+[.\-\u2010-\u2015\u2212/{BULLETS}]\s+\d")
