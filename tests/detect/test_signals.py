@@ -274,6 +274,9 @@ def test_list_forwarded_invite_shows_srs():
     ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
     ("Call 1\u2011844\u2011MY\u2011METER today", "+18446963837"),  # vanity with non-breaking hyphens
     ("Claims desk: 1-855-REFUND-1 (toll free)", "+18557338631"),  # vanity whose last group is one key
+    # 幺, the 1 of phone numbers; in Chinese text eleven digits from 1 are a mainland mobile's.
+    ("中文客服:幺八八八 - 五五五 - 零幺六九", "+8618885550169"),
+    ("상담: 일 팔팔팔 오오오 영일오칠 (무료) 로 연락 주세요", "+18885550157"),  # Sino-Korean numerals in Hangul
 ])
 def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
