@@ -920,6 +920,17 @@ def test_a_stem_matches_its_word_going_on_and_a_longer_phrase_still_wins():
                      ("spærret kort", ["account_alerts", "charge_claims"])]
 
 
+@pytest.mark.parametrize(("phrase", "text"), [
+    ("ទូទាត់", "លោកអ្នកបានទូទាត់រួចហើយ"),          # Khmer: "paid" inside "you have paid already"
+    ("ငွေပေးချေ", "သင်၏ငွေပေးချေမှုအောင်မြင်ပါသည်"),  # Myanmar: "payment" inside "your payment succeeded"
+    ("ຈ່າຍເງິນ", "ທ່ານໄດ້ຈ່າຍເງິນແລ້ວ"),              # Lao: "paid" inside "you have paid"
+])
+def test_a_phrase_of_a_script_written_without_spaces_is_found_inside_its_run(phrase, text):
+    vocabulary = Vocabulary([(phrase, "charge_claims", "xx")])
+    # Compared as skeletons: a match may end before a final combining mark, as phrases may.
+    assert [skeleton(m.match.text).text for m in vocabulary.matches(skeleton(text), text)] == [skeleton(phrase).text]
+
+
 def test_a_word_listed_whole_and_as_a_stem_counts_for_both_lists():
     vocabulary = Vocabulary([("laskutus", "payment_terms", "fi"), ("laskutus*", "department_words", "fi")])
     text = "Laskutus · peruutus; laskutusosasto"

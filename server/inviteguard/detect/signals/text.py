@@ -55,7 +55,7 @@ BULLETS = "\u2022\u00b7\u2219\u22c5"
 def unspaced_script(char: str) -> bool:
     """A character of a script written without spaces between words."""
     name = unicodedata.name(char, "")
-    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "THAI"))
+    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "THAI", "LAO", "MYANMAR", "KHMER"))
 
 
 # A phrase ending in `*` is a stem: its last word may go on ("sperr*": gesperrt is not, but
