@@ -21,6 +21,10 @@ pairs as its words), L2-regularised, balanced classes. Its log-odds feed the gra
 a wording model fitted without its batch (out of fold, the folds by blind batch, so a batch's own
 style teaches nothing about it); the model written is fitted on everything.
 
+Each message also counts once without its wording signal when the weights are fitted (wording
+dropout, `fit_weights`): on mail in a language or a style the wording model never saw, the rest of
+the evidence must carry the verdict.
+
 Needs numpy and scipy (`pip install -e .[fit]`); the service does not.
 """
 
@@ -251,9 +255,23 @@ def _bounds(names: list[str]) -> list[tuple[float | None, float | None]]:
     return [(None, None)] + [(None, 0.0) if name.startswith("trust.") else (0.0, None) for name in names]
 
 
-def fit_weights(rows: Sequence[Row], names: list[str]) -> tuple[float, dict[str, float]]:
+def without_wording(row: Row, rules: Rules) -> Row:
+    """The row as a message whose words the wording model cannot read would give it."""
+    present = {f for f in row.features if f in rules.signals and f != WORDING_SIGNAL}
+    return Row(row.case, row.view, features_of(present, rules),
+               {k: v for k, v in row.strengths.items() if k != WORDING_SIGNAL})
+
+
+def fit_weights(rows: Sequence[Row], names: list[str], rules: Rules) -> tuple[float, dict[str, float]]:
+    """The bias and weights, each row counted twice: as read, and without its wording signal
+    (wording dropout). The wording model knows only the languages and styles it was fitted on;
+    on mail in others the rest of the evidence must carry the verdict, so it is fitted to. Round
+    57, cross-validated: held-out lures without wording 33 to 72 phishing of 248, all lures 4,265
+    to 4,284 of 4,823 with hams 15 to 14 phishing (flagged 4,537 to 4,502), ham-scale 1 + 2 to
+    0 + 1."""
     import numpy as np
 
+    rows = [*rows, *(without_wording(row, rules) for row in rows)]
     x = np.array([[row.value(n) for n in names] for row in rows])
     y = np.array([1.0 if row.case.label == "phish" else 0.0 for row in rows])
     bias, weights = _balanced_logistic(x, y, L2, bounds=_bounds(names))
@@ -271,12 +289,12 @@ def _fold(case: Case) -> int:
     return int(hashlib.sha256(case.name.encode()).hexdigest(), 16) % FOLDS
 
 
-def cross_validated(rows: Sequence[Row], names: list[str]) -> list[tuple[Row, int]]:
+def cross_validated(rows: Sequence[Row], names: list[str], rules: Rules) -> list[tuple[Row, int]]:
     """Each row's score from the model fitted without its fold."""
     scored = []
     for fold in range(FOLDS):
         train = [r for r in rows if _fold(r.case) != fold]
-        bias, weights = fit_weights(train, names)
+        bias, weights = fit_weights(train, names, rules)
         scored += [(r, score_of(r, bias, weights)) for r in rows if _fold(r.case) == fold]
     return scored
 
@@ -310,9 +328,9 @@ def fit_corpus(corpus: Corpus, rules: Rules) -> tuple[Model, list[tuple[Row, int
     tokens, unreadable = corpus.tokens, corpus.unreadable
     rows, wording_model = with_held_out_wording(corpus.rows, tokens, rules)
     names = feature_names(rules)
-    scored = cross_validated(rows, names)
+    scored = cross_validated(rows, names, rules)
     phishing, suspicious = thresholds(scored, rules)
-    bias, weights = fit_weights(rows, names)
+    bias, weights = fit_weights(rows, names, rules)
     kept = {t: round(w, 3) + 0.0 for t, w in sorted(wording_model.weights.items()) if abs(w) >= WORDING_KEEP}
     return Model(round(bias, 2), {n: round(w, 2) + 0.0 for n, w in weights.items()}, phishing, suspicious,
                  round(wording_model.intercept, 3), kept), scored, unreadable
