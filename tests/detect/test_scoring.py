@@ -7,7 +7,7 @@ import pytest
 import yaml
 from inviteguard.detect import fit, signals
 from inviteguard.detect.analyzer import Feedback, analyze, campaign_fingerprint, verdict_key
-from inviteguard.detect.evaluation import read_labels
+from inviteguard.detect.evaluation import Case, read_labels
 from inviteguard.detect.model import Evidence, OutlookItem
 from inviteguard.detect.parse import parse_outlook, parse_raw
 from inviteguard.detect.rules import load_rules, load_wording, parse_rules
@@ -79,6 +79,38 @@ def test_the_rules_are_the_fit_of_the_labelled_corpora(real_corpus, training_cor
         assert fitted.get(token, 0.0) == pytest.approx(committed.get(token, 0.0), abs=fit.WORDING_KEEP + 0.002), token
     assert sum(abs(fitted.get(t, 0.0) - committed.get(t, 0.0)) > 0.002 for t in fitted.keys() | committed.keys()) \
         <= 0.001 * len(committed)
+
+
+def _rows(features: frozenset[str], label: str, count: int) -> list[fit.Row]:
+    return [fit.Row(Case(Path(f"{label}{i}.eml"), f"{label}{i}.eml", label, label), fit.VIEWS[0], features)
+            for i in range(count)]
+
+
+def test_wording_dropout_leaves_weight_on_the_rest_of_the_evidence(monkeypatch):
+    """Where the wording alone tells lures from hams, a fit without dropout leans on it; with the
+    wording-less copies the other evidence of the lures keeps more weight, for mail in a language
+    the wording model cannot read."""
+    rules = load_rules()
+    names = fit.feature_names(rules)
+    rows = [*_rows(frozenset({fit.WORDING_SIGNAL, "lure.pretext"}), "phish", 40),
+            *_rows(frozenset({fit.WORDING_SIGNAL}), "phish", 10), *_rows(frozenset({"lure.pretext"}), "ham", 12),
+            *_rows(frozenset(), "ham", 38)]
+    _, with_dropout = fit.fit_weights(rows, names, rules)
+    monkeypatch.setattr(fit, "DROPOUT", 0.0)
+    _, without = fit.fit_weights(rows, names, rules)
+    assert with_dropout["lure.pretext"] > without["lure.pretext"] + 0.1
+    assert with_dropout[fit.WORDING_SIGNAL] < without[fit.WORDING_SIGNAL]
+
+
+def test_a_row_counted_twice_weighs_as_two_rows():
+    import numpy as np
+
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    twice = fit._balanced_logistic(np.vstack([x, x[:1]]), np.append(y, y[0]), 0.01)
+    counted = fit._balanced_logistic(x, y, 0.01, counts=np.array([2.0, 1.0, 1.0, 1.0]))
+    assert twice[0] == pytest.approx(counted[0], abs=1e-4)
+    assert twice[1] == pytest.approx(counted[1], abs=1e-4)
 
 
 def test_the_fit_rewrites_only_the_numbers():
