@@ -22,8 +22,8 @@ a wording model fitted without its batch (out of fold, the folds by blind batch,
 style teaches nothing about it); the model written is fitted on everything.
 
 Each message also counts a quarter again without its wording signal when the weights are fitted
-(wording dropout, `fit_weights`): on mail in a language or a style the wording model never saw, the rest of
-the evidence must carry the verdict.
+(wording dropout, `fit_weights`): on mail in a language or a style the wording model never saw,
+the rest of the evidence must carry the verdict.
 
 Needs numpy and scipy (`pip install -e .[fit]`); the service does not.
 """
