@@ -167,14 +167,14 @@ def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
 
 
 def in_order(work: Callable[..., Result], items: Sequence[Any], *shared: Any,
-             chunk: int = CHUNK_CASES, parallel_min: int = PARALLEL_MIN_CASES) -> Iterator[tuple[int, Result]]:
+             chunk: int = CHUNK_CASES, parallel_min: int | None = None) -> Iterator[tuple[int, Result]]:
     """`work(chunk_of_items, *shared)` for each chunk of the items, in the items' order, with the
     number of items done so far; across processes when there are `parallel_min` items or more
-    and the cores."""
+    (PARALLEL_MIN_CASES by default, read at the call) and the cores."""
     chunks = [items[start:start + chunk] for start in range(0, len(items), chunk)]
     done = 0
     processes = min(MAX_PROCESSES, os.cpu_count() or 1, len(chunks))
-    if processes < 2 or len(items) < parallel_min:
+    if processes < 2 or len(items) < (PARALLEL_MIN_CASES if parallel_min is None else parallel_min):
         for part in chunks:
             done += len(part)
             yield done, work(part, *shared)
