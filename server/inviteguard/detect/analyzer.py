@@ -110,8 +110,16 @@ def evidence_of(reading: signals.Reading, feedback: Feedback = NO_FEEDBACK) -> t
     return tuple(found)
 
 
+def judged(reading: signals.Reading, feedback: Feedback = NO_FEEDBACK, rules: Rules | None = None
+           ) -> tuple[tuple[Evidence, ...], Verdict]:
+    """The evidence of one reading and its verdict: what `judge` answers, with the evidence the fit
+    turns into a row of features."""
+    evidence = evidence_of(reading, feedback)
+    return evidence, scoring.score(evidence, rules or load_rules())
+
+
 def judge(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK, rules: Rules | None = None) -> Verdict:
-    return scoring.score(collect_evidence(message, feedback), rules or load_rules())
+    return judged(signals.Reading(message), feedback, rules)[1]
 
 
 def analyze(message: ParsedMessage, feedback: Feedback = NO_FEEDBACK, rules: Rules | None = None) -> Analysis:

@@ -41,8 +41,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import scoring
-from .analyzer import evidence_of
+from .analyzer import judged
 from .evaluation import INPUTS, MAX_PROCESSES, Case, Outcome, Report, in_order, outcome_of, read_labels, views_of
 from .parse import InputError
 from .rules import Rules, WordingModel, load_rules
@@ -141,13 +140,12 @@ def _rows_in_order(cases: Sequence[Case], rules: Rules) -> Corpus:
             continue
         for view, message in zip(VIEWS, messages, strict=True):
             reading = Reading(message)
-            evidence = evidence_of(reading)
+            evidence, verdict = judged(reading, rules=rules)
             present = {e.signal for e in evidence}
             strengths = {e.signal: e.strength for e in evidence if e.strength != 1.0}
             corpus.rows.append(Row(case, view, features_of(present, rules), strengths))
             corpus.tokens.append(wording.tokens(reading))
-            # analyzer.judge's verdict: the same evidence scored by the same rules.
-            corpus.outcomes.append(outcome_of(case, scoring.score(evidence, rules)))
+            corpus.outcomes.append(outcome_of(case, verdict))
     return corpus
 
 
