@@ -931,6 +931,16 @@ def test_a_phrase_of_a_script_written_without_spaces_is_found_inside_its_run(phr
     assert [skeleton(m.match.text).text for m in vocabulary.matches(skeleton(text), text)] == [skeleton(phrase).text]
 
 
+def test_a_phrases_space_is_any_run_of_white_space_and_matches_keep_their_place():
+    """The text is searched with its runs of white space made one space; what is found is given
+    at its place in the text as written, after any number of runs."""
+    vocabulary = Vocabulary([("card blocked", "account_alerts", "en"), ("call us", "callback_cues", "en")])
+    text = "Dear  customer,\n\n\tyour CARD \n  blocked.\r\n\r\nPlease   call\u00a0us today, call us."
+    found = [(m.match.text, sorted(m.lists)) for m in vocabulary.matches(skeleton(text), text)]
+    assert found == [("CARD \n  blocked", ["account_alerts"]), ("call\u00a0us", ["callback_cues"]),
+                     ("call us", ["callback_cues"])]
+
+
 def test_a_word_listed_whole_and_as_a_stem_counts_for_both_lists():
     vocabulary = Vocabulary([("laskutus", "payment_terms", "fi"), ("laskutus*", "department_words", "fi")])
     text = "Laskutus · peruutus; laskutusosasto"
