@@ -358,6 +358,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("Línea: seis cero uno · tres ocho dos · cuatro cuatro uno siete (lunes a sábado)", "6013824417"),
     ("كلمنا على صفر واحد اتنين، تلاتة أربعة خمسة، ستة سبعة تمانية تسعة", "0123456789"),
     ("Хабарласыңыз: 8 (жеті жүз жетпіс бір) 355 12 40", "87713551240"),  # the code said in brackets
+    # A dash with a space beside it is a pause: "ochocientos" stays 800 (not 807 with "siete").
+    ("línea gratuita cero ochocientos \u2013 siete, uno, cuatro, cuatro, nueve", "080071449"),
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
@@ -480,6 +482,8 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("Reversal desk 8OO-S55-O1Z9", "From: a@example.com\r\nSubject: x\r\n", "+18005550129"),
     ("Helpline O2O 1O4S 7l25", "From: a@example.co.uk\r\nSubject: x\r\n", "+442010457125"),
     ("Desk: 1-8\u0417\u0417-555-O127", "From: a@example.com\r\nSubject: x\r\n", "+18335550127"),
+    # The Cyrillic capital be (U+0411) for 6, as its listed small letter (U+0431) is.
+    ("Reklamáció: +\u04176 1 44\u0411 2\u041e93", "From: a@example.hu\r\nSubject: x\r\n", "+3614462093"),
     # A "|" between digits a 1 or a separator, whichever dials; one set off by spaces a separator.
     ("Rappelez l'agent -> 0|9|7|3|1|8|2|0|5|4.", "From: a@example.fr\r\nSubject: x\r\n", "+33973182054"),
     ("Call us: 1 | (8 | 44) | 55 | 5- | 01 | 03", "From: a@example.com\r\nSubject: x\r\n", "+18445550103"),

@@ -246,3 +246,13 @@ def test_the_plain_ascii_shortcut_of_a_line_is_what_folding_gives():
     for _ in range(5000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         assert canonical_line(text) == " ".join(canonical(text)[0].split()), repr(text)
+
+
+def test_a_digit_look_alikes_other_case_reads_as_the_digit_only_when_it_looks_like_one():
+    from inviteguard.detect.view import digit_lookalikes
+
+    found = digit_lookalikes()
+    # The Cyrillic be is listed as 6 in small letters; its capital, unlisted, is written for 6 too.
+    assert found["\u0431"] == found["\u0411"] == "6"
+    # The Greek small sigma is listed as an "o"; its capital looks like no digit.
+    assert "\u03a3" not in found

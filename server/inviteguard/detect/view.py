@@ -467,8 +467,15 @@ def digit_lookalikes() -> dict[str, str]:
     the Cyrillic i (U+0406) for 1. Decimal digits of other scripts are left out: U+09EA is a
     Bengali four, not the eight it looks like."""
     as_digit = {"O": "0", "o": "0", "I": "1", "l": "1"}
-    return {char: as_digit.get(prototype, prototype) for char, prototype in _prototypes().items()
-            if unicodedata.category(char).startswith("L") and (prototype.isdigit() or prototype in as_digit)}
+    listed = {char: as_digit.get(prototype, prototype) for char, prototype in _prototypes().items()
+              if unicodedata.category(char).startswith("L") and (prototype.isdigit() or prototype in as_digit)}
+    # The other case of a letter listed as a digit itself (not as o or l, which Greek sigma is),
+    # when Unicode lists no look-alike of its own: the Cyrillic capital be (U+0411) is written for
+    # 6 as its small letter is.
+    other_case = {other: digit for char, digit in listed.items() if _prototypes()[char].isdigit()
+                  for other in {char.upper(), char.lower()}
+                  if len(other) == 1 and other != char and other not in _prototypes() and other not in listed}
+    return {**other_case, **listed}
 
 
 # Plain ASCII keeps rules of its own: the letters and digits scammers swap fold together (0 for o;

@@ -143,7 +143,9 @@ def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
 
 
 # Between two words: they are two groups ("eight hundred, five five five", "seis cero uno · tres").
-_PAUSE = re.compile(rf"[.,/{COMMAS}{BULLETS}]")
+# A dash is a pause when a space stands beside it ("cero ochocientos - siete, uno"); one inside a
+# word joins it ("sixty-six").
+_PAUSE = re.compile(rf"[.,/{COMMAS}{BULLETS}]|\s[\-\u2010-\u2015]|[\-\u2010-\u2015]\s")
 
 
 @dataclass(frozen=True)
