@@ -142,6 +142,25 @@ def test_a_service_missing_from_the_list_that_names_itself_as_the_relay(display_
     assert platform.in_stranger_text(Reading(message), message.texts[0])
 
 
+NOTED = "Andrzej K. prosi o przelew 640,00 zł.\n\nWiadomość od nadawcy:\nZwrot pomyłkowego przelewu."
+
+
+@pytest.mark.parametrize(("sender", "body", "relays"), [
+    ("KlikPay <powiadomienia@klikpay.example>", NOTED, True),  # the service writes as itself and labels a note
+    ("Kymapay <no-reply@mail.kymapay.example>", "Note from the sender:\nPlease pay.", True),
+    ("KlikPay Team <powiadomienia@klikpay.example>", NOTED, False),  # its name is not its domain's alone
+    ("Gmail <someone@gmail.com>", NOTED, False),  # a mailbox anyone can open names no service
+    ("KlikPay <powiadomienia@klikpay.example>", "Andrzej K. prosi o przelew 640,00 zł.", False),  # no note
+])
+def test_a_service_missing_from_the_list_that_labels_someones_note(sender, body, relays):
+    message = parse_raw(mail(body, f"From: {sender}\r\nSubject: KlikPay: prośba o przelew\r\n"))
+    found = facts(platform.trusted_relay, message, "relay.trusted_platform")
+    assert bool(found) is relays
+    if relays:
+        assert found["platform_id"] == "noted_relay" and found["platform"] == sender.partition(" <")[0]
+        assert platform.in_stranger_text(Reading(message), message.texts[-1])
+
+
 @pytest.mark.parametrize(("display_name", "address"), [
     ("John Johansen via AppArmor", "apparmor@lists.ubuntu.com"),  # a list's name is not its domain's
     ("'Nick' via kasan-dev", "kasan-dev@googlegroups.com"),

@@ -66,7 +66,8 @@ class Platform:
 @dataclass(frozen=True)
 class NamedRelay:
     """A service not in the platform list that names itself as the relay in the sender's name
-    ("Imprimerie du Marais via Qonto" from qonto.com): what reasons say about it."""
+    ("Imprimerie du Marais via Qonto" from qonto.com), or writes as itself and labels someone's
+    note (`noted_relay`, no separators): what reasons say about it."""
 
     separators: tuple[str, ...]  # the words between the stranger's name and the service's
     channel: str
@@ -107,7 +108,7 @@ class Brand:
 PHRASE_LISTS = ("charge_claims", "charge_verbs", "payment_terms", "payment_demands", "dispute_hooks", "account_alerts",
                 "callback_cues", "urgency", "scam_awareness", "invite_markers", "department_words",
                 "fee_demands", "refund_offers", "tech_support", "bank_change", "phone_only", "new_number",
-                "code_disclosure")
+                "code_disclosure", "relay_notes")
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,12 @@ def load_named_relay() -> NamedRelay:
     spec = _read("platforms.yaml")["named_relay"]
     return NamedRelay(tuple(str(s).lower() for s in spec["separators"]), spec["channel"], spec["how_anyone"],
                       frozenset(spec["stranger_fields"]))
+
+
+@cache
+def load_noted_relay() -> NamedRelay:
+    spec = _read("platforms.yaml")["noted_relay"]
+    return NamedRelay((), spec["channel"], spec["how_anyone"], frozenset(spec["stranger_fields"]))
 
 
 @cache

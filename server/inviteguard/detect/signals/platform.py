@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from ..model import Evidence, TextBlock
-from ..rules import Platform, load_named_relay, load_platforms
+from ..rules import NamedRelay, Platform, load_lexicon, load_named_relay, load_noted_relay, load_platforms
 from .forwarding import srs_original_domain
 from .reading import Reading, name_letters
-from .text import PhraseList, domain_matches, org_domain, passes, unspaced_script
+from .text import Match, PhraseList, domain_matches, org_domain, passes, unspaced_script
 
 
 @dataclass(frozen=True)
@@ -143,11 +143,38 @@ def _named_relay(reading: Reading) -> Relay | None:
     service = _service_named(sender.name, spec.separators)
     if not _names_its_domain(service, sender.domain):
         return None
-    platform = Platform(id="named_relay", name=service, says=service, brand="", domains=(org_domain(sender.domain),),
+    return _unlisted_relay(reading, "named_relay", service, sender.domain, spec)
+
+
+def _noted_relay(reading: Reading) -> Relay | None:
+    """A service missing from the platform list that writes as itself ("KlikPay" from
+    klikpay.pl) and labels someone else's words in its body ("Wiadomość od nadawcy:"). A mailbox
+    anyone can open names no service."""
+    sender = reading.message.from_
+    if sender is None or not sender.name or not sender.domain or load_lexicon().is_freemail(sender.domain):
+        return None
+    if not _names_its_domain(sender.name, sender.domain):
+        return None
+    if not any(_labels(match, block) for match, block in reading.listed("relay_notes", lambda b: b.source == "body")):
+        return None
+    return _unlisted_relay(reading, "noted_relay", sender.name.strip(), sender.domain, load_noted_relay())
+
+
+LABEL_GAP = 2  # characters between a label and its colon ("Message from the sender :")
+
+
+def _labels(match: Match, block: TextBlock) -> bool:
+    """The phrase is a label: a colon follows it ("Message from the sender:"), as templates set
+    the words they introduce apart; "a message from our CEO" in a newsletter is no label."""
+    return block.text[match.end:match.end + LABEL_GAP + 1].lstrip().startswith(":")
+
+
+def _unlisted_relay(reading: Reading, kind: str, service: str, sender_domain: str, spec: NamedRelay) -> Relay:
+    platform = Platform(id=kind, name=service, says=service, brand="", domains=(org_domain(sender_domain),),
                         addresses=(), prodids=(), channel=spec.channel, relays_when="always", markers=(),
                         link_markers=(), stranger_fields=spec.stranger_fields, how_anyone=spec.how_anyone)
     authenticated, checks, auth_domain = _authentication(reading, platform)
-    return Relay(platform, sender.domain, authenticated, checks, auth_domain)
+    return Relay(platform, sender_domain, authenticated, checks, auth_domain)
 
 
 def find_relay(reading: Reading) -> Relay | None:
@@ -158,7 +185,7 @@ def find_relay(reading: Reading) -> Relay | None:
         if matched and _relays(platform, reading):
             authenticated, checks, auth_domain = _authentication(reading, platform)
             return Relay(platform, matched, authenticated, checks, auth_domain)
-    return _named_relay(reading)
+    return _named_relay(reading) or _noted_relay(reading)
 
 
 def relay(reading: Reading) -> Relay | None:
