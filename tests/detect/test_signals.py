@@ -964,6 +964,15 @@ def test_a_phrases_space_is_any_run_of_white_space_and_matches_keep_their_place(
                      ("call us", ["callback_cues"])]
 
 
+def test_a_stem_in_a_script_without_spaces_goes_on_to_its_runs_end_from_every_start():
+    """Each start follows the run of word characters to its end (as WORD_CHAR* did), the run
+    read once for all of them."""
+    vocabulary = Vocabulary([("付款*", "payment_terms", "zh")])
+    text = "请付款付款付款。付款"
+    found = [(m.match.start, m.match.end) for m in vocabulary.matches(skeleton(text), text)]
+    assert found == [(1, 7), (3, 7), (5, 7), (8, 10)]
+
+
 def test_a_word_listed_whole_and_as_a_stem_counts_for_both_lists():
     vocabulary = Vocabulary([("laskutus", "payment_terms", "fi"), ("laskutus*", "department_words", "fi")])
     text = "Laskutus · peruutus; laskutusosasto"

@@ -219,6 +219,7 @@ class Vocabulary:
     def _longest(self, text: str) -> dict[tuple[int, int], int]:
         """Per (start, kind of start), the end of the longest phrase found there."""
         longest: dict[tuple[int, int], int] = {}
+        word_from = word_to = 0  # the last run of word characters a stem was followed through
         for last, packed in self._automaton.iter(text):
             length, start_kind, whole, stem, ends_word = _unpacked(packed)
             start, end = last + 1 - length, last + 1
@@ -229,11 +230,13 @@ class Vocabulary:
             if whole and (start_kind == _UNSPACED or not ends_word or not _RE_WORD.match(text[end:end + 1])):
                 ends.append(end)
             if stem:
-                # The rest of the word, as the pattern WORD_CHAR* took it; bounded by the text.
-                going_on = end
-                while going_on < len(text) and _word_char(text[going_on]):
-                    going_on += 1
-                ends.append(going_on)
+                # The rest of the word, as the pattern WORD_CHAR* took it. Matches come in the
+                # order of their ends, so a run already followed is not followed again: linear.
+                if not word_from <= end <= word_to:
+                    word_from = word_to = end
+                    while word_to < len(text) and _word_char(text[word_to]):
+                        word_to += 1
+                ends.append(word_to)
             if ends and max(ends) > longest.get((start, start_kind), -1):
                 longest[(start, start_kind)] = max(ends)
         return longest
