@@ -973,6 +973,11 @@ def test_a_stem_in_a_script_without_spaces_goes_on_to_its_runs_end_from_every_st
     assert found == [(1, 7), (3, 7), (5, 7), (8, 10)]
 
 
+def test_a_phrase_too_long_for_the_vocabularys_ints_is_refused_not_cut():
+    with pytest.raises(ValueError, match="128 characters"):
+        Vocabulary([("a" * 128, "urgency", "xx")])
+
+
 def test_a_word_listed_whole_and_as_a_stem_counts_for_both_lists():
     vocabulary = Vocabulary([("laskutus", "payment_terms", "fi"), ("laskutus*", "department_words", "fi")])
     text = "Laskutus · peruutus; laskutusosasto"

@@ -111,14 +111,22 @@ def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_" or unicodedata.category(char).startswith("M")
 
 
-def _packed(length: int, starts: int, whole: bool, stem: bool, ends_word: bool) -> int:
-    """A word of the vocabulary: its length, where it may start, whether it is a phrase, a stem
-    or both, and whether it ends with a letter."""
-    return length << 5 | starts << 3 | whole << 2 | stem << 1 | ends_word
+# What the automaton keeps a word with is one int of 31 bits (pyahocorasick's STORE_INTS holds a
+# C int): its length (7 bits), where it may start (2), whether it ends with a letter (1), and the
+# number of its owners' pair (20; see Vocabulary).
+_LENGTH_MAX = 127
+_PAIR_BITS = 20
 
 
-def _unpacked(packed: int) -> tuple[int, int, bool, bool, bool]:
-    return packed >> 5, packed >> 3 & 3, bool(packed & 4), bool(packed & 2), bool(packed & 1)
+def _packed(length: int, starts: int, ends_word: bool, pair: int) -> int:
+    if length > _LENGTH_MAX or pair >> _PAIR_BITS:
+        raise ValueError(f"a phrase of {length} characters or pair {pair} does not fit the vocabulary's ints")
+    return ((length << 2 | starts) << 1 | ends_word) << _PAIR_BITS | pair
+
+
+def _unpacked(packed: int) -> tuple[int, int, bool, int]:
+    pair, packed = packed & ((1 << _PAIR_BITS) - 1), packed >> _PAIR_BITS
+    return packed >> 3, packed >> 1 & 3, bool(packed & 1), pair
 
 
 class _Spaced:
@@ -167,27 +175,33 @@ class Vocabulary:
             key = skeleton_of(phrase)
             if key.rstrip(STEM):
                 owners.setdefault(key, set()).add((list_name, language))
-        # 66,000 phrases share about 3,000 distinct (lists, languages) pairs: one object each
-        # instead of two frozensets a phrase (26 MB a worker).
-        shared: dict[tuple[frozenset[str], frozenset[str]], tuple[frozenset[str], frozenset[str]]] = {}
-        self._owners = {key: shared.setdefault(lists, lists)
-                        for key in owners for lists in (self._with_prefixes(key, owners),)}
-        self._longest_stem = max((len(k) for k in owners if k.endswith(STEM)), default=0)
-        # A phrase and its stem ("laskutus", "laskutus*") are one word to find, ending whole or going on.
-        found_as: dict[str, tuple[bool, bool]] = {}
+        # 66,000 phrases share about 3,000 distinct (lists, languages) pairs: each is kept once,
+        # and a phrase holds its number (two frozensets a phrase took 26 MB a worker).
+        numbers: dict[tuple[frozenset[str], frozenset[str]], int] = {}
+        self._owners: list[tuple[frozenset[str], frozenset[str]]] = []
+        owner_of: dict[str, int] = {}  # key -> its owner's number + 1
         for key in owners:
-            word = key.removesuffix(STEM)
-            whole, stem = found_as.get(word, (False, False))
-            found_as[word] = (whole or word == key, stem or word != key)
-        unspaced = {c for c in set().union(*found_as) if unspaced_script(c)}
-        # Each word's facts packed in one int (_packed), which the automaton keeps unboxed: a tuple
-        # a word cost 12 MB a process.
+            lists = self._with_prefixes(key, owners)
+            if lists not in numbers:
+                numbers[lists] = len(self._owners)
+                self._owners.append(lists)
+            owner_of[key] = numbers[lists] + 1
+        # A phrase and its stem ("laskutus", "laskutus*") are one word to find, ending whole or
+        # going on; the automaton keeps, packed in one unboxed int (_packed), what it needs to say
+        # whose the match is. A dict of the phrases took 8 MB a process, a tuple a word 12 MB.
+        words = {key.removesuffix(STEM) for key in owners}
+        unspaced = {c for c in set().union(*words) if unspaced_script(c)}
+        # Each word's owners as a whole phrase and as a stem (numbers + 1; 0 for none), as a pair
+        # the words share.
+        pairs: dict[tuple[int, int], int] = {}
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        for word, (whole, stem) in found_as.items():
+        for word in words:
             starts = (_UNSPACED if not unspaced.isdisjoint(word)
                       else _AT_WORD if _RE_WORD.match(word) else _ANYWHERE)
-            self._automaton.add_word(word, _packed(len(word), starts, whole, stem, bool(_RE_WORD.match(word[-1]))))
+            pair = pairs.setdefault((owner_of.get(word, 0), owner_of.get(word + STEM, 0)), len(pairs))
+            self._automaton.add_word(word, _packed(len(word), starts, bool(_RE_WORD.match(word[-1])), pair))
         self._automaton.make_automaton()
+        self._pairs = tuple(pairs)
 
     @staticmethod
     def _with_prefixes(key: str, owners: dict[str, set[tuple[str, str]]]) -> tuple[frozenset[str], frozenset[str]]:
@@ -206,29 +220,22 @@ class Vocabulary:
                 found |= owners[shorter + STEM]
         return frozenset(n for n, _ in found), frozenset(lang for _, lang in found)
 
-    def _owner(self, matched: str) -> tuple[frozenset[str], frozenset[str]]:
-        """The lists of the phrase that matched: itself, or the longest stem it goes on from."""
-        if matched in self._owners:
-            return self._owners[matched]
-        for end in range(min(len(matched), self._longest_stem), 0, -1):
-            stem = matched[:end] + STEM
-            if stem in self._owners:
-                return self._owners[stem]
-        raise KeyError(matched)
-
-    def _longest(self, text: str) -> dict[tuple[int, int], int]:
-        """Per (start, kind of start), the end of the longest phrase found there."""
-        longest: dict[tuple[int, int], int] = {}
+    def _longest(self, text: str) -> dict[tuple[int, int], tuple[int, int]]:
+        """Per (start, kind of start), the end of the longest phrase found there and its owner's
+        number: at one end a whole phrase before a stem, and a longer stem before a shorter one
+        ("paym*" before "pay*" in "payments"), as a trie of them tried its branches."""
+        longest: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (end, rank, length, owner)
         word_from = word_to = 0  # the last run of word characters a stem was followed through
         for last, packed in self._automaton.iter(text):
-            length, start_kind, whole, stem, ends_word = _unpacked(packed)
+            length, start_kind, ends_word, pair = _unpacked(packed)
+            whole, stem = self._pairs[pair]
             start, end = last + 1 - length, last + 1
             if start_kind == _AT_WORD and start and _word_char(text[start - 1]):
                 continue
-            ends = []
+            found = []
             # _WORD_END: after a letter no letter (re's \w: a vowel sign may follow, see WORD_CHAR).
             if whole and (start_kind == _UNSPACED or not ends_word or not _RE_WORD.match(text[end:end + 1])):
-                ends.append(end)
+                found.append((end, 1, length, whole - 1))
             if stem:
                 # The rest of the word, as the pattern WORD_CHAR* took it. Matches come in the
                 # order of their ends, so a run already followed is not followed again: linear.
@@ -236,24 +243,21 @@ class Vocabulary:
                     word_from = word_to = end
                     while word_to < len(text) and _word_char(text[word_to]):
                         word_to += 1
-                ends.append(word_to)
-            if ends and max(ends) > longest.get((start, start_kind), -1):
-                longest[(start, start_kind)] = max(ends)
-        return longest
+                found.append((word_to, 0, length, stem - 1))
+            if found:
+                best = max(found)
+                if best > longest.get((start, start_kind), (-1, 0, 0, 0)):
+                    longest[(start, start_kind)] = best
+        return {at: (end, owner) for at, (end, _, _, owner) in longest.items()}
 
     def matches(self, skel: Skeleton, canonical: str) -> list[PhraseMatch]:
         spaced = _Spaced(skel.text)
-        hits = sorted(((start, end) for (start, _), end in self._longest(spaced.text).items()),
+        hits = sorted(((start, end, owner) for (start, _), (end, owner) in self._longest(spaced.text).items()),
                       key=lambda h: (h[0], -h[1]))
         found = []
-        owners: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # a long text repeats its words
-        for spaced_start, spaced_end in hits:
+        for spaced_start, spaced_end, owner in hits:
             start, end = skel.span(spaced.offset(spaced_start), spaced.offset(spaced_end - 1) + 1)
-            matched = spaced.text[spaced_start:spaced_end]
-            owner = owners.get(matched)
-            if owner is None:
-                owner = owners[matched] = self._owner(matched)
-            found.append(PhraseMatch(Match(start, end, canonical[start:end]), *owner))
+            found.append(PhraseMatch(Match(start, end, canonical[start:end]), *self._owners[owner]))
         return found
 
 
