@@ -97,6 +97,12 @@ def test_paypal_receipt_is_not_a_relay_but_a_money_request_is():
     assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
 
 
+def test_a_dutch_money_request_is_known_by_its_template_words():
+    request = parse_raw(mail("Coin Services heeft u om € 1.249,00 gevraagd.\n\nNotitie van Coin Services: Bel ons.",
+                             "From: PayPal <service@paypal.nl>\r\nSubject: Geldverzoek van Coin Services\r\n"))
+    assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
+
+
 def test_a_money_request_in_an_unlisted_language_is_known_by_its_link():
     """Romanian words no marker lists; the request page's link, written without a closing slash."""
     request = parse_raw(b"From: service@paypal.com\r\nSubject: eMAG v-a trimis o solicitare\r\n"
@@ -703,6 +709,16 @@ def test_the_number_in_the_title_location_or_organiser_name_is_prominent():
 def test_amounts_in_every_common_currency_format(text, amount):
     found = facts(payment.amount, parse_raw(mail(text)), "payment.amount")
     assert found and found["amount"] == amount
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("Refund ng inyong padala", None),  # Aymara "pä" and Hausa "dala" glued: a Tagalog word
+    ("Refund of pä dala", "pä dala"),  # the same words apart: an amount in words
+    ("請求 五百円", "五百円"),  # a script without spaces writes its amounts whole
+])
+def test_a_currency_word_glued_onto_a_number_word_is_one_word_not_an_amount(text, amount):
+    found = facts(payment.amount, parse_raw(mail(text)), "payment.amount")
+    assert (found or {}).get("amount") == amount
 
 
 @pytest.mark.parametrize("text", [

@@ -17,7 +17,7 @@ from ..model import Evidence
 from ..rules import load_currencies, load_lexicon
 from ..view import skeleton_of
 from .reading import Reading
-from .text import Match, trie_pattern
+from .text import Match, trie_pattern, unspaced_script
 
 # How close (in characters) an amount must be to purchase language to count as a claim.
 CLAIM_WINDOW = 800
@@ -56,7 +56,7 @@ def _words_pattern() -> re.Pattern[str] | None:
         return None
     word = _alternatives(numbers)
     return re.compile(rf"(?<!\w)(?:{word})(?:[\s-]*(?:and|und|et|y|e|i|og|och|ja|a|si|ve|en)?[\s-]*(?:{word})){{0,8}}"
-                      rf"\s*(?:{_alternatives(money)})(?!\w)")
+                      rf"\s*(?P<money>{_alternatives(money)})(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,20 @@ def _amounts_in(reading: Reading, index: int) -> list[Amount]:
         for count, match in enumerate(words.finditer(skel.text)):
             if count >= MAX_AMOUNTS:
                 break
+            if _glued(skel.text, match.start("money")):
+                continue
             start, end = skel.span(match.start(), match.end())
             found.append(Amount(start, end, block.text[start:end]))
     budget.check()
     return sorted(found, key=lambda a: a.start)
+
+
+def _glued(text: str, money_at: int) -> bool:
+    """A currency word written onto the number word before it, in scripts that space their words:
+    one word, not an amount ("padala", Tagalog for a remittance, read as Aymara "pä" and Hausa
+    "dala"). "五百円" is an amount."""
+    before, after = text[money_at - 1], text[money_at]
+    return not (before.isspace() or before == "-" or unspaced_script(before) or unspaced_script(after))
 
 
 def _all_amounts(reading: Reading) -> tuple[list[Amount], ...]:
