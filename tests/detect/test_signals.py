@@ -994,6 +994,21 @@ def test_a_phrase_too_long_for_the_vocabularys_ints_is_refused_not_cut():
         Vocabulary([("a" * 128, "urgency", "xx")])
 
 
+def test_a_stems_run_is_read_once_however_many_starts_it_has(monkeypatch):
+    """Linear: a long run of a script without spaces, a stem starting at every other character,
+    looks at each character a bounded number of times (read again from every start, 2,000 starts
+    would look 4 million times)."""
+    from inviteguard.detect.signals import text as text_module
+
+    looked = []
+    word_char = text_module._word_char
+    monkeypatch.setattr(text_module, "_word_char", lambda char: looked.append(char) or word_char(char))
+    vocabulary = Vocabulary([("付款*", "payment_terms", "zh")])
+    run = "付款" * 2000
+    assert len(vocabulary.matches(skeleton(run), run)) == 2000
+    assert len(looked) <= 2 * len(run)
+
+
 def test_a_word_listed_whole_and_as_a_stem_counts_for_both_lists():
     vocabulary = Vocabulary([("laskutus", "payment_terms", "fi"), ("laskutus*", "department_words", "fi")])
     text = "Laskutus · peruutus; laskutusosasto"
