@@ -557,6 +557,13 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     # Macedonian's own letters (ќ, ѓ) say North Macedonia before Serbia and Bulgaria.
     ("Ќе ви биде наплатено. Ве молиме јавете се на 02 555 0147 веднаш, пред да ѓо", "From: a@example.org\r\n"
      "Subject: x\r\n", "+38925550147"),
+    # A currency names one of the script's regions: ringgit with Tamil is Malaysia, whose mobiles
+    # Sri Lanka's numbering reads too.
+    ("உங்கள் கணக்கிலிருந்து RM 1,250.00 கழிக்கப்பட்டது. உடனே அழைக்கவும்: 012-345 6789",
+     "From: a@gmail.com\r\nSubject: x\r\n", "+60123456789"),
+    # "00" dials abroad, as "+" does, when a country code is set apart after it.
+    ("إلا ماشي نتا، عيط دابا: 0034 631 207 584", "From: a@gmail.com\r\nSubject: x\r\n", "+34631207584"),
+    ("Bitte rufen Sie an: 00 44 20 7946 0958", "From: a@example.org\r\nSubject: x\r\n", "+442079460958"),
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]
@@ -619,6 +626,8 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "Units\n212\n5550\n147\nshipped",             # a column of figures, not grouped as a number is
     "Qty | 12 | 555 | 0199 | units",               # table cells: the bars are no 1s
     "Annex I-2024-0012 and clause l-17 apply",      # a roman numeral or a letter before an id
+    "Kundennummer 0049301234567 und 0034631207584",  # ids that open with "00" but set no country code apart
+    "Artikel 00 999 123 4567 ist unterwegs",       # "00" before no country code
 ])
 def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()

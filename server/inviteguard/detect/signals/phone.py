@@ -349,7 +349,12 @@ def suggested_regions(reading: Reading) -> tuple[str, ...]:
     text = " ".join(block.text[:500] for block in reading.blocks)
     languages, currencies, domains = _languages(reading, text), _currency_regions(reading), _domain_regions(reading)
     # A currency says more than a sender's domain (Swiss francs from a web.de mailbox: Switzerland).
-    ordered = [*_script_regions(text), *_dialled_regions(text), *_shared_regions(languages, currencies),
+    # A script's region that a currency or domain names comes before the script's others (Tamil
+    # with ringgit: Malaysia, whose mobiles Sri Lanka's numbering would read too).
+    scripts = _script_regions(text)
+    named = {*currencies, *domains}
+    ordered = [*(region for region in scripts if region in named), *scripts, *_dialled_regions(text),
+               *_shared_regions(languages, currencies),
                *_shared_regions(languages, domains), *_language_regions(languages), *currencies, *domains,
                *_named_regions(text)]
     suggested = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS][:MAX_REGIONS]
@@ -546,6 +551,20 @@ def _dialled_internationally(written: str) -> bool:
     return written.lstrip("(").startswith(("+", "00"))
 
 
+# "00" is the international prefix almost everywhere outside North America. It reads as one only
+# with a country code set apart from the rest ("0034 631 207 584", "00 44 20 ..."): an id that
+# starts with zeros is one unbroken run ("Order 004512...").
+_PREFIX_00 = re.compile(r"\(?00 ?([1-9]\d{0,2})(?=[ .\-/()])")
+
+
+def _with_plus(written: str) -> str | None:
+    """The number as dialled with "+" for its "00" prefix, None when no country code follows it."""
+    found = _PREFIX_00.match(written.lstrip())
+    if found is None or int(found.group(1)) not in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        return None
+    return "+" + written.lstrip()[found.start(1):]
+
+
 def _unmistakable(span: str, number: phonenumbers.PhoneNumber) -> bool:
     """A number no id could be: dialled with its country code, or a service number. File names
     are full of dated ids ("FV_2025_10_044.pdf") that read as some region's landline."""
@@ -566,9 +585,14 @@ def _published(number: phonenumbers.PhoneNumber) -> bool:
 def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phonenumbers.PhoneNumber | None:
     """The number the digits dial in the first region where it is valid and written as there;
     `spoken` when they were read from words, as a number is said, not from a run of digits."""
-    for region in (None,) if _dialled_internationally(digits) else regions:
+    written: str | None = digits.replace("\n", " ")
+    if written.lstrip("( ").startswith("00"):
+        written = _with_plus(written)
+        if written is None:
+            return None
+    for region in (None,) if _dialled_internationally(written) else regions:
         try:
-            number = phonenumbers.parse(digits.replace("\n", " "), region)
+            number = phonenumbers.parse(written, region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number) and (region is None
