@@ -23,7 +23,7 @@ LIST_INVITE = sorted(p.name for p in (FIXTURES / "emls/icloud_list_srs").glob("*
 
 def test_every_emitted_signal_has_a_rule_and_every_rule_is_emitted():
     rules = load_rules()
-    known = set(rules.signals) | set(rules.policy)
+    known = set(rules.signals) | set(rules.policy) | set(rules.notes)
     emitted = set()
     for path in SIGNAL_SOURCES.glob("*.py"):
         source = path.read_text()
@@ -35,7 +35,7 @@ def test_every_emitted_signal_has_a_rule_and_every_rule_is_emitted():
 def test_every_rule_and_combo_has_a_reason_text_in_every_shipped_language(locale):
     rules = load_rules()
     texts = yaml.safe_load((TEXTS / f"{locale}.yaml").read_text())["reasons"]
-    ids = set(rules.signals) | set(rules.policy) | {combo.id for combo in rules.combos}
+    ids = set(rules.signals) | set(rules.policy) | set(rules.notes) | {combo.id for combo in rules.combos}
     assert ids == set(texts), f"missing: {ids - set(texts)}, orphaned: {set(texts) - ids}"
     for rid in ids:
         assert {"title", "detail", "notification"} <= set(texts[rid]), rid
@@ -240,3 +240,43 @@ def test_reports_raise_a_clean_message_to_suspicious():
     assert reported.level == "suspicious" and reported.reasons[0].id == "feedback.campaign_reported"
     by_phone = analyze(message, Feedback(reported_phones=frozenset({"+18085550199"}))).verdict
     assert "feedback.reported_phone" in {r.id for r in by_phone.reasons}
+
+
+def test_a_note_is_said_last_and_changes_nothing():
+    rules = load_rules()
+    evidence = [Evidence("relay.trusted_platform", {}), Evidence("callback.phone", {"phone": "+1 808 555 0199"}),
+                Evidence("payment.charge_claim", {})]
+    plain = score(evidence, rules)
+    noted = score([Evidence("reading.partly_read", {"unread_middle": ("body",), "not_read": ()}), *evidence], rules)
+    assert (noted.level, noted.score, noted.reasons[:-1]) == (plain.level, plain.score, plain.reasons)
+    assert noted.reasons[-1].id == "reading.partly_read" and noted.reasons[-1].weight == 0.0
+
+
+def test_notes_are_never_weighed():
+    data = yaml.safe_load(RULES_FILE.read_text())
+    data["notes"]["callback.phone"] = {"group": "reading"}
+    with pytest.raises(ValueError, match=r"callback\.phone"):
+        parse_rules(data)
+
+
+def test_a_message_read_only_in_part_says_so_and_still_judges_the_lure():
+    # 300,000 characters of filler between the greeting and the lure: the middle is left out, the
+    # lure at the end is read, and the verdict says which text was read only in part.
+    body = "Hello,\n\n" + "Thank you for shopping with us. " * 10_000 + \
+        "\n\nYour PayPal account was charged $599.00. Not you? Call +1 808 555 0199 now."
+    raw = ("From: PayPal Billing <billing.desk@gmail.com>\r\nSubject: Receipt\r\n\r\n" + body).encode()
+    verdict = analyze(parse_raw(raw)).verdict
+    note = verdict.reasons[-1]
+    assert note.id == "reading.partly_read" and note.evidence["unread_middle"] == ("body",)
+    assert "callback.phone" in {r.id for r in verdict.reasons}
+    whole = analyze(parse_raw(b"From: a@example.org\r\nSubject: hi\r\n\r\nSee you at lunch.\r\n")).verdict
+    assert "reading.partly_read" not in {r.id for r in whole.reasons}
+
+
+def test_a_calendar_beyond_the_event_limit_is_named_as_not_read():
+    events = "".join(f"BEGIN:VEVENT\r\nUID:{n}@example.org\r\nDTSTART:20261201T100000Z\r\nSUMMARY:Event {n}\r\n"
+                     "END:VEVENT\r\n" for n in range(25))
+    ics = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nMETHOD:REQUEST\r\n{events}END:VCALENDAR\r\n"
+    raw = ("From: a@example.org\r\nSubject: plan\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n" + ics).encode()
+    note = next(r for r in analyze(parse_raw(raw)).verdict.reasons if r.id == "reading.partly_read")
+    assert note.evidence["unread_middle"] == () and any("events" in p for p in note.evidence["not_read"])

@@ -54,6 +54,19 @@ def test_raw_message_gets_the_full_contract(client: FlaskClient) -> None:
     assert 'role="alert"' in body["banner"]["html"]
 
 
+def test_a_message_read_only_in_part_says_so_in_the_answer(client: FlaskClient) -> None:
+    filler = "Thank you for shopping with us. " * 10_000
+    raw = ("From: Shop <news@example.org>\r\nSubject: Offers\r\n\r\nHello,\n\n" + filler + "\n\nBye").encode()
+    for cached in (False, True):  # judged, then from the verdict cache: the note survives both
+        body = post_raw(client, raw, headers={"Accept-Language": "de"}).get_json()
+        assert_contract(body)
+        assert body["cached"] is cached
+        note = body["reasons"][-1]
+        assert note["id"] == "reading.partly_read" and note["evidence"]["unread_middle"] == ["body"]
+        assert note["title"] == "Ein Teil dieser Nachricht wurde nicht gelesen"
+        assert "nur Anfang und Ende gelesen wurden (body)" in note["detail"]
+
+
 def test_json_base64_eml_equals_the_raw_answer(client: FlaskClient) -> None:
     raw = PAYPAL_LIST_INVITE.read_bytes()
     from_raw = post_raw(client, raw).get_json()

@@ -3,7 +3,8 @@
 A logistic model, its weights fitted from labelled corpora by `inviteguard fit`: the score is
 100 x the probability that the message is a callback lure, from the bias plus the weight of every
 signal and combination present. Policy signals (colleagues' reports, an analyst's decision) then
-bound the level from below or above; they are decisions, not evidence to weigh.
+bound the level from below or above; they are decisions, not evidence to weigh. Notes (a message
+read only in part) are said after everything else and change nothing.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _bounded(level: Level, score: int, floors: list[str], caps: list[str], rules
 
 def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
     present, strengths = _merge(evidence)
-    unknown = present.keys() - rules.signals.keys() - rules.policy.keys()
+    unknown = present.keys() - rules.signals.keys() - rules.policy.keys() - rules.notes.keys()
     if unknown:
         raise RulesError(f"signals without a rule: {sorted(unknown)}")
     reasons: list[Reason] = []
@@ -69,7 +70,11 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
     floors: list[str] = []
     caps: list[str] = []
     policy_reasons: list[Reason] = []
+    notes: list[Reason] = []
     for signal_id, facts in present.items():
+        if signal_id in rules.notes:
+            notes.append(Reason(signal_id, 0.0, facts, rules.notes[signal_id]))
+            continue
         if signal_id in rules.policy:
             policy = rules.policy[signal_id]
             floors += [policy.floor] if policy.floor else []
@@ -105,4 +110,4 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
     # relayed it, the number, the claim), then single signals; the weightiest first within each.
     combos = {combo.id for combo in rules.combos}
     reasons.sort(key=lambda r: (r.weight < POLICY_WEIGHT, r.id not in combos, -r.weight, r.id))
-    return Verdict(level, final, tuple(reasons), rules.version)
+    return Verdict(level, final, (*reasons, *notes), rules.version)

@@ -154,6 +154,7 @@ class Rules:
     combos: tuple[Combo, ...]
     policy: dict[str, Policy]
     flag_requires: frozenset[str] = frozenset()  # no signal of these: clean
+    notes: dict[str, str] = field(default_factory=dict)  # said, never weighed: signal id -> group
 
 
 class RulesError(ValueError):
@@ -192,6 +193,10 @@ def parse_rules(data: dict[str, Any]) -> Rules:
         if any(b is not None and b not in LEVELS for b in bounds) or bounds == (None, None):
             raise RulesError(f"policy {pid} needs a floor or cap among {LEVELS}")
         policy[pid] = Policy(pid, bounds[0], bounds[1], str(spec["group"]))
+    notes = {nid: str(spec["group"]) for nid, spec in (data.get("notes") or {}).items()}
+    weighed_too = notes.keys() & (signals.keys() | policy.keys())
+    if weighed_too:
+        raise RulesError(f"notes are never weighed or bounding: {sorted(weighed_too)} are signals or policy too")
     model = data["model"]
     requires = {name: frozenset(model.get(name, [])) for name in ("phishing_requires", "flag_requires")}
     for name, listed in requires.items():
@@ -199,7 +204,7 @@ def parse_rules(data: dict[str, Any]) -> Rules:
             raise RulesError(f"{name} names unknown signals {sorted(listed - signals.keys())}")
     return Rules(str(data["version"]), float(model["bias"]), int(model["thresholds"]["phishing"]),
                  int(model["thresholds"]["suspicious"]), requires["phishing_requires"], signals, tuple(combos),
-                 policy, requires["flag_requires"])
+                 policy, requires["flag_requires"], notes)
 
 
 @cache

@@ -7,7 +7,7 @@ weight. Each reads the message's one canonical view through its Reading (reading
 from collections.abc import Callable, Iterable
 
 from ..model import Evidence
-from . import auth, awareness, brand, feedback, forwarding, payment, phone, platform, urgency, wording
+from . import auth, awareness, brand, coverage, feedback, forwarding, payment, phone, platform, urgency, wording
 from .reading import Reading
 
 Signal = Callable[[Reading], Iterable[Evidence]]
@@ -37,6 +37,7 @@ ALL: tuple[Signal, ...] = (
     urgency.only_by_phone,
     awareness.warning_about_scams,
     wording.lure_wording,
+    coverage.partly_read,
 )
 
 __all__ = ["ALL", "Reading", "Signal", "feedback", "phone", "wording"]
