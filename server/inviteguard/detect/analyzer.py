@@ -85,6 +85,7 @@ def verdict_key(message: ParsedMessage) -> str:
         "invites": [dataclasses.astuple(i) for i in message.invites],
         "item": dataclasses.astuple(message.item) if message.item else None,
         "headers": [[k, v] for k, v in message.headers if signals.forwarding.reads_header(k)],
+        "problems": list(message.problems),  # what was not read: the verdict's note names it
     }
     encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     return hashlib.sha256(encoded).hexdigest()[:40]
