@@ -7,12 +7,14 @@ import time
 import pytest
 from inviteguard.detect import budget
 from inviteguard.detect.parse import parse_outlook, parse_raw
+from inviteguard.detect.signals import Reading, phone
 from inviteguard.detect.view import (
     ELISION,
     HEAD_CHARS,
     TAIL_CHARS,
     canonical,
     canonical_line,
+    disguised_numbers,
     render_html,
     skeleton,
     skeleton_of,
@@ -256,3 +258,29 @@ def test_a_digit_look_alikes_other_case_reads_as_the_digit_only_when_it_looks_li
     assert found["\u0431"] == found["\u0411"] == "6"
     # The Greek small sigma is listed as an "o"; its capital looks like no digit.
     assert "\u03a3" not in found
+
+
+@pytest.mark.parametrize(("written", "digits"), [
+    ("call 0\u200c8\u200c8\u200c8 301 446 now", ("0888301446",)),  # zero-width non-joiners between digits
+    ("call +1 (8\u200b0\u200b0) 555-0199", ("18005550199",)),  # zero-width spaces
+    ("letsetsa \uff10\uff18\uff16\uff11 \uff17\uff17\uff18 \uff12\uff10\uff14 pele", ("0861778204",)),  # full-width
+    ("\U0001d7ce\U0001d7d6\U0001d7ce\U0001d7ce 555 0199", ("08005550199",)),  # mathematical digits
+    ("letsetsa 0861 778 204 pele", ()),  # plain digits
+    ("お電話は０１２０－５５５－０１９まで", ()),  # full-width digits are how Japanese text writes them
+    ("\u05e9\u05dc\u05d5\u05dd \u200e03-555-0199\u200e", ()),  # bidi marks around a number, not inside it
+    ("PIN 1\u200b2\u200b3", ()),  # fewer digits than a phone number's
+])
+def test_numbers_written_in_disguise_are_recorded_as_written(written, digits):
+    assert disguised_numbers([written]) == digits
+    assert any(c.isdigit() for c in canonical(written)[0])  # the reader still sees digits
+
+
+def test_a_number_disguised_with_invisible_characters_is_an_obfuscated_phone():
+    number = "\u200c".join("0861778204")
+    html = f"<p>Your account is blocked. Call &#8204;{number[:4]}&#8204; {number[4:]} today.</p>"
+    raw = ("From: Bank <alerts@bank-alerts.example>\r\nSubject: Blocked\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: text/html; charset=utf-8\r\n\r\n" + html).encode()
+    message = parse_raw(raw)
+    assert message.disguised_numbers == ("0861778204",)
+    assert "0861778204" in message.body.replace(" ", "")
+    assert [m.obfuscated for m in phone.mentions(Reading(message))] == [True]

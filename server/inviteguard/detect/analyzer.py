@@ -86,6 +86,7 @@ def verdict_key(message: ParsedMessage) -> str:
         "item": dataclasses.astuple(message.item) if message.item else None,
         "headers": [[k, v] for k, v in message.headers if signals.forwarding.reads_header(k)],
         "problems": list(message.problems),  # what was not read: the verdict's note names it
+        "disguised_numbers": list(message.disguised_numbers),
     }
     encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     return hashlib.sha256(encoded).hexdigest()[:40]

@@ -120,6 +120,9 @@ class ParsedMessage:
     # Every signal, the campaign fingerprint and the banner's evidence read this.
     texts: tuple[TextBlock, ...] = field(default=())
     links: tuple[str, ...] = field(default=())  # web links in the bodies and notes, in order
+    # The digits of numbers written to dodge a filter (invisible characters between digits,
+    # full-width digits outside East Asian text), which `texts` show as plain digits (view.py).
+    disguised_numbers: tuple[str, ...] = field(default=())
 
     def header(self, name: str) -> str | None:
         name = name.lower()

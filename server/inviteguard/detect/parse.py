@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import email
+import html
 import io
 import logging
 import re
@@ -45,7 +46,7 @@ from .model import (
     TextBlock,
     TextSource,
 )
-from .view import canonical, canonical_line, plain_links, render_html
+from .view import canonical, canonical_line, disguised_numbers, plain_links, render_html
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
 MAX_PARTS = 200
@@ -520,6 +521,7 @@ class _Parts:
     invites: list[Invite] = field(default_factory=list)
     attachments: list[TextBlock] = field(default_factory=list)
     file_names: list[TextBlock] = field(default_factory=list)
+    calendars: list[str] = field(default_factory=list)  # each calendar's text as written, for disguised numbers
 
 
 def _file_name_block(filename: str) -> TextBlock:
@@ -543,6 +545,7 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
             if key and key not in seen_calendars and len(parts.invites) < MAX_EVENTS:
                 seen_calendars.add(key)
                 parts.invites.extend(parse_calendar(data, problems, limits))
+                parts.calendars.append(data.decode("utf-8", "replace"))
             continue
         # str(): compat32 hands back a Header object when the field holds 8-bit bytes.
         disposition = str(part.get("Content-Disposition") or "").lower()
@@ -635,7 +638,8 @@ def parse_ics(raw: bytes, limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> P
     return ParsedMessage(headers=(), subject="", from_=None, sender=None, reply_to=(), recipients=(),
                          return_path="", auth=(), dkim_domains=(), body="", invites=invites,
                          attachments=(), kind="ics", problems=tuple(problems),
-                         texts=reader_texts("", invites, None, "", [], ()), links=links)
+                         texts=reader_texts("", invites, None, "", [], ()), links=links,
+                         disguised_numbers=disguised_numbers([raw.decode("utf-8", "replace")]))
 
 
 def parse_raw(raw: bytes, limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> ParsedMessage:
@@ -666,9 +670,15 @@ def _assemble(msg: Message, pairs: list[tuple[str, str]], parts: _Parts, kind: L
     sender: Address | None = fields["from_"]  # type: ignore[assignment]
     texts = reader_texts(str(fields["subject"]), invites, item, sender.name if sender else "", bodies,
                          (*parts.file_names, *attachments))
+    # Read as written, before the canonical view folds the disguise away (HTML's character
+    # references decoded: "&#8204;" is the same invisible character).
+    written = [*parts.plains, *(html.unescape(h) for h in parts.htmls), *parts.calendars,
+               *(value for name, value in pairs if name in ("subject", "from")),
+               *((item.subject, item.location) if item else ())]
     return ParsedMessage(body=bodies[0].text if bodies else "", invites=invites, attachments=attachments,
                          kind=kind, item=item, problems=tuple(problems), texts=texts,
-                         links=tuple(dict.fromkeys(links)), **fields)  # type: ignore[arg-type]
+                         links=tuple(dict.fromkeys(links)), disguised_numbers=disguised_numbers(written),
+                         **fields)  # type: ignore[arg-type]
 
 
 def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | None = None,
@@ -698,4 +708,5 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
                 parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
     if ics and ics.strip():
         parts.invites.extend(parse_calendar(ics.encode("utf-8", "replace"), problems, limits))
+        parts.calendars.append(ics)
     return _assemble(msg, _header_pairs(msg), parts, "outlook", item, problems)

@@ -128,6 +128,60 @@ def _overridden(text: str) -> str:
     return "".join(out)
 
 
+# ---------------------------------------------------------------- disguised digits
+
+DISGUISED_MAX = 20  # digit runs recorded per message
+RUNS_PER_TEXT = 500  # digit runs looked at per raw text: a text of digits cannot make this loop long
+DISGUISED_DIGITS_MIN = 7  # a phone number's digits at least
+EAST_ASIAN_NEAR = 20  # characters either side of a run in which East Asian text makes full-width digits natural
+_EAST_ASIAN = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC")
+_FULL_WIDTH_DIGITS = frozenset(map(chr, range(0xFF10, 0xFF1A)))
+_MATHEMATICAL_DIGITS = frozenset(map(chr, range(0x1D7CE, 0x1D800)))
+
+
+@cache
+def _invisible_class() -> str:
+    """A regex character class of every character the canonical view removes as invisible."""
+    codes = (*range(0x80, 0x10000), *range(0xE0000, 0xE01F0))
+    return "".join(re.escape(chr(code)) for code in codes if _invisible(code))
+
+
+@cache
+def _digit_runs() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A run of digits of any script with separators or invisible characters between them, and
+    two digits with only invisible characters between them."""
+    invisible = _invisible_class()
+    return (re.compile(rf"\d(?:[\s.\-/()\u2010-\u2015{invisible}]{{0,4}}\d)+"),
+            re.compile(rf"\d[{invisible}]+\d"))
+
+
+def _east_asian_near(text: str, start: int, end: int) -> bool:
+    near = text[max(0, start - EAST_ASIAN_NEAR):end + EAST_ASIAN_NEAR]
+    return any(unicodedata.name(char, "").startswith(_EAST_ASIAN) for char in near if ord(char) >= 0x2E80)
+
+
+def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
+    """The digits (ASCII) of each number written to dodge a filter in ways the canonical view folds
+    away, read from the texts as written: invisible characters between its digits
+    ("0\u200c8\u200c0\u200c0"), full-width digits outside East Asian text, mathematical digits. The
+    view shows such a number as plain digits; that it was written so is evidence of its own."""
+    run, hidden_between = _digit_runs()
+    found: list[str] = []
+    for text in raw_texts:
+        for count, match in enumerate(run.finditer(text)):
+            if count >= RUNS_PER_TEXT or len(found) >= DISGUISED_MAX:
+                break
+            written = match.group()
+            digits = "".join(str(unicodedata.digit(char)) for char in written if char.isdecimal())
+            if len(digits) < DISGUISED_DIGITS_MIN:
+                continue
+            wide = any(char in _FULL_WIDTH_DIGITS for char in written) \
+                and not _east_asian_near(text, match.start(), match.end())
+            if wide or hidden_between.search(written) or any(char in _MATHEMATICAL_DIGITS for char in written):
+                found.append(digits)
+    return tuple(dict.fromkeys(found))
+
+
 def canonical(text: str) -> tuple[str, bool]:
     """`text` as the reader sees it, and whether its middle had to be left out."""
     text = _collapse(_fold(_overridden(text)))

@@ -489,6 +489,13 @@ def _is_obfuscated(span: str) -> bool:
 DIGIT_BY_DIGIT_GROUPS = 6
 
 
+def _written_disguised(span: str, disguised: tuple[str, ...]) -> bool:
+    """The number is one the message wrote in disguise (invisible characters between its digits,
+    full-width digits), which its canonical text no longer shows (view.disguised_numbers)."""
+    digits = "".join(c for c in span.translate(_TO_DIGIT) if c.isdigit())
+    return any(digits in written or written in digits for written in disguised)
+
+
 def _digit_by_digit(span: str) -> bool:
     """A number set out one digit at a time ("11-5-8-7-3-4-0-9-2"): as a number is said, so its
     grouping tells nothing of its region's way of writing it."""
@@ -691,7 +698,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     as_written=" ".join(span.split()),
                     e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                     service=_is_service_number(number),
-                    obfuscated=_is_obfuscated(span),
+                    obfuscated=_is_obfuscated(span) or _written_disguised(span, reading.message.disguised_numbers),
                     cued=_cued(cues, offset, end_offset),
                     dialin=dialin,
                     stranger=stranger,
