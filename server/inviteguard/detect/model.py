@@ -121,7 +121,8 @@ class ParsedMessage:
     texts: tuple[TextBlock, ...] = field(default=())
     links: tuple[str, ...] = field(default=())  # web links in the bodies and notes, in order
     # The digits of numbers written to dodge a filter (invisible characters between digits,
-    # full-width digits outside East Asian text), which `texts` show as plain digits (view.py).
+    # full-width digits outside East Asian text, mathematical digits), which `texts` show as
+    # plain digits (view.disguised_numbers).
     disguised_numbers: tuple[str, ...] = field(default=())
 
     def header(self, name: str) -> str | None:
