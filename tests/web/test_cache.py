@@ -119,13 +119,20 @@ def test_a_look_alike_copy_posted_first_cannot_answer_for_the_campaign(client: F
     """The review's poisoning: a full-width copy (folded into the campaign's fingerprint, but read
     as something else and scored clean) posted first made every reader of the real lure get
     "clean, cached". Now the key is the canonical view the signals read: the copy reads as the
-    lure it imitates, so whichever comes first, both are phishing."""
+    lure it imitates, so whichever comes first, both are phishing. Full-width digits are a disguise
+    of their own (an obfuscated number, view.disguised_numbers), so a copy that writes its number so
+    is judged under a key of its own, and is phishing too."""
     text = "You paid $599.00 to PayPal. Not you? Call +1 808 555 0199 to cancel."
-    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" and not c.isdigit() else c for c in text)
     first = client.post("/api/v1/analyze", data=LURE + wide.encode(), content_type="message/rfc822").get_json()
     real = client.post("/api/v1/analyze", data=LURE + text.encode(), content_type="message/rfc822").get_json()
     assert first["verdict"] == real["verdict"] == "phishing"
     assert real["cached"] is True and engine.judged == 1  # the same canonical view: one analysis
+    wide_digits = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+    disguised = client.post("/api/v1/analyze", data=LURE + wide_digits.encode(),
+                            content_type="message/rfc822").get_json()
+    assert disguised["verdict"] == "phishing" and disguised["cached"] is False and engine.judged == 2
+    assert "callback.obfuscated_phone" in {r["id"] for r in disguised["reasons"]}
 
 
 def test_the_item_class_a_client_sends_is_part_of_the_key(client: FlaskClient, engine: CountingEngine) -> None:
