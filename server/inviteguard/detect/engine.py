@@ -52,7 +52,7 @@ class AnalyzerEngine:
         return load_rules().version
 
     def warm(self) -> None:
-        """Loads and compiles the rules now (seconds: 66 languages' vocabulary) rather than
+        """Loads and compiles the rules now (seconds: every language's vocabulary) rather than
         while the first reader after a worker starts waits for a verdict."""
         message = parse_raw(_WARM_UP)
         self.fingerprint(message)

@@ -566,10 +566,11 @@ _PREFIX_00 = re.compile(r"\(?00 ?([1-9]\d{0,2})(?=[ .\-/()])")
 
 def _with_plus(written: str) -> str | None:
     """The number as dialled with "+" for its "00" prefix, None when no country code follows it."""
-    found = _PREFIX_00.match(written.lstrip())
+    written = written.lstrip()
+    found = _PREFIX_00.match(written)
     if found is None or int(found.group(1)) not in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
         return None
-    return "+" + written.lstrip()[found.start(1):]
+    return "+" + written[found.start(1):]
 
 
 def _unmistakable(span: str, number: phonenumbers.PhoneNumber) -> bool:
@@ -592,11 +593,12 @@ def _published(number: phonenumbers.PhoneNumber) -> bool:
 def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phonenumbers.PhoneNumber | None:
     """The number the digits dial in the first region where it is valid and written as there;
     `spoken` when they were read from words, as a number is said, not from a run of digits."""
-    written: str | None = digits.replace("\n", " ")
+    written = digits.replace("\n", " ")
     if written.lstrip("( ").startswith("00"):
-        written = _with_plus(written)
-        if written is None:
+        with_plus = _with_plus(written)
+        if with_plus is None:
             return None
+        written = with_plus
     for region in (None,) if _dialled_internationally(written) else regions:
         try:
             number = phonenumbers.parse(written, region)
