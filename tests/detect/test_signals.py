@@ -125,10 +125,31 @@ def test_a_money_request_in_an_unlisted_language_is_known_by_its_link():
     ("no-reply@moneybird.com", "Factuur 2025-0311 van Kaartdiensten Benelux", "moneybird"),
     ("noreply@tikkie.me", "Klantenservice heeft je een Tikkie gestuurd", "tikkie"),
     ("noreply@mercadopago.com", "Centro de Reintegros te envió una solicitud de pago", "mercado_pago"),
+    ("no-reply@klarna.com", "Your invoice from Northwind Outdoor", "klarna"),
+    ("noreply@riverty.com", "Je factuur van Fabrikam Mode", "riverty"),
 ])
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
     assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == platform_id
+
+
+def test_a_pay_later_services_own_news_relays_no_merchant():
+    news = parse_raw(mail("Shop smarter this winter.", "From: Klarna <news@klarna.com>\r\nSubject: New in the app\r\n"))
+    assert list(platform.trusted_relay(Reading(news))) == []
+
+
+@pytest.mark.parametrize(("second", "message"), [
+    ({"id": "payco", "domains": ["payco-other.example"]}, "the id \\['payco'\\]"),
+    ({"id": "payco_two", "domains": ["payco.example"]}, "the domain \\['payco.example'\\]"),
+])
+def test_two_platforms_may_not_share_an_id_or_a_domain(second, message):
+    """Which of two such entries matched would depend on their order in platforms.yaml."""
+    from dataclasses import replace
+
+    from inviteguard.detect.rules import _distinct, load_platforms
+    first = replace(load_platforms()[0], id="payco", domains=("payco.example",))
+    with pytest.raises(RulesError, match=message):
+        _distinct((first, replace(first, id=second["id"], domains=tuple(second["domains"]))))
 
 
 QONTO_AUTH = ("Authentication-Results: spf=pass smtp.mailfrom=qonto-mail.example; "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -232,7 +233,7 @@ def load_wording() -> WordingModel:
 
 @cache
 def load_platforms() -> tuple[Platform, ...]:
-    return tuple(
+    return _distinct(tuple(
         Platform(
             id=p["id"], name=p["name"], says=p["says"], brand=p["brand"],
             domains=tuple(p.get("domains", [])), addresses=tuple(p.get("addresses", [])),
@@ -242,7 +243,17 @@ def load_platforms() -> tuple[Platform, ...]:
             how_anyone=p["how_anyone"], boilerplate=tuple(p.get("boilerplate", [])),
         )
         for p in _read("platforms.yaml")["platforms"]
-    )
+    ))
+
+
+def _distinct(platforms: tuple[Platform, ...]) -> tuple[Platform, ...]:
+    """The platforms, refused if two share an id or a domain: which of them matched would depend
+    on their order in the file, and an edit to one would silently leave the other in force."""
+    for label, keys in (("id", [p.id for p in platforms]), ("domain", [d for p in platforms for d in p.domains])):
+        twice = sorted(key for key, times in Counter(keys).items() if times > 1)
+        if twice:
+            raise RulesError(f"platforms.yaml: more than one platform has the {label} {twice}")
+    return platforms
 
 
 @cache
