@@ -320,6 +320,7 @@ def test_list_forwarded_invite_shows_srs():
     ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
     ("Call 1\u2011844\u2011MY\u2011METER today", "+18446963837"),  # vanity with non-breaking hyphens
     ("Claims desk: 1-855-REFUND-1 (toll free)", "+18557338631"),  # vanity whose last group is one key
+    ("Questions? 1\u2011800\u2011CONTACTS, any time", "+18002668228"),  # a word past the 7th key, ignored
     # 幺, the 1 of phone numbers; in Chinese text eleven digits from 1 are a mainland mobile's.
     ("中文客服:幺八八八 - 五五五 - 零幺六九", "+8618885550169"),
     ("상담: 일 팔팔팔 오오오 영일오칠 (무료) 로 연락 주세요", "+18885550157"),  # Sino-Korean numerals in Hangul

@@ -110,11 +110,13 @@ _DATED_ID = re.compile(r"^(?:19|20)\d\d/\d")  # an invoice's "2025/11/212": a ye
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
 # A toll-free code, then seven keypad letters and digits in at most two groups (the second may be
-# one key: "1-855-REFUND-1"), capitals only.
+# one key: "1-855-REFUND-1"), capitals only; a word may run past the seventh key, as in
+# "1-800-CONTACTS": the phone dials the first seven and ignores the rest.
 # Any dash between the groups: a non-breaking hyphen (U+2011) is a hyphen (U+2010) once canonical.
 _VANITY = re.compile(r"(?<![\w+])(?:\+?1[\s.\-\u2010-\u2015]?)?\(?(?P<code>8(?:00|33|44|55|66|77|88))\)?"
-                     r"[\s.\-\u2010-\u2015](?P<rest>[A-Z0-9]{2,7}(?:[\s.\-\u2010-\u2015][A-Z0-9]{1,5})?)(?!\w)")
+                     r"[\s.\-\u2010-\u2015](?P<rest>[A-Z0-9]{2,11}(?:[\s.\-\u2010-\u2015][A-Z0-9]{1,5})?)(?!\w)")
 VANITY_CHARS = 7
+VANITY_WORD_MAX = 11  # keys of the longest word a vanity number is written as ("1-800-MATTRESS")
 VANITY_LETTERS_MIN = 3  # fewer are digits with look-alike letters, the digit scan's ("8OO-555-O199")
 _PADDED_SEPARATOR = re.compile(rf"\d\s+[.\-\u2010-\u2015\u2212/{BULLETS}]\s+\d")
 # After a dial-in number: the meeting id or passcode, as one-tap ",,ID#", ";ID#" or "123 456 789#".
@@ -821,8 +823,10 @@ def _vanity(text: str) -> Iterator[tuple[int, int, str]]:
     digits). Brands advertise them and so do scammers; read as what they dial, not as disguise."""
     for found in _VANITY.finditer(text):
         keys = "".join(c for c in found.group("rest") if c.isalnum())
-        if len(keys) == VANITY_CHARS and sum(c.isalpha() for c in keys) >= VANITY_LETTERS_MIN:
-            digits = phonenumbers.convert_alpha_characters_in_number(keys)
+        dialled, ignored = keys[:VANITY_CHARS], keys[VANITY_CHARS:]
+        if (VANITY_CHARS <= len(keys) <= VANITY_WORD_MAX and (not ignored or ignored.isalpha())
+                and sum(c.isalpha() for c in dialled) >= VANITY_LETTERS_MIN):
+            digits = phonenumbers.convert_alpha_characters_in_number(dialled)
             yield found.start(), found.end(), f"+1{found.group('code')}{digits}"
 
 
