@@ -316,6 +316,7 @@ def test_list_forwarded_invite_shows_srs():
     ("Deposit_Reactivation_CALL-614.555.0107_before_Fri.pdf", "+16145550107"),  # ... and a dotted one
     ("Call the officer to schedule the interview:\n810\n555\n0124\n(leave a voicemail)", "+18105550124"),  # stacked
     ("Call the officer:\n\n810\n\n555\n\n0124\n\n(leave a voicemail)", "+18105550124"),  # one group a paragraph
+    ("Her mobile:\n\n+46\n\n70\n\n174 06\n\n52\n\nThanks", "+46701740652"),  # in table cells, country code first
     ("Benefits suspended: reach us at 1-888-SSA-HELP", "+18887724357"),  # keypad letters (vanity)
     ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
     ("Call 1\u2011844\u2011MY\u2011METER today", "+18446963837"),  # vanity with non-breaking hyphens
@@ -646,6 +647,7 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "For: Order 114-5550182 dup charge",          # grouped, but not as India groups a Delhi line: an id
     "Zmiana numeru rachunku – FV 2025/11/212 (3 480 zł)",  # an invoice's year and serial, then an amount
     "Units\n212\n5550\n147\nshipped",             # a column of figures, not grouped as a number is
+    "Totals\n+46\n1200\n345 67\n89\nend",          # nor with a plus before it
     "Qty | 12 | 555 | 0199 | units",               # table cells: the bars are no 1s
     "Annex I-2024-0012 and clause l-17 apply",      # a roman numeral or a letter before an id
     "Kundennummer 0049301234567 und 0034631207584",  # ids that open with "00" but set no country code apart

@@ -467,16 +467,26 @@ def _not_a_phone(span: str) -> bool:
     return any(_is_version(group) for group in compact.split())
 
 
+STACKED_LINES = range(3, 7)  # lines a stacked number takes: its groups, and its country code ("+46")
+
+
 def _stacked(span: str) -> bool:
-    """A number set one group to a line or paragraph ("810\n\n555\n\n0124"), as a lure hides it
-    from readers of whole lines. It counts only in the groups of its region's national format
-    (`_mentions`): a column of figures is seldom grouped so."""
+    """A number set a group or two to a line or paragraph ("810\n\n555\n\n0124", "+46\n73\n465 05
+    \n31", as in table cells), as a lure hides it from readers of whole lines. It counts only in
+    the groups of its region's format (`_mentions`): a column of figures is seldom grouped so."""
     lines = span.split("\n")
     groups = [line for line in lines if line.strip()]
-    return len(groups) == 3 and len(lines) <= 5 and all(len(group.split()) == 1 for group in groups)
+    return (len(groups) in STACKED_LINES and len(lines) < 2 * len(groups)
+            and all(len(group.split()) <= 2 for group in groups))
 
 
 def _in_national_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
+    """Whether the digits are written in the groups of the number's national format, or of its
+    international one when the country code is written ("+46 73 465 05 31")."""
+    if written.lstrip().startswith(("+", "00")):
+        international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        if _grouped_as(written.lstrip().removeprefix("00"), international, ""):
+            return True
     formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     prefix = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
         number.country_code, phonenumbers.region_code_for_number(number)).national_prefix or ""
