@@ -56,6 +56,13 @@ def test_numbers_are_no_wording():
     assert not any(c.isdigit() for token in wording.tokens(reading(LURE)) for c in token)
 
 
+def test_addresses_and_links_are_no_wording():
+    """They name the message's people and sites: "gmail.com" under a calendar template is not a
+    lure's word, though the reader of many lures had a free mailbox."""
+    text = "Reschedule with the front desk. anna.berg@gmail.com https://calendar.google.com/x www.clinic.example"
+    assert wording.tokens(reading(text)) == wording.tokens(reading("Reschedule with the front desk."))
+
+
 def test_the_weight_counts_as_many_times_as_the_strength():
     rule = load_rules().signals["wording.reads_like_lures"]
     [reason] = score([Evidence("wording.reads_like_lures", {"lure_words": "charged"}, strength=2.5)],

@@ -55,9 +55,16 @@ def _units(text: str) -> list[str]:
     return units
 
 
+def _is_address(part: str) -> bool:
+    return "@" in part or "://" in part or part.startswith("www.")
+
+
 def _block_tokens(text: str) -> set[str]:
-    # Words with digits are amounts, dates, ids and numbers: this message's, not a lure's wording.
-    words = [w for w in _units(text[:BLOCK_CHARS]) if not _DIGIT.search(w)]
+    # Words with digits are amounts, dates, ids and numbers, and mail addresses and links name
+    # this message's people and sites: the message's own, not a lure's wording (a reader's
+    # "gmail.com" under a calendar template had become a lure's word).
+    worded = " ".join(part for part in text[:BLOCK_CHARS].split() if not _is_address(part))
+    words = [w for w in _units(worded) if not _DIGIT.search(w)]
     stems = {word[:STEM_CHARS] + STEM_MARK for word in words
              if len(word) >= STEM_FROM and not _UNSPACED_RUN.search(word)}
     return {*words, *stems, *(f"{a} {b}" for a, b in pairwise(words))}
