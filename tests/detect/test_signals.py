@@ -587,6 +587,9 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     # "00" dials abroad, as "+" does, when a country code is set apart after it.
     ("إلا ماشي نتا، عيط دابا: 0034 631 207 584", "From: a@gmail.com\r\nSubject: x\r\n", "+34631207584"),
     ("Bitte rufen Sie an: 00 44 20 7946 0958", "From: a@example.org\r\nSubject: x\r\n", "+442079460958"),
+    # Valid in Germany too, which euros name first; written in France's pairs, it is French.
+    ("المبلغ 250 € تم خصمه. اتصل على 06 12 34 56 78 فورا", "From: a@example.org\r\nSubject: x\r\n",
+     "+33612345678"),
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]

@@ -603,14 +603,18 @@ def _published(number: phonenumbers.PhoneNumber) -> bool:
 
 
 def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phonenumbers.PhoneNumber | None:
-    """The number the digits dial in the first region where it is valid and written as there;
-    `spoken` when they were read from words, as a number is said, not from a run of digits."""
+    """The number the digits dial in the first region where it is valid and written as there,
+    in that region's groups if a region the message suggests has them ("06 12 34 56 78" is French
+    in Arabic text though euros name Germany first, where the digits are valid too); `spoken` when they were read
+    from words, as a number is said, not from a run of digits."""
     written = digits.replace("\n", " ")
     if written.lstrip("( ").startswith("00"):
         with_plus = _with_plus(written)
         if with_plus is None:
             return None
         written = with_plus
+    grouped = len(re.findall(r"\d+", written)) > 1
+    first_valid = None
     for region in (None,) if _dialled_internationally(written) else regions:
         try:
             number = phonenumbers.parse(written, region)
@@ -618,8 +622,17 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
             continue
         if phonenumbers.is_valid_number(number) and (region is None
                                                     or _written_nationally(digits, number, region, spoken)):
-            return number
-    return None
+            # The usual callback regions are tried for any message: their groups are no evidence.
+            in_groups = region is None or not grouped or _in_regions_groups(written, number, region)
+            if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
+                return number
+            first_valid = first_valid or number
+    return first_valid
+
+
+def _in_regions_groups(written: str, number: phonenumbers.PhoneNumber, region: str) -> bool:
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return _grouped_as(written, formatted, phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix or "")
 
 
 # ---------------------------------------------------------------- context
