@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -106,6 +106,9 @@ _JOINERS = frozenset(".-")
 _DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2}))$")
 _VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
 _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
+# An IBAN as printed: country letters, check digits, then groups of four (letters in some
+# countries' groups). Its tail alone ("0532 0130 00") can be a valid number somewhere.
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[0-9A-Z]{4}){2,7}(?: ?[0-9A-Z]{1,4})?(?![A-Za-z0-9])")
 _DATED_ID = re.compile(r"^(?:19|20)\d\d/\d")  # an invoice's "2025/11/212": a year, then its serial
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
@@ -698,12 +701,15 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
         stranger = in_stranger_text(reading, block)
         # In a stranger's text only the block that names the attached meeting holds its dial-in.
         dialin_here = dialin_possible and (not stranger or any(code in text.lower() for code in attested))
+        ibans = [found_iban.span() for found_iban in _IBAN.finditer(text)]
         for candidate in _CANDIDATE.finditer(text):
             candidates += 1
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
             if candidates % 64 == 0:
                 budget.check()
+            if _inside(ibans, candidate.start()):
+                continue
             for start, end in _spans(candidate.group()):
                 span = candidate.group()[start:end]
                 offset = candidate.start() + start
@@ -899,6 +905,12 @@ def _read_span(span: str, regions: tuple[str, ...], source: str) -> phonenumbers
             or (_stacked(span) and not _in_national_groups(span, number)):
         return None
     return number
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether the position falls in one of the spans (in order, not overlapping)."""
+    index = bisect_right(spans, position, key=lambda span: span[0]) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
 def mentions(reading: Reading) -> tuple[PhoneMention, ...]:
