@@ -607,9 +607,9 @@ def _published(number: phonenumbers.PhoneNumber) -> bool:
 
 def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phonenumbers.PhoneNumber | None:
     """The number the digits dial in the first region where it is valid and written as there,
-    in that region's groups if a region the message suggests has them ("06 12 34 56 78" is French
-    in Arabic text though euros name Germany first, where the digits are valid too); `spoken` when they were read
-    from words, as a number is said, not from a run of digits."""
+    in that region's groups if a region the message suggests has them ("06 12 34 56 78" is
+    French in Arabic text though euros name Germany first, where the digits are valid too);
+    `spoken` when they were read from words, as a number is said, not from a run of digits."""
     written = digits.replace("\n", " ")
     if written.lstrip("( ").startswith("00"):
         with_plus = _with_plus(written)
