@@ -626,16 +626,11 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
         if phonenumbers.is_valid_number(number) and (region is None
                                                     or _written_nationally(digits, number, region, spoken)):
             # The usual callback regions are tried for any message: their groups are no evidence.
-            in_groups = region is None or not grouped or _in_regions_groups(written, number, region)
+            in_groups = region is None or not grouped or _in_national_groups(written, number)
             if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
                 return number
             first_valid = first_valid or number
     return first_valid
-
-
-def _in_regions_groups(written: str, number: phonenumbers.PhoneNumber, region: str) -> bool:
-    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return _grouped_as(written, formatted, phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix or "")
 
 
 # ---------------------------------------------------------------- context
