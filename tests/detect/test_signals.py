@@ -587,6 +587,9 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     # "00" dials abroad, as "+" does, when a country code is set apart after it.
     ("إلا ماشي نتا، عيط دابا: 0034 631 207 584", "From: a@gmail.com\r\nSubject: x\r\n", "+34631207584"),
     ("Bitte rufen Sie an: 00 44 20 7946 0958", "From: a@example.org\r\nSubject: x\r\n", "+442079460958"),
+    # Guatemala writes its quetzal "Q 18,750.00": the currency names the region of its 1-801 line.
+    ("La cuenta tiene Q 18,750.00 retenidos. Llame al 1-801-0081-422 (opción 4)",
+     "From: a@example.org\r\nSubject: x\r\n", "+50218010081422"),
     # Valid in Germany too, which euros name first; written in France's pairs, it is French.
     ("المبلغ 250 € تم خصمه. اتصل على 06 12 34 56 78 فورا", "From: a@example.org\r\nSubject: x\r\n",
      "+33612345678"),
