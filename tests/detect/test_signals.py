@@ -745,6 +745,8 @@ def test_the_number_in_the_title_location_or_organiser_name_is_prominent():
     ("Płatność 1 249,00 zł została pobrana", "1 249,00 zł"),
     ("A withdrawal of 0.0482 BTC was approved", "0.0482 BTC"),
     ("HK$2,499 has been charged", "HK$2,499"),
+    ("आयकर विभाग की ₹1,86,400 की मांग", "₹1,86,400"),  # lakhs
+    ("Rs. 1,25,00,000.50 debited", "Rs. 1,25,00,000.50"),  # crores
 ])
 def test_amounts_in_every_common_currency_format(text, amount):
     found = facts(payment.amount, parse_raw(mail(text)), "payment.amount")

@@ -25,7 +25,9 @@ CLAIM_WINDOW = 800
 VERB_WINDOW = 60
 MAX_AMOUNTS = 200  # per block; a block stuffed with amounts is read only that far
 
-_NUMBER = r"\d{1,3}(?:[,.' ]\d{3})+(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?"
+# South Asia groups thousands, then hundreds: lakhs and crores ("₹1,86,400", "Rs 1,25,00,000").
+_NUMBER = (r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?"
+           r"|\d{1,3}(?:[,.' ]\d{3})+(?:[.,]\d{1,8})?|\d+(?:[.,]\d{1,8})?")
 
 
 def _alternatives(symbols: Iterable[str]) -> str:
