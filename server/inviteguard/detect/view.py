@@ -87,10 +87,27 @@ _TABLE = _Table()
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+# Malayalam's chillu letters, written before Unicode 5.1 as consonant, virama and zero-width
+# joiner, and since as one letter each (U+0D7A-U+0D7F). The joiner is removed with the other
+# format characters, which would leave the older spelling a consonant with a virama: another
+# word to a lexicon written in the newer one. NFKC maps neither to the other.
+_VIRAMA_JOINER = "\u0d4d\u200d"
+_CHILLUS = {f"{consonant}{_VIRAMA_JOINER}": chillu for consonant, chillu in
+            zip("\u0d23\u0d28\u0d30\u0d32\u0d33\u0d15", "\u0d7a\u0d7b\u0d7c\u0d7d\u0d7e\u0d7f", strict=True)}
+
+
+def _chillus(text: str) -> str:
+    if _VIRAMA_JOINER not in text:
+        return text
+    for old, new in _CHILLUS.items():
+        text = text.replace(old, new)
+    return text
+
+
 def _fold(text: str) -> str:
     # Invisible characters go first, so NFKC can join what they split; then NFKC; then once more,
     # as NFKC can leave a format character of its own (U+2060 from U+FEFF variants).
-    text = unicodedata.normalize("NFKC", text.translate(_TABLE))
+    text = unicodedata.normalize("NFKC", _chillus(text).translate(_TABLE))
     return text.translate(_TABLE)
 
 
