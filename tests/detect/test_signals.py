@@ -111,6 +111,18 @@ def test_a_money_request_in_an_unlisted_language_is_known_by_its_link():
     assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
 
 
+def test_a_share_in_an_unlisted_language_is_known_by_the_strangers_address():
+    """Latvian words no marker lists; the template names the sharer by a mail address that is
+    neither Dropbox's nor the reader's. Dropbox's own mail, naming only the reader, relays nobody."""
+    share = parse_raw(mail("Rēķinu nodaļa (rekinu.nodala@gmail.com) aicināja jūs skatīt failu “Rēķins.pdf”.",
+                           "From: Dropbox <no-reply@dropbox.com>\r\nTo: anna@firma.example\r\n"
+                           "Subject: Rēķinu nodaļa kopīgoja ar jums failu\r\n"))
+    own = parse_raw(mail("Jūsu konts anna@firma.example: skatiet jaunumus. Jautājumi: support@dropbox.com",
+                         "From: Dropbox <no-reply@dropbox.com>\r\nTo: anna@firma.example\r\nSubject: Jaunumi\r\n"))
+    assert facts(platform.trusted_relay, share, "relay.trusted_platform")["platform_id"] == "dropbox"
+    assert list(platform.trusted_relay(Reading(own))) == []
+
+
 @pytest.mark.parametrize(("sender", "subject", "platform_id"), [
     ("venmo@venmo.com", "Amazon Refund Dept requests $384.50", "venmo"),
     ("cash@square.com", "Card Fraud Dept sent you a request", "cash_app"),
@@ -934,6 +946,12 @@ def test_an_organiser_named_after_the_relaying_platform_claims_its_brand():
 
 def test_a_trial_tenant_is_a_free_mailbox():
     message = parse_raw(mail("x", "From: billing@klaverveldbv.onmicrosoft.com\r\nSubject: x\r\n"))
+    assert facts(brand.freemail_sender, message, "sender.freemail")
+
+
+@pytest.mark.parametrize("sender", ["olena.k@ukr.net", "jan.novak@email.cz", "m.ivanova@abv.bg", "pat@comcast.net"])
+def test_national_and_isp_mailboxes_are_free_mailboxes(sender):
+    message = parse_raw(mail("x", f"From: {sender}\r\nSubject: x\r\n"))
     assert facts(brand.freemail_sender, message, "sender.freemail")
 
 

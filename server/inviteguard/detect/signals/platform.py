@@ -8,6 +8,7 @@ signals ask `in_stranger_text` before they let a sentence count in the message's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -83,11 +84,37 @@ def _links_say(reading: Reading, platform: Platform) -> bool:
     return any(marker in link.lower() for link in reading.message.links for marker in markers)
 
 
+# A mail address in brackets after a name, as share and request templates write whom they speak
+# for ("Anna (anna@gmail.com)"); its domain is the first group. A receipt lists its seller's
+# address on a line of its own: that seller is the reader's choice, no stranger introducing
+# themselves. Bounded: a label at most 63 characters.
+_ADDRESS = re.compile(r"[(<\[]\s?[\w.+-]{1,64}@((?:[\w-]{1,63}\.){1,8}[\w-]{2,63})\s?[)>\]]")
+ADDRESSES_LOOKED_AT = 20  # per block
+
+
+def _names_a_stranger(reading: Reading, platform: Platform) -> bool:
+    """The template introduces someone by their mail address ("Anna (anna@gmail.com) shared a
+    file with you"), as a share or a request names who sent it in every language its template
+    comes in. The platform's own addresses and the reader's domain are no stranger."""
+    readers = {a.domain.lower() for a in reading.message.recipients if a.domain}
+    for block in reading.blocks:
+        if block.source not in ("subject", "body"):
+            continue
+        for looked, found in enumerate(_ADDRESS.finditer(block.text)):
+            if looked >= ADDRESSES_LOOKED_AT:
+                break
+            domain = found.group(1).lower()
+            if not domain_matches(domain, platform.domains) and domain not in readers:
+                return True
+    return False
+
+
 def _relays(platform: Platform, reading: Reading) -> bool:
     if platform.relays_when == "invite":
         return _is_invite(reading)
     if platform.relays_when == "marker":
-        return _links_say(reading, platform) or _template_says(reading, _markers(platform)) or _is_invite(reading)
+        return (_links_say(reading, platform) or _template_says(reading, _markers(platform)) or _is_invite(reading)
+                or _names_a_stranger(reading, platform))
     return True
 
 
