@@ -337,9 +337,16 @@ def test_list_forwarded_invite_shows_srs():
     # 幺, the 1 of phone numbers; in Chinese text eleven digits from 1 are a mainland mobile's.
     ("中文客服:幺八八八 - 五五五 - 零幺六九", "+8618885550169"),
     ("상담: 일 팔팔팔 오오오 영일오칠 (무료) 로 연락 주세요", "+18885550157"),  # Sino-Korean numerals in Hangul
+    ("3ayet l service f France: 07\U0001f53856\U0001f53841\U0001f53888\U0001f53802.", "+33756418802"),  # emoji
+    ("Glaoigh ar: a haon, a hocht, a náid, a náid – a cúig, a cúig, a cúig – a náid, a dó, a naoi.",
+     "+3531800555029"),  # Irish counts zero "a náid" too
 ])
 def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
+
+
+def test_a_number_with_pictographs_between_its_groups_is_obfuscated():
+    assert [m.obfuscated for m in mentions("call 07 \u25b8 56 \u25b8 41 \u25b8 88 \u25b8 02")] == [True]
 
 
 @pytest.mark.parametrize(("text", "service"), [
