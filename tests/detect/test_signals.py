@@ -117,7 +117,7 @@ def test_a_share_in_an_unlisted_language_is_known_by_the_strangers_address():
     share = parse_raw(mail("Rēķinu nodaļa (rekinu.nodala@gmail.com) aicināja jūs skatīt failu “Rēķins.pdf”.",
                            "From: Dropbox <no-reply@dropbox.com>\r\nTo: anna@firma.example\r\n"
                            "Subject: Rēķinu nodaļa kopīgoja ar jums failu\r\n"))
-    own = parse_raw(mail("Jūsu konts anna@firma.example: skatiet jaunumus. Jautājumi: support@dropbox.com",
+    own = parse_raw(mail("Jūsu konts (anna@firma.example): skatiet jaunumus. Jautājumi: <support@dropbox.com>",
                          "From: Dropbox <no-reply@dropbox.com>\r\nTo: anna@firma.example\r\nSubject: Jaunumi\r\n"))
     assert facts(platform.trusted_relay, share, "relay.trusted_platform")["platform_id"] == "dropbox"
     assert list(platform.trusted_relay(Reading(own))) == []
