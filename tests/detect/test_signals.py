@@ -123,6 +123,14 @@ def test_a_share_in_an_unlisted_language_is_known_by_the_strangers_address():
     assert list(platform.trusted_relay(Reading(own))) == []
 
 
+def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
+    """The reader chose the seller; only a bracketed address introduces someone."""
+    receipt = parse_raw(mail("You sent a payment of HK$1,160.00 to Sham Shui Po Component House\n\nSeller info\n"
+                             "Sham Shui Po Component House\nsales@ssp-component.example",
+                             "From: PayPal <service@paypal.com>\r\nTo: kit@lab.example\r\nSubject: Receipt\r\n"))
+    assert list(platform.trusted_relay(Reading(receipt))) == []
+
+
 @pytest.mark.parametrize(("sender", "subject", "platform_id"), [
     ("venmo@venmo.com", "Amazon Refund Dept requests $384.50", "venmo"),
     ("cash@square.com", "Card Fraud Dept sent you a request", "cash_app"),
