@@ -348,13 +348,16 @@ def test_list_forwarded_invite_shows_srs():
     ("3ayet l service f France: 07\U0001f53856\U0001f53841\U0001f53888\U0001f53802.", "+33756418802"),  # emoji
     ("Glaoigh ar: a haon, a hocht, a náid, a náid – a cúig, a cúig, a cúig – a náid, a dó, a naoi.",
      "+3531800555029"),  # Irish counts zero "a náid" too
+    ("not authorised by you? cancel by phone 8 7 7 ~ 5 5 5 ~ 0 1 6 8 (24/7 desk)", "+18775550168"),  # tildes
 ])
 def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
 
 
-def test_a_number_with_pictographs_between_its_groups_is_obfuscated():
-    assert [m.obfuscated for m in mentions("call 07 \u25b8 56 \u25b8 41 \u25b8 88 \u25b8 02")] == [True]
+@pytest.mark.parametrize("text", ["call 07 \u25b8 56 \u25b8 41 \u25b8 88 \u25b8 02",
+                                  "cancel by phone 8 7 7 ~ 5 5 5 ~ 0 1 6 8 (24/7 desk)", "call 877~555~0168"])
+def test_a_number_with_pictographs_or_tildes_between_its_groups_is_obfuscated(text):
+    assert [m.obfuscated for m in mentions(text)] == [True]
 
 
 @pytest.mark.parametrize(("text", "service"), [
@@ -435,6 +438,12 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("Хабарласыңыз: 8 (жеті жүз жетпіс бір) 355 12 40", "87713551240"),  # the code said in brackets
     # A dash with a space beside it is a pause: "ochocientos" stays 800 (not 807 with "siete").
     ("línea gratuita cero ochocientos \u2013 siete, uno, cuatro, cuatro, nueve", "080071449"),
+    # Hundreds counted as years are: an Australian 1300 line, a North American 1-800 one.
+    ("ring thirteen hundred, nine-seven-five, seven-oh-nine (AEST)", "1300975709"),
+    ("call eighteen hundred five five five zero one nine nine", "18005550199"),
+    # Pictographs and tildes between the groups said, as bullets are.
+    ("zéro \U0001f538 six \U0001f538 quatre-vingt-dix \U0001f538 cinquante-trois ~ dix-huit ~ soixante-quatorze",
+     "0690531874"),
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
@@ -617,6 +626,10 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     # Guatemala writes its quetzal "Q 18,750.00": the currency names the region of its 1-801 line.
     ("La cuenta tiene Q 18,750.00 retenidos. Llame al 1-801-0081-422 (opción 4)",
      "From: a@example.org\r\nSubject: x\r\n", "+50218010081422"),
+    # A place the text names that a currency names too comes first: Guadeloupe with euros, whose
+    # mobile German numbering reads too; said in French words, so no grouping tells.
+    ("Sèvis kliyan Sudélec Guadeloupe. Ou péyé dé fwa: 312,40 €. Kriyé nou : zéro six quatre-vingt-dix, "
+     "cinquante-trois, dix-huit, soixante-quatorze.", "From: a@example.org\r\nSubject: x\r\n", "+590690531874"),
     # Valid in Germany too, which euros name first; written in France's pairs, it is French.
     ("المبلغ 250 € تم خصمه. اتصل على 06 12 34 56 78 فورا", "From: a@example.org\r\nSubject: x\r\n",
      "+33612345678"),

@@ -42,7 +42,7 @@ from . import payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
 from .spelled import spelled_readings
-from .text import BULLETS, WORD_CHAR, trie_pattern, unspaced_script
+from .text import BULLETS, ODD_SEPARATORS, PICTOGRAPH_RANGES, WORD_CHAR, trie_pattern, unspaced_script
 
 # phonenumbers compiles its metadata's patterns per call, trusting re's cache of 512; numbers
 # tried in ten regions overflow it and every message recompiled hundreds of patterns. The
@@ -79,20 +79,15 @@ _LOOKALIKE_CHARS = frozenset((*_DIGIT_LOOKALIKES, *_INNER_LOOKALIKES))
 # hyphen would be: the Ethiopic wordspace ("09፡11፡48፡2730"), the katakana middle dot, the
 # hyphenation point.
 _WORD_MARKS = "\u1361\u30fb\u2027"
-# Pictographs set between a number's groups as bullets are ("07\U0001f53856\U0001f53841"): arrows,
-# geometric shapes, dingbats and other symbols, and the emoji blocks. No one writes a number so
-# but to keep it from a filter, so a number written with them is obfuscated.
-_PICTOGRAPH_RANGES = ((0x2190, 0x21FF), (0x2300, 0x23FF), (0x25A0, 0x27BF), (0x2B00, 0x2BFF), (0x1F300, 0x1FAFF))
-_PICTOGRAPHS = "".join(f"{chr(first)}-{chr(last)}" for first, last in _PICTOGRAPH_RANGES)
-_PICTOGRAPH = re.compile(f"[{_PICTOGRAPHS}]")
-_TO_DIGIT = str.maketrans({**_DIGIT_LOOKALIKES, "Z": "2", "S": "5", "B": "8", "_": " ",
+_ODD_SEPARATOR = re.compile(f"[{ODD_SEPARATORS}]")
+_TO_DIGIT = str.maketrans({**_DIGIT_LOOKALIKES, "Z": "2", "S": "5", "B": "8", "_": " ", "~": " ",
                            **dict.fromkeys(BULLETS + _WORD_MARKS, " "),
-                           **{code: " " for first, last in _PICTOGRAPH_RANGES for code in range(first, last + 1)}})
+                           **{code: " " for first, last in PICTOGRAPH_RANGES for code in range(first, last + 1)}})
 # Spaces, dots, hyphens and dashes, slashes, brackets, the underscores of file names
 # ("Fatura_0212_555_4417.pdf"), the katakana long-vowel mark Japanese text uses as a dash
-# ("03ー5550ー0159", also half-width), bullets, pictographs, other scripts' word marks, and one line or
-# paragraph break (checked below).
-_SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}{_WORD_MARKS}{_PICTOGRAPHS}"
+# ("03ー5550ー0159", also half-width), bullets, pictographs and tildes, other scripts' word marks,
+# and one line or paragraph break (checked below).
+_SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}{_WORD_MARKS}{ODD_SEPARATORS}"
 _CANDIDATE = re.compile(
     rf"(?:\+|(?<![0-9])00)?[0-9({_LOOKALIKES}](?:[0-9{_LOOKALIKES}{_SEPARATOR}]|{_INNER}){{5,40}}[0-9{_LOOKALIKES})]")
 _TOKEN = re.compile(rf"(?:[0-9{_LOOKALIKES}]|{_INNER})+")
@@ -362,13 +357,15 @@ def suggested_regions(reading: Reading) -> tuple[str, ...]:
     languages, currencies, domains = _languages(reading, text), _currency_regions(reading), _domain_regions(reading)
     # A currency says more than a sender's domain (Swiss francs from a web.de mailbox: Switzerland).
     # A script's region that a currency or domain names comes before the script's others (Tamil
-    # with ringgit: Malaysia, whose mobiles Sri Lanka's numbering would read too).
-    scripts = _script_regions(text)
+    # with ringgit: Malaysia, whose mobiles Sri Lanka's numbering would read too), and so does a
+    # place the text names that a currency or domain names too (Guadeloupe with euros, where
+    # German numbering reads Guadeloupe's mobiles too).
+    scripts, places = _script_regions(text), _named_regions(text)
     named = {*currencies, *domains}
-    ordered = [*(region for region in scripts if region in named), *scripts, *_dialled_regions(text),
+    ordered = [*(region for region in scripts if region in named), *scripts,
+               *(region for region in places if region in named), *_dialled_regions(text),
                *_shared_regions(languages, currencies),
-               *_shared_regions(languages, domains), *_language_regions(languages), *currencies, *domains,
-               *_named_regions(text)]
+               *_shared_regions(languages, domains), *_language_regions(languages), *currencies, *domains, *places]
     suggested = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS][:MAX_REGIONS]
     return tuple(dict.fromkeys([*suggested, *DEFAULT_REGIONS]))
 
@@ -505,7 +502,7 @@ def _in_national_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
 
 def _is_obfuscated(span: str) -> bool:
     return any(c in _LOOKALIKE_CHARS for c in span) or bool(_PADDED_SEPARATOR.search(span)) \
-        or bool(_PICTOGRAPH.search(span)) \
+        or bool(_ODD_SEPARATOR.search(span)) \
         or _stacked(span) or _digit_by_digit(span)
 
 

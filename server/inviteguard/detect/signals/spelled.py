@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from ..rules import load_lexicon
-from .text import BULLETS, trie_pattern, unspaced_script
+from .text import BULLETS, ODD_SEPARATORS, trie_pattern, unspaced_script
 
 WORDS_MIN = 3  # number words in a spelled-out number: fewer is an ordinary number near a word
 DIGITS_MIN = 7
@@ -27,6 +27,7 @@ GLUED_PART_MIN = 3
 COMMAS = "\u060c\u3001"
 GROUP_DIGITS_MAX = 6  # digits written as numerals among the words: a group as dialled ("98765", UK "900123")
 HUNDRED = 100
+TEENS = (11, 19)  # what may count hundreds as years are said ("eighteen hundred")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def number_words() -> NumberWords:
     glued = rf"(?=(?:{word}){{0,{GLUED_MAX - 1}}}(?:{long}))(?:{word}){{2,{GLUED_MAX}}}"
     token = rf"(?:{glued}|{word}|\d{{1,{GROUP_DIGITS_MAX}}})"
     # Brackets too: an area code said inside them ("8 (seven seven one) 355 12 40").
-    pause = rf"[\s\-\u2010-\u2015.,/(){COMMAS}{BULLETS}]"
+    pause = rf"[\s\-\u2010-\u2015.,/(){COMMAS}{BULLETS}{ODD_SEPARATORS}]"
     between = rf"{pause}{{1,3}}"
     # What any run's first two tokens are (words in a row, or a digit group), each with the pause
     # after it: a cheap lookahead that fails at almost every word of ordinary text before the
@@ -145,7 +146,7 @@ def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
 # Between two words: they are two groups ("eight hundred, five five five", "seis cero uno · tres").
 # A dash is a pause when a space stands beside it ("cero ochocientos - siete, uno"); one inside a
 # word joins it ("sixty-six").
-_PAUSE = re.compile(rf"[.,/{COMMAS}{BULLETS}]|\s[\-\u2010-\u2015]|[\-\u2010-\u2015]\s")
+_PAUSE = re.compile(rf"[.,/{COMMAS}{BULLETS}{ODD_SEPARATORS}]|\s[\-\u2010-\u2015]|[\-\u2010-\u2015]\s")
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,10 @@ def _group(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[str, 
         hundreds, taken = digit * HUNDRED, 2
     elif group is not None and group >= HUNDRED and text not in words.hundreds:
         hundreds, taken = group, 1
+    elif group is not None and TEENS[0] <= group <= TEENS[1] and at + 1 < len(spoken) and not spoken[at + 1].pause \
+            and _value(spoken[at + 1].text) == HUNDRED and spoken[at + 1].text not in words.hundreds:
+        # Hundreds counted as years are ("thirteen hundred": 1300, an Australian 1300 number).
+        hundreds, taken = group * HUNDRED, 2
     else:
         below = _below_hundred(spoken, at, words)
         return None if below is None else (str(below[0]), below[1], min(below[1], 2))

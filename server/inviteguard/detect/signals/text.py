@@ -52,6 +52,12 @@ WORD_CHAR = rf"[\w{_combining_marks()}]"
 # Bullets and middle dots set between a number's groups, of digits or of words ("O2O • 7946 •
 # O5I8", "seis cero uno · tres ocho dos"): •, ·, ∙ and ⋅.
 BULLETS = "\u2022\u00b7\u2219\u22c5"
+# Pictographs and tildes set between a number's groups as bullets are ("07\U0001f53856\U0001f53841",
+# "8 7 7 ~ 5 5 5 ~ 0 1 6 8", "zero 🔸 six"): arrows, geometric shapes, dingbats and other
+# symbols, the emoji blocks, and "~" (NFKC's form of the full-width tilde). No one writes a number
+# so but to keep it from a filter.
+PICTOGRAPH_RANGES = ((0x2190, 0x21FF), (0x2300, 0x23FF), (0x25A0, 0x27BF), (0x2B00, 0x2BFF), (0x1F300, 0x1FAFF))
+ODD_SEPARATORS = "~" + "".join(f"{chr(first)}-{chr(last)}" for first, last in PICTOGRAPH_RANGES)
 
 
 def unspaced_script(char: str) -> bool:
