@@ -423,6 +423,9 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("tjugotvå trettiofem fyrtioåtta femtiosex", "22354856"),
     ("ゼロイチニーゼロ・ゴーゴーゴー・ゼロイチキュウ", "0120555019"),  # katakana readings
     ("专线:四零零 八二六 七七五一(7x24小时)", "4008267751"),  # a digit after a bracket is not the number's
+    ("客服專線 零捌零零-柒伍貳-參壹玖 請致電", "0800752319"),  # financial numerals, Traditional
+    ("客服专线 零捌零零-柒伍贰-叁壹玖", "0800752319"),  # ... and Simplified
+    ("お問い合わせ 〇弐〇-壱弐〇四-五六七八", "02012045678"),  # Japanese legal forms of 1 and 2
     ("нуль шістдесят сім — чотириста вісімнадцять — двадцять два — дев'яносто", "0674182290"),
     ("восемь восемьсот, пятьсот пятьдесят пять, тридцать пять, сорок", "88005553540"),
     ("nou-tres, quatre-cents dotze, vint-i-dos, zero-vuit", "934122208"),  # Catalan hundreds and "vint-i-dos"
