@@ -354,6 +354,15 @@ def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
 
 
+@pytest.mark.parametrize(("text", "headers"), [
+    ("Renouvellement licence ERP refusé - rappeler 01 99 00 47 12", "From: a@example.fr\r\nSubject: x\r\n"),
+    ("Die Zahlung wurde abgelehnt. Bitte zurückrufen: 030 555 0147 12", "From: a@example.de\r\nSubject: x\r\n"),
+    ("Pagamento rifiutato: vi preghiamo di richiamarci allo 02 5550 1470", "From: a@example.it\r\nSubject: x\r\n"),
+])
+def test_asking_to_call_back_cues_the_number(text, headers):
+    assert [m.cued for m in mentions(text, headers)] == [True]
+
+
 @pytest.mark.parametrize("text", ["call 07 \u25b8 56 \u25b8 41 \u25b8 88 \u25b8 02",
                                   "cancel by phone 8 7 7 ~ 5 5 5 ~ 0 1 6 8 (24/7 desk)", "call 877~555~0168"])
 def test_a_number_with_pictographs_or_tildes_between_its_groups_is_obfuscated(text):
