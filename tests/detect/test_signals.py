@@ -369,6 +369,11 @@ def test_a_number_with_pictographs_or_tildes_between_its_groups_is_obfuscated(te
     assert [m.obfuscated for m in mentions(text)] == [True]
 
 
+def test_an_id_joined_by_tildes_stays_whole():
+    # Read group by group, its tail "0815~2234" dialled a German landline.
+    assert mentions("Lieferung in 3~5 Werktagen, Bestellnummer 4711~0815~2234") == ()
+
+
 @pytest.mark.parametrize(("text", "service"), [
     ("售后 400.555.0176", True),  # China's nationwide 400 line is shared-cost
     ("Share-call 0861 555 014 (South Africa)", True),  # universal access

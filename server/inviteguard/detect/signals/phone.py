@@ -104,7 +104,9 @@ _GLUE_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _GLUE_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@/=&%\\")
 # A file name may carry a whole number between underscores ("Invoice_Call_+1-855-555-0166.pdf").
 _FILE_EXTENSION = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|html?|txt|zip|ics)\b", re.IGNORECASE)
-_JOINERS = frozenset(".-")
+# What joins groups into one (`_spans`): an id joined by tildes ("4711~0815~2234") is as whole as
+# one joined by hyphens.
+_JOINERS = frozenset(".-~")
 _DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2}))$")
 _VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
 _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
