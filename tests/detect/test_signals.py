@@ -440,6 +440,7 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("客服專線 零捌零零-柒伍貳-參壹玖 請致電", "0800752319"),  # financial numerals, Traditional
     ("客服专线 零捌零零-柒伍贰-叁壹玖", "0800752319"),  # ... and Simplified
     ("お問い合わせ 〇弐〇-壱弐〇四-五六七八", "02012045678"),  # Japanese legal forms of 1 and 2
+    ("yama nos na dos nuebe shete – sinku nuebe dos – kuater ocho un shete", "2975924817"),  # Papiamento
     ("нуль шістдесят сім — чотириста вісімнадцять — двадцять два — дев'яносто", "0674182290"),
     ("восемь восемьсот, пятьсот пятьдесят пять, тридцать пять, сорок", "88005553540"),
     ("nou-tres, quatre-cents dotze, vint-i-dos, zero-vuit", "934122208"),  # Catalan hundreds and "vint-i-dos"
@@ -831,6 +832,18 @@ def test_charge_claims_in_any_word_order(text):
     assert facts(payment.charge_claim, parse_raw(mail(text)), "payment.charge_claim")
 
 
+@pytest.mark.parametrize(("text", "term"), [
+    ("Kami mendeteksi pembayaran ganda Rp 2.750.000 di akun Anda.", "pembayaran ganda"),
+    ("Wir haben eine doppelte Abbuchung von 59,99 € festgestellt.", "doppelte Abbuchung"),
+    ("Detectamos un importe de 49,90 € cobrado dos veces.", "cobrado dos veces"),
+    ("ご利用口座から二重引き落とし ¥12,800 が発生しました。", "二重引き落とし"),
+    ("Dubbeldragning på ditt kort: 1 249 kr.", "Dubbeldragning"),
+])
+def test_a_double_charge_is_claimed_in_many_languages(text, term):
+    found = facts(payment.charge_claim, parse_raw(mail(text)), "payment.charge_claim")
+    assert found and found["payment_term"] == term
+
+
 def test_an_invoice_from_a_platform_template_is_not_a_charge_claim():
     text = "Northwind Landscaping sent you an invoice for $640.00. Due on receipt."
     assert facts(payment.charge_claim, parse_raw(mail(text)), "payment.charge_claim") is None
@@ -874,6 +887,9 @@ def test_homoglyph_brands(written, brand_name):
     ("חידוש מנוי נורטון בסך ₪1,249 בוצע", "Norton"),
     # Korean attaches particles to a name ("카카오페이로": by KakaoPay), and its skeleton is jamo.
     ("카카오페이로 742,500원이 결제되었습니다. 본인이 아니면 02-5550-1844", "Kakao / KakaoPay"),
+    # Brands of the countries round 69 added; a space in a name is read as a hyphen too.
+    ("Muamala wa M-Pesa wa KSh 57,300 umezuiliwa. Piga 0722 904 611", "M-Pesa"),
+    ("KBZPay အကောင့်မှ ကျပ် 1,250,000 လွှဲပြောင်းမှု", "KBZ Bank / KBZPay"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
