@@ -535,6 +535,10 @@ def test_a_number_only_in_the_reminder_is_read():
     ("Bizum retenido 910 48", "62 37", "Llame al número del título y la ubicación", "+34910486237"),
     # An ellipsis may open a tail.
     ("Refund desk 415 555", "...0173 (rest of the number)", "Call the desk", "+14155550173"),
+    # ... or follow a field's words: "the line in the title: ...3868 0417".
+    ("Transfer held – compliance +44 20", "", "Call the line in the title: ...7946 0321 today", "+442079460321"),
+    # A tail's first group may be one digit ("+591 7" and "3 51 29 04": a Bolivian mobile).
+    ("Débito Bs. 980,00 – +591 7", "", "Llame hoy: 4 62 18 35 (prefijo en el título)", "+59174621835"),
     # Half a Danish number in two pairs: a head only when no longer one makes a number.
     ("SKAT: tilbagebetaling, ring 33 19", "54 28 (tast 2)", "Ring nummeret i titlen og sted", "+4533195428"),
     # A lone trunk prefix and code ending the title, the rest opening the location.
@@ -554,6 +558,7 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     ("Car service 2025 07", "Bay 14", "See you then"),  # nor a date
     ("Quarterly review in room 0314", "2026 budget, 2nd floor", "Agenda attached"),  # a lone group, then a year
     ("Book club: flat 0148", "Bring 12 books", "See you 18 05"),  # a lone group inside a field's text
+    ("Totals +44 20", "", "Subtotal ........7946 0321"),  # the last dots of a leader open no tail
 ])
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
