@@ -849,6 +849,21 @@ def test_a_double_charge_is_claimed_in_many_languages(text, term):
     assert found and found["payment_term"] == term
 
 
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("Oga, the account go close now now now. Abeg no waste time.", "now now now"),  # Pidgin
+    ("Duya pe di fi kwik kwik, if nɔto so dɛn go blɔk yu akawnt.", "kwik kwik"),  # Krio
+    ("Medaase. Tua ka no seesei ara, anyɛ saa a wɔbɛto wo account mu.", "seesei ara"),  # Twi
+    ("Ƒo ka na mí fifia kaba, ne menye nenema o la woaxe fe.", "fifia kaba"),  # Ewe
+    ("Wɔ kɛji ohe ojekoo, wo shika lɛ amrɔ nɔŋŋ.", "amrɔ nɔŋŋ"),  # Ga
+    ("Jaaraama, yoɓ njoɓdi ndi jooni jooni walla konte maaɗa maa uddee.", "jooni jooni"),  # Fula
+    ("Qujanaq. Akiligassaq erniinnaq akilertariaqarpoq.", "erniinnaq"),  # Greenlandic
+    ("Buorre beaivi. Mávsse rehkega dakkaviđe, muđui gessojuvvo lasi.", "dakkaviđe"),  # Northern Sami
+])
+def test_urgency_in_round_71s_languages(text, phrase):
+    found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
+    assert found and found["urgency_phrase"] == phrase
+
+
 def test_an_invoice_from_a_platform_template_is_not_a_charge_claim():
     text = "Northwind Landscaping sent you an invoice for $640.00. Due on receipt."
     assert facts(payment.charge_claim, parse_raw(mail(text)), "payment.charge_claim") is None
