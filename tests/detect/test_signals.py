@@ -577,6 +577,15 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     assert [m.as_written for m in mentions("Query: tap here (+448081570944) today")] == ["+448081570944"]
 
 
+@pytest.mark.parametrize(("text", "sender", "e164"), [
+    ("Kia ora, ring us on 0800 TAAKE 1 today about the NZ$ 420 owing.", "a@example.co.nz", "+64800822531"),
+    ("Call 1300 MY BANK about your A$ 900 charge.", "a@example.com.au", "+611300692265"),
+    ("Please phone 0800-REFUND7 before Friday to stop the £240 renewal.", "a@example.co.uk", "+448007338637"),
+])
+def test_toll_free_numbers_written_with_letters_outside_north_america(text, sender, e164):
+    assert [m.e164 for m in mentions(text, f"From: {sender}\r\nSubject: x\r\n")] == [e164]
+
+
 @pytest.mark.parametrize(("text", "headers", "e164"), [
     ("お問い合わせは0120-555-019まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),
     ("Bel direct 085 555 0173 voor vragen", "From: a@example.nl\r\nSubject: x\r\n", "+31855550173"),

@@ -123,6 +123,13 @@ _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0
 _VANITY = re.compile(r"(?<![\w+])(?:\+?1[\s.\-\u2010-\u2015]?)?\(?(?P<code>8(?:00|33|44|55|66|77|88))\)?"
                      r"[\s.\-\u2010-\u2015](?P<rest>[A-Z0-9]{2,11}(?:[\s.\-\u2010-\u2015][A-Z0-9]{1,5})?)(?!\w)")
 VANITY_CHARS = 7
+# Toll-free and local-rate codes elsewhere that brands write with letters too ("0800 TAAKE 1" in
+# New Zealand, "1300 MY BANK" in Australia, "0800 TV LICENCE" in Britain): the code with its
+# trunk prefix, then keypad letters and digits. The number takes six or seven keys after the code
+# by country, so the longer reading is tried first and the message's regions decide.
+_NATIONAL_VANITY = re.compile(r"(?<![\w+])(?P<code>0800|0808|0508|0860|0861|1800|1300)[\s.\-\u2010-\u2015]"
+                              r"(?P<rest>[A-Z0-9]{2,11}(?:[\s.\-\u2010-\u2015][A-Z0-9]{1,5})?)(?!\w)")
+NATIONAL_VANITY_KEYS = (7, 6)
 VANITY_WORD_MAX = 11  # keys of the longest word a vanity number is written as ("1-800-MATTRESS")
 VANITY_LETTERS_MIN = 3  # fewer are digits with look-alike letters, the digit scan's ("8OO-555-O199")
 _PADDED_SEPARATOR = re.compile(rf"\d\s+[.\-\u2010-\u2015\u2212/{BULLETS}]\s+\d")
@@ -865,6 +872,21 @@ def _vanity(text: str) -> Iterator[tuple[int, int, str]]:
             yield found.start(), found.end(), f"+1{found.group('code')}{digits}"
 
 
+def _national_vanity(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
+    """Toll-free and local-rate numbers outside North America written with keypad letters: the
+    readings of each, seven keys after the code first, then six (national digits)."""
+    for found in _NATIONAL_VANITY.finditer(text):
+        keys = "".join(c for c in found.group("rest") if c.isalnum())
+        readings = tuple(
+            (found.start(), found.end(),
+             found.group("code") + phonenumbers.convert_alpha_characters_in_number(keys[:length]))
+            for length in NATIONAL_VANITY_KEYS
+            if length <= len(keys) <= VANITY_WORD_MAX and (keys[length:].isalpha() or not keys[length:])
+            and sum(c.isalpha() for c in keys[:length]) >= VANITY_LETTERS_MIN)
+        if readings:
+            yield readings
+
+
 def _first_number(readings: tuple[tuple[int, int, str], ...], regions: tuple[str, ...], spoken: bool
                   ) -> tuple[int, int, phonenumbers.PhoneNumber] | None:
     """The first reading that dials a number, with where it stands."""
@@ -882,6 +904,8 @@ def _written_out(text: str) -> Iterator[tuple[tuple[tuple[int, int, str], ...], 
         yield readings, True
     for found in _vanity(text):
         yield (found,), False
+    for readings in _national_vanity(text):
+        yield readings, False
 
 
 _SPACED_PIPE = re.compile(r"(?<=\s)\||\|(?=\s)")
