@@ -873,6 +873,17 @@ def test_urgency_in_round_71s_languages(text, phrase):
     assert found and found["urgency_phrase"] == phrase
 
 
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("Yu mas peim dispela bil kwiktaim o bai mipela pasim akaun bilong yu.", "kwiktaim"),  # Tok Pisin
+    ("Plis yu mas pem bil ia kwiktaem, sapos no bambae mifala blokem akaon blong yu.", "kwiktaem"),  # Bislama
+    ("Kia orana, kia vave mai te tūtaki i tō kaute.", "kia vave mai"),  # Cook Islands Māori
+    ("Moien, bezuelt w.e.g. sou séier wéi méiglech, soss gëtt äre Kont gespaart.", "sou séier wéi méiglech"),
+])
+def test_urgency_in_round_72s_languages(text, phrase):
+    found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
+    assert found and found["urgency_phrase"] == phrase
+
+
 def test_an_invoice_from_a_platform_template_is_not_a_charge_claim():
     text = "Northwind Landscaping sent you an invoice for $640.00. Due on receipt."
     assert facts(payment.charge_claim, parse_raw(mail(text)), "payment.charge_claim") is None
