@@ -741,6 +741,12 @@ TEAMS_INVITE = (
     " dmarc=pass header.from=fabrikam.com\r\nFrom: Jane Doe <jane@fabrikam.com>\r\nSubject: Q3 review\r\n")
 
 
+@pytest.mark.parametrize("text", ["Obnova licence GIS do 30. 4. 2025.", "Határidő: 2025. 04. 30. (péntek)"])
+def test_a_date_with_a_space_after_each_dot_is_not_a_number(text):
+    # "30. 4. 2025" from Croatia had read as a Gambian number: Central Europe writes dates so.
+    assert mentions(text, "From: a@example.hr\r\nSubject: x\r\n") == ()
+
+
 def test_a_dial_in_by_structure_in_the_senders_own_invite_is_not_a_callback():
     text = ("Jane Doe invites you. Join: https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc\n"
             "+1 323-849-4874,,73572842# United States, Los Angeles\nPhone conference ID: 735 728 42#")
@@ -1019,6 +1025,14 @@ def test_a_brands_country_domain_is_its_own():
 def test_a_brands_own_domain_still_names_itself():
     raw = proven_mail("Your PayPal receipt. Questions? Visit the PayPal Help Center.",
                       "PayPal <service@paypal.com>", "Receipt")
+    assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed") is None
+
+
+def test_a_brands_own_domain_names_itself_by_the_brands_name_in_another_script():
+    # Bank of Georgia signs in Georgian from bankofgeorgia.ge: its domain's name is not in the text.
+    raw = proven_mail("ბარათი დაიბლოკა. დაგვიკავშირდით: +995 32 2 44 44 44\n\nსაქართველოს ბანკი",
+                      "BOG <alerts@bankofgeorgia.ge>", "x")
+    assert facts(brand.claims, parse_raw(raw), "trust.sender_is_brand_owner")["brand"] == "Bank of Georgia"
     assert facts(brand.anonymous_sender, parse_raw(raw), "sender.unnamed") is None
 
 

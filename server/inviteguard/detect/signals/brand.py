@@ -29,6 +29,8 @@ from .reading import Reading, name_letters
 from .text import org_domain, trie_pattern, unspaced_script
 
 _NAMING = frozenset({"organizer_name", "from_name"})
+# Fields that give a name rather than sign with it: a text names its sender in its own words.
+_SENDER_FIELDS = _NAMING | {"subject"}
 
 
 @dataclass(frozen=True)
@@ -183,10 +185,13 @@ def claims(reading: Reading) -> Iterable[Evidence]:
 def anonymous_sender(reading: Reading) -> Iterable[Evidence]:
     """sender.unnamed: mail sent in its own right (no platform relayed it) that never says who
     sends it: not the organisation's internal mail or mail to its own people, and neither the domain's name nor a name
-    from the display name appears in the text. Companies and colleagues sign; a domain bought
-    for a campaign hides behind the brand it imitates."""
+    from the display name appears in the text, nor the name of the brand whose proven domain sent
+    it, as the brand data spells it in any script (Bank of Georgia signing "საქართველოს ბანკი" from
+    bankofgeorgia.ge). Companies and colleagues sign; a domain bought for a campaign hides behind
+    the brand it imitates."""
     if relay(reading) is None and reading.sender_domain and not (
-            reading.internal or reading.writes_to_itself or reading.sender_names_itself):
+            reading.internal or reading.writes_to_itself or reading.sender_names_itself
+            or any(m.source not in _SENDER_FIELDS for m in brand_view(reading).owned)):
         yield Evidence("sender.unnamed", {"sender_domain": reading.sender_domain})
 
 

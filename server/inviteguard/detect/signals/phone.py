@@ -108,6 +108,9 @@ _FILE_EXTENSION = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|html?|tx
 # one joined by hyphens.
 _JOINERS = frozenset(".-~")
 _DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2}))$")
+# Dates with a space after each dot, as Central Europe writes them ("30. 4. 2025", Hungary's
+# "2025. 04. 30."): a year of this or the last century and its day and month.
+_SPACED_DATE = re.compile(r"(?<!\d)(?:\d{1,2}\.\s\d{1,2}\.\s(?:19|20)\d\d|(?:19|20)\d\d\.\s\d{1,2}\.\s\d{1,2})(?!\d)")
 _VERSION = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}(?:-\d{1,3})?$")
 _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
 # An IBAN as printed: country letters, check digits, then groups of four (letters in some
@@ -473,7 +476,8 @@ def _not_a_phone(span: str) -> bool:
     compact = span.strip("()+ ")
     breaks = span.count("\n")
     if (_YEARS.match(compact) or _DATED_ID.match(compact) or _BLOCKS_OF_FOUR.match(compact)
-            or _TIME_RANGE.search(compact) or any(_DATE.match(g) for g in compact.split())):
+            or _TIME_RANGE.search(compact) or _SPACED_DATE.search(compact)
+            or any(_DATE.match(g) for g in compact.split())):
         return True
     if (breaks > 2 or (breaks == 2 and "\n\n" not in span)) and not _stacked(span):
         return True
