@@ -458,6 +458,10 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("línea gratuita cero ochocientos \u2013 siete, uno, cuatro, cuatro, nueve", "080071449"),
     # Hundreds counted as years are: an Australian 1300 line, a North American 1-800 one.
     ("ring thirteen hundred, nine-seven-five, seven-oh-nine (AEST)", "1300975709"),
+    # A digit said twice or three times in one word, as India and Britain read numbers out.
+    ("call nine eight double seven, triple zero four five six", "9877000456"),
+    ("ring oh seven nine double one, four double six, triple two", "07911466222"),
+    ("98 double 7 triple 0 456 pe call karo", "9877000456"),
     ("call eighteen hundred five five five zero one nine nine", "18005550199"),
     # Pictographs and tildes between the groups said, as bullets are.
     ("zéro \U0001f538 six \U0001f538 quatre-vingt-dix \U0001f538 cinquante-trois ~ dix-huit ~ soixante-quatorze",
@@ -477,6 +481,7 @@ def test_two_letter_number_words_glued_together_are_a_word_not_a_number():
     "on and on and on and on",  # "on" is no number word; joiners say nothing
     "set set set set", "hundred hundred hundred", "sto, sto, sto, sto",  # "hundred" alone multiplies nothing
     "twenty five cents, fifty cents, ten cents",
+    "double rooms, triple rooms, double double espresso",  # "double" doubles a digit only
 ])
 def test_words_that_only_look_like_numbers_are_none(text):
     assert spelled_numbers(text) == []

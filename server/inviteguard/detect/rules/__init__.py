@@ -127,6 +127,7 @@ class Language:
     group_joiners: frozenset[str] = frozenset()  # "and", "und", "y": join a group's tens and units
     plus_words: frozenset[str] = frozenset()  # "plus", "más": a "+" read aloud
     then_words: frozenset[str] = frozenset()  # "then", "puis": carry a number said in parts to its next part
+    repeat_words: dict[str, int] = field(default_factory=dict)  # "double" -> 2: the next digit said that many times
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,7 @@ def _language(data: dict[str, Any]) -> Language:
         group_joiners=_quoted_words(data, "group_joiners"),
         plus_words=_quoted_words(data, "plus_words"),
         then_words=_quoted_words(data, "then_words"),
+        repeat_words=_valued_words(data, "repeat_words", REPEAT_VALUES),
     )
 
 
@@ -357,6 +359,8 @@ def _valued_words(data: dict[str, Any], key: str, values: frozenset[int]) -> dic
 DIGIT_VALUES = frozenset(range(10))
 # A group is read as its value's digits: ten to ninety-nine, and whole hundreds.
 GROUP_VALUES = frozenset(range(10, 100)) | frozenset(range(100, 1000, 100))
+# "Double seven, triple zero": a digit said twice or three times in one word.
+REPEAT_VALUES = frozenset({2, 3})
 
 
 @cache

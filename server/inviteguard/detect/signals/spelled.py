@@ -5,7 +5,8 @@ Read digit by digit ("one eight eight eight, five five five"), in groups the way
 "neunzehn, achtzig"), glued the way some languages write them ("vierundfünfzig", "tjugotvå",
 "ottocento"), or as numerals of scripts written without spaces ("〇一二〇", "ゼロイチニーゼロ").
 Each group says its value's digits: "eight hundred" 800, "sixty-six" 66, "zero" 0. The words are
-data (`digit_words`, `group_words`, `group_joiners` and `plus_words` in rules/lexicon/*.yaml).
+data (`digit_words`, `group_words`, `group_joiners`, `plus_words`, `then_words` and
+`repeat_words`, "double seven", in rules/lexicon/*.yaml).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class NumberWords:
     hundreds: dict[str, frozenset[str]]  # a word for "hundred" that is also a digit -> languages it is "hundred" in
     digit_languages: dict[str, frozenset[str]]  # a digit word -> the languages it is a digit in
     runs: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # a run's pattern, its words' pattern
+    repeats: dict[str, int]  # "double" -> 2, "triple" -> 3: the next digit said so many times
 
 
 @cache
@@ -53,6 +55,7 @@ def number_words() -> NumberWords:
     joiners = frozenset(w for language in languages for w in language.group_joiners)
     plus = frozenset(w for language in languages for w in language.plus_words)
     then = frozenset(w for language in languages for w in language.then_words)
+    repeats = {w.lower(): n for language in languages for w, n in language.repeat_words.items()}
     # Czech counts "pět set" (500) with a word that is Catalan's seven ("set"): such a word is a
     # hundred only after a digit of a language that counts hundreds with it.
     hundreds: dict[str, set[str]] = {}
@@ -64,7 +67,7 @@ def number_words() -> NumberWords:
             if v == HUNDRED and w.lower() in digits:
                 hundreds.setdefault(w.lower(), set()).add(language.code)
     unspaced = {w for w in digits if any(unspaced_script(c) for c in w)}
-    spaced = (set(digits) - unspaced) | set(groups) | joiners | plus | then
+    spaced = (set(digits) - unspaced) | set(groups) | joiners | plus | then | set(repeats)
     word = trie_pattern(spaced)
     # Glued words hold one of GLUED_PART_MIN letters or more ("enogtyve", "vierundfünfzig"): two-letter
     # words alone glue into ordinary words ("Entidade" is Swedish "en", Danish "ti", "da", Haitian "de").
@@ -89,7 +92,7 @@ def number_words() -> NumberWords:
         follows = rf"(?:[\s\-\u2010-\u2015\u30fb\u30fc.,/()]{{0,3}}{written}|\d)"
         runs.append((re.compile(rf"{numeral}{follows}{{6,24}}"), re.compile(numeral)))
     return NumberWords(digits, groups, joiners, plus, then, {w: frozenset(codes) for w, codes in hundreds.items()},
-                       {w: frozenset(codes) for w, codes in digit_languages.items()}, tuple(runs))
+                       {w: frozenset(codes) for w, codes in digit_languages.items()}, tuple(runs), repeats)
 
 
 @lru_cache(maxsize=4096)
@@ -99,7 +102,7 @@ def _meaning(written: str) -> tuple[int | None, int | None]:
     the tables' word that matches it the way the pattern did."""
     words = number_words()
     if written in words.digits or written in words.groups or written in words.joiners or written in words.plus \
-            or written in words.then or written.isdigit():
+            or written in words.then or written in words.repeats or written.isdigit():
         return words.digits.get(written), words.groups.get(written)
     for table in (words.digits, words.groups):
         for word in table:
@@ -192,6 +195,15 @@ def _group(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[str, 
     text = spoken[at].text
     if text.isdigit():
         return text, 1, 0
+    times = words.repeats.get(text)
+    if times is not None:
+        # "Double seven", "triple 0": the digit after it, without a pause, said so many times.
+        if at + 1 < len(spoken) and not spoken[at + 1].pause:
+            following = spoken[at + 1].text
+            digit = int(following) if following.isdigit() and len(following) == 1 else _digit(following)
+            if digit is not None:
+                return str(digit) * times, 2, 2
+        return None
     digit, group = _digit(text), _value(text)
     if digit and at + 1 < len(spoken) and not spoken[at + 1].pause \
             and _value(spoken[at + 1].text) == HUNDRED and _counts_hundreds(text, spoken[at + 1].text, words):
