@@ -341,6 +341,10 @@ def test_list_forwarded_invite_shows_srs():
     ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
     ("Call 1\u2011844\u2011MY\u2011METER today", "+18446963837"),  # vanity with non-breaking hyphens
     ("Claims desk: 1-855-REFUND-1 (toll free)", "+18557338631"),  # vanity whose last group is one key
+    # North American shape with the country code: read where phonenumbers knows no such exchange
+    # (Trinidad's and the Caymans' 555 range).
+    ("BIR refund: verification line 1-868-555-0124, Mon-Fri", "+18685550124"),
+    ("Renewals desk +1 (345) 555-0122 before Friday", "+13455550122"),
     ("Questions? 1\u2011800\u2011CONTACTS, any time", "+18002668228"),  # a word past the 7th key, ignored
     # 幺, the 1 of phone numbers; in Chinese text eleven digits from 1 are a mainland mobile's.
     ("中文客服:幺八八八 - 五五五 - 零幺六九", "+8618885550169"),
@@ -726,6 +730,7 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "ご利用代金(八万九千八百円)は二〇二六年十一月に確定",  # positional numerals and a year are no number
     "Take one 800 MG TABLET with water",           # capitals after a toll-free code are no vanity number
     "Waybill 7741390255 is on hold",              # a UK mobile's digits without the trunk 0: an id
+    "Order 1-868-5550124 shipped",                # an invalid exchange not in the North American shape
     "Waybill 9876543210 is on hold",              # bare, not grouped as India writes its mobiles: an id
     "For: Order 114-5550182 dup charge",          # grouped, but not as India groups a Delhi line: an id
     "Zmiana numeru rachunku – FV 2025/11/212 (3 480 zł)",  # an invoice's year and serial, then an amount

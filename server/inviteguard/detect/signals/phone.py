@@ -648,7 +648,23 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
             if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
                 return number
             first_valid = first_valid or number
-    return first_valid
+    return first_valid or _nanp_shaped(written)
+
+
+# A North American number written whole, its country code first: "+1 (345) 555-0122",
+# "1-868-555-0124". phonenumbers holds only the exchanges each Caribbean and Pacific area code has
+# opened valid, so new ones and the fictional 555 range read as no number there, but nothing else
+# is written in this shape: a number, dialled where the area code says.
+_NANP_SHAPE = re.compile(r"\(?\+?1[\s.\-\u2010-\u2015]?\(?[2-9]\d\d\)?[\s.\-\u2010-\u2015]?[2-9]\d\d"
+                         r"[\s.\-\u2010-\u2015]\d{4}")
+
+
+def _nanp_shaped(written: str) -> phonenumbers.PhoneNumber | None:
+    if not _NANP_SHAPE.fullmatch(written.strip()):
+        return None
+    number = phonenumbers.parse("+" + re.sub(r"\D", "", written), None)
+    region = phonenumbers.region_code_for_number(number)
+    return number if phonenumbers.is_possible_number(number) and region not in (None, "ZZ", "001") else None
 
 
 # ---------------------------------------------------------------- context
