@@ -751,10 +751,12 @@ TEAMS_INVITE = (
     " dmarc=pass header.from=fabrikam.com\r\nFrom: Jane Doe <jane@fabrikam.com>\r\nSubject: Q3 review\r\n")
 
 
-@pytest.mark.parametrize("text", ["Obnova licence GIS do 30. 4. 2025.", "Határidő: 2025. 04. 30. (péntek)"])
-def test_a_date_with_a_space_after_each_dot_is_not_a_number(text):
-    # "30. 4. 2025" from Croatia had read as a Gambian number: Central Europe writes dates so.
-    assert mentions(text, "From: a@example.hr\r\nSubject: x\r\n") == ()
+@pytest.mark.parametrize(("text", "sender"), [
+    ("Obnova licence GIS do 30. 4. 2025.", "a@example.hr"),  # had read as a Gambian number
+    ("Határidő: 2025. 04. 30. (péntek)", "a@example.dk"),  # Hungary's year first: had read as a Danish mobile
+])
+def test_a_date_with_a_space_after_each_dot_is_not_a_number(text, sender):
+    assert mentions(text, f"From: {sender}\r\nSubject: x\r\n") == ()
 
 
 def test_a_dial_in_by_structure_in_the_senders_own_invite_is_not_a_callback():
