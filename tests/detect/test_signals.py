@@ -548,6 +548,8 @@ def test_a_number_only_in_the_reminder_is_read():
     ("Transfer held – compliance +44 20", "", "Call the line in the title: ...7946 0321 today", "+442079460321"),
     # A tail's first group may be one digit ("+591 7" and "3 51 29 04": a Bolivian mobile).
     ("Débito Bs. 980,00 – +591 7", "", "Llame hoy: 4 62 18 35 (prefijo en el título)", "+59174621835"),
+    # An area code in brackets opens a head ("(888) 555-" as the location, "then dial 0162").
+    ("Norton 360 renewed – 389.99 USD", "Refunds – (888) 555-", "Dial the location, then 0162", "+18885550162"),
     # Half a Danish number in two pairs: a head only when no longer one makes a number.
     ("SKAT: tilbagebetaling, ring 33 19", "54 28 (tast 2)", "Ring nummeret i titlen og sted", "+4533195428"),
     # A lone trunk prefix and code ending the title, the rest opening the location.

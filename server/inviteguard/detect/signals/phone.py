@@ -794,7 +794,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 # another ("then extension 7731" in the notes). The head is two or more digit groups; one opened
 # by "+" may be the country and area codes alone ("+39 02"). Only read when no field holds a whole
 # number, and only as a number valid in a region the message suggests.
-_SPLIT_HEAD = re.compile(r"(?<![\w+.,])\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9](?![0-9]|[.,][0-9])")
+_SPLIT_HEAD = re.compile(r"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9](?![0-9]|[.,][0-9])")
 # A tail may open its field with the dash it was cut at ("-0129" as the location), never follow
 # one inside a field ("INV-0129"). An ellipsis says "continued" anywhere ("the line in this
 # event's title: ...3868 0417"), but not as the last dots of a leader ("Total ....... 240").
@@ -824,7 +824,9 @@ SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts
 def _split_head(written: str, plain_least: int) -> bool:
     groups = re.findall(r"[0-9]+", written)
     least = SPLIT_DIALLED_HEAD_DIGITS if written.startswith("+") else plain_least
-    if not written.startswith(("+", "0", "1")) and (not _PLAIN_GROUPS.fullmatch(written) or _YEAR.match(written)):
+    # An area code in brackets is a group like any other ("(888) 555-" as an invite's location).
+    plain = re.sub(r"[()]", "", written)
+    if not written.startswith(("+", "0", "1")) and (not _PLAIN_GROUPS.fullmatch(plain) or _YEAR.match(plain)):
         return False  # "240.00", "96.600", "2025 07": amounts and dates, not the head of a number
     return len(groups) > 1 and least <= sum(map(len, groups)) <= 9 and not _not_a_phone(written)
 
