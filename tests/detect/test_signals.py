@@ -879,6 +879,7 @@ def test_a_double_charge_is_claimed_in_many_languages(text, term):
 
 
 @pytest.mark.parametrize(("text", "phrase"), [
+    # Round 71's languages.
     ("Oga, the account go close now now now. Abeg no waste time.", "now now now"),  # Pidgin
     ("Duya pe di fi kwik kwik, if nɔto so dɛn go blɔk yu akawnt.", "kwik kwik"),  # Krio
     ("Medaase. Tua ka no seesei ara, anyɛ saa a wɔbɛto wo account mu.", "seesei ara"),  # Twi
@@ -887,19 +888,13 @@ def test_a_double_charge_is_claimed_in_many_languages(text, term):
     ("Jaaraama, yoɓ njoɓdi ndi jooni jooni walla konte maaɗa maa uddee.", "jooni jooni"),  # Fula
     ("Qujanaq. Akiligassaq erniinnaq akilertariaqarpoq.", "erniinnaq"),  # Greenlandic
     ("Buorre beaivi. Mávsse rehkega dakkaviđe, muđui gessojuvvo lasi.", "dakkaviđe"),  # Northern Sami
-])
-def test_urgency_in_round_71s_languages(text, phrase):
-    found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
-    assert found and found["urgency_phrase"] == phrase
-
-
-@pytest.mark.parametrize(("text", "phrase"), [
+    # Round 72's languages.
     ("Yu mas peim dispela bil kwiktaim o bai mipela pasim akaun bilong yu.", "kwiktaim"),  # Tok Pisin
     ("Plis yu mas pem bil ia kwiktaem, sapos no bambae mifala blokem akaon blong yu.", "kwiktaem"),  # Bislama
     ("Kia orana, kia vave mai te tūtaki i tō kaute.", "kia vave mai"),  # Cook Islands Māori
     ("Moien, bezuelt w.e.g. sou séier wéi méiglech, soss gëtt äre Kont gespaart.", "sou séier wéi méiglech"),
 ])
-def test_urgency_in_round_72s_languages(text, phrase):
+def test_urgency_in_the_languages_rounds_71_and_72_added(text, phrase):
     found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
     assert found and found["urgency_phrase"] == phrase
 
