@@ -121,6 +121,22 @@ def test_a_flex_box_laid_out_in_reverse_is_read_as_shown(html):
     assert "(11) 93847-2210" in render_html(html).text
 
 
+@pytest.mark.parametrize("html", [
+    "<div style='white-space:pre-wrap'>Call us\n+7 916\n402\n77 19</div>",
+    "<pre>Call us\n+7 916\n402\n77 19</pre>",
+    "<style>.notes{white-space: pre-line}</style><div class=notes>Call us\n+7 916\n402\n77 19</div>",
+])
+def test_preformatted_text_keeps_the_line_breaks_a_reader_sees(html):
+    # A Google invite's notes stand in such a block: a number set a group to a line stays stacked.
+    assert render_html(html).text == "Call us\n+7 916\n402\n77 19"
+
+
+@pytest.mark.parametrize("html", ["<div>Call us\n+7 916\n402</div>",
+                                  "<pre style='white-space:normal'>Call us\n+7 916\n402</pre>"])
+def test_ordinary_text_runs_its_source_line_breaks_together(html):
+    assert render_html(html).text == "Call us +7 916 402"
+
+
 def test_a_flex_direction_without_a_flex_box_keeps_the_order():
     assert render_html("<div style='flex-direction:row-reverse'><b>a</b><b>b</b></div>").text == "ab"
 

@@ -272,6 +272,9 @@ class StyleEffect:
     # children last to first: "<span>2210</span><span>93847-</span><span>(11)</span>" reads
     # "(11) 93847-2210". Not inherited: it orders this element's own children.
     reverses: bool | None = None
+    # `white-space: pre`, `pre-wrap`, `pre-line` or `break-spaces` (as `<pre>`): the text's own line
+    # breaks are shown, so a number set a group to a line stays stacked (a Google invite's notes).
+    keeps_breaks: bool | None = None
 
     def applied(self, inherited: Visibility) -> Visibility:
         zero_font, invisible, transparent = inherited
@@ -289,10 +292,12 @@ class StyleEffect:
                            later.zero_font if later.zero_font is not None else self.zero_font,
                            later.invisible if later.invisible is not None else self.invisible,
                            later.transparent if later.transparent is not None else self.transparent,
-                           later.reverses if later.reverses is not None else self.reverses)
+                           later.reverses if later.reverses is not None else self.reverses,
+                           later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks)
 
 
 NO_EFFECT = StyleEffect()
+_KEEPS_BREAKS = frozenset({"pre", "pre-wrap", "pre-line", "break-spaces"})
 _MAY_HIDE = re.compile(r"font-size\s*:\s*(?:-?0*(?:\.\d*)?|0*1(?:\.0*)?)[a-z%]*\s*[;\"'}]"
                        r"|visibility\s*:\s*(?:hidden|collapse)|transparent", re.IGNORECASE)
 
@@ -310,6 +315,7 @@ def _effect(style: str) -> StyleEffect:
                or any(_FAR_AWAY.match(css.get(name, "")) for name in ("text-indent", "left", "top")))
     size, visibility, color = css.get("font-size"), css.get("visibility"), css.get("color")
     direction = css.get("flex-direction", css.get("flex-flow"))
+    white_space = css.get("white-space")
     return StyleEffect(
         removes,
         zero_font=None if size is None else "font-size" in zero or bool(_TINY.match(size)),
@@ -317,6 +323,7 @@ def _effect(style: str) -> StyleEffect:
         transparent=None if color is None else color == "transparent",
         reverses=(None if direction is None or css.get("display") not in ("flex", "inline-flex")
                   else "reverse" in direction),
+        keeps_breaks=None if white_space is None else white_space in _KEEPS_BREAKS,
     )
 
 
@@ -430,7 +437,7 @@ def render_html(html: str) -> RenderedHTML:
     # hid them; most templates hide nothing, and each selector is a walk of the tree.
     undoing_matters = any(effect.hides for _, effect in styled_selectors) or bool(_MAY_HIDE.search(html))
     for selector, effect in styled_selectors:
-        if not (effect.hides or undoing_matters or effect.reverses):
+        if not (effect.hides or undoing_matters or effect.reverses or effect.keeps_breaks):
             continue
         for node in _matching(tree, selector):
             styled[node.mem_id] = styled.get(node.mem_id, NO_EFFECT).merged(effect)
@@ -444,11 +451,13 @@ def render_html(html: str) -> RenderedHTML:
     parts: list[str] = []
     links: list[str] = []
     # Depth-first without recursion: attacker HTML may nest a hundred thousand levels deep.
-    # Each entry carries the visibility its element inherits.
-    stack: list[tuple[LexborNode | str, Visibility]] = [(tree.root, VISIBLE)] if tree.root is not None else []
+    # Each entry carries the visibility its element inherits and whether its line breaks show.
+    stack: list[tuple[LexborNode | str, Visibility, bool]] = []
+    if tree.root is not None:
+        stack.append((tree.root, VISIBLE, False))
     visited = 0
     while stack:
-        item, inherited = stack.pop()
+        item, inherited, keeps_breaks = stack.pop()
         if isinstance(item, str):
             parts.append(item)
             continue
@@ -458,7 +467,8 @@ def render_html(html: str) -> RenderedHTML:
         tag = item.tag
         if tag == "-text":
             if not any(inherited):
-                parts.append(" ".join((item.text_content or "").split(" ")).replace("\n", " "))
+                text = item.text_content or ""
+                parts.append(text if keeps_breaks else text.replace("\n", " "))
             continue
         if tag in _SKIP or tag.startswith("-"):
             continue
@@ -467,6 +477,7 @@ def render_html(html: str) -> RenderedHTML:
         if "hidden" in attributes or effect.removes:
             continue
         visibility = effect.applied(inherited)
+        keeps_breaks = (tag == "pre" or keeps_breaks) if effect.keeps_breaks is None else effect.keeps_breaks
         if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
             continue
         closing = [*after.get(item.mem_id, ())]
@@ -495,11 +506,11 @@ def render_html(html: str) -> RenderedHTML:
             parts.append(" ")
             closing.append(" ")
         shown = not any(visibility)
-        stack.extend((text, VISIBLE) for text in reversed(closing) if shown or not text.strip())
-        children: list[tuple[LexborNode | str, Visibility]] = []
+        stack.extend((text, VISIBLE, False) for text in reversed(closing) if shown or not text.strip())
+        children: list[tuple[LexborNode | str, Visibility, bool]] = []
         child = item.child if effect.reverses else item.last_child
         while child is not None:
-            children.append((child, visibility))
+            children.append((child, visibility, keeps_breaks))
             child = child.next if effect.reverses else child.prev
         stack.extend(children)
         if shown:
