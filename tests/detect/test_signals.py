@@ -550,6 +550,8 @@ def test_a_number_only_in_the_reminder_is_read():
     ("Débito Bs. 980,00 – +591 7", "", "Llame hoy: 4 62 18 35 (prefijo en el título)", "+59174621835"),
     # An area code in brackets opens a head ("(888) 555-" as the location, "then dial 0162").
     ("Norton 360 renewed – 389.99 USD", "Refunds – (888) 555-", "Dial the location, then 0162", "+18885550162"),
+    # A tail may open a word with the dash it was cut at ("add -0198 at the end").
+    ("APC auto-debited – desk +1 (833) 555", "", "Ring the desk in the title and add -0198 at the end", "+18335550198"),
     # Half a Danish number in two pairs: a head only when no longer one makes a number.
     ("SKAT: tilbagebetaling, ring 33 19", "54 28 (tast 2)", "Ring nummeret i titlen og sted", "+4533195428"),
     # A lone trunk prefix and code ending the title, the rest opening the location.
@@ -570,6 +572,7 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     ("Quarterly review in room 0314", "2026 budget, 2nd floor", "Agenda attached"),  # a lone group, then a year
     ("Book club: flat 0148", "Bring 12 books", "See you 18 05"),  # a lone group inside a field's text
     ("Refund desk 415 555", "", "Subtotal ........0173"),  # the last dots of a leader open no tail
+    ("Refund desk 415 555", "", "Order INV-0173 shipped"),  # nor a dash inside a word
 ])
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))

@@ -795,12 +795,13 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 # by "+" may be the country and area codes alone ("+39 02"). Only read when no field holds a whole
 # number, and only as a number valid in a region the message suggests.
 _SPLIT_HEAD = re.compile(r"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9](?![0-9]|[.,][0-9])")
-# A tail may open its field with the dash it was cut at ("-0129" as the location), never follow
-# one inside a field ("INV-0129"). An ellipsis says "continued" anywhere ("the line in this
-# event's title: ...3868 0417"), but not as the last dots of a leader ("Total ....... 240").
-# Its first group may be a single digit when groups follow ("3 51 29 04", a Bolivian mobile's
-# rest after "+591 7").
-_SPLIT_TAIL = re.compile(r"(?:(?<=^[\-\u2010-\u2015])|(?<=(?<!\.)\.\.\.)|(?<![\w.,+\-\u2010-\u2015]))"
+# A tail may open its field or a word with the dash it was cut at ("-0129" as the location, "add
+# -0198 at the end"), never follow one inside a word ("INV-0129"). An ellipsis says "continued"
+# anywhere ("the line in this event's title: ...3868 0417"), but not as the last dots of a leader
+# ("Total ....... 240"). Its first group may be a single digit when groups follow ("3 51 29 04", a
+# Bolivian mobile's rest after "+591 7").
+_SPLIT_TAIL = re.compile(r"(?:(?<=^[\-\u2010-\u2015])|(?<=\s[\-\u2010-\u2015])|(?<=(?<!\.)\.\.\.)"
+                         r"|(?<![\w.,+\-\u2010-\u2015]))"
                          r"(?:[0-9]{2,4}|[0-9](?=[ \-\u2010-\u2015][0-9]))"
                          r"(?:[ \-\u2010-\u2015][0-9]{2,4}){0,3}(?![\w]|[.,:/][0-9])")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
