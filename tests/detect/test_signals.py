@@ -948,6 +948,10 @@ def test_homoglyph_brands(written, brand_name):
     # Brands of the countries round 69 added; a space in a name is read as a hyphen too.
     ("Muamala wa M-Pesa wa KSh 57,300 umezuiliwa. Piga 0722 904 611", "M-Pesa"),
     ("KBZPay အကောင့်မှ ကျပ် 1,250,000 လွှဲပြောင်းမှု", "KBZ Bank / KBZPay"),
+    # Russia's and Belarus's, added in round 76, inflected as Russian writes them.
+    ("Выплата 12 400 ₽ одобрена на Госуслугах, подтвердите по телефону", "Gosuslugi"),
+    ("Возмещение по претензии СДЭК: 64300 руб", "CDEK"),
+    ("Карта Беларусбанка заблокирована", "Belarusbank"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
