@@ -896,8 +896,12 @@ def test_a_double_charge_is_claimed_in_many_languages(text, term):
     ("Plis yu mas pem bil ia kwiktaem, sapos no bambae mifala blokem akaon blong yu.", "kwiktaem"),  # Bislama
     ("Kia orana, kia vave mai te tūtaki i tō kaute.", "kia vave mai"),  # Cook Islands Māori
     ("Moien, bezuelt w.e.g. sou séier wéi méiglech, soss gëtt äre Kont gespaart.", "sou séier wéi méiglech"),
+    # Round 76's: Ilocano, Sundanese and Russian written in Latin letters.
+    ("Bayadanyo ti utang ita dagus tapno saan a maserraan ti account-yo.", "ita dagus"),
+    ("Punten bayar tagihan ayeuna kénéh, upami henteu akun bakal diblokir.", "ayeuna kénéh"),
+    ("Zdravstvujte! Vash akkaunt zablokirovan, srochno zvonite v sluzhbu podderzhki.", "srochno zvonite"),
 ])
-def test_urgency_in_the_languages_rounds_71_and_72_added(text, phrase):
+def test_urgency_in_the_languages_rounds_71_72_and_76_added(text, phrase):
     found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
     assert found and found["urgency_phrase"] == phrase
 
