@@ -346,6 +346,10 @@ def test_list_forwarded_invite_shows_srs():
     ("BIR refund: verification line 1-868-555-0124, Mon-Fri", "+18685550124"),
     ("Renewals desk +1 (345) 555-0122 before Friday", "+13455550122"),
     ("Questions? 1\u2011800\u2011CONTACTS, any time", "+18002668228"),  # a word past the 7th key, ignored
+    # Any number dialled with "+" and its country code, in a range phonenumbers holds unassigned.
+    ("To cancel call +264 61 555 0190 (Windhoek office)", "+264615550190"),
+    # A Bantu prefix hyphenated onto a number in its groups (isiZulu "at 0860 ...").
+    ("Uma unemibuzo, shayela i-Revenue Desk ku-0860 555 037 (option 2)", "+27860555037"),
     # 幺, the 1 of phone numbers; in Chinese text eleven digits from 1 are a mainland mobile's.
     ("中文客服:幺八八八 - 五五五 - 零幺六九", "+8618885550169"),
     ("상담: 일 팔팔팔 오오오 영일오칠 (무료) 로 연락 주세요", "+18885550157"),  # Sino-Korean numerals in Hangul
@@ -718,6 +722,8 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "Version 2.4.18-3 2.4.18-3 was released",    # version strings
     "Attached: 20011005logs2.zip",               # a file name
     "Invoice INV-2024-0012345 for services",     # an invoice id
+    "Invoice INV-0860 555 037 for services",     # an id's code before groups: no Bantu prefix
+    "Up +1 000 000 users and +44 0000 000000 on the form",  # "+" and no number's digits
     "IBAN DE89 3704 0044 0532 0130 00",          # an IBAN
     "Tracking 1Z999AA10123456784",               # a UPS tracking id
     "Meeting on 2026-03-14 and 14.03.2026",      # dates

@@ -434,6 +434,12 @@ def _spans(raw: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Bantu languages write a locative or possessive prefix onto a number with a hyphen as onto any
+# noun (isiZulu "shayela ku-0860 555 037", "i-Revenue"): a short lower-case word before a number in
+# its groups, not an id's code ("INV-2024-0012").
+_PREFIX_WORD = re.compile(r"(?<![\w\-])[a-z]{1,3}-\Z")
+
+
 def _glued(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     # A "+" opens an international number even right after a word ("Refund_Line+1(855)555-0176").
@@ -441,7 +447,7 @@ def _glued(text: str, start: int, end: int) -> bool:
         return True
     ahead = text[start - 2] if start > 1 else " "
     hyphenated_id = before == "-" and ahead.isascii() and ahead.isalnum() and not _HYPHENATED_NANP.fullmatch(
-        text, start, end)
+        text, start, end) and not (_PREFIX_WORD.search(text, max(0, start - 5), start) and " " in text[start:end])
     if hyphenated_id or (before == "." and ahead.isdigit()):
         return True  # "INV-2024-0012", "2.4.18" (but "Tel.0800 ..." and "Help-833-555-0109" are numbers)
     after = text[end] if end < len(text) else " "
@@ -648,7 +654,7 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
             if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
                 return number
             first_valid = first_valid or number
-    return first_valid or _nanp_shaped(written)
+    return first_valid or _nanp_shaped(written) or _dialled_possible(written)
 
 
 # A North American number written whole, its country code first: "+1 (345) 555-0122",
@@ -665,6 +671,25 @@ def _nanp_shaped(written: str) -> phonenumbers.PhoneNumber | None:
     number = phonenumbers.parse("+" + re.sub(r"\D", "", written), None)
     region = phonenumbers.region_code_for_number(number)
     return number if phonenumbers.is_possible_number(number) and region not in (None, "ZZ", "001") else None
+
+
+def _dialled_possible(written: str) -> phonenumbers.PhoneNumber | None:
+    """A number written with "+" and its country code ("+264 61 555 0190") that has the length of
+    that country's numbers where phonenumbers holds its range unassigned: metadata lags the ranges
+    operators open, and writers of lures use fictional ones; nothing else is written "+" and a
+    country code. Its national part neither opens with a trunk zero nor repeats one digit."""
+    if not written.lstrip("( ").startswith("+"):
+        return None
+    try:
+        number = phonenumbers.parse(written, None)
+    except phonenumbers.NumberParseException:
+        return None
+    national = phonenumbers.national_significant_number(number)
+    region = phonenumbers.region_code_for_number(number)
+    if (region in (None, "ZZ", "001") or national.startswith("0") or len(set(national)) == 1
+            or phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE):
+        return None
+    return number
 
 
 # ---------------------------------------------------------------- context
