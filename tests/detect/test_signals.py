@@ -447,6 +447,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("专线:四零零 八二六 七七五一(7x24小时)", "4008267751"),  # a digit after a bracket is not the number's
     ("客服專線 零捌零零-柒伍貳-參壹玖 請致電", "0800752319"),  # financial numerals, Traditional
     ("客服专线 零捌零零-柒伍贰-叁壹玖", "0800752319"),  # ... and Simplified
+    ("客服 壹捌肆肆·伍伍伍·零壹捌叁 联系", "18445550183"),  # groups parted by middle dots
+    ("请拨打 加六五 九幺二三 四五六七 客服", "+6591234567"),  # "plus" said before the country code
     ("お問い合わせ 〇弐〇-壱弐〇四-五六七八", "02012045678"),  # Japanese legal forms of 1 and 2
     ("yama nos na dos nuebe shete – sinku nuebe dos – kuater ocho un shete", "2975924817"),  # Papiamento
     ("нуль шістдесят сім — чотириста вісімнадцять — двадцять два — дев'яносто", "0674182290"),
@@ -724,6 +726,7 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "Invoice INV-2024-0012345 for services",     # an invoice id
     "Invoice INV-0860 555 037 for services",     # an id's code before groups: no Bantu prefix
     "Up +1 000 000 users and +44 0000 000000 on the form",  # "+" and no number's digits
+    "我们参加了会议，增加 三个人",                    # "加" inside words opens no number
     "IBAN DE89 3704 0044 0532 0130 00",          # an IBAN
     "Tracking 1Z999AA10123456784",               # a UPS tracking id
     "Meeting on 2026-03-14 and 14.03.2026",      # dates

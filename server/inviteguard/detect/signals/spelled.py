@@ -88,9 +88,14 @@ def number_words() -> NumberWords:
         written = trie_pattern(unspaced)
         numeral = rf"(?:{written}|\d)"
         # A digit may stand among the numerals, but what follows a separator is a numeral: "(7x24"
-        # after a number is not its last digit.
-        follows = rf"(?:[\s\-\u2010-\u2015\u30fb\u30fc.,/()]{{0,3}}{written}|\d)"
-        runs.append((re.compile(rf"{numeral}{follows}{{6,24}}"), re.compile(numeral)))
+        # after a number is not its last digit. Bullets part groups as they do in words of
+        # spaced scripts ("壹捌肆肆·伍伍伍·零壹捌叁").
+        follows = rf"(?:[\s\-\u2010-\u2015\u30fb\u30fc.,/(){BULLETS}]{{0,3}}{written}|\d)"
+        # "Plus" said before the country code ("加六五 九一二三 四五六七": +65).
+        plus_said = trie_pattern({w for w in plus if any(unspaced_script(c) for c in w)})
+        opening = rf"(?:{plus_said}\s?)?" if plus_said else ""
+        runs.append((re.compile(rf"{opening}{numeral}{follows}{{6,24}}"),
+                     re.compile(rf"{plus_said}|{numeral}" if plus_said else numeral)))
     return NumberWords(digits, groups, joiners, plus, then, {w: frozenset(codes) for w, codes in hundreds.items()},
                        {w: frozenset(codes) for w, codes in digit_languages.items()}, tuple(runs), repeats)
 
