@@ -965,6 +965,10 @@ def test_homoglyph_brands(written, brand_name):
     ("Выплата 12 400 ₽ одобрена на Госуслугах, подтвердите по телефону", "Gosuslugi"),
     ("Возмещение по претензии СДЭК: 64300 руб", "CDEK"),
     ("Карта Беларусбанка заблокирована", "Belarusbank"),
+    # Round 77's: South Africa's and China's that the lists lacked.
+    ("Your Takealot order of R 8 499,00 was charged twice", "Takealot"),
+    ("NSFAS allowance reversal: R 1 650 withheld", "NSFAS"),
+    ("您的天猫会员已自动续费 ¥888", "Tmall"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
