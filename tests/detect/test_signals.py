@@ -189,6 +189,18 @@ def test_a_service_missing_from_the_list_that_names_itself_as_the_relay(display_
     assert platform.in_stranger_text(Reading(message), message.texts[0])
 
 
+def test_a_service_named_as_its_domain_is_the_relay():
+    # "Lucía via Booking.com" from mchat.booking.com: the service writes its name as its domain.
+    auth = ("Authentication-Results: spf=pass smtp.mailfrom=mchat.stay-site.example; dkim=pass "
+            "header.d=stay-site.example; dmarc=pass action=none header.from=mchat.stay-site.example\r\n")
+    headers = f"{auth}From: Lucía Ferrer via Stay-Site.example <noreply@mchat.stay-site.example>\r\nSubject: x\r\n"
+    message = parse_raw(mail("Tienes un nuevo mensaje de un huésped.", headers))
+    found = facts(platform.trusted_relay, message, "relay.trusted_platform")
+    assert found and found["platform_id"] == "named_relay" and found["platform"] == "Stay-Site.example"
+    other = headers.replace("via Stay-Site.example", "via Stay-Site.org")  # another domain's name
+    assert facts(platform.trusted_relay, parse_raw(mail("x", other)), "relay.trusted_platform") is None
+
+
 NOTED = "Andrzej K. prosi o przelew 640,00 zł.\n\nWiadomość od nadawcy:\nZwrot pomyłkowego przelewu."
 
 

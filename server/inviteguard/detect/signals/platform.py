@@ -154,10 +154,13 @@ def _service_named(display_name: str, separators: tuple[str, ...]) -> str:
 
 
 def _names_its_domain(service: str, domain: str) -> bool:
-    """"Qonto" for qonto.com, "Lydia" for lydia-app.com: the service's name is its domain's."""
-    label = org_domain(domain).partition(".")[0]
+    """"Qonto" for qonto.com, "Lydia" for lydia-app.com, "Booking.com" for mchat.booking.com: the
+    service's name is its domain's, or the domain itself as services that bear it write it."""
+    registered = org_domain(domain)
+    label = registered.partition(".")[0]
     first_word = label.partition("-")[0]
-    names = {name_letters(label)} | ({name_letters(first_word)} if len(first_word) >= NAME_MIN else set())
+    names = {name_letters(label), name_letters(registered)} | (
+        {name_letters(first_word)} if len(first_word) >= NAME_MIN else set())
     return bool(service) and name_letters(service) in names
 
 
