@@ -575,6 +575,9 @@ def test_a_number_only_in_the_reminder_is_read():
     # A lone trunk prefix and code ending the title, the rest opening the location.
     ("Facture CHF 689.90 débité – service litiges 0848", "77 31 05 (lun–sam 8h–20h)",
      "Appelez le numéro indiqué dans le titre et le lieu", "+41848773105"),
+    # A lone group ending the title is a head for a tail that opens with the dash it was cut at.
+    ("Agrícola: débito US$612.40 no autorizado – línea 2207", "-4815 (opción 3)",
+     "Marque la línea indicada arriba y en el lugar del evento.", "+50322074815"),
 ])
 def test_a_number_cut_across_two_fields_is_read_whole(summary, location, description, e164):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
@@ -591,6 +594,7 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     ("Book club: flat 0148", "Bring 12 books", "See you 18 05"),  # a lone group inside a field's text
     ("Refund desk 415 555", "", "Subtotal ........0173"),  # the last dots of a leader open no tail
     ("Refund desk 415 555", "", "Order INV-0173 shipped"),  # nor a dash inside a word
+    ("Room 2207", "4815 guests expected", "Agenda attached"),  # a lone group, and no dash opens the rest
 ])
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))

@@ -845,6 +845,8 @@ SPLIT_TAILS = 4  # tails tried per field
 _LONE_HEAD = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])(?:\+[1-9][0-9]{1,3}|0[0-9]{2,4})(?=[\s:\-\u2010-\u2015]*\Z)")
 _OPENING_TAIL = re.compile(r"[0-9]{2,8}(?:[ \-\u2010-\u2015][0-9]{2,4}){0,3}(?![\w]|[.,:/][0-9])")
 SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts may stand in
+_SHORT_HEAD = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])[0-9]{3,4}(?=[\s:]*\Z)")
+_DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015")
 
 
 def _split_head(written: str, plain_least: int) -> bool:
@@ -880,6 +882,15 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
     opening_tails = [[t] if (t := _OPENING_TAIL.match(b.text, len(b.text) - len(b.text.lstrip())))
                      and not _YEAR.fullmatch(t.group()) else [] for b in blocks]
     mention = _joined_parts(reading, regions, blocks, lone_heads, opening_tails)
+    if mention is not None:
+        yield mention
+        return
+    # A lone group of three or four digits ending its field ("línea 2207" as the title) is a head
+    # only for a tail that opens with the dash it was cut at ("-4815" as the location).
+    short_heads = [[h] if (h := _SHORT_HEAD.search(b.text, max(0, len(b.text) - SPLIT_WINDOW))) else [] for b in blocks]
+    dashed_tails = [[t for t in found if t.start() > 0 and b.text[t.start() - 1] in _DASHES]
+                    for b, found in zip(blocks, tails, strict=True)]
+    mention = _joined_parts(reading, regions, blocks, short_heads, dashed_tails)
     if mention is not None:
         yield mention
 
