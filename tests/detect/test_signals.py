@@ -985,6 +985,9 @@ def test_homoglyph_brands(written, brand_name):
     ("Your Takealot order of R 8 499,00 was charged twice", "Takealot"),
     ("NSFAS allowance reversal: R 1 650 withheld", "NSFAS"),
     ("您的天猫会员已自动续费 ¥888", "Tmall"),
+    # Round 78's: travel platforms the list lacked.
+    ("Agoda: card verification failed, your stay is on hold", "Agoda"),
+    ("Hostelworld refund of €84 pending", "Hostelworld"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
