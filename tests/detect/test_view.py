@@ -288,6 +288,13 @@ def test_a_digit_look_alikes_other_case_reads_as_the_digit_only_when_it_looks_li
     ("お電話は０１２０－５５５－０１９まで", ()),  # full-width digits are how Japanese text writes them
     ("\u05e9\u05dc\u05d5\u05dd \u200e03-555-0199\u200e", ()),  # bidi marks around a number, not inside it
     ("PIN 1\u200b2\u200b3", ()),  # fewer digits than a phone number's
+    # Persian and Arabic-Indic digits in one number ("۰۹۱۲ ٣٤٥ ۶٧٨۹"), Arabic-Indic and ASCII
+    ("\u06f0\u06f9\u06f1\u06f2 \u0663\u0664\u0665 \u06f6\u0667\u0668\u06f9", ("09123456789",)),
+    ("\u0669\u0667\u0661 4 3\u06690 17\u06656", ("97143901756",)),
+    ("\u06f0\u06f9\u06f1\u06f2 \u06f3\u06f4\u06f5 \u06f6\u06f7\u06f8\u06f9", ()),  # Persian digits alone
+    # two numbers side by side, each in its own script: a Khmer landline and its ASCII mobile
+    ("\u17e0\u17e2\u17e3 \u17e2\u17e1\u17e8 \u17e4\u17e4\u17e7 / 012 555 318", ()),
+    ("\u09e7\u09e6 (01819-555014)", ()),  # a Bengali count before an ASCII number
 ])
 def test_numbers_written_in_disguise_are_recorded_as_written(written, digits):
     assert disguised_numbers([written]) == digits

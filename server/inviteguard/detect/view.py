@@ -155,6 +155,9 @@ EAST_ASIAN_NEAR = 20  # characters either side of a run in which East Asian text
 _EAST_ASIAN = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC")
 _FULL_WIDTH_DIGITS = frozenset(map(chr, range(0xFF10, 0xFF1A)))
 _MATHEMATICAL_DIGITS = frozenset(map(chr, range(0x1D7CE, 0x1D800)))
+# Where one number ends and another may begin inside a run of digits: a line break, an
+# alternative ("021 555 0190 / 082 555 0143"), a bracketed aside ("(24/7)").
+_NUMBER_BOUNDS = re.compile(r"[\n\r/()]")
 
 
 @cache
@@ -198,9 +201,21 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
                 continue
             wide = any(char in _FULL_WIDTH_DIGITS for char in written) \
                 and not _east_asian_near(text, match.start(), match.end())
-            if wide or hidden_between.search(written) or any(char in _MATHEMATICAL_DIGITS for char in written):
+            if wide or hidden_between.search(written) or any(char in _MATHEMATICAL_DIGITS for char in written) \
+                    or _mixes_digit_scripts(written):
                 found.append(digits)
     return tuple(dict.fromkeys(found))
+
+
+def _mixes_digit_scripts(written: str) -> bool:
+    """Whether one number, within a line, mixes the digits of two scripts ("۰۹۱۲ ٣٤٥ ۶٧٨۹", Persian
+    and Arabic-Indic; Arabic-Indic and ASCII): no keyboard types that, a writer sets it so to part the
+    number from the digits a filter reads. Numbers side by side may each keep their own script."""
+    for number in _NUMBER_BOUNDS.split(written):
+        digits = [char for char in number if char.isdecimal()]
+        if len(digits) >= DISGUISED_DIGITS_MIN and len({ord(char) - unicodedata.digit(char) for char in digits}) > 1:
+            return True
+    return False
 
 
 def canonical(text: str) -> tuple[str, bool]:
