@@ -489,6 +489,9 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     # Pictographs and tildes between the groups said, as bullets are.
     ("zéro \U0001f538 six \U0001f538 quatre-vingt-dix \U0001f538 cinquante-trois ~ dix-huit ~ soixante-quatorze",
      "0690531874"),
+    # Thousands said as a prefix is: Colombia's toll-free 01 8000, "cero uno ocho mil".
+    ("cero uno ocho mil, noventa y uno, cero cuatro setenta y dos", "018000910472"),
+    ("cero uno – ocho mil – nueve uno dos – tres cuatro siete", "018000912347"),
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]
@@ -505,6 +508,9 @@ def test_two_letter_number_words_glued_together_are_a_word_not_a_number():
     "set set set set", "hundred hundred hundred", "sto, sto, sto, sto",  # "hundred" alone multiplies nothing
     "twenty five cents, fifty cents, ten cents",
     "double rooms, triple rooms, double double espresso",  # "double" doubles a digit only
+    # An amount in words: "mil" multiplies the group before it.
+    "la suma de ciento veinte mil quinientos treinta y dos pesos",
+    "treinta y ocho mil, doscientos, cuarenta y cinco mil, trescientos",
 ])
 def test_words_that_only_look_like_numbers_are_none(text):
     assert spelled_numbers(text) == []
@@ -519,7 +525,7 @@ def test_number_words_are_read_in_linear_time():
 
 @pytest.mark.parametrize(("groups", "message"), [({5: ["fünf"]}, "group_words"), ({20: [True]}, "group_words"),
                                                  ({20: ["Zwanzig"]}, "group_words")])
-def test_group_words_are_tens_or_hundreds_and_quoted_lower_case_words(groups, message):
+def test_group_words_are_tens_hundreds_or_a_thousand_and_quoted_lower_case_words(groups, message):
     from inviteguard.detect.rules import PHRASE_LISTS, RulesError, _language
 
     lists = {name: [] for name in PHRASE_LISTS}

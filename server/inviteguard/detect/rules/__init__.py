@@ -357,8 +357,9 @@ def _valued_words(data: dict[str, Any], key: str, values: frozenset[int]) -> dic
 
 
 DIGIT_VALUES = frozenset(range(10))
-# A group is read as its value's digits: ten to ninety-nine, and whole hundreds.
-GROUP_VALUES = frozenset(range(10, 100)) | frozenset(range(100, 1000, 100))
+# A group is read as its value's digits: ten to ninety-nine, whole hundreds, and a thousand after a
+# digit ("ocho mil", 8000).
+GROUP_VALUES = frozenset(range(10, 100)) | frozenset(range(100, 1000, 100)) | {1000}
 # "Double seven, triple zero": a digit said twice or three times in one word.
 REPEAT_VALUES = frozenset({2, 3})
 

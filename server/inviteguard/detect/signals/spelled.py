@@ -28,6 +28,7 @@ GLUED_PART_MIN = 3
 COMMAS = "\u060c\u3001"
 GROUP_DIGITS_MAX = 6  # digits written as numerals among the words: a group as dialled ("98765", UK "900123")
 HUNDRED = 100
+THOUSAND = 1000
 TEENS = (11, 19)  # what may count hundreds as years are said ("eighteen hundred")
 
 
@@ -174,6 +175,8 @@ def read_aloud(spoken: Sequence[Spoken], words: NumberWords) -> tuple[str, int]:
         at = 1
     while at < len(spoken):
         group = _group(spoken, at, words)
+        if group is None and _value(spoken[at].text) == THOUSAND:
+            return "", 0  # a thousand that multiplies a group ("ciento veinte mil"): the run says an amount
         if group is None:  # "then", a joiner or "plus" that joins nothing here, a "hundred" of nothing: a pause
             at += 1
             continue
@@ -209,11 +212,14 @@ def _group(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[str, 
             if digit is not None:
                 return str(digit) * times, 2, 2
         return None
+    thousands = _thousands(spoken, at, words)
+    if thousands is not None:
+        return thousands
     digit, group = _digit(text), _value(text)
     if digit and at + 1 < len(spoken) and not spoken[at + 1].pause \
             and _value(spoken[at + 1].text) == HUNDRED and _counts_hundreds(text, spoken[at + 1].text, words):
         hundreds, taken = digit * HUNDRED, 2
-    elif group is not None and group >= HUNDRED and text not in words.hundreds:
+    elif group is not None and HUNDRED <= group < THOUSAND and text not in words.hundreds:
         hundreds, taken = group, 1
     elif group is not None and TEENS[0] <= group <= TEENS[1] and at + 1 < len(spoken) and not spoken[at + 1].pause \
             and _value(spoken[at + 1].text) == HUNDRED and spoken[at + 1].text not in words.hundreds:
@@ -235,6 +241,26 @@ def _group(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[str, 
         # the rest of its hundred after it ("yüz elli bir", 151).
         return (str(hundreds), taken, taken) if taken == 2 or group != HUNDRED else None
     return str(hundreds + rest[0]), rest_at - at + rest[1], taken + min(rest[1], 2)
+
+
+def _thousands(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[str, int, int] | None:
+    """Thousands said from spoken[at], as a prefix is ("cero uno ocho mil", Colombia's 01 8000):
+    a digit and "thousand", and the rest of the thousand after it unless that is a lone digit
+    another digit follows ("ocho mil cinco cinco"). None when spoken[at] says no thousands;
+    "thousand" after a larger group multiplies it, as amounts are said ("ciento veinte mil")."""
+    digit = _digit(spoken[at].text)
+    if not (digit and at + 1 < len(spoken) and not spoken[at + 1].pause
+            and _value(spoken[at + 1].text) == THOUSAND):
+        return None
+    value, taken = digit * THOUSAND, 2
+    rest_at = _joined(spoken, at + taken, words)
+    rest = None if rest_at is None or _thousands(spoken, rest_at, words) else _group(spoken, rest_at, words)
+    if rest is None or not rest[0].isdigit() or rest[0].startswith("0") or int(rest[0]) >= THOUSAND:
+        return str(value), taken, taken
+    after = rest_at + rest[1]
+    if int(rest[0]) < 10 and after < len(spoken) and not spoken[after].pause and _digit(spoken[after].text) is not None:
+        return str(value), taken, taken
+    return str(value + int(rest[0])), rest_at - at + rest[1], taken + rest[2]
 
 
 def _counts_hundreds(digit: str, hundred: str, words: NumberWords) -> bool:
