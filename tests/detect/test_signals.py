@@ -147,10 +147,17 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("noreply@mercadopago.com", "Centro de Reintegros te envió una solicitud de pago", "mercado_pago"),
     ("no-reply@klarna.com", "Your invoice from Northwind Outdoor", "klarna"),
     ("noreply@riverty.com", "Je factuur van Fabrikam Mode", "riverty"),
+    ("noreply@paystack.com", "Payment request from Konga Refunds Desk", "paystack"),
 ])
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
     assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == platform_id
+
+
+def test_a_payment_platforms_own_mail_relays_no_merchant():
+    news = parse_raw(mail("Settlements now reach your bank the same day.",
+                          "From: Paystack <noreply@paystack.com>\r\nSubject: What's new in your dashboard\r\n"))
+    assert list(platform.trusted_relay(Reading(news))) == []
 
 
 def test_a_pay_later_services_own_news_relays_no_merchant():
@@ -932,8 +939,10 @@ def test_a_double_charge_is_claimed_in_many_languages(text, term):
     ("Bayadanyo ti utang ita dagus tapno saan a maserraan ti account-yo.", "ita dagus"),
     ("Punten bayar tagihan ayeuna kénéh, upami henteu akun bakal diblokir.", "ayeuna kénéh"),
     ("Zdravstvujte! Vash akkaunt zablokirovan, srochno zvonite v sluzhbu podderzhki.", "srochno zvonite"),
+    # Round 79's: Persian written in Latin letters (Finglish).
+    ("Salam, karte shoma mahdood shode. Lotfan harche zoodtar ba poshtibani tamas begirid.", "harche zoodtar"),
 ])
-def test_urgency_in_the_languages_rounds_71_72_and_76_added(text, phrase):
+def test_urgency_in_the_languages_rounds_71_72_76_and_79_added(text, phrase):
     found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
     assert found and found["urgency_phrase"] == phrase
 
@@ -995,6 +1004,12 @@ def test_homoglyph_brands(written, brand_name):
     # Round 78's: travel platforms the list lacked.
     ("Agoda: card verification failed, your stay is on hold", "Agoda"),
     ("Hostelworld refund of €84 pending", "Hostelworld"),
+    # Round 79's: Iran's, Afghanistan's, Tajikistan's, West Africa's, Greenland's and the Faroes'.
+    ("Корти нафақаи Амонатбонк муваққатан баста шуд", "Amonatbonk"),
+    ("پرداخت ۲٬۴۵۰٬۰۰۰ تومان از بانک ملت ناموفق بود", "Bank Mellat"),
+    ("Orange Money SL: Le 4,500 don kam na yu wallet", "Orange Money"),
+    ("Your Paystack settlement of ₦212,900.00 is on hold", "Paystack"),
+    ("Dit kort hos BankNordik er spærret", "Føroya Banki (BankNordik)"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
