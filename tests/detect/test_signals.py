@@ -496,6 +496,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     # Pictographs and tildes between the groups said, as bullets are.
     ("zéro \U0001f538 six \U0001f538 quatre-vingt-dix \U0001f538 cinquante-trois ~ dix-huit ~ soixante-quatorze",
      "0690531874"),
+    # A number said in parts is said though its parts are digits (Xhosa "emva koko": then).
+    ("sithumele i-WhatsApp: 072 555 — emva koko 01 88.", "0725550188"),
     # Thousands said as a prefix is: Colombia's toll-free 01 8000, "cero uno ocho mil".
     ("cero uno ocho mil, noventa y uno, cero cuatro setenta y dos", "018000910472"),
     ("cero uno – ocho mil – nueve uno dos – tres cuatro siete", "018000912347"),
@@ -515,6 +517,7 @@ def test_two_letter_number_words_glued_together_are_a_word_not_a_number():
     "set set set set", "hundred hundred hundred", "sto, sto, sto, sto",  # "hundred" alone multiplies nothing
     "twenty five cents, fifty cents, ten cents",
     "double rooms, triple rooms, double double espresso",  # "double" doubles a digit only
+    "call 0800 555 then press 1",  # "then" before no group parts nothing
     # An amount in words: "mil" multiplies the group before it.
     "la suma de ciento veinte mil quinientos treinta y dos pesos",
     "treinta y ocho mil, doscientos, cuarenta y cinco mil, trescientos",
@@ -592,6 +595,12 @@ def test_a_number_only_in_the_reminder_is_read():
     # A lone group ending the title is a head for a tail that opens with the dash it was cut at.
     ("Agrícola: débito US$612.40 no autorizado – línea 2207", "-4815 (opción 3)",
      "Marque la línea indicada arriba y en el lugar del evento.", "+50322074815"),
+    # A tail's groups may be parted by bullets ("6400 · 219").
+    ("Norton 360 – obnova 1.299,00 € | Storno: +385 1", "6400 · 219 (0–24 h)", "Ako niste odobrili, nazovite.",
+     "+38516400219"),
+    # A tail opened with the dash it was cut at counts wherever in its field it stands.
+    ("Author Services Desk +1 (833) 555", "", "Seats 12, 34, 56, 78, 91 and 23 booked. Line ref -0198.",
+     "+18335550198"),
 ])
 def test_a_number_cut_across_two_fields_is_read_whole(summary, location, description, e164):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
@@ -613,6 +622,15 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
     assert all(not m.as_written.count("…") for m in found)
+
+
+def test_a_number_cut_between_a_google_invitations_title_and_its_location_is_read_on_outlook():
+    # Outlook shows Google's subject as the meeting's: the title, then " @ " and the time.
+    item = OutlookItem(item_class="IPM.Schedule.Meeting.Request",
+                       subject="Invitación: Agrícola: débito US$612.40 no autorizado – línea 2207 @ jue 14 ago 2025",
+                       location="-4815 (opción 3)")
+    message = parse_outlook("", "Marque la línea indicada arriba y en el lugar del evento.", "text", None, item)
+    assert [(m.e164, m.obfuscated) for m in phone.mentions(Reading(message))] == [("+50322074815", True)]
 
 
 def test_a_field_shown_twice_is_not_pieced_with_itself():

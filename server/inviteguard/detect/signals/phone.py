@@ -824,11 +824,11 @@ _SPLIT_HEAD = re.compile(r"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14
 # -0198 at the end"), never follow one inside a word ("INV-0129"). An ellipsis says "continued"
 # anywhere ("the line in this event's title: ...3868 0417"), but not as the last dots of a leader
 # ("Total ....... 240"). Its first group may be a single digit when groups follow ("3 51 29 04", a
-# Bolivian mobile's rest after "+591 7").
+# Bolivian mobile's rest after "+591 7"); its groups may be parted by bullets ("6400 · 219").
 _SPLIT_TAIL = re.compile(r"(?:(?<=^[\-\u2010-\u2015])|(?<=\s[\-\u2010-\u2015])|(?<=(?<!\.)\.\.\.)"
                          r"|(?<![\w.,+\-\u2010-\u2015]))"
                          r"(?:[0-9]{2,4}|[0-9](?=[ \-\u2010-\u2015][0-9]))"
-                         r"(?:[ \-\u2010-\u2015][0-9]{2,4}){0,3}(?![\w]|[.,:/][0-9])")
+                         rf"(?:(?:[ \-\u2010-\u2015]| ?[{BULLETS}] ?)[0-9]{{2,4}}){{0,3}}(?![\w]|[.,:/][0-9])")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _PLAIN_GROUPS = re.compile(r"[0-9]{2,5}(?:[ \-][0-9]{2,4})+")  # a head not opened by "+", "0" or "1"
 SPLIT_WINDOW = 2000  # characters of each field searched for the parts
@@ -839,13 +839,19 @@ SPLIT_HEAD_DIGITS = 5  # in at least two groups: a lone "0148" is a house or a t
 SPLIT_SHORT_HEAD_DIGITS = 4
 SPLIT_DIALLED_HEAD_DIGITS = 4  # "+39 02": a country and an area code
 SPLIT_TAILS = 4  # tails tried per field
+SPLIT_TAIL_MATCHES = 16  # groups of a field looked at for them
 # A head of one group, a trunk prefix and code ("0848") or a country code ("+41"), counts only
 # where it ends its field and its tail opens another ("service litiges 0848" as the title,
 # "77 31 05 (lun-sam)" as the location): a lone group inside a text is a house or a ticket.
-_LONE_HEAD = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])(?:\+[1-9][0-9]{1,3}|0[0-9]{2,4})(?=[\s:\-\u2010-\u2015]*\Z)")
+# Where a field ends, an invitation's title ends too: Google Calendar's subject goes on from the
+# title with " @ " and the time, in every language ("línea 2207 @ jue 14 ago"), and Outlook shows
+# that subject as the meeting's, without the invite's own title.
+_FIELD_END = r"(?:\Z|\s@\s)"
+_LONE_HEAD = re.compile(rf"(?<![\w+.,\-\u2010-\u2015/])(?:\+[1-9][0-9]{{1,3}}|0[0-9]{{2,4}})"
+                        rf"(?=[\s:\-\u2010-\u2015]*{_FIELD_END})")
 _OPENING_TAIL = re.compile(r"[0-9]{2,8}(?:[ \-\u2010-\u2015][0-9]{2,4}){0,3}(?![\w]|[.,:/][0-9])")
 SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts may stand in
-_SHORT_HEAD = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])[0-9]{3,4}(?=[\s:]*\Z)")
+_SHORT_HEAD = re.compile(rf"(?<![\w+.,\-\u2010-\u2015/])[0-9]{{3,4}}(?=[\s:]*{_FIELD_END})")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015")
 
 
@@ -869,8 +875,7 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
         if block.source != "attachment":
             first.setdefault(block.text, block)
     blocks = list(first.values())[:SPLIT_FIELDS]
-    tails = [[t for t in islice(_SPLIT_TAIL.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_TAILS * 2)
-              if not _YEAR.fullmatch(t.group())][:SPLIT_TAILS] for b in blocks]
+    tails = [_split_tails(b.text) for b in blocks]
     for plain_least in (SPLIT_HEAD_DIGITS, SPLIT_SHORT_HEAD_DIGITS):
         heads = [[h for h in islice(_SPLIT_HEAD.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_HEADS * 2)
                   if _split_head(h.group(), plain_least)][:SPLIT_HEADS] for b in blocks]
@@ -895,6 +900,16 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
         yield mention
 
 
+def _split_tails(text: str) -> list[re.Match[str]]:
+    """The tails a field offers, at most SPLIT_TAILS: those opened with the dash the number was cut
+    at first ("Line ref -0198" far down an invoice), as that says "continued" wherever it stands,
+    then the others in reading order."""
+    found = [t for t in islice(_SPLIT_TAIL.finditer(text, 0, SPLIT_WINDOW), SPLIT_TAIL_MATCHES)
+             if not _YEAR.fullmatch(t.group())]
+    dashed = [t for t in found if t.start() > 0 and text[t.start() - 1] in _DASHES]
+    return (dashed + [t for t in found if t not in dashed])[:SPLIT_TAILS]
+
+
 def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextBlock],
                   heads: list[list[re.Match[str]]], tails: list[list[re.Match[str]]]) -> PhoneMention | None:
     """The first head and tail of different fields that together dial a number."""
@@ -907,7 +922,7 @@ def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextB
                         continue
                     # Read as one run of digits: two fields' groups are not a number's grouping,
                     # so a region's trunk prefix is asked for ("116 116" and a card's "8830").
-                    number = _parse("".join(joined.split()), regions)
+                    number = _parse("".join(c for c in joined if not c.isspace() and c not in BULLETS), regions)
                     if number is None or _published(number):
                         continue
                     return PhoneMention(

@@ -178,6 +178,10 @@ def read_aloud(spoken: Sequence[Spoken], words: NumberWords) -> tuple[str, int]:
         if group is None and _value(spoken[at].text) == THOUSAND:
             return "", 0  # a thousand that multiplies a group ("ciento veinte mil"): the run says an amount
         if group is None:  # "then", a joiner or "plus" that joins nothing here, a "hundred" of nothing: a pause
+            if spoken[at].text in words.then and out and at + 1 < len(spoken) \
+                    and _group(spoken, at + 1, words) is not None:
+                # A number said in parts is said though its parts are digits ("072 555, then 01 88").
+                said += WORDS_MIN
             at += 1
             continue
         value, used, counted = group
