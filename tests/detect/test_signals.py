@@ -496,6 +496,9 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     # Pictographs and tildes between the groups said, as bullets are.
     ("zéro \U0001f538 six \U0001f538 quatre-vingt-dix \U0001f538 cinquante-trois ~ dix-huit ~ soixante-quatorze",
      "0690531874"),
+    # "Plus" said, or "+" typed, before a run of words and digits is one of the number's words.
+    ("Свяжитесь с оператором: плюс 380 шестьдесят семь 318 44 05.", "+380673184405"),
+    ("занг занед: +992, сию ҳафт, 227-40-18 (WhatsApp ҳам ҳаст)", "+992372274018"),
     # A number said in parts is said though its parts are digits (Xhosa "emva koko": then).
     ("sithumele i-WhatsApp: 072 555 — emva koko 01 88.", "0725550188"),
     # Thousands said as a prefix is: Colombia's toll-free 01 8000, "cero uno ocho mil".
@@ -631,6 +634,18 @@ def test_a_number_cut_between_a_google_invitations_title_and_its_location_is_rea
                        location="-4815 (opción 3)")
     message = parse_outlook("", "Marque la línea indicada arriba y en el lugar del evento.", "text", None, item)
     assert [(m.e164, m.obfuscated) for m in phone.mentions(Reading(message))] == [("+50322074815", True)]
+
+
+def test_a_body_in_plain_text_and_html_is_one_field_not_two_to_piece():
+    # "1800 419" and "-7731" both stand in the one body; its HTML copy, with a heading of its
+    # own, is no second field.
+    text = "Helpdesk 1800 419 is closed.\n\nOrder ref -7731 shipped on Monday."
+    raw = ("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+           f"{text}\r\n--b\r\nContent-Type: text/html\r\n\r\n<h1>Northwind</h1>"
+           f"<p>{text.replace(chr(10) * 2, '</p><p>')}</p>\r\n--b--\r\n")
+    found = phone.mentions(Reading(parse_raw(raw.encode())))
+    assert all("…" not in m.as_written for m in found)
 
 
 def test_a_field_shown_twice_is_not_pieced_with_itself():

@@ -912,11 +912,13 @@ def _split_tails(text: str) -> list[re.Match[str]]:
 
 def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextBlock],
                   heads: list[list[re.Match[str]]], tails: list[list[re.Match[str]]]) -> PhoneMention | None:
-    """The first head and tail of different fields that together dial a number."""
+    """The first head and tail of different fields that together dial a number. The plain and HTML
+    bodies are one field in two forms: a head and a tail within it are no more pieced across the
+    two than within either, as Outlook, which reads one, would not."""
     for index, block in enumerate(blocks):
         for head in heads[index]:
             for other, later in enumerate(tails):
-                for tail in later if other != index else ():
+                for tail in later if other != index and not block.source == blocks[other].source == "body" else ():
                     joined = f"{head.group()} {tail.group()}"
                     if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
                         continue

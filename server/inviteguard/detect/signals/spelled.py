@@ -143,11 +143,15 @@ def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
                                      part.start() == end and end > 0))
                 end = part.end()
                 ends.append(end)
+            # A "+" typed before the run dials it as "plus" said does ("+992, сию ҳафт, 227-40-18").
+            dialled = found.start() > 0 and text[found.start() - 1] == "+"
             readings = []
             for dropped in range(min(SHORTER_READINGS, len(spoken) - 1) + 1):
                 digits, said = read_aloud(spoken[:len(spoken) - dropped], words)
+                if dialled and not digits.startswith("+"):
+                    digits, said = "+" + digits, said + 1
                 if said >= WORDS_MIN and DIGITS_MIN <= len(digits.removeprefix("+")) <= DIGITS_MAX:
-                    readings.append((found.start(), found.start() + ends[len(spoken) - dropped - 1], digits))
+                    readings.append((found.start() - dialled, found.start() + ends[len(spoken) - dropped - 1], digits))
             if readings:
                 yield tuple(readings)
 
@@ -172,7 +176,7 @@ def read_aloud(spoken: Sequence[Spoken], words: NumberWords) -> tuple[str, int]:
     out, said, at = [], 0, 0
     if spoken and spoken[0].text in words.plus:
         out.append("+")
-        at = 1
+        said, at = 1, 1
     while at < len(spoken):
         group = _group(spoken, at, words)
         if group is None and _value(spoken[at].text) == THOUSAND:
