@@ -601,6 +601,9 @@ def test_a_number_only_in_the_reminder_is_read():
     # A tail's groups may be parted by bullets ("6400 · 219").
     ("Norton 360 – obnova 1.299,00 € | Storno: +385 1", "6400 · 219 (0–24 h)", "Ako niste odobrili, nazovite.",
      "+38516400219"),
+    # ... or by a dash with spaces ("503 - 8817", here an en dash).
+    ("Xawilaaddaada $2,300 waa la hakiyay · khadka +1 612", "",
+     "Wac khadka: bilowga lambarka waxaa ku qoran cinwaanka kore, kadibna 503 – 8817.", "+16125038817"),
     # A tail opened with the dash it was cut at counts wherever in its field it stands.
     ("Author Services Desk +1 (833) 555", "", "Seats 12, 34, 56, 78, 91 and 23 booked. Line ref -0198.",
      "+18335550198"),

@@ -824,11 +824,13 @@ _SPLIT_HEAD = re.compile(r"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14
 # -0198 at the end"), never follow one inside a word ("INV-0129"). An ellipsis says "continued"
 # anywhere ("the line in this event's title: ...3868 0417"), but not as the last dots of a leader
 # ("Total ....... 240"). Its first group may be a single digit when groups follow ("3 51 29 04", a
-# Bolivian mobile's rest after "+591 7"); its groups may be parted by bullets ("6400 · 219").
+# Bolivian mobile's rest after "+591 7"); its groups may be parted by bullets ("6400 · 219") or
+# by a dash with spaces ("503 - 8817", an en dash as often as not).
 _SPLIT_TAIL = re.compile(r"(?:(?<=^[\-\u2010-\u2015])|(?<=\s[\-\u2010-\u2015])|(?<=(?<!\.)\.\.\.)"
                          r"|(?<![\w.,+\-\u2010-\u2015]))"
                          r"(?:[0-9]{2,4}|[0-9](?=[ \-\u2010-\u2015][0-9]))"
-                         rf"(?:(?:[ \-\u2010-\u2015]| ?[{BULLETS}] ?)[0-9]{{2,4}}){{0,3}}(?![\w]|[.,:/][0-9])")
+                         rf"(?:(?:[ \-\u2010-\u2015]| ?[\-\u2010-\u2015{BULLETS}] ?)[0-9]{{2,4}}){{0,3}}"
+                         r"(?![\w]|[.,:/][0-9])")
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _PLAIN_GROUPS = re.compile(r"[0-9]{2,5}(?:[ \-][0-9]{2,4})+")  # a head not opened by "+", "0" or "1"
 SPLIT_WINDOW = 2000  # characters of each field searched for the parts
