@@ -977,8 +977,10 @@ def test_a_double_charge_is_claimed_in_many_languages(text, term):
     ("Zdravstvujte! Vash akkaunt zablokirovan, srochno zvonite v sluzhbu podderzhki.", "srochno zvonite"),
     # Round 79's: Persian written in Latin letters (Finglish).
     ("Salam, karte shoma mahdood shode. Lotfan harche zoodtar ba poshtibani tamas begirid.", "harche zoodtar"),
+    # Round 80's, where the lists lacked haste said so: Somali.
+    ("Fadlan nala soo xiriir maanta gudaheed si aan koontadaada loo xirin.", "maanta gudaheed"),
 ])
-def test_urgency_in_the_languages_rounds_71_72_76_and_79_added(text, phrase):
+def test_urgency_in_the_languages_rounds_71_72_76_79_and_80_added(text, phrase):
     found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
     assert found and found["urgency_phrase"] == phrase
 
@@ -994,7 +996,8 @@ def test_amount_without_purchase_language_is_not_a_claim():
 
 @pytest.mark.parametrize("hook", ["Not you?", "IF THIS WAS NOT YOU", "Nicht Sie?", "Si vous n'êtes pas à l'origine",
                                   "Si no reconoce este cargo", "Se non ha autorizzato", "Não foi você?",
-                                  "Niet besteld?", "I didn’t request this transfer"])
+                                  "Niet besteld?", "I didn’t request this transfer",
+                                  "Pokud s touto platbou nesouhlasíte"])  # round 80's Czech
 def test_dispute_hooks(hook):
     assert facts(payment.dispute_hook, parse_raw(mail(f"{hook} call us")), "payment.dispute_hook")
 
@@ -1046,6 +1049,11 @@ def test_homoglyph_brands(written, brand_name):
     ("Orange Money SL: Le 4,500 don kam na yu wallet", "Orange Money"),
     ("Your Paystack settlement of ₦212,900.00 is on hold", "Paystack"),
     ("Dit kort hos BankNordik er spærret", "Føroya Banki (BankNordik)"),
+    # Round 80's: the Horn of Africa's and more of East Africa's, Japan's, Korea's and Central Europe's.
+    ("Biilasha EVC Plus: $1,250 ayaa laga jaray", "Hormuud Telecom / EVC Plus"),
+    ("[국민연금공단] 연금 환급금 안내", "National Pension Service (Korea)"),
+    ("日本年金機構より：年金の払い戻しについて", "Japan Pension Service"),
+    ("Všeobecná zdravotní pojišťovna: nedoplatek na pojistném", "VZP"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
