@@ -344,6 +344,7 @@ def test_list_forwarded_invite_shows_srs():
     ("settle it by phone: O2O • 7946 • O5I8 (lines open 8am-8pm)", "+442079460518"),  # bullets between groups
     ("Helpline 0.8.0.0 - 5.5.5 - 0.1.9.3 (free)", "+448005550193"),  # dotted out digit by digit, in groups
     ("Billing team - l-8OO-555-Ol86", "+18005550186"),  # a lone letter for the country's 1
+    ("call I-8OO-555-Ol5O now", "+18005550150"),  # ... with more letters than digits after it
     ("call one eight eight eight – five five five – zero one nine two", "+18885550192"),  # spelled out
     ("Cancel at eight-five-five 555 0184 before it settles", "+18555550184"),  # words and digits
     # A number word after the number ("un", an article here) is dropped when the whole is no number.
@@ -818,6 +819,7 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "Totals\n+46\n1200\n345 67\n89\nend",          # nor with a plus before it
     "Qty | 12 | 555 | 0199 | units",               # table cells: the bars are no 1s
     "Annex I-2024-0012 and clause l-17 apply",      # a roman numeral or a letter before an id
+    "I-95 and I-80 meet at exit 1200",             # interstates: a letter and digits, no number
     "Kundennummer 0049301234567 und 0034631207584",  # ids that open with "00" but set no country code apart
     "Artikel 00 999 123 4567 ist unterwegs",       # "00" before no country code
     "IBAN NL91 ABNA 0417 1643 00",                 # an IBAN's tail is a valid Finnish mobile

@@ -71,6 +71,7 @@ DIALIN_AFTER = 160  # how far after a number its meeting id or passcode may foll
 _ASCII_LOOKALIKES = {"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"}
 _DIGIT_LOOKALIKES = {**digit_lookalikes(), **_ASCII_LOOKALIKES}
 _LOOKALIKES = re.escape("".join(_DIGIT_LOOKALIKES))
+_TRUNK_ONES = frozenset("Il|")  # the letters written for the "1" a North American number opens with
 _INNER_LOOKALIKES = "ZSB"
 _INNER = (rf"(?<=[0-9])[{_INNER_LOOKALIKES}](?![^\W\d_])"
           rf"|(?<![^\W\d_])[{_INNER_LOOKALIKES}](?=[0-9])")
@@ -88,8 +89,11 @@ _TO_DIGIT = str.maketrans({**_DIGIT_LOOKALIKES, "Z": "2", "S": "5", "B": "8", "_
 # ("03ー5550ー0159", also half-width), bullets, pictographs and tildes, other scripts' word marks,
 # and one line or paragraph break (checked below).
 _SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}{_WORD_MARKS}{ODD_SEPARATORS}"
+# A letter written for a digit opens a number only where no word's letters stand before it: the
+# "ll" of "call" is no "11" ("call l-8OO-555-Ol5O").
 _CANDIDATE = re.compile(
-    rf"(?:\+|(?<![0-9])00)?[0-9({_LOOKALIKES}](?:[0-9{_LOOKALIKES}{_SEPARATOR}]|{_INNER}){{5,40}}[0-9{_LOOKALIKES})]")
+    rf"(?:\+|(?<![0-9])00)?(?:[0-9(]|(?<![^\W\d_])[{_LOOKALIKES}])"
+    rf"(?:[0-9{_LOOKALIKES}{_SEPARATOR}]|{_INNER}){{5,40}}[0-9{_LOOKALIKES})]")
 _TOKEN = re.compile(rf"(?:[0-9{_LOOKALIKES}]|{_INNER})+")
 # A North American number written with hyphens or dots keeps its shape when a word is hyphenated
 # onto it ("Help-833-555-0109.pdf", "CALL-614.555.0107_before_Fri.pdf"); an id ("INV-2024-0012")
@@ -1002,9 +1006,12 @@ def _read_span(span: str, regions: tuple[str, ...], source: str) -> phonenumbers
     digits = sum(c.isdigit() for c in span)
     lookalikes = sum(c in _LOOKALIKE_CHARS for c in span)
     # Mostly digits: a letter for a digit is a disguise, more letters than digits a word, unless
-    # every group holds a digit ("O8OO l5O 6l2"): words are not written so.
-    disguised = digits >= DISGUISED_DIGITS_MIN and all(
-        any(c.isdigit() for c in group) for group in _TOKEN.findall(span))
+    # every group holds a digit ("O8OO l5O 6l2"): words are not written so. North America's "1"
+    # may open such a number as a letter of its own ("l-8OO-555-Ol5O").
+    groups = _TOKEN.findall(span)
+    if len(groups) > 1 and groups[0] in _TRUNK_ONES:
+        groups = groups[1:]
+    disguised = digits >= DISGUISED_DIGITS_MIN and all(any(c.isdigit() for c in group) for group in groups)
     if not 7 <= digits + lookalikes <= MAX_DIGITS + 2 or _not_a_phone(span) \
             or ((digits < 5 or lookalikes > digits) and not disguised):
         return None
