@@ -605,6 +605,9 @@ def test_a_number_only_in_the_reminder_is_read():
     # ... or by a dash with spaces ("503 - 8817", here an en dash).
     ("Xawilaaddaada $2,300 waa la hakiyay · khadka +1 612", "",
      "Wac khadka: bilowga lambarka waxaa ku qoran cinwaanka kore, kadibna 503 – 8817.", "+16125038817"),
+    # ... or said digit by digit ("the last four digits: 5 8 2 9").
+    ("McAfee Total Protection renewed – LKR 89,900.00", "Customer care 077 341 ....",
+     "Call us: the first part is in the location, the last four digits: 5 8 2 9.", "+94773415829"),
     # A tail opened with the dash it was cut at counts wherever in its field it stands.
     ("Author Services Desk +1 (833) 555", "", "Seats 12, 34, 56, 78, 91 and 23 booked. Line ref -0198.",
      "+18335550198"),
@@ -625,6 +628,7 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     ("Refund desk 415 555", "", "Subtotal ........0173"),  # the last dots of a leader open no tail
     ("Refund desk 415 555", "", "Order INV-0173 shipped"),  # nor a dash inside a word
     ("Room 2207", "4815 guests expected", "Agenda attached"),  # a lone group, and no dash opens the rest
+    ("Seats 077 341 left", "", "Rows 5 8 2 9 and 10 are free"),  # digits said one by one, then more digits
 ])
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))

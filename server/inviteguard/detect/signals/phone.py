@@ -857,6 +857,11 @@ _LONE_HEAD = re.compile(rf"(?<![\w+.,\-\u2010-\u2015/])(?:\+[1-9][0-9]{{1,3}}|0[
                         rf"(?=[\s:\-\u2010-\u2015]*{_FIELD_END})")
 _OPENING_TAIL = re.compile(r"[0-9]{2,8}(?:[ \-\u2010-\u2015][0-9]{2,4}){0,3}(?![\w]|[.,:/][0-9])")
 SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts may stand in
+# A head that ends its field, dots after it saying it goes on ("Customer care 077 341 ...."), and
+# a tail said digit by digit in another field ("the last four digits: 5 8 2 9").
+_ENDING_HEAD = re.compile(rf"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{{1,14}}[0-9]"
+                          rf"(?=[\s.\u2026:]*{_FIELD_END})")
+_DIGIT_BY_DIGIT_TAIL = re.compile(r"(?<![\w.,+\-\u2010-\u2015])[0-9](?: [0-9]){2,5}(?![\w]|[.,:/]?[0-9])")
 _SHORT_HEAD = re.compile(rf"(?<![\w+.,\-\u2010-\u2015/])[0-9]{{3,4}}(?=[\s:]*{_FIELD_END})")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015")
 
@@ -902,6 +907,13 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
     dashed_tails = [[t for t in found if t.start() > 0 and b.text[t.start() - 1] in _DASHES]
                     for b, found in zip(blocks, tails, strict=True)]
     mention = _joined_parts(reading, regions, blocks, short_heads, dashed_tails)
+    if mention is not None:
+        yield mention
+        return
+    ending_heads = [[h] if (h := _ENDING_HEAD.search(b.text, max(0, len(b.text) - SPLIT_WINDOW)))
+                    and _split_head(h.group(), SPLIT_HEAD_DIGITS) else [] for b in blocks]
+    spoken_tails = [list(islice(_DIGIT_BY_DIGIT_TAIL.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_TAILS)) for b in blocks]
+    mention = _joined_parts(reading, regions, blocks, ending_heads, spoken_tails)
     if mention is not None:
         yield mention
 
