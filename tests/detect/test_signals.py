@@ -1060,6 +1060,11 @@ def test_homoglyph_brands(written, brand_name):
     ("[국민연금공단] 연금 환급금 안내", "National Pension Service (Korea)"),
     ("日本年金機構より：年金の払い戻しについて", "Japan Pension Service"),
     ("Všeobecná zdravotní pojišťovna: nedoplatek na pojistném", "VZP"),
+    # Round 81's: the Maldives', Pakistan's, Cabo Verde's and North American health insurers'.
+    ("Bank of Maldives: your card is blocked", "Bank of Maldives"),
+    ("SadaPay wallet suspended, Rs. 48,500 on hold", "SadaPay"),
+    ("Aetna recoupment notice: $1,480 due", "Aetna"),
+    ("Your OHIP coverage ends today", "OHIP / ServiceOntario"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
