@@ -425,6 +425,7 @@ def with_attachment(file_name: str, headers: str = "From: a@example.org\r\nSubje
     ("Norton_Renewal_R4899_Cancel_+1-866-555-0177.pdf", "+1-866-555-0177"),  # dialled with its country code
     ("Refund_call_1-866-555-0177.pdf", "1-866-555-0177"),  # a service number
     ("Renewal_0861-555-014_+27_11_555_0172.pdf", "0861-555-014"),  # "+27" says where "0861" is dialled
+    ("MPesa_SUSPENSA_ligar_258_84_712_0093.pdf", "258 84 712 0093"),  # its international groups, no "+"
     ("FV_2025_10_044.pdf", None),  # a dated invoice id reads as a Polish landline, but is no number
     ("scan_2025-0412.pdf", None),
 ])
@@ -824,6 +825,7 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     "Qty | 12 | 555 | 0199 | units",               # table cells: the bars are no 1s
     "Annex I-2024-0012 and clause l-17 apply",      # a roman numeral or a letter before an id
     "I-95 and I-80 meet at exit 1200",             # interstates: a letter and digits, no number
+    "Meeting ID: 351 884 207 615",                 # grouped as Portugal's numbers, but prose could write "+"
     "Kundennummer 0049301234567 und 0034631207584",  # ids that open with "00" but set no country code apart
     "Artikel 00 999 123 4567 ist unterwegs",       # "00" before no country code
     "IBAN NL91 ABNA 0417 1643 00",                 # an IBAN's tail is a valid Finnish mobile

@@ -661,6 +661,28 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
     return first_valid or _nanp_shaped(written) or _dialled_possible(written)
 
 
+PLUS_LEFT_OUT_GROUPS = 3  # a country code and at least two groups: "258 84 712 0093"
+
+
+def _plus_left_out(written: str) -> phonenumbers.PhoneNumber | None:
+    """A number in a file name, where no "+" can stand, written in its international groups with
+    the "+" left out ("ligar_258_84_712_0093"): read when it is valid and its groups are exactly
+    its country's international ones, whatever the message suggests, as a number dialled with
+    its country code says its country itself. Only in file names: a meeting id ("351 884 207
+    615") is grouped as some countries' numbers are, and prose can write the "+"."""
+    bare = written.strip()
+    if not bare[:1].isdigit() or len(re.findall(r"\d+", bare)) < PLUS_LEFT_OUT_GROUPS:
+        return None
+    try:
+        number = phonenumbers.parse("+" + bare, None)
+    except phonenumbers.NumberParseException:
+        return None
+    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return number if _grouped_as("+" + bare, international, "") else None
+
+
 # A North American number written whole, its country code first: "+1 (345) 555-0122",
 # "1-868-555-0124". phonenumbers holds only the exchanges each Caribbean and Pacific area code has
 # opened valid, so new ones and the fictional 555 range read as no number there, but nothing else
@@ -1028,7 +1050,9 @@ def _read_span(span: str, regions: tuple[str, ...], source: str) -> phonenumbers
             or ((digits < 5 or lookalikes > digits) and not disguised):
         return None
     number = _parse(span.translate(_TO_DIGIT), regions, spoken=_digit_by_digit(span))
-    if number is None or (source == "file_name" and not _unmistakable(span, number)) \
+    plus_left_out = number is None and ("_" in span or source == "file_name") \
+        and (number := _plus_left_out(span.translate(_TO_DIGIT))) is not None
+    if number is None or (source == "file_name" and not plus_left_out and not _unmistakable(span, number)) \
             or (_stacked(span) and not _in_national_groups(span, number)):
         return None
     return number
