@@ -987,10 +987,19 @@ def test_a_double_charge_is_claimed_in_many_languages(text, term):
     ("Salam, karte shoma mahdood shode. Lotfan harche zoodtar ba poshtibani tamas begirid.", "harche zoodtar"),
     # Round 80's, where the lists lacked haste said so: Somali.
     ("Fadlan nala soo xiriir maanta gudaheed si aan koontadaada loo xirin.", "maanta gudaheed"),
+    # Round 81's: Cape Verdean Creole and Tetum.
+    ("Bu konta sta blokiadu, liga pa nu gosi mésmu.", "gosi mésmu"),
+    ("Ita-nia konta bloqueiadu ona, favor telefone mai ami agora kedas.", "agora kedas"),
 ])
-def test_urgency_in_the_languages_rounds_71_72_76_79_and_80_added(text, phrase):
+def test_urgency_in_the_languages_rounds_71_72_76_79_80_and_81_added(text, phrase):
     found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
     assert found and found["urgency_phrase"] == phrase
+
+
+def test_urgency_in_dhivehi_added_in_round_81():
+    # Thaana's vowel signs are left out where phrases are matched, so the phrase is shown as found.
+    text = "ތިޔަބޭފުޅާގެ ކާޑު ބްލޮކް ކުރެވިފައިވޭ. ލަސްނުކޮށް ގުޅުއްވާ."
+    assert facts(urgency.language, parse_raw(mail(text)), "urgency.language")
 
 
 def test_an_invoice_from_a_platform_template_is_not_a_charge_claim():
