@@ -677,9 +677,9 @@ def _plus_left_out(written: str) -> phonenumbers.PhoneNumber | None:
         number = phonenumbers.parse("+" + bare, None)
     except phonenumbers.NumberParseException:
         return None
-    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     if not phonenumbers.is_valid_number(number):
         return None
+    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return number if _grouped_as("+" + bare, international, "") else None
 
 
