@@ -845,7 +845,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 # another ("then extension 7731" in the notes). The head is two or more digit groups; one opened
 # by "+" may be the country and area codes alone ("+39 02"). Only read when no field holds a whole
 # number, and only as a number valid in a region the message suggests.
-_SPLIT_HEAD = re.compile(r"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9](?![0-9]|[.,][0-9])")
+_HEAD_GROUPS = r"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9]"
+_SPLIT_HEAD = re.compile(rf"{_HEAD_GROUPS}(?![0-9]|[.,][0-9])")
 # A tail may open its field or a word with the dash it was cut at ("-0129" as the location, "add
 # -0198 at the end"), never follow one inside a word ("INV-0129"). An ellipsis says "continued"
 # anywhere ("the line in this event's title: ...3868 0417"), but not as the last dots of a leader
@@ -881,8 +882,7 @@ _OPENING_TAIL = re.compile(r"[0-9]{2,8}(?:[ \-\u2010-\u2015][0-9]{2,4}){0,3}(?![
 SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts may stand in
 # A head that ends its field, dots after it saying it goes on ("Customer care 077 341 ...."), and
 # a tail said digit by digit in another field ("the last four digits: 5 8 2 9").
-_ENDING_HEAD = re.compile(rf"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{{1,14}}[0-9]"
-                          rf"(?=[\s.\u2026:]*{_FIELD_END})")
+_ENDING_HEAD = re.compile(rf"{_HEAD_GROUPS}(?=[\s.\u2026:]*{_FIELD_END})")
 _DIGIT_BY_DIGIT_TAIL = re.compile(r"(?<![\w.,+\-\u2010-\u2015])[0-9](?: [0-9]){2,5}(?![\w]|[.,:/]?[0-9])")
 _SHORT_HEAD = re.compile(rf"(?<![\w+.,\-\u2010-\u2015/])[0-9]{{3,4}}(?=[\s:]*{_FIELD_END})")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015")
@@ -908,36 +908,39 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
         if block.source != "attachment":
             first.setdefault(block.text, block)
     blocks = list(first.values())[:SPLIT_FIELDS]
-    tails = [_split_tails(b.text) for b in blocks]
-    for plain_least in (SPLIT_HEAD_DIGITS, SPLIT_SHORT_HEAD_DIGITS):
-        heads = [[h for h in islice(_SPLIT_HEAD.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_HEADS * 2)
-                  if _split_head(h.group(), plain_least)][:SPLIT_HEADS] for b in blocks]
+    for heads, tails in _split_passes(blocks):
         mention = _joined_parts(reading, regions, blocks, heads, tails)
         if mention is not None:
             yield mention
             return
-    lone_heads = [[h] if (h := _LONE_HEAD.search(b.text, max(0, len(b.text) - SPLIT_WINDOW))) else [] for b in blocks]
-    opening_tails = [[t] if (t := _OPENING_TAIL.match(b.text, len(b.text) - len(b.text.lstrip())))
-                     and not _YEAR.fullmatch(t.group()) else [] for b in blocks]
-    mention = _joined_parts(reading, regions, blocks, lone_heads, opening_tails)
-    if mention is not None:
-        yield mention
-        return
+
+
+Parts = list[list[re.Match[str]]]  # per field, the heads or the tails it offers
+
+
+def _split_passes(blocks: list[TextBlock]) -> Iterator[tuple[Parts, Parts]]:
+    """The heads and tails to piece, surest first; each pass is worked out only when the ones
+    before it made no number."""
+    tails = [_split_tails(b.text) for b in blocks]
+    for plain_least in (SPLIT_HEAD_DIGITS, SPLIT_SHORT_HEAD_DIGITS):
+        yield [[h for h in islice(_SPLIT_HEAD.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_HEADS * 2)
+                if _split_head(h.group(), plain_least)][:SPLIT_HEADS] for b in blocks], tails
+    yield [_ending(_LONE_HEAD, b.text) for b in blocks], [
+        [t] if (t := _OPENING_TAIL.match(b.text, len(b.text) - len(b.text.lstrip())))
+        and not _YEAR.fullmatch(t.group()) else [] for b in blocks]
     # A lone group of three or four digits ending its field ("línea 2207" as the title) is a head
     # only for a tail that opens with the dash it was cut at ("-4815" as the location).
-    short_heads = [[h] if (h := _SHORT_HEAD.search(b.text, max(0, len(b.text) - SPLIT_WINDOW))) else [] for b in blocks]
-    dashed_tails = [[t for t in found if t.start() > 0 and b.text[t.start() - 1] in _DASHES]
-                    for b, found in zip(blocks, tails, strict=True)]
-    mention = _joined_parts(reading, regions, blocks, short_heads, dashed_tails)
-    if mention is not None:
-        yield mention
-        return
-    ending_heads = [[h] if (h := _ENDING_HEAD.search(b.text, max(0, len(b.text) - SPLIT_WINDOW)))
-                    and _split_head(h.group(), SPLIT_HEAD_DIGITS) else [] for b in blocks]
-    spoken_tails = [list(islice(_DIGIT_BY_DIGIT_TAIL.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_TAILS)) for b in blocks]
-    mention = _joined_parts(reading, regions, blocks, ending_heads, spoken_tails)
-    if mention is not None:
-        yield mention
+    yield [_ending(_SHORT_HEAD, b.text) for b in blocks], [
+        [t for t in found if t.start() > 0 and b.text[t.start() - 1] in _DASHES]
+        for b, found in zip(blocks, tails, strict=True)]
+    yield ([[h for h in _ending(_ENDING_HEAD, b.text) if _split_head(h.group(), SPLIT_HEAD_DIGITS)] for b in blocks],
+           [list(islice(_DIGIT_BY_DIGIT_TAIL.finditer(b.text, 0, SPLIT_WINDOW), SPLIT_TAILS)) for b in blocks])
+
+
+def _ending(head: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """The head that ends the field, if there is one, found in its last SPLIT_WINDOW characters."""
+    found = head.search(text, max(0, len(text) - SPLIT_WINDOW))
+    return [found] if found else []
 
 
 def _split_tails(text: str) -> list[re.Match[str]]:
@@ -951,7 +954,7 @@ def _split_tails(text: str) -> list[re.Match[str]]:
 
 
 def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextBlock],
-                  heads: list[list[re.Match[str]]], tails: list[list[re.Match[str]]]) -> PhoneMention | None:
+                  heads: Parts, tails: Parts) -> PhoneMention | None:
     """The first head and tail of different fields that together dial a number. The plain and HTML
     bodies are one field in two forms: a head and a tail within it are no more pieced across the
     two than within either, as Outlook, which reads one, would not."""

@@ -262,7 +262,8 @@ def _thousands(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[s
         return None
     value, taken = digit * THOUSAND, 2
     rest_at = _joined(spoken, at + taken, words)
-    rest = None if rest_at is None or _thousands(spoken, rest_at, words) else _group(spoken, rest_at, words)
+    rest = None if rest_at is None else _group(spoken, rest_at, words)
+    # Another thousand after it ("ocho mil dos mil") is a group of its own, as is a "0" said.
     if rest is None or not rest[0].isdigit() or rest[0].startswith("0") or int(rest[0]) >= THOUSAND:
         return str(value), taken, taken
     after = rest_at + rest[1]
