@@ -723,6 +723,10 @@ def test_toll_free_numbers_written_with_letters_outside_north_america(text, send
     # "kr." is the Icelandic króna's too: Iceland's seven-digit numbers.
     ("Færsla að upphæð 184.900 kr. Hringdu í 800 4417 strax.", "From: a@example.org\r\nSubject: x\r\n",
      "+3548004417"),
+    # Hebrew with its own hyphen (maqaf) between the groups and right-to-left marks between digits.
+    ("\u05dc\u05d1\u05d9\u05d8\u05d5\u05dc \u05d7\u05d9\u05d5\u05d1 \u05d4\u05ea\u05e7\u05e9\u05e8\u05d5: "
+     "0\u200f5\u200f8\u05be4\u200f1\u200f2\u05be9\u200f7\u200f3\u200f0", "From: a@gmail.com\r\nSubject: x\r\n",
+     "+972584129730"),
     ("नंबर है नौ आठ सात शून्य तीन, 11942। वो refund कर देंगे", "From: a@example.org\r\nSubject: x\r\n",
      "+919870311942"),
     # Set out one digit at a time: written as said, so without Argentina's trunk 0.

@@ -36,6 +36,10 @@ from inviteguard.detect.view import (
     ("\u0668\u0660\u0660", "800"),  # Arabic-Indic digits
     ("\u096e\u0966\u0966", "800"),  # Devanagari digits
     ("8\ufe0f\u20e30\ufe0f\u20e3", "80"),  # keycap digits
+    ("058\u05be412\u05be9730", "058\u2010412\u20109730"),  # the Hebrew maqaf is a hyphen
+    ("\u0540\u0561\u0575\u0561\u057d\u057f\u0561\u0576\u058a\u0540\u0561\u0575",
+     "\u0540\u0561\u0575\u0561\u057d\u057f\u0561\u0576\u2010\u0540\u0561\u0575"),  # so is the Armenian
+    ("10:00\u301c11:00", "10:00\u301c11:00"),  # a wave dash of a range stays itself
     ("a\u00a0b\u2003c\u3000d", "a b c d"),  # every space is a space
     ("a    b\t\tc", "a b c"),
     # Malayalam's older chillu (consonant, virama, joiner): "if not paid", as the lexicon spells it

@@ -60,6 +60,12 @@ def _invisible(code: int) -> bool:
             or code in (0x115F, 0x1160, 0x3164, 0xFFA0, 0x17B4, 0x17B5))  # fillers a font leaves blank
 
 
+# Hyphens of other scripts read as the hyphen they are (NFKC leaves them): the Hebrew maqaf, the
+# Armenian hyphen, the double and oblique hyphens. A number parted by one ("058\u05be412\u05be9730")
+# is written with hyphens to its reader. Long dashes and the wave dashes of ranges stay themselves.
+_SCRIPT_HYPHENS = frozenset((0x058A, 0x05BE, 0x1400, 0x2E17, 0x2E1A, 0x2E40, 0x2E5D, 0x30A0, 0x10EAD))
+
+
 class _Table(dict[int, "str | None"]):
     """What each character becomes in the canonical text, worked out the first time it is seen:
     a table of every code point would cost a second at start-up."""
@@ -74,6 +80,8 @@ class _Table(dict[int, "str | None"]):
             value = None
         elif category == "Nd":
             value = str(unicodedata.digit(char))
+        elif code in _SCRIPT_HYPHENS:
+            value = "\u2010"
         elif category in ("Zl", "Zp"):
             value = "\n"
         elif category == "Zs":
