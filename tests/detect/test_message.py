@@ -58,6 +58,19 @@ def test_quoted_printable_and_rfc2047_subject():
     assert message.body == "Grüße, rufen Sie an"
 
 
+@pytest.mark.parametrize(("raw", "subject", "sender_name"), [
+    # RFC 6532: UTF-8 written straight into the headers, as a Hebrew or Cyrillic sender's may be.
+    ("From: \u05d7\u05e9\u05d1\u05d5\u05e0\u05d9\u05ea <a@b.example>\r\n"
+     "Subject: \u041d\u043e\u0432\u0438\u0439\r\n\r\nhi\r\n".encode(),
+     "\u041d\u043e\u0432\u0438\u0439", "\u05d7\u05e9\u05d1\u05d5\u05e0\u05d9\u05ea"),
+    # A legacy client's Latin-1 bytes, which are no UTF-8.
+    (b"From: Ren\xe9 <a@b.example>\r\nSubject: caf\xe9\r\n\r\nhi\r\n", "caf\u00e9", "Ren\u00e9"),
+])
+def test_headers_in_raw_eight_bit_text_read_as_written(raw, subject, sender_name):
+    message = parse_raw(raw)
+    assert (message.subject, message.from_.name) == (subject, sender_name)
+
+
 def test_html_only_body_is_read_as_text_without_script():
     raw = (
         b"From: a@example.org\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import CharsetError, HeaderParseError
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
@@ -85,12 +85,33 @@ class InputError(ValueError):
 
 # ---------------------------------------------------------------- headers
 
+def _eight_bit_text(header: Header) -> str:
+    """A header written in raw 8-bit bytes (RFC 6532 UTF-8 headers, or a legacy client's Latin
+    text) as its writer meant it: compat32 keeps such bytes as an "unknown-8bit" chunk, which str()
+    turns into replacement characters, so a subject in Hebrew or Cyrillic would read as nothing."""
+    texts = []
+    for data, charset in decode_header(header):
+        if isinstance(data, str):
+            texts.append(data)
+        elif charset in (None, "unknown-8bit"):
+            try:
+                texts.append(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append(data.decode("cp1252", errors="replace"))
+        else:
+            texts.append(data.decode(charset, errors="replace"))
+    return "".join(texts)
+
+
 def decode_header_value(value: object) -> str:
     """RFC 2047-decode one header value, in canonical one-line form; broken charsets degrade to
     replacement characters."""
     if value is None:
         return ""
-    text = str(value)
+    try:
+        text = _eight_bit_text(value) if isinstance(value, Header) else str(value)
+    except (LookupError, UnicodeError, ValueError, HeaderParseError):
+        text = str(value)
     if "=?" in text:
         try:
             text = str(make_header(decode_header(text)))
