@@ -148,6 +148,11 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("no-reply@klarna.com", "Your invoice from Northwind Outdoor", "klarna"),
     ("noreply@riverty.com", "Je factuur van Fabrikam Mode", "riverty"),
     ("noreply@paystack.com", "Payment request from Konga Refunds Desk", "paystack"),
+    ("noreply@greeninvoice.co.il", "\u05d7\u05e9\u05d1\u05d5\u05df \u05e2\u05e1\u05e7\u05d4 20418 \u05de\u05d0\u05ea "
+     "\u05d0\u05e8\u05d9\u05d6\u05d5\u05ea \u05d4\u05d2\u05dc\u05d9\u05dc", "green_invoice"),  # a business's invoice
+    ("no-reply@vchasno.ua", "\u041d\u043e\u0432\u0438\u0439 \u0434\u043e\u043a\u0443\u043c\u0435\u043d\u0442 "
+     "\u0432\u0456\u0434 \u0422\u041e\u0412 \u0421\u0432\u0456\u0442\u043b\u043e", "vchasno"),  # "a new document from"
+    ("facturi@smartbill.ro", "Factura FCT 0412 de la Transilvania Print SRL", "smartbill"),
 ])
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
@@ -157,6 +162,14 @@ def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
 def test_a_payment_platforms_own_mail_relays_no_merchant():
     news = parse_raw(mail("Settlements now reach your bank the same day.",
                           "From: Paystack <noreply@paystack.com>\r\nSubject: What's new in your dashboard\r\n"))
+    assert list(platform.trusted_relay(Reading(news))) == []
+
+
+def test_an_e_document_services_own_news_relays_no_company():
+    news = parse_raw(mail("\u041e\u043d\u043e\u0432\u043b\u0435\u043d\u043d\u044f "
+                          "\u0441\u0435\u0440\u0432\u0456\u0441\u0443",  # "the service's updates"
+                          "From: Vchasno <news@vchasno.ua>\r\n"
+                          "Subject: \u0429\u043e \u043d\u043e\u0432\u043e\u0433\u043e\r\n"))
     assert list(platform.trusted_relay(Reading(news))) == []
 
 
