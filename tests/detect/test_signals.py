@@ -363,6 +363,7 @@ def test_list_forwarded_invite_shows_srs():
     # A number word after the number ("un", an article here) is dropped when the whole is no number.
     ("al más uno, nueve cinco seis, cinco cinco cinco, cero uno ocho tres — un agente le atenderá", "+19565550183"),
     ("Receipt_Refund_Desk_+1_808_555_0199.pdf", "+18085550199"),  # a file name's underscores
+    ("REFUND_LeumiCard_callback_plus972_77_4013856.pdf", "+972774013856"),  # "plus" spelled for the "+"
     ("call 1-800-555-0199 (24 hours)", "+18005550199"),  # an open bracket after it is not its digits
     ("Pusat Panggilan 1-300-80-7788 (24 jam).", "+601300807788"),
     ("Payment_Confirmation_Help-833-555-0109.pdf", "+18335550109"),  # a word hyphenated onto the number
@@ -393,6 +394,11 @@ def test_list_forwarded_invite_shows_srs():
 ])
 def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
+
+
+def test_a_plus_spelled_in_a_file_name_is_shown_as_written():
+    assert [m.as_written for m in mentions("callback_plus972_77_4013856.pdf")] == ["plus972_77_4013856"]
+    assert mentions("surplus972_77_4013856.pdf") == ()  # a word ending in "plus" spells no "+"
 
 
 @pytest.mark.parametrize(("text", "headers"), [

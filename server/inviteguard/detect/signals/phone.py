@@ -768,6 +768,21 @@ def _cued(cues: list[int], start: int, end: int) -> bool:
     return index < len(cues) and cues[index] <= end + CUE_AFTER
 
 
+# A file name cannot hold "+", so one spells it out glued to the country code
+# ("callback_plus972_77_4013856.pdf"): read as the "+" it stands for, in the same width, so offsets
+# and the number as written stay the message's own.
+_PLUS_SPELLED = re.compile(r"(?<![^\W\d_])plus(?=[0-9]{1,3}_[0-9])", re.IGNORECASE)
+
+
+def _plus_spelled(text: str) -> str:
+    return _PLUS_SPELLED.sub("   +", text) if "lus" in text.lower() else text
+
+
+def _written_from(written: str, scanned: str, offset: int) -> int:
+    """Where a number found in the scanned text starts as written: at its spelled-out "plus"."""
+    return offset - 3 if scanned[offset] == "+" and written[offset] != "+" else offset
+
+
 def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
     regions = suggested_regions(reading)
     dialin_possible = _dialin_possible(reading)
@@ -776,7 +791,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
     found: list[PhoneMention] = []
     candidates = 0
     for index, block in enumerate(reading.blocks):
-        text = block.text
+        text = _plus_spelled(block.text)
         cues: list[int] | None = None
         stranger = in_stranger_text(reading, block)
         # In a stranger's text only the block that names the attached meeting holds its dial-in.
@@ -808,7 +823,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     bool(_MEETING_ID.search(text, end_offset, end_offset + DIALIN_AFTER))
                     or _repeats_meeting_id(text, end_offset, meeting_ids))
                 found.append(PhoneMention(
-                    as_written=" ".join(span.split()),
+                    as_written=" ".join(block.text[_written_from(block.text, text, offset):end_offset].split()),
                     e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                     service=_is_service_number(number),
                     obfuscated=_is_obfuscated(span) or _written_disguised(span, reading.message.disguised_numbers),
@@ -818,7 +833,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     source=block.source,
                 ))
                 break
-        for readings, disguised in _written_out(text):
+        for readings, disguised in _written_out(block.text):
             candidates += 1
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
@@ -829,7 +844,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             if cues is None:
                 cues = _cue_starts(reading, index)
             found.append(PhoneMention(
-                as_written=" ".join(text[start:end].split()),
+                as_written=" ".join(block.text[start:end].split()),
                 e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                 service=_is_service_number(number),
                 obfuscated=disguised, cued=_cued(cues, start, end), dialin=False, stranger=stranger,
