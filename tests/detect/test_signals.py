@@ -103,6 +103,18 @@ def test_a_dutch_money_request_is_known_by_its_template_words():
     assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
 
 
+@pytest.mark.parametrize(("subject", "note"), [
+    # Hebrew and Russian: "Customer service sent you a payment request", "A payment request from".
+    ("\u05e9\u05d9\u05e8\u05d5\u05ea \u05dc\u05e7\u05d5\u05d7\u05d5\u05ea \u05e9\u05dc\u05d7/\u05d4 \u05dc\u05da "
+     "\u05d1\u05e7\u05e9\u05d4 \u05dc\u05ea\u05e9\u05dc\u05d5\u05dd", "\u05d0\u05dc \u05ea\u05e9\u05dc\u05dd"),
+    ("\u0417\u0430\u043f\u0440\u043e\u0441 \u043d\u0430 \u043e\u043f\u043b\u0430\u0442\u0443 \u043e\u0442 "
+     "Support", "\u041f\u043e\u0437\u0432\u043e\u043d\u0438\u0442\u0435 \u043d\u0430\u043c"),
+])
+def test_a_money_request_is_known_by_its_template_words_in_more_languages(subject, note):
+    request = parse_raw(mail(note, f"From: PayPal <service@paypal.com>\r\nSubject: {subject}\r\n"))
+    assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
+
+
 def test_a_money_request_in_an_unlisted_language_is_known_by_its_link():
     """Romanian words no marker lists; the request page's link, written without a closing slash."""
     request = parse_raw(b"From: service@paypal.com\r\nSubject: eMAG v-a trimis o solicitare\r\n"
