@@ -709,6 +709,19 @@ def test_toll_free_numbers_written_with_letters_outside_north_america(text, send
     assert [m.e164 for m in mentions(text, f"From: {sender}\r\nSubject: x\r\n")] == [e164]
 
 
+@pytest.mark.parametrize(("text", "e164"), [
+    ("Redemption shortfall \u00a37,312.66: call 01632 960372 before signing", "+441632960372"),
+    ("Not you? Ring +44 7700 900123 today", "+447700900123"),
+    ("Bel ons: +44 (0)1632 960 372", "+441632960372"),
+])
+def test_numbers_in_a_range_kept_for_fiction_are_numbers_to_the_reader(text, e164):
+    assert [m.e164 for m in mentions(text)] == [e164]
+
+
+def test_a_fiction_ranges_digits_without_the_trunk_zero_are_no_number():
+    assert mentions("Reference 1632960372, case 7700900123") == ()
+
+
 @pytest.mark.parametrize(("text", "headers", "e164"), [
     ("お問い合わせは0120-555-019まで", "From: a@example.jp\r\nSubject: x\r\n", "+81120555019"),
     ("Bel direct 085 555 0173 voor vragen", "From: a@example.nl\r\nSubject: x\r\n", "+31855550173"),

@@ -658,7 +658,31 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
             if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
                 return number
             first_valid = first_valid or number
-    return first_valid or _nanp_shaped(written) or _dialled_possible(written)
+    return first_valid or _nanp_shaped(written) or _fictional(written, regions) or _dialled_possible(written)
+
+
+# Ranges a numbering plan keeps for film, TV and examples, which phonenumbers holds invalid: to a
+# reader they are numbers like any other, and a message that prints one asks to be called like any
+# other (Ofcom: 01632 960xxx, 07700 900xxx; the others of its drama list are valid ranges).
+FICTION_RANGES: dict[str, tuple[str, ...]] = {"GB": ("1632960", "7700900")}
+FICTION_DIGITS = 10
+
+
+def _fictional(written: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
+    for region in regions:
+        prefixes = FICTION_RANGES.get(region)
+        if not prefixes:
+            continue
+        try:
+            number = phonenumbers.parse(written, region)
+        except phonenumbers.NumberParseException:
+            continue
+        significant = phonenumbers.national_significant_number(number)
+        if (number.country_code == phonenumbers.country_code_for_region(region) and len(significant) == FICTION_DIGITS
+                and significant.startswith(prefixes)
+                and (_dialled_internationally(written) or _written_nationally(written, number, region))):
+            return number
+    return None
 
 
 PLUS_LEFT_OUT_GROUPS = 3  # a country code and at least two groups: "258 84 712 0093"
