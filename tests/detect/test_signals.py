@@ -319,6 +319,15 @@ def test_internal_trust_needs_the_organisation_writing_to_its_own_people(headers
     assert (facts(auth.internal_sender, message, "trust.internal_sender") is not None) is trusted
 
 
+@pytest.mark.parametrize("warning", [
+    "Es handelt sich um Betrug: rufen Sie nicht zurück, melden Sie die Nachricht der IT.",
+    "Son intentos de phishing: no llame a ese número y reporte el mensaje.",
+])
+def test_an_it_teams_warning_in_another_language_is_awareness(warning):
+    own = parse_raw(mail(warning, "From: it@contoso.com\r\nSubject: Sicherheit\r\n"))
+    assert facts(awareness.warning_about_scams, own, "trust.scam_awareness")
+
+
 def test_scam_awareness_counts_only_in_the_senders_own_words():
     warning = "Beware of scammers: never call a number in an invite. Fraudsters send fake invoices."
     own = parse_raw(mail(warning, "From: it@contoso.com\r\nSubject: Security notice\r\n"))
