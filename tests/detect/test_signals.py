@@ -1053,6 +1053,15 @@ def test_urgency_in_the_languages_rounds_71_72_76_79_80_and_81_added(text, phras
     assert found and found["urgency_phrase"] == phrase
 
 
+def test_urgency_in_yiddish_added_in_round_82():
+    # "Your account is blocked. Call right now, within 24 hours."
+    text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
+            "\u05d1\u05dc\u05d0\u05e7\u05d9\u05e8\u05d8. \u05e8\u05d5\u05e4\u05d8 "
+            "\u05d2\u05dc\u05d9\u05d9\u05da \u05d9\u05e2\u05e6\u05d8.")
+    found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
+    assert found and found["urgency_phrase"] == "\u05d2\u05dc\u05d9\u05d9\u05da \u05d9\u05e2\u05e6\u05d8"
+
+
 def test_urgency_in_dhivehi_added_in_round_81():
     # Thaana's vowel signs are left out where phrases are matched, so the phrase is shown as found.
     text = "ތިޔަބޭފުޅާގެ ކާޑު ބްލޮކް ކުރެވިފައިވޭ. ލަސްނުކޮށް ގުޅުއްވާ."
