@@ -1142,6 +1142,13 @@ def test_homoglyph_brands(written, brand_name):
     ("SadaPay wallet suspended, Rs. 48,500 on hold", "SadaPay"),
     ("Aetna recoupment notice: $1,480 due", "Aetna"),
     ("Your OHIP coverage ends today", "OHIP / ServiceOntario"),
+    # Round 82's: more of Israel's, Ukraine's and Romania's, Moldova's, and the property portals.
+    ("\u05d0\u05d9\u05e9\u05d5\u05e8 \u05d7\u05d9\u05d5\u05d1 Isracard: \u20aa4,870.00", "Isracard"),
+    ("\u041f\u0435\u043d\u0441\u0456\u0439\u043d\u0438\u0439 \u0444\u043e\u043d\u0434 "
+     "\u0423\u043a\u0440\u0430\u0457\u043d\u0438: \u043f\u0435\u0440\u0435\u0440\u0430\u0445\u0443\u043d\u043e\u043a",
+     "Pension Fund of Ukraine"),
+    ("Moldindconbank: cardul dvs. a fost blocat", "Moldindconbank"),
+    ("Rightmove: your listing fee of \u00a3349 failed", "Rightmove"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
