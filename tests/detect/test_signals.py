@@ -1080,7 +1080,8 @@ def test_amount_without_purchase_language_is_not_a_claim():
 @pytest.mark.parametrize("hook", ["Not you?", "IF THIS WAS NOT YOU", "Nicht Sie?", "Si vous n'êtes pas à l'origine",
                                   "Si no reconoce este cargo", "Se non ha autorizzato", "Não foi você?",
                                   "Niet besteld?", "I didn’t request this transfer",
-                                  "Pokud s touto platbou nesouhlasíte"])  # round 80's Czech
+                                  "Pokud s touto platbou nesouhlasíte",  # round 80's Czech
+                                  "\u05d0\u05dd \u05dc\u05d0 \u05d1\u05d9\u05e6\u05e2\u05ea\u05dd"])  # 82: Hebrew
 def test_dispute_hooks(hook):
     assert facts(payment.dispute_hook, parse_raw(mail(f"{hook} call us")), "payment.dispute_hook")
 
