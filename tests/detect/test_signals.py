@@ -165,6 +165,9 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("no-reply@vchasno.ua", "\u041d\u043e\u0432\u0438\u0439 \u0434\u043e\u043a\u0443\u043c\u0435\u043d\u0442 "
      "\u0432\u0456\u0434 \u0422\u041e\u0412 \u0421\u0432\u0456\u0442\u043b\u043e", "vchasno"),  # "a new document from"
     ("facturi@smartbill.ro", "Factura FCT 0412 de la Transilvania Print SRL", "smartbill"),
+    ("no-reply@carousell.com", "kelvin.deals88 sent you a message about \"Dyson V12\"", "carousell"),
+    ("no-reply@vinted.fr", "Nouveau message de julie_b", "vinted"),
+    ("notification@facebookmail.com", "Sam Lee sent you a message", "facebook_messages"),
 ])
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
@@ -175,6 +178,15 @@ def test_a_payment_platforms_own_mail_relays_no_merchant():
     news = parse_raw(mail("Settlements now reach your bank the same day.",
                           "From: Paystack <noreply@paystack.com>\r\nSubject: What's new in your dashboard\r\n"))
     assert list(platform.trusted_relay(Reading(news))) == []
+
+
+@pytest.mark.parametrize(("sender", "subject"), [
+    ("no-reply@carousell.com", "Your item sold: IKEA MALM desk"),
+    ("security@facebookmail.com", "New login to your account"),
+])
+def test_a_marketplaces_own_mail_relays_no_member(sender, subject):
+    own = parse_raw(mail("Details in the app.", f"From: {sender}\r\nSubject: {subject}\r\n"))
+    assert list(platform.trusted_relay(Reading(own))) == []
 
 
 def test_an_e_document_services_own_news_relays_no_company():
