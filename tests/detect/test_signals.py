@@ -814,6 +814,10 @@ def test_a_fiction_ranges_digits_without_the_trunk_zero_are_no_number():
     ("உங்கள் கணக்கிலிருந்து RM 1,250.00 கழிக்கப்பட்டது. உடனே அழைக்கவும்: 012-345 6789",
      "From: a@gmail.com\r\nSubject: x\r\n", "+60123456789"),
     # "00" dials abroad, as "+" does, when a country code is set apart after it.
+    # Urdu's dirham (heh goal) names the Emirates before the Urdu script's Pakistan and Afghanistan.
+    ("\u0622\u067e \u067e\u0631 1200 \u062f\u0631\u06c1\u0645 \u062c\u0631\u0645\u0627\u0646\u06c1 \u06c1\u06d2\u06d4 "
+     "\u06a9\u0627\u0644 \u06a9\u0631\u06cc\u06ba: 050 716 2293", "From: a@gmail.com\r\nSubject: x\r\n",
+     "+971507162293"),
     ("إلا ماشي نتا، عيط دابا: 0034 631 207 584", "From: a@gmail.com\r\nSubject: x\r\n", "+34631207584"),
     ("Bitte rufen Sie an: 00 44 20 7946 0958", "From: a@example.org\r\nSubject: x\r\n", "+442079460958"),
     # Guatemala writes its quetzal "Q 18,750.00": the currency names the region of its 1-801 line.
