@@ -304,6 +304,20 @@ def test_a_sender_domain_built_on_a_brands_name(sender, brand_name):
     assert (found and found["brand"]) == (brand_name or None)
 
 
+@pytest.mark.parametrize(("sender", "word"), [
+    ("avis@impots-gouv-avis.fr", "gouv"), ("pendaftaran@kontraktor-gov-bn.example", "gov"),
+    ("refunds@irs.gov-refund.com", "gov"), ("multas@dgt-gob-es.com", "gob"),
+    ("alerts@service.hmrc.gov.uk", None), ("contact@impots.gouv.fr", None), ("avisos@sat.gob.mx", None),
+    ("news@irs.gov", None),  # governments' own suffixes
+    ("updates@public.govdelivery.com", None), ("hello@govtech-solutions.example", None),  # a word, not a part
+    ("tax@gov-notices.gmail.com", None),  # a free mailbox proves no domain was bought
+])
+def test_a_sender_domain_dressed_up_as_a_governments(sender, word):
+    message = parse_raw(mail("Hello.", f"From: Service <{sender}>\r\nSubject: x\r\n"))
+    found = facts(brand.domain_poses_as_government, message, "sender.domain_poses_as_government")
+    assert (found and found["government_word"]) == (word or None)
+
+
 def test_an_icloud_invite_without_its_calendar_or_item_class_is_still_an_invite():
     message = parse_outlook(ICLOUD_AUTH.decode() + "From: PayPal Billing <noreply@email.apple.com>\r\n",
                             "PayPal Billing invited you to “Payment notification”\nYou paid $599.", "text")

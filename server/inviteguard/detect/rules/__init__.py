@@ -134,6 +134,7 @@ class Language:
 class Lexicon:
     languages: tuple[Language, ...]
     freemail_domains: frozenset[str]
+    government_labels: frozenset[str]
 
     def is_freemail(self, domain: str) -> bool:
         """A mailbox provider anyone can sign up for (or a subdomain of one: a trial tenant)."""
@@ -369,4 +370,5 @@ def load_lexicon() -> Lexicon:
     folder = resources.files(__package__).joinpath("lexicon")
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
     languages = tuple(_language(_yaml(f.read_text("utf-8"))) for f in files)
-    return Lexicon(languages, frozenset(_read("mail.yaml")["freemail_domains"]))
+    mail = _read("mail.yaml")
+    return Lexicon(languages, frozenset(mail["freemail_domains"]), frozenset(mail["government_labels"]))

@@ -33,6 +33,7 @@ ALL: tuple[Signal, ...] = (
     brand.anonymous_sender,
     brand.freemail_sender,
     brand.domain_names_brand,
+    brand.domain_poses_as_government,
     urgency.language,
     urgency.only_by_phone,
     awareness.warning_about_scams,

@@ -247,3 +247,22 @@ def domain_names_brand(reading: Reading) -> Iterable[Evidence]:
     brand = _label_brand(org.partition(".")[0])
     if brand is not None and org not in _orgs(brand):
         yield Evidence("sender.domain_names_brand", {"sender_domain": domain, "brand": brand.name})
+
+
+def domain_poses_as_government(reading: Reading) -> Iterable[Evidence]:
+    """sender.domain_poses_as_government: mail sent in its own right from a domain that joins a
+    word for "government" to other words with hyphens ("impots-gouv-avis.fr", "kontraktor-gov-bn.com"),
+    outside any government suffix. Never for a relayed message, a free mailbox or internal mail."""
+    domain = reading.sender_domain
+    lexicon = load_lexicon()
+    if not domain or reading.internal or relay(reading) is not None or lexicon.is_freemail(domain):
+        return
+    suffix = org_domain(domain).partition(".")[2]
+    if not suffix or set(suffix.split(".")) & (lexicon.government_labels | {"gov", "mil"}):
+        return  # a government's own domain (gov.uk, gouv.fr, .gov) or no registrable name
+    for label in domain.removesuffix("." + suffix).split(".")[:LABEL_SEGMENTS_LOOKED_AT]:
+        parts = label.split("-")[:LABEL_SEGMENTS_LOOKED_AT]
+        word = next((part for part in parts if part in lexicon.government_labels), None)
+        if len(parts) >= 2 and word is not None:
+            yield Evidence("sender.domain_poses_as_government", {"sender_domain": domain, "government_word": word})
+            return
