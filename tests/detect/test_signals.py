@@ -1083,6 +1083,15 @@ def test_urgency_in_the_languages_rounds_71_72_76_79_80_and_81_added(text, phras
     assert found and found["urgency_phrase"] == phrase
 
 
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("Bil anda tertunggak. Sila bayar dalam masa 24jam atau bekalan dipotong.", "dalam masa 24jam"),  # Malay
+    ("آپ کا اکاؤنٹ بند ہو جائے گا۔ تاخیر نہ کریں، اس نمبر پر کال کریں۔", "تاخیر نہ کریں"),  # Urdu
+])
+def test_urgency_in_malay_and_urdu_added_in_round_83(text, phrase):
+    found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
+    assert found and found["urgency_phrase"] == phrase
+
+
 def test_urgency_in_yiddish_added_in_round_82():
     # "Your account is blocked. Call right now, within 24 hours."
     text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
