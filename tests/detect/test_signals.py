@@ -1189,6 +1189,9 @@ def test_homoglyph_brands(written, brand_name):
      "Pension Fund of Ukraine"),
     ("Moldindconbank: cardul dvs. a fost blocat", "Moldindconbank"),
     ("Rightmove: your listing fee of \u00a3349 failed", "Rightmove"),
+    # Round 83's: more of Malaysia's, Singapore's, Brunei's and the Gulf's.
+    ("Ninja Van: parcel on hold, customs fee RM 38.50", "Ninja Van"),
+    ("GOSI Online: contribution arrears of SAR 23,615.40", "GOSI"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
