@@ -492,6 +492,9 @@ def with_attachment(file_name: str, headers: str = "From: a@example.org\r\nSubje
     ("Refund_call_1-866-555-0177.pdf", "1-866-555-0177"),  # a service number
     ("Renewal_0861-555-014_+27_11_555_0172.pdf", "0861-555-014"),  # "+27" says where "0861" is dialled
     ("MPesa_SUSPENSA_ligar_258_84_712_0093.pdf", "258 84 712 0093"),  # its international groups, no "+"
+    ("DHL_douane_rappeler_242_06_618_44_07.pdf", "242 06 618 44 07"),  # ... a group cut further in two
+    ("Devis_33_1_99_00_47_12.pdf", "33 1 99 00 47 12"),  # ... a one-digit group only as the format has it
+    ("Devis_33_19_90_04_71_2.pdf", None),
     ("FV_2025_10_044.pdf", None),  # a dated invoice id reads as a Polish landline, but is no number
     ("scan_2025-0412.pdf", None),
 ])

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import islice, pairwise
+from itertools import accumulate, islice, pairwise
 from pathlib import Path
 
 import phonenumbers
@@ -704,7 +704,19 @@ def _plus_left_out(written: str) -> phonenumbers.PhoneNumber | None:
     if not phonenumbers.is_valid_number(number):
         return None
     international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return number if _grouped_as("+" + bare, international, "") else None
+    return number if _within_groups("+" + bare, international) else None
+
+
+def _within_groups(written: str, formatted: str) -> bool:
+    """The digits are written in the formatted groups, a group perhaps cut further into parts of
+    two or more digits ("242_06_618_44_07" for "+242 06 618 4407"), never two groups run together."""
+    written_ends = list(accumulate(len(g) for g in re.findall(r"\d+", written)))
+    formatted_ends = set(accumulate(len(g) for g in re.findall(r"\d+", formatted)))
+    if not formatted_ends <= set(written_ends):
+        return False
+    # A part of one digit is a whole group of the format ("+33 1 ..."), not a cut.
+    return all(end - start >= 2 or (start in formatted_ends | {0} and end in formatted_ends)
+               for start, end in pairwise([0, *written_ends]))
 
 
 # A North American number written whole, its country code first: "+1 (345) 555-0122",
