@@ -236,12 +236,21 @@ def _label_brand(label: str) -> Brand | None:
     return None
 
 
+def _bought_domain(reading: Reading) -> str:
+    """The sender's domain when the mail is sent in its own right from a domain someone registered:
+    never a relayed message (its From is the platform's), a free mailbox or internal mail."""
+    domain = reading.sender_domain
+    if not domain or reading.internal or relay(reading) is not None or load_lexicon().is_freemail(domain):
+        return ""
+    return domain
+
+
 def domain_names_brand(reading: Reading) -> Iterable[Evidence]:
     """sender.domain_names_brand: mail sent in its own right from a domain built on a brand's name
     with words around it ("paypal-resolution.com", "bankid-fornyelse.no") that the brand does not
-    own. Never for a relayed message (its From is the platform's), a free mailbox or internal mail."""
-    domain = reading.sender_domain
-    if not domain or reading.internal or relay(reading) is not None or load_lexicon().is_freemail(domain):
+    own."""
+    domain = _bought_domain(reading)
+    if not domain:
         return
     org = org_domain(domain)
     brand = _label_brand(org.partition(".")[0])
@@ -252,13 +261,13 @@ def domain_names_brand(reading: Reading) -> Iterable[Evidence]:
 def domain_poses_as_government(reading: Reading) -> Iterable[Evidence]:
     """sender.domain_poses_as_government: mail sent in its own right from a domain that joins a
     word for "government" to other words with hyphens ("impots-gouv-avis.fr", "kontraktor-gov-bn.com"),
-    outside any government suffix. Never for a relayed message, a free mailbox or internal mail."""
-    domain = reading.sender_domain
-    lexicon = load_lexicon()
-    if not domain or reading.internal or relay(reading) is not None or lexicon.is_freemail(domain):
+    outside any government suffix."""
+    domain = _bought_domain(reading)
+    if not domain:
         return
+    lexicon = load_lexicon()
     suffix = org_domain(domain).partition(".")[2]
-    if not suffix or set(suffix.split(".")) & (lexicon.government_labels | {"gov", "mil"}):
+    if not suffix or set(suffix.split(".")) & (lexicon.government_labels | {"mil"}):
         return  # a government's own domain (gov.uk, gouv.fr, .gov) or no registrable name
     for label in domain.removesuffix("." + suffix).split(".")[:LABEL_SEGMENTS_LOOKED_AT]:
         parts = label.split("-")[:LABEL_SEGMENTS_LOOKED_AT]
