@@ -705,6 +705,28 @@ def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary,
     assert all(not m.as_written.count("…") for m in found)
 
 
+@pytest.mark.parametrize(("text", "e164"), [
+    # A booking form's answers: the area code in one, the rest (with an extension) in the next.
+    ("Questions:\n\nArea code\n\n809\n\nContact number\n\n555 0155 ext. 4\n\nView event", "+18095550155"),
+    # Two cells of a table, each under its label, in another language: lines, not words.
+    ("Rückruf bitte heute.\nVorwahl\n(030)\nRufnummer\n2345 6789\nDanke", "+493023456789"),
+    # The rest straight below its area code.
+    ("Llame a cobros:\n+1 809\n555-0155", "+18095550155"),
+])
+def test_a_number_asked_for_in_two_answers_is_read_whole(text, e164):
+    assert [(m.e164, m.obfuscated) for m in mentions(text)] == [(e164, False)]
+
+
+@pytest.mark.parametrize("text", [
+    "Area code\n\n809\n\nThe committee met on Tuesday and agreed the new budget for the hall repairs.\n\n555 0155",
+    "Year\n2025\nTime\n14 30 to 15 30",  # a year is no area code
+    "Guests\n12\nTable\n44 51",  # too few digits to be a number
+    "Call 1-877-555-0129 today\nArea code\n809\nRoom\n555 0155",  # a whole number stands: nothing is pieced
+])
+def test_answers_that_make_no_number_are_not_pieced(text):
+    assert all("…" not in m.as_written for m in mentions(text))
+
+
 def test_a_number_cut_between_a_google_invitations_title_and_its_location_is_read_on_outlook():
     # Outlook shows Google's subject as the meeting's: the title, then " @ " and the time.
     item = OutlookItem(item_class="IPM.Schedule.Meeting.Request",

@@ -964,6 +964,51 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
         if mention is not None:
             yield mention
             return
+    for block in blocks:
+        mention = _answered_parts(reading, regions, block)
+        if mention is not None:
+            yield mention
+            return
+
+
+# A form asks for a number in two answers, or a table gives it two labelled cells: the area code
+# alone on its line ("809", "(0157)", "+1 809"), then, after at most one line of a question or label
+# without digits, the rest opening its own line ("555 0155 ext. 4"). Lines, not words: it reads the
+# same in any language.
+_ANSWER_HEAD = re.compile(r"\(?\+?[0-9]{2,4}\)?(?:[ \-\u2010-\u2015][0-9]{1,4})?")
+_ANSWER_TAIL = re.compile(r"[0-9]{2,5}(?:[ \-\u2010-\u2015][0-9]{2,5}){0,3}(?![0-9]|[.,:/][0-9])")
+ANSWER_HEAD_DIGITS = (2, 6)
+ANSWER_LABEL_CHARS = 60  # a question or a cell's label, not a paragraph
+
+
+def _answered_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) -> PhoneMention | None:
+    """A number whose area code is one answer or cell and whose rest the next, read when no field
+    holds a whole number. A split a form or table made for it is its layout, not a disguise."""
+    lines = [line.strip() for line in block.text[:SPLIT_WINDOW].splitlines()]
+    lines = [line for line in lines if line]
+    for index, head in enumerate(lines[:-1]):
+        head_digits = sum(c.isdigit() for c in head)
+        if not (_ANSWER_HEAD.fullmatch(head) and ANSWER_HEAD_DIGITS[0] <= head_digits <= ANSWER_HEAD_DIGITS[1]) \
+                or _YEAR.fullmatch(head):
+            continue
+        following = lines[index + 1]
+        if not any(c.isdigit() for c in following) and len(following) <= ANSWER_LABEL_CHARS and index + 2 < len(lines):
+            following = lines[index + 2]
+        tail = _ANSWER_TAIL.match(following)
+        if tail is None or _YEAR.fullmatch(tail.group()):
+            continue
+        joined = f"{head} {tail.group()}"
+        if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
+            continue
+        number = _parse("".join(c for c in joined if not c.isspace()), regions)
+        if number is None or _published(number):
+            continue
+        return PhoneMention(
+            as_written=f"{head} … {tail.group()}",
+            e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            service=_is_service_number(number), obfuscated=False, cued=False, dialin=False,
+            stranger=in_stranger_text(reading, block), source=block.source)
+    return None
 
 
 Parts = list[list[re.Match[str]]]  # per field, the heads or the tails it offers
