@@ -773,13 +773,33 @@ def test_toll_free_numbers_written_with_letters_outside_north_america(text, send
     ("Redemption shortfall \u00a37,312.66: call 01632 960372 before signing", "+441632960372"),
     ("Not you? Ring +44 7700 900123 today", "+447700900123"),
     ("Bel ons: +44 (0)1632 960 372", "+441632960372"),
+    # North America's 555-0100 to 0199 in any area code, written without a separator or "+":
+    # phonenumbers holds 555 invalid in Saint Lucia's and Barbados's area codes.
+    ("Please call them and get it cancelled before the end of day: 17585550137.", "+17585550137"),
+    ("Disconnection on Friday - ring 2465550170 today", "+12465550170"),
 ])
 def test_numbers_in_a_range_kept_for_fiction_are_numbers_to_the_reader(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
 
 
+def test_a_number_laid_out_one_character_a_cell_is_read_whole():
+    # Fourteen cells, the hyphens in cells of their own: longer than any number written in a line.
+    text = "Cancellation desk:\n\n1 | - | 8 | 4 | 4 | - | 5 | 5 | 5 | - | 0 | 1 | 6 | 5"
+    assert [m.e164 for m in mentions(text)] == ["+18445550165"]
+
+
+def test_a_row_of_due_dates_is_no_number():
+    text = "CUIT terminado en IVA Ganancias\n\n6-7 23/09 17/09\n\n8-9 24/09 18/09\n\nRG 5555/2026"
+    assert mentions(text, "From: a@example.com.ar\r\nSubject: x\r\n") == ()
+
+
 def test_a_fiction_ranges_digits_without_the_trunk_zero_are_no_number():
     assert mentions("Reference 1632960372, case 7700900123") == ()
+
+
+def test_north_americas_555_outside_its_fiction_range_is_no_number_where_invalid():
+    # Only 555-0100 to 0199 are kept for fiction; the rest of 555 is directory service or unassigned.
+    assert mentions("Reference 7585550237, case 2465559170") == ()
 
 
 @pytest.mark.parametrize(("text", "headers", "e164"), [

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import accumulate, islice, pairwise
+from itertools import accumulate, chain, islice, pairwise
 from pathlib import Path
 
 import phonenumbers
@@ -89,6 +89,11 @@ _TO_DIGIT = str.maketrans({**_DIGIT_LOOKALIKES, "Z": "2", "S": "5", "B": "8", "_
 # ("03ー5550ー0159", also half-width), bullets, pictographs and tildes, other scripts' word marks,
 # and one line or paragraph break (checked below).
 _SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}{_WORD_MARKS}{ODD_SEPARATORS}"
+# A number laid out one character a table cell, the cells parted by " | " as a table's text is
+# written ("1 | - | 8 | 4 | 4 | ..."), runs longer than any number written in a line, which is as
+# far as a candidate reaches: such a row is a candidate of its own.
+_CELLS = re.compile(r"(?<![\w|])[+(]?[0-9](?: ?\| ?[0-9()+\-]){6,24}(?![\w|])")
+CELLS_BEYOND = 42  # a row a candidate already takes whole
 # A letter written for a digit opens a number only where no word's letters stand before it: the
 # "ll" of "call" is no "11" ("call l-8OO-555-Ol5O").
 _CANDIDATE = re.compile(
@@ -120,6 +125,9 @@ _BLOCKS_OF_FOUR = re.compile(r"^(?:\d{4}[ -]){3,}\d{1,4}$")
 # An IBAN as printed: country letters, check digits, then groups of four (letters in some
 # countries' groups). Its tail alone ("0532 0130 00") can be a valid number somewhere.
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[0-9A-Z]{4}){2,7}(?: ?[0-9A-Z]{1,4})?(?![A-Za-z0-9])")
+# A day and a month ("24/09"): two of them in a run are a table of dates ("8-9 24/09 18/09", the
+# due dates of a tax calendar's row), not a number's groups.
+_DAY_MONTH = re.compile(r"(?:[0-2]?[0-9]|3[01])/(?:0?[1-9]|1[0-2])")
 _DATED_ID = re.compile(r"^(?:19|20)\d\d/\d")  # an invoice's "2025/11/212": a year, then its serial
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
@@ -487,7 +495,8 @@ def _not_a_phone(span: str) -> bool:
     breaks = span.count("\n")
     if (_YEARS.match(compact) or _DATED_ID.match(compact) or _BLOCKS_OF_FOUR.match(compact)
             or _TIME_RANGE.search(compact) or _SPACED_DATE.search(compact)
-            or any(_DATE.match(g) for g in compact.split())):
+            or any(_DATE.match(g) for g in compact.split())
+            or sum(bool(_DAY_MONTH.fullmatch(g)) for g in compact.split()) >= 2):
         return True
     if (breaks > 2 or (breaks == 2 and "\n\n" not in span)) and not _stacked(span):
         return True
@@ -663,23 +672,28 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
 
 # Ranges a numbering plan keeps for film, TV and examples, which phonenumbers holds invalid: to a
 # reader they are numbers like any other, and a message that prints one asks to be called like any
-# other (Ofcom: 01632 960xxx, 07700 900xxx; the others of its drama list are valid ranges).
-FICTION_RANGES: dict[str, tuple[str, ...]] = {"GB": ("1632960", "7700900")}
-FICTION_DIGITS = 10
+# other. By country code, the national significant numbers: Ofcom's 01632 960xxx and 07700 900xxx
+# (the others of its drama list are valid ranges), and North America's 555-0100 to 555-0199 in
+# every area code, which phonenumbers knows only where the area code's metadata happens to allow
+# 555 ("17585550137" is as much a number as "+1 (758) 555-0137").
+FICTION_RANGES: dict[int, re.Pattern[str]] = {
+    44: re.compile(r"(?:1632960|7700900)[0-9]{3}"),
+    1: re.compile(r"[2-9][0-9]{2}55501[0-9]{2}"),
+}
 
 
 def _fictional(written: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
     for region in regions:
-        prefixes = FICTION_RANGES.get(region)
-        if not prefixes:
+        country_code = phonenumbers.country_code_for_region(region)
+        numbers = FICTION_RANGES.get(country_code)
+        if numbers is None:
             continue
         try:
             number = phonenumbers.parse(written, region)
         except phonenumbers.NumberParseException:
             continue
-        significant = phonenumbers.national_significant_number(number)
-        if (number.country_code == phonenumbers.country_code_for_region(region) and len(significant) == FICTION_DIGITS
-                and significant.startswith(prefixes)
+        if (number.country_code == country_code
+                and numbers.fullmatch(phonenumbers.national_significant_number(number))
                 and (_dialled_internationally(written) or _written_nationally(written, number, region))):
             return number
     return None
@@ -833,7 +847,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
         # In a stranger's text only the block that names the attached meeting holds its dial-in.
         dialin_here = dialin_possible and (not stranger or any(code in text.lower() for code in attested))
         ibans = [found_iban.span() for found_iban in _IBAN.finditer(text)]
-        for candidate in _CANDIDATE.finditer(text):
+        rows = (row for row in _CELLS.finditer(text) if len(row.group()) > CELLS_BEYOND) if "|" in text else ()
+        for candidate in chain(_CANDIDATE.finditer(text), rows):
             candidates += 1
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
