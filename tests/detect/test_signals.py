@@ -1137,6 +1137,35 @@ def test_urgency_in_malay_and_urdu_added_in_round_83(text, phrase):
     assert found and found["urgency_phrase"] == phrase
 
 
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("Bonzour, ou kont finn bloke. Bizin rapel nou deswit.", "deswit"),  # Mauritian Creole
+    ("Bonzour, ou kont in ganny bloke. Apel nou vit vit.", "vit vit"),  # Seychellois Creole
+    ("Bonjour, out kont lé bloké. Moin la bezoin ou apèl anou tousuit.", "tousuit"),  # Réunion Creole
+    ("Konte yawe yahagaritswe. Hamagara ubu nyene kuri iyi nimero.", "ubu nyene"),  # Kirundi
+])
+def test_urgency_in_the_creoles_and_kirundi_added_in_round_85(text, phrase):
+    found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
+    assert found and found["urgency_phrase"] == phrase
+
+
+@pytest.mark.parametrize(("text", "e164"), [
+    # The 8-digit Mauritian mobile is tried in Mauritius once the text reads as Mauritian Creole.
+    ("Bonzour, ou bizin peye ou faktir kouma nou finn dir. Kapav apel nou lor 5944 0718 zordi mem.",
+     "+23059440718"),
+    # The 7-digit Seychellois number in Seychelles once the text reads as Seychellois Creole.
+    ("Bonzour, mwan bezwen ou apel nou ozordi lo 2 58 31 44 akoz ou kont in ganny bloke.", "+2482583144"),
+])
+def test_numbers_of_the_islands_whose_creoles_round_85_added(text, e164):
+    assert e164 in [m.e164 for m in mentions(text)]
+
+
+def test_afrikaans_suspension_and_tamil_urgency_added_in_round_85():
+    suspended = "Die SARS-ouditspan het gevind dat u rekening opgeskort is weens 'n fout."
+    assert facts(payment.account_alert, parse_raw(mail(suspended)), "lure.account_alert")
+    urgent = "அவசரத் தேவை: இன்றே இந்த எண்ணுக்கு அழையுங்கள்."
+    assert facts(urgency.language, parse_raw(mail(urgent)), "urgency.language")
+
+
 def test_urgency_in_yiddish_added_in_round_82():
     # "Your account is blocked. Call right now, within 24 hours."
     text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
