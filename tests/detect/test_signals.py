@@ -687,6 +687,13 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     assert [(m.e164, m.obfuscated) for m in found] == [(e164, True)]
 
 
+def test_a_split_numbers_part_with_a_letter_for_a_digit_is_read_and_shown_as_written():
+    # A Cyrillic capital o for the zero of the location's part.
+    raw = invite_with("MTS antivirus 7.990 din. +381 11", "4\u041e9-58-12", "Pozovite broj iz naslova i lokacije")
+    found = phone.mentions(Reading(parse_raw(raw)))
+    assert [(m.e164, m.as_written) for m in found] == [("+381114095812", "+381 11 \u2026 4\u041e9-58-12")]
+
+
 @pytest.mark.parametrize(("summary", "location", "description"), [
     ("Book club", "12 Elm St, flat 0148", "Bring 2 books, 20 pages each"),  # one group is no half number
     ("Invoice INV-2026", "Room 1800 419", "Agenda for 2026"),  # a year is no tail

@@ -27,7 +27,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from itertools import accumulate, chain, islice, pairwise
 from pathlib import Path
@@ -680,6 +680,7 @@ FICTION_RANGES: dict[int, re.Pattern[str]] = {
     44: re.compile(r"(?:1632960|7700900)[0-9]{3}"),
     1: re.compile(r"[2-9][0-9]{2}55501[0-9]{2}"),
 }
+NANP_CODE = 1
 
 
 def _fictional(written: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumber | None:
@@ -692,8 +693,16 @@ def _fictional(written: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumb
             number = phonenumbers.parse(written, region)
         except phonenumbers.NumberParseException:
             continue
+        # North America's range is in every area code, so far more digit strings fall in it than in
+        # Ofcom's two prefixes: there it counts written whole or in the plan's own groups, and
+        # "1-868-5550124" is an id's grouping.
+        grouping = country_code != NANP_CODE or len(re.findall(r"[0-9]+", written)) == 1 or _grouped_as(
+            written, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+            phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix or "") or _grouped_as(
+            written.lstrip().removeprefix("00"),
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL), "")
         if (number.country_code == country_code
-                and numbers.fullmatch(phonenumbers.national_significant_number(number))
+                and numbers.fullmatch(phonenumbers.national_significant_number(number)) and grouping
                 and (_dialled_internationally(written) or _written_nationally(written, number, region))):
             return number
     return None
@@ -973,13 +982,14 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
     for block in reading.blocks:
         if block.source != "attachment":
             first.setdefault(block.text, block)
-    blocks = list(first.values())[:SPLIT_FIELDS]
+    written = list(first.values())[:SPLIT_FIELDS]
+    blocks = [replace(block, text=_digits_between_digits(block.text)) for block in written]
     for heads, tails in _split_passes(blocks):
-        mention = _joined_parts(reading, regions, blocks, heads, tails)
+        mention = _joined_parts(reading, regions, written, heads, tails)
         if mention is not None:
             yield mention
             return
-    for block in blocks:
+    for block in written:
         mention = _answered_parts(reading, regions, block)
         if mention is not None:
             yield mention
@@ -1026,6 +1036,15 @@ def _answered_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock
     return None
 
 
+# A letter written for a digit between two digits ("4\u041e9-58-12", a Cyrillic capital o): a part of a split
+# number is disguised as a whole one is, and reads as the digit it stands for, in the same width.
+_BETWEEN_DIGITS = re.compile(rf"(?<=[0-9])[{_LOOKALIKES}](?=[0-9])")
+
+
+def _digits_between_digits(text: str) -> str:
+    return _BETWEEN_DIGITS.sub(lambda found: found.group().translate(_TO_DIGIT), text)
+
+
 Parts = list[list[re.Match[str]]]  # per field, the heads or the tails it offers
 
 
@@ -1068,7 +1087,8 @@ def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextB
                   heads: Parts, tails: Parts) -> PhoneMention | None:
     """The first head and tail of different fields that together dial a number. The plain and HTML
     bodies are one field in two forms: a head and a tail within it are no more pieced across the
-    two than within either, as Outlook, which reads one, would not."""
+    two than within either, as Outlook, which reads one, would not. The parts were found in the
+    fields with their look-alike digits read (same width), and are shown as the blocks write them."""
     for index, block in enumerate(blocks):
         for head in heads[index]:
             for other, later in enumerate(tails):
@@ -1081,8 +1101,10 @@ def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextB
                     number = _parse("".join(c for c in joined if not c.isspace() and c not in BULLETS), regions)
                     if number is None or _published(number):
                         continue
+                    shown_head = block.text[head.start():head.end()]
+                    shown_tail = blocks[other].text[tail.start():tail.end()]
                     return PhoneMention(
-                        as_written=f"{head.group()} … {tail.group()}",
+                        as_written=f"{shown_head} … {shown_tail}",
                         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
                         service=_is_service_number(number), obfuscated=True, cued=False, dialin=False,
                         stranger=in_stranger_text(reading, block), source=block.source)
