@@ -1022,18 +1022,27 @@ def _answered_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock
         tail = _ANSWER_TAIL.match(following)
         if tail is None or _YEAR.fullmatch(tail.group()):
             continue
-        joined = f"{head} {tail.group()}"
-        if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
-            continue
-        number = _parse("".join(c for c in joined if not c.isspace()), regions)
-        if number is None or _published(number):
-            continue
-        return PhoneMention(
-            as_written=f"{head} … {tail.group()}",
-            e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-            service=_is_service_number(number), obfuscated=False, cued=False, dialin=False,
-            stranger=in_stranger_text(reading, block), source=block.source)
+        mention = _pieced(reading, regions, block, (head, tail.group()), f"{head} … {tail.group()}", obfuscated=False)
+        if mention is not None:
+            return mention
     return None
+
+
+def _pieced(reading: Reading, regions: tuple[str, ...], block: TextBlock, parts: tuple[str, str], shown: str,
+            obfuscated: bool) -> PhoneMention | None:
+    """The number a head and a tail dial, read as one run of digits: two fields' or answers'
+    groups are not a number's grouping, so a region's trunk prefix is asked for ("116 116" and a
+    card's "8830")."""
+    joined = " ".join(parts)
+    if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
+        return None
+    number = _parse("".join(c for c in joined if not c.isspace() and c not in BULLETS), regions)
+    if number is None or _published(number):
+        return None
+    return PhoneMention(
+        as_written=shown, e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        service=_is_service_number(number), obfuscated=obfuscated, cued=False, dialin=False,
+        stranger=in_stranger_text(reading, block), source=block.source)
 
 
 # A letter written for a digit between two digits ("4\u041e9-58-12", a Cyrillic capital o): a part of a split
@@ -1093,21 +1102,10 @@ def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextB
         for head in heads[index]:
             for other, later in enumerate(tails):
                 for tail in later if other != index and not block.source == blocks[other].source == "body" else ():
-                    joined = f"{head.group()} {tail.group()}"
-                    if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
-                        continue
-                    # Read as one run of digits: two fields' groups are not a number's grouping,
-                    # so a region's trunk prefix is asked for ("116 116" and a card's "8830").
-                    number = _parse("".join(c for c in joined if not c.isspace() and c not in BULLETS), regions)
-                    if number is None or _published(number):
-                        continue
-                    shown_head = block.text[head.start():head.end()]
-                    shown_tail = blocks[other].text[tail.start():tail.end()]
-                    return PhoneMention(
-                        as_written=f"{shown_head} … {shown_tail}",
-                        e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                        service=_is_service_number(number), obfuscated=True, cued=False, dialin=False,
-                        stranger=in_stranger_text(reading, block), source=block.source)
+                    shown = f"{block.text[head.start():head.end()]} … {blocks[other].text[tail.start():tail.end()]}"
+                    mention = _pieced(reading, regions, block, (head.group(), tail.group()), shown, obfuscated=True)
+                    if mention is not None:
+                        return mention
     return None
 
 
