@@ -1214,12 +1214,22 @@ def test_cancelling_an_appointment_is_no_dispute_hook():
 # ---------------------------------------------------------------- brands
 
 @pytest.mark.parametrize(("written", "brand_name"), [("PayPaI", "PayPal"), ("Nort0n", "Norton"), ("Рaypal", "PayPal"),
-                                                     ("ꓑayPal", "PayPal"), ("ＰａｙＰａｌ", "PayPal")])
+                                                     ("ꓑayPal", "PayPal"), ("ＰａｙＰａｌ", "PayPal"),
+                                                     # Digits and signs for letters (round 86).
+                                                     ("W3stpac", "Westpac"), ("P4yP@l", "PayPal")])
 def test_homoglyph_brands(written, brand_name):
     found = facts(brand.claims, parse_raw(mail(f"Your {written} order was charged")), "brand.homoglyph")
     # Full-width letters are what NFKC makes plain letters of: not a look-alike, just the name.
     assert (found and found["brand"] == brand_name) or written.startswith("Ｐ")
     assert facts(brand.claims, parse_raw(mail(f"Your {written} order was charged")), "brand.impersonation")
+
+
+def test_words_with_a_digit_that_read_as_no_brand_stay_as_written():
+    # "A4", "5G" and "3M" hold fewer than three letters: a size, a network and a company, as written.
+    assert brand.mentions(Reading(parse_raw(mail("Order A4 paper, a 5G router and 3M tape for the office")))) == ()
+    # Nor do the groups of a hyphenated id ("USP5" is no USPS), nor a reader's "Micro$oft".
+    assert brand.mentions(Reading(parse_raw(mail("Invoice number: INV2-USP5-F3IJ-J92U-Z9IR")))) == ()
+    assert all(not m.lookalike for m in brand.mentions(Reading(parse_raw(mail("Micro$oft and its licences")))))
 
 
 @pytest.mark.parametrize(("text", "brand_name"), [

@@ -92,11 +92,35 @@ def _plain(brand: Brand) -> frozenset[str]:
     return frozenset(n.lower() for n in brand.names) | {n.lower().replace(" ", "") for n in brand.names}
 
 
+# Digits and an at sign written for the letters they resemble inside a word ("W3stpac", "P@yPal";
+# 0 and 1 are folded by every skeleton already): a word of three letters or more with fewer of them
+# than letters reads as its letters, the same width, so "A4" and "5G" stay as they are, and so do
+# the groups of a hyphenated id ("INV2-USP5-F3IJ"). Not "$": "Micro$oft" is a reader's jibe.
+_LEET = str.maketrans({"3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
+_LEET_WORD = re.compile(r"(?<![\w@\-])[\w@]*[3457@][\w@]*(?![\w@]|-\w)")
+LEET_LETTERS_MIN = 3
+
+
+def _letters_for_digits(text: str) -> str | None:
+    """The skeleton with each disguised word's digits read as letters, or None if it has none."""
+    def read(word: re.Match[str]) -> str:
+        letters = sum(c.isalpha() for c in word.group())
+        leet = sum(c in "3457@" for c in word.group())
+        return word.group().translate(_LEET) if letters >= LEET_LETTERS_MIN and leet < letters else word.group()
+    read_text = _LEET_WORD.sub(read, text)
+    return read_text if read_text != text else None
+
+
 def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
     index = _brand_index()
     found = []
     for block, skel in zip(reading.blocks, reading.skeletons, strict=True):
-        for skel_start, skel_end, brand in _named(skel.text, index):
+        named = list(_named(skel.text, index))
+        disguised = _letters_for_digits(skel.text)
+        if disguised is not None:
+            named += [(start, end, brand) for start, end, brand in _named(disguised, index)
+                      if disguised[start:end] != skel.text[start:end]]
+        for skel_start, skel_end, brand in named:
             start, end = skel.span(skel_start, skel_end)
             as_written = block.text[start:end]
             # Turkish capital İ lower-cases to i and a combining dot: the same letter, no look-alike.
