@@ -1173,6 +1173,31 @@ def test_afrikaans_suspension_and_tamil_urgency_added_in_round_85():
     assert facts(urgency.language, parse_raw(mail(urgent)), "urgency.language")
 
 
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("Bula, tumhar account block ho gaya. Der nahi karo, call karo.", "Der nahi karo"),  # Fiji Hindi
+    ("Poštovani, vaš račun je blokiran. Javite se u toku današnjeg dana.", "u toku današnjeg dana"),  # Bosnian
+    ("Llogaria juaj u bllokua. Telefononi brenda ditës.", "brenda ditës"),  # Albanian
+])
+def test_urgency_in_the_languages_round_86_added(text, phrase):
+    found = facts(urgency.language, parse_raw(mail(text)), "urgency.language")
+    assert found and found["urgency_phrase"] == phrase
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("MSCU 4471203: the container will be held until the duty difference is paid.", "container will be held until"),
+    ("Gümrük vergi farkı: konteyneriniz ödeme yapılana kadar bekletilecektir.", "ödeme yapılana kadar bekletilecektir"),
+])
+def test_a_freight_fee_demand_is_a_pretext(text, phrase):
+    found = facts(payment.pretext, parse_raw(mail(text)), "lure.pretext")
+    assert found and found["pretext"] == phrase and found["pretext_kind"] == "fee"
+
+
+def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian():
+    text = ("Obavještenje za uposlenike: hvala na saradnji ove sedmice. Za pitanja: 033 206 118 ili "
+            "061 339 472.")
+    assert [m.e164 for m in mentions(text)] == ["+38733206118", "+38761339472"]
+
+
 def test_urgency_in_yiddish_added_in_round_82():
     # "Your account is blocked. Call right now, within 24 hours."
     text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
