@@ -784,9 +784,17 @@ def test_toll_free_numbers_written_with_letters_outside_north_america(text, send
     # phonenumbers holds 555 invalid in Saint Lucia's and Barbados's area codes.
     ("Please call them and get it cancelled before the end of day: 17585550137.", "+17585550137"),
     ("Disconnection on Friday - ring 2465550170 today", "+12465550170"),
+    # In the plan's groups with letters for digits and the last group cut.
+    ("Republic Bank card desk: l-868-555-Ol l6", "+18685550116"),
 ])
 def test_numbers_in_a_range_kept_for_fiction_are_numbers_to_the_reader(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
+
+
+def test_a_local_number_in_the_fiction_range_is_dialled_in_the_region_the_message_names():
+    # Barbados's seven-digit local form, the area code the island's only one.
+    assert [m.e164 for m in mentions("Call the desk on 555-0131 today", "From: a@example.bb\r\nSubject: x\r\n")] \
+        == ["+12465550131"]
 
 
 def test_a_number_laid_out_one_character_a_cell_is_read_whole():

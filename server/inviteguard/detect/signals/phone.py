@@ -694,18 +694,30 @@ def _fictional(written: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumb
         except phonenumbers.NumberParseException:
             continue
         # North America's range is in every area code, so far more digit strings fall in it than in
-        # Ofcom's two prefixes: there it counts written whole or in the plan's own groups, and
-        # "1-868-5550124" is an id's grouping.
-        grouping = country_code != NANP_CODE or len(re.findall(r"[0-9]+", written)) == 1 or _grouped_as(
-            written, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
-            phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix or "") or _grouped_as(
-            written.lstrip().removeprefix("00"),
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL), "")
+        # Ofcom's two prefixes: there it counts written in the plan's groups, and "1-868-5550124"
+        # is an id's grouping.
+        grouping = country_code != NANP_CODE or _in_plan_groups(written, number)
         if (number.country_code == country_code
                 and numbers.fullmatch(phonenumbers.national_significant_number(number)) and grouping
                 and (_dialled_internationally(written) or _written_nationally(written, number, region))):
             return number
     return None
+
+
+def _in_plan_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
+    """Written whole, in the plan's national or international groups with a group perhaps cut
+    further ("l-868-555-Ol l6"), or as its local number alone in the local groups ("555-0131",
+    the area code the one of the region)."""
+    written_digits = re.sub(r"[^0-9]", "", written)
+    if len(re.findall(r"[0-9]+", written)) == 1:
+        return True
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    if _within_groups(written, national) or _within_groups(written, international):
+        return True
+    groups = re.findall(r"[0-9]+", national)
+    local = next((groups[at:] for at in range(1, len(groups)) if "".join(groups[at:]) == written_digits), None)
+    return local is not None and _within_groups(written, " ".join(local))
 
 
 PLUS_LEFT_OUT_GROUPS = 3  # a country code and at least two groups: "258 84 712 0093"
