@@ -681,6 +681,9 @@ def test_a_number_only_in_the_reminder_is_read():
     # A tail opened with the dash it was cut at counts wherever in its field it stands.
     ("Author Services Desk +1 (833) 555", "", "Seats 12, 34, 56, 78, 91 and 23 booked. Line ref -0198.",
      "+18335550198"),
+    # A head opened by the trunk prefix 8 of Kazakhstan's, Russia's and Belarus's plans.
+    ("Halyk: шотыңыз бұғатталды. Қолдау орталығы 8 727 24", "4-90-13 (тәулік бойы)",
+     "Бұғатты алу үшін хабарласыңыз, теңге", "+77272449013"),
 ])
 def test_a_number_cut_across_two_fields_is_read_whole(summary, location, description, e164):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))
@@ -719,6 +722,8 @@ def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary,
     ("Rückruf bitte heute.\nVorwahl\n(030)\nRufnummer\n2345 6789\nDanke", "+493023456789"),
     # The rest straight below its area code.
     ("Llame a cobros:\n+1 809\n555-0155", "+18095550155"),
+    # Each part after its label, the extension on a line of its own.
+    ("Bitte wenden Sie sich an unser Team:\n\nVorwahl: 040\n\nRufnummer: 86 43 71\n\nDurchwahl: -590", "+4940864371"),
 ])
 def test_a_number_asked_for_in_two_answers_is_read_whole(text, e164):
     assert [(m.e164, m.obfuscated) for m in mentions(text)] == [(e164, False)]
@@ -801,6 +806,14 @@ def test_a_number_laid_out_one_character_a_cell_is_read_whole():
     # Fourteen cells, the hyphens in cells of their own: longer than any number written in a line.
     text = "Cancellation desk:\n\n1 | - | 8 | 4 | 4 | - | 5 | 5 | 5 | - | 0 | 1 | 6 | 5"
     assert [m.e164 for m in mentions(text)] == ["+18445550165"]
+
+
+def test_a_number_whose_last_groups_look_like_a_date_is_read():
+    # "71-08-36" holds no day and month: the last six digits of a number as Central Asia writes them.
+    assert [m.e164 for m in mentions("Бүгүн чалыңыз: 0 (555) 71-08-36", "From: a@example.kg\r\nSubject: x\r\n")] \
+        == ["+996555710836"]
+    # A date in the same shape stays a date.
+    assert mentions("Дата: 05-11-25, 0 (555) 05-11-25") == ()
 
 
 def test_a_row_of_due_dates_is_no_number():

@@ -116,7 +116,11 @@ _FILE_EXTENSION = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|html?|tx
 # What joins groups into one (`_spans`): an id joined by tildes ("4711~0815~2234") is as whole as
 # one joined by hyphens.
 _JOINERS = frozenset(".-~")
-_DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2}))$")
+_DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})$")
+# A date with a two-digit year ("05/11/25"), the shape in which Central Asia and Russia write a
+# number's last six digits ("71-08-36"): a date only with a day and a month in it, either way round.
+_SHORT_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2}$")
+DAYS, MONTHS = 31, 12
 # Dates with a space after each dot, as Central Europe writes them ("30. 4. 2025", Hungary's
 # "2025. 04. 30."): a year of this or the last century and its day and month.
 _SPACED_DATE = re.compile(r"(?<!\d)(?:\d{1,2}\.\s\d{1,2}\.\s(?:19|20)\d\d|(?:19|20)\d\d\.\s\d{1,2}\.\s\d{1,2})(?!\d)")
@@ -488,6 +492,16 @@ def _is_version(group: str) -> bool:
     return (short or address) and not (dotted_digits or pairs)
 
 
+def _is_date(group: str) -> bool:
+    if _DATE.match(group):
+        return True  # a year of four digits, or an invoice's serial before month and year ("87/11/2025")
+    found = _SHORT_DATE.match(group)
+    if found is None:
+        return False
+    first, second = int(found.group(1)), int(found.group(2))
+    return (1 <= first <= DAYS and 1 <= second <= MONTHS) or (1 <= first <= MONTHS and 1 <= second <= DAYS)
+
+
 def _not_a_phone(span: str) -> bool:
     """Shapes that are something else: dates, times of day, versions, IBAN or card blocks, more
     than a phone's digits, several line breaks."""
@@ -495,7 +509,7 @@ def _not_a_phone(span: str) -> bool:
     breaks = span.count("\n")
     if (_YEARS.match(compact) or _DATED_ID.match(compact) or _BLOCKS_OF_FOUR.match(compact)
             or _TIME_RANGE.search(compact) or _SPACED_DATE.search(compact)
-            or any(_DATE.match(g) for g in compact.split())
+            or any(_is_date(g) for g in compact.split())
             or sum(bool(_DAY_MONTH.fullmatch(g)) for g in compact.split()) >= 2):
         return True
     if (breaks > 2 or (breaks == 2 and "\n\n" not in span)) and not _stacked(span):
@@ -980,7 +994,9 @@ def _split_head(written: str, plain_least: int) -> bool:
     least = SPLIT_DIALLED_HEAD_DIGITS if written.startswith("+") else plain_least
     # An area code in brackets is a group like any other ("(888) 555-" as an invite's location).
     plain = re.sub(r"[()]", "", written)
-    if not written.startswith(("+", "0", "1")) and (not _PLAIN_GROUPS.fullmatch(plain) or _YEAR.match(plain)):
+    # A trunk prefix may open a head alone: 0 in most plans, 1 in North America's, 8 in Russia's,
+    # Kazakhstan's and Belarus's ("8 727 24" as an invite's title end).
+    if not written.startswith(("+", "0", "1", "8 ")) and (not _PLAIN_GROUPS.fullmatch(plain) or _YEAR.match(plain)):
         return False  # "240.00", "96.600", "2025 07": amounts and dates, not the head of a number
     return len(groups) > 1 and least <= sum(map(len, groups)) <= 9 and not _not_a_phone(written)
 
@@ -1009,19 +1025,28 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
 
 
 # A form asks for a number in two answers, or a table gives it two labelled cells: the area code
-# alone on its line ("809", "(0157)", "+1 809"), then, after at most one line of a question or label
-# without digits, the rest opening its own line ("555 0155 ext. 4"). Lines, not words: it reads the
-# same in any language.
+# alone on its line or after its label ("809", "(0157)", "+1 809", "Vorwahl: 040"), then, after at
+# most one line of a question or label without digits, the rest opening its own line or its label's
+# answer ("555 0155 ext. 4", "Rufnummer: 86 43 71"). Lines, not words: it reads the same in any
+# language.
 _ANSWER_HEAD = re.compile(r"\(?\+?[0-9]{2,4}\)?(?:[ \-\u2010-\u2015][0-9]{1,4})?")
 _ANSWER_TAIL = re.compile(r"[0-9]{2,5}(?:[ \-\u2010-\u2015][0-9]{2,5}){0,3}(?![0-9]|[.,:/][0-9])")
 ANSWER_HEAD_DIGITS = (2, 6)
 ANSWER_LABEL_CHARS = 60  # a question or a cell's label, not a paragraph
 
 
+def _answer(line: str) -> str:
+    """A line's answer: what follows its label ("Vorwahl: 040"), or the whole line."""
+    label, colon, value = line.rpartition(":")
+    if colon and value.strip() and len(label) <= ANSWER_LABEL_CHARS and not any(c.isdigit() for c in label):
+        return value.strip()
+    return line.strip()
+
+
 def _answered_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) -> PhoneMention | None:
     """A number whose area code is one answer or cell and whose rest the next, read when no field
     holds a whole number. A split a form or table made for it is its layout, not a disguise."""
-    lines = [line.strip() for line in block.text[:SPLIT_WINDOW].splitlines()]
+    lines = [_answer(line) for line in block.text[:SPLIT_WINDOW].splitlines()]
     lines = [line for line in lines if line]
     for index, head in enumerate(lines[:-1]):
         head_digits = sum(c.isdigit() for c in head)
