@@ -493,6 +493,8 @@ def _is_version(group: str) -> bool:
 
 
 def _is_date(group: str) -> bool:
+    """A date's shape: with a year of four digits always, with one of two only holding a day and a
+    month (`_SHORT_DATE`)."""
     if _DATE.match(group):
         return True  # a year of four digits, or an invoice's serial before month and year ("87/11/2025")
     found = _SHORT_DATE.match(group)
@@ -710,9 +712,9 @@ def _fictional(written: str, regions: tuple[str, ...]) -> phonenumbers.PhoneNumb
         # North America's range is in every area code, so far more digit strings fall in it than in
         # Ofcom's two prefixes: there it counts written in the plan's groups, and "1-868-5550124"
         # is an id's grouping.
-        grouping = country_code != NANP_CODE or _in_plan_groups(written, number)
         if (number.country_code == country_code
-                and numbers.fullmatch(phonenumbers.national_significant_number(number)) and grouping
+                and numbers.fullmatch(phonenumbers.national_significant_number(number))
+                and (country_code != NANP_CODE or _in_plan_groups(written, number))
                 and (_dialled_internationally(written) or _written_nationally(written, number, region))):
             return number
     return None
@@ -722,14 +724,13 @@ def _in_plan_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
     """Written whole, in the plan's national or international groups with a group perhaps cut
     further ("l-868-555-Ol l6"), or as its local number alone in the local groups ("555-0131",
     the area code the one of the region)."""
-    written_digits = re.sub(r"[^0-9]", "", written)
     if len(re.findall(r"[0-9]+", written)) == 1:
         return True
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     if _within_groups(written, national) or _within_groups(written, international):
         return True
-    groups = re.findall(r"[0-9]+", national)
+    groups, written_digits = re.findall(r"[0-9]+", national), re.sub(r"[^0-9]", "", written)
     local = next((groups[at:] for at in range(1, len(groups)) if "".join(groups[at:]) == written_digits), None)
     return local is not None and _within_groups(written, " ".join(local))
 
