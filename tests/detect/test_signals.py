@@ -819,6 +819,9 @@ def test_a_number_whose_last_groups_look_like_a_date_is_read():
 def test_a_row_of_due_dates_is_no_number():
     text = "CUIT terminado en IVA Ganancias\n\n6-7 23/09 17/09\n\n8-9 24/09 18/09\n\nRG 5555/2026"
     assert mentions(text, "From: a@example.com.ar\r\nSubject: x\r\n") == ()
+    # One row alone is a run of its own, which reads as a number without the rule.
+    one_row = "CUIT terminado en IVA Ganancias\n\n6-7 23/09 17/09\n\nRG 5555/2026"
+    assert mentions(one_row, "From: a@example.com.ar\r\nSubject: x\r\n") == ()
 
 
 def test_a_fiction_ranges_digits_without_the_trunk_zero_are_no_number():
