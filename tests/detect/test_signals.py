@@ -1222,6 +1222,38 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
     assert [m.e164 for m in mentions(text)] == ["+38733206118", "+38761339472"]
 
 
+@pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
+    # Kazakh: "Your account is blocked. Do not delay, contact us."
+    (urgency.language, "urgency.language", "urgency_phrase",
+     "Сіздің шотыңыз бұғатталды. Кешіктірмеңіз, бізге хабарласыңыз.", "Кешіктірмеңіз"),
+    # Mongolian: "Debited from your account: 450 000₮, a Netflix subscription."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "Сайн байна уу. Таны дансаас хасагдлаа: 450 000₮, Netflix захиалга.", "дансаас хасагдлаа"),
+    # Georgian: "An unauthorised login was recorded on your account."
+    (payment.account_alert, "lure.account_alert", "alert",
+     "თქვენს ანგარიშზე დაფიქსირდა უნებართვო შესვლა. დაგვიკავშირდით.", "უნებართვო შესვლა"),
+    # Kyrgyz: "4 500 som was taken from your card. Was this you? Call us."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "Сиздин картаңыздан 4 500 сом алынды. Бул сиз болдуңузбу? Бизге чалыңыз.", "Бул сиз болдуңузбу?"),
+    # Azerbaijani: "A loan was taken in your name. If you did not take a loan, call us."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "Adınıza kredit rəsmiləşdirildi. Əgər kredit götürməmisinizsə, bizə zəng edin.",
+     "Əgər kredit götürməmisinizsə"),
+    # Uzbek: "You have a tax debt. Please call."
+    (payment.demand, "payment.demand", "demand",
+     "Hurmatli mijoz, sizda soliq qarzi mavjud. Iltimos, qo'ng'iroq qiling.", "soliq qarzi"),
+    # Tajik: "The money was transferred without your permission. Call us."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "Маблағ бе иҷозати шумо гузаронида шуд. Ба мо занг занед.", "бе иҷозати шумо"),
+    # Armenian: "The payment deadline has passed. Call us."
+    (payment.demand, "payment.demand", "demand",
+     "Հարգելի հաճախորդ, վճարման ժամկետը անցել է։ Զանգահարեք մեզ։", "վճարման ժամկետը անցել է"),
+])
+def test_the_claims_and_haste_of_central_asia_and_the_caucasus_round_88_added(signal, signal_id, key, text, phrase):
+    found = facts(signal, parse_raw(mail(text)), signal_id)
+    assert found and found[key] == phrase
+
+
 def test_urgency_in_yiddish_added_in_round_82():
     # "Your account is blocked. Call right now, within 24 hours."
     text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
