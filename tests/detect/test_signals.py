@@ -403,6 +403,7 @@ def test_list_forwarded_invite_shows_srs():
     ("Support Phone Desk: 1 808 371-4987Automated renewal", "+18083714987"),  # run into a word
     ("settle it by phone: O2O • 7946 • O5I8 (lines open 8am-8pm)", "+442079460518"),  # bullets between groups
     ("Helpline 0.8.0.0 - 5.5.5 - 0.1.9.3 (free)", "+448005550193"),  # dotted out digit by digit, in groups
+    ("Позвоните в банк: +3.7.1 2.9.1.4 5.0.8.3", "+37129145083"),  # ... its groups opened by the country code
     ("Billing team - l-8OO-555-Ol86", "+18005550186"),  # a lone letter for the country's 1
     ("call I-8OO-555-Ol5O now", "+18005550150"),  # ... with more letters than digits after it
     ("call one eight eight eight – five five five – zero one nine two", "+18885550192"),  # spelled out
@@ -739,6 +740,27 @@ def test_answers_that_make_no_number_are_not_pieced(text):
     assert all("…" not in m.as_written for m in mentions(text))
 
 
+@pytest.mark.parametrize(("text", "headers", "e164"), [
+    # "Call +370 6 and dial the remaining digits: 41 20 839."
+    ("Skambinkite +370 6 ir surinkite likusius skaitmenis: 41 20 839.", "From: a@example.lt\r\nSubject: x\r\n",
+     "+37064120839"),
+    ("Ring 0161 and, once the recording ends, key in 496 0123 (option 4).", "From: a@example.co.uk\r\nSubject: x\r\n",
+     "+441614960123"),
+])
+def test_a_number_a_sentence_gives_in_two_parts_is_read_whole(text, headers, e164):
+    assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == [(e164, True)]
+
+
+@pytest.mark.parametrize("text", [
+    "Room 012, floor 3, then desk 14 22.",  # too few digits to be a number
+    "Invoice 0234 of 12 March and order 55 12 33 44 are attached.",  # a date's words hold a digit
+    "Since 2019 we have served 12 500 customers",  # no dialled head
+    "Call +370 6 41 20 839 or write: 41 20 839",  # a whole number stands: nothing is pieced
+])
+def test_sentences_that_make_no_number_are_not_pieced(text):
+    assert all("…" not in m.as_written for m in mentions(text, "From: a@example.lt\r\nSubject: x\r\n"))
+
+
 def test_a_number_cut_between_a_google_invitations_title_and_its_location_is_read_on_outlook():
     # Outlook shows Google's subject as the meeting's: the title, then " @ " and the time.
     item = OutlookItem(item_class="IPM.Schedule.Meeting.Request",
@@ -954,9 +976,16 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
         assert all(any(name.startswith(start) for name in letters) for start in script.names), script
 
 
+def test_an_area_code_in_square_brackets_is_read_and_shown_as_written():
+    text = "A charge of AUD 1,864.20 was authorised. Call our fraud team on [03] 9018 4472 - Mon-Sat."
+    found = mentions(text, "From: a@example.com.au\r\nSubject: x\r\n")
+    assert [(m.as_written, m.e164) for m in found] == [("[03] 9018 4472", "+61390184472")]
+
+
 @pytest.mark.parametrize("text", [
     "Order #112-4567890-1234567 has shipped",    # Amazon order number (3-7-7)
     "Version 2.4.18-3 2.4.18-3 was released",    # version strings
+    "Fixed in 3.7.1 3.7.2 3.8.0 and 3.8.1",     # versions of single digits, no "+" before them
     "Attached: 20011005logs2.zip",               # a file name
     "Invoice INV-2024-0012345 for services",     # an invoice id
     "Invoice INV-0860 555 037 for services",     # an id's code before groups: no Bantu prefix

@@ -517,8 +517,11 @@ def _not_a_phone(span: str) -> bool:
     if (breaks > 2 or (breaks == 2 and "\n\n" not in span)) and not _stacked(span):
         return True
     digits = re.findall(r"\d+", compact)
-    if len(digits) >= DIGIT_BY_DIGIT_MIN and all(len(d) == 1 for d in digits) and _PADDED_SEPARATOR.search(span):
-        return False  # dotted out digit by digit, groups set apart ("0.8.0.0 - 5.5.5 - 0.1.9.3"): no versions
+    if len(digits) >= DIGIT_BY_DIGIT_MIN and all(len(d) == 1 for d in digits) \
+            and (_PADDED_SEPARATOR.search(span) or span.lstrip("( ").startswith("+")):
+        # Dotted out digit by digit, its groups set apart ("0.8.0.0 - 5.5.5 - 0.1.9.3") or opened by
+        # the "+" of a country code ("+3.7.1 2.9.1.4 5.0.8.3"), which no list of versions has.
+        return False
     return any(_is_version(group) for group in compact.split())
 
 
@@ -869,6 +872,11 @@ def _written_from(written: str, scanned: str, offset: int) -> int:
     return offset - 3 if scanned[offset] == "+" and written[offset] != "+" else offset
 
 
+# An area code in square brackets is one in round ones ("[03] 9018 4472", as a PDF statement or
+# a form sets it): read in the same width, so the number is shown as written.
+_SQUARE_AS_ROUND = str.maketrans("[]", "()")
+
+
 def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
     regions = suggested_regions(reading)
     dialin_possible = _dialin_possible(reading)
@@ -877,7 +885,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
     found: list[PhoneMention] = []
     candidates = 0
     for index, block in enumerate(reading.blocks):
-        text = _plus_spelled(block.text)
+        text = _plus_spelled(block.text).translate(_SQUARE_AS_ROUND)
         cues: list[int] | None = None
         stranger = in_stranger_text(reading, block)
         # In a stranger's text only the block that names the attached meeting holds its dial-in.
@@ -1019,7 +1027,7 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
             yield mention
             return
     for block in written:
-        mention = _answered_parts(reading, regions, block)
+        mention = _answered_parts(reading, regions, block) or _said_parts(reading, regions, block)
         if mention is not None:
             yield mention
             return
@@ -1061,6 +1069,31 @@ def _answered_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock
         if tail is None or _YEAR.fullmatch(tail.group()):
             continue
         mention = _pieced(reading, regions, block, (head, tail.group()), f"{head} … {tail.group()}", obfuscated=False)
+        if mention is not None:
+            return mention
+    return None
+
+
+# A sentence that gives a number's head and then, after a few words, its rest ("Skambinkite +370 6
+# ir surinkite likusius skaitmenis: 41 20 839", "počinje sa 067, a ostatak je 44 18 90"): the head
+# is dialled, a country code with what follows it or a trunk prefix and code, so it is no amount,
+# date or id; the words between hold no digit and no sentence's end. Words, not which words: it
+# reads the same in any language.
+_SAID_PARTS = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])(?P<head>\+[1-9][0-9]{0,2}(?: [0-9]{1,4}){0,2}|0[0-9]{2,4})"
+                         r"(?P<words>[^\d\n.!?;]{3,60}?)"
+                         r"(?<=[\s:])(?P<tail>[0-9]{2,5}(?:[ \-\u2010-\u2015][0-9]{2,5}){0,3})(?![0-9]|[.,:/][0-9])")
+SAID_HEAD_DIGITS = 3
+SAID_PARTS_TRIED = 4
+
+
+def _said_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) -> PhoneMention | None:
+    """A number whose head a sentence gives and whose rest it gives a few words on, read when no
+    field holds a whole number: a disguise, read as the number it dials."""
+    for found in islice(_SAID_PARTS.finditer(block.text, 0, SPLIT_WINDOW), SAID_PARTS_TRIED):
+        head, tail = found.group("head"), found.group("tail")
+        if sum(c.isdigit() for c in head) < SAID_HEAD_DIGITS or _YEAR.fullmatch(tail):
+            continue
+        mention = _pieced(reading, regions, block, (head, tail), f"{head} … {tail}", obfuscated=True)
         if mention is not None:
             return mention
     return None
