@@ -1393,6 +1393,11 @@ def test_words_with_a_digit_that_read_as_no_brand_stay_as_written():
     # Round 83's: more of Malaysia's, Singapore's, Brunei's and the Gulf's.
     ("Ninja Van: parcel on hold, customs fee RM 38.50", "Ninja Van"),
     ("GOSI Online: contribution arrears of SAR 23,615.40", "GOSI"),
+    # Round 88's: government bodies in their countries' other official languages.
+    ("Na Coimisinéirí Ioncaim – Cáin Mhaoine Áitiúil: riaráistí €1,046.00", "Revenue (Ireland)"),
+    ("Cyllid a Thollau EF: mae gennych ad-daliad treth o £312.40", "HMRC"),
+    ("Te Tari Taake: he nama tāke e toe ana, $612.00", "Inland Revenue (NZ)"),
+    ("Gendarmerie royale du Canada : un mandat est émis à votre nom", "RCMP"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
