@@ -1283,6 +1283,32 @@ def test_the_claims_and_haste_of_central_asia_and_the_caucasus_round_88_added(si
     assert found and found[key] == phrase
 
 
+@pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
+    # Irish: "Local Property Tax: €1,046.00 is still unpaid. Call us."
+    (payment.demand, "payment.demand", "demand",
+     "Cáin Mhaoine Áitiúil: tá sé fós gan íoc, €1,046.00. Glaoigh orainn.", "tá sé fós gan íoc"),
+    # Welsh: "If you did not buy this, call us today."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "Archeb £249.99. Os na wnaethoch brynu hwn, ffoniwch ni heddiw.", "Os na wnaethoch brynu hwn"),
+    # Māori: "Money was taken from your card: $612.00."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "Kia ora, kua tangohia te moni i tō kāri: $612.00.", "kua tangohia te moni i tō kāri"),
+    # Punjabi: "Your account was debited: ₹18,499."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "ਤੁਹਾਡਾ ਖਾਤਾ ਡੈਬਿਟ ਕੀਤਾ ਗਿਆ: ₹18,499.", "ਤੁਹਾਡਾ ਖਾਤਾ ਡੈਬਿਟ ਕੀਤਾ ਗਿਆ"),
+    # Latvian: "Your password was changed. Call the bank."
+    (payment.account_alert, "lure.account_alert", "alert",
+     "Jūsu parole tika mainīta. Zvaniet bankai.", "Jūsu parole tika mainīta"),
+    # Lithuanian: "Sodra debt: 212,40 EUR."
+    (payment.demand, "payment.demand", "demand", "Jūsų Sodros skola: 212,40 EUR.", "Sodros skola"),
+    # Estonian: "The deadline is today. Call us."
+    (urgency.language, "urgency.language", "urgency_phrase", "Tähtaeg on täna. Helistage meile.", "Tähtaeg on täna"),
+])
+def test_the_claims_and_haste_of_b95s_languages_round_88_added(signal, signal_id, key, text, phrase):
+    found = facts(signal, parse_raw(mail(text)), signal_id)
+    assert found and found[key] == phrase
+
+
 def test_urgency_in_yiddish_added_in_round_82():
     # "Your account is blocked. Call right now, within 24 hours."
     text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
