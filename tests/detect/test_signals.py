@@ -1423,7 +1423,7 @@ def test_words_with_a_digit_that_read_as_no_brand_stay_as_written():
     ("Na Coimisinéirí Ioncaim – Cáin Mhaoine Áitiúil: riaráistí €1,046.00", "Revenue (Ireland)"),
     ("Cyllid a Thollau EF: mae gennych ad-daliad treth o £312.40", "HMRC"),
     ("Te Tari Taake: he nama tāke e toe ana, $612.00", "Inland Revenue (NZ)"),
-    ("Gendarmerie royale du Canada : un mandat est émis à votre nom", "RCMP"),
+    ("Agence des services frontaliers du Canada : colis retenu, frais de 48,50 $", "Canada Border Services Agency"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
