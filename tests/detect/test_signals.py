@@ -976,6 +976,12 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
         assert all(any(name.startswith(start) for name in letters) for start in script.names), script
 
 
+@pytest.mark.parametrize("file_name", ["rinnovo-annulla-al-800-913-472.pdf", "chiama-800-913-472-subito.pdf"])
+def test_a_number_a_file_name_hyphenates_its_words_onto_is_read(file_name):
+    found = mentions(f"Ha condiviso con te: {file_name}", "From: a@example.it\r\nSubject: x\r\n")
+    assert [(m.as_written, m.e164) for m in found] == [("800-913-472", "+39800913472")]
+
+
 def test_an_area_code_in_square_brackets_is_read_and_shown_as_written():
     text = "A charge of AUD 1,864.20 was authorised. Call our fraud team on [03] 9018 4472 - Mon-Sat."
     found = mentions(text, "From: a@example.com.au\r\nSubject: x\r\n")
@@ -986,6 +992,8 @@ def test_an_area_code_in_square_brackets_is_read_and_shown_as_written():
     "Order #112-4567890-1234567 has shipped",    # Amazon order number (3-7-7)
     "Version 2.4.18-3 2.4.18-3 was released",    # version strings
     "Fixed in 3.7.1 3.7.2 3.8.0 and 3.8.1",     # versions of single digits, no "+" before them
+    "order-112-4567890-1234567.pdf and invoice-20240512-0042.pdf",  # ids hyphenated into file names
+    "https://dialin.teams.microsoft.com/9fe5dfdb-0942-1318-b691-b4e6dd52d6ca?id=918273645",  # a link's hex groups
     "Attached: 20011005logs2.zip",               # a file name
     "Invoice INV-2024-0012345 for services",     # an invoice id
     "Invoice INV-0860 555 037 for services",     # an id's code before groups: no Bantu prefix

@@ -474,6 +474,23 @@ def _glued(text: str, start: int, end: int) -> bool:
     return after in _JOINERS and end + 1 < len(text) and text[end + 1].isascii() and text[end + 1].islower()
 
 
+# A file name or slug hyphenates its words onto a number as onto each other
+# ("rinnovo-annulla-al-800-913-472.pdf"): a lower-case word before the number's hyphen, and after
+# it the name's end, its extension or another such word. Read only in the groups of the number's
+# own plan (`_mentions`), as ids and dates hyphenated into slugs seldom are.
+_SLUG_BEFORE = re.compile(r"(?:^|[\s_\-])[a-z]{2,}-\Z")
+_SLUG_AFTER = re.compile(r"(?:[\s_]|\Z|\.[A-Za-z]{2,4}\b|-[a-z]+(?![\w]))")
+SLUG_WORD_MAX = 40  # letters of the word before the number looked at
+
+
+def _in_slug(text: str, start: int, end: int, span: str) -> bool:
+    """Words of letters hyphenated on both sides, not a link's path or an id's hex groups
+    ("9fe5dfdb-0942-1318-b691")."""
+    word_start = max(0, start - SLUG_WORD_MAX)
+    return (bool(_SLUG_BEFORE.search(text, word_start, start)) and "/" not in text[word_start:start].split()[-1]
+            and bool(_SLUG_AFTER.match(text, end)) and span.replace("-", "").isdigit())
+
+
 VERSION_DIGITS_MAX = 9  # a version with a phone's ten digits and more is a dotted number ("1.877.555.01.58")
 
 
@@ -903,11 +920,13 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             for start, end in _spans(candidate.group()):
                 span = candidate.group()[start:end]
                 offset = candidate.start() + start
-                if _glued(text, offset, offset + len(span)):
+                glued = _glued(text, offset, offset + len(span))
+                slug = glued and _in_slug(text, offset, offset + len(span), span)
+                if glued and not slug:
                     continue
                 number = next(filter(None, (_read_span(written, regions, block.source)
                                             for written in _pipe_readings(span))), None)
-                if number is None:
+                if number is None or (slug and not _in_national_groups(span, number)):
                     continue
                 if _published(number):
                     break
