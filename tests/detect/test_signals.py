@@ -746,6 +746,9 @@ def test_answers_that_make_no_number_are_not_pieced(text):
      "+37064120839"),
     ("Ring 0161 and, once the recording ends, key in 496 0123 (option 4).", "From: a@example.co.uk\r\nSubject: x\r\n",
      "+441614960123"),
+    # A booking's location ends with the head, and the note under its label goes on.
+    ("Ubicación:\n\nLlamada telefónica: marque +34 911\n\nNotas del invitado:\n\nContinúe con 23 45 67 y confirme.",
+     "From: a@example.es\r\nSubject: x\r\n", "+34911234567"),
 ])
 def test_a_number_a_sentence_gives_in_two_parts_is_read_whole(text, headers, e164):
     assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == [(e164, True)]

@@ -1094,12 +1094,13 @@ def _answered_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock
 
 
 # A sentence that gives a number's head and then, after a few words, its rest ("Skambinkite +370 6
-# ir surinkite likusius skaitmenis: 41 20 839", "počinje sa 067, a ostatak je 44 18 90"): the head
-# is dialled, a country code with what follows it or a trunk prefix and code, so it is no amount,
-# date or id; the words between hold no digit and no sentence's end. Words, not which words: it
-# reads the same in any language.
+# ir surinkite likusius skaitmenis: 41 20 839", "počinje sa 067, a ostatak je 44 18 90"), or a
+# booking's location that ends with the head and the note under it that goes on ("marque +34 911",
+# "Notas del invitado:", "Continúe con 23 45 67"): the head is dialled, a country code with what
+# follows it or a trunk prefix and code, so it is no amount, date or id; the words between hold no
+# digit and no sentence's end. Words, not which words: it reads the same in any language.
 _SAID_PARTS = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])(?P<head>\+[1-9][0-9]{0,2}(?: [0-9]{1,4}){0,2}|0[0-9]{2,4})"
-                         r"(?P<words>[^\d\n.!?;]{3,60}?)"
+                         r"(?P<words>[^\d.!?;]{3,60}?)"
                          r"(?<=[\s:])(?P<tail>[0-9]{2,5}(?:[ \-\u2010-\u2015][0-9]{2,5}){0,3})(?![0-9]|[.,:/][0-9])")
 SAID_HEAD_DIGITS = 3
 SAID_PARTS_TRIED = 4
