@@ -168,10 +168,18 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("no-reply@carousell.com", "kelvin.deals88 sent you a message about \"Dyson V12\"", "carousell"),
     ("no-reply@vinted.fr", "Nouveau message de julie_b", "vinted"),
     ("notification@facebookmail.com", "Sam Lee sent you a message", "facebook_messages"),
+    ("9901920-fc23f573@property.booking.com", "New message from Caldera View Suites", "booking_messages"),
 ])
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
     assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == platform_id
+
+
+def test_a_hosts_message_through_airbnb_is_a_strangers_note():
+    message = parse_raw(mail("Your card was declined, call me on +30 694 118 2275.\n\n"
+                             "Reply: https://www.airbnb.com/messaging/thread/1055147643",
+                             "From: Airbnb <automated@airbnb.com>\r\nSubject: Message from Eleni\r\n"))
+    assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "airbnb_messages"
 
 
 def test_a_payment_platforms_own_mail_relays_no_merchant():
@@ -183,6 +191,8 @@ def test_a_payment_platforms_own_mail_relays_no_merchant():
 @pytest.mark.parametrize(("sender", "subject"), [
     ("no-reply@carousell.com", "Your item sold: IKEA MALM desk"),
     ("security@facebookmail.com", "New login to your account"),
+    ("noreply@booking.com", "Your booking is confirmed"),
+    ("automated@airbnb.com", "Reservation confirmed: 3 nights in Lisbon"),
 ])
 def test_a_marketplaces_own_mail_relays_no_member(sender, subject):
     own = parse_raw(mail("Details in the app.", f"From: {sender}\r\nSubject: {subject}\r\n"))
