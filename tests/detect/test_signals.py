@@ -1330,6 +1330,25 @@ def test_the_claims_and_haste_of_b95s_languages_round_88_added(signal, signal_id
     assert found and found[key] == phrase
 
 
+@pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
+    # Greek: "740,00 € will be charged to your card on 22/06."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "Το ποσό των 740,00 € θα χρεωθεί στην κάρτα σας στις 22/06.", "θα χρεωθεί στην κάρτα σας"),
+    # Greek: "If you do not confirm by phone by 18:00 today, the booking is cancelled."
+    (urgency.language, "urgency.language", "urgency_phrase",
+     "Εάν δεν επιβεβαιώσετε τηλεφωνικά έως τις 18:00, η κράτηση ακυρώνεται.", "Εάν δεν επιβεβαιώσετε τηλεφωνικά"),
+    # A booking the reader never made, and a rental's damage charge, as travel lures word them.
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "Reservation HX-4471 for €642.00. If you did not make this reservation, call the front desk.",
+     "If you did not make this reservation"),
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "Tras la devolución del vehículo se le ha cobrado por daños 740,00 €.", "se le ha cobrado por daños"),
+])
+def test_the_travel_lures_and_greek_claims_round_89_added(signal, signal_id, key, text, phrase):
+    found = facts(signal, parse_raw(mail(text)), signal_id)
+    assert found and found[key] == phrase
+
+
 def test_urgency_in_yiddish_added_in_round_82():
     # "Your account is blocked. Call right now, within 24 hours."
     text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
