@@ -989,10 +989,16 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
         assert all(any(name.startswith(start) for name in letters) for start in script.names), script
 
 
-@pytest.mark.parametrize("file_name", ["rinnovo-annulla-al-800-913-472.pdf", "chiama-800-913-472-subito.pdf"])
-def test_a_number_a_file_name_hyphenates_its_words_onto_is_read(file_name):
-    found = mentions(f"Ha condiviso con te: {file_name}", "From: a@example.it\r\nSubject: x\r\n")
-    assert [(m.as_written, m.e164) for m in found] == [("800-913-472", "+39800913472")]
+@pytest.mark.parametrize(("file_name", "domain", "written", "e164"), [
+    ("rinnovo-annulla-al-800-913-472.pdf", "example.it", "800-913-472", "+39800913472"),
+    ("chiama-800-913-472-subito.pdf", "example.it", "800-913-472", "+39800913472"),
+    # A capitalised word, a dotted number, an area code in brackets (round 89).
+    ("Resiliation_TWINT_CHF890_rappel-0800.226.381.pdf", "example.ch", "0800.226.381", "+41800226381"),
+    ("GS-Renewal-$499.99-Help-(888)555-0155.pdf", "example.org", "(888)555-0155", "+18885550155"),
+])
+def test_a_number_a_file_name_hyphenates_its_words_onto_is_read(file_name, domain, written, e164):
+    found = mentions(f"Shared with you: {file_name}", f"From: a@{domain}\r\nSubject: x\r\n")
+    assert [(m.as_written, m.e164) for m in found] == [(written, e164)]
 
 
 def test_an_area_code_in_square_brackets_is_read_and_shown_as_written():

@@ -475,11 +475,13 @@ def _glued(text: str, start: int, end: int) -> bool:
 
 
 # A file name or slug hyphenates its words onto a number as onto each other
-# ("rinnovo-annulla-al-800-913-472.pdf"): a lower-case word before the number's hyphen, and after
-# it the name's end, its extension or another such word. Read only in the groups of the number's
-# own plan (`_mentions`), as ids and dates hyphenated into slugs seldom are.
-_SLUG_BEFORE = re.compile(r"(?:^|[\s_\-])[a-z]{2,}-\Z")
+# ("rinnovo-annulla-al-800-913-472.pdf", "Help-(888)555-0155.pdf", "rappel-0800.226.381.pdf"): a
+# word before the number's hyphen, and after it the name's end, its extension or another word.
+# Read only in the groups of the number's own plan (`_mentions`), as ids and dates hyphenated into
+# slugs seldom are.
+_SLUG_BEFORE = re.compile(r"(?:^|[\s_\-])[A-Z]?[a-z]{2,}-\Z")  # a word, capitalised or not; not an id's "INV-"
 _SLUG_AFTER = re.compile(r"(?:[\s_]|\Z|\.[A-Za-z]{2,4}\b|-[a-z]+(?![\w]))")
+_SLUG_NUMBER = re.compile(r"\(?\d+\)?(?:[-.]?\(?\d+\)?)*")  # "800-913-472", "0800.226.381", "(888)555-0155"
 SLUG_WORD_MAX = 40  # letters of the word before the number looked at
 
 
@@ -488,7 +490,7 @@ def _in_slug(text: str, start: int, end: int, span: str) -> bool:
     ("9fe5dfdb-0942-1318-b691")."""
     word_start = max(0, start - SLUG_WORD_MAX)
     return (bool(_SLUG_BEFORE.search(text, word_start, start)) and "/" not in text[word_start:start].split()[-1]
-            and bool(_SLUG_AFTER.match(text, end)) and span.replace("-", "").isdigit())
+            and bool(_SLUG_AFTER.match(text, end)) and bool(_SLUG_NUMBER.fullmatch(span)))
 
 
 VERSION_DIGITS_MAX = 9  # a version with a phone's ten digits and more is a dotted number ("1.877.555.01.58")
