@@ -1355,6 +1355,13 @@ def test_the_travel_lures_and_greek_claims_round_89_added(signal, signal_id, key
     assert found and found[key] == phrase
 
 
+def test_swiss_german_haste_added_in_round_89():
+    # "Your account was blocked, call right now." Standard German's lists have no dialect.
+    found = facts(urgency.language, parse_raw(mail("Dis Konto isch gsperrt worde, lüt grad jetz aa.")),
+                  "urgency.language")
+    assert found and found["urgency_phrase"] == "grad jetz"
+
+
 def test_urgency_in_yiddish_added_in_round_82():
     # "Your account is blocked. Call right now, within 24 hours."
     text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
