@@ -1362,6 +1362,23 @@ def test_swiss_german_haste_added_in_round_89():
     assert found and found["urgency_phrase"] == "grad jetz"
 
 
+@pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
+    # Icelandic: "If you do not recognise this purchase, call us."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "Greiðsla 89.990 kr. Ef þú kannast ekki við þessi kaup, hringdu í okkur.",
+     "Ef þú kannast ekki við þessi kaup"),
+    # Faroese: "Call us within two hours."
+    (urgency.language, "urgency.language", "urgency_phrase", "Ring til okkara innan tveir tímar.", "innan tveir tímar"),
+    # Maltese: a security team's warning: "This is fraud. If you receive something similar, ..."
+    (awareness.warning_about_scams, "trust.scam_awareness", "awareness_phrase",
+     "Din hija frodi. Jekk tirċievi xi ħaġa simili, ibgħatha lis-security.", "Din hija frodi"),
+])
+def test_the_claims_haste_and_warnings_of_maltese_icelandic_and_faroese_round_90_added(
+        signal, signal_id, key, text, phrase):
+    found = facts(signal, parse_raw(mail(text)), signal_id)
+    assert found and found[key] == phrase
+
+
 def test_urgency_in_yiddish_added_in_round_82():
     # "Your account is blocked. Call right now, within 24 hours."
     text = ("\u05d3\u05f2\u05b7\u05df \u05d0\u05e7\u05d0\u05d5\u05e0\u05d8 \u05d0\u05d9\u05d6 "
