@@ -1363,10 +1363,9 @@ def test_swiss_german_haste_added_in_round_89():
 
 
 @pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
-    # Icelandic: "If you do not recognise this purchase, call us."
-    (payment.dispute_hook, "payment.dispute_hook", "hook",
-     "Greiðsla 89.990 kr. Ef þú kannast ekki við þessi kaup, hringdu í okkur.",
-     "Ef þú kannast ekki við þessi kaup"),
+    # Icelandic: "Your card has been used: 89.990 kr."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "Kortið þitt hefur verið notað: 89.990 kr.", "Kortið þitt hefur verið notað"),
     # Faroese: "Call us within two hours."
     (urgency.language, "urgency.language", "urgency_phrase", "Ring til okkara innan tveir tímar.", "innan tveir tímar"),
     # Maltese: a security team's warning: "This is fraud. If you receive something similar, ..."
