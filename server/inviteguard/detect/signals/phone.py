@@ -481,7 +481,9 @@ def _glued(text: str, start: int, end: int) -> bool:
 # slugs seldom are.
 _SLUG_BEFORE = re.compile(r"(?:^|[\s_\-])[A-Z]?[a-z]{2,}-\Z")  # a word, capitalised or not; not an id's "INV-"
 _SLUG_AFTER = re.compile(r"(?:[\s_]|\Z|\.[A-Za-z]{2,4}\b|-[a-z]+(?![\w]))")
-_SLUG_NUMBER = re.compile(r"\(?\d+\)?(?:[-.]?\(?\d+\)?)*")  # "800-913-472", "0800.226.381", "(888)555-0155"
+# Digits, hyphens, dots and brackets only ("800-913-472", "0800.226.381", "(888)555-0155"); one
+# class, not groups of digits, so the check is linear in the span however it fails.
+_SLUG_NUMBER = re.compile(r"[\d().\-]+")
 SLUG_WORD_MAX = 40  # letters of the word before the number looked at
 
 
