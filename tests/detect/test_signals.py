@@ -1279,6 +1279,7 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
 
 
 @pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
+    # Round 88's, for b94's languages.
     # Kazakh: "Your account is blocked. Do not delay, contact us."
     (urgency.language, "urgency.language", "urgency_phrase",
      "Сіздің шотыңыз бұғатталды. Кешіктірмеңіз, бізге хабарласыңыз.", "Кешіктірмеңіз"),
@@ -1304,13 +1305,7 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
     # Armenian: "The payment deadline has passed. Call us."
     (payment.demand, "payment.demand", "demand",
      "Հարգելի հաճախորդ, վճարման ժամկետը անցել է։ Զանգահարեք մեզ։", "վճարման ժամկետը անցել է"),
-])
-def test_the_claims_and_haste_of_central_asia_and_the_caucasus_round_88_added(signal, signal_id, key, text, phrase):
-    found = facts(signal, parse_raw(mail(text)), signal_id)
-    assert found and found[key] == phrase
-
-
-@pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
+    # Round 88's, for b95's languages.
     # Irish: "Local Property Tax: €1,046.00 is still unpaid. Call us."
     (payment.demand, "payment.demand", "demand",
      "Cáin Mhaoine Áitiúil: tá sé fós gan íoc, €1,046.00. Glaoigh orainn.", "tá sé fós gan íoc"),
@@ -1330,13 +1325,7 @@ def test_the_claims_and_haste_of_central_asia_and_the_caucasus_round_88_added(si
     (payment.demand, "payment.demand", "demand", "Jūsų Sodros skola: 212,40 EUR.", "Sodros skola"),
     # Estonian: "The deadline is today. Call us."
     (urgency.language, "urgency.language", "urgency_phrase", "Tähtaeg on täna. Helistage meile.", "Tähtaeg on täna"),
-])
-def test_the_claims_and_haste_of_b95s_languages_round_88_added(signal, signal_id, key, text, phrase):
-    found = facts(signal, parse_raw(mail(text)), signal_id)
-    assert found and found[key] == phrase
-
-
-@pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
+    # Round 89's: Greek, and travel lures' wording.
     # Greek: "740,00 € will be charged to your card on 22/06."
     (payment.charge_claim, "payment.charge_claim", "payment_term",
      "Το ποσό των 740,00 € θα χρεωθεί στην κάρτα σας στις 22/06.", "θα χρεωθεί στην κάρτα σας"),
@@ -1349,20 +1338,7 @@ def test_the_claims_and_haste_of_b95s_languages_round_88_added(signal, signal_id
      "If you did not make this reservation"),
     (payment.charge_claim, "payment.charge_claim", "payment_term",
      "Tras la devolución del vehículo se le ha cobrado por daños 740,00 €.", "se le ha cobrado por daños"),
-])
-def test_the_travel_lures_and_greek_claims_round_89_added(signal, signal_id, key, text, phrase):
-    found = facts(signal, parse_raw(mail(text)), signal_id)
-    assert found and found[key] == phrase
-
-
-def test_swiss_german_haste_added_in_round_89():
-    # "Your account was blocked, call right now." Standard German's lists have no dialect.
-    found = facts(urgency.language, parse_raw(mail("Dis Konto isch gsperrt worde, lüt grad jetz aa.")),
-                  "urgency.language")
-    assert found and found["urgency_phrase"] == "grad jetz"
-
-
-@pytest.mark.parametrize(("signal", "signal_id", "key", "text", "phrase"), [
+    # Round 90's: Maltese, Icelandic and Faroese.
     # Icelandic: "Your card has been used: 89.990 kr."
     (payment.charge_claim, "payment.charge_claim", "payment_term",
      "Kortið þitt hefur verið notað: 89.990 kr.", "Kortið þitt hefur verið notað"),
@@ -1372,10 +1348,16 @@ def test_swiss_german_haste_added_in_round_89():
     (awareness.warning_about_scams, "trust.scam_awareness", "awareness_phrase",
      "Din hija frodi. Jekk tirċievi xi ħaġa simili, ibgħatha lis-security.", "Din hija frodi"),
 ])
-def test_the_claims_haste_and_warnings_of_maltese_icelandic_and_faroese_round_90_added(
-        signal, signal_id, key, text, phrase):
+def test_the_claims_haste_and_warnings_rounds_88_to_90_added(signal, signal_id, key, text, phrase):
     found = facts(signal, parse_raw(mail(text)), signal_id)
     assert found and found[key] == phrase
+
+
+def test_swiss_german_haste_added_in_round_89():
+    # "Your account was blocked, call right now." Standard German's lists have no dialect.
+    found = facts(urgency.language, parse_raw(mail("Dis Konto isch gsperrt worde, lüt grad jetz aa.")),
+                  "urgency.language")
+    assert found and found["urgency_phrase"] == "grad jetz"
 
 
 def test_urgency_in_yiddish_added_in_round_82():
