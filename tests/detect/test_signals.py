@@ -1338,6 +1338,10 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
      "If you did not make this reservation"),
     (payment.charge_claim, "payment.charge_claim", "payment_term",
      "Tras la devolución del vehículo se le ha cobrado por daños 740,00 €.", "se le ha cobrado por daños"),
+    # Round 89's Swiss German: "Your account was blocked, call right now." Standard German's lists
+    # have no dialect.
+    (urgency.language, "urgency.language", "urgency_phrase", "Dis Konto isch gsperrt worde, lüt grad jetz aa.",
+     "grad jetz"),
     # Round 90's: Maltese, Icelandic and Faroese.
     # Icelandic: "Your card has been used: 89.990 kr."
     (payment.charge_claim, "payment.charge_claim", "payment_term",
@@ -1351,13 +1355,6 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
 def test_the_claims_haste_and_warnings_rounds_88_to_90_added(signal, signal_id, key, text, phrase):
     found = facts(signal, parse_raw(mail(text)), signal_id)
     assert found and found[key] == phrase
-
-
-def test_swiss_german_haste_added_in_round_89():
-    # "Your account was blocked, call right now." Standard German's lists have no dialect.
-    found = facts(urgency.language, parse_raw(mail("Dis Konto isch gsperrt worde, lüt grad jetz aa.")),
-                  "urgency.language")
-    assert found and found["urgency_phrase"] == "grad jetz"
 
 
 def test_urgency_in_yiddish_added_in_round_82():
