@@ -1351,8 +1351,34 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
     # Maltese: a security team's warning: "This is fraud. If you receive something similar, ..."
     (awareness.warning_about_scams, "trust.scam_awareness", "awareness_phrase",
      "Din hija frodi. Jekk tirċievi xi ħaġa simili, ibgħatha lis-security.", "Din hija frodi"),
+    # Round 91's, for b98's Indian languages, in their scripts and romanised.
+    # Malayalam: "Your purchase is complete: ₹24,999."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "നിങ്ങളുടെ വാങ്ങൽ പൂർത്തിയായി: ₹24,999.", "നിങ്ങളുടെ വാങ്ങൽ പൂർത്തിയായി"),
+    # Kannada: "An amount was deducted from your account: ₹6,750."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "ನಿಮ್ಮ ಖಾತೆಯಿಂದ ಮೊತ್ತ ಕಡಿತ: ₹6,750.", "ನಿಮ್ಮ ಖಾತೆಯಿಂದ ಮೊತ್ತ ಕಡಿತ"),
+    # Bengali: "A ৳4,500 charge. If you do not recognise this charge, call."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "৳4,500 চার্জ। এই চার্জ চিনতে না পারলে কল করুন।", "এই চার্জ চিনতে না পারলে"),
+    # Telugu: "Your plan was renewed automatically: ₹8,999." (A final vowel sign is left out where
+    # phrases are matched, so the phrase is shown as found.)
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "మీ ప్లాన్ ఆటో రెన్యువల్ అయింది: ₹8,999.", "ఆటో రెన్యువల్ అయింద"),
+    # Marathi: "₹7,499. If you did not make this purchase, call."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "₹7,499. तुम्ही ही खरेदी केली नसल्यास कॉल करा.", "तुम्ही ही खरेदी केली नसल्यास"),
+    # Tamil: "₹12,400: if it is a transaction you did not make, call."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "₹12,400: நீங்கள் செய்யாத பரிவர்த்தனை என்றால் அழைக்கவும்.", "நீங்கள் செய்யாத பரிவர்த்தனை"),
+    # Gujarati: "₹18,499. If you did not make this purchase, call."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "₹18,499. જો આ ખરીદી તમે ન કરી હોય તો કૉલ કરો.", "જો આ ખરીદી તમે ન કરી હોય"),
+    # Romanised Bengali: "Money was taken from your card: ৳9,800."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "apnar card theke taka kata hoyeche: ৳9,800.", "apnar card theke taka kata hoyeche"),
 ])
-def test_the_claims_haste_and_warnings_rounds_88_to_90_added(signal, signal_id, key, text, phrase):
+def test_the_claims_haste_and_warnings_rounds_88_to_91_added(signal, signal_id, key, text, phrase):
     found = facts(signal, parse_raw(mail(text)), signal_id)
     assert found and found[key] == phrase
 
