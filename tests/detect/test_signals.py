@@ -701,6 +701,15 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     assert [(m.e164, m.obfuscated) for m in found] == [(e164, True)]
 
 
+def test_a_head_a_name_ends_with_is_read_with_the_tail_not_with_the_name_repeated():
+    # The requester's name, written without spaces ("hotline+65 6817"), ends with the head; the body
+    # repeats the name before the note gives the last four digits (round 91, from b58's lure).
+    raw = invite_with("账户服务中心 热线+65 6817", "",
+                      "账户服务中心 热线+65 6817 向您发送了一张账单。\\n\\n备注:尾号 3392 为热线后四位。")
+    found = phone.mentions(Reading(parse_raw(raw)))
+    assert [(m.e164, m.obfuscated) for m in found] == [("+6568173392", True)]
+
+
 def test_a_split_numbers_part_with_a_letter_for_a_digit_is_read_and_shown_as_written():
     # A Cyrillic capital o for the zero of the location's part.
     raw = invite_with("MTS antivirus 7.990 din. +381 11", "4\u041e9-58-12", "Pozovite broj iz naslova i lokacije")
@@ -759,6 +768,16 @@ def test_answers_that_make_no_number_are_not_pieced(text):
     # A booking's location ends with the head, and the note under its label goes on.
     ("Ubicación:\n\nLlamada telefónica: marque +34 911\n\nNotas del invitado:\n\nContinúe con 23 45 67 y confirme.",
      "From: a@example.es\r\nSubject: x\r\n", "+34911234567"),
+    # A request's note opens with the rest of the number its requester's name ends with, unbroken
+    # (round 91, from b53's and b74's lures).
+    ("Note from Billing Help +56 9:\n\n61142273 \u2190 finish the number above.",
+     "From: a@example.cl\r\nSubject: x\r\n", "+56961142273"),
+    # ... or in the quotation marks the note is shown in.
+    ('Observação de Suporte 0800:\n"591 0427 — ligue para cancelar a cobrança."',
+     "From: a@example.com.br\r\nSubject: x\r\n", "+558005910427"),
+    # A country code dialled with "00", as much of the world writes it.
+    ("Llame al 0034 91 y, tras la locución, marque 412 78 90.", "From: a@example.es\r\nSubject: x\r\n",
+     "+34914127890"),
 ])
 def test_a_number_a_sentence_gives_in_two_parts_is_read_whole(text, headers, e164):
     assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == [(e164, True)]

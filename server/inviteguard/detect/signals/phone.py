@@ -976,9 +976,10 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 # A number cut in two across the fields a reader sees together: its head stands in one field
 # ("Helpdesk 1800 419" as the location, "+48 22 307" or "910 48" as the title), its tail in
 # another ("then extension 7731" in the notes). The head is two or more digit groups; one opened
-# by "+" may be the country and area codes alone ("+39 02"). Only read when no field holds a whole
+# by "+" may be the country and area codes alone ("+39 02"), and may touch the letters before it
+# as a name written without spaces does ("热线+65 6817"). Only read when no field holds a whole
 # number, and only as a number valid in a region the message suggests.
-_HEAD_GROUPS = r"(?<![\w+.,(])\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9]"
+_HEAD_GROUPS = r"(?:(?<![\w+.,(])|(?<=[^\W\d_])(?=\+))\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9]"
 _SPLIT_HEAD = re.compile(rf"{_HEAD_GROUPS}(?![0-9]|[.,][0-9])")
 # A tail may open its field or a word with the dash it was cut at ("-0129" as the location, "add
 # -0198 at the end"), never follow one inside a word ("INV-0129"). An ellipsis says "continued"
@@ -1100,12 +1101,16 @@ def _answered_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock
 # A sentence that gives a number's head and then, after a few words, its rest ("Skambinkite +370 6
 # ir surinkite likusius skaitmenis: 41 20 839", "počinje sa 067, a ostatak je 44 18 90"), or a
 # booking's location that ends with the head and the note under it that goes on ("marque +34 911",
-# "Notas del invitado:", "Continúe con 23 45 67"): the head is dialled, a country code with what
-# follows it or a trunk prefix and code, so it is no amount, date or id; the words between hold no
-# digit and no sentence's end. Words, not which words: it reads the same in any language.
-_SAID_PARTS = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])(?P<head>\+[1-9][0-9]{0,2}(?: [0-9]{1,4}){0,2}|0[0-9]{2,4})"
+# "Notas del invitado:", "Continúe con 23 45 67"), or a money request's "Note from Billing Help +56
+# 9:" and the note, in quotation marks or not, opening with the rest ("61142273"): the head is
+# dialled, a country code (after "+" or "00") with what follows it or a trunk prefix and code, so
+# it is no amount, date or id; the words between hold no digit and no sentence's end; the rest may
+# be one unbroken run. Words, not which words: it reads the same in any language.
+_SAID_PARTS = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])"
+                         r"(?P<head>(?:\+|00)[1-9][0-9]{0,2}(?: [0-9]{1,4}){0,2}|0[0-9]{2,4})"
                          r"(?P<words>[^\d.!?;]{3,60}?)"
-                         r"(?<=[\s:])(?P<tail>[0-9]{2,5}(?:[ \-\u2010-\u2015][0-9]{2,5}){0,3})(?![0-9]|[.,:/][0-9])")
+                         r"(?<=[\s:\"\u201c\u201e\u00ab'])(?P<tail>[0-9]{2,8}(?:[ \-\u2010-\u2015][0-9]{2,5}){0,3})"
+                         r"(?![0-9]|[.,:/][0-9])")
 SAID_HEAD_DIGITS = 3
 SAID_PARTS_TRIED = 4
 
@@ -1131,7 +1136,11 @@ def _pieced(reading: Reading, regions: tuple[str, ...], block: TextBlock, parts:
     joined = " ".join(parts)
     if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
         return None
-    number = _parse("".join(c for c in joined if not c.isspace() and c not in BULLETS), regions)
+    # A head dialled with "00" keeps its country code apart from the rest only while the parts are.
+    dialled = _with_plus(joined) if joined.startswith("00") else joined
+    if dialled is None:
+        return None
+    number = _parse("".join(c for c in dialled if not c.isspace() and c not in BULLETS), regions)
     if number is None or _published(number):
         return None
     return PhoneMention(
@@ -1197,6 +1206,8 @@ def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextB
         for head in heads[index]:
             for other, later in enumerate(tails):
                 for tail in later if other != index and not block.source == blocks[other].source == "body" else ():
+                    if blocks[other].text[:tail.end()].endswith(head.group()):
+                        continue  # the head again, as the body repeats the name it ends ("热线+65 6817")
                     shown = f"{block.text[head.start():head.end()]} … {blocks[other].text[tail.start():tail.end()]}"
                     mention = _pieced(reading, regions, block, (head.group(), tail.group()), shown, obfuscated=True)
                     if mention is not None:
