@@ -1014,6 +1014,11 @@ def test_every_script_names_letters_and_regions_phonenumbers_knows():
     # A capitalised word, a dotted number, an area code in brackets (round 89).
     ("Resiliation_TWINT_CHF890_rappel-0800.226.381.pdf", "example.ch", "0800.226.381", "+41800226381"),
     ("GS-Renewal-$499.99-Help-(888)555-0155.pdf", "example.org", "(888)555-0155", "+18885550155"),
+    # The area or mobile code set apart, the rest grouped otherwise (round 91, from b55's and b96's
+    # lures), and a letter for a digit (b60's).
+    ("Invoice_KES186400_OVERDUE_query-0733-902-415.pdf", "example.co.ke", "0733-902-415", "+254733902415"),
+    ("Steuer_Erstattung_Rueckruf-089-9999-8-412.pdf", "example.de", "089-9999-8-412", "+498999998412"),
+    ("Refund_Claim_Call-1800-41O-2277_INR46999.pdf", "example.in", "1800-41O-2277", "+9118004102277"),
 ])
 def test_a_number_a_file_name_hyphenates_its_words_onto_is_read(file_name, domain, written, e164):
     found = mentions(f"Shared with you: {file_name}", f"From: a@{domain}\r\nSubject: x\r\n")
@@ -1031,6 +1036,7 @@ def test_an_area_code_in_square_brackets_is_read_and_shown_as_written():
     "Version 2.4.18-3 2.4.18-3 was released",    # version strings
     "Fixed in 3.7.1 3.7.2 3.8.0 and 3.8.1",     # versions of single digits, no "+" before them
     "order-112-4567890-1234567.pdf and invoice-20240512-0042.pdf",  # ids hyphenated into file names
+    "TaxBill-064-221-08_2026.pdf and Statement-0412-5518-7_Nov.pdf",  # a first group that is no area code
     "https://dialin.teams.microsoft.com/9fe5dfdb-0942-1318-b691-b4e6dd52d6ca?id=918273645",  # a link's hex groups
     "Attached: 20011005logs2.zip",               # a file name
     "Invoice INV-2024-0012345 for services",     # an invoice id

@@ -477,13 +477,14 @@ def _glued(text: str, start: int, end: int) -> bool:
 # A file name or slug hyphenates its words onto a number as onto each other
 # ("rinnovo-annulla-al-800-913-472.pdf", "Help-(888)555-0155.pdf", "rappel-0800.226.381.pdf"): a
 # word before the number's hyphen, and after it the name's end, its extension or another word.
-# Read only in the groups of the number's own plan (`_mentions`), as ids and dates hyphenated into
-# slugs seldom are.
+# Read only in the groups of the number's own plan, or with its trunk prefix and code as the first
+# group (`_code_apart`; `_mentions`), as ids and dates hyphenated into slugs seldom are.
 _SLUG_BEFORE = re.compile(r"(?:^|[\s_\-])[A-Z]?[a-z]{2,}-\Z")  # a word, capitalised or not; not an id's "INV-"
 _SLUG_AFTER = re.compile(r"(?:[\s_]|\Z|\.[A-Za-z]{2,4}\b|-[a-z]+(?![\w]))")
-# Digits, hyphens, dots and brackets only ("800-913-472", "0800.226.381", "(888)555-0155"); one
-# class, not groups of digits, so the check is linear in the span however it fails.
-_SLUG_NUMBER = re.compile(r"[\d().\-]+")
+# Digits, hyphens, dots and brackets only ("800-913-472", "0800.226.381", "(888)555-0155"), and
+# the letters written for digits ("1800-41O-2277"); one class, not groups of digits, so the check
+# is linear in the span however it fails.
+_SLUG_NUMBER = re.compile(rf"[\d().\-{''.join(_ASCII_LOOKALIKES)}]+")
 SLUG_WORD_MAX = 40  # letters of the word before the number looked at
 
 
@@ -493,6 +494,16 @@ def _in_slug(text: str, start: int, end: int, span: str) -> bool:
     word_start = max(0, start - SLUG_WORD_MAX)
     return (bool(_SLUG_BEFORE.search(text, word_start, start)) and "/" not in text[word_start:start].split()[-1]
             and bool(_SLUG_AFTER.match(text, end)) and bool(_SLUG_NUMBER.fullmatch(span)))
+
+
+def _code_apart(written: str, number: phonenumbers.PhoneNumber) -> bool:
+    """Whether a number written with its trunk prefix sets its area or mobile code apart as the
+    first group, as its national format does ("0733-902-415", Kenya's "0733 902415"), however it
+    groups the rest: a file name's hyphens seldom follow a plan's further groups, and an id's first
+    group is seldom a code."""
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    written_groups, groups = re.findall(r"\d+", written), re.findall(r"\d+", formatted)
+    return len(written_groups) > 2 and bool(groups) and groups[0].startswith("0") and written_groups[0] == groups[0]
 
 
 VERSION_DIGITS_MAX = 9  # a version with a phone's ten digits and more is a dotted number ("1.877.555.01.58")
@@ -930,7 +941,9 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     continue
                 number = next(filter(None, (_read_span(written, regions, block.source)
                                             for written in _pipe_readings(span))), None)
-                if number is None or (slug and not _in_national_groups(span, number)):
+                as_digits = span.translate(_TO_DIGIT)  # as groups go, "41O" is "410"
+                if number is None or (slug and not (_in_national_groups(as_digits, number)
+                                                    or _code_apart(as_digits, number))):
                     continue
                 if _published(number):
                     break
