@@ -1402,8 +1402,22 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
     # Romanised Bengali: "Money was taken from your card: ৳9,800."
     (payment.charge_claim, "payment.charge_claim", "payment_term",
      "apnar card theke taka kata hoyeche: ৳9,800.", "apnar card theke taka kata hoyeche"),
+    # Round 92's, for b99's languages.
+    # Arabic: "1,250 pounds were withdrawn twice from your card."
+    (payment.charge_claim, "payment.charge_claim", "payment_term",
+     "تم السحب مرتين من بطاقتك: 1,250 جنيه.", "تم السحب مرتين"),
+    # Kurmanji: "To stop the transaction, get in touch with us."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "Ji bo rawestandina danûstandinê bi me re têkilî daynin.", "Ji bo rawestandina danûstandinê"),
+    # Hungarian: "We have restricted your netbank access. Call us."
+    (payment.account_alert, "lure.account_alert", "alert",
+     "Netbank hozzáférését korlátoztuk. Hívjon minket.", "Netbank hozzáférését korlátoztuk"),
+    # Slovak: "The parcel is at customs: 27,40 EUR."
+    (payment.pretext, "lure.pretext", "pretext", "Zásielka je na colnici: 27,40 EUR.", "Zásielka je na colnici"),
+    # Czech: "We record a claim of 4 380 Kč against you."
+    (payment.demand, "payment.demand", "demand", "Evidujeme pohledávku 4 380 Kč.", "Evidujeme pohledávku"),
 ])
-def test_the_claims_haste_and_warnings_rounds_88_to_91_added(signal, signal_id, key, text, phrase):
+def test_the_claims_haste_and_warnings_rounds_88_to_92_added(signal, signal_id, key, text, phrase):
     found = facts(signal, parse_raw(mail(text)), signal_id)
     assert found and found[key] == phrase
 
