@@ -1025,6 +1025,13 @@ def test_a_number_a_file_name_hyphenates_its_words_onto_is_read(file_name, domai
     assert [(m.as_written, m.e164) for m in found] == [(written, e164)]
 
 
+def test_a_hotline_dotted_like_a_date_whose_month_and_day_are_none_is_read():
+    # Vietnam's 1900 numbers open like a year; "63" is no month and "21" no month either (round 92,
+    # from b100's lure, the number only in the organiser's name).
+    found = mentions("Ví MoMo Hoàn Tiền - Hotline 1900.63.21 (miễn phí)", "From: a@example.vn\r\nSubject: x\r\n")
+    assert [(m.as_written, m.e164) for m in found] == [("1900.63.21", "+8419006321")]
+
+
 def test_an_area_code_in_square_brackets_is_read_and_shown_as_written():
     text = "A charge of AUD 1,864.20 was authorised. Call our fraud team on [03] 9018 4472 - Mon-Sat."
     found = mentions(text, "From: a@example.com.au\r\nSubject: x\r\n")
@@ -1046,6 +1053,7 @@ def test_an_area_code_in_square_brackets_is_read_and_shown_as_written():
     "IBAN DE89 3704 0044 0532 0130 00",          # an IBAN
     "Tracking 1Z999AA10123456784",               # a UPS tracking id
     "Meeting on 2026-03-14 and 14.03.2026",      # dates
+    "Paid 2025.11.05, due 2025/05/11",            # a year first, then a month and a day either way
     "https://tel.meet/abc?pin=3999618259371&hs=7",  # inside a link
     "PIN: 482 195 733#",                         # a meeting PIN ends with #
     "Kutsu: katsaus ke 10.12.2026 10.00–11.00 (EET)",  # a date and a time of day

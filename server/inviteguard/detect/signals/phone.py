@@ -116,7 +116,7 @@ _FILE_EXTENSION = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|html?|tx
 # What joins groups into one (`_spans`): an id joined by tildes ("4711~0815~2234") is as whole as
 # one joined by hyphens.
 _JOINERS = frozenset(".-~")
-_DATE = re.compile(r"^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})$")
+_DATE = re.compile(r"^(?:(\d{4})[./-](\d{1,2})[./-](\d{1,2})|\d{1,2}[./-]\d{1,2}[./-]\d{4})$")
 # A date with a two-digit year ("05/11/25"), the shape in which Central Asia and Russia write a
 # number's last six digits ("71-08-36"): a date only with a day and a month in it, either way round.
 _SHORT_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2}$")
@@ -525,14 +525,18 @@ def _is_version(group: str) -> bool:
 
 
 def _is_date(group: str) -> bool:
-    """A date's shape: with a year of four digits always, with one of two only holding a day and a
-    month (`_SHORT_DATE`)."""
-    if _DATE.match(group):
-        return True  # a year of four digits, or an invoice's serial before month and year ("87/11/2025")
+    """A date's shape: with a year of four digits last always, first only before a month and a day
+    (a hotline's "1900.63.21" is no date), with one of two only holding a day and a month
+    (`_SHORT_DATE`)."""
+    found = _DATE.match(group)
+    if found:
+        # A year of four digits, or an invoice's serial before month and year ("87/11/2025").
+        return found.group(1) is None or _day_and_month(int(found.group(2)), int(found.group(3)))
     found = _SHORT_DATE.match(group)
-    if found is None:
-        return False
-    first, second = int(found.group(1)), int(found.group(2))
+    return found is not None and _day_and_month(int(found.group(1)), int(found.group(2)))
+
+
+def _day_and_month(first: int, second: int) -> bool:
     return (1 <= first <= DAYS and 1 <= second <= MONTHS) or (1 <= first <= MONTHS and 1 <= second <= DAYS)
 
 
