@@ -1223,7 +1223,7 @@ def _joined_parts(reading: Reading, regions: tuple[str, ...], blocks: list[TextB
         for head in heads[index]:
             for other, later in enumerate(tails):
                 for tail in later if other != index and not block.source == blocks[other].source == "body" else ():
-                    if blocks[other].text[:tail.end()].endswith(head.group()):
+                    if blocks[other].text.endswith(head.group(), 0, tail.end()):
                         continue  # the head again, as the body repeats the name it ends ("热线+65 6817")
                     shown = f"{block.text[head.start():head.end()]} … {blocks[other].text[tail.start():tail.end()]}"
                     mention = _pieced(reading, regions, block, (head.group(), tail.group()), shown, obfuscated=True)
