@@ -454,6 +454,13 @@ def test_numbers_in_every_disguise_and_without_a_cue(text, e164):
     assert [m.e164 for m in mentions(text)] == [e164]
 
 
+def test_a_number_dotted_digit_by_digit_may_open_with_a_letter_for_its_trunk_zero():
+    # Round 94, from b101's isiXhosa lure: "o." is the 0 a South African mobile opens with.
+    found = mentions("Tsalela iofisi yethu: o.6.1 – 4.4.8 – 2.9.5.0 phambi kolwesiHlanu.",
+                     "From: a@example.co.za\r\nSubject: x\r\n")
+    assert [(m.e164, m.as_written) for m in found] == [("+27614482950", "o.6.1 – 4.4.8 – 2.9.5.0")]
+
+
 def test_a_plus_spelled_in_a_file_name_is_shown_as_written():
     assert [m.as_written for m in mentions("callback_plus972_77_4013856.pdf")] == ["plus972_77_4013856"]
     assert mentions("surplus972_77_4013856.pdf") == ()  # a word ending in "plus" spells no "+"

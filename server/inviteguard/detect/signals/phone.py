@@ -410,9 +410,10 @@ def _spans(raw: str) -> list[tuple[int, int]]:
     of a span.
     """
     tokens = list(_TOKEN.finditer(raw))
-    # A lone letter for 1 joined to the next group may be the "1-" of "l-8OO-555-Ol86", or the
-    # end of a word ("dial-1-866-..."): both readings are tried, the longer first.
-    opener = tokens[0] if len(tokens) > 1 and _DIGIT_LOOKALIKES.get(tokens[0].group()) == "1" \
+    # A lone letter for 1 or 0 joined to the next group may be the "1-" of "l-8OO-555-Ol86" or the
+    # trunk "0." of a number dotted digit by digit ("o.6.1 - 4.4.8 - 2.9.5.0"), or the end of a
+    # word ("dial-1-866-..."): both readings are tried, the longer first.
+    opener = tokens[0] if len(tokens) > 1 and _DIGIT_LOOKALIKES.get(tokens[0].group()) in ("0", "1") \
         and set(raw[tokens[0].end():tokens[1].start()]) <= _JOINERS and raw[tokens[0].end()] in _JOINERS else None
     while tokens and not any(c.isdigit() for c in tokens[0].group()):
         tokens.pop(0)
