@@ -497,6 +497,13 @@ def _in_slug(text: str, start: int, end: int, span: str) -> bool:
             and bool(_SLUG_AFTER.match(text, end)) and bool(_SLUG_NUMBER.fullmatch(span)))
 
 
+def _grouped_in_slug(span: str, number: phonenumbers.PhoneNumber) -> bool:
+    """Whether a slug's number is written in its plan's groups, or with its code apart
+    (`_code_apart`); a letter written for a digit is a digit of its group ("41O" is "410")."""
+    written = span.translate(_TO_DIGIT)
+    return _in_national_groups(written, number) or _code_apart(written, number)
+
+
 def _code_apart(written: str, number: phonenumbers.PhoneNumber) -> bool:
     """Whether a number written with its trunk prefix sets its area or mobile code apart as the
     first group, as its national format does ("0733-902-415", Kenya's "0733 902415"), however it
@@ -504,7 +511,15 @@ def _code_apart(written: str, number: phonenumbers.PhoneNumber) -> bool:
     group is seldom a code."""
     formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     written_groups, groups = re.findall(r"\d+", written), re.findall(r"\d+", formatted)
-    return len(written_groups) > 2 and bool(groups) and groups[0].startswith("0") and written_groups[0] == groups[0]
+    prefix = _trunk_prefix(number)
+    return len(written_groups) > 2 and bool(prefix) and bool(groups) and groups[0].startswith(prefix) \
+        and written_groups[0] == groups[0]
+
+
+def _trunk_prefix(number: phonenumbers.PhoneNumber) -> str:
+    """The prefix the number's plan dials it with at home ("0", Russia's "8", Hungary's "06"), or ""."""
+    return phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        number.country_code, phonenumbers.region_code_for_number(number)).national_prefix or ""
 
 
 VERSION_DIGITS_MAX = 9  # a version with a phone's ten digits and more is a dotted number ("1.877.555.01.58")
@@ -583,9 +598,7 @@ def _in_national_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
         if _grouped_as(written.lstrip().removeprefix("00"), international, ""):
             return True
     formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    prefix = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        number.country_code, phonenumbers.region_code_for_number(number)).national_prefix or ""
-    return _grouped_as(written, formatted, prefix)
+    return _grouped_as(written, formatted, _trunk_prefix(number))
 
 
 def _is_obfuscated(span: str) -> bool:
@@ -946,9 +959,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     continue
                 number = next(filter(None, (_read_span(written, regions, block.source)
                                             for written in _pipe_readings(span))), None)
-                as_digits = span.translate(_TO_DIGIT)  # as groups go, "41O" is "410"
-                if number is None or (slug and not (_in_national_groups(as_digits, number)
-                                                    or _code_apart(as_digits, number))):
+                if number is None or (slug and not _grouped_in_slug(span, number)):
                     continue
                 if _published(number):
                     break
