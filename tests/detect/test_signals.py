@@ -461,6 +461,37 @@ def test_a_number_dotted_digit_by_digit_may_open_with_a_letter_for_its_trunk_zer
     assert [(m.e164, m.as_written) for m in found] == [("+27614482950", "o.6.1 – 4.4.8 – 2.9.5.0")]
 
 
+def zoned_invite(description: str, zone: str) -> bytes:
+    return ("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/calendar; method=REQUEST\r\n\r\n"
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+            f"DTSTART;TZID={zone}:20260105T100000\r\nSUMMARY:Compliance hold\r\n"
+            f"DESCRIPTION:{description}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+# Round 94, from b101's Outlook.com lure: a Zambian mobile said in words, in an invite set in
+# Lusaka's time zone, with nothing else that names Zambia. Windows zone names count as Outlook
+# writes them ("Romance Standard Time": Paris); UTC and a zone no table knows suggest nothing.
+@pytest.mark.parametrize(("zone", "description", "e164"), [
+    ("Africa/Lusaka", "call the officer on zero-nine-seven-seven\\, four one six\\, two zero five.", ["+260977416205"]),
+    ("Europe/Paris", "call the officer on 06 12 34 56 78 before Friday.", ["+33612345678"]),
+    ("Romance Standard Time", "call the officer on 06 12 34 56 78 before Friday.", ["+33612345678"]),
+    ("UTC", "call the officer on 06 12 34 56 78 before Friday.", []),
+    ("Mars/Olympus_Mons", "call the officer on 06 12 34 56 78 before Friday.", []),
+])
+def test_an_invites_time_zone_suggests_its_country(zone, description, e164):
+    raw = zoned_invite(f"To lift the hold {description}", zone)
+    assert [m.e164 for m in phone.mentions(Reading(parse_raw(raw)))] == e164
+
+
+@pytest.mark.parametrize(("authority", "e164"), [("ZAMBIA", ["+260977416205"]), ("Zambezi", [])])
+def test_a_country_named_in_capitals_suggests_its_region(authority, e164):
+    found = mentions(f"{authority} REVENUE AUTHORITY - Compliance Hold. Your tax number has been placed on hold for"
+                     " late VAT returns and a penalty has been raised. To lift the hold before Friday, call the"
+                     " compliance officer at zero-nine-seven-seven, four one six, two zero five.")
+    assert [m.e164 for m in found] == e164
+
+
 def test_a_plus_spelled_in_a_file_name_is_shown_as_written():
     assert [m.as_written for m in mentions("callback_plus972_77_4013856.pdf")] == ["plus972_77_4013856"]
     assert mentions("surplus972_77_4013856.pdf") == ()  # a word ending in "plus" spells no "+"

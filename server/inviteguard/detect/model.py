@@ -59,6 +59,7 @@ class Invite:
     organizer: Address | None
     attendees: tuple[Attendee, ...]
     start: str  # ISO text as given; display only
+    zone: str = ""  # DTSTART's TZID as written: an Olson name ("Africa/Lusaka") or a Windows one
     notes_html: str = ""  # X-ALT-DESC rendered, when it says something DESCRIPTION does not
     comment: str = ""  # COMMENT, CONTACT and the reminders' (VALARM) descriptions
     conference: str = ""  # the conferencing link the calendar itself carries (X-GOOGLE-CONFERENCE, URL)

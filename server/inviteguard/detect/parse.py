@@ -449,6 +449,13 @@ def _ical_start(event: icalendar.cal.Component) -> str:
     return moment.isoformat()
 
 
+def _ical_zone(event: icalendar.cal.Component) -> str:
+    start = event.get("DTSTART")
+    if isinstance(start, list):
+        start = start[0] if start else None
+    return str(getattr(start, "params", {}).get("TZID", "")).strip()
+
+
 _COMPONENT_START = re.compile(rb"^BEGIN:", re.MULTILINE | re.IGNORECASE)
 _LONG_TZID = re.compile(rb";TZID=[^:;\r\n]{%d,}" % 64, re.IGNORECASE)  # zone names are shorter
 
@@ -512,6 +519,7 @@ def parse_calendar(data: bytes | str, problems: list[str],
             organizer=_ical_address(event.get("ORGANIZER")),
             attendees=tuple(attendees),
             start=_ical_start(event),
+            zone=_ical_zone(event),
             notes_html=notes_html if " ".join(notes_html.split()) != " ".join(description.split()) else "",
             comment=canonical(" ".join([*(_ical_value(event, name) for name in ("COMMENT", "CONTACT")),
                                         *_alarm_texts(event)]))[0],

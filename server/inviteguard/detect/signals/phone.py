@@ -29,10 +29,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from importlib import resources
 from itertools import accumulate, chain, islice, pairwise
 from pathlib import Path
 
 import phonenumbers
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from .. import budget
 from ..model import Evidence, TextBlock
@@ -227,6 +229,28 @@ def _dialled_regions(text: str) -> list[str]:
     return regions
 
 
+@cache
+def _zone_countries() -> dict[str, str]:
+    """Each time zone's country: tzdata's zone.tab for Olson names ("Africa/Lusaka": ZM), each
+    of which one country keeps, and icalendar's table for the Windows names Outlook writes
+    ("South Africa Standard Time"), through the Olson zone it stands for."""
+    countries = {}
+    for line in (resources.files("tzdata.zoneinfo") / "zone.tab").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            country, _, zone = line.split("\t")[:3]
+            countries[zone] = country
+    countries.update({windows: countries[olson] for windows, olson in WINDOWS_TO_OLSON.items() if olson in countries})
+    return countries
+
+
+def _zone_regions(reading: Reading) -> list[str]:
+    """The countries of the time zones the message's invites are set in: the calendar of whoever
+    wrote the event, whose national numbers its text may give ("zero nine seven seven ..." in an
+    invite set in Africa/Lusaka)."""
+    countries = _zone_countries()
+    return [countries[i.zone] for i in reading.message.invites if i.zone in countries]
+
+
 COUNTRY_NAME_MIN = 4  # letters of a country's name ("Peru"); shorter ones are initials or words
 UNSPACED_NAME_MIN = 2  # characters of one in a script written without spaces ("智利", "チリ")
 COUNTRY_NAMES_LOOKED_AT = 10
@@ -248,7 +272,8 @@ def _locale_data() -> dict[str, dict[str, str]]:
 @cache
 def _country_names() -> tuple[re.Pattern[str], dict[str, str]]:
     """Every region's name in the languages phonenumbers' geocoder names it in ("Schweiz",
-    "Suisse", "Chile", "智利"), matched as written; a name two regions share names neither."""
+    "Suisse", "Chile", "智利"), matched as written or in capitals; a name two regions share names
+    neither."""
     regions_of: dict[str, set[str]] = {}
     for region, names in _locale_data().items():
         for name in names.values():
@@ -258,7 +283,10 @@ def _country_names() -> tuple[re.Pattern[str], dict[str, str]]:
                 name = names.get(name[1:], "")
             least = UNSPACED_NAME_MIN if name and unspaced_script(name[0]) else COUNTRY_NAME_MIN
             if len(name) >= least and not name.startswith("*") and region in phonenumbers.SUPPORTED_REGIONS:
-                regions_of.setdefault(name, set()).add(region)
+                # Written in capitals too, as letterheads and authorities' names are ("ZAMBIA
+                # REVENUE AUTHORITY").
+                for written in dict.fromkeys((name, name.upper())):
+                    regions_of.setdefault(written, set()).add(region)
     named = {name: regions.pop() for name, regions in regions_of.items() if len(regions) == 1}
     # Names in scripts written without spaces stand inside a sentence; the others are whole words.
     unspaced = {name for name in named if unspaced_script(name[0])}
@@ -388,12 +416,13 @@ def suggested_regions(reading: Reading) -> tuple[str, ...]:
     # with ringgit: Malaysia, whose mobiles Sri Lanka's numbering would read too), and so does a
     # place the text names that a currency or domain names too (Guadeloupe with euros, where
     # German numbering reads Guadeloupe's mobiles too).
-    scripts, places = _script_regions(text), _named_regions(text)
-    named = {*currencies, *domains}
+    scripts, places, zones = _script_regions(text), _named_regions(text), _zone_regions(reading)
+    named = {*currencies, *domains, *zones}
     ordered = [*(region for region in scripts if region in named), *scripts,
                *(region for region in places if region in named), *_dialled_regions(text),
                *_shared_regions(languages, currencies),
-               *_shared_regions(languages, domains), *_language_regions(languages), *currencies, *domains, *places]
+               *_shared_regions(languages, domains), *_shared_regions(languages, zones), *_language_regions(languages),
+               *currencies, *domains, *zones, *places]
     suggested = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS][:MAX_REGIONS]
     return tuple(dict.fromkeys([*suggested, *DEFAULT_REGIONS]))
 
@@ -737,6 +766,7 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
                 return number
             first_valid = first_valid or number
     return first_valid or _nanp_shaped(written) or _fictional(written, regions) or _dialled_possible(written)
+
 
 
 # Ranges a numbering plan keeps for film, TV and examples, which phonenumbers holds invalid: to a
