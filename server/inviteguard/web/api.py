@@ -34,6 +34,7 @@ from .errors import RequestError
 from .feedback import NO_STANDING, ReportFeedback
 from .limits import decode_base64, guard_limits, guarded, inspect_body, request_eml, request_hit, request_json
 from .metrics import Metrics
+from .security import has_header
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__)
@@ -201,9 +202,12 @@ def copy_key(raw: bytes) -> str:
 
 
 def locale_wishes() -> tuple[str, ...]:
-    """Everything outside the body that chooses the answer's language (requested_locales)."""
-    return (request.args.get("locale") or "", request.headers.get("X-InviteGuard-Locale") or "",
-            request.headers.get("Accept-Language") or "")
+    """Everything outside the body that chooses the answer's language (requested_locales). Read
+    as request.args and request.headers would read them, without parsing an empty query string
+    or raising a KeyError per absent header (about 13 us of every cached answer)."""
+    environ = request.environ
+    return ((request.args.get("locale") or "") if request.query_string else "",
+            environ.get("HTTP_X_INVITEGUARD_LOCALE") or "", environ.get("HTTP_ACCEPT_LANGUAGE") or "")
 
 
 def requested_locales(from_body: str | None) -> list[str | None]:
@@ -300,7 +304,7 @@ def analyze() -> Response:
         # An answer exists only for a body that passed the inspection below; an exact copy differs
         # from it at most in trace fields, so it is answered without scanning it again.
         svc.metrics.cache_hits.inc()
-        svc.metrics.verdicts.labels(lookup.answer.level).inc()
+        svc.metrics.child(svc.metrics.verdicts, lookup.answer.level).inc()
         return current_app.response_class(lookup.answer.body, mimetype="application/json")
     inspect_body()
     message, body_locale = read_message(raw)
@@ -370,11 +374,12 @@ def _start_timer() -> None:
 
 def _account(response: Response) -> Response:
     endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-    svc = services()
-    svc.metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+    metrics = services().metrics
+    metrics.child(metrics.requests, endpoint, request.method, str(response.status_code)).inc()
     if "started" in g:
-        svc.metrics.latency.labels(endpoint).observe(time.perf_counter() - g.started)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        metrics.child(metrics.latency, endpoint).observe(time.perf_counter() - g.started)
+    if not has_header(response, "X-Content-Type-Options"):
+        response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

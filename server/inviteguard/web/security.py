@@ -117,10 +117,27 @@ def _cors_preflight(origins: frozenset[str]) -> Response | tuple[Response, int] 
     return response
 
 
+def has_header(response: Response, name: str) -> bool:
+    """Whether the response has the header `name` (any case). Scans the few pairs: `name in
+    response.headers` builds an HTTP exception for every header that is absent."""
+    lowered = name.lower()
+    return any(key.lower() == lowered for key, _ in response.headers)
+
+
+def add_vary(response: Response, name: str) -> None:
+    """`name` added to the response's Vary header. An answer without one yet gets the header set
+    directly, as `response.vary.add` would set it, without werkzeug's header-set round trip (parse,
+    add, serialise), about 13 us of every API answer."""
+    if has_header(response, "Vary"):
+        response.vary.add(name)
+    else:
+        response.headers["Vary"] = name
+
+
 def _cors_answer(response: Response, origins: frozenset[str]) -> Response:
     if CORS_PATHS.get(request.path) == request.method:
-        response.vary.add("Origin")
-        origin = request.headers.get("Origin", "")
+        add_vary(response, "Origin")
+        origin = request.environ.get("HTTP_ORIGIN", "")  # request.headers.get, without a KeyError when absent
         if _origin_allowed(origin, origins):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Expose-Headers"] = "Retry-After"
