@@ -1,14 +1,16 @@
 """The cached answer's shortcuts (issue 14) give what the general code gave: the same Vary header,
-the same metric children, the same locale wishes."""
+the same metric children, the same locale wishes, the same Redis values."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from inviteguard.web import api
+from inviteguard.web.cache import queue_reads, read_replies
 from inviteguard.web.metrics import CHILDREN_KEPT, Metrics
 from inviteguard.web.security import add_vary, has_header
 from werkzeug.wrappers import Response
@@ -51,6 +53,17 @@ def test_locale_wishes_read_the_query_and_the_headers(app: Flask, query: str, he
                                                       wishes: tuple[str, ...]) -> None:
     with app.test_request_context(f"/api/v1/analyze?{query}", method="POST", headers=headers):
         assert api.locale_wishes() == wishes
+
+
+@pytest.mark.parametrize("one_command", [True, False])
+def test_reads_come_back_in_key_order(redis_client: redis.Redis, one_command: bool) -> None:
+    redis_client.set("hot:a", b"1")
+    redis_client.set("hot:c", b"3")
+    pipe = redis_client.pipeline(transaction=False)
+    pipe.incr("hot:counter")  # a rider's command before the reads
+    queue_reads(pipe, ("hot:a", "hot:b", "hot:c"), one_command)
+    replies = pipe.execute()
+    assert read_replies(replies[1:], one_command) == [b"1", None, b"3"]
 
 
 @pytest.mark.parametrize("wish", [{"query_string": "locale=de"}, {"headers": {"X-InviteGuard-Locale": "de"}}])
