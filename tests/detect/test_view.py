@@ -62,9 +62,22 @@ def test_text_under_a_right_to_left_override_is_read_as_shown(written, seen):
 @pytest.mark.parametrize("html", [
     '<p>Call <span style="unicode-bidi: bidi-override; direction: rtl">2910-555-834-1</span> now</p>',
     '<p>Call <bdo dir="rtl">2910-555-834-1</bdo> now</p>',
+    # From a stylesheet's rule (round 94, from b102's toll lure: "9945 27 008" shown "800 72 5499").
+    '<style>.n{unicode-bidi:bidi-override;direction:rtl;font-weight:bold}</style>'
+    '<p>Call <span class="n">2910-555-834-1</span> now</p>',
 ])
 def test_html_shown_right_to_left_is_read_as_shown(html):
     assert render_html(html).text == "Call 1-438-555-0192 now"
+
+
+@pytest.mark.parametrize("html", [
+    # The inline style undoes the stylesheet's override; a direction alone reorders no characters.
+    '<style>.n{unicode-bidi:bidi-override;direction:rtl}</style>'
+    '<p>Call <span class="n" style="unicode-bidi:normal">2910-555-834-1</span> now</p>',
+    '<style>.n{direction:rtl}</style><p>Call <span class="n">2910-555-834-1</span> now</p>',
+])
+def test_html_not_overridden_right_to_left_is_read_as_written(html):
+    assert render_html(html).text == "Call 2910-555-834-1 now"
 
 
 def test_whitespace_is_collapsed_before_the_cap():

@@ -298,6 +298,10 @@ class StyleEffect:
     # `white-space: pre`, `pre-wrap`, `pre-line` or `break-spaces` (as `<pre>`): the text's own line
     # breaks are shown, so a number set a group to a line stays stacked (a Google invite's notes).
     keeps_breaks: bool | None = None
+    # `unicode-bidi: bidi-override; direction: rtl`, inline or from a stylesheet's rule: a browser
+    # shows the element's text right to left, character by character ("9945 27 008" reads
+    # "800 72 5499"). Its text is marked as a right-to-left override, which canonical() turns round.
+    overrides_rtl: bool | None = None
 
     def applied(self, inherited: Visibility) -> Visibility:
         zero_font, invisible, transparent = inherited
@@ -316,7 +320,8 @@ class StyleEffect:
                            later.invisible if later.invisible is not None else self.invisible,
                            later.transparent if later.transparent is not None else self.transparent,
                            later.reverses if later.reverses is not None else self.reverses,
-                           later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks)
+                           later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks,
+                           later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl)
 
 
 NO_EFFECT = StyleEffect()
@@ -339,6 +344,7 @@ def _effect(style: str) -> StyleEffect:
     size, visibility, color = css.get("font-size"), css.get("visibility"), css.get("color")
     direction = css.get("flex-direction", css.get("flex-flow"))
     white_space = css.get("white-space")
+    bidi = css.get("unicode-bidi")
     return StyleEffect(
         removes,
         zero_font=None if size is None else "font-size" in zero or bool(_TINY.match(size)),
@@ -347,6 +353,7 @@ def _effect(style: str) -> StyleEffect:
         reverses=(None if direction is None or css.get("display") not in ("flex", "inline-flex")
                   else "reverse" in direction),
         keeps_breaks=None if white_space is None else white_space in _KEEPS_BREAKS,
+        overrides_rtl=None if bidi is None else bidi == "bidi-override" and css.get("direction") == "rtl",
     )
 
 
@@ -438,17 +445,12 @@ def _shallow(html: str) -> str:
     return _TAG.sub(rename, html)
 
 
-def _shown_reversed(tag: str, attributes: dict[str, str | None]) -> bool:
+def _shown_reversed(tag: str, attributes: dict[str, str | None], effect: StyleEffect) -> bool:
     """An element whose text a browser shows right to left, character by character: <bdo dir=rtl>
-    or `unicode-bidi: bidi-override; direction: rtl`. Its text is marked as a right-to-left
-    override, which canonical() turns round."""
+    or one its styles override so (StyleEffect.overrides_rtl)."""
     if tag == "bdo":
         return (attributes.get("dir") or "").strip().lower() == "rtl"
-    style = attributes.get("style") or ""
-    if "bidi-override" not in style.lower():
-        return False
-    css = _declarations(style)
-    return css.get("unicode-bidi") == "bidi-override" and css.get("direction") == "rtl"
+    return bool(effect.overrides_rtl)
 
 
 def render_html(html: str) -> RenderedHTML:
@@ -460,7 +462,7 @@ def render_html(html: str) -> RenderedHTML:
     # hid them; most templates hide nothing, and each selector is a walk of the tree.
     undoing_matters = any(effect.hides for _, effect in styled_selectors) or bool(_MAY_HIDE.search(html))
     for selector, effect in styled_selectors:
-        if not (effect.hides or undoing_matters or effect.reverses or effect.keeps_breaks):
+        if not (effect.hides or undoing_matters or effect.reverses or effect.keeps_breaks or effect.overrides_rtl):
             continue
         for node in _matching(tree, selector):
             styled[node.mem_id] = styled.get(node.mem_id, NO_EFFECT).merged(effect)
@@ -504,7 +506,7 @@ def render_html(html: str) -> RenderedHTML:
         if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
             continue
         closing = [*after.get(item.mem_id, ())]
-        if _shown_reversed(tag, attributes):
+        if _shown_reversed(tag, attributes, effect):
             parts.append(_RLO)
             closing.insert(0, _PDF)
         if tag == "a":
