@@ -29,7 +29,7 @@ from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
-from typing import Literal
+from typing import Any, Literal
 
 import icalendar
 from icalendar.parser import unescape_backslash
@@ -430,10 +430,15 @@ def _ical_address(value: object) -> Address | None:
     return Address(canonical_line(name), addr.strip().lower())
 
 
-def _ical_start(event: icalendar.cal.Component) -> str:
+def _dtstart(event: icalendar.cal.Component) -> Any:
     start = event.get("DTSTART")
     if isinstance(start, list):  # a repeated DTSTART: the first counts, as for the other properties
         start = start[0] if start else None
+    return start
+
+
+def _ical_start(event: icalendar.cal.Component) -> str:
+    start = _dtstart(event)
     try:
         moment = start.dt if start is not None else None
     except (ValueError, OSError):  # icalendar keeps an unparsable DTSTART and raises when it is read
@@ -450,10 +455,7 @@ def _ical_start(event: icalendar.cal.Component) -> str:
 
 
 def _ical_zone(event: icalendar.cal.Component) -> str:
-    start = event.get("DTSTART")
-    if isinstance(start, list):
-        start = start[0] if start else None
-    return str(getattr(start, "params", {}).get("TZID", "")).strip()
+    return str(getattr(_dtstart(event), "params", {}).get("TZID", "")).strip()
 
 
 _COMPONENT_START = re.compile(rb"^BEGIN:", re.MULTILINE | re.IGNORECASE)
