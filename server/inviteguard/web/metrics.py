@@ -39,12 +39,12 @@ class Metrics:
         self.degraded = Counter("inviteguard_degraded", "Answers given without Redis, by what failed",
                                 ["operation"], registry=r)
         self.errors = Counter("inviteguard_errors", "Error answers by error code", ["code"], registry=r)
-        self._children: dict[tuple[str, ...], Any] = {}
+        self._children: dict[tuple[object, ...], Any] = {}
 
     def child(self, metric: Counter | Histogram, *labels: str) -> Any:
         """`metric.labels(*labels)`, looked up once: labels() checks and converts its arguments under
         a lock on every call (about 2.6 us), and every answer asks for two or three."""
-        key = (str(id(metric)), *labels)
+        key = (metric, *labels)
         found = self._children.get(key)
         if found is None:
             found = metric.labels(*labels)

@@ -768,7 +768,6 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
     return first_valid or _nanp_shaped(written) or _fictional(written, regions) or _dialled_possible(written)
 
 
-
 # Ranges a numbering plan keeps for film, TV and examples, which phonenumbers holds invalid: to a
 # reader they are numbers like any other, and a message that prints one asks to be called like any
 # other. By country code, the national significant numbers: Ofcom's 01632 960xxx and 07700 900xxx
