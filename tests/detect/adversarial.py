@@ -409,6 +409,7 @@ TECHNIQUES: dict[str, Technique] = {
     "variation_selector_in_words": _in_notes(_between_letters("\ufe0f")),
     "soft_hyphen_in_words": _in_notes(_between_letters("\u00ad")),
     "word_joiner_in_digits": _phone(_between_digits("\u2060")),
+    "combining_low_line_under_digits": _phone(lambda number: "".join(c + "\u0332" for c in number)),
     "tag_characters_in_words": _in_notes(_between_letters("\U000e0020")),
     "cyrillic_lookalikes": _in_notes(_swap(_CYRILLIC)),
     "greek_lookalikes": _in_notes(_swap(_GREEK)),

@@ -36,6 +36,9 @@ from inviteguard.detect.view import (
     ("\u0668\u0660\u0660", "800"),  # Arabic-Indic digits
     ("\u096e\u0966\u0966", "800"),  # Devanagari digits
     ("8\ufe0f\u20e30\ufe0f\u20e3", "80"),  # keycap digits
+    ("+\u03324\u03324\u0332 \u03322\u03320\u0332", "+44 20"),  # a low line under each digit, sign and space
+    ("1\u03368\u0336-0\u0305", "18-0"),  # a stroke or an overline over a digit
+    ("cafe\u0301 \u0915\u093f", "caf\u00e9 \u0915\u093f"),  # a letter keeps its marks
     ("058\u05be412\u05be9730", "058\u2010412\u20109730"),  # the Hebrew maqaf is a hyphen
     ("\u0540\u0561\u0575\u0561\u057d\u057f\u0561\u0576\u058a\u0540\u0561\u0575",
      "\u0540\u0561\u0575\u0561\u057d\u057f\u0561\u0576\u2010\u0540\u0561\u0575"),  # so is the Armenian
@@ -312,6 +315,7 @@ def test_a_digit_look_alikes_other_case_reads_as_the_digit_only_when_it_looks_li
     # two numbers side by side, each in its own script: a Khmer landline and its ASCII mobile
     ("\u17e0\u17e2\u17e3 \u17e2\u17e1\u17e8 \u17e4\u17e4\u17e7 / 012 555 318", ()),
     ("\u09e7\u09e6 (01819-555014)", ()),  # a Bengali count before an ASCII number
+    ("call 0\u03328\u03320\u03320\u0332 555 0199", ("08005550199",)),  # a mark under each digit
 ])
 def test_numbers_written_in_disguise_are_recorded_as_written(written, digits):
     assert disguised_numbers([written]) == digits
