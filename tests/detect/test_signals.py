@@ -1012,9 +1012,24 @@ def test_north_americas_555_outside_its_fiction_range_is_no_number_where_invalid
     # Valid in Germany too, which euros name first; written in France's pairs, it is French.
     ("المبلغ 250 € تم خصمه. اتصل على 06 12 34 56 78 فورا", "From: a@example.org\r\nSubject: x\r\n",
      "+33612345678"),
+    # The rupee makes India the home region: its mobile, written without the trunk 0, in the
+    # groups its writer says it in (b103's romanised Hindi lure).
+    ("Premium ₹18,499 kal auto-debit ho jayega. Band karne ke liye call karein: 8929 416 305",
+     "From: a@example.org\r\nSubject: x\r\n", "+918929416305"),
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]
+
+
+@pytest.mark.parametrize("text", [
+    "Order ₹18,499 placed. Reference 8929416305 for your records.",  # one run: an id
+    "Order ₹18,499 placed. Reference 89-2941-6305 for your records.",  # a group of two: an id's
+    "Your $1,299.00 order shipped. Reference 8929 416 305.",  # India is not the home region
+    "Pagaste $1,299.00. Referencia 939 688 0476.",  # North America's 3-3-4, not India's mobile
+])
+def test_a_home_mobile_in_groups_of_its_own_needs_the_home_region_and_groups_of_three(text):
+    assert "+918929416305" not in [m.e164 for m in mentions(text)]
+    assert "+919396880476" not in [m.e164 for m in mentions(text)]
 
 
 def test_pashto_letters_say_afghanistan_before_iran_and_the_arab_world():

@@ -669,6 +669,32 @@ def _written_nationally(written: str, number: phonenumbers.PhoneNumber, region: 
     return not national.startswith(prefix) or re.sub(r"\D", "", written).startswith(prefix)
 
 
+MOBILE_GROUP_MIN = 3  # digits in each group of a mobile written in groups of the writer's own
+_MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+def _mobile_in_groups(written: str, home: str) -> phonenumbers.PhoneNumber | None:
+    """A mobile of the message's first region, when its plan writes mobiles without the trunk
+    prefix, set out in groups of three digits or more other than the plan's own ("8929 416 305"
+    for India's "89294 16305"): people group a mobile as they say it. Read only where no region
+    reads the digits in its own groups, only in the home region (every message tries India's plan,
+    and a stranger's digits are some region's mobile), and never from one run or short groups, as
+    ids are written ("114-5550182"). Not in North America, which groups every number 3-3-4."""
+    groups = re.findall(r"\d+", written)
+    if len(groups) < 2 or min(map(len, groups)) < MOBILE_GROUP_MIN or written.lstrip().startswith(("+", "(")):
+        return None
+    try:
+        number = phonenumbers.parse(written, home)
+    except phonenumbers.NumberParseException:
+        return None
+    significant = phonenumbers.national_significant_number(number)
+    if (number.country_code != NANP_CODE and "".join(groups) == significant and phonenumbers.is_valid_number(number)
+            and phonenumbers.number_type(number) in _MOBILE_TYPES
+            and _prefix_optional(phonenumbers.PhoneMetadata.metadata_for_region(home), significant)):
+        return number
+    return None
+
+
 def _grouped_as(written: str, formatted: str, prefix: str) -> bool:
     """Whether the digits are written in the groups of the region's national format, with or
     without its trunk prefix: "98765 43210" is India's "098765 43210"; a bare run or
@@ -765,7 +791,8 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
             if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
                 return number
             first_valid = first_valid or number
-    return first_valid or _nanp_shaped(written) or _fictional(written, regions) or _dialled_possible(written)
+    return (first_valid or (_mobile_in_groups(written, regions[0]) if regions else None) or _nanp_shaped(written)
+            or _fictional(written, regions) or _dialled_possible(written))
 
 
 # Ranges a numbering plan keeps for film, TV and examples, which phonenumbers holds invalid: to a
