@@ -651,9 +651,11 @@ def test_words_that_only_look_like_numbers_are_none(text):
 
 def test_number_words_are_read_in_linear_time():
     for hostile in ("e y e y " * 20_000, "quatre-vingt-" * 20_000, "vierundvierund" * 20_000, "one " * 50_000):
-        started = time.perf_counter()
+        started = time.process_time()
         spelled_numbers(hostile)
-        assert time.perf_counter() - started < 5.0
+        # A bound, not a timing: about 4 s of this process's own time today, hours if quadratic.
+        # The wall clock of a machine busy with other work took 11 s for the same 4 s.
+        assert time.process_time() - started < 30
 
 
 @pytest.mark.parametrize(("groups", "message"), [({5: ["fünf"]}, "group_words"), ({20: [True]}, "group_words"),
