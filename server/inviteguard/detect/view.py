@@ -128,7 +128,7 @@ def _marks_on_numbers() -> re.Pattern[str]:
     return re.compile(rf"(?<=[\d+()\-. ])[{_combining_class()}]+")
 
 
-def _unmarked_digits(text: str) -> str:
+def _unmarked_numbers(text: str) -> str:
     """Digits, a number's signs ("+", brackets, dashes, dots) and spaces without the combining
     marks written over or under them: no script puts an accent on a digit or a space, but a low
     line or an overlay after each ("+\u03324\u03324\u0332 \u0332") underlines a number for its reader
@@ -142,7 +142,7 @@ def _fold(text: str) -> str:
     # Invisible characters go first, so NFKC can join what they split; then NFKC; then once more,
     # as NFKC can leave a format character of its own (U+2060 from U+FEFF variants).
     text = unicodedata.normalize("NFKC", _chillus(text).translate(_TABLE))
-    return _unmarked_digits(text.translate(_TABLE))
+    return _unmarked_numbers(text.translate(_TABLE))
 
 
 def _collapse(text: str) -> str:

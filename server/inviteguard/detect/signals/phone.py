@@ -673,26 +673,21 @@ MOBILE_GROUP_MIN = 3  # digits in each group of a mobile written in groups of th
 _MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
-def _mobile_in_groups(written: str, home: str) -> phonenumbers.PhoneNumber | None:
-    """A mobile of the message's first region, when its plan writes mobiles without the trunk
-    prefix, set out in groups of three digits or more other than the plan's own ("8929 416 305"
-    for India's "89294 16305"): people group a mobile as they say it. Read only where no region
-    reads the digits in its own groups, only in the home region (every message tries India's plan,
-    and a stranger's digits are some region's mobile), and never from one run or short groups, as
-    ids are written ("114-5550182"). Not in North America, which groups every number 3-3-4."""
+def _mobile_in_groups(written: str, number: phonenumbers.PhoneNumber, home: str) -> bool:
+    """Whether the digits, as read in the message's first region, are a mobile of a plan that
+    writes its mobiles without the trunk prefix, set out in groups of three digits or more other
+    than the plan's own ("8929 416 305" for India's "89294 16305"): people group a mobile as they
+    say it. Asked only where no region reads the digits in its own groups, only of the home region
+    (every message tries India's plan, and a stranger's digits are some region's mobile), and never
+    of one run or short groups, as ids are written ("114-5550182"). Not in North America, which
+    groups every number 3-3-4."""
     groups = re.findall(r"\d+", written)
     if len(groups) < 2 or min(map(len, groups)) < MOBILE_GROUP_MIN or written.lstrip().startswith(("+", "(")):
-        return None
-    try:
-        number = phonenumbers.parse(written, home)
-    except phonenumbers.NumberParseException:
-        return None
+        return False
     significant = phonenumbers.national_significant_number(number)
-    if (number.country_code != NANP_CODE and "".join(groups) == significant and phonenumbers.is_valid_number(number)
+    return (number.country_code != NANP_CODE and "".join(groups) == significant and phonenumbers.is_valid_number(number)
             and phonenumbers.number_type(number) in _MOBILE_TYPES
-            and _prefix_optional(phonenumbers.PhoneMetadata.metadata_for_region(home), significant)):
-        return number
-    return None
+            and _prefix_optional(phonenumbers.PhoneMetadata.metadata_for_region(home), significant))
 
 
 def _grouped_as(written: str, formatted: str, prefix: str) -> bool:
@@ -778,12 +773,15 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
             return None
         written = with_plus
     grouped = len(re.findall(r"\d+", written)) > 1
-    first_valid = None
+    first_valid = home_mobile = None
+    home = regions[0] if regions else None
     for region in (None,) if _dialled_internationally(written) else regions:
         try:
             number = phonenumbers.parse(written, region)
         except phonenumbers.NumberParseException:
             continue
+        if region is not None and region == home and _mobile_in_groups(written, number, region):
+            home_mobile = number  # the fallback when no region reads the digits in its own groups
         if phonenumbers.is_valid_number(number) and (region is None
                                                     or _written_nationally(digits, number, region, spoken)):
             # The usual callback regions are tried for any message: their groups are no evidence.
@@ -791,8 +789,8 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
             if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
                 return number
             first_valid = first_valid or number
-    return (first_valid or (_mobile_in_groups(written, regions[0]) if regions else None) or _nanp_shaped(written)
-            or _fictional(written, regions) or _dialled_possible(written))
+    return (first_valid or home_mobile or _nanp_shaped(written) or _fictional(written, regions)
+            or _dialled_possible(written))
 
 
 # Ranges a numbering plan keeps for film, TV and examples, which phonenumbers holds invalid: to a
