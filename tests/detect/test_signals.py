@@ -97,6 +97,36 @@ def test_paypal_receipt_is_not_a_relay_but_a_money_request_is():
     assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
 
 
+@pytest.mark.parametrize(("sender", "subject", "word", "shown"), [
+    # The requester's chosen name is the platform itself (round 97, from b104's Armenian lure).
+    ("service@paypal.com", "PayPal Resolution Center sent you a request for $420.00 USD", "PayPal", "PayPal"),
+    ("venmo@venmo.com", "Norton LifeLock requests $299.99", "Norton", "Norton LifeLock"),
+    ("service@paypal.com", "Invoice from Norton Renewals Center (#NRC-20260219-44)", "Norton", "Norton"),
+    ("service@paypal.es", "Atencion al Cliente le envió una solicitud de pago", "Atencion al Cliente",
+     "Atencion al Cliente"),
+])
+def test_a_payment_requesters_name_in_the_subject_that_claims_an_organisation(sender, subject, word, shown):
+    message = parse_raw(f"From: {sender}\r\nSubject: {subject}\r\n\r\nNote: call us\r\n".encode())
+    found = facts(brand.stranger_poses_as_organisation, message, "relay.stranger_poses_as_organisation")
+    assert found is not None and found["name_where"] == "subject"
+    assert (found["organisation_word"], found["display_name"]) == (word, shown)
+
+
+@pytest.mark.parametrize(("sender", "subject"), [
+    ("service@paypal.com", "Invoice from Greenway Lawn & Snow (1043)"),  # a person's or a shop's name
+    # The template's own word for a bill ("cobrança" is billing too) is not the requester's name.
+    ("=?utf-8?q?Est=C3=BAdio_Foto_Lumi=C3=A8re_via_PayPal?= <service@paypal.com>",
+     "=?utf-8?b?Q29icmFuw6dhIGRlIEVzdMO6ZGlvIEZvdG8gTHVtacOocmUgKEVGTC0xMTgp?="),
+    # A pay-later service bills for a merchant it onboarded: the merchant's brand is no pose.
+    ("Klarna <noreply@klarna.com>", "Rechnung von Apple Store"),
+    # An invite's title is its topic, not the organiser's name.
+    ("noreply@email.apple.com", "Billing review with the finance department"),
+])
+def test_a_subject_that_names_no_organisation_as_the_requester(sender, subject):
+    message = parse_raw(f"From: {sender}\r\nSubject: {subject}\r\n\r\nx\r\n".encode())
+    assert facts(brand.stranger_poses_as_organisation, message, "relay.stranger_poses_as_organisation") is None
+
+
 def test_a_dutch_money_request_is_known_by_its_template_words():
     request = parse_raw(mail("Coin Services heeft u om € 1.249,00 gevraagd.\n\nNotitie van Coin Services: Bel ons.",
                              "From: PayPal <service@paypal.nl>\r\nSubject: Geldverzoek van Coin Services\r\n"))

@@ -62,6 +62,7 @@ class Platform:
     stranger_fields: frozenset[str]  # TextSource names a stranger writes
     how_anyone: str
     boilerplate: tuple[str, ...] = ()  # sentences the service itself writes into every message
+    names_in_subject: bool = False  # its subject template prints the name the stranger chose
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ def load_platforms() -> tuple[Platform, ...]:
             markers=tuple(p.get("markers", [])), link_markers=tuple(p.get("link_markers", [])),
             stranger_fields=frozenset(p["stranger_fields"]),
             how_anyone=p["how_anyone"], boilerplate=tuple(p.get("boilerplate", [])),
+            names_in_subject=bool(p.get("names_in_subject", False)),
         )
         for p in _read("platforms.yaml")["platforms"]
     ))

@@ -14,7 +14,7 @@ Signal = Callable[[Reading], Iterable[Evidence]]
 
 ALL: tuple[Signal, ...] = (
     platform.trusted_relay,
-    platform.stranger_poses_as_organisation,
+    brand.stranger_poses_as_organisation,
     forwarding.srs,
     forwarding.list_expansion,
     forwarding.reader_not_attendee,

@@ -21,12 +21,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from ..model import Evidence
+from ..model import Evidence, TextBlock
 from ..rules import Brand, load_brands, load_lexicon
 from ..view import skeleton_of
-from .platform import relay
+from .platform import Relay, in_stranger_text, relay
 from .reading import Reading, name_letters
-from .text import org_domain, trie_pattern, unspaced_script
+from .text import Match, org_domain, trie_pattern, unspaced_script
 
 _NAMING = frozenset({"organizer_name", "from_name"})
 # Fields that give a name rather than sign with it: a text names its sender in its own words.
@@ -204,6 +204,63 @@ def claims(reading: Reading) -> Iterable[Evidence]:
             and (view.claimed or any(m.source == "from_name" for m in mentions(reading)))):
         yield Evidence("sender.freemail_business", {
             "sender_domain": domain, "brand": view.claimed[0].brand.name if view.claimed else ""})
+
+
+NAME_SHOWN = 80  # characters of the stranger's chosen name a reason quotes
+
+
+def _chosen_name_fields(reading: Reading, relayed: Relay) -> tuple[frozenset[str], frozenset[str]]:
+    """Where the name a stranger chose on the platform stands: the invite's organiser and the
+    sender's display name ("<name> via DocuSign"), then, where the platform's subject is its
+    template around that name ("Invoice from <name>", "<name> requested $20"), the subject."""
+    subject = "subject" in relayed.platform.stranger_fields and relayed.platform.names_in_subject
+    return _NAMING, frozenset({"subject"} if subject else ())
+
+
+def _template_words(reading: Reading) -> frozenset[tuple[str, int, int]]:
+    """The payment words of the subjects ("Cobrança de <name>", "Invoice from <name>"): a desk's
+    word there ("cobrança" is billing too) is the platform's template, not the stranger's name."""
+    return frozenset((block.text, match.start, match.end)
+                     for match, block in reading.listed("payment_terms", lambda block: block.source == "subject"))
+
+
+def _posed_desk(reading: Reading, fields: frozenset[str]) -> tuple[Match, TextBlock] | None:
+    template = _template_words(reading) if "subject" in fields else frozenset()
+    return next(((match, block) for match, block in reading.listed(
+        "department_words", lambda block: block.source in fields and in_stranger_text(reading, block))
+        if (block.text, match.start, match.end) not in template), None)
+
+
+def stranger_poses_as_organisation(reading: Reading) -> Iterable[Evidence]:
+    """relay.stranger_poses_as_organisation: the name a stranger chose on the platform is a bank, a
+    billing desk or a fraud department ("Danske Bank Kortservice", "Accounts Receivable via
+    Docusign"), or, where the platform prints it in its subject, a brand, the platform's own among
+    them ("PayPal Resolution Center requested $420.00"). Real people who share a file, send an
+    invite or ask for money use their own names; the platform never checks the name, so any
+    organisation may be claimed, in any language."""
+    relayed = relay(reading)
+    if relayed is None:
+        return
+    names, subject = _chosen_name_fields(reading, relayed)
+    facts = {"platform": relayed.platform.name}
+    hit = _posed_desk(reading, names)
+    if hit is not None:
+        match, block = hit
+        yield Evidence("relay.stranger_poses_as_organisation", {
+            **facts, "display_name": block.text[:NAME_SHOWN], "organisation_word": match.text,
+            "name_where": block.source})
+        return
+    hit = _posed_desk(reading, subject) if subject else None
+    if hit is not None:
+        match, block = hit
+        yield Evidence("relay.stranger_poses_as_organisation", {
+            **facts, "display_name": match.text, "organisation_word": match.text, "name_where": block.source})
+        return
+    named = next((mention for mention in mentions(reading) if mention.source in subject), None)
+    if named is not None:
+        yield Evidence("relay.stranger_poses_as_organisation", {
+            **facts, "display_name": named.as_written, "organisation_word": named.brand.name,
+            "name_where": named.source})
 
 
 def anonymous_sender(reading: Reading) -> Iterable[Evidence]:

@@ -242,25 +242,3 @@ def trusted_relay(reading: Reading) -> Iterable[Evidence]:
         "how_anyone": platform.how_anyone, "channel": platform.channel, "matched": found.matched,
         "authenticated": found.authenticated, "checks": found.checks, "auth_domain": found.auth_domain,
     })
-
-
-_NAMES = frozenset({"organizer_name", "from_name"})
-NAME_SHOWN = 80  # characters of the stranger's chosen name a reason quotes
-
-
-def stranger_poses_as_organisation(reading: Reading) -> Iterable[Evidence]:
-    """relay.stranger_poses_as_organisation: the name a stranger chose on the platform is a bank, a
-    billing desk or a fraud department ("Danske Bank Kortservice", "Accounts Receivable via
-    Docusign"). Real people who share a file or send an invite use their own names; the platform
-    never checks the name, so any organisation may be claimed, in any language."""
-    found = relay(reading)
-    if found is None:
-        return
-    hit = reading.first_listed("department_words",
-                               lambda block: block.source in _NAMES and in_stranger_text(reading, block))
-    if hit is None:
-        return
-    match, block = hit
-    yield Evidence("relay.stranger_poses_as_organisation", {
-        "display_name": block.text[:NAME_SHOWN], "organisation_word": match.text, "name_where": block.source,
-        "platform": found.platform.name})
