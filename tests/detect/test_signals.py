@@ -863,6 +863,40 @@ def test_sentences_that_make_no_number_are_not_pieced(text):
     assert all("…" not in m.as_written for m in mentions(text, "From: a@example.lt\r\nSubject: x\r\n"))
 
 
+@pytest.mark.parametrize(("text", "headers", "e164"), [
+    # Three clauses, the parts in number words (round 97, from b104's lures).
+    ("To resolve this you must call the office today. Dial area code two-zero-two. The exchange is "
+     "five-five-five. The line ends in zero, one, four, three.", "From: a@example.com\r\nSubject: x\r\n",
+     "+12025550143"),
+    # ... or in digits, the country named, not dialled.
+    ("Please call before publication: dial Poland's country code, then Warsaw's area code 22, and then "
+     "the officer's line, which is three-digit block 398 followed by 4710.", "From: a@example.com\r\nSubject: x\r\n",
+     "+48223984710"),
+])
+def test_a_number_told_in_three_parts_after_a_cue_is_read_whole(text, headers, e164):
+    assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == [(e164, True)]
+
+
+@pytest.mark.parametrize("text", [
+    # No callback cue before the parts: a building's rooms, not a number.
+    "The lab is in building 202, room 555 on the east side, locker 0143.",
+    # Parts too far apart: a paragraph, not a clause or two.
+    "Call us about area code 202 if you moved recently, since our records for the district were "
+    "rebuilt last spring. Exchange 555 is the one we have on file for your household, and the "
+    "line 0143 is listed as the contact.",
+    # A digit between the parts: a list of figures.
+    "Call about items 202, 555 (5 boxes) and 0143.",
+    # Years are no part of a number.
+    "Please call us: your plan runs from 2026, in tier 17 of the catalogue, until 2027.",
+    # An id or a unit number is none either ("#2104").
+    "If the numbers are off call me, ext. 4412.\n\nStatement of Adjustments - 88 Queens Quay W #2104 v4.xlsx",
+    # The cue comes after the first group: a card's last digits, then a service's short number.
+    "It will be taken from the account ending 4410.\n\nService client : 3900 (free)\n\nOrange SA, 111 quai",
+])
+def test_three_small_numbers_that_are_no_told_number_are_not_pieced(text):
+    assert all("…" not in m.as_written for m in mentions(text, "From: a@example.com\r\nSubject: x\r\n"))
+
+
 def test_a_number_cut_between_a_google_invitations_title_and_its_location_is_read_on_outlook():
     # Outlook shows Google's subject as the meeting's: the title, then " @ " and the time.
     item = OutlookItem(item_class="IPM.Schedule.Meeting.Request",

@@ -1134,7 +1134,8 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
             yield mention
             return
     for block in written:
-        mention = _answered_parts(reading, regions, block) or _said_parts(reading, regions, block)
+        mention = (_answered_parts(reading, regions, block) or _said_parts(reading, regions, block)
+                   or _told_parts(reading, regions, block))
         if mention is not None:
             yield mention
             return
@@ -1211,11 +1212,73 @@ def _said_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) ->
     return None
 
 
-def _pieced(reading: Reading, regions: tuple[str, ...], block: TextBlock, parts: tuple[str, str], shown: str,
+# A number told in three parts, each after words of its own, in one passage, the parts in digits
+# or in number words ("Dial area code two-zero-two. The exchange is five-five-five. The line ends
+# in zero, one, four, three"; "area code 22, and then the officer's line, which is block 398
+# followed by 4710"): each part two to four digits, the words between a clause or two holding no
+# digit. Read only when a callback cue comes before the first part (one is told to call, then
+# told the number): three small numbers in a row are otherwise a table's, an address's or a
+# statement's, and none is a year or an id ("#2104"). Words, not which words, but for the cue.
+_TOLD_PART = re.compile(r"(?<![\w+.,:/#\-\u2010-\u2015])[0-9]{2,4}(?![\w]|[.,:/\-\u2010-\u2015][0-9])")
+TOLD_PARTS = 3
+TOLD_PART_DIGITS = (2, 4)
+TOLD_BETWEEN = (3, 60)  # characters between two parts
+TOLD_TRIED = 4  # cued passages tried per field
+
+
+def _told_part_spans(text: str) -> list[tuple[int, int, str]]:
+    """The field's short digit groups and short runs of number words, in order, none overlapping."""
+    parts = [(found.start(), found.end(), found.group()) for found in _TOLD_PART.finditer(text)]
+    parts += [(start, end, digits) for start, end, digits in (readings[0] for readings in
+                                                               spelled_readings(text, TOLD_PART_DIGITS[0]))
+              if TOLD_PART_DIGITS[0] <= len(digits) <= TOLD_PART_DIGITS[1] and digits.isdigit()]
+    kept: list[tuple[int, int, str]] = []
+    for part in sorted(parts):
+        if not kept or part[0] >= kept[-1][1]:
+            kept.append(part)
+    return kept
+
+
+def _told_apart(text: str, parts: tuple[tuple[int, int, str], ...]) -> bool:
+    if any(_YEAR.fullmatch(digits) for _, _, digits in parts):
+        return False
+    return all(TOLD_BETWEEN[0] <= after[0] - before[1] <= TOLD_BETWEEN[1]
+               and not any(c.isdigit() for c in text[before[1]:after[0]]) for before, after in pairwise(parts))
+
+
+def _cued_before(cues: list[int], start: int) -> bool:
+    index = bisect_left(cues, start - CUE_BEFORE)
+    return index < len(cues) and cues[index] < start
+
+
+def _told_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) -> PhoneMention | None:
+    """A number told in three parts a clause or two apart after a callback cue, read when no field
+    holds a whole number: a disguise, read as the number the parts dial."""
+    text = block.text[:SPLIT_WINDOW]
+    parts = _told_part_spans(text)
+    if len(parts) < TOLD_PARTS:
+        return None
+    cues = sorted(found.start for found, _ in reading.listed("callback_cues", lambda b: b is block))
+    tried = 0
+    for at in range(len(parts) - TOLD_PARTS + 1):
+        told = tuple(parts[at:at + TOLD_PARTS])
+        if not _cued_before(cues, told[0][0]) or not _told_apart(text, told):
+            continue
+        mention = _pieced(reading, regions, block, tuple(digits for _, _, digits in told),
+                          " … ".join(text[start:end] for start, end, _ in told), obfuscated=True)
+        if mention is not None:
+            return mention
+        tried += 1
+        if tried == TOLD_TRIED:
+            break
+    return None
+
+
+def _pieced(reading: Reading, regions: tuple[str, ...], block: TextBlock, parts: tuple[str, ...], shown: str,
             obfuscated: bool) -> PhoneMention | None:
-    """The number a head and a tail dial, read as one run of digits: two fields' or answers'
-    groups are not a number's grouping, so a region's trunk prefix is asked for ("116 116" and a
-    card's "8830")."""
+    """The number a head and a tail (or a number's told parts) dial, read as one run of digits:
+    two fields' or answers' groups are not a number's grouping, so a region's trunk prefix is asked
+    for ("116 116" and a card's "8830")."""
     joined = " ".join(parts)
     if not 8 <= sum(c.isdigit() for c in joined) <= 13 or _not_a_phone(joined):
         return None

@@ -128,12 +128,13 @@ def _value(written: str) -> int | None:
 SHORTER_READINGS = 2  # words a run may lose at its end
 
 
-def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
+def spelled_readings(text: str, digits_min: int = DIGITS_MIN) -> Iterator[tuple[tuple[int, int, str], ...]]:
     """Numbers written in words, each as its readings: (start, end, digits, with a leading "+"
     when one is said) for the whole run, then for the run without its last word or two, for a
     caller that finds the whole is no number: a word after the number may be a number word too
     ("cero uno ocho tres — un agente": "un" is an article). At least three of the words are
-    number words, so an ordinary number beside a word is left to the digit scan."""
+    number words, so an ordinary number beside a word is left to the digit scan; `digits_min`
+    lower for a caller that reads a number's parts ("two-zero-two")."""
     words = number_words()
     for run, token in words.runs:
         for found in run.finditer(text):
@@ -150,7 +151,7 @@ def spelled_readings(text: str) -> Iterator[tuple[tuple[int, int, str], ...]]:
                 digits, said = read_aloud(spoken[:len(spoken) - dropped], words)
                 if dialled and not digits.startswith("+"):
                     digits, said = "+" + digits, said + 1
-                if said >= WORDS_MIN and DIGITS_MIN <= len(digits.removeprefix("+")) <= DIGITS_MAX:
+                if said >= WORDS_MIN and digits_min <= len(digits.removeprefix("+")) <= DIGITS_MAX:
                     readings.append((found.start() - dialled, found.start() + ends[len(spoken) - dropped - 1], digits))
             if readings:
                 yield tuple(readings)
