@@ -304,6 +304,15 @@ def _reversed_flex(lure: Lure) -> Lure:
                                f" justify-content: flex-end'>{groups}</div>"))
 
 
+def _stored_reversed(lure: Lure) -> Lure:
+    """The number stored last character first, shown the right way round by a right-to-left override
+    in the text and <bdo dir=rtl> in the HTML (round 98, from b105): the source reads "9910-555 )808(
+    1+", the reader sees and dials the number."""
+    backwards = PHONE[::-1]
+    page = html.escape(lure.notes).replace(html.escape(PHONE), f'<bdo dir="rtl">{html.escape(backwards)}</bdo>')
+    return replace(lure, plain_notes=lure.notes.replace(PHONE, f"\u202e{backwards}\u202c"), html_notes=f"<p>{page}</p>")
+
+
 def _tel_link_only(lure: Lure) -> Lure:
     link = f"<a href='tel:{PHONE.replace(' ', '')}'>our hotline</a>"
     page = html.escape(lure.notes).replace(html.escape(PHONE), link)
@@ -439,6 +448,7 @@ TECHNIQUES: dict[str, Technique] = {
     "number_in_css_content": _css_content,
     "number_in_css_escapes": _css_escaped_content,
     "number_groups_reversed_by_flex": _reversed_flex,
+    "number_stored_reversed_in_an_override": _stored_reversed,
     "number_only_in_tel_link": _tel_link_only,
     "number_only_in_image_alt": _image_alt,
     "number_as_html_entities": _entities,

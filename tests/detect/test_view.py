@@ -316,6 +316,11 @@ def test_a_digit_look_alikes_other_case_reads_as_the_digit_only_when_it_looks_li
     ("\u17e0\u17e2\u17e3 \u17e2\u17e1\u17e8 \u17e4\u17e4\u17e7 / 012 555 318", ()),
     ("\u09e7\u09e6 (01819-555014)", ()),  # a Bengali count before an ASCII number
     ("call 0\u03328\u03320\u03320\u0332 555 0199", ("08005550199",)),  # a mark under each digit
+    # Stored backwards inside a right-to-left override, recorded as shown (round 98, from b105).
+    ("risponde al \u202e1733 0849 60 93+\u202c dal lunedì", ("390694803371",)),
+    ("call \u202e9910-555-008-1", ("18005550199",)),  # an override the line's end closes
+    ("\u202eolleh\u202c 555 0199 and 2024-11-05", ()),  # a word overridden, the number plain
+    ("\u202e12 34\u202c", ()),  # too few digits overridden to be a number
 ])
 def test_numbers_written_in_disguise_are_recorded_as_written(written, digits):
     assert disguised_numbers([written]) == digits

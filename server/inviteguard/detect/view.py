@@ -156,15 +156,11 @@ _RLO, _PDF = "\u202e", "\u202c"
 _PUSHES = frozenset("\u202a\u202b\u202d\u202e")  # LRE, RLE, LRO, RLO: each ends at a PDF
 
 
-def _overridden(text: str) -> str:
-    """Text inside a right-to-left override (U+202E up to its PDF, U+202C, or the line's end) in
-    the order it is shown: reversed. "\u202e2910-555-834-1\u202c" shows, and dials, 1-438-555-0192;
-    the controls themselves are removed with the other format characters afterwards."""
-    if _RLO not in text:
-        return text
-    out, at = [], 0
+def _override_spans(text: str) -> list[tuple[int, int, int]]:
+    """Each right-to-left override: where its U+202E stands, where its text ends (at its PDF,
+    U+202C, or the line's end) and where the text after it resumes."""
+    spans, at = [], 0
     while (start := text.find(_RLO, at)) != -1:
-        out.append(text[at:start])
         depth, end = 0, start
         while end < len(text) and text[end] != "\n":
             char = text[end]
@@ -173,8 +169,21 @@ def _overridden(text: str) -> str:
             if depth == 0:
                 break
             end += 1
-        out.append(text[start + 1:end][::-1])
         at = end + 1 if end < len(text) and text[end] == _PDF else end
+        spans.append((start, end, at))
+    return spans
+
+
+def _overridden(text: str) -> str:
+    """Text inside a right-to-left override in the order it is shown: reversed.
+    "\u202e2910-555-834-1\u202c" shows, and dials, 1-438-555-0192; the controls themselves are
+    removed with the other format characters afterwards."""
+    if _RLO not in text:
+        return text
+    out, at = [], 0
+    for start, end, resume in _override_spans(text):
+        out += (text[at:start], text[start + 1:end][::-1])
+        at = resume
     out.append(text[at:])
     return "".join(out)
 
@@ -226,6 +235,7 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
     run, hidden_between = _digit_runs()
     found: list[str] = []
     for text in raw_texts:
+        found += _shown_reversed_numbers(text, run)
         for count, match in enumerate(run.finditer(text)):
             if count >= RUNS_PER_TEXT or len(found) >= DISGUISED_MAX:
                 break
@@ -241,6 +251,21 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
                     or _mixes_digit_scripts(written):
                 found.append(digits)
     return tuple(dict.fromkeys(found))
+
+
+def _shown_reversed_numbers(text: str, run: re.Pattern[str]) -> list[str]:
+    """The digits, as shown, of numbers stored backwards inside a right-to-left override
+    ("\u202e1733 0849 60 93+\u202c" shows +39 06 9480 3371): text no filter reads in the order a
+    reader dials it, which nothing but a disguise writes so."""
+    found: list[str] = []
+    for start, end, _ in _override_spans(text) if _RLO in text else ():
+        for count, match in enumerate(run.finditer(text[start + 1:end][::-1])):
+            digits = "".join(str(unicodedata.digit(char)) for char in match.group() if char.isdecimal())
+            if count >= RUNS_PER_TEXT or len(found) >= DISGUISED_MAX:
+                return found
+            if len(digits) >= DISGUISED_DIGITS_MIN and len(match.group()) <= RUN_CHARS_MAX:
+                found.append(digits)
+    return found
 
 
 def _mixes_digit_scripts(written: str) -> bool:
