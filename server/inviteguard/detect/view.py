@@ -260,9 +260,9 @@ def _shown_reversed_numbers(text: str, run: re.Pattern[str]) -> list[str]:
     found: list[str] = []
     for start, end, _ in _override_spans(text) if _RLO in text else ():
         for count, match in enumerate(run.finditer(text[start + 1:end][::-1])):
-            digits = "".join(str(unicodedata.digit(char)) for char in match.group() if char.isdecimal())
             if count >= RUNS_PER_TEXT or len(found) >= DISGUISED_MAX:
                 return found
+            digits = "".join(str(unicodedata.digit(char)) for char in match.group() if char.isdecimal())
             if len(digits) >= DISGUISED_DIGITS_MIN and len(match.group()) <= RUN_CHARS_MAX:
                 found.append(digits)
     return found

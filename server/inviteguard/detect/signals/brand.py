@@ -209,7 +209,7 @@ def claims(reading: Reading) -> Iterable[Evidence]:
 NAME_SHOWN = 80  # characters of the stranger's chosen name a reason quotes
 
 
-def _chosen_name_fields(reading: Reading, relayed: Relay) -> tuple[frozenset[str], frozenset[str]]:
+def _chosen_name_fields(relayed: Relay) -> tuple[frozenset[str], frozenset[str]]:
     """Where the name a stranger chose on the platform stands: the invite's organiser and the
     sender's display name ("<name> via DocuSign"), then, where the platform's subject is its
     template around that name ("Invoice from <name>", "<name> requested $20"), the subject."""
@@ -241,7 +241,7 @@ def stranger_poses_as_organisation(reading: Reading) -> Iterable[Evidence]:
     relayed = relay(reading)
     if relayed is None:
         return
-    names, subject = _chosen_name_fields(reading, relayed)
+    names, subject = _chosen_name_fields(relayed)
     facts = {"platform": relayed.platform.name}
     hit = _posed_desk(reading, names)
     if hit is not None:
