@@ -120,11 +120,22 @@ def test_a_payment_requesters_name_in_the_subject_that_claims_an_organisation(se
     # A pay-later service bills for a merchant it onboarded: the merchant's brand is no pose.
     ("Klarna <noreply@klarna.com>", "Rechnung von Apple Store"),
     # An invite's title is its topic, not the organiser's name.
-    ("noreply@email.apple.com", "Billing review with the finance department"),
+    ("Google Calendar <calendar-notification@google.com>", "Invitation: Billing review with the finance department"),
 ])
 def test_a_subject_that_names_no_organisation_as_the_requester(sender, subject):
     message = parse_raw(f"From: {sender}\r\nSubject: {subject}\r\n\r\nx\r\n".encode())
+    assert facts(platform.trusted_relay, message, "relay.trusted_platform") is not None  # a stranger's subject
     assert facts(brand.stranger_poses_as_organisation, message, "relay.stranger_poses_as_organisation") is None
+
+
+def test_a_platform_that_names_the_stranger_in_a_subject_no_stranger_writes_is_refused():
+    from dataclasses import replace
+
+    from inviteguard.detect.rules import _named_where_written, load_platforms
+    paypal = next(p for p in load_platforms() if p.id == "paypal")
+    assert paypal.names_in_subject and _named_where_written((paypal,)) == (paypal,)
+    with pytest.raises(RulesError, match="names_in_subject without subject in stranger_fields: \\['paypal'\\]"):
+        _named_where_written((replace(paypal, stranger_fields=paypal.stranger_fields - {"subject"}),))
 
 
 def test_a_dutch_money_request_is_known_by_its_template_words():

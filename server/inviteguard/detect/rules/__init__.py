@@ -236,7 +236,7 @@ def load_wording() -> WordingModel:
 
 @cache
 def load_platforms() -> tuple[Platform, ...]:
-    return _distinct(tuple(
+    return _named_where_written(_distinct(tuple(
         Platform(
             id=p["id"], name=p["name"], says=p["says"], brand=p["brand"],
             domains=tuple(p.get("domains", [])), addresses=tuple(p.get("addresses", [])),
@@ -247,7 +247,16 @@ def load_platforms() -> tuple[Platform, ...]:
             names_in_subject=bool(p.get("names_in_subject", False)),
         )
         for p in _read("platforms.yaml")["platforms"]
-    ))
+    )))
+
+
+def _named_where_written(platforms: tuple[Platform, ...]) -> tuple[Platform, ...]:
+    """The platforms, refused if one prints the stranger's chosen name in a subject it does not
+    list among the fields a stranger writes: the name would be read as the platform's own words."""
+    unwritten = sorted(p.id for p in platforms if p.names_in_subject and "subject" not in p.stranger_fields)
+    if unwritten:
+        raise RulesError(f"platforms.yaml: names_in_subject without subject in stranger_fields: {unwritten}")
+    return platforms
 
 
 def _distinct(platforms: tuple[Platform, ...]) -> tuple[Platform, ...]:

@@ -209,14 +209,6 @@ def claims(reading: Reading) -> Iterable[Evidence]:
 NAME_SHOWN = 80  # characters of the stranger's chosen name a reason quotes
 
 
-def _chosen_name_fields(relayed: Relay) -> tuple[frozenset[str], frozenset[str]]:
-    """Where the name a stranger chose on the platform stands: the invite's organiser and the
-    sender's display name ("<name> via DocuSign"), then, where the platform's subject is its
-    template around that name ("Invoice from <name>", "<name> requested $20"), the subject."""
-    subject = "subject" in relayed.platform.stranger_fields and relayed.platform.names_in_subject
-    return _NAMING, frozenset({"subject"} if subject else ())
-
-
 def _template_words(reading: Reading) -> frozenset[tuple[str, int, int]]:
     """The payment words of the subjects ("Cobrança de <name>", "Invoice from <name>"): a desk's
     word there ("cobrança" is billing too) is the platform's template, not the stranger's name."""
@@ -231,6 +223,25 @@ def _posed_desk(reading: Reading, fields: frozenset[str]) -> tuple[Match, TextBl
         if (block.text, match.start, match.end) not in template), None)
 
 
+def _posed_organisation(reading: Reading, relayed: Relay) -> tuple[str, str, str] | None:
+    """The name the stranger chose, the organisation word in it and where it stands: a desk in the
+    invite's organiser or the sender's display name ("<name> via DocuSign"), then, where the
+    platform's subject is its template around that name ("Invoice from <name>", "<name> requested
+    $20"), a desk or a brand there."""
+    hit = _posed_desk(reading, _NAMING)
+    if hit is not None:
+        match, block = hit
+        return block.text[:NAME_SHOWN], match.text, block.source
+    if not relayed.platform.names_in_subject:
+        return None
+    hit = _posed_desk(reading, frozenset({"subject"}))
+    if hit is not None:
+        match, block = hit
+        return match.text, match.text, block.source
+    named = next((mention for mention in mentions(reading) if mention.source == "subject"), None)
+    return (named.as_written, named.brand.name, named.source) if named is not None else None
+
+
 def stranger_poses_as_organisation(reading: Reading) -> Iterable[Evidence]:
     """relay.stranger_poses_as_organisation: the name a stranger chose on the platform is a bank, a
     billing desk or a fraud department ("Danske Bank Kortservice", "Accounts Receivable via
@@ -241,26 +252,13 @@ def stranger_poses_as_organisation(reading: Reading) -> Iterable[Evidence]:
     relayed = relay(reading)
     if relayed is None:
         return
-    names, subject = _chosen_name_fields(relayed)
-    facts = {"platform": relayed.platform.name}
-    hit = _posed_desk(reading, names)
-    if hit is not None:
-        match, block = hit
-        yield Evidence("relay.stranger_poses_as_organisation", {
-            **facts, "display_name": block.text[:NAME_SHOWN], "organisation_word": match.text,
-            "name_where": block.source})
+    posed = _posed_organisation(reading, relayed)
+    if posed is None:
         return
-    hit = _posed_desk(reading, subject) if subject else None
-    if hit is not None:
-        match, block = hit
-        yield Evidence("relay.stranger_poses_as_organisation", {
-            **facts, "display_name": match.text, "organisation_word": match.text, "name_where": block.source})
-        return
-    named = next((mention for mention in mentions(reading) if mention.source in subject), None)
-    if named is not None:
-        yield Evidence("relay.stranger_poses_as_organisation", {
-            **facts, "display_name": named.as_written, "organisation_word": named.brand.name,
-            "name_where": named.source})
+    display_name, word, where = posed
+    yield Evidence("relay.stranger_poses_as_organisation", {
+        "display_name": display_name, "organisation_word": word, "name_where": where,
+        "platform": relayed.platform.name})
 
 
 def anonymous_sender(reading: Reading) -> Iterable[Evidence]:

@@ -1258,7 +1258,7 @@ def _told_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) ->
     parts = _told_part_spans(text)
     if len(parts) < TOLD_PARTS:
         return None
-    cues = sorted(found.start for found, _ in reading.listed("callback_cues", lambda b: b is block))
+    cues = _cue_starts(reading, reading.blocks.index(block))
     tried = 0
     for at in range(len(parts) - TOLD_PARTS + 1):
         told = tuple(parts[at:at + TOLD_PARTS])
