@@ -90,6 +90,19 @@ def test_an_outlook_item_of_unknown_class_is_an_invite_when_its_template_says_so
     assert found and found["platform_id"] == "yahoo_calendar"
 
 
+@pytest.mark.parametrize("subject", [
+    # Round 99, from b106's Egyptian lure: PayPal writes its request templates in more languages
+    # than its markers held, and a request it did not recognise let PayPal's name vouch for the note.
+    "Service Desk EG أرسل لك طلب دفع",
+    "Dịch vụ khách hàng đã gửi cho bạn yêu cầu thanh toán",
+    "Suport Clienți v-a trimis o solicitare de plată",
+    "Служба за клиенти ви изпрати искане за плащане",
+])
+def test_paypal_requests_in_more_languages_relay_a_stranger(subject):
+    message = parse_raw(f"From: service@paypal.com\r\nSubject: {subject}\r\n\r\nx\r\n".encode())
+    assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "paypal"
+
+
 def test_paypal_receipt_is_not_a_relay_but_a_money_request_is():
     receipt = parse_raw(b"From: service@paypal.com\r\nSubject: Receipt for your payment\r\n\r\nYou sent $5\r\n")
     request = parse_raw(b"From: service@paypal.com\r\nSubject: Geek Squad sent you a request for money\r\n\r\nx\r\n")
@@ -474,6 +487,7 @@ def test_list_forwarded_invite_shows_srs():
     ("ring (855) GET-CASH before noon", "+18554382274"),          # vanity in two groups, no 1
     ("Call 1\u2011844\u2011MY\u2011METER today", "+18446963837"),  # vanity with non-breaking hyphens
     ("Claims desk: 1-855-REFUND-1 (toll free)", "+18557338631"),  # vanity whose last group is one key
+    ("do not pay - dial 1-888-4-PAYPAL (US toll free)", "+18884729725"),  # vanity whose first group is one key
     # North American shape with the country code: read where phonenumbers knows no such exchange
     # (Trinidad's and the Caymans' 555 range).
     ("BIR refund: verification line 1-868-555-0124, Mon-Fri", "+18685550124"),
@@ -945,6 +959,7 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("Kia ora, ring us on 0800 TAAKE 1 today about the NZ$ 420 owing.", "a@example.co.nz", "+64800822531"),
     ("Call 1300 MY BANK about your A$ 900 charge.", "a@example.com.au", "+611300692265"),
     ("Please phone 0800-REFUND7 before Friday to stop the £240 renewal.", "a@example.co.uk", "+448007338637"),
+    ("Ring 0800 2 REFUND today to stop the £240 renewal.", "a@example.co.uk", "+448002733863"),  # one-key group
 ])
 def test_toll_free_numbers_written_with_letters_outside_north_america(text, sender, e164):
     assert [m.e164 for m in mentions(text, f"From: {sender}\r\nSubject: x\r\n")] == [e164]
