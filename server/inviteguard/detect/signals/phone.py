@@ -137,19 +137,22 @@ _DAY_MONTH = re.compile(r"(?:[0-2]?[0-9]|3[01])/(?:0?[1-9]|1[0-2])")
 _DATED_ID = re.compile(r"^(?:19|20)\d\d/\d")  # an invoice's "2025/11/212": a year, then its serial
 _YEARS = re.compile(r"^(?:19|20)\d\d\s*[-\u2010-\u2015/]\s*(?:19|20)\d\d$")  # "© 1999-2026"
 _TIME_RANGE = re.compile(r"\d{1,2}[.:][0-5]\d\s*[-\u2010-\u2015]\s*\d{1,2}[.:][0-5]\d")  # "10.00-11.00", any dash
-# A toll-free code, then seven keypad letters and digits in at most two groups (either may be
-# one key: "1-855-REFUND-1", "1-888-4-PAYPAL"), capitals only; a word may run past the seventh
-# key, as in "1-800-CONTACTS": the phone dials the first seven and ignores the rest.
+# A toll-free code, then seven keypad letters and digits in at most two groups (the second may be
+# one key: "1-855-REFUND-1"; or the first a digit, the word after it the rest: "1-888-4-PAYPAL"),
+# capitals only; a word may run past the seventh key, as in "1-800-CONTACTS": the phone dials the
+# first seven and ignores the rest. A second group is otherwise short: "800 MG TABLET" is a dose.
 # Any dash between the groups: a non-breaking hyphen (U+2011) is a hyphen (U+2010) once canonical.
+_KEYS = (r"(?:[0-9][\s.\-\u2010-\u2015][A-Z0-9]{6,10}"
+         r"|[A-Z0-9]{2,11}(?:[\s.\-\u2010-\u2015][A-Z0-9]{1,5})?)")
 _VANITY = re.compile(r"(?<![\w+])(?:\+?1[\s.\-\u2010-\u2015]?)?\(?(?P<code>8(?:00|33|44|55|66|77|88))\)?"
-                     r"[\s.\-\u2010-\u2015](?P<rest>[A-Z0-9]{1,11}(?:[\s.\-\u2010-\u2015][A-Z0-9]{1,11})?)(?!\w)")
+                     rf"[\s.\-\u2010-\u2015](?P<rest>{_KEYS})(?!\w)")
 VANITY_CHARS = 7
 # Toll-free and local-rate codes elsewhere that brands write with letters too ("0800 TAAKE 1" in
 # New Zealand, "1300 MY BANK" in Australia, "0800 TV LICENCE" in Britain): the code with its
 # trunk prefix, then keypad letters and digits. The number takes six or seven keys after the code
 # by country, so the longer reading is tried first and the message's regions decide.
 _NATIONAL_VANITY = re.compile(r"(?<![\w+])(?P<code>0800|0808|0508|0860|0861|1800|1300)[\s.\-\u2010-\u2015]"
-                              r"(?P<rest>[A-Z0-9]{1,11}(?:[\s.\-\u2010-\u2015][A-Z0-9]{1,11})?)(?!\w)")
+                              rf"(?P<rest>{_KEYS})(?!\w)")
 NATIONAL_VANITY_KEYS = (7, 6)
 VANITY_WORD_MAX = 11  # keys of the longest word a vanity number is written as ("1-800-MATTRESS")
 VANITY_LETTERS_MIN = 3  # fewer are digits with look-alike letters, the digit scan's ("8OO-555-O199")
