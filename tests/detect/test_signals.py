@@ -1301,6 +1301,49 @@ def test_real_zoom_invite_has_no_callback(real_corpus):
     assert not [m for m in phone.mentions(Reading(message)) if not m.dialin and m.cued]
 
 
+def guest_invite(organizer: str, guest: str, description: str = "Refund on hold, see the guest list") -> bytes:
+    return ("From: Google Calendar <calendar-notification@google.com>\r\nSubject: Invitation: refund\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n"
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+            "DTSTART:20260105T100000Z\r\nSUMMARY:Refund\r\n"
+            f"DESCRIPTION:{description}\r\nORGANIZER;CN=Desk:mailto:{organizer}\r\n"
+            f"ATTENDEE;CN=Central:mailto:{guest}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+# Round 99, from b105's and b106's lures: numbers run into identifiers, where no text scan reads them.
+@pytest.mark.parametrize(("organizer", "guest", "e164"), [
+    # A WhatsApp contact among the guests is its number, as a wa.me link is.
+    ("desk@gmail.com", "5561998741203@s.whatsapp.net", "+5561998741203"),
+    # A toll-free number run into the organiser's address.
+    ("gs.billing.18885550191@gmail.com", "reader@example.com", "+18885550191"),
+])
+def test_a_number_run_into_an_address_the_reader_sees(organizer, guest, e164):
+    reading = Reading(parse_raw(guest_invite(organizer, guest)))
+    assert [(m.e164, m.source, m.stranger) for m in phone.mentions(reading)] == [(e164, "address", True)]
+    assert facts(phone.callback_numbers, reading.message, "callback.phone_prominent")["where"] == "address"
+
+
+def test_a_toll_free_number_run_into_a_cashtag():
+    found = mentions("Not you? Dial the digits in my tag to cancel: $McAfee18665550112")
+    assert [(m.e164, m.as_written, m.source) for m in found] == [("+18665550112", "18665550112", "body")]
+
+
+@pytest.mark.parametrize(("headers", "text"), [
+    # A mobile or a landline in an address is its owner's own, not a number to call.
+    ("From: 13812345678@163.com\r\nSubject: x\r\n", "Dinner on Friday?"),
+    ("From: a@example.org\r\nReply-To: 4930901820123@example.de\r\nSubject: x\r\n", "See you"),
+    # A cashtag with a few digits, and an amount.
+    ("From: a@example.org\r\nSubject: x\r\n", "Paid $MarcusJ312 $1500 for the tickets"),
+])
+def test_an_identifiers_digits_that_are_no_service_number_are_left_alone(headers, text):
+    assert mentions(text, headers) == ()
+
+
+def test_a_mobile_in_a_guests_address_is_no_callback():
+    reading = Reading(parse_raw(guest_invite("desk@gmail.com", "4915123456789@gmail.com")))
+    assert phone.mentions(reading) == ()
+
+
 def test_the_number_in_the_title_location_or_organiser_name_is_prominent():
     message = parse_raw(fixture_bytes("icloud_direct/mcafee_phone_in_location_en.eml"))
     assert facts(phone.callback_numbers, message, "callback.phone_prominent")["where"] == "location"

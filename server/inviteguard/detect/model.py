@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Level = Literal["phishing", "suspicious", "clean"]
-# Where a piece of text was found; reasons name it ("its notes claim ...").
+# Where a piece of text was found; reasons name it ("its notes claim ..."). `address` is the mail
+# addresses a reader sees (sender, reply-to, an invite's organiser and guests), where the phone
+# signal finds numbers run into identifiers; they are not part of the canonical view's texts.
 TextSource = Literal[
-    "subject", "body", "summary", "description", "location", "organizer_name", "from_name", "attachment", "file_name"
+    "subject", "body", "summary", "description", "location", "organizer_name", "from_name", "attachment", "file_name",
+    "address",
 ]
 EvidenceValue = str | int | float | bool | tuple[str, ...]
 

@@ -1056,7 +1056,67 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             ))
     if not found:
         found.extend(_split_numbers(reading, regions))
+    known = {mention.e164 for mention in found}
+    found.extend(mention for mention in _in_identifiers(reading, regions) if mention.e164 not in known)
     return tuple(found)
+
+
+# A number run into an identifier the reader sees, where no separator lets a text scan read it: a
+# messenger contact's address ("5561981234567@s.whatsapp.net" among an invite's guests) is its
+# number as surely as a wa.me link is; a toll-free or service number run into a mail address's
+# local part or a cashtag ("gs.billing.18885550191@outlook.com", "$RefundDsk8885550125") is one
+# the message points the reader to ("dial the digits in my tag"). A mobile or landline run into an
+# address is the owner's own ("13812345678@163.com"), no callback: left alone.
+_IDENTIFIER_DIGITS = re.compile(r"(?<![0-9])[0-9]{10,15}(?![0-9])")
+_CASHTAG = re.compile(r"(?<![\w$])\$[A-Za-z][A-Za-z0-9_]{0,19}(?![\w])")  # Cash App's: at most 20 characters
+MESSENGER_DOMAINS = frozenset({"s.whatsapp.net", "c.us"})  # WhatsApp's contact ids: the number, no "+"
+ADDRESSES_READ = 50  # an invite's guests looked at; a list invite names hundreds
+CASHTAGS_READ = 20  # per block
+
+
+def _seen_addresses(reading: Reading) -> list[str]:
+    """The mail addresses a reader sees: the sender's, the reply-to, each invite's organiser and guests."""
+    message = reading.message
+    addresses = [a.address for a in (message.from_, *message.reply_to) if a is not None]
+    for invite in message.invites:
+        if invite.organizer is not None:
+            addresses.append(invite.organizer.address)
+        addresses.extend(guest.address for guest in invite.attendees[:ADDRESSES_READ])
+    return list(dict.fromkeys(a for a in addresses if "@" in a))
+
+
+def _identifier_number(identifier: str, regions: tuple[str, ...], messenger: bool
+                       ) -> tuple[str, phonenumbers.PhoneNumber] | None:
+    """The digits run into the identifier and the number they dial, if they dial one to call."""
+    for found in _IDENTIFIER_DIGITS.finditer(identifier):
+        number = _parse("+" + found.group() if messenger else found.group(), regions)
+        if number is not None and (messenger or _is_service_number(number)) and not _published(number):
+            return found.group(), number
+    return None
+
+
+def _in_identifiers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
+    """Numbers run into the addresses a reader sees (`address`) and the cashtags of its text."""
+    seen = TextBlock("address", " ".join(_seen_addresses(reading)))
+    for address in seen.text.split():
+        local, _, domain = address.rpartition("@")
+        read = _identifier_number(local, regions, messenger=domain in MESSENGER_DOMAINS)
+        if read is not None:
+            yield _identified(*read, seen, in_stranger_text(reading, seen))
+    for block in reading.blocks:
+        if "$" not in block.text:
+            continue
+        stranger = in_stranger_text(reading, block)
+        for cashtag in islice(_CASHTAG.finditer(block.text), CASHTAGS_READ):
+            read = _identifier_number(cashtag.group(), regions, messenger=False)
+            if read is not None:
+                yield _identified(*read, block, stranger)
+
+
+def _identified(digits: str, number: phonenumbers.PhoneNumber, block: TextBlock, stranger: bool) -> PhoneMention:
+    return PhoneMention(as_written=digits, e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                        service=_is_service_number(number), obfuscated=False, cued=False, dialin=False,
+                        stranger=stranger, source=block.source)
 
 
 # A number cut in two across the fields a reader sees together: its head stands in one field
@@ -1459,7 +1519,7 @@ def mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 
 # ---------------------------------------------------------------- signals
 
-_PROMINENT = frozenset({"summary", "location", "organizer_name", "subject", "from_name"})
+_PROMINENT = frozenset({"summary", "location", "organizer_name", "subject", "from_name", "address"})
 
 
 def callback_numbers(reading: Reading) -> Iterable[Evidence]:
