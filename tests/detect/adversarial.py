@@ -34,6 +34,7 @@ class Lure:
     plain_notes: str | None = None  # what the text/plain alternative shows, when it differs
     alt_desc_only: bool = False  # the notes only in the calendar's X-ALT-DESC (HTML), DESCRIPTION a decoy
     base64_calendar: bool = False
+    guests: tuple[str, ...] = ()  # more attendees' addresses, beside the reader's
 
 
 def _html_of(text: str) -> str:
@@ -131,8 +132,8 @@ def _calendar(lure: Lure, prodid: str, organizer: str) -> bytes:
     if lure.location:
         event.add("location", lure.location)
     event.add("organizer", f"mailto:{organizer}", parameters={"CN": lure.organizer_name})
-    event.add("attendee", "mailto:j.morgan@contoso.com",
-              parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"})
+    for guest in ("j.morgan@contoso.com", *lure.guests):
+        event.add("attendee", f"mailto:{guest}", parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"})
     calendar.add_component(event)
     return calendar.to_ical()
 
@@ -365,6 +366,13 @@ def _organizer_name_number(lure: Lure) -> Lure:
                    organizer_name=f"{lure.organizer_name} {PHONE}")
 
 
+def _whatsapp_guest(lure: Lure) -> Lure:
+    # WhatsApp's contact address for the number ("<digits>@s.whatsapp.net") among the guests.
+    digits = "".join(c for c in PHONE if c.isdigit())
+    return replace(lure, notes=lure.notes.replace(PHONE, "our WhatsApp contact in this event's guest list"),
+                   guests=(f"{digits}@s.whatsapp.net",))
+
+
 def _amount_in_words(lure: Lure) -> Lure:
     words = {"$599.00 USD": "five hundred ninety-nine dollars", "$349.99": "three hundred forty-nine dollars",
              "$3,150.00": "three thousand one hundred fifty dollars", "$499.99": "four hundred ninety-nine dollars"}
@@ -458,6 +466,7 @@ TECHNIQUES: dict[str, Technique] = {
     "lure_split_title_and_notes": _split_title_notes,
     "number_only_in_location": _location_only,
     "number_in_organizer_name": _organizer_name_number,
+    "number_only_as_a_whatsapp_guest": _whatsapp_guest,
     "amount_in_words": _amount_in_words,
     "notes_only_in_x_alt_desc": _alt_desc,
     "base64_encoded_calendar": _base64_calendar,

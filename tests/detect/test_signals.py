@@ -1339,6 +1339,15 @@ def test_an_identifiers_digits_that_are_no_service_number_are_left_alone(headers
     assert mentions(text, headers) == ()
 
 
+def test_digit_runs_in_identifiers_are_parsed_a_bounded_number_of_times():
+    # Every parse tries each suggested region: a guest list of digit-laden addresses costs at most
+    # IDENTIFIER_NUMBERS_TRIED of them, and a service number past that many is not looked at.
+    landlines = ", ".join(f"desk{i}.4930901820{100 + i}@example.de" for i in range(phone.IDENTIFIER_NUMBERS_TRIED))
+    headers = f"From: a@example.org\r\nReply-To: {landlines}, billing.18885550191@example.com\r\nSubject: x\r\n"
+    assert mentions("See you", headers) == ()
+    assert [m.e164 for m in mentions("See you", headers.replace("desk0.", "billing.18885550191."))] == ["+18885550191"]
+
+
 def test_a_mobile_in_a_guests_address_is_no_callback():
     reading = Reading(parse_raw(guest_invite("desk@gmail.com", "4915123456789@gmail.com")))
     assert phone.mentions(reading) == ()

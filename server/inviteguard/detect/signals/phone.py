@@ -1070,8 +1070,9 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 _IDENTIFIER_DIGITS = re.compile(r"(?<![0-9])[0-9]{10,15}(?![0-9])")
 _CASHTAG = re.compile(r"(?<![\w$])\$[A-Za-z][A-Za-z0-9_]{0,19}(?![\w])")  # Cash App's: at most 20 characters
 MESSENGER_DOMAINS = frozenset({"s.whatsapp.net", "c.us"})  # WhatsApp's contact ids: the number, no "+"
-ADDRESSES_READ = 50  # an invite's guests looked at; a list invite names hundreds
+GUESTS_READ = 50  # an invite's guests looked at; a list invite names hundreds
 CASHTAGS_READ = 20  # per block
+IDENTIFIER_NUMBERS_TRIED = 20  # digit runs parsed per message: each parse tries every suggested region
 
 
 def _seen_addresses(reading: Reading) -> list[str]:
@@ -1081,42 +1082,35 @@ def _seen_addresses(reading: Reading) -> list[str]:
     for invite in message.invites:
         if invite.organizer is not None:
             addresses.append(invite.organizer.address)
-        addresses.extend(guest.address for guest in invite.attendees[:ADDRESSES_READ])
+        addresses.extend(guest.address for guest in invite.attendees[:GUESTS_READ])
     return list(dict.fromkeys(a for a in addresses if "@" in a))
 
 
-def _identifier_number(identifier: str, regions: tuple[str, ...], messenger: bool
-                       ) -> tuple[str, phonenumbers.PhoneNumber] | None:
-    """The digits run into the identifier and the number they dial, if they dial one to call."""
-    for found in _IDENTIFIER_DIGITS.finditer(identifier):
-        number = _parse("+" + found.group() if messenger else found.group(), regions)
-        if number is not None and (messenger or _is_service_number(number)) and not _published(number):
-            return found.group(), number
-    return None
-
-
-def _in_identifiers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
-    """Numbers run into the addresses a reader sees (`address`) and the cashtags of its text."""
+def _identifiers(reading: Reading) -> Iterator[tuple[str, bool, TextBlock]]:
+    """Each identifier with digits run into it: the addresses' local parts (`address`), whether the
+    address is a messenger contact, then the cashtags of each block."""
     seen = TextBlock("address", " ".join(_seen_addresses(reading)))
     for address in seen.text.split():
         local, _, domain = address.rpartition("@")
-        read = _identifier_number(local, regions, messenger=domain in MESSENGER_DOMAINS)
-        if read is not None:
-            yield _identified(*read, seen, in_stranger_text(reading, seen))
+        yield local, domain in MESSENGER_DOMAINS, seen
     for block in reading.blocks:
-        if "$" not in block.text:
-            continue
-        stranger = in_stranger_text(reading, block)
-        for cashtag in islice(_CASHTAG.finditer(block.text), CASHTAGS_READ):
-            read = _identifier_number(cashtag.group(), regions, messenger=False)
-            if read is not None:
-                yield _identified(*read, block, stranger)
+        if "$" in block.text:
+            for cashtag in islice(_CASHTAG.finditer(block.text), CASHTAGS_READ):
+                yield cashtag.group(), False, block
 
 
-def _identified(digits: str, number: phonenumbers.PhoneNumber, block: TextBlock, stranger: bool) -> PhoneMention:
-    return PhoneMention(as_written=digits, e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-                        service=_is_service_number(number), obfuscated=False, cued=False, dialin=False,
-                        stranger=stranger, source=block.source)
+def _in_identifiers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
+    """Numbers run into the addresses a reader sees and the cashtags of its text: a messenger
+    contact's whatever its kind, a service number anywhere."""
+    runs = ((found.group(), messenger, block) for identifier, messenger, block in _identifiers(reading)
+            for found in _IDENTIFIER_DIGITS.finditer(identifier))
+    for digits, messenger, block in islice(runs, IDENTIFIER_NUMBERS_TRIED):
+        number = _parse("+" + digits if messenger else digits, regions)
+        if number is not None and (messenger or _is_service_number(number)) and not _published(number):
+            yield PhoneMention(as_written=digits,
+                               e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                               service=_is_service_number(number), obfuscated=False, cued=False, dialin=False,
+                               stranger=in_stranger_text(reading, block), source=block.source)
 
 
 # A number cut in two across the fields a reader sees together: its head stands in one field
