@@ -1087,8 +1087,8 @@ def _seen_addresses(reading: Reading) -> list[str]:
 
 
 def _identifiers(reading: Reading) -> Iterator[tuple[str, bool, TextBlock]]:
-    """Each identifier with digits run into it: the addresses' local parts (`address`), whether the
-    address is a messenger contact, then the cashtags of each block."""
+    """Each identifier a number may be run into, whether it is a messenger contact's and the block
+    it stands in: the seen addresses' local parts (`address`), then each block's cashtags."""
     seen = TextBlock("address", " ".join(_seen_addresses(reading)))
     for address in seen.text.split():
         local, _, domain = address.rpartition("@")
