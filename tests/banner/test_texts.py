@@ -82,3 +82,11 @@ def test_every_place_a_number_can_stand_has_a_name(locale: str) -> None:
                 assert set(re.findall(r'"(\w+)":', listed)) == set(get_args(TextSource)), (reason_id, field)
                 named += 1
     assert named
+
+
+@pytest.mark.parametrize("locale", sorted(RAW))
+def test_no_template_shows_a_place_by_its_id(locale: str) -> None:
+    """`where` is an id ("organizer_name"); readers are shown the place's name from the list."""
+    shown = [(reason_id, field) for reason_id, fields in RAW[locale]["reasons"].items()
+             for field in REASON_FIELDS if re.search(r"\{\{\s*where\s*\}\}", fields[field])]
+    assert shown == []
