@@ -1089,8 +1089,9 @@ def _seen_addresses(reading: Reading) -> list[str]:
 def _identifiers(reading: Reading) -> Iterator[tuple[str, bool, TextBlock]]:
     """Each identifier a number may be run into, whether it is a messenger contact's and the block
     it stands in: the seen addresses' local parts (`address`), then each block's cashtags."""
-    seen = TextBlock("address", " ".join(_seen_addresses(reading)))
-    for address in seen.text.split():
+    addresses = _seen_addresses(reading)
+    seen = TextBlock("address", " ".join(addresses))
+    for address in addresses:
         local, _, domain = address.rpartition("@")
         yield local, domain in MESSENGER_DOMAINS, seen
     for block in reading.blocks:
