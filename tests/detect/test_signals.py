@@ -480,6 +480,7 @@ def test_list_forwarded_invite_shows_srs():
     ("Pusat Panggilan 1-300-80-7788 (24 jam).", "+601300807788"),
     ("Payment_Confirmation_Help-833-555-0109.pdf", "+18335550109"),  # a word hyphenated onto the number
     ("Deposit_Reactivation_CALL-614.555.0107_before_Fri.pdf", "+16145550107"),  # ... and a dotted one
+    ("UPS_Import_Duty_Balance_Call-1.8OO.555.Ol72.pdf", "+18005550172"),  # ... in look-alike letters (b107)
     ("Call the officer to schedule the interview:\n810\n555\n0124\n(leave a voicemail)", "+18105550124"),  # stacked
     ("Call the officer:\n\n810\n\n555\n\n0124\n\n(leave a voicemail)", "+18105550124"),  # one group a paragraph
     ("Her mobile:\n\n+46\n\n70\n\n174 06\n\n52\n\nThanks", "+46701740652"),  # in table cells, country code first
@@ -735,13 +736,14 @@ def test_a_number_saved_in_an_attached_contact_card_is_read():
     assert [m.e164 for m in phone.mentions(Reading(message))] == ["+18085550199"]
 
 
-def invite_with(summary: str, location: str, description: str, alarm: str = "") -> bytes:
+def invite_with(summary: str, location: str, description: str, alarm: str = "", url: str = "") -> bytes:
     reminder = f"BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\nDESCRIPTION:{alarm}\r\nEND:VALARM\r\n"
     return ("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
             "Content-Type: text/calendar; method=REQUEST\r\n\r\n"
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1\r\n"
             "DTSTART:20260105T100000Z\r\n"
             f"SUMMARY:{summary}\r\nLOCATION:{location}\r\nDESCRIPTION:{description}\r\n"
+            + (f"URL;VALUE=URI:{url}\r\n" if url else "")
             + (reminder if alarm else "") + "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
 
 
@@ -749,6 +751,21 @@ def test_a_number_only_in_the_reminder_is_read():
     # A calendar shows an alarm's description as a pop-up: the reader sees that number.
     raw = invite_with("Account review", "", "Details in the reminder", alarm="Call billing on +1 808 555 0199 now")
     assert [m.e164 for m in phone.mentions(Reading(parse_raw(raw)))] == ["+18085550199"]
+
+
+@pytest.mark.parametrize(("url", "e164"), [
+    # The event's link dials when tapped (round 100, from b107's lure: no digits in any text).
+    ("tel:+61255501873", "+61255501873"),
+    ("https://wa.me/61255501873", "+61255501873"),  # ... or opens a chat with the number
+])
+def test_a_number_only_in_the_events_link_is_read(url, e164):
+    raw = invite_with("New payee added", "Tap the event link", "Tap the event link to reach a specialist", url=url)
+    assert [m.e164 for m in phone.mentions(Reading(parse_raw(raw)))] == [e164]
+
+
+def test_a_web_link_as_the_events_link_adds_no_text():
+    raw = invite_with("Standup", "Online", "Daily standup", url="https://zoom.us/j/8125550199?pwd=x")
+    assert [b.text for b in Reading(parse_raw(raw)).blocks if "zoom" in b.text] == []
 
 
 @pytest.mark.parametrize(("summary", "location", "description", "e164"), [
@@ -839,8 +856,13 @@ def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary,
     ("Llame a cobros:\n+1 809\n555-0155", "+18095550155"),
     # Each part after its label, the extension on a line of its own.
     ("Bitte wenden Sie sich an unser Team:\n\nVorwahl: 040\n\nRufnummer: 86 43 71\n\nDurchwahl: -590", "+4940864371"),
+    # Round 100, from b107's lure: numbered questions, the number in three answers.
+    ("Pemindahan RM 3,870.00 disekat.\n1. Bahagian pertama talian: 03\nYa\n\n2. Bahagian kedua: 2297\nYa\n\n"
+     "3. Bahagian akhir: 8164 (kod M2U)\nYa",
+     "+60322978164"),
+    ("(1) Area code\n212\n(2) Exchange\n555\n(3) Line\n0147", "+12125550147"),
 ])
-def test_a_number_asked_for_in_two_answers_is_read_whole(text, e164):
+def test_a_number_asked_for_in_answers_is_read_whole(text, e164):
     assert [(m.e164, m.obfuscated) for m in mentions(text)] == [(e164, False)]
 
 
@@ -849,6 +871,9 @@ def test_a_number_asked_for_in_two_answers_is_read_whole(text, e164):
     "Year\n2025\nTime\n14 30 to 15 30",  # a year is no area code
     "Guests\n12\nTable\n44 51",  # too few digits to be a number
     "Call 1-877-555-0129 today\nArea code\n809\nRoom\n555 0155",  # a whole number stands: nothing is pieced
+    # A survey's numbered answers that are counts, not a number's parts.
+    "1. Staff on site: 12\n2. Visitors: 2297\n3. Vehicles: 81",
+    "1. Year joined: 2019\n2. Members: 2297\n3. Branches: 8164",  # a year opens no number
 ])
 def test_answers_that_make_no_number_are_not_pieced(text):
     assert all("…" not in m.as_written for m in mentions(text))
@@ -886,6 +911,28 @@ def test_a_number_a_sentence_gives_in_two_parts_is_read_whole(text, headers, e16
 ])
 def test_sentences_that_make_no_number_are_not_pieced(text):
     assert all("…" not in m.as_written for m in mentions(text, "From: a@example.lt\r\nSubject: x\r\n"))
+
+
+@pytest.mark.parametrize(("text", "headers", "e164"), [
+    # Round 100, from b107's lure: "dial 02 8 and append your Case No. (no spaces)", then the value.
+    ("Para makansela, i-dial ang 02 8 at isunod agad ang Case No. ninyo (walang puwang).\nCase No.: 771 9440",
+     "From: a@example.ph\r\nSubject: x\r\n", "+63287719440"),
+    ("To stop the payment ring 0161 and then key in your customer number when asked.\n\n"
+     "Customer number: 496 0213\nAmount: 1,250.00 GBP", "From: a@example.co.uk\r\nSubject: x\r\n", "+441614960213"),
+])
+def test_a_number_whose_rest_is_a_labelled_value_is_read_whole(text, headers, e164):
+    assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == [(e164, True)]
+
+
+@pytest.mark.parametrize("text", [
+    # The label is not named after the head, or digits stand between them.
+    "Call 0161 496 0213 with your customer number.\nCustomer number: 4960 2133",
+    "Dial 0161 for room 12 and give your customer number.\nCustomer number: 496 0213",
+    # A value that is named but makes no number.
+    "Office 0161 asks for your order number.\nOrder number: 12",
+])
+def test_labelled_values_that_make_no_number_are_not_pieced(text):
+    assert all("…" not in m.as_written for m in mentions(text, "From: a@example.co.uk\r\nSubject: x\r\n"))
 
 
 @pytest.mark.parametrize(("text", "headers", "e164"), [

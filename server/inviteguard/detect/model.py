@@ -64,7 +64,9 @@ class Invite:
     start: str  # ISO text as given; display only
     zone: str = ""  # DTSTART's TZID as written: an Olson name ("Africa/Lusaka") or a Windows one
     notes_html: str = ""  # X-ALT-DESC rendered, when it says something DESCRIPTION does not
-    comment: str = ""  # COMMENT, CONTACT and the reminders' (VALARM) descriptions
+    # COMMENT, CONTACT, the number or address the event's link (URL) dials or writes to, and the
+    # reminders' (VALARM) descriptions
+    comment: str = ""
     conference: str = ""  # the conferencing link the calendar itself carries (X-GOOGLE-CONFERENCE, URL)
     # The conference the calendar service attached itself (Google Meet's X-GOOGLE-CONFERENCE,
     # Teams' X-MICROSOFT-* links): properties its user interface gives a stranger no way to write.

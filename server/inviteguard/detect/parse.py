@@ -46,7 +46,7 @@ from .model import (
     TextBlock,
     TextSource,
 )
-from .view import canonical, canonical_line, disguised_numbers, plain_links, render_html
+from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
 MAX_PARTS = 200
@@ -523,8 +523,9 @@ def parse_calendar(data: bytes | str, problems: list[str],
             start=_ical_start(event),
             zone=_ical_zone(event),
             notes_html=notes_html if " ".join(notes_html.split()) != " ".join(description.split()) else "",
+            # A calendar shows the event's link (URL) and dials a tel: one when it is tapped.
             comment=canonical(" ".join([*(_ical_value(event, name) for name in ("COMMENT", "CONTACT")),
-                                        *_alarm_texts(event)]))[0],
+                                        link_target(_ical_value(event, "URL")), *_alarm_texts(event)]))[0],
             conference=_ical_value(event, "X-GOOGLE-CONFERENCE") or _ical_value(event, "URL"),
             attested_conference=next((v for name in ATTESTED_CONFERENCE if (v := _ical_value(event, name))), ""),
         ))

@@ -309,6 +309,23 @@ class RenderedHTML:
 _MESSENGER_NUMBER = re.compile(
     r"https?://(?:(wa)\.me/|(?:api\.|www\.)?(whatsapp)\.com/send/?\?(?:[^#]*&)?phone=|(signal)\.me/#p/)\+?(\d{6,15})\b",
     re.IGNORECASE)
+# Link schemes whose target the reader's client dials, texts or writes to, whatever the link's
+# text says.
+_DIALLED_SCHEMES = ("tel:", "sms:", "callto:", "mailto:")
+
+
+def link_target(href: str) -> str:
+    """What a link sends the reader to when that is a number or an address, as the text shown
+    beside the link ("(+61255501873)", "(WhatsApp +573155550148)"); nothing for a web page."""
+    href = href.strip()
+    if href[:7].lower().startswith(_DIALLED_SCHEMES):
+        return f" ({href.split(':', 1)[1].split('?', 1)[0]}) "
+    messenger = _MESSENGER_NUMBER.match(href)
+    if messenger:
+        return f" ({'Signal' if messenger[3] else 'WhatsApp'} +{messenger[4]}) "
+    return ""
+
+
 _SKIP = frozenset({"script", "style", "head", "title", "template", "iframe", "object", "svg", "math", "meta", "link"})
 _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
                     "header", "footer", "blockquote", "pre", "hr", "ul", "ol", "dl", "dt", "dd", "address",
@@ -564,17 +581,10 @@ def render_html(html: str) -> RenderedHTML:
             closing.insert(0, _PDF)
         if tag == "a":
             href = (attributes.get("href") or "").strip()
-            scheme = href[:7].lower()
-            if scheme.startswith("tel:") or scheme.startswith("mailto:"):
-                # The reader's client dials or writes to the target, whatever the link's text says.
-                closing.append(f" ({href.split(':', 1)[1].split('?', 1)[0]}) ")
-            elif scheme.startswith("http"):
-                messenger = _MESSENGER_NUMBER.match(href)
-                if messenger:
-                    app = "Signal" if messenger[3] else "WhatsApp"
-                    closing.append(f" ({app} +{messenger[4]}) ")
-                if len(links) < MAX_LINKS:
-                    links.append(href)
+            if target := link_target(href):
+                closing.append(target)
+            if href[:4].lower() == "http" and len(links) < MAX_LINKS:
+                links.append(href)
         elif tag == "img" and attributes.get("alt") and not any(visibility):
             parts.append(f" {attributes['alt']} ")
         if tag in _BLOCK:

@@ -103,8 +103,8 @@ _CANDIDATE = re.compile(
     rf"(?:[0-9{_LOOKALIKES}{_SEPARATOR}]|{_INNER}){{5,40}}[0-9{_LOOKALIKES})]")
 _TOKEN = re.compile(rf"(?:[0-9{_LOOKALIKES}]|{_INNER})+")
 # A North American number written with hyphens or dots keeps its shape when a word is hyphenated
-# onto it ("Help-833-555-0109.pdf", "CALL-614.555.0107_before_Fri.pdf"); an id ("INV-2024-0012")
-# does not have it.
+# onto it ("Help-833-555-0109.pdf", "CALL-614.555.0107_before_Fri.pdf", in look-alike letters too:
+# "Call-1.8OO.555.Ol72.pdf"); an id ("INV-2024-0012") does not have it.
 _HYPHENATED_NANP = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}|(?:1\.)?\d{3}\.\d{3}\.\d{4}")
 # What may not touch a number: ASCII letters and digits (file names, ids, "pin=123") and URL or
 # address characters before it; after it, a lower-case letter or digit ("20011005logs2.zip"). An
@@ -496,7 +496,8 @@ def _glued(text: str, start: int, end: int) -> bool:
         return True
     ahead = text[start - 2] if start > 1 else " "
     hyphenated_id = before == "-" and ahead.isascii() and ahead.isalnum() and not _HYPHENATED_NANP.fullmatch(
-        text, start, end) and not (_PREFIX_WORD.search(text, max(0, start - 5), start) and " " in text[start:end])
+        text[start:end].translate(_TO_DIGIT)) and not (
+        _PREFIX_WORD.search(text, max(0, start - 5), start) and " " in text[start:end])
     if hyphenated_id or (before == "." and ahead.isdigit()):
         return True  # "INV-2024-0012", "2.4.18" (but "Tel.0800 ..." and "Help-833-555-0109" are numbers)
     after = text[end] if end < len(text) else " "
@@ -1193,50 +1194,75 @@ def _split_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phone
             return
     for block in written:
         mention = (_answered_parts(reading, regions, block) or _said_parts(reading, regions, block)
-                   or _told_parts(reading, regions, block))
+                   or _labelled_parts(reading, regions, block) or _told_parts(reading, regions, block))
         if mention is not None:
             yield mention
             return
 
 
-# A form asks for a number in two answers, or a table gives it two labelled cells: the area code
-# alone on its line or after its label ("809", "(0157)", "+1 809", "Vorwahl: 040"), then, after at
-# most one line of a question or label without digits, the rest opening its own line or its label's
-# answer ("555 0155 ext. 4", "Rufnummer: 86 43 71"). Lines, not words: it reads the same in any
-# language.
+# A form asks for a number in two or three answers, or a table gives it in labelled cells: the area
+# code alone on its line or after its label ("809", "(0157)", "+1 809", "Vorwahl: 040", a numbered
+# question's "1. Bahagian pertama talian: 03"), then, each after at most one line of a question,
+# label or answer without digits, the rest opening its own line or its label's answer ("555 0155
+# ext. 4", "Rufnummer: 86 43 71"), whole or in two parts ("2297", then "8164"). Lines, not words:
+# it reads the same in any language.
 _ANSWER_HEAD = re.compile(r"\(?\+?[0-9]{2,4}\)?(?:[ \-\u2010-\u2015][0-9]{1,4})?")
 _ANSWER_TAIL = re.compile(r"[0-9]{2,5}(?:[ \-\u2010-\u2015][0-9]{2,5}){0,3}(?![0-9]|[.,:/][0-9])")
+_QUESTION_NUMBER = re.compile(r"\s*(?:[0-9]{1,2}[.)]|\(?[0-9]{1,2}\))\s")  # "2. ", "3) ", "(1) "
 ANSWER_HEAD_DIGITS = (2, 6)
 ANSWER_LABEL_CHARS = 60  # a question or a cell's label, not a paragraph
+ANSWER_PARTS = 3  # the head and at most two more
 
 
-def _answer(line: str) -> str:
-    """A line's answer: what follows its label ("Vorwahl: 040"), or the whole line."""
+def _is_label(text: str) -> bool:
+    """A question or a cell's label: short, and no digit in it but its question's number."""
+    numbered = _QUESTION_NUMBER.match(text)
+    return len(text) <= ANSWER_LABEL_CHARS and not any(c.isdigit() for c in text[numbered.end() if numbered else 0:])
+
+
+def _answer(line: str) -> tuple[str, bool]:
+    """A line's answer: what follows its label ("Vorwahl: 040", "2. Bahagian kedua: 2297"), or the
+    whole line; and whether a label stood before it on the line."""
     label, colon, value = line.rpartition(":")
-    if colon and value.strip() and len(label) <= ANSWER_LABEL_CHARS and not any(c.isdigit() for c in label):
-        return value.strip()
-    return line.strip()
+    if colon and value.strip() and _is_label(label):
+        return value.strip(), True
+    return line.strip(), False
+
+
+def _next_answer(lines: list[tuple[str, bool]], index: int) -> tuple[str, int, bool] | None:
+    """The part of a number the answer after line `index` opens with, past at most one line of a
+    label or an answer without digits; the line it stands on; and whether a label stood before it."""
+    following, labelled = index + 1, False
+    if following < len(lines) and _is_label(lines[following][0]) and following + 1 < len(lines):
+        following, labelled = following + 1, True
+    if following >= len(lines):
+        return None
+    part = _ANSWER_TAIL.match(lines[following][0])
+    if part is None or _YEAR.fullmatch(part.group()):
+        return None
+    return part.group(), following, labelled or lines[following][1]
 
 
 def _answered_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) -> PhoneMention | None:
-    """A number whose area code is one answer or cell and whose rest the next, read when no field
-    holds a whole number. A split a form or table made for it is its layout, not a disguise."""
-    lines = [_answer(line) for line in block.text[:SPLIT_WINDOW].splitlines()]
-    lines = [line for line in lines if line]
-    for index, head in enumerate(lines[:-1]):
+    """A number whose area code is one answer or cell and whose rest the next one, or the next two
+    when each stands under its own label, read when no field holds a whole number. A split a form
+    or table made for it is its layout, not a disguise; a column of figures is no number ("212",
+    "5550", "147" under "Units")."""
+    lines = [answer for line in block.text[:SPLIT_WINDOW].splitlines() if (answer := _answer(line))[0]]
+    for index, (head, _) in enumerate(lines[:-1]):
         head_digits = sum(c.isdigit() for c in head)
         if not (_ANSWER_HEAD.fullmatch(head) and ANSWER_HEAD_DIGITS[0] <= head_digits <= ANSWER_HEAD_DIGITS[1]) \
                 or _YEAR.fullmatch(head):
             continue
-        following = lines[index + 1]
-        if not any(c.isdigit() for c in following) and len(following) <= ANSWER_LABEL_CHARS and index + 2 < len(lines):
-            following = lines[index + 2]
-        tail = _ANSWER_TAIL.match(following)
-        if tail is None or _YEAR.fullmatch(tail.group()):
-            continue
-        mention = _pieced(reading, regions, block, (head, tail.group()), f"{head} … {tail.group()}", obfuscated=False)
-        if mention is not None:
-            return mention
+        parts, at, all_labelled = [head], index, True
+        while len(parts) < ANSWER_PARTS and (len(parts) < 2 or all_labelled) \
+                and (found := _next_answer(lines, at)) is not None:
+            part, at, labelled = found
+            parts.append(part)
+            all_labelled = all_labelled and labelled
+            mention = _pieced(reading, regions, block, tuple(parts), " … ".join(parts), obfuscated=False)
+            if mention is not None:
+                return mention
     return None
 
 
@@ -1267,6 +1293,47 @@ def _said_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) ->
         mention = _pieced(reading, regions, block, (head, tail), f"{head} … {tail}", obfuscated=True)
         if mention is not None:
             return mention
+    return None
+
+
+# A sentence that gives a number's head and tells the reader to go on with a value the message
+# gives under a label ("i-dial ang 02 8 at isunod agad ang Case No. ninyo", then "Case No.: 771
+# 9440"; "dial 0161 and then your customer number", then "Customer number: 496 0213"): the label's
+# words stand in the sentence after the head, and its value is the rest. The head is dialled as in
+# `_SAID_PARTS` or a trunk prefix and code in up to two groups; the label opens its line and holds
+# no digit. Words, not which words: the label is whatever the message calls its value.
+_LABELLED_HEAD = re.compile(r"(?<![\w+.,\-\u2010-\u2015/])(?:(?:\+|00)[1-9][0-9]{0,2}(?: [0-9]{1,4}){0,2}"
+                            r"|0[0-9]{1,4}(?: [0-9]{1,4})?)(?![0-9]|[.,:/\-\u2010-\u2015][0-9])")
+_LABELLED_VALUE = re.compile(r"^[ \t]*(?P<label>[^\d:\n]{3,40}?)[ \t]*:[ \t]*"
+                             r"(?P<tail>[0-9]{2,8}(?:[ \-\u2010-\u2015][0-9]{2,5}){0,3})[ \t]*$", re.MULTILINE)
+LABELLED_REACH = 160  # characters after the head in which the label is named
+LABELLED_TRIED = 4
+
+
+def _labelled_parts(reading: Reading, regions: tuple[str, ...], block: TextBlock) -> PhoneMention | None:
+    """A number whose head a sentence gives and whose rest is a value it names by its label, read
+    when no field holds a whole number: a disguise, read as the number it dials."""
+    text = block.text[:SPLIT_WINDOW]
+    values = list(islice(_LABELLED_VALUE.finditer(text), LABELLED_TRIED))
+    if not values:
+        return None
+    tried = 0
+    for head in _LABELLED_HEAD.finditer(text):
+        if sum(c.isdigit() for c in head.group()) < SAID_HEAD_DIGITS:
+            continue
+        for value in values:
+            named_in = text[head.end():min(value.start(), head.end() + LABELLED_REACH)].casefold()
+            label = " ".join(value.group("label").split()).casefold()
+            if value.start() < head.end() or any(c.isdigit() for c in named_in) or label not in " ".join(
+                    named_in.split()):
+                continue
+            mention = _pieced(reading, regions, block, (head.group(), value.group("tail")),
+                              f"{head.group()} … {value.group('tail')}", obfuscated=True)
+            if mention is not None:
+                return mention
+            tried += 1
+            if tried == LABELLED_TRIED:
+                return None
     return None
 
 
