@@ -35,6 +35,7 @@ class Lure:
     alt_desc_only: bool = False  # the notes only in the calendar's X-ALT-DESC (HTML), DESCRIPTION a decoy
     base64_calendar: bool = False
     guests: tuple[str, ...] = ()  # more attendees' addresses, beside the reader's
+    event_link: str = ""  # the event's URL property, which a calendar shows as a link
 
 
 def _html_of(text: str) -> str:
@@ -131,6 +132,8 @@ def _calendar(lure: Lure, prodid: str, organizer: str) -> bytes:
         event.add("description", lure.notes)
     if lure.location:
         event.add("location", lure.location)
+    if lure.event_link:
+        event.add("url", lure.event_link, parameters={"VALUE": "URI"})
     event.add("organizer", f"mailto:{organizer}", parameters={"CN": lure.organizer_name})
     for guest in ("j.morgan@contoso.com", *lure.guests):
         event.add("attendee", f"mailto:{guest}", parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION"})
@@ -373,6 +376,13 @@ def _whatsapp_guest(lure: Lure) -> Lure:
                    guests=(f"{digits}@s.whatsapp.net",))
 
 
+def _event_link_only(lure: Lure) -> Lure:
+    # The number only as the event's link, which a phone's calendar dials when it is tapped.
+    digits = "".join(c for c in PHONE if c.isdigit())
+    return replace(lure, notes=lure.notes.replace(PHONE, "the event link (tap it on your phone)"),
+                   event_link=f"tel:+{digits}")
+
+
 def _amount_in_words(lure: Lure) -> Lure:
     words = {"$599.00 USD": "five hundred ninety-nine dollars", "$349.99": "three hundred forty-nine dollars",
              "$3,150.00": "three thousand one hundred fifty dollars", "$499.99": "four hundred ninety-nine dollars"}
@@ -467,6 +477,7 @@ TECHNIQUES: dict[str, Technique] = {
     "number_only_in_location": _location_only,
     "number_in_organizer_name": _organizer_name_number,
     "number_only_as_a_whatsapp_guest": _whatsapp_guest,
+    "number_only_in_the_events_link": _event_link_only,
     "amount_in_words": _amount_in_words,
     "notes_only_in_x_alt_desc": _alt_desc,
     "base64_encoded_calendar": _base64_calendar,

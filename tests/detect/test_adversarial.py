@@ -12,7 +12,7 @@ from .adversarial import LURES, TECHNIQUES, build
 
 # Techniques that change calendar parts; a PayPal invoice has none.
 CALENDAR_ONLY = {"notes_only_in_x_alt_desc", "base64_encoded_calendar", "number_only_in_location",
-                 "number_in_organizer_name", "number_only_as_a_whatsapp_guest"}
+                 "number_in_organizer_name", "number_only_as_a_whatsapp_guest", "number_only_in_the_events_link"}
 CASES = [(lure, technique) for lure in LURES for technique in TECHNIQUES
          if not (LURES[lure].channel == "paypal" and technique in CALENDAR_ONLY)]
 
