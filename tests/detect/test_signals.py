@@ -600,7 +600,11 @@ def with_attachment(file_name: str, headers: str = "From: a@example.org\r\nSubje
     ("DHL_douane_rappeler_242_06_618_44_07.pdf", "242 06 618 44 07"),  # ... a group cut further in two
     ("Devis_33_1_99_00_47_12.pdf", "33 1 99 00 47 12"),  # ... a one-digit group only as the format has it
     ("Devis_33_19_90_04_71_2.pdf", None),
+    # Round 100: three or more groups as the number's own plan groups it (two lures since b14).
+    ("Nowe_dane_konta_oddzwon_22_123_45_67.pdf", "22 123 45 67"),
+    ("Invoice_GS40917_449.99_Support_1-808-555-0161.pdf", "1-808-555-0161"),
     ("FV_2025_10_044.pdf", None),  # a dated invoice id reads as a Polish landline, but is no number
+    ("Zamowienie_2025_10_04_447.pdf", None),  # ... nor one with a serial after its date
     ("scan_2025-0412.pdf", None),
 ])
 def test_numbers_in_attachment_names_count_when_unmistakable(file_name, read):

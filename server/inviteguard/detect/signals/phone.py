@@ -748,10 +748,16 @@ def _with_plus(written: str) -> str | None:
     return "+" + written[found.start(1):]
 
 
+PLAN_GROUPS_MIN = 3  # groups of a number written as its plan groups it, in a file name
+
+
 def _unmistakable(span: str, number: phonenumbers.PhoneNumber) -> bool:
-    """A number no id could be: dialled with its country code, or a service number. File names
-    are full of dated ids ("FV_2025_10_044.pdf") that read as some region's landline."""
-    return _dialled_internationally(span) or _is_service_number(number)
+    """A number no id could be: dialled with its country code, a service number, or written in
+    three or more groups as its own plan groups it ("976 44 21 08" in Spain, "1-808-555-0161").
+    File names are full of dated ids ("FV_2025_10_044.pdf") that read as some region's landline."""
+    return _dialled_internationally(span) or _is_service_number(number) or (
+        len(re.findall(r"[0-9]+", span)) >= PLAN_GROUPS_MIN
+        and (_in_national_groups(span, number) or bool(_HYPHENATED_NANP.fullmatch(span.strip()))))
 
 
 @cache
