@@ -1182,6 +1182,19 @@ def test_pashto_letters_say_afghanistan_before_iran_and_the_arab_world():
     assert [m.e164 for m in phone.mentions(reading)] == ["+93700555123"]
 
 
+def test_a_national_brand_says_where_its_numbers_are_dialled():
+    # Round 100, from b101's lure: BROU's every domain is Uruguay's; its 0800 number reads nowhere else.
+    text = "Seguridad BROU: su tarjeta fue bloqueada, comuníquese al 0800 2198 opción 4"
+    reading = Reading(parse_raw(mail(text, "From: a@gmail.com\r\nSubject: x\r\n")))
+    assert "UY" in phone.suggested_regions(reading)
+    assert [m.e164 for m in phone.mentions(reading)] == ["+5988002198"]
+
+
+def test_a_brand_of_many_countries_names_none():
+    reading = Reading(parse_raw(mail("Your Amazon order has shipped and arrives on Friday.")))
+    assert not {"DE", "FR", "JP", "BR", "MX"} & set(phone.suggested_regions(reading))
+
+
 def test_country_names_are_read_without_phonenumbers_place_names():
     # Importing phonenumbers.geodata (every prefix's place names) costs a worker about 100 MB.
     script = ("import sys\nfrom inviteguard.detect.signals import phone\n"

@@ -40,7 +40,7 @@ from .. import budget
 from ..model import Evidence, TextBlock
 from ..rules import load_brands, load_conferencing, load_currencies, load_lexicon, load_scripts
 from ..view import digit_lookalikes
-from . import payment
+from . import brand, payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
 from .spelled import spelled_readings
@@ -209,6 +209,21 @@ def _domain_regions(reading: Reading) -> list[str]:
         tld = domain.rpartition(".")[2].upper()
         if len(tld) == 2 and tld.lower() not in _GENERIC_TLDS:
             regions.append("GB" if tld == "UK" else tld)
+    return regions
+
+
+BRANDS_LOOKED_AT = 10
+
+
+def _brand_regions(reading: Reading) -> list[str]:
+    """The country of each national brand the message names, one whose every domain is under that
+    country's domain (BROU's brou.com.uy: Uruguay), where its lure's national numbers are dialled
+    ("0800 2198"); a brand of many countries' domains (Amazon's) names none."""
+    regions = []
+    for mention in islice(brand.mentions(reading), BRANDS_LOOKED_AT):
+        countries = {domain.rpartition(".")[2].upper() for domain in mention.brand.domains}
+        if len(countries) == 1 and (country := countries.pop()).lower() not in _GENERIC_TLDS and len(country) == 2:
+            regions.append("GB" if country == "UK" else country)
     return regions
 
 
@@ -425,7 +440,7 @@ def suggested_regions(reading: Reading) -> tuple[str, ...]:
                *(region for region in places if region in named), *_dialled_regions(text),
                *_shared_regions(languages, currencies),
                *_shared_regions(languages, domains), *_shared_regions(languages, zones), *_language_regions(languages),
-               *currencies, *domains, *zones, *places]
+               *currencies, *domains, *zones, *_brand_regions(reading), *places]
     suggested = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS][:MAX_REGIONS]
     return tuple(dict.fromkeys([*suggested, *DEFAULT_REGIONS]))
 
