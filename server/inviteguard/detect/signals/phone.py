@@ -775,6 +775,10 @@ def _unmistakable(span: str, number: phonenumbers.PhoneNumber) -> bool:
         and (_in_national_groups(span, number) or bool(_HYPHENATED_NANP.fullmatch(span.strip()))))
 
 
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 @cache
 def _published_numbers() -> frozenset[str]:
     return frozenset(phone for brand in load_brands() for phone in brand.phones)
@@ -783,7 +787,7 @@ def _published_numbers() -> frozenset[str]:
 def _published(number: phonenumbers.PhoneNumber) -> bool:
     """A number a brand publishes for its customers (its genuine mail prints it in the footer): a
     call to it reaches the brand, so it is no lure's number, whoever wrote it down."""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) in _published_numbers()
+    return _e164(number) in _published_numbers()
 
 
 def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phonenumbers.PhoneNumber | None:
@@ -1050,7 +1054,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     or _repeats_meeting_id(text, end_offset, meeting_ids))
                 found.append(PhoneMention(
                     as_written=" ".join(block.text[_written_from(block.text, text, offset):end_offset].split()),
-                    e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                    e164=_e164(number),
                     service=_is_service_number(number),
                     obfuscated=_is_obfuscated(span) or _written_disguised(span, reading.message.disguised_numbers),
                     cued=_cued(cues, offset, end_offset),
@@ -1071,7 +1075,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 cues = _cue_starts(reading, index)
             found.append(PhoneMention(
                 as_written=" ".join(block.text[start:end].split()),
-                e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                e164=_e164(number),
                 service=_is_service_number(number),
                 obfuscated=disguised, cued=_cued(cues, start, end), dialin=False, stranger=stranger,
                 source=block.source,
@@ -1130,8 +1134,7 @@ def _in_identifiers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phon
     for digits, messenger, block in islice(runs, IDENTIFIER_NUMBERS_TRIED):
         number = _parse("+" + digits if messenger else digits, regions)
         if number is not None and (messenger or _is_service_number(number)) and not _published(number):
-            yield PhoneMention(as_written=digits,
-                               e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            yield PhoneMention(as_written=digits, e164=_e164(number),
                                service=_is_service_number(number), obfuscated=False, cued=False, dialin=False,
                                stranger=in_stranger_text(reading, block), source=block.source)
 
@@ -1436,7 +1439,7 @@ def _pieced(reading: Reading, regions: tuple[str, ...], block: TextBlock, parts:
     if number is None or _published(number):
         return None
     return PhoneMention(
-        as_written=shown, e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        as_written=shown, e164=_e164(number),
         service=_is_service_number(number), obfuscated=obfuscated, cued=False, dialin=False,
         stranger=in_stranger_text(reading, block), source=block.source)
 
