@@ -90,3 +90,12 @@ def test_no_template_shows_a_place_by_its_id(locale: str) -> None:
     shown = [(reason_id, field) for reason_id, fields in RAW[locale]["reasons"].items()
              for field in REASON_FIELDS if re.search(r"\{\{\s*where\s*\}\}", fields[field])]
     assert shown == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATIONS)
+def test_no_translation_shows_a_platforms_english_facts(locale: str) -> None:
+    """`how_anyone` and `channel` arrive in English from the platform data; a translated sentence
+    says them in its own words (it showed "… zugestellt, aber anyone with an iCloud account can …")."""
+    shown = [(reason_id, field) for reason_id, fields in RAW[locale]["reasons"].items()
+             for field in REASON_FIELDS if re.search(r"\{\{\s*(?:how_anyone|channel)\s*\}\}", fields[field])]
+    assert shown == []
