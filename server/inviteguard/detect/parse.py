@@ -512,6 +512,7 @@ def parse_calendar(data: bytes | str, problems: list[str],
                                           str(params.get("PARTSTAT", ""))))
         description = _ical_text(event, "DESCRIPTION")
         notes_html = _notes_html(event)
+        link = _ical_value(event, "URL")
         invites.append(Invite(
             method=method,
             prodid=prodid,
@@ -525,8 +526,8 @@ def parse_calendar(data: bytes | str, problems: list[str],
             notes_html=notes_html if " ".join(notes_html.split()) != " ".join(description.split()) else "",
             # A calendar shows the event's link (URL) and dials a tel: one when it is tapped.
             comment=canonical(" ".join([*(_ical_value(event, name) for name in ("COMMENT", "CONTACT")),
-                                        link_target(_ical_value(event, "URL")), *_alarm_texts(event)]))[0],
-            conference=_ical_value(event, "X-GOOGLE-CONFERENCE") or _ical_value(event, "URL"),
+                                        link_target(link), *_alarm_texts(event)]))[0],
+            conference=_ical_value(event, "X-GOOGLE-CONFERENCE") or link,
             attested_conference=next((v for name in ATTESTED_CONFERENCE if (v := _ical_value(event, name))), ""),
         ))
     if len(events) > MAX_EVENTS:
