@@ -199,17 +199,20 @@ def _script_regions(text: str) -> list[str]:
     return [region for at in written_in for region in scripts[at].regions]
 
 
+def _country_of(domain: str) -> str | None:
+    """The region of a domain's country-code suffix ("uk": GB); none for a generic one."""
+    tld = domain.rpartition(".")[2].upper()
+    if len(tld) != 2 or tld.lower() in _GENERIC_TLDS:
+        return None
+    return "GB" if tld == "UK" else tld
+
+
 def _domain_regions(reading: Reading) -> list[str]:
     message = reading.message
     domains = [a.domain for a in (message.from_, message.sender, *message.reply_to, *message.recipients) if a]
     domains += [i.organizer.domain for i in message.invites if i.organizer]
     domains += [re.sub(r"^https?://", "", link).split("/", 1)[0].rsplit(":", 1)[0] for link in message.links[:50]]
-    regions = []
-    for domain in domains:
-        tld = domain.rpartition(".")[2].upper()
-        if len(tld) == 2 and tld.lower() not in _GENERIC_TLDS:
-            regions.append("GB" if tld == "UK" else tld)
-    return regions
+    return [country for domain in domains if (country := _country_of(domain))]
 
 
 BRANDS_LOOKED_AT = 10
@@ -221,9 +224,9 @@ def _brand_regions(reading: Reading) -> list[str]:
     ("0800 2198"); a brand of many countries' domains (Amazon's) names none."""
     regions = []
     for mention in islice(brand.mentions(reading), BRANDS_LOOKED_AT):
-        countries = {domain.rpartition(".")[2].upper() for domain in mention.brand.domains}
-        if len(countries) == 1 and (country := countries.pop()).lower() not in _GENERIC_TLDS and len(country) == 2:
-            regions.append("GB" if country == "UK" else country)
+        countries = {_country_of(domain) for domain in mention.brand.domains}
+        if len(countries) == 1 and (country := countries.pop()):
+            regions.append(country)
     return regions
 
 
