@@ -806,6 +806,7 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
         written = with_plus
     grouped = len(re.findall(r"\d+", written)) > 1
     first_valid = home_mobile = None
+    fiction_regions: tuple[str, ...] = ()  # the regions tried before the one first_valid was read in
     home = regions[0] if regions else None
     for region in (None,) if _dialled_internationally(written) else regions:
         try:
@@ -820,19 +821,23 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
             in_groups = region is None or not grouped or _in_national_groups(written, number)
             if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
                 return number
-            first_valid = first_valid or number
-    return (first_valid or home_mobile or _nanp_shaped(written) or _fictional(written, regions)
-            or _dialled_possible(written))
+            if first_valid is None:
+                first_valid, fiction_regions = number, regions[:regions.index(region)] if region else ()
+    if first_valid is not None:
+        # A range kept for fiction in a region tried first, before a number valid in a later one
+        # but not in its groups ("0115 496 0381" is Nottingham's drama range, not a Delhi number).
+        return _fictional(written, fiction_regions) or first_valid
+    return home_mobile or _nanp_shaped(written) or _fictional(written, regions) or _dialled_possible(written)
 
 
 # Ranges a numbering plan keeps for film, TV and examples, which phonenumbers holds invalid: to a
 # reader they are numbers like any other, and a message that prints one asks to be called like any
-# other. By country code, the national significant numbers: Ofcom's 01632 960xxx and 07700 900xxx
-# (the others of its drama list are valid ranges), and North America's 555-0100 to 555-0199 in
-# every area code, which phonenumbers knows only where the area code's metadata happens to allow
-# 555 ("17585550137" is as much a number as "+1 (758) 555-0137").
+# other. By country code, the national significant numbers: Ofcom's 01632 960xxx, 07700 900xxx and
+# 0115 496 0xxx (the others of its drama list are valid ranges), and North America's 555-0100 to
+# 555-0199 in every area code, which phonenumbers knows only where the area code's metadata happens
+# to allow 555 ("17585550137" is as much a number as "+1 (758) 555-0137").
 FICTION_RANGES: dict[int, re.Pattern[str]] = {
-    44: re.compile(r"(?:1632960|7700900)[0-9]{3}"),
+    44: re.compile(r"(?:1632960|7700900|1154960)[0-9]{3}"),
     1: re.compile(r"[2-9][0-9]{2}55501[0-9]{2}"),
 }
 NANP_CODE = 1
