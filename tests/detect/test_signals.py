@@ -1019,6 +1019,10 @@ def test_toll_free_numbers_written_with_letters_outside_north_america(text, send
 @pytest.mark.parametrize(("text", "e164"), [
     ("Redemption shortfall \u00a37,312.66: call 01632 960372 before signing", "+441632960372"),
     ("Not you? Ring +44 7700 900123 today", "+447700900123"),
+    # Ofcom's Nottingham drama range, dialled from abroad and as at home (India, also an English
+    # speaker's region, holds the national digits valid, but not in its groups).
+    ("At the booked time you must call +44 115 496 0381 – we cannot call you", "+441154960381"),
+    ("Call 0115 496 0381 before noon", "+441154960381"),
     ("Bel ons: +44 (0)1632 960 372", "+441632960372"),
     # North America's 555-0100 to 0199 in any area code, written without a separator or "+":
     # phonenumbers holds 555 invalid in Saint Lucia's and Barbados's area codes.
