@@ -175,6 +175,15 @@ def test_without_a_number_to_call_a_lure_is_at_most_suspicious():
     assert verdict.level == "suspicious" and verdict.score < rules.phishing_threshold
 
 
+def test_a_lure_that_will_call_the_reader_needs_no_number_to_be_phishing():
+    """A reverse callback ("reply with your mobile and an officer will phone you") gives no number,
+    yet it ends in the call the warning is about."""
+    rules = load_rules()
+    everything_but_a_number = [Evidence(s, {}) for s in rules.signals if not s.startswith(("callback.", "trust."))]
+    verdict = score([*everything_but_a_number, Evidence("callback.reader_called", {})], rules)
+    assert verdict.level == "phishing"
+
+
 def test_without_a_number_or_a_relaying_platform_nothing_is_flagged():
     """Freemail, urgency, an amount, a brand and a pretext, but nothing to call and nobody's text
     relayed: whatever it is, it is no callback lure (rules.flag_requires)."""

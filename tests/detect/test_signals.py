@@ -1964,6 +1964,28 @@ def test_a_phone_offered_beside_other_ways_is_not_phone_only(text):
     assert facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only") is None
 
 
+@pytest.mark.parametrize("text", [
+    "Reply to this request with your mobile number and a billing officer will phone you.",
+    "This is a phone call. The Refund Team will call you at the number on your account.",
+    "Keep your phone free at this time.", "Ein Mitarbeiter wird Sie anrufen.",
+    "Un conseiller vous rappellera dans l’heure.", "Le llamaremos para confirmar el reembolso.",
+    "Vamos ligar para você em 15 minutos.", "U wordt gebeld door onze fraudeafdeling.", "Zadzwonimy do pana jutro.",
+    "担当者よりお電話いたします。", "我们将致电您核实退款。", "고객님께 전화드리겠습니다.", "سنتصل بك خلال ساعة",
+])
+def test_the_reader_is_to_be_called(text):
+    found = facts(urgency.reader_called, parse_raw(mail(text)), "callback.reader_called")
+    assert found and found["called_where"] == "body"
+
+
+@pytest.mark.parametrize("text", [
+    "Please call us back on the number on your card.", "Rufen Sie uns unter der Nummer auf Ihrer Karte an.",
+    "Rappelez-nous au numéro habituel.", "折り返しお電話ください。", "Llámenos si tiene preguntas.",
+    "We cannot call you on withheld lines.",
+])
+def test_asking_the_reader_to_call_is_not_calling_the_reader(text):
+    assert facts(urgency.reader_called, parse_raw(mail(text)), "callback.reader_called") is None
+
+
 @pytest.mark.parametrize(("text", "kind"), [
     ("Your parcel is held at customs until the fee is paid.", "fee"),
     ("Hi Mum, I lost my phone, this is my new number. Don't tell Dad yet.", "new_number"),

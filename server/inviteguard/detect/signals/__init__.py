@@ -36,6 +36,7 @@ ALL: tuple[Signal, ...] = (
     brand.domain_poses_as_government,
     urgency.language,
     urgency.only_by_phone,
+    urgency.reader_called,
     awareness.warning_about_scams,
     wording.lure_wording,
     coverage.partly_read,

@@ -17,6 +17,16 @@ def only_by_phone(reading: Reading) -> Iterable[Evidence]:
         yield Evidence("callback.phone_only", {"phone_only_phrase": found[0].text, "phone_only_where": found[1].source})
 
 
+def reader_called(reading: Reading) -> Iterable[Evidence]:
+    """callback.reader_called: the reader is to be called ("reply with your mobile number and an
+    officer will phone you", "Apple Care will call you at the booked time"). A lure that keeps its
+    own number out of reach of any reader still ends in a call; where it gives no number, this is
+    the call the warning is about."""
+    found = reading.first_listed("reader_called")
+    if found:
+        yield Evidence("callback.reader_called", {"called_phrase": found[0].text, "called_where": found[1].source})
+
+
 def language(reading: Reading) -> Iterable[Evidence]:
     """urgency.language"""
     found = reading.first_listed("urgency")
