@@ -141,17 +141,20 @@
     "text/directory",
   ]);
 
-  /** The attachments worth fetching: files (not cloud links or attached items) of a kind the
-   * service reads, each within FILE_BYTES_MAX, the first MAX_FILES within FILES_BYTES_TOTAL. */
+  /** The attachments worth fetching: files of a kind the service reads and attached messages
+   * (item attachments: a forwarded "notice" may hold the whole lure), not cloud links, each
+   * within FILE_BYTES_MAX, the first MAX_FILES within FILES_BYTES_TOTAL. */
   function readableFiles(item) {
     const attachments = Array.isArray(item.attachments) ? item.attachments : [];
     const chosen = [];
     let total = 0;
     for (const a of attachments) {
-      if (!a || typeof a.id !== "string" || (a.attachmentType && a.attachmentType !== "file")) continue;
+      if (!a || typeof a.id !== "string") continue;
+      const kind = a.attachmentType || "file";
+      if (kind !== "file" && kind !== "item") continue;
       const name = typeof a.name === "string" ? a.name : "";
       const type = typeof a.contentType === "string" ? a.contentType.toLowerCase() : "";
-      if (!READABLE_NAME.test(name.trim()) && !READABLE_TYPES.has(type)) continue;
+      if (kind === "file" && !READABLE_NAME.test(name.trim()) && !READABLE_TYPES.has(type)) continue;
       const size = Number(a.size);
       if (!(size > 0 && size <= FILE_BYTES_MAX && total + size <= FILES_BYTES_TOTAL)) continue;
       total += size;
@@ -159,6 +162,16 @@
       if (chosen.length === MAX_FILES) break;
     }
     return chosen;
+  }
+
+  /** A string's UTF-8 bytes in base64 (an attached message comes from Outlook as .eml text). */
+  function utf8Base64(text) {
+    const bytes = new TextEncoder().encode(text);
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(binary);
   }
 
   /** Bytes a base64 string decodes to (whitespace ignored). */
@@ -356,14 +369,21 @@
       };
     }
 
-    /** One attachment as the service's "files" entry, or null when Outlook gives no bytes for it. */
+    /** One attachment as the service's "files" entry, or null when Outlook gives no bytes for it:
+     * a file's bytes as Outlook gives them (base64), an attached message's .eml text as
+     * message/rfc822 (Outlook on the web refuses a message attached by drag-and-drop: no entry). */
     async function getFile(item, attachment) {
       const content = await officeAsync(Office, (cb) => item.getAttachmentContentAsync(attachment.id, cb));
-      const base64 = (Office.MailboxEnums.AttachmentContentFormat || {}).Base64 || "base64";
-      if (!content || content.format !== base64 || typeof content.content !== "string") return null;
-      if (decodedLength(content.content) > FILE_BYTES_MAX) return null;
+      const formats = Office.MailboxEnums.AttachmentContentFormat || {};
+      if (!content || typeof content.content !== "string") return null;
+      const name = String(attachment.name || "").slice(0, ATTACHMENT_NAME_MAX);
+      if (content.format === (formats.Eml || "eml")) {
+        const eml = utf8Base64(content.content);
+        return decodedLength(eml) > FILE_BYTES_MAX ? null : { name, content_type: "message/rfc822", content: eml };
+      }
+      if (content.format !== (formats.Base64 || "base64") || decodedLength(content.content) > FILE_BYTES_MAX) return null;
       return {
-        name: attachment.name.slice(0, ATTACHMENT_NAME_MAX),
+        name,
         content_type: String(attachment.contentType || "").slice(0, ATTACHMENT_NAME_MAX),
         content: content.content,
       };

@@ -178,6 +178,32 @@ def test_outlook_files_are_read_as_attachments_and_the_outlook_path_sends_them()
 
 
 
+FORWARDED_NOTICE = (
+    b"From: Amy Lo <amy@supplier.example>\r\nTo: ap@example.com\r\nSubject: FW: bank notice\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=outer\r\n\r\n"
+    b"--outer\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease handle the attached notice today.\r\n"
+    b"--outer\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=notice.eml\r\n\r\n"
+    b"From: Bank Alerts <alerts@bank.example>\r\nSubject: Outgoing transfer of $9,400 on hold\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+    b"<p>Not you? Call the transfer desk on <b>+1 866 555 0175</b> before noon.</p>\r\n"
+    b"--outer--\r\n")
+
+
+def test_an_attached_message_is_one_file_on_the_outlook_path_read_as_its_reader_sees_it():
+    # Outlook's body is the forwarding note; the attached message is an item attachment that the
+    # add-in fetches as .eml and sends as message/rfc822: its sender, subject and text are read.
+    message = outlook_view(FORWARDED_NOTICE)
+    assert message.body == "Please handle the attached notice today."
+    [notice] = message.attachments
+    assert notice.name == "notice.eml"
+    assert notice.text.split("\n\n") == ["Outgoing transfer of $9,400 on hold", "Bank Alerts",
+                                           "Not you? Call the transfer desk on +1 866 555 0175 before noon."]
+    inner = FORWARDED_NOTICE.split(b"filename=notice.eml\r\n\r\n", 1)[1].rsplit(b"--outer--", 1)[0]
+    sent = parse_outlook("From: amy@supplier.example\r\nSubject: FW\r\n", "Please handle it.",
+                         files=(AttachedFile("notice", "message/rfc822", inner),))
+    assert [b.text for b in sent.attachments] == [notice.text]
+
+
 def test_attachments_past_the_bounds_are_left_unread_and_said_so():
     files = tuple(AttachedFile(f"doc{i}.pdf", "application/pdf", b"not a pdf") for i in range(MAX_DOCUMENTS + 2))
     notes = tuple(AttachedFile(f"note{i}.txt", "text/plain", f"note {i}".encode())

@@ -17,13 +17,22 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from email import policy
+from email.message import Message
 from html import escape
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from .analyzer import analyze
 from .model import AttachedFile, OutlookItem, ParsedMessage, Verdict
-from .parse import MAX_ATTACHMENT_BYTES, InputError, attachment_kind, looks_like_ics, parse_outlook, parse_raw
+from .parse import (
+    MAX_ATTACHMENT_BYTES,
+    MESSAGE_TYPE,
+    InputError,
+    attachment_kind,
+    looks_like_ics,
+    parse_outlook,
+    parse_raw,
+)
 
 LABELS = ("phish", "ham")
 # Reading a folder of messages is the machine's cores' work, in chunks handed out in order. A small
@@ -141,16 +150,17 @@ def outlook_view(raw: bytes, item_class: bool = True, full: ParsedMessage | None
 def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
     """In one walk of the message: its first HTML part, decoded, as Outlook's Body.getAsync(Html)
     would give it, and the attachments the add-in fetches (static/outlook/core.js,
-    `readableFiles`): files of a kind the service reads, at most FETCHED_FILE_BYTES each, the
-    first FETCHED_FILES within FETCHED_FILES_BYTES together."""
+    `readableFiles`): files of a kind the service reads and attached messages (Outlook's item
+    attachments, handed over as .eml), at most FETCHED_FILE_BYTES each, the first FETCHED_FILES
+    within FETCHED_FILES_BYTES together. An attached message's own parts are no body or
+    attachment of the message Outlook shows."""
     html: str | None = None
     files: list[AttachedFile] = []
-    for part in email.message_from_bytes(raw, policy=policy.compat32).walk():
-        if part.is_multipart():
-            continue
+    for part in _outlook_parts(email.message_from_bytes(raw, policy=policy.compat32)):
         name = part.get_filename() or ""
         disposition = str(part.get("Content-Disposition") or "").lower()
-        data = part.get_payload(decode=True)
+        attached_message = part.get_content_type() == MESSAGE_TYPE
+        data = part.get_payload(0).as_bytes() if attached_message else part.get_payload(decode=True)
         if not isinstance(data, bytes):
             continue
         if html is None and part.get_content_type() == "text/html" and not name:
@@ -159,11 +169,23 @@ def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
             except LookupError:  # a charset Python does not know
                 html = data.decode("utf-8", "replace")
         # A document shown inline is still an attachment in Outlook's list; pictures are no kind we read.
-        elif (name or disposition.startswith("attachment")) and attachment_kind(part.get_content_type(), name) \
+        elif (attached_message or ((name or disposition.startswith("attachment"))
+              and attachment_kind(part.get_content_type(), name))) \
                 and len(files) < FETCHED_FILES and len(data) <= FETCHED_FILE_BYTES \
                 and sum(len(f.data) for f in files) + len(data) <= FETCHED_FILES_BYTES:
             files.append(AttachedFile(name, part.get_content_type(), data))
     return html, tuple(files)
+
+
+def _outlook_parts(part: Message) -> Iterator[Message]:
+    """The leaf parts of a message in order, an attached message one part of its own."""
+    if part.get_content_type() == MESSAGE_TYPE:
+        yield part
+    elif part.is_multipart():
+        for inner in part.get_payload():
+            yield from _outlook_parts(inner)
+    else:
+        yield part
 
 
 def in_order(work: Callable[..., Result], items: Sequence[Any], *shared: Any,

@@ -316,6 +316,9 @@ class _Extraction(Counter[str]):
 
 
 AttachmentKind = Literal["pdf", "docx", "html", "text", "card"]
+# An attached message: the Outlook add-in sends an item attachment (Outlook hands it over as an
+# .eml) with this type; in a whole message it is a MIME container whose parts are read.
+MESSAGE_TYPE = "message/rfc822"
 
 
 def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
@@ -622,6 +625,21 @@ def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[
     return blocks, links
 
 
+def _attached_message_text(data: bytes, problems: list[str]) -> tuple[str, bool]:
+    """(canonical text, truncated) of an attached message as the reader sees it on opening it:
+    its sender's name, subject, text, events and attachments. The Outlook add-in gets an attached
+    item as an .eml file; in a whole message the attached message's parts are read as the
+    message's own. One level: inside, an attached message is a MIME container like any other."""
+    msg = email.message_from_bytes(data[:MAX_ATTACHMENT_BYTES], policy=policy.compat32)
+    fields = _from_headers(_header_pairs(msg), msg)
+    parts = _message_parts(msg, problems, DEFAULT_CALENDAR_LIMITS)
+    sender: Address | None = fields["from_"]  # type: ignore[assignment]
+    bodies, _ = _bodies(parts.plains, parts.htmls)
+    blocks = reader_texts(str(fields["subject"]), tuple(parts.invites), None, sender.name if sender else "", bodies,
+                          (*parts.file_names, *parts.attachments))
+    return "\n\n".join(b.text for b in blocks), any(b.truncated for b in blocks)
+
+
 def reader_texts(subject: str, invites: tuple[Invite, ...], item: OutlookItem | None, from_name: str,
                  bodies: list[TextBlock], attached: tuple[TextBlock, ...]) -> tuple[TextBlock, ...]:
     """Every piece of text a reader can see, labelled with where it sits, in canonical form;
@@ -734,11 +752,15 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
     parts.file_names.extend(_file_name_block(name) for name in names[:MAX_FILE_NAMES])
     extraction = _Extraction()
     for attached in files:
-        kind = attachment_kind(attached.content_type, attached.name)
-        if kind is not None and _counted(kind, problems, extraction):
-            text, truncated = _document_text(kind, attached.data, None, problems)
-            if text:
-                parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
+        if attached.content_type.lower() == MESSAGE_TYPE:
+            text, truncated = _attached_message_text(attached.data, problems) \
+                if _counted("text", problems, extraction) else ("", False)
+        else:
+            kind = attachment_kind(attached.content_type, attached.name)
+            text, truncated = _document_text(kind, attached.data, None, problems) \
+                if kind is not None and _counted(kind, problems, extraction) else ("", False)
+        if text:
+            parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
     if ics and ics.strip():
         parts.invites.extend(parse_calendar(ics.encode("utf-8", "replace"), problems, limits))
         parts.calendars.append(ics)

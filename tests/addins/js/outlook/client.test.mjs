@@ -135,6 +135,25 @@ describe("reading the item", () => {
     ]);
   });
 
+  test("Mailbox 1.8: an attached message goes as message/rfc822, its .eml text in UTF-8 base64", async () => {
+    const eml = "From: Cathay <alerts@example.com>\r\nSubject: 轉帳圈存通知\r\n\r\n請致電 02 2745 1836\r\n";
+    const { Office, calls } = makeOffice({
+      sets: "1.8",
+      item: {
+        attachments: [
+          { id: "m1", name: "notice", size: 900, attachmentType: "item" },
+          { id: "m2", name: "dragged in Outlook on the web", size: 900, attachmentType: "item" },
+        ],
+      },
+      files: { m1: { format: "eml", content: eml } },
+    });
+    const payload = await clientFor(Office, stub.url).client.readItem(null);
+    assert.deepEqual([...calls.attachments].sort(), ["m1", "m2"]);
+    assert.deepEqual(payload.files, [
+      { name: "notice", content_type: "message/rfc822", content: Buffer.from(eml, "utf8").toString("base64") },
+    ]);
+  });
+
   test("at most four files within 4 MB are fetched, and none on mobile (Mailbox below 1.8)", async () => {
     const attachments = Array.from({ length: 6 }, (_, i) => ({
       id: `f${i}`, name: `doc${i}.pdf`, contentType: "application/pdf", size: 1500000, attachmentType: "file",
