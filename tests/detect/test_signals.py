@@ -1969,6 +1969,7 @@ def test_a_phone_offered_beside_other_ways_is_not_phone_only(text):
     "This is a phone call. The Refund Team will call you at the number on your account.",
     "Keep your phone free at this time.", "Ein Mitarbeiter wird Sie anrufen.",
     "Un conseiller vous rappellera dans l’heure.", "Le llamaremos para confirmar el reembolso.",
+    "Dejá un celular de contacto: un agente te llama en el día.",
     "Vamos ligar para você em 15 minutos.", "U wordt gebeld door onze fraudeafdeling.", "Zadzwonimy do pana jutro.",
     "担当者よりお電話いたします。", "我们将致电您核实退款。", "고객님께 전화드리겠습니다.", "سنتصل بك خلال ساعة",
 ])
