@@ -114,7 +114,7 @@ def _letters_for_digits(text: str) -> str | None:
 def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
     index = _brand_index()
     found = []
-    for block, skel in zip(reading.blocks, reading.skeletons, strict=True):
+    for block_index, (block, skel) in enumerate(zip(reading.blocks, reading.skeletons, strict=True)):
         named = list(_named(skel.text, index))
         disguised = _letters_for_digits(skel.text)
         if disguised is not None:
@@ -122,6 +122,9 @@ def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
                       if disguised[start:end] != skel.text[start:end]]
         for skel_start, skel_end, brand in named:
             start, end = skel.span(skel_start, skel_end)
+            if reading.in_boilerplate(block_index, start, end):
+                # A platform naming its parent in its own footer ("Venmo is a service of PayPal").
+                continue
             as_written = block.text[start:end]
             # Turkish capital İ lower-cases to i and a combining dot: the same letter, no look-alike.
             normalised = re.sub(r"[\s\-]+", " ", as_written.lower().replace("\u0307", ""))

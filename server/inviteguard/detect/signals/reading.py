@@ -93,6 +93,7 @@ class Reading:
     def __init__(self, message: ParsedMessage) -> None:
         self.message = message
         self._memo: dict[Callable[..., Any], Any] = {}
+        self._boilerplate_spans: dict[int, tuple[tuple[int, int], ...]] = {}
 
     def memo(self, compute: Callable[[Reading], T]) -> T:
         """`compute(self)`, computed once per reading."""
@@ -112,14 +113,21 @@ class Reading:
     def vocabulary(self) -> tuple[tuple[PhraseMatch, ...], ...]:
         """Per block, every phrase of the lexicon found in it (one pass each), except inside a
         platform's own boilerplate ("PayPal is committed to preventing fraudulent emails")."""
-        lexicon, boilerplate = _vocabulary(), _boilerplate()
+        lexicon = _vocabulary()
         found = []
-        for block, skel in zip(self.blocks, self.skeletons, strict=True):
+        for index, (block, skel) in enumerate(zip(self.blocks, self.skeletons, strict=True)):
             phrases = lexicon.matches(skel, block.text)
-            spans = [(m.start, m.end) for m in boilerplate.finditer(skel, block.text)] if phrases else []
-            found.append(tuple(p for p in phrases
-                               if not any(start <= p.match.start and p.match.end <= end for start, end in spans)))
+            found.append(tuple(p for p in phrases if not self.in_boilerplate(index, p.match.start, p.match.end)))
         return tuple(found)
+
+    def in_boilerplate(self, index: int, start: int, end: int) -> bool:
+        """Whether block `index`'s text from `start` to `end` lies inside a platform's own
+        boilerplate sentence: the platform's words, not anyone else's. Each block is searched once,
+        the first time it is asked about."""
+        if index not in self._boilerplate_spans:
+            block, skel = self.blocks[index], self.skeletons[index]
+            self._boilerplate_spans[index] = tuple((m.start, m.end) for m in _boilerplate().finditer(skel, block.text))
+        return any(span_start <= start and end <= span_end for span_start, span_end in self._boilerplate_spans[index])
 
     def listed(self, list_name: str, where: Callable[[TextBlock], bool] | None = None
                ) -> Iterator[tuple[Match, TextBlock]]:
