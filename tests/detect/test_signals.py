@@ -388,6 +388,18 @@ def test_an_icloud_invite_without_its_calendar_or_item_class_is_still_an_invite(
     assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "icloud"
 
 
+@pytest.mark.parametrize(("note", "brand_named"), [
+    ("Pizza on Friday, thanks!", None),  # the footer names Venmo's owner: the platform's own words
+    ("PayPal charged you $599, not you? call 888-555-0139", "PayPal"),  # the stranger poses as PayPal
+])
+def test_a_platforms_footer_naming_its_owner_is_no_stranger_posing_as_it(note, brand_named):
+    footer = ("Venmo is a service of PayPal, Inc., a licensed provider of money transfer services. "
+              "PayPal, Inc. NMLS ID #910457")
+    message = parse_raw(proven_mail(f"{note}\n\n{footer}", "venmo@venmo.com", "Alex Kim requests $12.00"))
+    found = facts(brand.claims, message, "brand.impersonation")
+    assert (found and found["brand"]) == brand_named
+
+
 def test_brand_owner_trust_never_covers_a_relayed_strangers_text():
     message = parse_raw(proven_mail("Venmo: you paid $599 to Venmo Support, not you? call 888-555-0139",
                                     "venmo@venmo.com", "Venmo Support requests $599.00"))
@@ -1723,7 +1735,8 @@ def test_amount_without_purchase_language_is_not_a_claim():
                                   "Si no reconoce este cargo", "Se non ha autorizzato", "Não foi você?",
                                   "Niet besteld?", "I didn’t request this transfer",
                                   "Pokud s touto platbou nesouhlasíte",  # round 80's Czech
-                                  "\u05d0\u05dd \u05dc\u05d0 \u05d1\u05d9\u05e6\u05e2\u05ea\u05dd"])  # 82: Hebrew
+                                  "\u05d0\u05dd \u05dc\u05d0 \u05d1\u05d9\u05e6\u05e2\u05ea\u05dd",  # 82: Hebrew
+                                  "إذا لم تقم بتفعيل التبرع الشهري"])  # 102: Arabic "if you did not" + any verb
 def test_dispute_hooks(hook):
     assert facts(payment.dispute_hook, parse_raw(mail(f"{hook} call us")), "payment.dispute_hook")
 
@@ -1952,7 +1965,8 @@ def test_urgency():
 
 
 @pytest.mark.parametrize("text", ["Refunds are processed by phone only.", "Kündigung nur telefonisch möglich.",
-                                  "Résiliation uniquement par téléphone.", "Deblokkeren kan alleen telefonisch."])
+                                  "Résiliation uniquement par téléphone.", "Deblokkeren kan alleen telefonisch.",
+                                  "To cancel the pledge call donor services, cancellations are not possible online."])
 def test_the_phone_said_to_be_the_only_way(text):
     found = facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only")
     assert found and found["phone_only_where"] == "body"
@@ -1993,6 +2007,12 @@ def test_asking_the_reader_to_call_is_not_calling_the_reader(text):
     ("Our accounts line has changed: ring Karla on the number below for the details.", "new_number"),
     ("When the technician calls, read out the code sent to your phone.", "code_disclosure"),
     ("Telefonumu itirmişəm, bu yeni nömrəmdir.", "new_number"),
+    ("Grandma its Tyler, they're holding me till bail is posted. Call my public defender.", "family_emergency"),
+    ("Abuelo, soy Pablo. La Guardia Civil me ha retenido y me quedo en el calabozo.", "family_emergency"),
+    ("Oma, ich habe einen Unfall verursacht, die Polizei hält mich fest.", "family_emergency"),
+    ("Mamie, j'ai été arrêté, mon avocat va t'expliquer.", "family_emergency"),
+    ("Vó, estou preso na delegacia, meu advogado vai explicar.", "family_emergency"),
+    ("Babciu, spowodowałem wypadek, mój adwokat ci wyjaśni.", "family_emergency"),
 ])
 def test_the_reason_a_lure_gives_to_call(text, kind):
     assert facts(payment.pretext, parse_raw(mail(text)), "lure.pretext")["pretext_kind"] == kind
@@ -2003,6 +2023,12 @@ def test_the_reason_a_lure_gives_to_call(text, kind):
     "My new number is below, please update your contacts.",
     "Never share the code sent to your phone with anyone, not even our staff.",
     "We will never ask you to give the code to anyone who calls you.",
+    # A rent deposit is "fianza", "caution", "Kaution", "cauzione" too, and news tells of others' arrests.
+    "La fianza del piso son dos mensualidades; pagar la fianza antes de entrar.",
+    "La caution de l'appartement vous sera rendue sous deux mois.",
+    "Die Kaution für die Wohnung überweisen Sie bitte bis Freitag.",
+    "La cauzione del noleggio viene sbloccata alla riconsegna.",
+    "The suspect was arrested on Friday and is in jail awaiting a bail hearing.",
 ])
 def test_a_new_number_or_a_code_warning_is_no_pretext(text):
     assert facts(payment.pretext, parse_raw(mail(text)), "lure.pretext") is None

@@ -195,13 +195,14 @@ def account_alert(reading: Reading) -> Iterable[Evidence]:
 
 # The other reasons callback lures give to call, each a lexicon list, by the name reasons use.
 PRETEXTS = {"fee_demands": "fee", "refund_offers": "refund", "tech_support": "tech_support",
-            "bank_change": "bank_change", "new_number": "new_number", "code_disclosure": "code_disclosure"}
+            "bank_change": "bank_change", "new_number": "new_number", "code_disclosure": "code_disclosure",
+            "family_emergency": "family_emergency"}
 
 
 def pretext(reading: Reading) -> Iterable[Evidence]:
     """lure.pretext: a parcel held for a fee, a refund that "could not be paid", a virus that needs
     a technician, a supplier's "new bank details", a relative's "lost phone" and new number, a code
-    to read out on the call: the first one the message uses."""
+    to read out on the call, a grandchild arrested and waiting for bail: the first one the message uses."""
     for block, found in zip(reading.blocks, reading.vocabulary, strict=True):
         for phrase in found:
             kinds = [PRETEXTS[name] for name in PRETEXTS if name in phrase.lists]
