@@ -857,6 +857,8 @@ def test_a_split_numbers_part_with_a_letter_for_a_digit_is_read_and_shown_as_wri
     ("Refund desk 415 555", "", "Order INV-0173 shipped"),  # nor a dash inside a word
     ("Room 2207", "4815 guests expected", "Agenda attached"),  # a lone group, and no dash opens the rest
     ("Seats 077 341 left", "", "Rows 5 8 2 9 and 10 are free"),  # digits said one by one, then more digits
+    # A receipt's number after "#" is neither head nor tail (round 102, from b109's Stripe receipt).
+    ("Su recibo de Cinemanía #2291-4478", "", "Fecha: 14 oct 2025 · Suplemento 4K · cód. 38 67"),
 ])
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))

@@ -1153,7 +1153,9 @@ def _in_identifiers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phon
 # by "+" may be the country and area codes alone ("+39 02"), and may touch the letters before it
 # as a name written without spaces does ("热线+65 6817"). Only read when no field holds a whole
 # number, and only as a number valid in a region the message suggests.
-_HEAD_GROUPS = r"(?:(?<![\w+.,(])|(?<=[^\W\d_])(?=\+))\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9]"
+# A number after "#" or "№" is a receipt's, an order's or a ticket's ("Su recibo #2291-4478"), never a
+# head nor a tail.
+_HEAD_GROUPS = r"(?:(?<![\w+.,(#\u2116])|(?<=[^\W\d_])(?=\+))\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9]"
 _SPLIT_HEAD = re.compile(rf"{_HEAD_GROUPS}(?![0-9]|[.,][0-9])")
 # A tail may open its field or a word with the dash it was cut at ("-0129" as the location, "add
 # -0198 at the end"), never follow one inside a word ("INV-0129"). An ellipsis says "continued"
@@ -1162,7 +1164,7 @@ _SPLIT_HEAD = re.compile(rf"{_HEAD_GROUPS}(?![0-9]|[.,][0-9])")
 # Bolivian mobile's rest after "+591 7"); its groups may be parted by bullets ("6400 · 219") or
 # by a dash with spaces ("503 - 8817", an en dash as often as not).
 _SPLIT_TAIL = re.compile(r"(?:(?<=^[\-\u2010-\u2015])|(?<=\s[\-\u2010-\u2015])|(?<=(?<!\.)\.\.\.)"
-                         r"|(?<![\w.,+\-\u2010-\u2015]))"
+                         r"|(?<![\w.,+\-\u2010-\u2015#\u2116]))"
                          r"(?:[0-9]{2,4}|[0-9](?=[ \-\u2010-\u2015][0-9]))"
                          rf"(?:(?:[ \-\u2010-\u2015]| ?[\-\u2010-\u2015{BULLETS}] ?)[0-9]{{2,4}}){{0,3}}"
                          r"(?![\w]|[.,:/][0-9])")
