@@ -1153,8 +1153,8 @@ def _in_identifiers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phon
 # by "+" may be the country and area codes alone ("+39 02"), and may touch the letters before it
 # as a name written without spaces does ("热线+65 6817"). Only read when no field holds a whole
 # number, and only as a number valid in a region the message suggests.
-# A number after "#" or "№" is a receipt's, an order's or a ticket's ("Su recibo #2291-4478"), never a
-# head nor a tail.
+# A number after "#" or "№" is a receipt's, an order's or a ticket's ("Su recibo #2291-4478"): neither
+# a head nor a tail.
 _HEAD_GROUPS = r"(?:(?<![\w+.,(#\u2116])|(?<=[^\W\d_])(?=\+))\(?\+?[0-9][0-9 .\-\u2010-\u2015()]{1,14}[0-9]"
 _SPLIT_HEAD = re.compile(rf"{_HEAD_GROUPS}(?![0-9]|[.,][0-9])")
 # A tail may open its field or a word with the dash it was cut at ("-0129" as the location, "add
