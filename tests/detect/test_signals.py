@@ -829,6 +829,21 @@ def test_a_number_cut_across_two_fields_is_read_whole(summary, location, descrip
     assert [(m.e164, m.obfuscated) for m in found] == [(e164, True)]
 
 
+@pytest.mark.parametrize(("text", "e164", "shown"), [
+    # Japanese and Chinese part a number from the words after it with a slash (round 103, b24's lure).
+    ("返金受付デスク(0120-955-307/受付9時~21時)へお電話ください。", "+81120955307", "0120-955-307"),
+    ("客服热线 400-820-1234/工作日 9:00-18:00", "+864008201234", "400-820-1234"),
+    ("PR NEWSWIRE CHICAGO 888-776-6551/ [STK]", "+18887766551", "888-776-6551"),
+])
+def test_a_slash_before_words_parts_a_number_from_them(text, e164, shown):
+    assert [(m.e164, m.as_written) for m in mentions(text)] == [(e164, shown)]
+
+
+@pytest.mark.parametrize("text", ["Docs: https://example.org/files/0120955307/scan", "Fällig 2025/05/31/x"])
+def test_a_slash_going_on_in_a_path_or_a_date_still_glues(text):
+    assert mentions(text) == ()
+
+
 def test_a_head_a_name_ends_with_is_read_with_the_tail_not_with_the_name_repeated():
     # The requester's name, written without spaces ("hotline+65 6817"), ends with the head; the body
     # repeats the name before the note gives the last four digits (round 91, from b58's lure).
@@ -859,6 +874,8 @@ def test_a_split_numbers_part_with_a_letter_for_a_digit_is_read_and_shown_as_wri
     ("Seats 077 341 left", "", "Rows 5 8 2 9 and 10 are free"),  # digits said one by one, then more digits
     # A receipt's number after "#" is neither head nor tail (round 102, from b109's Stripe receipt).
     ("Su recibo de Cinemanía #2291-4478", "", "Fecha: 14 oct 2025 · Suplemento 4K · cód. 38 67"),
+    # A lone pair of digits is a day, not a tail (round 103, from b110's Claro bill).
+    ("Boleta 4471-0988 vencida", "", "Webinar de ciberseguridad el jueves 22."),
 ])
 def test_fields_that_only_hold_groups_of_digits_are_not_pieced_together(summary, location, description):
     found = phone.mentions(Reading(parse_raw(invite_with(summary, location, description))))

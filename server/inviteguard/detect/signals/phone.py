@@ -488,6 +488,8 @@ def _spans(raw: str) -> list[tuple[int, int]]:
         start, end = groups[first][0].start(), groups[last - 1][-1].end()
         while start > 0 and raw[start - 1] in "+(":
             start -= 1
+        if raw[start] == "(" and ")" not in raw[start:end] and (end >= len(raw) or raw[end] != ")"):
+            start += 1  # a bracket the number opens but never closes is the text's: "(0120-955-307/受付"
         if end < len(raw) and raw[end] == ")" and raw.count("(", start, end) > raw.count(")", start, end):
             end += 1  # "(0)20 ..." or "+1 (855" closes its own bracket; "(+448081570944)" keeps its ")" out
         digits_from = groups[first][0].start()
@@ -519,11 +521,21 @@ def _glued(text: str, start: int, end: int) -> bool:
     if hyphenated_id or (before == "." and ahead.isdigit()):
         return True  # "INV-2024-0012", "2.4.18" (but "Tel.0800 ..." and "Help-833-555-0109" are numbers)
     after = text[end] if end < len(text) else " "
+    if after == "/" and _slash_parts_words(text, end):
+        return False
     if after in _GLUE_AFTER or text[end:end + 3].lstrip(" ").startswith("#"):
         return True  # "#" closes a meeting id or PIN ("PIN: 482 195 733#"), never a phone
     if after == "." and _FILE_EXTENSION.match(text, end):
         return False
     return after in _JOINERS and end + 1 < len(text) and text[end + 1].isascii() and text[end + 1].islower()
+
+
+def _slash_parts_words(text: str, slash: int) -> bool:
+    """A slash after a number that parts it from words, not a path's or a date's next step: a
+    space or a word of a script other than Latin after it, as Japanese and Chinese write
+    "0120-955-307/受付9時~21時" (a path or a date goes on in ASCII)."""
+    following = text[slash + 1] if slash + 1 < len(text) else " "
+    return following.isspace() or (not following.isascii() and following.isalpha())
 
 
 # A file name or slug hyphenates its words onto a number as onto each other
@@ -1178,6 +1190,9 @@ SPLIT_HEAD_DIGITS = 5  # in at least two groups: a lone "0148" is a house or a t
 SPLIT_SHORT_HEAD_DIGITS = 4
 SPLIT_DIALLED_HEAD_DIGITS = 4  # "+39 02": a country and an area code
 SPLIT_TAILS = 4  # tails tried per field
+# A lone pair of digits is a day, a count or an age ("jueves 22"), not the rest of a number: with
+# a bill's "4471-0988" in the subject it made a Mexican number that was not there.
+SPLIT_TAIL_DIGITS = 3
 SPLIT_TAIL_MATCHES = 16  # groups of a field looked at for them
 # A head of one group, a trunk prefix and code ("0848") or a country code ("+41"), counts only
 # where it ends its field and its tail opens another ("service litiges 0848" as the title,
@@ -1496,7 +1511,7 @@ def _split_tails(text: str) -> list[re.Match[str]]:
     at first ("Line ref -0198" far down an invoice), as that says "continued" wherever it stands,
     then the others in reading order."""
     found = [t for t in islice(_SPLIT_TAIL.finditer(text, 0, SPLIT_WINDOW), SPLIT_TAIL_MATCHES)
-             if not _YEAR.fullmatch(t.group())]
+             if not _YEAR.fullmatch(t.group()) and sum(c.isdigit() for c in t.group()) >= SPLIT_TAIL_DIGITS]
     dashed = [t for t in found if t.start() > 0 and text[t.start() - 1] in _DASHES]
     return (dashed + [t for t in found if t not in dashed])[:SPLIT_TAILS]
 
