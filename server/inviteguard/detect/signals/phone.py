@@ -532,8 +532,8 @@ def _glued(text: str, start: int, end: int) -> bool:
 
 def _slash_parts_words(text: str, slash: int) -> bool:
     """A slash after a number that parts it from words, not a path's or a date's next step: a
-    space or a word of a script other than Latin after it, as Japanese and Chinese write
-    "0120-955-307/受付9時~21時" (a path or a date goes on in ASCII)."""
+    space or a letter outside ASCII after it, as Japanese and Chinese write "0120-955-307/受付9時~21時"
+    (a path or a date goes on in ASCII)."""
     following = text[slash + 1] if slash + 1 < len(text) else " "
     return following.isspace() or (not following.isascii() and following.isalpha())
 
