@@ -95,3 +95,27 @@ def test_stems_and_character_pairs_are_shown_as_the_message_writes_them():
     assert wording._as_written(kanji, "不正 正な") == "不正な"
     german = reading("Ihre ZAHLUNGSPFLICHTIGE Rechnung")
     assert wording._as_written(german, "zahl~") == "ZAHLUNGSPFLICHTIGE"
+
+
+def alternatives(plain: str, html: str) -> bytes:
+    return ("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
+            "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + plain + "\r\n"
+            "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>" + html + "</p>\r\n--b--\r\n").encode()
+
+
+@pytest.mark.parametrize("plain, html", [(LUNCH, LURE), (LURE, LUNCH)], ids=["decoy plain", "decoy html"])
+def test_a_decoy_alternative_does_not_water_down_the_lure_the_other_shows(plain: str, html: str) -> None:
+    """A client shows one body alternative: the lure's wording is judged as the readers of its
+    alternative see it, not diluted by a harmless twin ("your parcel is on its way") in the other."""
+    model, message = load_wording(), Reading(parse_raw(alternatives(plain, html)))
+    alone = wording.log_odds(model, wording.tokens(reading(LURE)))
+    judged = max(wording.log_odds(model, shown) for shown in wording.renditions(message))
+    assert judged == pytest.approx(alone)
+    assert wording.log_odds(model, wording.tokens(message)) < alone  # read as one text, the decoy pulls it down
+    [both], [single] = wording.lure_wording(message), found(LURE)
+    assert both.strength == single.strength
+
+
+def test_alternatives_that_agree_are_read_once() -> None:
+    assert len(wording.renditions(Reading(parse_raw(alternatives(LURE, LURE))))) == 1  # every block, once

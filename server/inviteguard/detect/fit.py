@@ -109,12 +109,14 @@ class Corpus:
     rows: list[Row] = field(default_factory=list)
     unreadable: list[tuple[Case, str]] = field(default_factory=list)
     tokens: list[frozenset[str]] = field(default_factory=list)
+    renditions: list[tuple[frozenset[str], ...]] = field(default_factory=list)  # each row's, as scored
     outcomes: list[Outcome] = field(default_factory=list)
 
     def extend(self, other: Corpus) -> None:
         self.rows += other.rows
         self.unreadable += other.unreadable
         self.tokens += other.tokens
+        self.renditions += other.renditions
         self.outcomes += other.outcomes
 
     def reports(self) -> tuple[Report, ...]:
@@ -144,7 +146,9 @@ def _rows_in_order(cases: Sequence[Case], rules: Rules) -> Corpus:
             present = {e.signal for e in evidence}
             strengths = {e.signal: e.strength for e in evidence if e.strength != 1.0}
             corpus.rows.append(Row(case, view, features_of(present, rules), strengths))
-            corpus.tokens.append(wording.tokens(reading))
+            shown = wording.renditions(reading)
+            corpus.tokens.append(shown[0])
+            corpus.renditions.append(shown)
             corpus.outcomes.append(outcome_of(case, verdict))
     return corpus
 
@@ -211,11 +215,13 @@ def _wording_fit(x: Any, y: Any, words: Sequence[str]) -> tuple[float, dict[str,
     return intercept, {t: float(w) for t, w in zip(words, weights, strict=True)}
 
 
-def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]], rules: Rules
+def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]],
+                          renditions: Sequence[tuple[frozenset[str], ...]], rules: Rules
                           ) -> tuple[list[Row], WordingModel]:
     """The rows with the wording signal as a wording model fitted without the row's batch would
-    give it (the full message's words train it; every view is judged), and the wording model
-    fitted on every message, which rules/wording.json holds."""
+    give it (the full message's words train it; every view is judged, each rendition of it as
+    wording.lure_wording judges them), and the wording model fitted on every message, which
+    rules/wording.json holds."""
     import numpy as np
 
     full = [(doc, row.case.label == "phish", _batch(row.case))
@@ -234,8 +240,8 @@ def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]],
         models += part
     fitted = dict(zip(batches, models, strict=True))
     out = []
-    for row, doc in zip(rows, tokens, strict=True):
-        value = wording.log_odds(fitted[_batch(row.case)], doc)
+    for row, shown in zip(rows, renditions, strict=True):
+        value = max(wording.log_odds(fitted[_batch(row.case)], doc) for doc in shown)
         present = {f for f in row.features if f != WORDING_SIGNAL}
         strengths = {k: v for k, v in row.strengths.items() if k != WORDING_SIGNAL}
         if value > 0:
@@ -332,7 +338,7 @@ def fit(cases: Sequence[Case], rules: Rules) -> tuple[Model, list[tuple[Row, int
 
 def fit_corpus(corpus: Corpus, rules: Rules) -> tuple[Model, list[tuple[Row, int]], list[tuple[Case, str]]]:
     tokens, unreadable = corpus.tokens, corpus.unreadable
-    rows, wording_model = with_held_out_wording(corpus.rows, tokens, rules)
+    rows, wording_model = with_held_out_wording(corpus.rows, tokens, corpus.renditions, rules)
     names = feature_names(rules)
     scored = cross_validated(rows, names, rules)
     phishing, suspicious = thresholds(scored, rules)

@@ -72,11 +72,30 @@ def _block_tokens(text: str) -> set[str]:
 
 def tokens(reading: Reading) -> frozenset[str]:
     """The words (and the stems of the longer ones) and adjacent word pairs of every block, on
-    skeletons (lower case, look-alikes folded); an unspaced script's character pairs as its words."""
-    found: set[str] = set()
-    for skel in reading.skeletons:
-        found |= _block_tokens(skel.text)
-    return frozenset(found)
+    skeletons (lower case, look-alikes folded); an unspaced script's character pairs as its words.
+    What the model is fitted on."""
+    return renditions(reading)[0]
+
+
+# A client shows one body alternative: an HTML one the plain text, a text-only one the HTML. Read
+# together, a decoy alternative's ordinary words ("your parcel is on its way") pull a lure in the
+# other back towards ordinary mail; so each is also judged as its own readers see it.
+_ALTERNATIVES = ("text/plain", "text/html")
+
+
+def renditions(reading: Reading) -> tuple[frozenset[str], ...]:
+    """The tokens of every block, and, when the message has both body alternatives (parse.py keeps
+    the HTML one only when it says more), the tokens of the message as each kind of client shows
+    it: without the HTML body, and without the plain one."""
+    per_block = [_block_tokens(skel.text) for skel in reading.skeletons]
+    every = frozenset().union(*per_block)
+    shown = {block.name for block in reading.blocks if block.source == "body"}
+    if not shown.issuperset(_ALTERNATIVES):
+        return (every,)
+    return (every, *(
+        frozenset().union(*(found for block, found in zip(reading.blocks, per_block, strict=True)
+                            if not (block.source == "body" and block.name == hidden)))
+        for hidden in _ALTERNATIVES))
 
 
 def log_odds(model: WordingModel, present: Iterable[str]) -> float:
@@ -120,7 +139,8 @@ def _as_written(reading: Reading, token: str) -> str:
 
 def lure_wording(reading: Reading) -> Iterable[Evidence]:
     """wording.reads_like_lures: the words read like the lures the model was fitted on."""
-    model, present = load_wording(), tokens(reading)
+    model = load_wording()
+    present = max(renditions(reading), key=lambda shown: log_odds(model, shown))
     value = log_odds(model, present)
     if value > 0:
         # The words that added most: only worked out for a message the model reads as a lure.
