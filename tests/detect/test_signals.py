@@ -820,6 +820,13 @@ def test_a_web_link_as_the_events_link_adds_no_text():
     # A tail opened with the dash it was cut at counts wherever in its field it stands.
     ("Author Services Desk +1 (833) 555", "", "Seats 12, 34, 56, 78, 91 and 23 booked. Line ref -0198.",
      "+18335550198"),
+    # A service prefix without a trunk 0 ending its field (a Vietnamese hotline's "1900", an
+    # Australian toll-free "1800"): its rest may open another field or stand inside it (b111's lures).
+    ("Ví MoMo tạm khóa – xác minh qua tổng đài 1900", "637 215 – bấm phím 2",
+     "Gọi tổng đài theo đầu số ở tiêu đề, sau đó nhập dãy số ở mục Địa điểm. 12.500.000đ", "+841900637215"),
+    ("POS security suite auto-renew AUD 749.00", "Billing desk – part 1 of ref line: 1800",
+     "Not expecting this? The rest of the ref line is 961 447 – dial it after the prefix in the location.",
+     "+611800961447"),
     # A head opened by the trunk prefix 8 of Kazakhstan's, Russia's and Belarus's plans.
     ("Halyk: шотыңыз бұғатталды. Қолдау орталығы 8 727 24", "4-90-13 (тәулік бойы)",
      "Бұғатты алу үшін хабарласыңыз, теңге", "+77272449013"),

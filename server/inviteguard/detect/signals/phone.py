@@ -1210,6 +1210,11 @@ SPLIT_FIELDS = 8  # the first fields of the message, in reading order, the parts
 _ENDING_HEAD = re.compile(rf"{_HEAD_GROUPS}(?=[\s.\u2026:]*{_FIELD_END})")
 _DIGIT_BY_DIGIT_TAIL = re.compile(r"(?<![\w.,+\-\u2010-\u2015])[0-9](?: [0-9]){2,5}(?![\w]|[.,:/]?[0-9])")
 _SHORT_HEAD = re.compile(rf"(?<![\w+.,\-\u2010-\u2015/])[0-9]{{3,4}}(?=[\s:]*{_FIELD_END})")
+# A service prefix dialled without a trunk 0 ending its field: a toll-free "1800" or "1-888" (North
+# America, Australia), a local-rate "1300", a premium or hotline "1900" (Australia, Vietnam) says a
+# service number begins there ("xác minh qua tổng đài 1900" as the title, "ref line: 1800" as the
+# location), so its rest may be any group of another field ("The rest of the ref line is 961 447").
+_SERVICE_HEAD = re.compile(rf"(?<![\w+.,\-\u2010-\u2015/])(?:1[\- ]?8[0-9]{{2}}|1[39]00)(?=[\s:]*{_FIELD_END})")
 _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015")
 
 
@@ -1491,6 +1496,7 @@ def _split_passes(blocks: list[TextBlock]) -> Iterator[tuple[Parts, Parts]]:
     yield [_ending(_LONE_HEAD, b.text) for b in blocks], [
         [t] if (t := _OPENING_TAIL.match(b.text, len(b.text) - len(b.text.lstrip())))
         and not _YEAR.fullmatch(t.group()) else [] for b in blocks]
+    yield [_ending(_SERVICE_HEAD, b.text) for b in blocks], tails
     # A lone group of three or four digits ending its field ("línea 2207" as the title) is a head
     # only for a tail that opens with the dash it was cut at ("-4815" as the location).
     yield [_ending(_SHORT_HEAD, b.text) for b in blocks], [
