@@ -223,6 +223,10 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("no-reply@vinted.fr", "Nouveau message de julie_b", "vinted"),
     ("notification@facebookmail.com", "Sam Lee sent you a message", "facebook_messages"),
     ("9901920-fc23f573@property.booking.com", "New message from Caldera View Suites", "booking_messages"),
+    # Salon booking services: the customer's name and notes, the business's name and text (b111's lure).
+    ("noreply@treatwell.it", "Nuova prenotazione: Rimborso Trattamento 347 918 2206", "treatwell"),
+    ("no-reply@fresha.com", "New booking from Refund Team", "fresha"),
+    ("no-reply@booksy.com", "Nouvelle réservation : Service Remboursement", "booksy"),
 ])
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
