@@ -1976,6 +1976,24 @@ def test_an_organiser_named_after_the_relaying_platform_claims_its_brand():
     assert facts(brand.claims, parse_raw(icloud_invite_organised_by("Kerry Mwangi")), "brand.impersonation") is None
 
 
+def test_the_name_a_stranger_gave_their_own_mailbox_claims_the_relaying_platforms_brand_on_outlook():
+    # Outlook gives an add-in the meeting's sender, not the calendar's organiser: an Outlook.com
+    # invite from the stranger's own mailbox carries the name they chose (b111's fake Teams bridge).
+    meeting = OutlookItem(item_class="IPM.Schedule.Meeting.Request", subject="Licence renewal review")
+    headers = "From: Microsoft 365 Subscription Review <m365.renewals@outlook.com>\r\n"
+    message = parse_outlook(headers, "Agenda: true-up.", "text", None, meeting)
+    assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "outlook_com"
+    assert facts(brand.claims, message, "invite.organizer_claims_brand")["brand"] == "Microsoft"
+    # A person's name there is no claim, nor the platform's own sender name on its notification address.
+    person = parse_outlook(headers.replace("Microsoft 365 Subscription Review", "Jana Dvořák"), "Agenda: true-up.",
+                           "text", None, meeting)
+    assert facts(brand.claims, person, "brand.impersonation") is None
+    icloud = parse_outlook(ICLOUD_AUTH.decode() + "From: Apple iCloud Calendar <noreply@email.apple.com>\r\n",
+                           "Agenda: true-up.", "text", None, meeting)
+    assert facts(platform.trusted_relay, icloud, "relay.trusted_platform")["platform_id"] == "icloud"
+    assert facts(brand.claims, icloud, "brand.impersonation") is None
+
+
 def test_a_trial_tenant_is_a_free_mailbox():
     message = parse_raw(mail("x", "From: billing@klaverveldbv.onmicrosoft.com\r\nSubject: x\r\n"))
     assert facts(brand.freemail_sender, message, "sender.freemail")

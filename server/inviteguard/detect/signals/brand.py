@@ -158,14 +158,19 @@ def _view(reading: Reading) -> _BrandView:
     # With no authentication results at all (a bare .ics, Outlook without headers) fall back to the
     # From domain: we cannot prove it, but we should not accuse the brand's own mail of naming it.
     unproven_org = org_domain(reading.sender_domain) if not reading.message.auth and reading.sender_domain else ""
+    # A relayed message sent from the stranger's own free mailbox (an Outlook.com or iCloud
+    # account's invite) carries the name they gave it: Outlook shows it as the organiser's.
+    chosen = ("organizer_name", "from_name") if relayed and load_lexicon().is_freemail(reading.sender_domain) \
+        else ("organizer_name",)
     claimed, owned = [], []
     for mention in mentions(reading):
         orgs = _orgs(mention.brand)
         if relayed:
             # A stranger's text naming a brand; the platform naming itself is not, except in the
-            # invite's organiser name: the stranger chose it, and the platform never writes its
-            # own name there ("Apple Billing" organising an iCloud invite).
-            if mention.lookalike or mention.brand.name != relay_brand or mention.source == "organizer_name":
+            # name the stranger chose: the platform never writes its own name in an invite's
+            # organiser or a stranger's mailbox ("Apple Billing" organising an iCloud invite,
+            # "Microsoft 365 Subscription Review" sending one from Outlook.com).
+            if mention.lookalike or mention.brand.name != relay_brand or mention.source in chosen:
                 claimed.append(mention)
         elif sender_org in orgs or unproven_org in orgs:
             if not mention.lookalike:
