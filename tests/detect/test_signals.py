@@ -2061,6 +2061,9 @@ def test_asking_the_reader_to_call_is_not_calling_the_reader(text):
     ("Mamie, j'ai été arrêté, mon avocat va t'expliquer.", "family_emergency"),
     ("Vó, estou preso na delegacia, meu advogado vai explicar.", "family_emergency"),
     ("Babciu, spowodowałem wypadek, mój adwokat ci wyjaśni.", "family_emergency"),
+    # A credit offered for an overbilling (b111's ticket lure).
+    ("Account holders overcharged in 2024 are entitled to a credit of up to $642.", "refund"),
+    ("Overbilling settlement: to process your credit, call the settlement team.", "refund"),
 ])
 def test_the_reason_a_lure_gives_to_call(text, kind):
     assert facts(payment.pretext, parse_raw(mail(text)), "lure.pretext")["pretext_kind"] == kind
