@@ -184,6 +184,14 @@ def test_a_lure_that_will_call_the_reader_needs_no_number_to_be_phishing():
     assert verdict.level == "phishing"
 
 
+def test_a_lure_sent_directly_that_will_call_the_reader_may_be_flagged():
+    """A reverse callback from a look-alike domain ("text PAKK to 13013, our agent calls you back"):
+    no number to read and no platform, yet a callback lure all the same (rules.flag_requires)."""
+    rules = load_rules()
+    direct = [Evidence(s, {}) for s in rules.signals if not s.startswith(("callback.", "trust.", "relay.", "forward."))]
+    assert score([*direct, Evidence("callback.reader_called", {})], rules).level == "phishing"
+
+
 def test_without_a_number_or_a_relaying_platform_nothing_is_flagged():
     """Freemail, urgency, an amount, a brand and a pretext, but nothing to call and nobody's text
     relayed: whatever it is, it is no callback lure (rules.flag_requires)."""

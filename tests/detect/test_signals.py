@@ -2034,6 +2034,9 @@ def test_a_phone_offered_beside_other_ways_is_not_phone_only(text):
     "Dejá un celular de contacto: un agente te llama en el día.",
     "Vamos ligar para você em 15 minutos.", "U wordt gebeld door onze fraudeafdeling.", "Zadzwonimy do pana jutro.",
     "担当者よりお電話いたします。", "我们将致电您核实退款。", "고객님께 전화드리겠습니다.", "سنتصل بك خلال ساعة",
+    # The Baltic languages (round 104, from b111's parcel lure).
+    "Meie klienditeenindaja helistab teile 5 minuti jooksul tagasi.", "Mūsu operators jums piezvanīs šodien.",
+    "Mūsų konsultantas jums paskambins per 5 minutes.",
 ])
 def test_the_reader_is_to_be_called(text):
     found = facts(urgency.reader_called, parse_raw(mail(text)), "callback.reader_called")

@@ -321,7 +321,8 @@ def thresholds(scored: Sequence[tuple[Row, int]], rules: Rules) -> tuple[int, in
         return 100
 
     def can_be_flagged(row: Row) -> bool:
-        # Ham with neither a number nor a relaying platform is never flagged (rules.flag_requires).
+        # Ham with neither a number, nor a call promised, nor a relaying platform is never flagged
+        # (rules.flag_requires).
         return not rules.flag_requires or bool(rules.flag_requires & row.features)
 
     def can_be_phishing(row: Row) -> bool:

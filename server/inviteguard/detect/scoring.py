@@ -36,8 +36,9 @@ def level_of(score: int, present: Collection[str], phishing_threshold: int, susp
              phishing_requires: Collection[str], flag_requires: Collection[str] = ()) -> tuple[Level, int]:
     """The level a score gives, and the score shown with it. A callback lure with no number to
     call (`phishing_requires`) is at most suspicious: the phishing banner says "do not call". A
-    message with neither a number nor a platform relaying a stranger's text (`flag_requires`) is
-    no callback lure at all: it is left clean, whatever else it says."""
+    message with neither a number, nor a call promised to the reader, nor a platform relaying a
+    stranger's text (`flag_requires`) is no callback lure at all: it is left clean, whatever else
+    it says."""
     if flag_requires and not any(s in present for s in flag_requires):
         return "clean", min(score, suspicious_threshold - 1)
     if score >= phishing_threshold and (not phishing_requires or any(s in present for s in phishing_requires)):
