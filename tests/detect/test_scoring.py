@@ -168,11 +168,13 @@ def test_a_disguised_stranger_number_on_a_platform_is_a_reason_of_its_own():
     assert verdict.score > score(relayed, load_rules()).score
 
 
-def test_without_a_number_to_call_a_lure_is_at_most_suspicious():
+def test_a_relayed_lure_whose_number_we_cannot_read_may_be_phishing():
+    """A stranger's text relayed by a platform may hide its number where it is not read (split,
+    drawn, spelled): the platform stands in for the number, as it does for flagging at all."""
     rules = load_rules()
-    everything_but_a_number = [Evidence(s, {}) for s in rules.signals if not s.startswith(("callback.", "trust."))]
-    verdict = score(everything_but_a_number, rules)
-    assert verdict.level == "suspicious" and verdict.score < rules.phishing_threshold
+    lure = [Evidence(s, {}) for s in rules.signals if s.startswith(("relay.", "payment.", "brand.", "wording."))]
+    assert score(lure, rules).level == "phishing"
+    assert score([e for e in lure if not e.signal.startswith("relay.")], rules).level == "clean"
 
 
 def test_a_lure_that_will_call_the_reader_needs_no_number_to_be_phishing():

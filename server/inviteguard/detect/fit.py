@@ -325,12 +325,8 @@ def thresholds(scored: Sequence[tuple[Row, int]], rules: Rules) -> tuple[int, in
         # (rules.flag_requires).
         return not rules.flag_requires or bool(rules.flag_requires & row.features)
 
-    def can_be_phishing(row: Row) -> bool:
-        # Ham without a number to call is never phishing (rules.phishing_requires).
-        return can_be_flagged(row) and (not rules.phishing_requires or bool(rules.phishing_requires & row.features))
-
     suspicious = lowest(SUSPICIOUS_FP_TARGET, 30, can_be_flagged)
-    return max(lowest(PHISHING_FP_TARGET, 50, can_be_phishing), suspicious + 10), suspicious
+    return max(lowest(PHISHING_FP_TARGET, 50, can_be_flagged), suspicious + 10), suspicious
 
 
 def fit(cases: Sequence[Case], rules: Rules) -> tuple[Model, list[tuple[Row, int]], list[tuple[Case, str]]]:
@@ -351,7 +347,7 @@ def fit_corpus(corpus: Corpus, rules: Rules) -> tuple[Model, list[tuple[Row, int
 
 def _level(row: Row, score: int, model: Model, rules: Rules) -> str:
     return level_of(score, row.features, model.phishing_threshold, model.suspicious_threshold,
-                    rules.phishing_requires, rules.flag_requires)[0]
+                    rules.flag_requires)[0]
 
 
 def _rate(part: int, whole: int) -> str:

@@ -33,19 +33,15 @@ def _merge(evidence: Iterable[Evidence]) -> tuple[dict[str, dict[str, EvidenceVa
 
 
 def level_of(score: int, present: Collection[str], phishing_threshold: int, suspicious_threshold: int,
-             phishing_requires: Collection[str], flag_requires: Collection[str] = ()) -> tuple[Level, int]:
-    """The level a score gives, and the score shown with it. A callback lure with no number to
-    call (`phishing_requires`) is at most suspicious: the phishing banner says "do not call". A
-    message with neither a number, nor a call promised to the reader, nor a platform relaying a
-    stranger's text (`flag_requires`) is no callback lure at all: it is left clean, whatever else
-    it says."""
+             flag_requires: Collection[str] = ()) -> tuple[Level, int]:
+    """The level a score gives, and the score shown with it. A message with neither a number to
+    call, nor a call promised to the reader, nor a platform relaying a stranger's text
+    (`flag_requires`) is no callback lure at all: it is left clean, whatever else it says."""
     if flag_requires and not any(s in present for s in flag_requires):
         return "clean", min(score, suspicious_threshold - 1)
-    if score >= phishing_threshold and (not phishing_requires or any(s in present for s in phishing_requires)):
+    if score >= phishing_threshold:
         return "phishing", score
-    if score >= suspicious_threshold:
-        return "suspicious", min(score, phishing_threshold - 1)
-    return "clean", score
+    return ("suspicious" if score >= suspicious_threshold else "clean"), score
 
 
 def _bounded(level: Level, score: int, floors: list[str], caps: list[str], rules: Rules) -> tuple[Level, int]:
@@ -101,7 +97,7 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
     probability = 1 / (1 + math.exp(-max(-50.0, min(50.0, logit))))
     final = round(100 * probability)
     judged, final = level_of(final, present.keys(), rules.phishing_threshold, rules.suspicious_threshold,
-                             rules.phishing_requires, rules.flag_requires)
+                             rules.flag_requires)
     level, final = _bounded(judged, final, floors, caps, rules)
     # A report or an analyst's decision that changed the level is the first thing to say; one that
     # did not is said after the message's own evidence.

@@ -153,7 +153,6 @@ class Rules:
     bias: float
     phishing_threshold: int  # score (100 x probability) from which a message is phishing
     suspicious_threshold: int
-    phishing_requires: frozenset[str]  # no signal of these: at most suspicious
     signals: dict[str, SignalRule]
     combos: tuple[Combo, ...]
     policy: dict[str, Policy]
@@ -202,13 +201,11 @@ def parse_rules(data: dict[str, Any]) -> Rules:
     if weighed_too:
         raise RulesError(f"notes are never weighed or bounding: {sorted(weighed_too)} are signals or policy too")
     model = data["model"]
-    requires = {name: frozenset(model.get(name, [])) for name in ("phishing_requires", "flag_requires")}
-    for name, listed in requires.items():
-        if listed - signals.keys():
-            raise RulesError(f"{name} names unknown signals {sorted(listed - signals.keys())}")
+    flag_requires = frozenset(model.get("flag_requires", []))
+    if flag_requires - signals.keys():
+        raise RulesError(f"flag_requires names unknown signals {sorted(flag_requires - signals.keys())}")
     return Rules(str(data["version"]), float(model["bias"]), int(model["thresholds"]["phishing"]),
-                 int(model["thresholds"]["suspicious"]), requires["phishing_requires"], signals, tuple(combos),
-                 policy, requires["flag_requires"], notes)
+                 int(model["thresholds"]["suspicious"]), signals, tuple(combos), policy, flag_requires, notes)
 
 
 @cache
