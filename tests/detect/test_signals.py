@@ -1996,6 +1996,21 @@ def test_the_name_a_stranger_gave_their_own_mailbox_claims_the_relaying_platform
     assert facts(brand.claims, icloud, "brand.impersonation") is None
 
 
+@pytest.mark.parametrize(("text", "brand_name", "written"), [
+    # A name spelled out letter by letter, thin spaces and all (b112's Calendly lure).
+    ("Invitee: Card Protection Desk \u2013 U\u2009B\u2009S Switzerland", "UBS", "U B S Switzerland"),
+    ("Your P a y P a l account was charged $420.", "PayPal", "P a y P a l"),
+])
+def test_a_brand_spelled_out_letter_by_letter_is_named_and_disguised(text, brand_name, written):
+    found = facts(brand.claims, parse_raw(mail(text)), "brand.homoglyph")
+    assert found and found["brand"] == brand_name and found["brand_as_written"] == written
+
+
+@pytest.mark.parametrize("text", ["Initials: A B C, then B T and E E.", "Grades a b c d e f in row 3"])
+def test_spaced_initials_name_no_brand(text):
+    assert facts(brand.claims, parse_raw(mail(text)), "brand.impersonation") is None
+
+
 def test_a_trial_tenant_is_a_free_mailbox():
     message = parse_raw(mail("x", "From: billing@klaverveldbv.onmicrosoft.com\r\nSubject: x\r\n"))
     assert facts(brand.freemail_sender, message, "sender.freemail")

@@ -111,6 +111,24 @@ def _letters_for_digits(text: str) -> str | None:
     return read_text if read_text != text else None
 
 
+# A name spelled out letter by letter ("U B S Switzerland", "P a y P a l", thin spaces as often
+# as not): a disguise no reader is slowed by. Three letters at least, so initials ("B T") stay
+# initials. The letters are read run together, right-aligned in the run's width ("  ubs
+# switzerland") so a name's other words still follow them and every position stays where it was.
+_LETTER_BY_LETTER = re.compile(r"(?<![^\W_])[^\W\d_](?: [^\W\d_]){2,40}(?![^\W_])")
+
+
+def _spelled_out(text: str, index: _BrandIndex) -> Iterator[tuple[int, int, Brand]]:
+    runs = [(found.start(), found.end()) for found in _LETTER_BY_LETTER.finditer(text)]
+    if not runs:
+        return
+    joined = _LETTER_BY_LETTER.sub(lambda run: run.group().replace(" ", "").rjust(len(run.group())), text)
+    for start, end, brand in _named(joined, index):
+        run = next(((s, e) for s, e in runs if s <= start < e), None)
+        if run is not None:
+            yield run[0], end, brand
+
+
 def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
     index = _brand_index()
     found = []
@@ -120,7 +138,8 @@ def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
         if disguised is not None:
             named += [(start, end, brand) for start, end, brand in _named(disguised, index)
                       if disguised[start:end] != skel.text[start:end]]
-        for skel_start, skel_end, brand in named:
+        spelled = set(_spelled_out(skel.text, index))
+        for skel_start, skel_end, brand in [*named, *spelled]:
             start, end = skel.span(skel_start, skel_end)
             if reading.in_boilerplate(block_index, start, end):
                 # A platform naming its parent in its own footer ("Venmo is a service of PayPal").
@@ -128,7 +147,8 @@ def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
             as_written = block.text[start:end]
             # Turkish capital İ lower-cases to i and a combining dot: the same letter, no look-alike.
             normalised = re.sub(r"[\s\-]+", " ", as_written.lower().replace("\u0307", ""))
-            lookalike = normalised not in _plain(brand) and normalised.replace(" ", "") not in _plain(brand)
+            lookalike = (skel_start, skel_end, brand) in spelled or (
+                normalised not in _plain(brand) and normalised.replace(" ", "") not in _plain(brand))
             found.append(BrandMention(brand, as_written, block.source, lookalike))
     return tuple(found)
 
