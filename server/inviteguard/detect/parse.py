@@ -46,7 +46,7 @@ from .model import (
     TextBlock,
     TextSource,
 )
-from .view import canonical, canonical_line, disguised_numbers, file_name_words, link_target, plain_links, render_html
+from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
 MAX_PARTS = 200
@@ -562,9 +562,8 @@ class _Parts:
 
 def _file_name_block(filename: str) -> TextBlock:
     """An attachment's name as the reader sees it beside the paper clip: a line of text, its
-    underscores read as the spaces they stand for ("Refund_call_0861-555-014.pdf") and a word run
-    into a number as two ("Ring0861")."""
-    return TextBlock("file_name", canonical_line(file_name_words(filename)), filename)
+    underscores read as the spaces they stand for ("Refund_call_0861-555-014.pdf")."""
+    return TextBlock("file_name", canonical_line(filename.replace("_", " ")), filename)
 
 
 def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) -> _Parts:

@@ -279,29 +279,9 @@ def _mixes_digit_scripts(written: str) -> bool:
     return False
 
 
-# A file's name as a share notification or a note quotes it ("shared “Fee_Ring1800_948_316.pdf”
-# with you") is read as an attachment's own name is (parse._file_name_block). Not inside a link or
-# a path: the name starts a word. Each part is bounded, so a long run of word characters costs
-# little.
-_FILE_NAME = re.compile(r"(?<![\w/.%\-])[^\W_][\w\-]{0,200}_[\w\-]{1,200}\."
-                        r"(?:pdf|docx?|xlsx?|pptx?|od[ts]|rtf|txt|csv|zip|rar|7z|png|jpe?g|heic|gif|tiff?|html?|eml|msg)"
-                        r"(?![\w/])", re.IGNORECASE)
-_LETTERS_AND_DIGITS = re.compile(r"(?<=[^\W\d_])(?=[0-9])|(?<=[0-9])(?=[^\W\d_])")
-
-
-def file_name_words(name: str) -> str:
-    """A file's name as its reader reads it: underscores as spaces, and a word run into a number
-    ("Ring1800", "EUR275") as two words."""
-    return _LETTERS_AND_DIGITS.sub(" ", name.replace("_", " "))
-
-
-def _file_names_spaced(text: str) -> str:
-    return _FILE_NAME.sub(lambda name: file_name_words(name.group()), text) if "_" in text else text
-
-
 def canonical(text: str) -> tuple[str, bool]:
     """`text` as the reader sees it, and whether its middle had to be left out."""
-    text = _collapse(_file_names_spaced(_fold(_overridden(text))))
+    text = _collapse(_fold(_overridden(text)))
     if len(text) <= HEAD_CHARS + TAIL_CHARS:
         return text, False
     return text[:HEAD_CHARS] + ELISION + text[-TAIL_CHARS:], True
@@ -311,7 +291,7 @@ def canonical_line(text: str) -> str:
     """A one-line field (subject, display name, location) in canonical form."""
     line = " ".join(text.split())
     if line.isascii() and line.isprintable() and len(line) <= HEAD_CHARS + TAIL_CHARS:
-        return _file_names_spaced(line)  # what folding would give, without it: most header values are plain ASCII
+        return line  # what folding would give, without it: most header values are plain ASCII
     return " ".join(canonical(text)[0].split())
 
 
