@@ -17,6 +17,7 @@ spelling that differs from every real name is a look-alike. Who "speaks" differs
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -122,11 +123,13 @@ def _spelled_out(text: str, index: _BrandIndex) -> Iterator[tuple[int, int, Bran
     runs = [(found.start(), found.end()) for found in _LETTER_BY_LETTER.finditer(text)]
     if not runs:
         return
+    starts = [start for start, _ in runs]
     joined = _LETTER_BY_LETTER.sub(lambda run: run.group().replace(" ", "").rjust(len(run.group())), text)
     for start, end, brand in _named(joined, index):
-        run = next(((s, e) for s, e in runs if s <= start < e), None)
-        if run is not None:
-            yield run[0], end, brand
+        # The run the name begins in, if any (runs are in order: a bisection, not a scan per name).
+        run = bisect_right(starts, start) - 1
+        if run >= 0 and start < runs[run][1]:
+            yield runs[run][0], end, brand
 
 
 def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
