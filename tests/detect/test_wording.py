@@ -18,6 +18,11 @@ def reading(body: str, subject: str = "x") -> Reading:
     return Reading(parse_raw(f"From: a@example.org\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode()))
 
 
+def every_token(read: Reading) -> frozenset[str]:
+    """The tokens of every block, which the model is fitted on."""
+    return wording.renditions(read)[0]
+
+
 def found(body: str) -> list[Evidence]:
     return list(wording.lure_wording(reading(body)))
 
@@ -43,24 +48,24 @@ def test_ordinary_words_added_to_a_lure_never_make_it_look_safer():
         assert score(evidence, load_rules()).score >= score(without, load_rules()).score
         assert all(e.strength > 0 for e in evidence)
     model = load_wording()
-    padded_value = wording.log_odds(model, wording.tokens(reading(padded)))
-    assert padded_value < wording.log_odds(model, wording.tokens(reading(LURE)))
+    padded_value = wording.log_odds(model, every_token(reading(padded)))
+    assert padded_value < wording.log_odds(model, every_token(reading(LURE)))
 
 
 def test_look_alike_letters_read_as_the_letters_they_imitate():
     disguised = LURE.replace("a", "\u0430").replace("o", "\u043e")  # Cyrillic a and o
-    assert wording.tokens(reading(disguised)) == wording.tokens(reading(LURE))
+    assert every_token(reading(disguised)) == every_token(reading(LURE))
 
 
 def test_numbers_are_no_wording():
-    assert not any(c.isdigit() for token in wording.tokens(reading(LURE)) for c in token)
+    assert not any(c.isdigit() for token in every_token(reading(LURE)) for c in token)
 
 
 def test_addresses_and_links_are_no_wording():
     """They name the message's people and sites: "gmail.com" under a calendar template is not a
     lure's word, though the reader of many lures had a free mailbox."""
     text = "Reschedule with the front desk. anna.berg@gmail.com https://calendar.google.com/x www.clinic.example"
-    assert wording.tokens(reading(text)) == wording.tokens(reading("Reschedule with the front desk."))
+    assert every_token(reading(text)) == every_token(reading("Reschedule with the front desk."))
 
 
 def test_the_weight_counts_as_many_times_as_the_strength():
@@ -72,22 +77,22 @@ def test_the_weight_counts_as_many_times_as_the_strength():
 
 def test_an_unspaced_script_is_read_as_character_pairs():
     """A run of kanji and kana is a sentence, not a word: read as its adjacent pairs of characters."""
-    found_tokens = wording.tokens(reading("お客様のアカウントで不正な利用"))
+    found_tokens = every_token(reading("お客様のアカウントで不正な利用"))
     assert {"不正", "正な", "利用", "アカ"} <= found_tokens
     assert "お客様のアカウントで不正な利用" not in found_tokens
     assert {"不正 正な"} <= found_tokens  # pairs of pairs: the three characters they cover
 
 
 def test_longer_words_are_also_read_as_their_stem():
-    inflected = wording.tokens(reading("Zahlungen Zahlung zahlungspflichtig Rechnung"))
+    inflected = every_token(reading("Zahlungen Zahlung zahlungspflichtig Rechnung"))
     assert {"zahl~", "rech~"} <= inflected
     assert "zahlung" in inflected  # the word itself stays
-    assert not any(token.endswith("~") for token in wording.tokens(reading("tak nie")))  # short words
+    assert not any(token.endswith("~") for token in every_token(reading("tak nie")))  # short words
 
 
 def test_a_word_with_vowel_signs_is_one_word():
     # Tokens are skeletons: the spacing vowel signs stay, the non-spacing marks are dropped.
-    assert {"രാവിലെ", "बिलकल"} <= wording.tokens(reading("രാവിലെ बिलकुल"))
+    assert {"രാവിലെ", "बिलकल"} <= every_token(reading("രാവിലെ बिलकुल"))
 
 
 def test_stems_and_character_pairs_are_shown_as_the_message_writes_them():
@@ -109,10 +114,10 @@ def test_a_decoy_alternative_does_not_water_down_the_lure_the_other_shows(plain:
     """A client shows one body alternative: the lure's wording is judged as the readers of its
     alternative see it, not diluted by a harmless twin ("your parcel is on its way") in the other."""
     model, message = load_wording(), Reading(parse_raw(alternatives(plain, html)))
-    alone = wording.log_odds(model, wording.tokens(reading(LURE)))
+    alone = wording.log_odds(model, every_token(reading(LURE)))
     judged = max(wording.log_odds(model, shown) for shown in wording.renditions(message))
     assert judged == pytest.approx(alone)
-    assert wording.log_odds(model, wording.tokens(message)) < alone  # read as one text, the decoy pulls it down
+    assert wording.log_odds(model, every_token(message)) < alone  # read as one text, the decoy pulls it down
     [both], [single] = wording.lure_wording(message), found(LURE)
     assert both.strength == single.strength
 

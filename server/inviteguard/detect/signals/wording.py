@@ -70,13 +70,6 @@ def _block_tokens(text: str) -> set[str]:
     return {*words, *stems, *(f"{a} {b}" for a, b in pairwise(words))}
 
 
-def tokens(reading: Reading) -> frozenset[str]:
-    """The words (and the stems of the longer ones) and adjacent word pairs of every block, on
-    skeletons (lower case, look-alikes folded); an unspaced script's character pairs as its words.
-    What the model is fitted on."""
-    return renditions(reading)[0]
-
-
 # A client shows one body alternative: an HTML one the plain text, a text-only one the HTML. Read
 # together, a decoy alternative's ordinary words ("your parcel is on its way") pull a lure in the
 # other back towards ordinary mail; so each is also judged as its own readers see it.
@@ -84,9 +77,11 @@ _ALTERNATIVES = ("text/plain", "text/html")
 
 
 def renditions(reading: Reading) -> tuple[frozenset[str], ...]:
-    """The tokens of every block, and, when the message has both body alternatives (parse.py keeps
-    the HTML one only when it says more), the tokens of the message as each kind of client shows
-    it: without the HTML body, and without the plain one."""
+    """The tokens of every block, which the model is fitted on: the words (and the stems of the
+    longer ones) and adjacent word pairs, on skeletons (lower case, look-alikes folded), an
+    unspaced script's character pairs as its words. Then, when the message has both body
+    alternatives (parse.py keeps the HTML one only when it says more), the tokens of the message
+    as each kind of client shows it: without the HTML body, and without the plain one."""
     per_block = [_block_tokens(skel.text) for skel in reading.skeletons]
     every = frozenset().union(*per_block)
     shown = {block.name for block in reading.blocks if block.source == "body"}
