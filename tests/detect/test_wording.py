@@ -4,7 +4,7 @@ import pytest
 from inviteguard.detect.analyzer import collect_evidence
 from inviteguard.detect.model import Evidence
 from inviteguard.detect.parse import parse_raw
-from inviteguard.detect.rules import load_rules, load_wording
+from inviteguard.detect.rules import WordingModel, load_rules, load_wording
 from inviteguard.detect.scoring import score
 from inviteguard.detect.signals import Reading, wording
 
@@ -124,3 +124,14 @@ def test_a_decoy_alternative_does_not_water_down_the_lure_the_other_shows(plain:
 
 def test_alternatives_that_agree_are_read_once() -> None:
     assert len(wording.renditions(Reading(parse_raw(alternatives(LURE, LURE))))) == 1  # every block, once
+
+
+def test_the_signal_takes_the_alternative_its_readers_see_where_the_whole_reads_as_ordinary(monkeypatch) -> None:
+    """With a model where the decoy's words outweigh the lure's, the whole message reads as
+    ordinary mail (no evidence), the HTML alternative alone as a lure: the signal is that one's."""
+    model = WordingModel(0.0, {"refund": 1.0, "parcel": -2.0})
+    monkeypatch.setattr(wording, "load_wording", lambda: model)
+    message = Reading(parse_raw(alternatives("Your parcel is on its way.", "Call about your refund.")))
+    assert wording.log_odds(model, every_token(message)) < 0
+    [evidence] = wording.lure_wording(message)
+    assert evidence.strength == pytest.approx(1.0) and evidence.facts["lure_words"] == "refund"
