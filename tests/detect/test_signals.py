@@ -2035,6 +2035,38 @@ def test_the_phone_said_to_be_the_only_way(text):
     assert found and found["phone_only_where"] == "body"
 
 
+@pytest.mark.parametrize(("text", "phrase"), [
+    # Round 106, from b113's hijacked suppliers: the new account number only by voice.
+    ("Zij geeft het nieuwe rekeningnummer telefonisch door.", "rekeningnummer telefonisch"),
+    ("新帳戶資料因涉及個資,不便以 Email 傳送,由我口頭告知。", "不便以 Email 傳送"),
+    ("For security we cannot send bank details by email; I will read out the new account to you.",
+     "cannot send bank details by email"),
+    ("Die neue Bankverbindung telefonisch bei Frau Kaya erfragen.", "neue Bankverbindung telefonisch"),
+])
+def test_bank_details_given_only_by_voice_are_phone_only(text, phrase):
+    found = facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only")
+    assert found and found["phone_only_phrase"] == phrase
+
+
+@pytest.mark.parametrize("text", ["Sie können uns Ihren Zählerstand auch telefonisch mitteilen.",
+                                  "U kunt uw meterstand ook telefonisch doorgeven.",
+                                  "Nos coordonnées bancaires figurent sur la facture ci-jointe."])
+def test_telling_something_by_phone_is_not_bank_details_by_voice(text):
+    assert facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only") is None
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    # Round 106, from b113's Finnish payroll invite: "your October salary payment has been stopped".
+    ("Lokakuun palkanmaksusi on pysäytetty. Soita palkkapalveluun.", "palkanmaksusi on pysäytetty"),
+    ("Your salary payment has been put on hold pending verification.", "salary payment has been put on hold"),
+    ("Ihre Gehaltszahlung wurde angehalten.", "Gehaltszahlung wurde angehalten"),
+    ("Din lön har stoppats tills vidare.", "Din lön har stoppats"),
+])
+def test_a_held_salary_is_an_account_alert(text, phrase):
+    found = facts(payment.account_alert, parse_raw(mail(text)), "lure.account_alert")
+    assert found and found["alert"] == phrase
+
+
 @pytest.mark.parametrize("text", ["Call us or visit our website to reschedule.", "Our phone lines are open 9-5.",
                                   "Only members may join; phone 555-0100 for details."])
 def test_a_phone_offered_beside_other_ways_is_not_phone_only(text):
