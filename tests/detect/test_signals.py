@@ -227,6 +227,9 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("noreply@treatwell.it", "Nuova prenotazione: Rimborso Trattamento 347 918 2206", "treatwell"),
     ("no-reply@fresha.com", "New booking from Refund Team", "fresha"),
     ("no-reply@booksy.com", "Nouvelle réservation : Service Remboursement", "booksy"),
+    # Round 107, from b114: a Direct Debit creditor's name, a Revolut Business customer's invoice.
+    ("noreply@gocardless.com", "Direct Debit set up with Acct Closure Team", "gocardless"),
+    ("no-reply@revolut.com", "Pellucid Web Protection sent you an invoice", "revolut"),
 ])
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
@@ -263,6 +266,21 @@ def test_an_e_document_services_own_news_relays_no_company():
                           "From: Vchasno <news@vchasno.ua>\r\n"
                           "Subject: \u0429\u043e \u043d\u043e\u0432\u043e\u0433\u043e\r\n"))
     assert list(platform.trusted_relay(Reading(news))) == []
+
+
+def test_a_revolut_business_pay_link_is_a_customers_invoice():
+    message = parse_raw(mail("Invoice #RB-2025-0419\n\nPay with Revolut: https://business.revolut.com/pay/8452eaf3",
+                             "From: no-reply@revolut.com\r\nSubject: Invoice #RB-2025-0419 from Pellucid\r\n"))
+    assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "revolut"
+
+
+@pytest.mark.parametrize(("sender", "subject"), [
+    ("no-reply@revolut.com", "Your March statement is ready"),
+    ("help@gocardless.com", "Your GoCardless account: new login"),
+])
+def test_a_banks_and_a_direct_debit_services_own_mail_relays_no_one(sender, subject):
+    own = parse_raw(mail("Details in the app.", f"From: {sender}\r\nSubject: {subject}\r\n"))
+    assert list(platform.trusted_relay(Reading(own))) == []
 
 
 def test_a_pay_later_services_own_news_relays_no_merchant():
@@ -1853,6 +1871,11 @@ def test_words_with_a_digit_that_read_as_no_brand_stay_as_written():
     ("Cyllid a Thollau EF: mae gennych ad-daliad treth o £312.40", "HMRC"),
     ("Te Tari Taake: he nama tāke e toe ana, $612.00", "Inland Revenue (NZ)"),
     ("Agence des services frontaliers du Canada : colis retenu, frais de 48,50 $", "Canada Border Services Agency"),
+    # Round 107's: banks and money apps that live in a phone, and Turkey's (b114).
+    ("Monzo: we've paused your hot coral card", "Monzo"),
+    ("Revolut Business: account restricted", "Revolut"),
+    ("Your Chime card was used for $412.00", "Chime"),
+    ("Halkbank: hesabınız bloke edildi", "Halkbank"),
 ])
 def test_brands_are_read_in_any_script_and_as_written(text, brand_name):
     found = facts(brand.claims, parse_raw(mail(text)), "brand.impersonation")
