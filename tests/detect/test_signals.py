@@ -2071,6 +2071,17 @@ def test_bank_details_given_only_by_voice_are_phone_only(text, phrase):
     assert found and found["phone_only_phrase"] == phrase
 
 
+@pytest.mark.parametrize(("text", "phrase"), [
+    # Round 107's, from b114's hijacked suppliers.
+    ("позовете наше рачуноводство ради усмене потврде новог рачуна", "усмене потврде новог рачуна"),
+    ("Для сверки реквизитов звоните нашему главному бухгалтеру.", "Для сверки реквизитов звоните"),
+    ("Yeni hesap bilgilerini Ayşe Hanım'dan sözlü olarak teyit ediniz.", "sözlü olarak teyit ediniz"),
+])
+def test_new_bank_details_confirmed_only_by_voice_are_phone_only(text, phrase):
+    found = facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only")
+    assert found and found["phone_only_phrase"] == phrase
+
+
 @pytest.mark.parametrize("text", ["Sie können uns Ihren Zählerstand auch telefonisch mitteilen.",
                                   "U kunt uw meterstand ook telefonisch doorgeven.",
                                   "Nos coordonnées bancaires figurent sur la facture ci-jointe."])
@@ -2107,6 +2118,8 @@ def test_a_phone_offered_beside_other_ways_is_not_phone_only(text):
     # The Baltic languages (round 104, from b111's parcel lure).
     "Meie klienditeenindaja helistab teile 5 minuti jooksul tagasi.", "Mūsu operators jums piezvanīs šodien.",
     "Mūsų konsultantas jums paskambins per 5 minutes.",
+    # A list's every reader, and a reply to the sender asked for (round 107, from b114).
+    "Their migration engineer will ring each of you. Just reply to me with your mobile number.",
 ])
 def test_the_reader_is_to_be_called(text):
     found = facts(urgency.reader_called, parse_raw(mail(text)), "callback.reader_called")
@@ -2137,6 +2150,11 @@ def test_asking_the_reader_to_call_is_not_calling_the_reader(text):
     # A credit offered for an overbilling (b111's ticket lure).
     ("Account holders overcharged in 2024 are entitled to a credit of up to $642.", "refund"),
     ("Overbilling settlement: to process your credit, call the settlement team.", "refund"),
+    # Round 107's, from b114: a grandchild's broken phone, suppliers changing banks.
+    ("Oma, mein Handy ist ins Waschbecken gefallen. Das hier ist meine neue Nummer.", "new_number"),
+    ("Поштовани, од 21.10. мењамо пословну банку.", "bank_change"),
+    ("ООО «TashkentChem» обслуживается в новом банке.", "bank_change"),
+    ("Tahsilat hesabımızı Halkbank'tan başka bir bankaya taşıdık.", "bank_change"),
 ])
 def test_the_reason_a_lure_gives_to_call(text, kind):
     assert facts(payment.pretext, parse_raw(mail(text)), "lure.pretext")["pretext_kind"] == kind
