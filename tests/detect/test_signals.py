@@ -2065,19 +2065,12 @@ def test_the_phone_said_to_be_the_only_way(text):
     ("For security we cannot send bank details by email; I will read out the new account to you.",
      "cannot send bank details by email"),
     ("Die neue Bankverbindung telefonisch bei Frau Kaya erfragen.", "neue Bankverbindung telefonisch"),
-])
-def test_bank_details_given_only_by_voice_are_phone_only(text, phrase):
-    found = facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only")
-    assert found and found["phone_only_phrase"] == phrase
-
-
-@pytest.mark.parametrize(("text", "phrase"), [
-    # Round 107's, from b114's hijacked suppliers.
+    # Round 107's, from b114's hijacked suppliers: the new account confirmed only by voice.
     ("позовете наше рачуноводство ради усмене потврде новог рачуна", "усмене потврде новог рачуна"),
     ("Для сверки реквизитов звоните нашему главному бухгалтеру.", "Для сверки реквизитов звоните"),
     ("Yeni hesap bilgilerini Ayşe Hanım'dan sözlü olarak teyit ediniz.", "sözlü olarak teyit ediniz"),
 ])
-def test_new_bank_details_confirmed_only_by_voice_are_phone_only(text, phrase):
+def test_bank_details_given_only_by_voice_are_phone_only(text, phrase):
     found = facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only")
     assert found and found["phone_only_phrase"] == phrase
 
