@@ -276,6 +276,7 @@ def test_a_revolut_business_pay_link_is_a_customers_invoice():
 
 @pytest.mark.parametrize(("sender", "subject"), [
     ("no-reply@revolut.com", "Your March statement is ready"),
+    ("no-reply@revolut.com", "Your invoice from Revolut for the Premium plan"),
     ("help@gocardless.com", "Your GoCardless account: new login"),
 ])
 def test_a_banks_and_a_direct_debit_services_own_mail_relays_no_one(sender, subject):
