@@ -103,3 +103,16 @@ def test_the_poisoning_copies_of_the_review_have_keys_of_their_own():
     assert verdict_key(wide) != verdict_key(real)
     item = dataclasses.replace(real, item=OutlookItem("IPM.Schedule.Meeting.Request", real.subject))
     assert verdict_key(item) != verdict_key(dataclasses.replace(real, item=OutlookItem("", real.subject)))
+
+
+def test_the_original_sender_a_list_kept_is_in_the_key():
+    """A group that rewrote From keeps the original sender in a header the platform signal reads
+    (round 108): a post whose original sender was Google Forms and one whose was anyone else differ
+    only there, and must not share a verdict."""
+    headers = ("From: 'Google Forms' via staff <staff@univ.example>\r\nX-BeenThere: staff@univ.example\r\n"
+               "List-ID: <staff.univ.example>\r\nSubject: Refund\r\nX-Original-Sender: {}\r\n\r\n"
+               "Refund of 450 EUR held: call our billing desk on +1 808 555 0199.\r\n")
+    form = parse_raw(headers.format("forms-receipts-noreply@google.com").encode())
+    person = parse_raw(headers.format("anna@univ.example").encode())
+    assert not same_verdict(form, person)
+    assert verdict_key(form) != verdict_key(person)

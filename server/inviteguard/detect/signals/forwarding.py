@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from email.utils import parseaddr
 
-from ..model import Evidence
+from ..model import Evidence, ParsedMessage
 from .reading import Reading
 
 # SRS0=HHH=TT=orig-domain=orig-local@forwarder; SRS1=HHH=first-forwarder==HHH=TT=orig-domain=local@...
@@ -46,8 +47,12 @@ def srs(reading: Reading) -> Iterable[Evidence]:
         })
 
 
+# Where a list that rewrote From to its own address keeps the original sender: Google Groups
+# writes X-Original-Sender, Sympa and others X-Original-From.
+_ORIGINAL_SENDER_HEADERS = ("x-original-sender", "x-original-from")
 # Raw headers signals read besides these list headers (reading.py: whether mail is internal).
-_OTHER_READ_HEADERS = frozenset({"x-ms-exchange-organization-authas"})
+_OTHER_READ_HEADERS = frozenset({"x-ms-exchange-organization-authas", *_ORIGINAL_SENDER_HEADERS})
+_MAILTO = re.compile(r"<mailto:([^>?\s]{1,254})")
 
 
 def _is_list_header(name: str) -> bool:
@@ -57,6 +62,33 @@ def _is_list_header(name: str) -> bool:
 def reads_header(name: str) -> bool:
     """The raw headers a signal reads (the verdict key includes exactly these)."""
     return _is_list_header(name) or name in _OTHER_READ_HEADERS
+
+
+def _list_addresses(message: ParsedMessage) -> set[str]:
+    """The addresses a mailing list posts from, as its own headers name them."""
+    found = {value.strip().lower() for value in message.header_values("x-beenthere")}
+    for value in message.header_values("list-post"):
+        found.update(m.group(1).lower() for m in _MAILTO.finditer(value[:1000]))
+    return found
+
+
+def list_original_sender(message: ParsedMessage) -> str:
+    """The address a mailing list rewrote out of From, or "".
+
+    A list that relays a post from a domain with a strict DMARC policy (Google Forms, PayPal) writes
+    the post From its own address ("'Google Forms' via staff") and keeps the original sender in a
+    header of its own. Read only when From is the list's own address, as its list headers name it:
+    the list, not whoever wrote the post, says who that was.
+    """
+    sender = message.from_
+    if sender is None or sender.address not in _list_addresses(message):
+        return ""
+    for name in _ORIGINAL_SENDER_HEADERS:
+        for value in message.header_values(name):
+            _, address = parseaddr(value[:1000])
+            if "@" in address:
+                return address.strip().lower()
+    return ""
 
 
 def list_expansion(reading: Reading) -> Iterable[Evidence]:

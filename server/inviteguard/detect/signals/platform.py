@@ -15,7 +15,7 @@ from functools import cache
 
 from ..model import Evidence, TextBlock
 from ..rules import NamedRelay, Platform, load_lexicon, load_named_relay, load_noted_relay, load_platforms
-from .forwarding import srs_original_domain
+from .forwarding import list_original_sender, srs_original_domain
 from .reading import Reading, name_letters
 from .text import Match, PhraseList, domain_matches, org_domain, passes, unspaced_script
 
@@ -38,6 +38,9 @@ def _identities(reading: Reading) -> tuple[list[str], list[str]]:
     """(addresses, domains) that claim to have sent the message, most telling first."""
     message = reading.message
     addresses = [a.address for a in (message.from_, message.sender) if a and a.address]
+    original = list_original_sender(message)
+    if original:
+        addresses.append(original)
     domains = [a.rpartition("@")[2] for a in addresses]
     if message.return_path:
         domains.append(srs_original_domain(message.return_path) or message.return_path.rpartition("@")[2])
