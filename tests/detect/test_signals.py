@@ -243,6 +243,33 @@ def test_a_hosts_message_through_airbnb_is_a_strangers_note():
     assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "airbnb_messages"
 
 
+GROUP_POST = ("From: 'Google Forms' via studenti <studenti@univ.example>\r\nX-BeenThere: studenti@univ.example\r\n"
+              "List-Post: <https://groups.google.com/a/univ.example/group/studenti/post>, "
+              "<mailto:studenti@univ.example>\r\nList-ID: <studenti.univ.example>\r\n"
+              "Reply-To: fond.pozicky@gmail.com\r\nSubject: Odklad splatok\r\n")
+
+
+@pytest.mark.parametrize("original", ["X-Original-Sender: forms-receipts-noreply@google.com",
+                                      "X-Original-From: Google Forms <forms-receipts-noreply@google.com>"])
+def test_a_platforms_mail_a_group_relayed_under_its_own_address_is_still_the_platforms(original):
+    # Round 108, from b115: a Google Group rewrote a Forms invitation's From to the group's address
+    # (DMARC), keeping the form's sender only in X-Original-Sender; the form's text is a stranger's.
+    message = parse_raw(mail("Vyplňte formulár.", f"{original}\r\n{GROUP_POST}"))
+    assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "google_forms"
+    assert platform.in_stranger_text(Reading(message), message.texts[0])
+
+
+@pytest.mark.parametrize("headers", [
+    # From is not the list's own address: the list did not rewrite it, so the header is the post's.
+    GROUP_POST.replace("From: 'Google Forms' via studenti <studenti@univ.example>", "From: Fond <fond@gmail.com>"),
+    # No list headers at all: anyone can write X-Original-Sender into their own mail.
+    "From: Fond <fond@gmail.com>\r\nSubject: Odklad splatok\r\n",
+])
+def test_an_original_sender_header_not_written_by_the_list_that_rewrote_from_is_not_read(headers):
+    message = parse_raw(mail("Vyplňte formulár.", f"X-Original-Sender: forms-receipts-noreply@google.com\r\n{headers}"))
+    assert facts(platform.trusted_relay, message, "relay.trusted_platform") is None
+
+
 def test_a_payment_platforms_own_mail_relays_no_merchant():
     news = parse_raw(mail("Settlements now reach your bank the same day.",
                           "From: Paystack <noreply@paystack.com>\r\nSubject: What's new in your dashboard\r\n"))
@@ -1224,6 +1251,18 @@ def test_north_americas_555_outside_its_fiction_range_is_no_number_where_invalid
     # groups its writer says it in (b103's romanised Hindi lure).
     ("Premium ₹18,499 kal auto-debit ho jayega. Band karne ke liye call karein: 8929 416 305",
      "From: a@example.org\r\nSubject: x\r\n", "+918929416305"),
+    # Round 108, from b115: Bratislava's trunk and area code, the subscriber's digits in the
+    # writer's own groups; valid in Italy, which euros name too, in Italy's groups, but Slovak.
+    ("Dlžná suma 1 642,30 €. Zavolajte na klientske centrum 02/5778 3320.",
+     "From: a@example.org\r\nSubject: x\r\n", "+421257783320"),
+    # Italy keeps its area codes' 0 in every number, so a Dutch trunk and area code is no Italian
+    # one: "085" is Pescara's too.
+    ("Terugbetaling van € 412,50 staat klaar. Bel de salarisadministratie: 085 208 3317.",
+     "From: a@example.org\r\nSubject: x\r\n", "+31852083317"),
+    # A link spaces its words with "+": ",+20146" in a map's address dials no one in Egypt, so
+    # Milan's "02" stays Italian.
+    ("Costo seduta: 90,00 €. Dove: https://www.google.com/maps/search/Via+Washington+44,+20146+Milano "
+     "Per disdire: 02 4802 1177", "From: a@example.org\r\nSubject: x\r\n", "+390248021177"),
 ])
 def test_national_numbers_in_the_regions_the_message_suggests(text, headers, e164):
     assert e164 in [m.e164 for m in mentions(text, headers)]
@@ -1754,6 +1793,22 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
 def test_the_claims_haste_and_warnings_rounds_88_to_92_added(signal, signal_id, key, text, phrase):
     found = facts(signal, parse_raw(mail(text)), signal_id)
     assert found and found[key] == phrase
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    # Round 108, from b115's Donorbox receipt: a donation the reader never made, to "cancel" by phone.
+    ("Ja šo ziedojumu neveicāt jūs, zvaniet +371 25 418 306.", "Ja šo ziedojumu neveicāt"),
+    ("If you did not make this donation, call +1 808 555 0199 to cancel.", "If you did not make this donation"),
+    ("Falls Sie diese Spende nicht getätigt haben, rufen Sie 030 1234567 an.",
+     "Falls Sie diese Spende nicht getätigt haben"),
+    ("Si vous n'avez pas effectué ce don, appelez le 01 23 45 67 89.", "Si vous n'avez pas effectué ce don"),
+    ("Jeśli nie dokonałeś tej darowizny, zadzwoń 22 555 01 47.", "Jeśli nie dokonałeś tej darowizny"),
+    ("Pokud jste tento dar neprovedli, volejte 224 555 014.", "Pokud jste tento dar neprovedli"),
+    ("Jos et tehnyt tätä lahjoitusta, soita 09 555 0147.", "Jos et tehnyt tätä lahjoitusta"),
+])
+def test_a_donation_the_reader_never_made_is_a_dispute_hook(text, phrase):
+    found = facts(payment.dispute_hook, parse_raw(mail(text)), "payment.dispute_hook")
+    assert found and found["hook"].casefold() == phrase.casefold()
 
 
 def test_urgency_in_yiddish_added_in_round_82():

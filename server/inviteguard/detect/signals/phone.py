@@ -231,8 +231,10 @@ def _brand_regions(reading: Reading) -> list[str]:
 
 
 # Only "+": "00" opens too many ids ("Order 004512..." would suggest Denmark, whose 8-digit numbers
-# then read every 8-digit id).
-_COUNTRY_CODE = re.compile(r"(?<![\w+])\+ ?(\d{1,3})")
+# then read every 8-digit id). Dialled where a number starts, after a space, a bracket, a colon or
+# a quote, never inside a link ("maps/search/Via+Washington+44,+20146+Milano" spaces its words with
+# "+": no call to Egypt).
+_COUNTRY_CODE = re.compile(r"(?<![^\s(\[:;\"'\u00ab\u201c\u2018>])\+ ?(\d{1,3})")
 COUNTRY_CODES_LOOKED_AT = 20
 
 
@@ -664,6 +666,22 @@ def _in_national_groups(written: str, number: phonenumbers.PhoneNumber) -> bool:
     return _grouped_as(written, formatted, _trunk_prefix(number))
 
 
+def _area_code_first(written: str, number: phonenumbers.PhoneNumber) -> bool:
+    """Whether the first group is the trunk prefix and the area code, after which a plan with
+    area codes lets the subscriber's digits follow in groups of the writer's choice ("02/5778 3320"
+    is Bratislava's "02/577 833 20"): that boundary is the region's own, the rest is habit. Only in
+    plans with a trunk prefix: Italy's area codes keep their 0 in every number, so "085 ..." is as
+    much a Dutch trunk and area code as Pescara's. Many regions' trunks and area codes are alike
+    ("040" is Hamburg's and a Finnish mobile's), so this is asked only of the home region."""
+    area = phonenumbers.length_of_geographical_area_code(number)
+    if not area or not _trunk_prefix(number):
+        return False
+    first = re.match(r"\D*(\d+)", written)
+    national = phonenumbers.national_significant_number(number)
+    return first is not None and len(re.findall(r"\d+", written)) > 1 \
+        and first.group(1) == _trunk_prefix(number) + national[:area]
+
+
 def _is_obfuscated(span: str) -> bool:
     return any(c in _LOOKALIKE_CHARS for c in span) or bool(_PADDED_SEPARATOR.search(span)) \
         or bool(_ODD_SEPARATOR.search(span)) \
@@ -830,7 +848,10 @@ def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phone
         if phonenumbers.is_valid_number(number) and (region is None
                                                     or _written_nationally(digits, number, region, spoken)):
             # The usual callback regions are tried for any message: their groups are no evidence.
-            in_groups = region is None or not grouped or _in_national_groups(written, number)
+            # The region the message suggests most strongly reads the digits after its trunk and
+            # area code in any groups; a region suggested by less must match its own groups.
+            in_groups = region is None or not grouped or _in_national_groups(written, number) \
+                or (region == home and _area_code_first(written, number))
             if in_groups and (first_valid is None or region not in DEFAULT_REGIONS):
                 return number
             if first_valid is None:
