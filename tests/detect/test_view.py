@@ -327,6 +327,28 @@ def test_numbers_written_in_disguise_are_recorded_as_written(written, digits):
     assert any(c.isdigit() for c in canonical(written)[0])  # the reader still sees digits
 
 
+@pytest.mark.parametrize("number", [
+    # Round 108, from b115: a zero-width space in a zero-size span after every digit, in the HTML
+    # alone, which is all the Outlook add-in reads.
+    "".join(f'{d}<span style="font-size:0">&#8203;</span>' for d in "1-800-206-118"),
+    # A decoy digit no reader sees, in a display:none span and under a hidden attribute.
+    '1-800-<span style="display:none">7</span>206-1<b hidden>4</b>18',
+])
+def test_a_number_pieced_around_hidden_html_is_written_in_disguise(number):
+    headers = "From: Partner <billing.partner@gmail.com>\r\nSubject: Double charge\r\n"
+    message = parse_outlook(headers, f"<p>A double charge of 289 ILS. Call billing: {number}</p>", "html")
+    assert message.disguised_numbers == ("1800206118",)
+    assert [m.obfuscated for m in phone.mentions(Reading(message))] == [True]
+
+
+def test_hidden_html_beside_a_number_is_no_disguise():
+    # A preheader no reader sees, after a number a space sets apart: nothing hides inside it.
+    html = ('<p>Questions? Call 0800 123 4567 <span style="display:none">Your October statement</span></p>'
+            '<div hidden>2024</div>')
+    assert parse_outlook("From: Bank <news@bank.example>\r\nSubject: Statement\r\n", html, "html"
+                         ).disguised_numbers == ()
+
+
 def test_a_number_disguised_with_invisible_characters_is_an_obfuscated_phone():
     number = "\u200c".join("0861778204")
     html = f"<p>Your account is blocked. Call &#8204;{number[:4]}&#8204; {number[4:]} today.</p>"

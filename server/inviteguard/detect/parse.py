@@ -608,11 +608,13 @@ def _says_nothing_more(html_text: str, plain: str) -> bool:
     return set(_WORD.findall(html_text.lower())) <= set(_WORD.findall(plain.lower()))
 
 
-def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[str]]:
+def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[str], str]:
     """Every alternative the reader may be shown: the plain text and the HTML rendering, both
-    when they differ (a decoy in one, the lure in the other), once when they agree."""
+    when they differ (a decoy in one, the lure in the other), once when they agree; the web links;
+    the HTML as rendered before the canonical view, its hidden parts marked (disguised numbers)."""
     blocks: list[TextBlock] = []
     links: list[str] = []
+    written = ""
     plain, plain_truncated = canonical("\n\n".join(plains))
     if plain:
         blocks.append(TextBlock("body", plain, "text/plain", plain_truncated))
@@ -620,9 +622,10 @@ def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[
     if htmls:
         rendered = render_html("\n".join(htmls))
         links.extend(rendered.links)
+        written = rendered.written
         if rendered.text and not _says_nothing_more(rendered.text, plain):
             blocks.append(TextBlock("body", rendered.text, "text/html", rendered.truncated))
-    return blocks, links
+    return blocks, links, written
 
 
 def _attached_message_text(data: bytes, problems: list[str]) -> tuple[str, bool]:
@@ -634,7 +637,7 @@ def _attached_message_text(data: bytes, problems: list[str]) -> tuple[str, bool]
     fields = _from_headers(_header_pairs(msg), msg)
     parts = _message_parts(msg, problems, DEFAULT_CALENDAR_LIMITS)
     sender: Address | None = fields["from_"]  # type: ignore[assignment]
-    bodies, _ = _bodies(parts.plains, parts.htmls)
+    bodies, _, _ = _bodies(parts.plains, parts.htmls)
     blocks = reader_texts(str(fields["subject"]), tuple(parts.invites), None, sender.name if sender else "", bodies,
                           (*parts.file_names, *parts.attachments))
     return "\n\n".join(b.text for b in blocks), any(b.truncated for b in blocks)
@@ -715,15 +718,16 @@ def _assemble(msg: Message, pairs: list[tuple[str, str]], parts: _Parts, kind: L
             fields["subject"] = canonical_line(item.subject)
         if fields["from_"] is None and item.sender:
             fields["from_"] = _address(item.sender)
-    bodies, links = _bodies(parts.plains, parts.htmls)
+    bodies, links, shown_html = _bodies(parts.plains, parts.htmls)
     invites, attachments = tuple(parts.invites), tuple(parts.attachments)
     links += [link for invite in invites for link in plain_links(invite.description)]
     sender: Address | None = fields["from_"]  # type: ignore[assignment]
     texts = reader_texts(str(fields["subject"]), invites, item, sender.name if sender else "", bodies,
                          (*parts.file_names, *attachments))
     # Read as written, before the canonical view folds the disguise away (HTML's character
-    # references decoded: "&#8204;" is the same invisible character).
-    written = [*parts.plains, *(html.unescape(h) for h in parts.htmls), *parts.calendars,
+    # references decoded: "&#8204;" is the same invisible character; and as rendered, with its
+    # hidden parts marked: a number pieced around a hidden element).
+    written = [*parts.plains, *(html.unescape(h) for h in parts.htmls), shown_html, *parts.calendars,
                *(value for name, value in pairs if name in ("subject", "from")),
                *((item.subject, item.location) if item else ())]
     return ParsedMessage(body=bodies[0].text if bodies else "", invites=invites, attachments=attachments,

@@ -297,11 +297,19 @@ def canonical_line(text: str) -> str:
 
 # ---------------------------------------------------------------- HTML
 
+# Where the renderer left hidden content out, in the text as written (the canonical text drops it
+# as invisible): digits either side of it are one number with a hidden piece inside
+# ("1<span style="font-size:0">&#8203;</span>800", a decoy digit in a display:none span), a
+# disguise of its own, which disguised_numbers reads as it reads a zero-width space between digits.
+HIDDEN_MARK = "\u2063"
+
+
 @dataclass(frozen=True)
 class RenderedHTML:
     text: str  # canonical
     truncated: bool
     links: tuple[str, ...]  # http(s) targets, in document order
+    written: str  # before the canonical view, with HIDDEN_MARK where hidden content was left out
 
 
 # A messenger chat opened on a number ("https://wa.me/573155550148"): the reader is sent to a number
@@ -561,15 +569,18 @@ def render_html(html: str) -> RenderedHTML:
             budget.check()
         tag = item.tag
         if tag == "-text":
+            text = item.text_content or ""
             if not any(inherited):
-                text = item.text_content or ""
                 parts.append(text if keeps_breaks else text.replace("\n", " "))
+            elif text.strip():
+                parts.append(HIDDEN_MARK)
             continue
         if tag in _SKIP or tag.startswith("-"):
             continue
         attributes = item.attributes
         effect = styled.get(item.mem_id, NO_EFFECT).merged(_effect(attributes.get("style") or ""))
         if "hidden" in attributes or effect.removes:
+            parts.append(HIDDEN_MARK)
             continue
         visibility = effect.applied(inherited)
         keeps_breaks = (tag == "pre" or keeps_breaks) if effect.keeps_breaks is None else effect.keeps_breaks
@@ -603,8 +614,9 @@ def render_html(html: str) -> RenderedHTML:
         stack.extend(children)
         if shown:
             parts.extend(before.get(item.mem_id, ()))
-    text, truncated = canonical("".join(parts))
-    return RenderedHTML(text, truncated, tuple(links))
+    written = "".join(parts)
+    text, truncated = canonical(written)
+    return RenderedHTML(text, truncated, tuple(links), written)
 
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]{1,500}", re.IGNORECASE)
