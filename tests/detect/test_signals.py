@@ -270,50 +270,33 @@ def test_an_original_sender_header_not_written_by_the_list_that_rewrote_from_is_
     assert facts(platform.trusted_relay, message, "relay.trusted_platform") is None
 
 
-def test_a_payment_platforms_own_mail_relays_no_merchant():
-    news = parse_raw(mail("Settlements now reach your bank the same day.",
-                          "From: Paystack <noreply@paystack.com>\r\nSubject: What's new in your dashboard\r\n"))
-    assert list(platform.trusted_relay(Reading(news))) == []
-
-
-@pytest.mark.parametrize(("sender", "subject"), [
-    ("no-reply@carousell.com", "Your item sold: IKEA MALM desk"),
-    ("security@facebookmail.com", "New login to your account"),
-    ("noreply@booking.com", "Your booking is confirmed"),
-    ("automated@airbnb.com", "Reservation confirmed: 3 nights in Lisbon"),
+@pytest.mark.parametrize(("sender", "subject", "body"), [
+    # A payment platform's, a pay-later service's and an e-document service's news to their users.
+    ("Paystack <noreply@paystack.com>", "What's new in your dashboard",
+     "Settlements now reach your bank the same day."),
+    ("Klarna <news@klarna.com>", "New in the app", "Shop smarter this winter."),
+    ("Vchasno <news@vchasno.ua>", "\u0429\u043e \u043d\u043e\u0432\u043e\u0433\u043e",
+     "\u041e\u043d\u043e\u0432\u043b\u0435\u043d\u043d\u044f "
+     "\u0441\u0435\u0440\u0432\u0456\u0441\u0443"),  # "the service's updates"
+    # Marketplaces' own mail to a member.
+    ("no-reply@carousell.com", "Your item sold: IKEA MALM desk", "Details in the app."),
+    ("security@facebookmail.com", "New login to your account", "Details in the app."),
+    ("noreply@booking.com", "Your booking is confirmed", "Details in the app."),
+    ("automated@airbnb.com", "Reservation confirmed: 3 nights in Lisbon", "Details in the app."),
+    # A bank's and a Direct Debit service's own: Revolut bills its own plans too.
+    ("no-reply@revolut.com", "Your March statement is ready", "Details in the app."),
+    ("no-reply@revolut.com", "Your invoice from Revolut for the Premium plan", "Details in the app."),
+    ("help@gocardless.com", "Your GoCardless account: new login", "Details in the app."),
 ])
-def test_a_marketplaces_own_mail_relays_no_member(sender, subject):
-    own = parse_raw(mail("Details in the app.", f"From: {sender}\r\nSubject: {subject}\r\n"))
+def test_a_platforms_own_mail_relays_no_one(sender, subject, body):
+    own = parse_raw(mail(body, f"From: {sender}\r\nSubject: {subject}\r\n"))
     assert list(platform.trusted_relay(Reading(own))) == []
-
-
-def test_an_e_document_services_own_news_relays_no_company():
-    news = parse_raw(mail("\u041e\u043d\u043e\u0432\u043b\u0435\u043d\u043d\u044f "
-                          "\u0441\u0435\u0440\u0432\u0456\u0441\u0443",  # "the service's updates"
-                          "From: Vchasno <news@vchasno.ua>\r\n"
-                          "Subject: \u0429\u043e \u043d\u043e\u0432\u043e\u0433\u043e\r\n"))
-    assert list(platform.trusted_relay(Reading(news))) == []
 
 
 def test_a_revolut_business_pay_link_is_a_customers_invoice():
     message = parse_raw(mail("Invoice #RB-2025-0419\n\nPay with Revolut: https://business.revolut.com/pay/8452eaf3",
                              "From: no-reply@revolut.com\r\nSubject: Invoice #RB-2025-0419 from Pellucid\r\n"))
     assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "revolut"
-
-
-@pytest.mark.parametrize(("sender", "subject"), [
-    ("no-reply@revolut.com", "Your March statement is ready"),
-    ("no-reply@revolut.com", "Your invoice from Revolut for the Premium plan"),
-    ("help@gocardless.com", "Your GoCardless account: new login"),
-])
-def test_a_banks_and_a_direct_debit_services_own_mail_relays_no_one(sender, subject):
-    own = parse_raw(mail("Details in the app.", f"From: {sender}\r\nSubject: {subject}\r\n"))
-    assert list(platform.trusted_relay(Reading(own))) == []
-
-
-def test_a_pay_later_services_own_news_relays_no_merchant():
-    news = parse_raw(mail("Shop smarter this winter.", "From: Klarna <news@klarna.com>\r\nSubject: New in the app\r\n"))
-    assert list(platform.trusted_relay(Reading(news))) == []
 
 
 @pytest.mark.parametrize(("second", "message"), [
