@@ -673,13 +673,11 @@ def _area_code_first(written: str, number: phonenumbers.PhoneNumber) -> bool:
     plans with a trunk prefix: Italy's area codes keep their 0 in every number, so "085 ..." is as
     much a Dutch trunk and area code as Pescara's. Many regions' trunks and area codes are alike
     ("040" is Hamburg's and a Finnish mobile's), so this is asked only of the home region."""
-    area = phonenumbers.length_of_geographical_area_code(number)
-    if not area or not _trunk_prefix(number):
+    area, trunk = phonenumbers.length_of_geographical_area_code(number), _trunk_prefix(number)
+    if not area or not trunk:
         return False
-    first = re.match(r"\D*(\d+)", written)
-    national = phonenumbers.national_significant_number(number)
-    return first is not None and len(re.findall(r"\d+", written)) > 1 \
-        and first.group(1) == _trunk_prefix(number) + national[:area]
+    groups = re.findall(r"\d+", written)
+    return len(groups) > 1 and groups[0] == trunk + phonenumbers.national_significant_number(number)[:area]
 
 
 def _is_obfuscated(span: str) -> bool:
