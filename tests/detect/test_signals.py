@@ -729,6 +729,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     # Thousands said as a prefix is: Colombia's toll-free 01 8000, "cero uno ocho mil".
     ("cero uno ocho mil, noventa y uno, cero cuatro setenta y dos", "018000910472"),
     ("cero uno – ocho mil – nueve uno dos – tres cuatro siete", "018000912347"),
+    # Semicolons between the groups said, as commas are.
+    ("llame a nuestra línea: uno, ocho, ocho, ocho; cinco, cinco, cinco; cero, uno, seis, cuatro.", "18885550164"),
 ])
 def test_numbers_said_in_words_are_read_in_their_groups(text, digits):
     assert [found[2] for found in spelled_numbers(text)] == [digits]

@@ -75,8 +75,9 @@ def number_words() -> NumberWords:
     long = trie_pattern({w for w in spaced if len(w) >= GLUED_PART_MIN})
     glued = rf"(?=(?:{word}){{0,{GLUED_MAX - 1}}}(?:{long}))(?:{word}){{2,{GLUED_MAX}}}"
     token = rf"(?:{glued}|{word}|\d{{1,{GROUP_DIGITS_MAX}}})"
-    # Brackets too: an area code said inside them ("8 (seven seven one) 355 12 40").
-    pause = rf"[\s\-\u2010-\u2015.,/(){COMMAS}{BULLETS}{ODD_SEPARATORS}]"
+    # Brackets too: an area code said inside them ("8 (seven seven one) 355 12 40"); and semicolons,
+    # a longer pause between the groups said ("uno, ocho, ocho, ocho; cinco, cinco, cinco").
+    pause = rf"[\s\-\u2010-\u2015.,;/(){COMMAS}{BULLETS}{ODD_SEPARATORS}]"
     between = rf"{pause}{{1,3}}"
     # What any run's first two tokens are (words in a row, or a digit group), each with the pause
     # after it: a cheap lookahead that fails at almost every word of ordinary text before the
