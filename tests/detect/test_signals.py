@@ -177,6 +177,15 @@ def test_a_money_request_in_an_unlisted_language_is_known_by_its_link():
     assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
 
 
+def test_a_request_link_the_html_writes_as_text_is_a_link_on_the_outlook_path_too():
+    """b116's Danish request: the template writes its page's address as text, no anchor, and the
+    Outlook add-in sends the HTML alone; read as the plain part's written links are."""
+    html = ("<p>Tilskudsafdelingen har sendt dig en anmodning om 1.850,00 kr.</p>"
+            "<p>Se anmodningen: https://www.paypal.com/myaccount/transfer/requests/8X1</p>")
+    request = parse_outlook("From: service@paypal.com\r\nSubject: Ny anmodning\r\n", html, "html")
+    assert facts(platform.trusted_relay, request, "relay.trusted_platform")["platform_id"] == "paypal"
+
+
 def test_a_share_in_an_unlisted_language_is_known_by_the_strangers_address():
     """Latvian words no marker lists; the template names the sharer by a mail address that is
     neither Dropbox's nor the reader's. Dropbox's own mail, naming only the reader, relays nobody."""

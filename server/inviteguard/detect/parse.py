@@ -610,7 +610,8 @@ def _says_nothing_more(html_text: str, plain: str) -> bool:
 
 def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[str], str]:
     """Every alternative the reader may be shown: the plain text and the HTML rendering, both
-    when they differ (a decoy in one, the lure in the other), once when they agree; the web links;
+    when they differ (a decoy in one, the lure in the other), once when they agree; the web links
+    (anchors' and those written out as text);
     the HTML as rendered before the canonical view, its hidden parts marked (disguised numbers)."""
     blocks: list[TextBlock] = []
     links: list[str] = []
@@ -622,6 +623,9 @@ def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[
     if htmls:
         rendered = render_html("\n".join(htmls))
         links.extend(rendered.links)
+        # A web address the HTML shows as text is a link as the plain part's are: a template may
+        # write its link as text, no anchor, and the Outlook add-in sends the HTML alone.
+        links.extend(link for link in plain_links(rendered.text) if link not in links)
         written = rendered.written
         if rendered.text and not _says_nothing_more(rendered.text, plain):
             blocks.append(TextBlock("body", rendered.text, "text/html", rendered.truncated))
