@@ -211,6 +211,9 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("cash@square.com", "Card Fraud Dept sent you a request", "cash_app"),
     ("no-reply@sharepointonline.com", "Accounts Payable shared a file with you", "sharepoint"),
     ("dse_NA4@docusign.net", "Please review and sign", "docusign"),
+    # Round 110, from b117's Brazilian lure: e-signature services beside DocuSign.
+    ("noreply@clicksign.com", "Cancelamento de contrato: documento para assinar", "clicksign"),
+    ("noreply@mail.hellosign.com", "Refund Desk has requested your signature", "dropbox_sign"),
     ("no-reply@forms.office.com", "Billing survey", "microsoft_forms"),
     ("quickbooks@notification.intuit.com", "Invoice 1043 from Northwind", "quickbooks"),
     ("no-reply@zoom.us", "Thank you for registering for Account Limitation Review", "zoom"),
