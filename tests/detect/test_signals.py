@@ -1132,6 +1132,23 @@ def test_a_number_laid_out_one_character_a_cell_is_read_whole():
     assert [m.e164 for m in mentions(text)] == ["+18445550165"]
 
 
+@pytest.mark.parametrize(("text", "e164"), [
+    # b118's Malaysian tax lure: one character a paragraph in the plain part, a line in the HTML.
+    ("Penalti RM 8,760.00. Sila hubungi (baca dari atas ke bawah):\n\n" + "\n\n".join("03-89112604") + "\n\nRujukan",
+     "+60389112604"),
+    ("Call us, top to bottom:\n+\n1\n8\n4\n4\n5\n5\n5\n0\n1\n6\n5\nThanks", "+18445550165"),
+])
+def test_a_number_written_downwards_one_character_a_line_is_read_and_disguised(text, e164):
+    found = mentions(text)
+    assert [m.e164 for m in found] == [e164] and found[0].obfuscated
+
+
+def test_a_count_written_downwards_is_no_number():
+    # A pager's page numbers or a scale, as a narrow table stacks them.
+    assert mentions("Pages\n1\n2\n3\n4\n5\n6\n7\n8\n9\nnext") == ()
+    assert mentions("Rate us\n\n9\n\n8\n\n7\n\n6\n\n5\n\n4\n\n3\n\n2\n\n1") == ()
+
+
 def test_a_number_whose_last_groups_look_like_a_date_is_read():
     # "71-08-36" holds no day and month: the last six digits of a number as Central Asia writes them.
     assert [m.e164 for m in mentions("Бүгүн чалыңыз: 0 (555) 71-08-36", "From: a@example.kg\r\nSubject: x\r\n")] \

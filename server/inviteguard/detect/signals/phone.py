@@ -56,6 +56,7 @@ phonenumbers.enable_pattern_cache()
 DEFAULT_REGIONS = ("US", "GB", "CA", "AU", "IN")
 MAX_REGIONS = 10  # suggested regions tried, besides the default ones
 MAX_DIGITS = 15  # E.164's longest number
+MIN_DIGITS = 7  # the shortest subscriber numbers with their area code
 # Each candidate costs a few phonenumbers parses; a message with more digit runs than any real
 # one is read only that far, so hostile input cannot buy unbounded work.
 MAX_CANDIDATES = 300
@@ -96,6 +97,9 @@ _SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}{_WORD_MARKS}{
 # far as a candidate reaches: such a row is a candidate of its own.
 _CELLS = re.compile(r"(?<![\w|])[+(]?[0-9](?: ?\| ?[0-9()+\-]){6,24}(?![\w|])")
 CELLS_BEYOND = 42  # a row a candidate already takes whole
+# A number written downwards, one character a line or paragraph ("0\n3\n-\n8\n9\n..."), so that no
+# line holds a number; the candidate above reaches the short ones.
+_COLUMN = re.compile(r"(?<![^\n])[+(]?[0-9](?:\n\n?[0-9()+\-.]){6,24}(?![^\n])")
 # A letter written for a digit opens a number only where no word's letters stand before it: the
 # "ll" of "call" is no "11" ("call l-8OO-555-Ol5O").
 _CANDIDATE = re.compile(
@@ -1064,7 +1068,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
         dialin_here = dialin_possible and (not stranger or any(code in text.lower() for code in attested))
         ibans = [found_iban.span() for found_iban in _IBAN.finditer(text)]
         rows = (row for row in _CELLS.finditer(text) if len(row.group()) > CELLS_BEYOND) if "|" in text else ()
-        for candidate in chain(_CANDIDATE.finditer(text), rows):
+        columns = (column for column in _COLUMN.finditer(text) if len(column.group()) > CELLS_BEYOND)
+        for candidate in chain(_CANDIDATE.finditer(text), rows, columns):
             candidates += 1
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
@@ -1080,7 +1085,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 if glued and not slug:
                     continue
                 number = next(filter(None, (_read_span(written, regions, block.source)
-                                            for written in _pipe_readings(span))), None)
+                                            for written in _readings(span))), None)
                 if number is None or (slug and not _grouped_in_slug(span, number)):
                     continue
                 if _published(number):
@@ -1612,12 +1617,24 @@ def _written_out(text: str) -> Iterator[tuple[tuple[tuple[int, int, str], ...], 
 _SPACED_PIPE = re.compile(r"(?<=\s)\||\|(?=\s)")
 
 
-def _pipe_readings(span: str) -> tuple[str, ...]:
-    """A "|" set off by a space separates, as between table cells ("1 | (8 | 44) | 55"); one
-    between digits stands for a 1 ("8OO-|55-O1|9") or separates ("0|9|7|3|1|8|2|0|5|4"): both
-    are read, the 1 first, and the reading that makes no number drops out."""
+def _readings(span: str) -> tuple[str, ...]:
+    """The ways a candidate may be written. A "|" set off by a space separates, as between table
+    cells ("1 | (8 | 44) | 55"); one between digits stands for a 1 ("8OO-|55-O1|9") or separates
+    ("0|9|7|3|1|8|2|0|5|4"): both are read, the 1 first, and the reading that makes no number drops
+    out. A column of one character a line is the line it was written downwards from."""
+    if _written_downwards(span):
+        return (span.replace("\n", ""),)
     spaced = _SPACED_PIPE.sub(" ", span)
     return (spaced, spaced.replace("|", " ")) if "|" in spaced else (spaced,)
+
+
+def _written_downwards(span: str) -> bool:
+    """One character a line, seven digits or more, and not a count up or down ("1 2 3 4 5 6 7 8",
+    a pager's page numbers or a scale, stacked as a narrow table shows them)."""
+    lines = [line for line in span.split("\n") if line]
+    digits = [int(line) for line in lines if line.isdigit()]
+    return (len(lines) > max(STACKED_LINES) and all(len(line) == 1 for line in lines) and len(digits) >= MIN_DIGITS
+            and {b - a for a, b in pairwise(digits)} not in ({1}, {-1}))
 
 
 def _read_span(span: str, regions: tuple[str, ...], source: str) -> phonenumbers.PhoneNumber | None:
