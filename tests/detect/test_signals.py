@@ -1413,6 +1413,15 @@ def test_ids_dates_versions_and_file_names_are_not_numbers(text):
     assert mentions(text) == ()
 
 
+def test_digits_that_run_into_an_amount_of_money_are_no_number():
+    # b119's Stripe receipt to Luxembourg: a year, then an amount, read as "+352 2025200".
+    receipt = "Planwerk Team (5 Nutzer) · 1. Mär – 31. Mär 2025 · 200,00 €"
+    assert mentions(receipt, "From: billing@planwerk.lu\r\nSubject: Beleg\r\n") == ()
+    # Digits after a comma that are no money leave the number whole (b64's "2764 5190，30 分钟内").
+    found = mentions("Ring 0800 555 0199,30 minutes left")
+    assert len(found) == 1 and found[0].e164.endswith("8005550199")
+
+
 TEAMS_INVITE = (
     "Authentication-Results: mx.contoso.com; spf=pass smtp.mailfrom=fabrikam.com; dkim=pass header.d=fabrikam.com;"
     " dmarc=pass header.from=fabrikam.com\r\nFrom: Jane Doe <jane@fabrikam.com>\r\nSubject: Q3 review\r\n")

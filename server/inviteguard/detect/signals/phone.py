@@ -1067,6 +1067,7 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
         # In a stranger's text only the block that names the attached meeting holds its dial-in.
         dialin_here = dialin_possible and (not stranger or any(code in text.lower() for code in attested))
         ibans = [found_iban.span() for found_iban in _IBAN.finditer(text)]
+        money = payment.amounts(reading)[index]
         rows = (row for row in _CELLS.finditer(text) if len(row.group()) > CELLS_BEYOND) if "|" in text else ()
         columns = (column for column in _COLUMN.finditer(text) if len(column.group()) > CELLS_BEYOND)
         for candidate in chain(_CANDIDATE.finditer(text), rows, columns):
@@ -1080,6 +1081,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
             for start, end in _spans(candidate.group()):
                 span = candidate.group()[start:end]
                 offset = candidate.start() + start
+                if _runs_into(money, text, offset + len(span)):
+                    continue  # "31. Mär 2025 · 200,00 €": its last digits are an amount's whole part
                 glued = _glued(text, offset, offset + len(span))
                 slug = glued and _in_slug(text, offset, offset + len(span), span)
                 if glued and not slug:
@@ -1658,6 +1661,12 @@ def _read_span(span: str, regions: tuple[str, ...], source: str) -> phonenumbers
             or (_stacked(span) and not _in_national_groups(span, number)):
         return None
     return number
+
+
+def _runs_into(amounts: list[payment.Amount], text: str, end: int) -> bool:
+    """Whether a run of digits ending at `end` is the whole part of an amount of money, its
+    decimals after the comma or point there."""
+    return text[end:end + 1] in (",", ".") and any(amount.start < end < amount.end for amount in amounts)
 
 
 def _inside(spans: list[tuple[int, int]], position: int) -> bool:
