@@ -233,6 +233,7 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("facturi@smartbill.ro", "Factura FCT 0412 de la Transilvania Print SRL", "smartbill"),
     ("no-reply@carousell.com", "kelvin.deals88 sent you a message about \"Dyson V12\"", "carousell"),
     ("no-reply@vinted.fr", "Nouveau message de julie_b", "vinted"),
+    ("noreply@olx.ua", "Нове повідомлення: Швейна машинка Singer", "olx"),  # round 112, from b119
     ("notification@facebookmail.com", "Sam Lee sent you a message", "facebook_messages"),
     ("9901920-fc23f573@property.booking.com", "New message from Caldera View Suites", "booking_messages"),
     # Salon booking services: the customer's name and notes, the business's name and text (b111's lure).
