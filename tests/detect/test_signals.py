@@ -1418,7 +1418,7 @@ def test_digits_that_run_into_an_amount_of_money_are_no_number():
     # b119's Stripe receipt to Luxembourg: a year, then an amount, read as "+352 2025200".
     receipt = "Planwerk Team (5 Nutzer) · 1. Mär – 31. Mär 2025 · 200,00 €"
     assert mentions(receipt, "From: billing@planwerk.lu\r\nSubject: Beleg\r\n") == ()
-    # Digits after a comma that are no money leave the number whole (b64's "2764 5190，30 分钟内").
+    # Digits after a comma that are no money leave the number whole (b64: "2764 5190", a comma, "30 minutes").
     found = mentions("Ring 0800 555 0199,30 minutes left")
     assert len(found) == 1 and found[0].e164.endswith("8005550199")
 
