@@ -625,7 +625,8 @@ def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[
         links.extend(rendered.links)
         # A web address the HTML shows as text is a link as the plain part's are: a template may
         # write its link as text, no anchor, and the Outlook add-in sends the HTML alone.
-        links.extend(link for link in plain_links(rendered.text) if link not in links)
+        written_out = [link for link in dict.fromkeys(plain_links(rendered.text)) if link not in links]
+        links.extend(written_out)
         written = rendered.written
         if rendered.text and not _says_nothing_more(rendered.text, plain):
             blocks.append(TextBlock("body", rendered.text, "text/html", rendered.truncated))

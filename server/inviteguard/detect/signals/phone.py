@@ -1635,7 +1635,7 @@ def _written_downwards(span: str) -> bool:
     """One character a line, seven digits or more, and not a count up or down ("1 2 3 4 5 6 7 8",
     a pager's page numbers or a scale, stacked as a narrow table shows them)."""
     lines = [line for line in span.split("\n") if line]
-    digits = [int(line) for line in lines if line.isdigit()]
+    digits = [int(line) for line in lines if line.isascii() and line.isdigit()]
     return (len(lines) > max(STACKED_LINES) and all(len(line) == 1 for line in lines) and len(digits) >= MIN_DIGITS
             and {b - a for a, b in pairwise(digits)} not in ({1}, {-1}))
 
