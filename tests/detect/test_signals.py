@@ -1138,16 +1138,21 @@ def test_a_number_laid_out_one_character_a_cell_is_read_whole():
     ("Penalti RM 8,760.00. Sila hubungi (baca dari atas ke bawah):\n\n" + "\n\n".join("03-89112604") + "\n\nRujukan",
      "+60389112604"),
     ("Call us, top to bottom:\n+\n1\n8\n4\n4\n5\n5\n5\n0\n1\n6\n5\nThanks", "+18445550165"),
+    # Digits alone, no sign or dash among them: a number given digit by digit, not a bare run of
+    # digits, which India's mobiles are read in only when grouped ("98450 12763").
+    ("Call the refund desk, top to bottom:\n" + "\n".join("9845012763") + "\nThanks", "+919845012763"),
 ])
 def test_a_number_written_downwards_one_character_a_line_is_read_and_disguised(text, e164):
-    found = mentions(text)
+    found = mentions(text, "From: desk@example.in\r\nSubject: x\r\n")
     assert [m.e164 for m in found] == [e164] and found[0].obfuscated
 
 
 def test_a_count_written_downwards_is_no_number():
-    # A pager's page numbers or a scale, as a narrow table stacks them.
+    # A pager's page numbers or a scale, as a narrow table stacks them; counted down from 9 to 0
+    # the digits are an Indian mobile's ("98765 43210").
     assert mentions("Pages\n1\n2\n3\n4\n5\n6\n7\n8\n9\nnext") == ()
     assert mentions("Rate us\n\n9\n\n8\n\n7\n\n6\n\n5\n\n4\n\n3\n\n2\n\n1") == ()
+    assert mentions("Rate your visit\n\n" + "\n\n".join("9876543210"), "From: a@clinic.in\r\nSubject: x\r\n") == ()
 
 
 def test_a_number_whose_last_groups_look_like_a_date_is_read():

@@ -1624,9 +1624,11 @@ def _readings(span: str) -> tuple[str, ...]:
     """The ways a candidate may be written. A "|" set off by a space separates, as between table
     cells ("1 | (8 | 44) | 55"); one between digits stands for a 1 ("8OO-|55-O1|9") or separates
     ("0|9|7|3|1|8|2|0|5|4"): both are read, the 1 first, and the reading that makes no number drops
-    out. A column of one character a line is the line it was written downwards from."""
+    out. A column of one character a line is the line it was written downwards from, a character
+    at a time: set apart, its digits read as a number given digit by digit, which may come without
+    its region's grouping (run together they would be a bare id)."""
     if _written_downwards(span):
-        return (span.replace("\n", ""),)
+        return (span.replace("\n", " "),)
     spaced = _SPACED_PIPE.sub(" ", span)
     return (spaced, spaced.replace("|", " ")) if "|" in spaced else (spaced,)
 
