@@ -1138,6 +1138,8 @@ def test_a_number_laid_out_one_character_a_cell_is_read_whole():
     ("Penalti RM 8,760.00. Sila hubungi (baca dari atas ke bawah):\n\n" + "\n\n".join("03-89112604") + "\n\nRujukan",
      "+60389112604"),
     ("Call us, top to bottom:\n+\n1\n8\n4\n4\n5\n5\n5\n0\n1\n6\n5\nThanks", "+18445550165"),
+    # Longer than a candidate reaches: a paragraph a character, dashes and all.
+    ("Ring, top to bottom:\n\n" + "\n\n".join("0091-98450-12763") + "\n\nThanks", "+919845012763"),
     # Digits alone, no sign or dash among them: a number given digit by digit, not a bare run of
     # digits, which India's mobiles are read in only when grouped ("98450 12763").
     ("Call the refund desk, top to bottom:\n" + "\n".join("9845012763") + "\nThanks", "+919845012763"),

@@ -96,9 +96,9 @@ _SEPARATOR = rf" .\-\u2010-\u2015\u2212\u30fc\uff70/()_\n{BULLETS}{_WORD_MARKS}{
 # written ("1 | - | 8 | 4 | 4 | ..."), runs longer than any number written in a line, which is as
 # far as a candidate reaches: such a row is a candidate of its own.
 _CELLS = re.compile(r"(?<![\w|])[+(]?[0-9](?: ?\| ?[0-9()+\-]){6,24}(?![\w|])")
-CELLS_BEYOND = 42  # a row a candidate already takes whole
+CANDIDATE_REACH = 42  # the most a candidate below takes: longer rows of cells and columns are their own
 # A number written downwards, one character a line or paragraph ("0\n3\n-\n8\n9\n..."), so that no
-# line holds a number; the candidate above reaches the short ones.
+# line holds a number; the candidate below reaches the short ones.
 _COLUMN = re.compile(r"(?<![^\n])[+(]?[0-9](?:\n\n?[0-9()+\-.]){6,24}(?![^\n])")
 # A letter written for a digit opens a number only where no word's letters stand before it: the
 # "ll" of "call" is no "11" ("call l-8OO-555-Ol5O").
@@ -1068,9 +1068,12 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
         dialin_here = dialin_possible and (not stranger or any(code in text.lower() for code in attested))
         ibans = [found_iban.span() for found_iban in _IBAN.finditer(text)]
         money = payment.amounts(reading)[index]
-        rows = (row for row in _CELLS.finditer(text) if len(row.group()) > CELLS_BEYOND) if "|" in text else ()
-        columns = (column for column in _COLUMN.finditer(text) if len(column.group()) > CELLS_BEYOND)
-        for candidate in chain(_CANDIDATE.finditer(text), rows, columns):
+        rows = (row for row in _CELLS.finditer(text) if len(row.group()) > CANDIDATE_REACH) if "|" in text else ()
+        columns = [column for column in _COLUMN.finditer(text) if len(column.group()) > CANDIDATE_REACH]
+        # A candidate inside a longer column would read the column's first digits as a number.
+        column_spans = [column.span() for column in columns]
+        in_lines = (found for found in _CANDIDATE.finditer(text) if not _inside(column_spans, found.start()))
+        for candidate in chain(in_lines, rows, columns):
             candidates += 1
             if candidates > MAX_CANDIDATES:
                 return tuple(found)
