@@ -1589,6 +1589,18 @@ def test_a_currency_word_glued_onto_a_number_word_is_one_word_not_an_amount(text
     assert (found or {}).get("amount") == amount
 
 
+@pytest.mark.parametrize(("text", "amount"), [
+    ("Q2 sold well, as planned; Q1 2025 is next", None),  # quarters, though Q is the quetzal's sign
+    ("Submit form R1 and level k5 today", None),  # a form and a level, though R is the rand's sign
+    ("Cobro de Q250 en su tarjeta", "Q250"),
+    ("Cobro de Q 2,50 en su tarjeta", "Q 2,50"),
+    ("SARS refund R 12 480,55 today", "R 12 480,55"),
+])
+def test_a_letter_and_one_digit_is_a_code_not_money(text, amount):
+    found = facts(payment.amount, parse_raw(mail(text)), "payment.amount")
+    assert (found or {}).get("amount") == amount
+
+
 @pytest.mark.parametrize("text", [
     "Sie haben 599 € an PayPal bezahlt.",                  # the verb after the amount
     "Microsoft 365 Business Premium renewed $849.90",

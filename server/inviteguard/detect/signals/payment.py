@@ -74,7 +74,7 @@ def _amounts_in(reading: Reading, index: int) -> list[Amount]:
     for count, match in enumerate(_amount_pattern().finditer(block.text)):
         if count >= MAX_AMOUNTS:
             break
-        if any(c.isdigit() and c != "0" for c in match.group()):
+        if any(c.isdigit() and c != "0" for c in match.group()) and not _letter_and_digit(match.group()):
             found.append(Amount(match.start(), match.end(), " ".join(match.group().split())))
     words = _words_pattern()
     if words is not None:
@@ -88,6 +88,14 @@ def _amounts_in(reading: Reading, index: int) -> list[Amount]:
             found.append(Amount(start, end, block.text[start:end]))
     budget.check()
     return sorted(found, key=lambda a: a.start)
+
+
+def _letter_and_digit(written: str) -> bool:
+    """A letter and one digit ("Q2 results", "R1 form", "k5"): a quarter, a level or a code, not
+    money, though Q is the quetzal's sign and R the rand's; their amounts have more to them ("Q250",
+    "R 12 480,55")."""
+    letter, *rest = written.replace(" ", "")
+    return len(rest) == 1 and letter.isascii() and letter.isalpha() and rest[0].isdigit()
 
 
 def _glued(text: str, money_at: int) -> bool:
