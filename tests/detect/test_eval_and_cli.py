@@ -58,9 +58,12 @@ def test_own_fixtures_meet_the_goals(training_corpus, given):
     assert_goals(report, FIXTURE_RECALL_MIN)
 
 
-def test_the_fits_reading_gives_evals_verdicts():
+def test_the_fits_reading_gives_evals_verdicts(monkeypatch):
     """The fixture goals read their verdicts from the fit's reading of the fixtures: it must judge
     every input as `inviteguard eval` does (a sample of 1 in 40 fixtures, every family's kind)."""
+    # Read here, not in four pools of spawned processes that each compile the rules first (most
+    # of this test's time): that processes read as this one does is the next test's to check.
+    monkeypatch.setattr(evaluation, "PARALLEL_MIN_CASES", sys.maxsize)
     cases = read_labels(FIXTURES)[::40]
     reports = fit.rows_of(cases, load_rules()).reports()
     for given, report in zip(INPUTS, reports, strict=True):
