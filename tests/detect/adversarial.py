@@ -404,6 +404,11 @@ def _padded_separators(lure: Lure) -> Lure:
     return replace(lure, notes=lure.notes.replace(PHONE, "+1 . 808 . 555 . 0199"))
 
 
+def _bracketed_asides(lure: Lure) -> Lure:
+    """Words in brackets between the number's groups, which a reader skips and a digit scan stops at."""
+    return replace(lure, notes=lure.notes.replace(PHONE, "+1 808 (toll free) 555 (24 hours) 0199"))
+
+
 def _keycap_digits(lure: Lure) -> Lure:
     keycaps = "".join(c + "\ufe0f\u20e3" if c.isdigit() else c for c in PHONE)
     return replace(lure, notes=lure.notes.replace(PHONE, keycaps))
@@ -450,6 +455,7 @@ TECHNIQUES: dict[str, Technique] = {
     "letters_for_digits": _lookalike_digits,
     "padded_separators": _padded_separators,
     "keycap_digits": _keycap_digits,
+    "words_in_brackets_between_groups": _bracketed_asides,
     "non_breaking_hyphens_and_spaces": _phone(_swap({"-": "\u2011", " ": "\u00a0"})),
     "ethiopic_wordspace_between_groups": _phone(_swap({" ": "\u1361", "-": "\u1361"})),
     "number_split_over_two_lines": _split_lines,

@@ -915,6 +915,30 @@ def test_a_split_numbers_part_with_a_letter_for_a_digit_is_read_and_shown_as_wri
     assert [(m.e164, m.as_written) for m in found] == [("+381114095812", "+381 11 \u2026 4\u041e9-58-12")]
 
 
+@pytest.mark.parametrize(("text", "headers", "e164"), [
+    # b121's Yousign request: words in brackets between the groups, which a reader skips.
+    ("Pour résilier, appelez le 09 (appel non surtaxé) 77 40 (du lundi au samedi) 31 62.",
+     "From: a@example.fr\r\nSubject: x\r\n", "+33977403162"),
+    ("Refund line 0800 (free from any phone) 555 0199 today", "From: a@example.co.uk\r\nSubject: x\r\n",
+     "+448005550199"),
+])
+def test_a_number_parted_by_bracketed_words_is_read_as_disguised(text, headers, e164):
+    assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == [(e164, True)]
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("Prices 10.99 (incl. VAT) 12.50 (delivery)", []),  # amounts
+    ("Steps 1 (wash) 2 (rinse) 3 (dry)", []),  # one digit a group
+    ("Room 12 (east wing) 345", []),  # not opened as a number is
+    ("Tel 0521 (12) 555 (main desk) 44", []),  # an aside with a digit is no aside
+    ("Order 1044 (blue) 5531 (red) 2290", []),  # no valid number
+    # Whole numbers, their asides after them: read as written, neither joined nor disguised.
+    ("Call 0800 555 0199 (free) or 020 7946 0018 (24 hours)", [("+448005550199", False), ("+442079460018", False)]),
+])
+def test_groups_parted_by_bracketed_words_that_make_no_number_are_left_alone(text, read):
+    assert [(m.e164, m.obfuscated) for m in mentions(text, "From: a@example.co.uk\r\nSubject: x\r\n")] == read
+
+
 @pytest.mark.parametrize(("summary", "location", "description"), [
     ("Book club", "12 Elm St, flat 0148", "Bring 2 books, 20 pages each"),  # one group is no half number
     ("Invoice INV-2026", "Room 1800 419", "Agenda for 2026"),  # a year is no tail

@@ -1131,10 +1131,41 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                 source=block.source,
             ))
     if not found:
+        found.extend(_asided_numbers(reading, regions))
+    if not found:
         found.extend(_split_numbers(reading, regions))
     known = {mention.e164 for mention in found}
     found.extend(mention for mention in _in_identifiers(reading, regions) if mention.e164 not in known)
     return tuple(found)
+
+
+# A number whose groups are parted by bracketed words ("09 (appel non surtaxé) 77 40 (du lundi au
+# samedi) 31 62"): the reader skips the asides and dials the groups; a filter that reads digits
+# and separators sees three short numbers. Opened as a number is, by "+", a trunk 0 or North
+# America's 1; each aside holds a letter and no digit, on one line.
+_ASIDED = re.compile(r"(?<![\w+.,\-/])(?:\+|0|1)[0-9 .\-\u2010-\u2015]{0,14}[0-9]"
+                     r"(?:[ \t]*\([^()0-9\n]{1,40}\)[ \t]*[0-9][0-9 .\-\u2010-\u2015]{0,14}[0-9]){1,3}"
+                     r"(?![\w]|[.,:/][0-9])")
+_ASIDE = re.compile(r"[ \t]*\(([^()0-9\n]{1,40})\)[ \t]*")
+ASIDED_MATCHES = 16  # per field
+
+
+def _asided_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
+    """Numbers parted by bracketed words, when no whole number was read: a disguise."""
+    for index, block in enumerate(reading.blocks):
+        for found in islice(_ASIDED.finditer(block.text), ASIDED_MATCHES):
+            asides = _ASIDE.findall(found.group())
+            if not all(any(char.isalpha() for char in aside) for aside in asides):
+                continue
+            number = _read_span(_ASIDE.sub(" ", found.group()), regions, block.source)
+            if number is None or _published(number):
+                continue
+            yield PhoneMention(
+                as_written=" ".join(found.group().split()), e164=_e164(number),
+                service=_is_service_number(number), obfuscated=True,
+                cued=_cued(_cue_starts(reading, index), found.start(), found.end()),
+                dialin=False, stranger=in_stranger_text(reading, block), source=block.source)
+            return
 
 
 # A number run into an identifier the reader sees, where no separator lets a text scan read it: a
