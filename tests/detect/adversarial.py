@@ -406,7 +406,7 @@ def _padded_separators(lure: Lure) -> Lure:
 
 def _bracketed_asides(lure: Lure) -> Lure:
     """Words in brackets between the number's groups, which a reader skips and a digit scan stops at."""
-    return replace(lure, notes=lure.notes.replace(PHONE, "+1 808 (toll free) 555 (24 hours) 0199"))
+    return replace(lure, notes=lure.notes.replace(PHONE, "+1 808 (toll free) 555 (any time) 0199"))
 
 
 def _keycap_digits(lure: Lure) -> Lure:
