@@ -1143,10 +1143,10 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
 # samedi) 31 62"): the reader skips the asides and dials the groups; a filter that reads digits
 # and separators sees three short numbers. Opened as a number is, by "+", a trunk 0 or North
 # America's 1; each aside holds a letter and no digit, on one line.
-_ASIDED = re.compile(r"(?<![\w+.,\-/])(?:\+|0|1)[0-9 .\-\u2010-\u2015]{0,14}[0-9]"
-                     r"(?:[ \t]*\([^()0-9\n]{1,40}\)[ \t]*[0-9][0-9 .\-\u2010-\u2015]{0,14}[0-9]){1,3}"
+_ASIDE = re.compile(r"[ \t]*\([^()0-9\n]{1,40}\)[ \t]*")
+_ASIDED = re.compile(rf"(?<![\w+.,\-/])(?:\+|0|1)[0-9 .\-\u2010-\u2015]{{0,14}}[0-9]"
+                     rf"(?:{_ASIDE.pattern}[0-9][0-9 .\-\u2010-\u2015]{{0,14}}[0-9]){{1,3}}"
                      r"(?![\w]|[.,:/][0-9])")
-_ASIDE = re.compile(r"[ \t]*\(([^()0-9\n]{1,40})\)[ \t]*")
 ASIDED_MATCHES = 16  # per field
 
 
