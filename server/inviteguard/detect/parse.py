@@ -46,6 +46,7 @@ from .model import (
     TextBlock,
     TextSource,
 )
+from .pdf import page_text
 from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
@@ -286,7 +287,7 @@ def _pdf_text(data: bytes, problems: list[str]) -> str:
         texts = []
         for page in reader.pages[:MAX_PDF_PAGES]:
             budget.check()
-            texts.append(page.extract_text() or "")
+            texts.append(page_text(page))
         return "\n".join(texts)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError,
             IndexError, AssertionError, ZeroDivisionError):

@@ -1,0 +1,80 @@
+"""A PDF page's text as a reader sees it: number groups drawn out of order are read in order."""
+
+import io
+from email.message import EmailMessage
+
+import pypdf
+from inviteguard.detect.analyzer import callback_numbers
+from inviteguard.detect.parse import parse_raw
+from inviteguard.detect.pdf import Piece, in_reading_order, page_text
+
+
+def _pdf(content: bytes) -> bytes:
+    """A one-page PDF whose page draws `content` (a content stream) in Helvetica as /F1."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+               b" /Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _drawn(*pieces: tuple[int, int, str]) -> bytes:
+    """A page drawing each (x, y, text) as a text object of its own, in the order given."""
+    return _pdf(b"\n".join(b"BT /F1 12 Tf %d %d Td (%s) Tj ET" % (x, y, text.encode()) for x, y, text in pieces))
+
+
+# b122's ESET lure: the number's five groups drawn right of the cue, in scrambled order.
+SCRAMBLED = _drawn((40, 700, "Cancel the renewal and get a refund by phone: tel."), (271, 680, "08"),
+                   (200, 680, "+48"), (290, 680, "61"), (245, 680, "395"), (226, 680, "12"))
+
+
+def _page(pdf: bytes) -> pypdf.PageObject:
+    return pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+
+
+def test_number_groups_drawn_out_of_order_are_read_left_to_right():
+    assert "+48 12 395 08 61" in page_text(_page(SCRAMBLED))
+    assert "+48 12 395 08 61" not in (_page(SCRAMBLED).extract_text() or "")  # what pypdf's order gives
+
+
+def test_the_number_in_a_scrambled_pdf_is_a_number_to_call():
+    mail = EmailMessage()
+    mail["From"] = "Rozliczenia <faktury@rozliczenia-eset.example>"
+    mail["To"] = "biuro@gmina.example"
+    mail["Subject"] = "Faktura VAT FV 2025/03/118"
+    mail.set_content("W załączniku faktura za odnowienie licencji.")
+    mail.add_attachment(SCRAMBLED, maintype="application", subtype="pdf", filename="faktura.pdf")
+    assert "+48123950861" in callback_numbers(parse_raw(mail.as_bytes()))
+
+
+def test_a_page_drawn_in_order_reads_as_pypdf_reads_it():
+    page = _page(_drawn((40, 700, "Invoice 2025-118"), (40, 680, "Questions? Call"), (140, 680, "+1 808 555 0199"),
+                        (260, 680, "or write to us.")))
+    assert page_text(page) == page.extract_text()
+
+
+def test_words_keep_their_order_only_letterless_pieces_move():
+    # Words a PDF places right to left (as a right-to-left script's may be) are not reversed.
+    pieces = [Piece("שלום", 300, 700), Piece(" עולם", 200, 700), Piece(" 555", 400, 680), Piece(" 03", 350, 680)]
+    assert in_reading_order(pieces) == "שלום עולם 03 555"
+    # A break pypdf made ends a stretch: groups on two lines are not sorted together.
+    assert in_reading_order([Piece("99", 300, 700), Piece("\n"), Piece("11", 100, 700)]) == "99\n11"
+
+
+def test_far_apart_pieces_stay_as_long_as_their_text():
+    # pypdf's layout mode pads each gap (a 42 kB page became 20 million characters); this stays linear.
+    content = b"BT /F1 12 Tf " + b"".join(b"-10000000 0 Td (%d) Tj " % (i % 10) for i in range(2000)) + b"ET"
+    content += b"\n" + b"\n".join(b"BT /F1 12 Tf %d 600 Td (%d) Tj ET" % (10**7 - i * 4000, i % 10)
+                                  for i in range(2000))
+    assert len(page_text(_page(_pdf(content)))) < 10_000
