@@ -1121,6 +1121,10 @@ def test_a_bracket_the_number_did_not_open_stays_out_of_it():
     ("Call 1300 MY BANK about your A$ 900 charge.", "a@example.com.au", "+611300692265"),
     ("Please phone 0800-REFUND7 before Friday to stop the £240 renewal.", "a@example.co.uk", "+448007338637"),
     ("Ring 0800 2 REFUND today to stop the £240 renewal.", "a@example.co.uk", "+448002733863"),  # one-key group
+    # Poland's free code has no trunk prefix: 800 and six keys (b122's McAfee lure).
+    ("Nie autoryzowałeś opłaty 899 zł? Zadzwoń na infolinię 800-ZWROTY.", "a@example.pl", "+48800997689"),
+    # After North America's country code, 800 is North America's, also where the message is Mexican.
+    ("Reporte el cargo de MX$ 2.500 a Medicare al 1-800-MEDICARE.", "a@example.com.mx", "+18006334227"),
 ])
 def test_toll_free_numbers_written_with_letters_outside_north_america(text, sender, e164):
     assert [m.e164 for m in mentions(text, f"From: {sender}\r\nSubject: x\r\n")] == [e164]

@@ -154,8 +154,11 @@ VANITY_CHARS = 7
 # Toll-free and local-rate codes elsewhere that brands write with letters too ("0800 TAAKE 1" in
 # New Zealand, "1300 MY BANK" in Australia, "0800 TV LICENCE" in Britain): the code with its
 # trunk prefix, then keypad letters and digits. The number takes six or seven keys after the code
-# by country, so the longer reading is tried first and the message's regions decide.
-_NATIONAL_VANITY = re.compile(r"(?<![\w+])(?P<code>0800|0808|0508|0860|0861|1800|1300)[\s.\-\u2010-\u2015]"
+# by country, so the longer reading is tried first and the message's regions decide. Where the
+# free code has no trunk prefix it is 800 ("800-ZWROTY" in Poland, six keys as in Italy and
+# Czechia); after North America's country code ("1-800-MEDICARE") it is the North American reader's.
+_NATIONAL_VANITY = re.compile(r"(?<![\w+])(?P<code>0800|0808|0508|0860|0861|1800|1300|(?<!1[\s.\-\u2010-\u2015])800)"
+                              r"[\s.\-\u2010-\u2015]"
                               rf"(?P<rest>{_KEYS})(?!\w)")
 NATIONAL_VANITY_KEYS = (7, 6)
 VANITY_WORD_MAX = 11  # keys of the longest word a vanity number is written as ("1-800-MATTRESS")
