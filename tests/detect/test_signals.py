@@ -2164,7 +2164,8 @@ def test_a_trial_tenant_is_a_free_mailbox():
     assert facts(brand.freemail_sender, message, "sender.freemail")
 
 
-@pytest.mark.parametrize("sender", ["olena.k@ukr.net", "jan.novak@email.cz", "m.ivanova@abv.bg", "pat@comcast.net"])
+@pytest.mark.parametrize("sender", ["olena.k@ukr.net", "jan.novak@email.cz", "m.ivanova@abv.bg", "pat@comcast.net",
+                                    "kontingent.lfg@outlook.dk", "s.murphy@outlook.ie"])
 def test_national_and_isp_mailboxes_are_free_mailboxes(sender):
     message = parse_raw(mail("x", f"From: {sender}\r\nSubject: x\r\n"))
     assert facts(brand.freemail_sender, message, "sender.freemail")
