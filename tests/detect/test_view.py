@@ -122,6 +122,22 @@ def test_html_gives_tel_targets_alt_text_css_content_and_links():
 
 
 
+@pytest.mark.parametrize(("html", "seen"), [
+    ("<p>Call the Prime desk: <input type='text' readonly value='+1 808 555 0163'></p>", "+1 808 555 0163"),
+    ("<p>Hotline <input readonly placeholder='0120-557-218'></p>", "0120-557-218"),  # no type: a text box
+    ("<form><input type=submit value='Cancel the renewal'></form>", "Cancel the renewal"),
+])
+def test_a_form_field_shows_its_value_as_the_reader_sees_it(html, seen):
+    assert seen in render_html(html).text
+
+
+@pytest.mark.parametrize("html", ["<input type=checkbox value='+1 808 555 0163'>",
+                                  "<input type=hidden value='+1 808 555 0163'>",
+                                  "<input style='display:none' value='+1 808 555 0163'>"])
+def test_a_value_no_box_draws_is_not_read(html):
+    assert "555" not in render_html(html).text
+
+
 def test_css_generated_content_is_read_with_its_escapes_decoded():
     rendered = render_html('<style>.n::after{content:"1\\2009 844\\2009 555\\2011 0107" "!"}'
                            ".a::before{content: attr(data-tel)}</style>"

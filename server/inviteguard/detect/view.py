@@ -334,6 +334,18 @@ def link_target(href: str) -> str:
     return ""
 
 
+# Form controls a mail client draws with their value in the box (or, when empty, the greyed
+# placeholder): a read-only field can show a number that no text node holds. A checkbox's or
+# radio button's value is never drawn.
+_BOXED_INPUTS = frozenset({"", "text", "search", "tel", "url", "email", "number", "button", "submit", "reset"})
+
+
+def _drawn_in_box(attributes: dict[str, str | None]) -> str:
+    if (attributes.get("type") or "").strip().lower() not in _BOXED_INPUTS:
+        return ""
+    return (attributes.get("value") or "").strip() or (attributes.get("placeholder") or "").strip()
+
+
 _SKIP = frozenset({"script", "style", "head", "title", "template", "iframe", "object", "svg", "math", "meta", "link"})
 _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
                     "header", "footer", "blockquote", "pre", "hr", "ul", "ol", "dl", "dt", "dd", "address",
@@ -598,6 +610,8 @@ def render_html(html: str) -> RenderedHTML:
                 links.append(href)
         elif tag == "img" and attributes.get("alt") and not any(visibility):
             parts.append(f" {attributes['alt']} ")
+        elif tag == "input" and not any(visibility) and (drawn := _drawn_in_box(attributes)):
+            parts.append(f" {drawn} ")
         if tag in _BLOCK:
             parts.append("\n")
             closing.append("\n")
