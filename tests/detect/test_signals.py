@@ -223,6 +223,8 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("no-reply@moneybird.com", "Factuur 2025-0311 van Kaartdiensten Benelux", "moneybird"),
     ("noreply@tikkie.me", "Klantenservice heeft je een Tikkie gestuurd", "tikkie"),
     ("noreply@mercadopago.com", "Centro de Reintegros te envió una solicitud de pago", "mercado_pago"),
+    ("info@mercadopago.com", "Consorcio Av. Belgrano 880 te envió un cobro por $ 91.500,00", "mercado_pago"),
+    ("info@mercadopago.com.br", "Condomínio Ipê te enviou uma cobrança de R$ 1.240,00", "mercado_pago"),
     ("no-reply@klarna.com", "Your invoice from Northwind Outdoor", "klarna"),
     ("noreply@riverty.com", "Je factuur van Fabrikam Mode", "riverty"),
     ("noreply@paystack.com", "Payment request from Konga Refunds Desk", "paystack"),
