@@ -4,6 +4,7 @@ import email
 from email import policy
 
 import pytest
+from inviteguard.detect.analyzer import callback_numbers
 from inviteguard.detect.evaluation import outlook_view
 from inviteguard.detect.model import AttachedFile, OutlookItem
 from inviteguard.detect.parse import (
@@ -69,6 +70,25 @@ def test_quoted_printable_and_rfc2047_subject():
 def test_headers_in_raw_eight_bit_text_read_as_written(raw, subject, sender_name):
     message = parse_raw(raw)
     assert (message.subject, message.from_.name) == (subject, sender_name)
+
+
+@pytest.mark.parametrize(("sender", "shown"), [
+    # parseaddr takes a bracketed part for a comment and moves it last: "Help Desk 555-0199 (+1 808)".
+    ("Help Desk (+1 808) 555-0199 <billing.desk@gmail.com>", "Help Desk (+1 808) 555-0199"),
+    ('"Card Centre (02) 2655-" <card.centre@gmail.com>', "Card Centre (02) 2655-"),
+    ("=?UTF-8?B?5Y+w5paw6YqA6KGM?= (02)2655- <card.centre@gmail.com>", "\u53f0\u65b0\u9280\u884c (02)2655-"),
+    ("Mary Smith <mary@b.example>", "Mary Smith"),
+    ("mary@b.example (Mary Smith)", "Mary Smith"),  # a comment after a bare address is the name
+])
+def test_the_senders_name_reads_as_a_client_shows_it(sender, shown):
+    message = parse_raw(f"From: {sender}\r\nSubject: hi\r\n\r\nhi\r\n".encode())
+    assert message.from_.name == shown
+
+
+def test_a_number_bracketed_in_the_senders_name_is_read_in_its_order():
+    raw = (b"From: Refund Desk (+1 808) 555-0199 <refund.desk@gmail.com>\r\nSubject: Your $499 renewal\r\n\r\n"
+           b"Your subscription renewed for $499.00. Not you? Call the number in my name to cancel.\r\n")
+    assert "+18085550199" in callback_numbers(parse_raw(raw))
 
 
 def test_html_only_body_is_read_as_text_without_script():

@@ -127,7 +127,23 @@ def _address(value: str) -> Address | None:
     name, addr = parseaddr(value)
     if not name and not addr:
         return None
-    return Address(decode_header_value(name), addr.strip().lower())
+    return Address(decode_header_value(_name_as_shown(value, name)), addr.strip().lower())
+
+
+def _name_as_shown(value: str, parsed: str) -> str:
+    """The display name in the order it is written. parseaddr moves a parenthesised part to the
+    end as an RFC 5322 comment ("Help Desk (+1 808) 555-0199" becomes "Help Desk 555-0199 (+1
+    808)"), which scrambles a number a mail client shows as written."""
+    shown = value.strip()
+    opening = shown.rfind("<")
+    if "(" not in parsed or not shown.endswith(">") or opening < 0:
+        return parsed
+    written = shown[:opening].strip()
+    if "<" in written or ">" in written:
+        return parsed
+    if len(written) >= 2 and written[0] == written[-1] == '"':
+        written = written[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return written or parsed
 
 
 def _addresses(values: list[str]) -> tuple[Address, ...]:
