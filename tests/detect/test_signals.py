@@ -1557,6 +1557,13 @@ def test_a_toll_free_number_run_into_a_cashtag():
     assert [(m.e164, m.as_written, m.source) for m in found] == [("+18665550112", "18665550112", "body")]
 
 
+def test_a_text_gateways_sender_is_the_mobile_a_reply_reaches():
+    # Mail from a carrier's email-to-text gateway: the address is the number ("text me back").
+    found = mentions("Your card was charged $480. Not you? Text me back at this number.",
+                     "From: 3125550148@vzwpix.com\r\nSubject: x\r\n")
+    assert [(m.e164, m.source) for m in found] == [("+13125550148", "address")]
+
+
 @pytest.mark.parametrize(("headers", "text"), [
     # A mobile or a landline in an address is its owner's own, not a number to call.
     ("From: 13812345678@163.com\r\nSubject: x\r\n", "Dinner on Friday?"),

@@ -136,6 +136,7 @@ class Lexicon:
     languages: tuple[Language, ...]
     freemail_domains: frozenset[str]
     government_labels: frozenset[str]
+    text_gateway_domains: frozenset[str]
 
     def is_freemail(self, domain: str) -> bool:
         """A mailbox provider anyone can sign up for (or a subdomain of one: a trial tenant)."""
@@ -379,4 +380,5 @@ def load_lexicon() -> Lexicon:
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
     languages = tuple(_language(_yaml(f.read_text("utf-8"))) for f in files)
     mail = _read("mail.yaml")
-    return Lexicon(languages, frozenset(mail["freemail_domains"]), frozenset(mail["government_labels"]))
+    return Lexicon(languages, frozenset(mail["freemail_domains"]), frozenset(mail["government_labels"]),
+                   frozenset(mail["text_gateway_domains"]))

@@ -1176,7 +1176,9 @@ def _asided_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phon
 # number as surely as a wa.me link is; a toll-free or service number run into a mail address's
 # local part or a cashtag ("gs.billing.18885550191@outlook.com", "$RefundDsk8885550125") is one
 # the message points the reader to ("dial the digits in my tag"). A mobile or landline run into an
-# address is the owner's own ("13812345678@163.com"), no callback: left alone.
+# address is the owner's own ("13812345678@163.com"), no callback: left alone, except at a
+# carrier's email-to-text gateway ("3125550148@vzwpix.com"), where the address is the mobile a
+# reply reaches, as a messenger contact's is.
 _IDENTIFIER_DIGITS = re.compile(r"(?<![0-9])[0-9]{10,15}(?![0-9])")
 _CASHTAG = re.compile(r"(?<![\w$])\$[A-Za-z][A-Za-z0-9_]{0,19}(?![\w])")  # Cash App's: at most 20 characters
 MESSENGER_DOMAINS = frozenset({"s.whatsapp.net", "c.us"})  # WhatsApp's contact ids: the number, no "+"
@@ -1196,28 +1198,30 @@ def _seen_addresses(reading: Reading) -> list[str]:
     return list(dict.fromkeys(a for a in addresses if "@" in a))
 
 
-def _identifiers(reading: Reading) -> Iterator[tuple[str, bool, TextBlock]]:
-    """Each identifier a number may be run into, whether it is a messenger contact's and the block
-    it stands in: the seen addresses' local parts (`address`), then each block's cashtags."""
+def _identifiers(reading: Reading) -> Iterator[tuple[str, str, TextBlock]]:
+    """Each identifier a number may be run into, whose it is (a messenger contact's, a text
+    gateway's mobile or "" for any other) and the block it stands in: the seen addresses' local
+    parts (`address`), then each block's cashtags."""
     addresses = _seen_addresses(reading)
     seen = TextBlock("address", " ".join(addresses))
+    gateways = load_lexicon().text_gateway_domains
     for address in addresses:
         local, _, domain = address.rpartition("@")
-        yield local, domain in MESSENGER_DOMAINS, seen
+        yield local, "messenger" if domain in MESSENGER_DOMAINS else "gateway" if domain in gateways else "", seen
     for block in reading.blocks:
         if "$" in block.text:
             for cashtag in islice(_CASHTAG.finditer(block.text), CASHTAGS_READ):
-                yield cashtag.group(), False, block
+                yield cashtag.group(), "", block
 
 
 def _in_identifiers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
     """Numbers run into the addresses a reader sees and the cashtags of its text: a messenger
-    contact's whatever its kind, a service number anywhere."""
-    runs = ((found.group(), messenger, block) for identifier, messenger, block in _identifiers(reading)
+    contact's or a text gateway's whatever its kind, a service number anywhere."""
+    runs = ((found.group(), owner, block) for identifier, owner, block in _identifiers(reading)
             for found in _IDENTIFIER_DIGITS.finditer(identifier))
-    for digits, messenger, block in islice(runs, IDENTIFIER_NUMBERS_TRIED):
-        number = _parse("+" + digits if messenger else digits, regions)
-        if number is not None and (messenger or _is_service_number(number)) and not _published(number):
+    for digits, owner, block in islice(runs, IDENTIFIER_NUMBERS_TRIED):
+        number = _parse("+" + digits if owner == "messenger" else digits, regions)
+        if number is not None and (owner or _is_service_number(number)) and not _published(number):
             yield PhoneMention(as_written=digits, e164=_e164(number),
                                service=_is_service_number(number), obfuscated=False, cued=False, dialin=False,
                                stranger=in_stranger_text(reading, block), source=block.source)
