@@ -30,6 +30,11 @@ class Piece:
     x: float | None = None
     y: float | None = None
 
+    @property
+    def letterless(self) -> bool:
+        """Drawn somewhere and holding no letter: a number's group or its punctuation."""
+        return self.x is not None and not any(c.isalpha() for c in self.text)
+
 
 def page_text(page: Any) -> str:
     """The page's text, out-of-order number pieces put back in reading order."""
@@ -58,7 +63,7 @@ def in_reading_order(pieces: list[Piece]) -> str:
         if stretch and not _continues(stretch, piece):
             out.append(_stretch_text(stretch))
             stretch = []
-        if piece.x is not None and not any(c.isalpha() for c in piece.text):
+        if piece.letterless:
             stretch.append(piece)
         else:
             out.append(piece.text)
@@ -69,8 +74,8 @@ def in_reading_order(pieces: list[Piece]) -> str:
 
 def _continues(stretch: list[Piece], piece: Piece) -> bool:
     last = stretch[-1]
-    return (piece.x is not None and last.y is not None and piece.y is not None
-            and abs(piece.y - last.y) < _SAME_LINE and not any(c.isalpha() for c in piece.text))
+    return (piece.letterless and last.y is not None and piece.y is not None
+            and abs(piece.y - last.y) < _SAME_LINE)
 
 
 def _stretch_text(stretch: list[Piece]) -> str:
