@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ..model import AuthResult, ParsedMessage, TextBlock
 from ..rules import load_brands, load_lexicon, load_platforms
-from ..view import Skeleton, skeleton, skeleton_text
+from ..view import Skeleton, skeleton, skeleton_texts
 from .text import Match, PhraseList, PhraseMatch, Vocabulary, org_domain, passes, unspaced_script
 
 T = TypeVar("T")
@@ -50,7 +50,7 @@ def _not_a_name() -> frozenset[str]:
     words = set(_ROLES) | {w for brand in load_brands() for name in brand.names for w in name.split()}
     words |= {w for language in lexicon.languages for phrases in language.phrases.values() for p in phrases
               for w in p.split()}
-    return frozenset(_squeeze(skeleton_text(word)) for word in words)
+    return frozenset(_squeeze(skeleton) for skeleton in skeleton_texts(words).values())
 
 
 @cache
