@@ -121,6 +121,12 @@ def test_html_gives_tel_targets_alt_text_css_content_and_links():
     assert "+1 808 555 0199" in rendered.text and rendered.links == ("https://zoom.us/j/123",)
 
 
+def test_a_percent_encoded_tel_link_reads_as_the_number_it_dials():
+    """A phone dials "tel:%2B%33%35%31..." as +351... (RFC 3966 lets any character be escaped)."""
+    rendered = render_html("<p><a href='tel:%2B%33%35%31%32%31%39%30%35%34%31%38%36'>Ligar agora</a></p>")
+    assert "Ligar agora (+351219054186)" in rendered.text
+
+
 
 @pytest.mark.parametrize(("html", "seen"), [
     ("<p>Call the Prime desk: <input type='text' readonly value='+1 808 555 0163'></p>", "+1 808 555 0163"),

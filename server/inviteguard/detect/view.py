@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from urllib.parse import unquote
 
 import tinycss2
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
@@ -328,7 +329,9 @@ def link_target(href: str) -> str:
     beside the link ("(+61255501873)", "(WhatsApp +573155550148)"); nothing for a web page."""
     href = href.strip()
     if href[:7].lower().startswith(_DIALLED_SCHEMES):
-        return f" ({href.split(':', 1)[1].split('?', 1)[0]}) "
+        # A client dials the number percent-decoded (RFC 3966 lets any character be escaped):
+        # "tel:%2B%33%35%31..." rings +351.
+        return f" ({unquote(href.split(':', 1)[1].split('?', 1)[0])}) "
     messenger = _MESSENGER_NUMBER.match(href)
     if messenger:
         return f" ({'Signal' if messenger[3] else 'WhatsApp'} +{messenger[4]}) "
