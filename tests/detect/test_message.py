@@ -230,7 +230,7 @@ def test_attachments_past_the_bounds_are_left_unread_and_said_so():
                   for i in range(MAX_TEXT_ATTACHMENTS + 1))
     message = parse_outlook("From: a@example.net\r\nSubject: x\r\n", "hi", files=files + notes)
     assert message.problems == ("a PDF attachment could not be read",
-                                f"only the first {MAX_DOCUMENTS} PDF and Word attachments were read",
+                                f"only the first {MAX_DOCUMENTS} PDF and office attachments were read",
                                 f"only the first {MAX_TEXT_ATTACHMENTS} text attachments were read")
     assert [b.text for b in message.attachments] == [f"note {i}" for i in range(MAX_TEXT_ATTACHMENTS)]
 

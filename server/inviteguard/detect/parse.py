@@ -47,13 +47,14 @@ from .model import (
     TextSource,
 )
 from .pdf import page_text
+from .rtf import rtf_text
 from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
 MAX_PARTS = 200
 MAX_EVENTS = 20
 MAX_ATTACHMENT_BYTES = 2_000_000
-MAX_DOCUMENTS = 8  # PDF and DOCX attachments whose text is extracted
+MAX_DOCUMENTS = 8  # PDF and office (Word, OpenDocument, RTF) attachments whose text is extracted
 MAX_TEXT_ATTACHMENTS = 20
 MAX_FILE_NAMES = 20  # attachment names read as text, in the order the parts come
 MAX_DOCX_XML_BYTES = 10_000_000
@@ -315,37 +316,51 @@ def _pdf_text(data: bytes, problems: list[str]) -> str:
 _XML_TAG = re.compile(r"<[^>]{0,2000}>")
 
 
-def _docx_text(data: bytes) -> str:
+# Per office format: the archive member that holds the document's body, and the elements that end
+# a paragraph or stand for a space or a line break in it.
+_WORD_DOCUMENT = ("word/document.xml", {"</w:p>": "\n", "<w:tab/>": " ", "<w:br/>": "\n"})
+_OPEN_DOCUMENT = ("content.xml", {"</text:p>": "\n", "</text:h>": "\n", "<text:tab/>": " ", "<text:s/>": " ",
+                                  "<text:line-break/>": "\n"})
+
+
+def _office_text(data: bytes, member: str, breaks: dict[str, str]) -> str:
+    """The body text of a zipped office document (Word's .docx, OpenDocument's .odt and kin): its
+    XML without tags, character references read as the word processor shows them."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo("word/document.xml")
+            info = archive.getinfo(member)
             if info.file_size > MAX_DOCX_XML_BYTES:
                 return ""
             xml = archive.read(info).decode("utf-8", "replace")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
         return ""
-    xml = xml.replace("</w:p>", "\n").replace("<w:tab/>", " ")
-    return _XML_TAG.sub("", xml)
+    for element, shown in breaks.items():
+        xml = xml.replace(element, shown)
+    return html.unescape(_XML_TAG.sub("", xml))
 
 
 class _Extraction(Counter[str]):
     """How many attachments of each family this message has had read so far (bounded)."""
 
 
-AttachmentKind = Literal["pdf", "docx", "html", "text", "card"]
+AttachmentKind = Literal["pdf", "docx", "odf", "rtf", "html", "text", "card"]
 # An attached message: the Outlook add-in sends an item attachment (Outlook hands it over as an
 # .eml) with this type; in a whole message it is a MIME container whose parts are read.
 MESSAGE_TYPE = "message/rfc822"
 
 
 def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
-    """The kind of document a reader can open and we read: PDF, Word, HTML, plain text, a contact
-    card; None for the rest (images, archives, spreadsheets)."""
+    """The kind of document a reader can open and we read: PDF, Word, OpenDocument, RTF, HTML,
+    plain text, a contact card; None for the rest (images, archives, Excel sheets)."""
     ctype, lower = content_type.lower(), name.lower()
     if ctype == "application/pdf" or lower.endswith(".pdf"):
         return "pdf"
     if lower.endswith(".docx") or ctype.endswith("wordprocessingml.document"):
         return "docx"
+    if lower.endswith((".odt", ".ods", ".odp")) or ctype.startswith("application/vnd.oasis.opendocument."):
+        return "odf"
+    if lower.endswith(".rtf") or ctype in ("application/rtf", "text/rtf", "application/x-rtf", "text/richtext"):
+        return "rtf"
     if ctype == "text/html" or lower.endswith((".html", ".htm")):
         return "html"
     if ctype == "text/plain" or lower.endswith(".txt"):
@@ -356,12 +371,12 @@ def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
 
 
 # Per family of attachments: how many one message reads, and its name in the problem said past that.
-_READ_AT_MOST = {"documents": (MAX_DOCUMENTS, "PDF and Word"), "texts": (MAX_TEXT_ATTACHMENTS, "text")}
+_READ_AT_MOST = {"documents": (MAX_DOCUMENTS, "PDF and office"), "texts": (MAX_TEXT_ATTACHMENTS, "text")}
 
 
 def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction) -> bool:
     """Whether this attachment is still within the bounds of what one message has read."""
-    family = "documents" if kind in ("pdf", "docx") else "texts"
+    family = "documents" if kind in ("pdf", "docx", "odf", "rtf") else "texts"
     most, named = _READ_AT_MOST[family]
     extraction[family] += 1
     if extraction[family] == most + 1:
@@ -376,7 +391,11 @@ def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
     if kind == "pdf" or data[:5] == b"%PDF-":
         return canonical(_pdf_text(data, problems))
     if kind == "docx":
-        return canonical(_docx_text(data))
+        return canonical(_office_text(data, *_WORD_DOCUMENT))
+    if kind == "odf":
+        return canonical(_office_text(data, *_OPEN_DOCUMENT))
+    if kind == "rtf":
+        return canonical(rtf_text(data))
     if kind == "html":
         rendered = render_html(_decode_text(data, charset))
         return rendered.text, rendered.truncated

@@ -154,6 +154,15 @@ describe("reading the item", () => {
     ]);
   });
 
+  test("OpenDocument and RTF files are fetched as Word and PDF files are; spreadsheets of Excel and archives are not", () => {
+    const named = (name, contentType = "application/octet-stream") => ({ id: name, name, contentType, size: 100, attachmentType: "file" });
+    const chosen = IG.readableFiles({ attachments: [
+      named("Rates.xlsx"), named("Avviso.odt"), named("docs.zip"), named("Avis.rtf"), named("notice", "text/rtf"),
+      named("scan", "application/vnd.oasis.opendocument.text"),
+    ] });
+    assert.deepEqual(chosen.map((a) => a.id), ["Avviso.odt", "Avis.rtf", "notice", "scan"]);
+  });
+
   test("at most four files within 4 MB are fetched, and none on mobile (Mailbox below 1.8)", async () => {
     const attachments = Array.from({ length: 6 }, (_, i) => ({
       id: `f${i}`, name: `doc${i}.pdf`, contentType: "application/pdf", size: 1500000, attachmentType: "file",

@@ -1,0 +1,83 @@
+"""Office attachments read as the reader who opens them sees them: Word, OpenDocument, RTF."""
+
+import io
+import time
+import zipfile
+
+from inviteguard.detect.parse import parse_raw
+from inviteguard.detect.rtf import rtf_text
+from inviteguard.detect.signals import Reading, phone
+
+
+def _with_attachment(name: str, content_type: str, data: bytes) -> bytes:
+    import base64
+
+    encoded = base64.encodebytes(data).decode().replace("\n", "\r\n")
+    return ("From: Ana <ana@example.org>\r\nSubject: Aviso\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+            "Segue em anexo.\r\n"
+            f"--b\r\nContent-Type: {content_type}; name={name}\r\nContent-Disposition: attachment; filename={name}\r\n"
+            f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}--b--\r\n").encode()
+
+
+def _zipped(member: str, xml: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(member, xml)
+    return buffer.getvalue()
+
+
+def _numbers(raw: bytes) -> list[str]:
+    return [m.e164 for m in phone.mentions(Reading(parse_raw(raw)))]
+
+
+RTF_LURE = (rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss Calibri 0800 111 222;}}\uc1\pard"
+            rb"{\*\generator Writer 555 0100;}Per recuperar-lo cal trucar a l'oficina de la m\'fatua: "
+            rb"{\b \'2b\'33\'35\'31 \'39\'33\'34 \'38\'31\'32 \'36\'30\'37}\par Gr\'e0cies \u8364? 96,20\par}")
+
+
+def test_rtf_escapes_read_as_the_word_processor_shows_them():
+    text = rtf_text(RTF_LURE)
+    assert "mútua: +351 934 812 607\nGràcies € 96,20\n" in text
+    # The font table and the generator's name are no text a reader sees.
+    assert "Calibri" not in text and "0800" not in text and "555" not in text
+
+
+def test_rtf_code_pages_unicode_fallbacks_fields_and_binary_data():
+    cyrillic = rtf_text(rb"{\rtf1\ansi\ansicpg1251 \'cf\'ee\'e7\'e2\'ee\'ed\'e8\'f2\'e5}")
+    assert cyrillic == "Позвоните"
+    # \uc2: two fallback characters after each \uN are skipped, escaped or not.
+    assert rtf_text(rb"{\rtf1\uc2\u1047\'3f\'3f\u1074 ZZ\u1086\'3fZ\u1085??}") == "Звон"
+    field = rtf_text(rb'{\rtf1{\field{\*\fldinst HYPERLINK "tel:+18085550100"}{\fldrslt Call us}}}')
+    assert field == "Call us"
+    assert rtf_text(rb"{\rtf1 a{\pict\bin3 }9}}b}") == "ab"  # a picture's raw bytes, braces among them, are skipped
+
+
+def test_an_rtf_attachment_gives_its_number():
+    raw = _with_attachment("Avis.rtf", "application/rtf", RTF_LURE)
+    assert _numbers(raw) == ["+351934812607"]
+
+
+def test_an_opendocument_attachment_gives_its_number():
+    xml = ('<?xml version="1.0"?><office:document-content><office:body><office:text>'
+           "<text:h>Deuda pendiente</text:h><text:p>Llame al<text:s/>&#54;90<text:s/>214<text:tab/>387 hoy"
+           "</text:p></office:text></office:body></office:document-content>")
+    raw = _with_attachment("Aviso.odt", "application/vnd.oasis.opendocument.text", _zipped("content.xml", xml))
+    assert parse_raw(raw).attachments[0].text == "Deuda pendiente\nLlame al 690 214 387 hoy"
+    assert _numbers(raw) == ["+34690214387"]
+
+
+def test_a_word_attachment_reads_character_references_and_line_breaks():
+    xml = ("<w:document><w:body><w:p><w:r><w:t>Ring</w:t></w:r><w:r><w:br/><w:t>&#43;44 20 7946 0018"
+           "</w:t></w:r></w:p></w:body></w:document>")
+    raw = _with_attachment("Notice.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           _zipped("word/document.xml", xml))
+    assert parse_raw(raw).attachments[0].text == "Ring\n+44 20 7946 0018"
+
+
+def test_rtf_is_read_in_linear_time():
+    for hostile in (b"{" * 500_000 + b"x" + b"}" * 500_000, b"\\'4" * 300_000, b"\\u" * 400_000,
+                    b"{\\*" * 300_000, b"\\" + b"a" * 1_000_000, b"\\bin999999999 " * 100_000):
+        started = time.process_time()
+        rtf_text(hostile)
+        assert time.process_time() - started < 30  # a bound, not a timing: a superlinear reader takes hours
