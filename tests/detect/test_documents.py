@@ -20,10 +20,12 @@ def _with_attachment(name: str, content_type: str, data: bytes) -> bytes:
             f"Content-Transfer-Encoding: base64\r\n\r\n{encoded}--b--\r\n").encode()
 
 
-def _zipped(member: str, xml: str) -> bytes:
+def _zipped(member: str, xml: str, **others: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(member, xml)
+        for name, text in others.items():
+            archive.writestr(name.replace("__", "/").replace("_xml", ".xml"), text)
     return buffer.getvalue()
 
 
@@ -73,6 +75,26 @@ def test_a_word_attachment_reads_character_references_and_line_breaks():
     raw = _with_attachment("Notice.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                            _zipped("word/document.xml", xml))
     assert parse_raw(raw).attachments[0].text == "Ring\n+44 20 7946 0018"
+
+
+def test_a_word_documents_footer_is_read_as_its_body_is():
+    """A footer shows on every page: "call" in the body and the number only at the page's foot."""
+    body = "<w:document><w:body><w:p><w:r><w:t>Ffoniwch ni heddiw: gweler isod.</w:t></w:r></w:p></w:body></w:document>"
+    footer = "<w:ftr><w:p><w:r><w:t>Desg filiau 029 2018 0437</w:t></w:r></w:p></w:ftr>"
+    raw = _with_attachment("Bil.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           _zipped("word/document.xml", body, word__footer2_xml=footer))
+    assert parse_raw(raw).attachments[0].text == "Ffoniwch ni heddiw: gweler isod.\n\nDesg filiau 029 2018 0437"
+    assert _numbers(raw) == ["+442920180437"]
+
+
+def test_an_opendocuments_page_footer_is_read():
+    content = "<office:document-content><office:body><office:text><text:p>Ver rodapé.</text:p></office:text>"
+    styles = ("<office:document-styles><office:master-styles><style:master-page><style:footer>"
+              "<text:p>Ligue 690 214 387</text:p></style:footer></style:master-page></office:master-styles>"
+              "</office:document-styles>")
+    raw = _with_attachment("Aviso.odt", "application/vnd.oasis.opendocument.text",
+                           _zipped("content.xml", content, styles_xml=styles))
+    assert parse_raw(raw).attachments[0].text == "Ver rodapé.\n\nLigue 690 214 387"
 
 
 def test_rtf_is_read_in_linear_time():

@@ -316,25 +316,47 @@ def _pdf_text(data: bytes, problems: list[str]) -> str:
 _XML_TAG = re.compile(r"<[^>]{0,2000}>")
 
 
-# Per office format: the archive member that holds the document's body, and the elements that end
-# a paragraph or stand for a space or a line break in it.
-_WORD_DOCUMENT = ("word/document.xml", {"</w:p>": "\n", "<w:tab/>": " ", "<w:br/>": "\n"})
-_OPEN_DOCUMENT = ("content.xml", {"</text:p>": "\n", "</text:h>": "\n", "<text:tab/>": " ", "<text:s/>": " ",
-                                  "<text:line-break/>": "\n"})
+@dataclass(frozen=True)
+class _OfficeFormat:
+    """Where a zipped office format keeps the text a reader sees, in the order the reader meets it,
+    and the elements that end a paragraph or stand for a space or a line break."""
+
+    members: tuple[re.Pattern[str], ...]
+    breaks: dict[str, str]
 
 
-def _office_text(data: bytes, member: str, breaks: dict[str, str]) -> str:
-    """The body text of a zipped office document (Word's .docx, OpenDocument's .odt and kin): its
-    XML without tags, character references read as the word processor shows them."""
+# Word: the page headers, the body, the page footers, the foot- and endnotes: a header or footer
+# shows on every page as plainly as the body.
+_WORD_DOCUMENT = _OfficeFormat(
+    (re.compile(r"word/header\d*\.xml"), re.compile(r"word/document\.xml"), re.compile(r"word/footer\d*\.xml"),
+     re.compile(r"word/(?:footnotes|endnotes)\.xml")),
+    {"</w:p>": "\n", "<w:tab/>": " ", "<w:br/>": "\n"})
+# OpenDocument: the body, then the master pages' headers and footers, kept with the styles.
+_OPEN_DOCUMENT = _OfficeFormat(
+    (re.compile(r"content\.xml"), re.compile(r"styles\.xml")),
+    {"</text:p>": "\n", "</text:h>": "\n", "<text:tab/>": " ", "<text:s/>": " ", "<text:line-break/>": "\n"})
+MAX_OFFICE_MEMBERS = 16  # parts of one document read, headers and footers among them
+
+
+def _office_text(data: bytes, office: _OfficeFormat) -> str:
+    """The text of a zipped office document (Word's .docx, OpenDocument's .odt and kin): its text
+    parts' XML without tags, character references read as the word processor shows them. The
+    parts read together stay within MAX_DOCX_XML_BYTES."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo(member)
-            if info.file_size > MAX_DOCX_XML_BYTES:
-                return ""
-            xml = archive.read(info).decode("utf-8", "replace")
+            names = archive.namelist()
+            chosen = [name for pattern in office.members for name in names if pattern.fullmatch(name)]
+            texts, size = [], 0
+            for name in chosen[:MAX_OFFICE_MEMBERS]:
+                info = archive.getinfo(name)
+                size += info.file_size
+                if size > MAX_DOCX_XML_BYTES:
+                    break
+                texts.append(archive.read(info).decode("utf-8", "replace"))
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
         return ""
-    for element, shown in breaks.items():
+    xml = "\n".join(texts)
+    for element, shown in office.breaks.items():
         xml = xml.replace(element, shown)
     return html.unescape(_XML_TAG.sub("", xml))
 
@@ -391,9 +413,9 @@ def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
     if kind == "pdf" or data[:5] == b"%PDF-":
         return canonical(_pdf_text(data, problems))
     if kind == "docx":
-        return canonical(_office_text(data, *_WORD_DOCUMENT))
+        return canonical(_office_text(data, _WORD_DOCUMENT))
     if kind == "odf":
-        return canonical(_office_text(data, *_OPEN_DOCUMENT))
+        return canonical(_office_text(data, _OPEN_DOCUMENT))
     if kind == "rtf":
         return canonical(rtf_text(data))
     if kind == "html":
