@@ -828,6 +828,9 @@ def _published(number: phonenumbers.PhoneNumber) -> bool:
     return _e164(number) in _published_numbers()
 
 
+# Pure in its arguments, and asked again for the same digits by every reading of one message
+# (`inviteguard fit` and eval judge each as three inputs): a seventh of their time was here.
+@lru_cache(maxsize=8192)
 def _parse(digits: str, regions: tuple[str, ...], spoken: bool = False) -> phonenumbers.PhoneNumber | None:
     """The number the digits dial in the first region where it is valid and written as there,
     in that region's groups if a region the message suggests has them ("06 12 34 56 78" is
@@ -1647,15 +1650,13 @@ def _first_number(readings: tuple[tuple[int, int, str], ...], regions: tuple[str
     return None
 
 
-def _written_out(text: str) -> Iterator[tuple[tuple[tuple[int, int, str], ...], bool]]:
+@lru_cache(maxsize=16)  # a message's blocks, read again by its other inputs (see _parse)
+def _written_out(text: str) -> tuple[tuple[tuple[tuple[int, int, str], ...], bool], ...]:
     """Numbers written otherwise than in digits: their readings, likeliest first, each (start,
     end, digits), and whether writing them so disguises them."""
-    for readings in spelled_readings(text):
-        yield readings, True
-    for found in _vanity(text):
-        yield (found,), False
-    for readings in _national_vanity(text):
-        yield readings, False
+    return (*((readings, True) for readings in spelled_readings(text)),
+            *(((found,), False) for found in _vanity(text)),
+            *((readings, False) for readings in _national_vanity(text)))
 
 
 _SPACED_PIPE = re.compile(r"(?<=\s)\||\|(?=\s)")
