@@ -57,7 +57,7 @@ MAX_ATTACHMENT_BYTES = 2_000_000
 MAX_DOCUMENTS = 8  # PDF and office (Word, OpenDocument, RTF) attachments whose text is extracted
 MAX_TEXT_ATTACHMENTS = 20
 MAX_FILE_NAMES = 20  # attachment names read as text, in the order the parts come
-MAX_DOCX_XML_BYTES = 10_000_000
+MAX_OFFICE_XML_BYTES = 10_000_000  # the XML of one office document's text parts, together
 MAX_PDF_PAGES = 5
 
 CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar", "application/x-ics"}
@@ -341,7 +341,7 @@ MAX_OFFICE_MEMBERS = 16  # parts of one document read, headers and footers among
 def _office_text(data: bytes, office: _OfficeFormat) -> str:
     """The text of a zipped office document (Word's .docx, OpenDocument's .odt and kin): its text
     parts' XML without tags, character references read as the word processor shows them. The
-    parts read together stay within MAX_DOCX_XML_BYTES."""
+    parts read together stay within MAX_OFFICE_XML_BYTES."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
@@ -350,7 +350,7 @@ def _office_text(data: bytes, office: _OfficeFormat) -> str:
             for name in chosen[:MAX_OFFICE_MEMBERS]:
                 info = archive.getinfo(name)
                 size += info.file_size
-                if size > MAX_DOCX_XML_BYTES:
+                if size > MAX_OFFICE_XML_BYTES:
                     break
                 texts.append(archive.read(info).decode("utf-8", "replace"))
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
