@@ -278,7 +278,7 @@ def _beginnings(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Each word's shorter words that begin it, in one pass over the words in sorted order: a word
     that begins another sorts before it, and every word sorted between them begins with it too,
     so the words that begin the current one are a chain kept on a stack. Trying every beginning
-    of 66,000 phrases in the lists took a sixth of a process's first message."""
+    of the lists' 152,000 words took a sixth of a process's first message."""
     chain: list[str] = []
     beginnings: dict[str, tuple[str, ...]] = {}
     for word in sorted(words):
