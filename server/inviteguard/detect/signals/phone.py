@@ -32,6 +32,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from itertools import accumulate, chain, islice, pairwise
 from pathlib import Path
+from typing import Literal
 
 import phonenumbers
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
@@ -1201,7 +1202,12 @@ def _seen_addresses(reading: Reading) -> list[str]:
     return list(dict.fromkeys(a for a in addresses if "@" in a))
 
 
-def _identifiers(reading: Reading) -> Iterator[tuple[str, str, TextBlock]]:
+# Whose number an identifier holds: a messenger contact's (dialled with its country code, no
+# "+"), a text gateway's mobile, or "" for an identifier that is nobody's number to reach.
+IdentifierOwner = Literal["messenger", "gateway", ""]
+
+
+def _identifiers(reading: Reading) -> Iterator[tuple[str, IdentifierOwner, TextBlock]]:
     """Each identifier a number may be run into, whose it is (a messenger contact's, a text
     gateway's mobile or "" for any other) and the block it stands in: the seen addresses' local
     parts (`address`), then each block's cashtags."""
