@@ -130,10 +130,12 @@
   const MAX_FILES = 4;
   const FILE_BYTES_MAX = 2000000;
   const FILES_BYTES_TOTAL = 4000000;
-  const READABLE_NAME = /\.(pdf|docx|odt|ods|odp|rtf|html?|txt|vcf|vcard)$/i;
+  const READABLE_NAME = /\.(pdf|docx|xlsx|xlsm|odt|ods|odp|rtf|html?|txt|vcf|vcard)$/i;
   const READABLE_TYPES = new Set([
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel.sheet.macroenabled.12",
     "application/vnd.oasis.opendocument.text",
     "application/vnd.oasis.opendocument.spreadsheet",
     "application/vnd.oasis.opendocument.presentation",

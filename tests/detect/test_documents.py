@@ -1,9 +1,10 @@
-"""Office attachments read as the reader who opens them sees them: Word, OpenDocument, RTF."""
+"""Office attachments read as the reader who opens them sees them: Word, Excel, OpenDocument, RTF."""
 
 import io
 import time
 import zipfile
 
+from inviteguard.detect.office import workbook_text
 from inviteguard.detect.parse import parse_raw
 from inviteguard.detect.rtf import rtf_text
 from inviteguard.detect.signals import Reading, phone
@@ -95,6 +96,58 @@ def test_an_opendocuments_page_footer_is_read():
     raw = _with_attachment("Aviso.odt", "application/vnd.oasis.opendocument.text",
                            _zipped("content.xml", content, styles_xml=styles))
     assert parse_raw(raw).attachments[0].text == "Ver rodapé.\n\nLigue 690 214 387"
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _workbook(sheets: dict[str, str], shared: list[str], hidden: tuple[str, ...] = ()) -> bytes:
+    """An .xlsx whose tabs are `sheets` (name -> sheetData XML), in that order."""
+    tabs = "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"'
+                   + (' state="hidden"' if name in hidden else "") + "/>"
+                   for i, name in enumerate(sheets, 1))
+    links = "".join(f'<Relationship Id="rId{i}" Type="worksheet" Target="worksheets/sheet{i}.xml"/>'
+                    for i in range(1, len(sheets) + 1))
+    members = {f"xl/worksheets/sheet{i}.xml": f"<worksheet><sheetData>{xml}</sheetData></worksheet>"
+               for i, xml in enumerate(sheets.values(), 1)}
+    members["xl/workbook.xml"] = f'<workbook xmlns:r="r"><sheets>{tabs}</sheets></workbook>'
+    members["xl/_rels/workbook.xml.rels"] = f"<Relationships>{links}</Relationships>"
+    members["xl/sharedStrings.xml"] = "<sst>" + "".join(f"<si>{text}</si>" for text in shared) + "</sst>"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, xml in members.items():
+            archive.writestr(name, xml)
+    return buffer.getvalue()
+
+
+def test_an_excel_workbooks_second_sheet_gives_its_number():
+    """Every visible tab is read, shared strings by their index; each cell on a line of its own, so
+    an invoice number beside a date is no phone number; a formula shows its result."""
+    overview = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>24-3390</t></is></c>'
+                '<c r="C1" s="2"/><c r="D1" t="str"><f>TEXT(E1)</f><v>04-12-2024</v></c></row>'
+                '<row r="2"><c r="A2"><f>SUM(D4:D5)</f><v>4621.5</v></c><c r="B2" t="b"><v>1</v></c></row>')
+    contact = '<row r="1"><c r="A1" t="s"><v>1</v></c></row>'
+    data = _workbook({"Openstaand": overview, "Contact": contact},
+                     ["Factuur &amp; datum", "<r><t>Bel mevr. Jansen: </t></r><r><rPr/><t>010 742 19 06</t></r>"])
+    assert workbook_text(data) == ("Openstaand\nFactuur & datum\n24-3390\n04-12-2024\n4621.5\nTRUE\n\n"
+                                   "Contact\nBel mevr. Jansen: 010 742 19 06")
+    assert _numbers(_with_attachment("Posten.xlsx", XLSX_TYPE, data)) == ["+31107421906"]
+
+
+def test_an_excel_workbooks_hidden_sheets_and_rows_are_not_read():
+    """A reader sees neither a hidden tab nor a hidden row: a decoy there is no text of the message."""
+    shown = '<row r="1"><c t="inlineStr"><is><t>Gemeente rooster</t></is></c></row>'
+    decoy = '<row r="2" hidden="1"><c t="inlineStr"><is><t>Inbellen 020 555 0100</t></is></c></row>'
+    data = _workbook({"Rooster": shown + decoy, "Oud": shown.replace("Gemeente", "Verborgen")}, [], hidden=("Oud",))
+    assert workbook_text(data) == "Rooster\nGemeente rooster"
+
+
+def test_an_excel_workbook_is_read_in_linear_time():
+    for hostile in ("<row>" + "<c>" * 1_000_000, "<row>" + "</c>" * 1_000_000, "</row><row>" * 400_000,
+                    '<row><c t="s"><v>' + "9" * 1_000_000):
+        started = time.process_time()
+        workbook_text(_workbook({"S": hostile}, ["x"] * 100_000))
+        assert time.process_time() - started < 30  # a bound, not a timing: a superlinear reader takes hours
 
 
 def test_rtf_is_read_in_linear_time():

@@ -19,7 +19,6 @@ import html
 import io
 import logging
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from .model import (
     TextBlock,
     TextSource,
 )
+from .office import OPEN_DOCUMENT, WORD_DOCUMENT, document_text, workbook_text
 from .pdf import page_text
 from .rtf import rtf_text
 from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html
@@ -54,10 +54,9 @@ from .view import canonical, canonical_line, disguised_numbers, link_target, pla
 MAX_PARTS = 200
 MAX_EVENTS = 20
 MAX_ATTACHMENT_BYTES = 2_000_000
-MAX_DOCUMENTS = 8  # PDF and office (Word, OpenDocument, RTF) attachments whose text is extracted
+MAX_DOCUMENTS = 8  # PDF and office (Word, Excel, OpenDocument, RTF) attachments whose text is extracted
 MAX_TEXT_ATTACHMENTS = 20
 MAX_FILE_NAMES = 20  # attachment names read as text, in the order the parts come
-MAX_OFFICE_XML_BYTES = 10_000_000  # the XML of one office document's text parts, together
 MAX_PDF_PAGES = 5
 
 CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar", "application/x-ics"}
@@ -313,72 +312,26 @@ def _pdf_text(data: bytes, problems: list[str]) -> str:
         return ""
 
 
-_XML_TAG = re.compile(r"<[^>]{0,2000}>")
-
-
-@dataclass(frozen=True)
-class _OfficeFormat:
-    """Where a zipped office format keeps the text a reader sees, in the order the reader meets it,
-    and the elements that end a paragraph or stand for a space or a line break."""
-
-    members: tuple[re.Pattern[str], ...]
-    breaks: dict[str, str]
-
-
-# Word: the page headers, the body, the page footers, the foot- and endnotes: a header or footer
-# shows on every page as plainly as the body.
-_WORD_DOCUMENT = _OfficeFormat(
-    (re.compile(r"word/header\d*\.xml"), re.compile(r"word/document\.xml"), re.compile(r"word/footer\d*\.xml"),
-     re.compile(r"word/(?:footnotes|endnotes)\.xml")),
-    {"</w:p>": "\n", "<w:tab/>": " ", "<w:br/>": "\n"})
-# OpenDocument: the body, then the master pages' headers and footers, kept with the styles.
-_OPEN_DOCUMENT = _OfficeFormat(
-    (re.compile(r"content\.xml"), re.compile(r"styles\.xml")),
-    {"</text:p>": "\n", "</text:h>": "\n", "<text:tab/>": " ", "<text:s/>": " ", "<text:line-break/>": "\n"})
-MAX_OFFICE_MEMBERS = 16  # parts of one document read, headers and footers among them
-
-
-def _office_text(data: bytes, office: _OfficeFormat) -> str:
-    """The text of a zipped office document (Word's .docx, OpenDocument's .odt and kin): its text
-    parts' XML without tags, character references read as the word processor shows them. The
-    parts read together stay within MAX_OFFICE_XML_BYTES."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            chosen = [name for pattern in office.members for name in names if pattern.fullmatch(name)]
-            texts, size = [], 0
-            for name in chosen[:MAX_OFFICE_MEMBERS]:
-                info = archive.getinfo(name)
-                size += info.file_size
-                if size > MAX_OFFICE_XML_BYTES:
-                    break
-                texts.append(archive.read(info).decode("utf-8", "replace"))
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
-        return ""
-    xml = "\n".join(texts)
-    for element, shown in office.breaks.items():
-        xml = xml.replace(element, shown)
-    return html.unescape(_XML_TAG.sub("", xml))
-
-
 class _Extraction(Counter[str]):
     """How many attachments of each family this message has had read so far (bounded)."""
 
 
-AttachmentKind = Literal["pdf", "docx", "odf", "rtf", "html", "text", "card"]
+AttachmentKind = Literal["pdf", "docx", "xlsx", "odf", "rtf", "html", "text", "card"]
 # An attached message: the Outlook add-in sends an item attachment (Outlook hands it over as an
 # .eml) with this type; in a whole message it is a MIME container whose parts are read.
 MESSAGE_TYPE = "message/rfc822"
 
 
 def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
-    """The kind of document a reader can open and we read: PDF, Word, OpenDocument, RTF, HTML,
-    plain text, a contact card; None for the rest (images, archives, Excel sheets)."""
+    """The kind of document a reader can open and we read: PDF, Word, Excel, OpenDocument, RTF,
+    HTML, plain text, a contact card; None for the rest (images, archives)."""
     ctype, lower = content_type.lower(), name.lower()
     if ctype == "application/pdf" or lower.endswith(".pdf"):
         return "pdf"
     if lower.endswith(".docx") or ctype.endswith("wordprocessingml.document"):
         return "docx"
+    if lower.endswith((".xlsx", ".xlsm")) or ctype.endswith(("spreadsheetml.sheet", "sheet.macroenabled.12")):
+        return "xlsx"
     if lower.endswith((".odt", ".ods", ".odp")) or ctype.startswith("application/vnd.oasis.opendocument."):
         return "odf"
     if lower.endswith(".rtf") or ctype in ("application/rtf", "text/rtf", "application/x-rtf", "text/richtext"):
@@ -398,7 +351,7 @@ _READ_AT_MOST = {"documents": (MAX_DOCUMENTS, "PDF and office"), "texts": (MAX_T
 
 def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction) -> bool:
     """Whether this attachment is still within the bounds of what one message has read."""
-    family = "documents" if kind in ("pdf", "docx", "odf", "rtf") else "texts"
+    family = "documents" if kind in ("pdf", "docx", "xlsx", "odf", "rtf") else "texts"
     most, named = _READ_AT_MOST[family]
     extraction[family] += 1
     if extraction[family] == most + 1:
@@ -413,9 +366,11 @@ def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
     if kind == "pdf" or data[:5] == b"%PDF-":
         return canonical(_pdf_text(data, problems))
     if kind == "docx":
-        return canonical(_office_text(data, _WORD_DOCUMENT))
+        return canonical(document_text(data, WORD_DOCUMENT))
+    if kind == "xlsx":
+        return canonical(workbook_text(data))
     if kind == "odf":
-        return canonical(_office_text(data, _OPEN_DOCUMENT))
+        return canonical(document_text(data, OPEN_DOCUMENT))
     if kind == "rtf":
         return canonical(rtf_text(data))
     if kind == "html":

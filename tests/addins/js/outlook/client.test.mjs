@@ -154,13 +154,17 @@ describe("reading the item", () => {
     ]);
   });
 
-  test("OpenDocument and RTF files are fetched as Word and PDF files are; spreadsheets of Excel and archives are not", () => {
+  test("Excel, OpenDocument and RTF files are fetched as Word and PDF files are; archives are not", () => {
     const named = (name, contentType = "application/octet-stream") => ({ id: name, name, contentType, size: 100, attachmentType: "file" });
     const chosen = IG.readableFiles({ attachments: [
       named("Rates.xlsx"), named("Avviso.odt"), named("docs.zip"), named("Avis.rtf"), named("notice", "text/rtf"),
-      named("scan", "application/vnd.oasis.opendocument.text"),
     ] });
-    assert.deepEqual(chosen.map((a) => a.id), ["Avviso.odt", "Avis.rtf", "notice", "scan"]);
+    assert.deepEqual(chosen.map((a) => a.id), ["Rates.xlsx", "Avviso.odt", "Avis.rtf", "notice"]);
+    const others = IG.readableFiles({ attachments: [
+      named("scan", "application/vnd.oasis.opendocument.text"), named("photo.png", "image/png"),
+      named("Posten", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), named("Tool.XLSM"),
+    ] });
+    assert.deepEqual(others.map((a) => a.id), ["scan", "Posten", "Tool.XLSM"]);
   });
 
   test("at most four files within 4 MB are fetched, and none on mobile (Mailbox below 1.8)", async () => {

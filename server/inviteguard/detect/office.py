@@ -1,0 +1,166 @@
+"""Zipped office documents' text as the reader who opens them sees it: Word (.docx), OpenDocument
+(.odt, .ods, .odp) and Excel workbooks (.xlsx, .xlsm).
+
+Each format is a zip of XML parts. The parts a reader sees are read in the order the reader meets
+them, within MAX_OFFICE_MEMBERS parts and MAX_OFFICE_XML_BYTES of XML together; tags go, character
+references are read. Every step is a split, a bounded pattern or a dictionary lookup: linear in
+the XML, whatever an attacker nests or leaves unclosed.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_OFFICE_XML_BYTES = 10_000_000  # the XML of one office document's text parts, together
+MAX_OFFICE_MEMBERS = 16  # parts of one document read: headers and footers, or a workbook's sheets
+
+_XML_TAG = re.compile(r"<[^>]{0,2000}>")
+_ATTRIBUTE = re.compile(r'([\w:.-]{1,100})\s*=\s*"([^"]{0,2000})"')
+
+
+@dataclass(frozen=True)
+class OfficeFormat:
+    """Where a zipped office format keeps the text a reader sees, in the order the reader meets it,
+    and the elements that end a paragraph or stand for a space or a line break."""
+
+    members: tuple[re.Pattern[str], ...]
+    breaks: dict[str, str]
+
+
+# Word: the page headers, the body, the page footers, the foot- and endnotes: a header or footer
+# shows on every page as plainly as the body.
+WORD_DOCUMENT = OfficeFormat(
+    (re.compile(r"word/header\d*\.xml"), re.compile(r"word/document\.xml"), re.compile(r"word/footer\d*\.xml"),
+     re.compile(r"word/(?:footnotes|endnotes)\.xml")),
+    {"</w:p>": "\n", "<w:tab/>": " ", "<w:br/>": "\n"})
+# OpenDocument: the body, then the master pages' headers and footers, kept with the styles.
+OPEN_DOCUMENT = OfficeFormat(
+    (re.compile(r"content\.xml"), re.compile(r"styles\.xml")),
+    {"</text:p>": "\n", "</text:h>": "\n", "<text:tab/>": " ", "<text:s/>": " ", "<text:line-break/>": "\n"})
+
+
+def _xml_text(xml: str) -> str:
+    return html.unescape(_XML_TAG.sub("", xml))
+
+
+def _read_members(archive: zipfile.ZipFile, names: Sequence[str], room: int = MAX_OFFICE_XML_BYTES
+                  ) -> dict[str, str]:
+    """The named parts' XML by name (absent ones skipped), the first MAX_OFFICE_MEMBERS within
+    `room` bytes together."""
+    present = set(archive.namelist())
+    texts, size = {}, 0
+    for name in [name for name in names if name in present][:MAX_OFFICE_MEMBERS]:
+        info = archive.getinfo(name)
+        size += info.file_size
+        if size > room:
+            break
+        texts[name] = archive.read(info).decode("utf-8", "replace")
+    return texts
+
+
+def document_text(data: bytes, office: OfficeFormat) -> str:
+    """The text of a Word or OpenDocument file: its text parts' XML without tags."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            xml = "\n".join(_read_members(
+                archive, [name for pattern in office.members for name in names if pattern.fullmatch(name)]).values())
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
+        return ""
+    for element, shown in office.breaks.items():
+        xml = xml.replace(element, shown)
+    return _xml_text(xml)
+
+
+# ---------------------------------------------------------------- Excel workbooks
+
+_WORKBOOK = "xl/workbook.xml"
+_WORKBOOK_LINKS = "xl/_rels/workbook.xml.rels"
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_SHEET_TAG = re.compile(r"<(?:\w{1,20}:)?sheet(?=[\s/>])[^>]{0,2000}>")
+_LINK_TAG = re.compile(r"<(?:\w{1,20}:)?Relationship(?=[\s/>])[^>]{0,2000}>")
+_ROW_TAG = re.compile(r"<(?:\w{1,20}:)?row(?=[\s/>])[^>]{0,2000}>")
+_CELL_TAG = re.compile(r"<(?:\w{1,20}:)?c(?=[\s/>])[^>]{0,2000}>")
+_VALUE = re.compile(r"<(?:\w{1,20}:)?v>([^<]{0,2000})<")
+_HIDDEN_STATES = frozenset({"hidden", "veryHidden"})
+_BOOLEANS = {"0": "FALSE", "1": "TRUE"}
+_TRUE = frozenset({"1", "true"})
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    return {name.rsplit(":", 1)[-1]: html.unescape(value) for name, value in _ATTRIBUTE.findall(tag)}
+
+
+def _visible_sheets(workbook: str, links: str) -> list[tuple[str, str]]:
+    """The sheets the reader sees as tabs, in the tabs' order: (the tab's name, the zip member)."""
+    targets = {}
+    for tag in _LINK_TAG.findall(links):
+        link = _attributes(tag)
+        target = link.get("Target", "")
+        targets[link.get("Id", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    sheets = []
+    for tag in _SHEET_TAG.findall(workbook):
+        sheet = _attributes(tag)
+        if sheet.get("state") not in _HIDDEN_STATES and sheet.get("id") in targets:
+            sheets.append((sheet.get("name", ""), targets[sheet["id"]]))
+    return sheets
+
+
+def _shared_strings(xml: str) -> list[str]:
+    """The workbook's shared strings, by index: each <si>'s text, its rich-text runs joined."""
+    return [_xml_text(item) for item in xml.split("</si>")[:-1]]
+
+
+def _cell_text(tag: str, content: str, shared: Sequence[str]) -> str:
+    """What a cell shows: a shared string by its index, an inline string, or its stored value (a
+    number, a formula's result, a boolean, an error); the formula itself is not shown."""
+    kind = _attributes(tag).get("t", "n")
+    if kind == "inlineStr":
+        return _xml_text(content)
+    found = _VALUE.search(content)
+    value = html.unescape(found.group(1)) if found else ""
+    if kind == "s":
+        index = value.strip()
+        return shared[int(index)] if index.isdigit() and int(index) < len(shared) else ""
+    return _BOOLEANS.get(value, value) if kind == "b" else value
+
+
+def _sheet_lines(xml: str, shared: Sequence[str]) -> list[str]:
+    """Each cell of a sheet's visible rows on a line of its own, as a word processor's table cells
+    are read: digits in neighbouring cells (an invoice number beside a date) never join into one
+    number. A hidden row is not shown, so it is not read."""
+    lines = []
+    for row in xml.split("</row>"):
+        start = _ROW_TAG.search(row)
+        if start is None or _attributes(start.group()).get("hidden") in _TRUE:
+            continue
+        for piece in row[start.end():].split("</c>"):
+            # A piece ends with one cell's start tag and content; an empty cell (<c .../>) before
+            # it shows nothing.
+            tags = list(_CELL_TAG.finditer(piece))
+            tag = tags[-1] if tags else None
+            if tag is not None and not tag.group().endswith("/>"):
+                shown = _cell_text(tag.group(), piece[tag.end():], shared).strip()
+                if shown:
+                    lines.append(shown)
+    return lines
+
+
+def workbook_text(data: bytes) -> str:
+    """The text of an Excel workbook: each visible sheet's tab name and its cells' text."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            structure = _read_members(archive, [_WORKBOOK, _WORKBOOK_LINKS])
+            sheets = _visible_sheets(structure.get(_WORKBOOK, ""), structure.get(_WORKBOOK_LINKS, ""))
+            room = MAX_OFFICE_XML_BYTES - sum(len(xml.encode()) for xml in structure.values())
+            parts = _read_members(archive, [_SHARED_STRINGS, *(member for _, member in sheets)], room)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
+        return ""
+    shared = _shared_strings(parts.get(_SHARED_STRINGS, ""))
+    return "\n\n".join("\n".join([tab, *_sheet_lines(parts[member], shared)])
+                        for tab, member in sheets if member in parts)
