@@ -208,6 +208,44 @@ def test_inherited_hiding_is_undone_by_a_child_that_says_so(html, seen):
     assert render_html(html).text == seen
 
 
+def test_digits_the_colour_of_the_page_are_hidden_inside_the_number_they_break():
+    """White decoy digits on a white page read "70 270 411 89" to a text search and "70 20 41 89"
+    to the reader: they are left out as hidden, and the number shows it was disguised."""
+    rendered = render_html('<body bgcolor="#ffffff"><p><b>70 2<span style="color:#ffffff">7</span>0 4'
+                           '<span style="color:#fefefe">1</span>1 89</b></p></body>')
+    assert rendered.text == "70 20 41 89"
+    assert rendered.written.strip() == "70 2\u20630 4\u20631 89"
+
+
+@pytest.mark.parametrize(("html", "seen"), [
+    # Text the colour of what is behind it, or nearly: white on white, yellow on white, a faint
+    # alpha, black on a dark table cell; a <font> colour as much as a style's.
+    ("<p>a<span style='color:#FFF'>b</span><span style='color:rgba(0,0,0,.05)'>c</span>"
+     "<font color=yellow>d</font><font color=ffffff>e</font></p>", "a"),
+    ("<table><tr><td bgcolor=#111 style='color:#eee'>x<span style='color:#000'>y</span></td></tr></table>", "x"),
+    ("<style>.page{background-color:#fff}.fine{color:#fdfdfd}</style><div class=page>a<i class=fine>b</i></div>", "a"),
+])
+def test_text_that_does_not_stand_out_from_its_background_is_not_read(html, seen):
+    assert render_html(html).text == seen
+
+
+@pytest.mark.parametrize(("html", "seen"), [
+    # A white button label on a coloured cell, from an attribute, an inline style or a stylesheet;
+    # white text on a picture or gradient; the light grey of a footer; a dark page's white text;
+    # colours a browser ignores.
+    ("<table><tr><td bgcolor='#0070ba'><a style='color:#ffffff' href=x>Pay now</a></td></tr></table>", "Pay now"),
+    ("<style>.btn{background:#0070ba none}</style><a class=btn style='color:#fff'>Pay now</a>", "Pay now"),
+    ("<div style='background:url(hero.png) #fff'><h1 style='color:#fff'>Sale</h1></div>", "Sale"),
+    ("<div style='background-image:linear-gradient(#000,#333)'><p style='color:white'>Hi</p></div>", "Hi"),
+    ("<p style='color:#999999'>Unsubscribe</p>", "Unsubscribe"),
+    ("<body bgcolor=black text=white>Dark</body>", "Dark"),
+    ("<p style='color:currentColor'>plain</p>", "plain"),
+    ("<p>a <span color='#ffffff'>b</span></p>", "a b"),  # no browser colours a <span> by its attribute
+])
+def test_text_that_stands_out_from_its_background_is_read(html, seen):
+    assert render_html(html).text == seen
+
+
 def test_a_selector_lexbor_cannot_read_is_ignored():
     html = ("<style>u + .body .x{color:#000} [x-apple-data-detectors]{color:inherit} a:::b{display:none}</style>"
             "<p>ok</p>")

@@ -24,11 +24,12 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from urllib.parse import unquote
 
 import tinycss2
+import tinycss2.color3
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from . import budget
@@ -375,8 +376,22 @@ def _declarations(style: str) -> dict[str, str]:
 # whatever its children say (display: none, opacity 0, clipped to nothing). The others inherit and
 # a descendant can undo them: mail templates set `font-size: 0` on a table cell to close the gaps
 # between inline blocks and give every child its own size again.
-Visibility = tuple[bool, bool, bool]  # (no or a pixel-high font size, visibility hidden, transparent colour)
+Visibility = tuple[bool, bool, bool]  # (no or a pixel-high font size, visibility hidden, no contrast)
 VISIBLE: Visibility = (False, False, False)
+
+# Colours as red, green, blue and alpha from 0 to 1. Text is read only where it stands out from
+# what is behind it: white digits on a white page ("70 2<span style='color:#fff'>7</span>0 4...")
+# are as hidden from the reader as a display:none span, though nothing hides them.
+Colour = tuple[float, float, float, float]
+BLACK: Colour = (0.0, 0.0, 0.0, 1.0)
+WHITE: Colour = (1.0, 1.0, 1.0, 1.0)
+# A picture or a gradient behind the text: whatever colour the text has, it may stand out.
+UNKNOWN_BACKGROUND: Colour = (-1.0, -1.0, -1.0, 1.0)
+Colours = tuple[Colour, Colour]  # (the text's colour, the background's)
+MAIL_PAGE: Colours = (BLACK, WHITE)  # what a mail client shows text on, until the message says otherwise
+# WCAG's contrast ratio below which text is not read: yellow on white is 1.07, #eee on white 1.16,
+# the light grey of footers (#999) 2.85 and black on white 21.
+MIN_CONTRAST = 1.3
 
 
 @dataclass(frozen=True)
@@ -384,7 +399,8 @@ class StyleEffect:
     removes: bool = False
     zero_font: bool | None = None  # None: as the parent
     invisible: bool | None = None
-    transparent: bool | None = None
+    color: Colour | None = None  # None: as the parent
+    background: Colour | None = None  # None: the parent's shows through
     # A flex box laid out in reverse (flex-direction: row-reverse or column-reverse) shows its
     # children last to first: "<span>2210</span><span>93847-</span><span>(11)</span>" reads
     # "(11) 93847-2210". Not inherited: it orders this element's own children.
@@ -397,22 +413,29 @@ class StyleEffect:
     # "800 72 5499"). Its text is marked as a right-to-left override, which canonical() turns round.
     overrides_rtl: bool | None = None
 
-    def applied(self, inherited: Visibility) -> Visibility:
-        zero_font, invisible, transparent = inherited
+    def applied(self, inherited: Visibility, colours: Colours) -> Visibility:
+        """The visibility of this element's text, given what it inherits and its own colours."""
+        zero_font, invisible, _ = inherited
         return (zero_font if self.zero_font is None else self.zero_font,
                 invisible if self.invisible is None else self.invisible,
-                transparent if self.transparent is None else self.transparent)
+                not stands_out(*colours))
 
     @property
     def hides(self) -> bool:
-        return self.removes or bool(self.zero_font) or bool(self.invisible) or bool(self.transparent)
+        return (self.removes or bool(self.zero_font) or bool(self.invisible)
+                or (self.color is not None and self.color[3] == 0))
+
+    @property
+    def colours_matter(self) -> bool:
+        return self.color is not None or self.background is not None
 
     def merged(self, later: StyleEffect) -> StyleEffect:
         """This effect with `later` (a rule after it, or the inline style) taking precedence."""
         return StyleEffect(self.removes or later.removes,
                            later.zero_font if later.zero_font is not None else self.zero_font,
                            later.invisible if later.invisible is not None else self.invisible,
-                           later.transparent if later.transparent is not None else self.transparent,
+                           later.color if later.color is not None else self.color,
+                           later.background if later.background is not None else self.background,
                            later.reverses if later.reverses is not None else self.reverses,
                            later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks,
                            later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl)
@@ -420,6 +443,82 @@ class StyleEffect:
 
 NO_EFFECT = StyleEffect()
 _KEEPS_BREAKS = frozenset({"pre", "pre-wrap", "pre-line", "break-spaces"})
+
+
+MAX_COLOUR_CHARS = 100  # "rgba(255, 255, 255, 0.5)" and kin; longer is no colour a browser reads
+
+
+def parsed_colour(value: str) -> Colour | None:
+    """A CSS or HTML colour ("#fff", "white", "rgba(0,0,0,.5)", an HTML attribute's bare "ffffff");
+    None for what is no colour (currentColor, a typo): such a declaration changes nothing."""
+    return _parsed_colour(value) if len(value) <= MAX_COLOUR_CHARS else None
+
+
+@lru_cache(maxsize=4096)  # a template repeats a handful of colours on every element
+def _parsed_colour(value: str) -> Colour | None:
+    colour = tinycss2.color3.parse_color(value)
+    if colour is None and len(value) in (3, 6) and all(c in "0123456789abcdefABCDEF" for c in value):
+        colour = tinycss2.color3.parse_color(f"#{value}")
+    return tuple(colour) if isinstance(colour, tinycss2.color3.RGBA) else None
+
+
+def _background(css: dict[str, str]) -> Colour | None:
+    """What a declaration block paints behind its text: a colour, UNKNOWN_BACKGROUND for a picture
+    or a gradient, None for nothing of its own."""
+    image = css.get("background-image", "")
+    shorthand = css.get("background", "")
+    if "url(" in image or "gradient" in image or "url(" in shorthand or "gradient" in shorthand:
+        return UNKNOWN_BACKGROUND
+    if "background-color" in css:
+        return parsed_colour(css["background-color"])
+    for word in shorthand.split()[:MAX_DECLARATIONS]:
+        if (colour := parsed_colour(word)) is not None:
+            return colour
+    return None
+
+
+def _over(colour: Colour, behind: Colour) -> Colour:
+    """`colour` painted over `behind`, as its alpha lets `behind` show through."""
+    if behind == UNKNOWN_BACKGROUND:
+        return colour if colour[3] == 1 else UNKNOWN_BACKGROUND
+    alpha = colour[3]
+    return (*(alpha * c + (1 - alpha) * b for c, b in zip(colour[:3], behind[:3], strict=True)), 1.0)
+
+
+def _luminance(colour: Colour) -> float:
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in colour[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@lru_cache(maxsize=4096)
+def stands_out(text: Colour, background: Colour) -> bool:
+    """Whether text of this colour can be read on this background (WCAG's contrast ratio)."""
+    if background == UNKNOWN_BACKGROUND:
+        return True
+    lighter, darker = sorted((_luminance(_over(text, background)), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05) >= MIN_CONTRAST
+
+
+# The HTML attributes that colour text or paint behind it, on the elements a browser honours them on
+# (a `color` attribute on a <span> colours nothing, so it hides nothing either).
+_TEXT_COLOUR_ATTRIBUTE = {"font": "color", "body": "text"}
+_PAINTED_BY_ATTRIBUTES = frozenset({"body", "table", "tr", "td", "th"})
+
+
+def _colours(inherited: Colours, tag: str, effect: StyleEffect, attributes: dict[str, str | None]) -> Colours:
+    """An element's text colour and background: its style's, else its HTML attributes' (bgcolor,
+    background, a <font>'s color, <body text>), else what shows through from its parent."""
+    text, behind = inherited
+    legacy_text = attributes.get(_TEXT_COLOUR_ATTRIBUTE.get(tag, ""))
+    colour = effect.color or (parsed_colour(legacy_text.strip()) if legacy_text else None)
+    painted = effect.background
+    if painted is None and tag in _PAINTED_BY_ATTRIBUTES:
+        legacy_background = attributes.get("bgcolor")
+        painted = (UNKNOWN_BACKGROUND if attributes.get("background")
+                   else parsed_colour(legacy_background.strip()) if legacy_background else None)
+    return (colour or text, behind if painted is None else _over(painted, behind))
+
+
 _MAY_HIDE = re.compile(r"font-size\s*:\s*(?:-?0*(?:\.\d*)?|0*1(?:\.0*)?)[a-z%]*\s*[;\"'}]"
                        r"|visibility\s*:\s*(?:hidden|collapse)|transparent", re.IGNORECASE)
 
@@ -443,7 +542,8 @@ def _effect(style: str) -> StyleEffect:
         removes,
         zero_font=None if size is None else "font-size" in zero or bool(_TINY.match(size)),
         invisible=None if visibility is None else visibility in ("hidden", "collapse"),
-        transparent=None if color is None else color == "transparent",
+        color=None if color is None else parsed_colour(color),
+        background=_background(css),
         reverses=(None if direction is None or css.get("display") not in ("flex", "inline-flex")
                   else "reverse" in direction),
         keeps_breaks=None if white_space is None else white_space in _KEEPS_BREAKS,
@@ -556,7 +656,8 @@ def render_html(html: str) -> RenderedHTML:
     # hid them; most templates hide nothing, and each selector is a walk of the tree.
     undoing_matters = any(effect.hides for _, effect in styled_selectors) or bool(_MAY_HIDE.search(html))
     for selector, effect in styled_selectors:
-        if not (effect.hides or undoing_matters or effect.reverses or effect.keeps_breaks or effect.overrides_rtl):
+        if not (effect.hides or undoing_matters or effect.colours_matter or effect.reverses or effect.keeps_breaks
+                or effect.overrides_rtl):
             continue
         for node in _matching(tree, selector):
             styled[node.mem_id] = styled.get(node.mem_id, NO_EFFECT).merged(effect)
@@ -570,13 +671,14 @@ def render_html(html: str) -> RenderedHTML:
     parts: list[str] = []
     links: list[str] = []
     # Depth-first without recursion: attacker HTML may nest a hundred thousand levels deep.
-    # Each entry carries the visibility its element inherits and whether its line breaks show.
-    stack: list[tuple[LexborNode | str, Visibility, bool]] = []
+    # Each entry carries the visibility its element inherits, whether its line breaks show and the
+    # colours it inherits.
+    stack: list[tuple[LexborNode | str, Visibility, bool, Colours]] = []
     if tree.root is not None:
-        stack.append((tree.root, VISIBLE, False))
+        stack.append((tree.root, VISIBLE, False, MAIL_PAGE))
     visited = 0
     while stack:
-        item, inherited, keeps_breaks = stack.pop()
+        item, inherited, keeps_breaks, colours = stack.pop()
         if isinstance(item, str):
             parts.append(item)
             continue
@@ -598,7 +700,8 @@ def render_html(html: str) -> RenderedHTML:
         if "hidden" in attributes or effect.removes:
             parts.append(HIDDEN_MARK)
             continue
-        visibility = effect.applied(inherited)
+        colours = _colours(colours, tag, effect, attributes)
+        visibility = effect.applied(inherited, colours)
         keeps_breaks = (tag == "pre" or keeps_breaks) if effect.keeps_breaks is None else effect.keeps_breaks
         if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
             continue
@@ -623,11 +726,11 @@ def render_html(html: str) -> RenderedHTML:
             parts.append(" ")
             closing.append(" ")
         shown = not any(visibility)
-        stack.extend((text, VISIBLE, False) for text in reversed(closing) if shown or not text.strip())
-        children: list[tuple[LexborNode | str, Visibility, bool]] = []
+        stack.extend((text, VISIBLE, False, MAIL_PAGE) for text in reversed(closing) if shown or not text.strip())
+        children: list[tuple[LexborNode | str, Visibility, bool, Colours]] = []
         child = item.child if effect.reverses else item.last_child
         while child is not None:
-            children.append((child, visibility, keeps_breaks))
+            children.append((child, visibility, keeps_breaks, colours))
             child = child.next if effect.reverses else child.prev
         stack.extend(children)
         if shown:
