@@ -6,7 +6,11 @@ Add-in tests use `live_server` and hand its base URL to their Node checks.
 
 from __future__ import annotations
 
+import io
+import logging
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -23,6 +27,7 @@ from inviteguard.detect.model import ParsedMessage, Verdict
 from inviteguard.runtime.redis_server import EmbeddedRedis
 from oidc_helpers import FakeProvider
 from playwright.sync_api import Browser, sync_playwright
+from process_helpers import CliRunner
 from werkzeug.serving import make_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -135,3 +140,30 @@ def provider() -> Iterator[FakeProvider]:
     yield fake
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def cli_in_process(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+                   monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """`inviteguard ARGS` run by `inviteguard.cli.main` in this process, whose detector is usually
+    warm already, rather than in a new one that compiles the rules first (about 10 s); the result
+    as a CompletedProcess. The command reads its environment and folder when it runs, so tests set
+    them with monkeypatch. What only a process of its own shows (the console script, hash seeds,
+    signals, a real stdout) stays a subprocess."""
+    from inviteguard.cli import main
+
+    def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        capsys.readouterr()  # only what this command writes
+        caplog.clear()
+        try:
+            status = main(list(args))
+        except SystemExit as exit_:  # argparse's usage errors
+            status = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
+        out, err = capsys.readouterr()
+        # A process of its own prints the warnings it logs on stderr (Python's last-resort
+        # handler); here pytest's log capture takes them, so they are added back.
+        logged = "".join(f"{record.getMessage()}\n" for record in caplog.records if record.levelno >= logging.WARNING)
+        return subprocess.CompletedProcess(["inviteguard", *args], status, out, err + logged)
+
+    return run

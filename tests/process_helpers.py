@@ -1,13 +1,21 @@
-"""Helpers for tests that start real processes: a free port, and waiting for a server to answer."""
+"""Helpers for tests that start real processes: a free port, waiting for a server to answer, and the
+type of `cli_in_process` (tests/conftest.py), which runs the command line in this process instead."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import time
+from typing import Protocol
 
 import pytest
 import requests
+
+
+class CliRunner(Protocol):
+    """`inviteguard ARGS` with `stdin` on its standard input: its exit status, stdout and stderr."""
+
+    def __call__(self, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]: ...
 
 
 def free_port() -> int:
