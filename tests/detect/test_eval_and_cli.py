@@ -87,16 +87,18 @@ def test_headline_attacks_are_phishing_not_just_suspicious():
     assert report.outcomes and all(o.level == "phishing" for o in report.outcomes if o.case.label == "phish")
 
 
-def run_cli(*args, stdin=b""):
-    return subprocess.run([sys.executable, "-m", "inviteguard.cli", *args], input=stdin,
-                          capture_output=True, timeout=120, check=False)
+# The CLI tests below run `inviteguard.cli.main` in this process (`cli_in_process`, tests/conftest.py),
+# whose rules are compiled already, not in new processes that each compile them first (about 10 s):
+# what they check is what the command prints and how it exits. What takes processes of their own
+# (hash seeds, spawned workers) is checked with real ones.
 
 
-def test_analyze_json_one_line_per_file_and_stdin():
+def test_analyze_json_one_line_per_file_and_stdin(cli_in_process):
     first = FIXTURES / "emls/icloud_direct/paypal_599_en.eml"
-    result = run_cli("analyze", "--json", str(first), "-", stdin=fixture_bytes("icloud_direct/paypal_599_en.eml"))
+    result = cli_in_process("analyze", "--json", str(first), "-",
+                            stdin=fixture_bytes("icloud_direct/paypal_599_en.eml"))
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.decode().splitlines()
+    lines = result.stdout.splitlines()
     assert len(lines) == 2
     bodies = [json.loads(line) for line in lines]
     assert bodies[0] == bodies[1]
@@ -105,12 +107,12 @@ def test_analyze_json_one_line_per_file_and_stdin():
     assert "+1 808" in bodies[0]["reasons"][0]["detail"]
 
 
-def test_analyze_summary_and_unreadable_file(tmp_path):
+def test_analyze_summary_and_unreadable_file(tmp_path, cli_in_process):
     empty = tmp_path / "empty.eml"
     empty.write_bytes(b"")
-    result = run_cli("analyze", str(FIXTURES / "emls/icloud_direct/paypal_599_en.eml"), str(empty))
+    result = cli_in_process("analyze", str(FIXTURES / "emls/icloud_direct/paypal_599_en.eml"), str(empty))
     assert result.returncode == 2
-    assert b"PHISHING" in result.stdout and b"empty" in result.stderr
+    assert "PHISHING" in result.stdout and "empty" in result.stderr
 
 
 def small_labelled_folder(folder):
@@ -124,26 +126,26 @@ def small_labelled_folder(folder):
     return folder
 
 
-def test_eval_prints_figures_and_fails_only_on_unreadable_input(tmp_path):
-    result = run_cli("eval", str(small_labelled_folder(tmp_path)))
+def test_eval_prints_figures_and_fails_only_on_unreadable_input(tmp_path, cli_in_process):
+    result = cli_in_process("eval", str(small_labelled_folder(tmp_path)))
     assert result.returncode == 0, result.stderr
-    out = result.stdout.decode()
+    out = result.stdout
     for heading in ("recall (phishing or suspicious)", "ham flagged phishing", "ham flagged suspicious",
                     "misses", "false positives", "icloud_list_srs"):
         assert heading in out
     (tmp_path / "labels.csv").write_text("file,label\nmissing.eml,phish\n")
-    assert run_cli("eval", str(tmp_path)).returncode == 2
+    assert cli_in_process("eval", str(tmp_path)).returncode == 2
     (tmp_path / "labels.csv").write_text("file,label\nmissing.eml,spam\n")
-    assert run_cli("eval", str(tmp_path)).returncode == 2
+    assert cli_in_process("eval", str(tmp_path)).returncode == 2
 
 
-def test_eval_outlook_path_without_item_class(tmp_path):
+def test_eval_outlook_path_without_item_class(tmp_path, cli_in_process):
     folder = small_labelled_folder(tmp_path)
-    refused = run_cli("eval", str(folder), "--no-item-class")
-    assert refused.returncode == 2 and b"--outlook-path" in refused.stderr
-    result = run_cli("eval", str(folder), "--outlook-path", "--no-item-class")
+    refused = cli_in_process("eval", str(folder), "--no-item-class")
+    assert refused.returncode == 2 and "--outlook-path" in refused.stderr
+    result = cli_in_process("eval", str(folder), "--outlook-path", "--no-item-class")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.decode().startswith("input: Outlook path (headers + body, no ICS, no item_class)")
+    assert result.stdout.startswith("input: Outlook path (headers + body, no ICS, no item_class)")
 
 
 def test_a_folder_read_across_processes_gives_what_one_process_gives(monkeypatch, tmp_path):
