@@ -2329,6 +2329,19 @@ def test_a_stem_matches_its_word_going_on_and_a_longer_phrase_still_wins():
                      ("spærret kort", ["account_alerts", "charge_claims"])]
 
 
+def test_a_short_word_written_only_with_diacritics_needs_them_in_the_text():
+    """Without its marks a short word is another language's word or a name: Vietnamese "khẩn"
+    (urgent) is the "Khan" of "Bundu Khan, Lahore". Marked in the text, or a longer phrase, it
+    still counts; a word some list also writes plain counts plain; confusable letters still fold."""
+    vocabulary = Vocabulary([("khẩn", "urgency", "vi"), ("khẩn cấp", "urgency", "vi"), ("reçu", "payment_terms", "fr"),
+                             ("recu", "payment_terms", "xx"), ("payé", "charge_verbs", "fr"),
+                             ("call", "callback_cues", "en")])
+    cyrillic_call = "c\u0430ll"
+    text = f"Bundu Khan, Lahore; khẩn; KHAN CAP; reçu, recu; payé, paye; {cyrillic_call}"
+    found = [m.match.text for m in vocabulary.matches(skeleton(text), text)]
+    assert found == ["khẩn", "KHAN CAP", "reçu", "recu", "payé", cyrillic_call]
+
+
 @pytest.mark.parametrize(("phrase", "text"), [
     ("ទូទាត់", "លោកអ្នកបានទូទាត់រួចហើយ"),          # Khmer: "paid" inside "you have paid already"
     ("ငွေပေးချေ", "သင်၏ငွေပေးချေမှုအောင်မြင်ပါသည်"),  # Myanmar: "payment" inside "your payment succeeded"

@@ -211,6 +211,7 @@ class Vocabulary:
             self._automaton.add_word(word, _packed(len(word), starts, bool(_RE_WORD.match(word[-1])), pair))
         self._automaton.make_automaton()
         self._pairs = tuple(pairs)
+        self._marked_only = _marked_only(entries, keys)
 
     @staticmethod
     def _with_prefixes(key: str, owners: dict[str, set[tuple[str, str]]], shorter_words: tuple[str, ...]
@@ -270,8 +271,31 @@ class Vocabulary:
         found = []
         for spaced_start, spaced_end, owner in hits:
             start, end = skel.span(spaced.offset(spaced_start), spaced.offset(spaced_end - 1) + 1)
+            if spaced.text[spaced_start:spaced_end] in self._marked_only and not _has_marks(canonical[start:end]):
+                continue
             found.append(PhraseMatch(Match(start, end, canonical[start:end]), *self._owners[owner]))
         return found
+
+
+MARKED_WORD_CHARS = 5
+
+
+def _has_marks(text: str) -> bool:
+    return any(unicodedata.combining(c) for c in unicodedata.normalize("NFD", text))
+
+
+def _marked_only(entries: Iterable[tuple[str, str, str]], keys: dict[str, str]) -> frozenset[str]:
+    """Keys of one short Latin word (MARKED_WORD_CHARS letters at most) that every phrase of theirs
+    writes with a diacritic; such a word counts only where the text shows a diacritic on it too.
+    Without its marks a short word is another language's word or a name: Vietnamese "khẩn"
+    (urgent) is the "Khan" of a Lahore restaurant's name."""
+    marked: set[str] = set()
+    plain: set[str] = set()
+    for phrase, _, _ in entries:
+        key = keys[phrase]
+        if len(key) <= MARKED_WORD_CHARS and key.isascii() and key.isalpha():
+            (marked if _has_marks(phrase) else plain).add(key)
+    return frozenset(marked - plain)
 
 
 def _beginnings(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
