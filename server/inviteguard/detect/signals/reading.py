@@ -3,14 +3,17 @@
 The signals are small functions of a Reading. What several of them need (the relaying platform,
 which text a stranger wrote, the phone numbers, the amounts, skeletons of every block) is computed
 the first time one asks and kept on the Reading, never in a process-wide cache keyed by attacker
-text, so memory stays bounded by the message being analysed.
+text, so memory stays bounded by the message being analysed. The one exception is bounded: the
+per-block work that depends on a block's text alone (its skeleton, the lexicon's phrases in it) is
+kept for the last BLOCKS_KEPT texts, since `inviteguard fit` reads every message as three inputs
+whose blocks are mostly the same texts.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any, TypeVar
 
 from ..model import AuthResult, ParsedMessage, TextBlock
@@ -30,6 +33,25 @@ def _boilerplate() -> PhraseList:
 def _vocabulary() -> Vocabulary:
     return Vocabulary((phrase, name, language.code) for language in load_lexicon().languages
                       for name, phrases in language.phrases.items() for phrase in phrases)
+
+
+# Blocks whose text-only work is kept: more than one input of a message has (its three inputs are
+# read one after the other), so the next input finds its blocks' texts still there.
+BLOCKS_KEPT = 32
+
+
+@lru_cache(maxsize=BLOCKS_KEPT)
+def block_skeleton(text: str) -> Skeleton:
+    """A block text's skeleton (view.skeleton), worked out once for the readings that share the text."""
+    return skeleton(text)
+
+
+@lru_cache(maxsize=BLOCKS_KEPT)
+def _phrases_in(text: str) -> tuple[PhraseMatch, ...]:
+    """Every phrase of the lexicon in a block text, boilerplate or not (one pass)."""
+    return tuple(_vocabulary().matches(block_skeleton(text), text))
+
+
 # Display-name words that name a role, not who writes ("Billing Support", "Customer Service").
 _ROLES = frozenset({
     "service", "services", "support", "billing", "customer", "customers", "team", "notification", "notifications",
@@ -107,18 +129,15 @@ class Reading:
 
     @cached_property
     def skeletons(self) -> tuple[Skeleton, ...]:
-        return tuple(skeleton(block.text) for block in self.blocks)
+        return tuple(block_skeleton(block.text) for block in self.blocks)
 
     @cached_property
     def vocabulary(self) -> tuple[tuple[PhraseMatch, ...], ...]:
         """Per block, every phrase of the lexicon found in it (one pass each), except inside a
         platform's own boilerplate ("PayPal is committed to preventing fraudulent emails")."""
-        lexicon = _vocabulary()
-        found = []
-        for index, (block, skel) in enumerate(zip(self.blocks, self.skeletons, strict=True)):
-            phrases = lexicon.matches(skel, block.text)
-            found.append(tuple(p for p in phrases if not self.in_boilerplate(index, p.match.start, p.match.end)))
-        return tuple(found)
+        return tuple(tuple(p for p in _phrases_in(block.text)
+                           if not self.in_boilerplate(index, p.match.start, p.match.end))
+                     for index, block in enumerate(self.blocks))
 
     def in_boilerplate(self, index: int, start: int, end: int) -> bool:
         """Whether block `index`'s text from `start` to `end` lies inside a platform's own
