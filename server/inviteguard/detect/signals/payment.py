@@ -10,13 +10,13 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .. import budget
 from ..model import Evidence
 from ..rules import load_currencies, load_lexicon
 from ..view import skeleton_of
-from .reading import Reading
+from .reading import BLOCKS_KEPT, Reading, block_skeleton
 from .text import Match, trie_pattern, unspaced_script
 
 # How close (in characters) an amount must be to purchase language to count as a claim.
@@ -69,25 +69,31 @@ class Amount:
 
 
 def _amounts_in(reading: Reading, index: int) -> list[Amount]:
-    block = reading.blocks[index]
+    found = list(_amounts_of(reading.blocks[index].text))
+    budget.check()
+    return found
+
+
+# A block's amounts depend on its text alone, and a message's inputs share most of their blocks.
+@lru_cache(maxsize=BLOCKS_KEPT)
+def _amounts_of(text: str) -> tuple[Amount, ...]:
     found: list[Amount] = []
-    for count, match in enumerate(_amount_pattern().finditer(block.text)):
+    for count, match in enumerate(_amount_pattern().finditer(text)):
         if count >= MAX_AMOUNTS:
             break
         if any(c.isdigit() and c != "0" for c in match.group()) and not _letter_and_digit(match.group()):
             found.append(Amount(match.start(), match.end(), " ".join(match.group().split())))
     words = _words_pattern()
     if words is not None:
-        skel = reading.skeletons[index]
+        skel = block_skeleton(text)
         for count, match in enumerate(words.finditer(skel.text)):
             if count >= MAX_AMOUNTS:
                 break
             if _glued(skel.text, match.start("money")):
                 continue
             start, end = skel.span(match.start(), match.end())
-            found.append(Amount(start, end, block.text[start:end]))
-    budget.check()
-    return sorted(found, key=lambda a: a.start)
+            found.append(Amount(start, end, text[start:end]))
+    return tuple(sorted(found, key=lambda a: a.start))
 
 
 def _letter_and_digit(written: str) -> bool:
