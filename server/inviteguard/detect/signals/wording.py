@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 
 from ..model import Evidence
 from ..rules import WordingModel, load_wording
-from .reading import Reading
+from .reading import BLOCKS_KEPT, Reading
 from .text import WORD_CHAR
 
 BLOCK_CHARS = 5_000  # characters of each block read: a lure's wording is in its first screens
@@ -59,7 +59,9 @@ def _is_address(part: str) -> bool:
     return "@" in part or "://" in part or part.startswith("www.")
 
 
-def _block_tokens(text: str) -> set[str]:
+# A block's tokens depend on its skeleton text alone, and a message's inputs share most of their blocks.
+@lru_cache(maxsize=BLOCKS_KEPT)
+def _block_tokens(text: str) -> frozenset[str]:
     # Words with digits are amounts, dates, ids and numbers, and mail addresses and links name
     # this message's people and sites: the message's own, not a lure's wording (a reader's
     # "gmail.com" under a calendar template had become a lure's word).
@@ -67,7 +69,7 @@ def _block_tokens(text: str) -> set[str]:
     words = [w for w in _units(worded) if not _DIGIT.search(w)]
     stems = {word[:STEM_CHARS] + STEM_MARK for word in words
              if len(word) >= STEM_FROM and not _UNSPACED_RUN.search(word)}
-    return {*words, *stems, *(f"{a} {b}" for a, b in pairwise(words))}
+    return frozenset({*words, *stems, *(f"{a} {b}" for a, b in pairwise(words))})
 
 
 # A client shows one body alternative: an HTML one the plain text, a text-only one the HTML. Read
@@ -77,6 +79,12 @@ _ALTERNATIVES = ("text/plain", "text/html")
 
 
 def renditions(reading: Reading) -> tuple[frozenset[str], ...]:
+    """The tokens of every block and of the message as each kind of client shows it (`_renditions`),
+    worked out once per reading: the signal and the fit both read them."""
+    return reading.memo(_renditions)
+
+
+def _renditions(reading: Reading) -> tuple[frozenset[str], ...]:
     """The tokens of every block, which the model is fitted on: the words (and the stems of the
     longer ones) and adjacent word pairs, on skeletons (lower case, look-alikes folded), an
     unspaced script's character pairs as its words. Then, when the message has both body
