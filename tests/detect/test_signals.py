@@ -720,6 +720,9 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("composez le 1 855 sept sept sept, puis zéro cent vingt-trois", "18557770123"),
     ("dial eight four four, then five five five, then zero one three seven", "8445550137"),
     ("wählen Sie 030 fünf fünf, dann null eins vier zwei", "030550142"),
+    # Round 121, from b128's knowing attacker: Hebrew words, then digits, "and finally" words.
+    ("התקשרו לנציג: אפס חמש שתיים, אחריו 639, ולבסוף שש שמונה אפס אחת", "0526396801"),
+    ("اتصل بنا: صفر خمسة اثنين ثم 639 وبعدها ستة ثمانية صفر واحد", "0526396801"),
     # Middle dots between the groups said; Arabic commas, with Egyptian forms of two, three and eight.
     ("Línea: seis cero uno · tres ocho dos · cuatro cuatro uno siete (lunes a sábado)", "6013824417"),
     ("كلمنا على صفر واحد اتنين، تلاتة أربعة خمسة، ستة سبعة تمانية تسعة", "0123456789"),
