@@ -198,8 +198,7 @@ def _balanced_logistic(x: Any, y: Any, penalty: float, bounds: list[tuple[float 
         return float(value), np.concatenate([[g.sum()], x.T @ g + penalty * w[1:]])
 
     result = minimize(loss, np.zeros(x.shape[1] + 1) if start is None else start, jac=True, method="L-BFGS-B",
-                      bounds=bounds,
-                      options={"maxiter": maxiter})
+                      bounds=bounds, options={"maxiter": maxiter})
     return float(result.x[0]), result.x[1:]
 
 
@@ -267,19 +266,25 @@ def with_held_out_wording(rows: Sequence[Row], tokens: Sequence[frozenset[str]],
     return out, fitted[""]
 
 
+def _one_blas_thread() -> Any:
+    """A context in which numpy's and scipy's BLAS (both copies) run on one thread."""
+    import scipy.optimize  # noqa: F401  loaded before the limit, which reaches only loaded BLAS libraries
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _held_out_models(batches: Sequence[str], x: Any, y: Any, batch_of: Any, words: Sequence[str],
                      near: WordingModel | None = None) -> list[WordingModel]:
     """For each batch, the wording model fitted on the other batches' messages (on every message
     for the batch "", which no message is in), each fit starting from `near`."""
     import numpy as np
-    import scipy.optimize  # noqa: F401  loaded before the limit, which reaches only loaded BLAS libraries
-    from threadpoolctl import threadpool_limits
 
     models = []
-    # One BLAS thread: the processes already share the cores out, and OpenBLAS threading the
-    # optimiser's long vector sums as well (numpy's and scipy's own copy) made each fit four times
-    # slower (two processes of two threads each on two cores: 3.5 s a fit instead of 0.8 s).
-    with threadpool_limits(limits=1, user_api="blas"):
+    # The processes already share the cores out, and OpenBLAS threading the optimiser's long vector
+    # sums as well made each fit four times slower (two processes of two threads each on two
+    # cores: 3.5 s a fit instead of 0.8 s).
+    with _one_blas_thread():
         for batch in batches:
             train = batch_of != batch
             others = x[train]
@@ -312,13 +317,11 @@ def _design(rows: Sequence[Row], names: list[str], rules: Rules) -> tuple[Any, A
 def _weights_of(x: Any, y: Any, names: list[str]) -> tuple[float, dict[str, float]]:
     """The bias and weights fitted on a design (_design): its second half counts DROPOUT as much."""
     import numpy as np
-    import scipy.optimize  # noqa: F401  loaded before the limit, which reaches only loaded BLAS libraries
-    from threadpoolctl import threadpool_limits
 
     counts = np.repeat([1.0, DROPOUT], len(y) // 2)
-    # One BLAS thread: the matrix is a few dozen columns wide, and threads woken for each of the
-    # optimiser's products cost more than they share (on two busy cores a fit took 3x as long).
-    with threadpool_limits(limits=1, user_api="blas"):
+    # The matrix is a few dozen columns wide, and threads woken for each of the optimiser's
+    # products cost more than they share (on two busy cores a fit took 3x as long).
+    with _one_blas_thread():
         bias, weights = _balanced_logistic(x, y, L2, bounds=_bounds(names), counts=counts)
     return bias, {name: float(w) for name, w in zip(names, weights, strict=True)}
 

@@ -157,7 +157,7 @@ def workbook_text(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             structure = _read_members(archive, [_WORKBOOK, _WORKBOOK_LINKS])
             sheets = _visible_sheets(structure.get(_WORKBOOK, ""), structure.get(_WORKBOOK_LINKS, ""))
-            room = MAX_OFFICE_XML_BYTES - sum(len(xml.encode()) for xml in structure.values())
+            room = MAX_OFFICE_XML_BYTES - sum(archive.getinfo(name).file_size for name in structure)
             parts = _read_members(archive, [_SHARED_STRINGS, *(member for _, member in sheets)], room)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
         return ""
