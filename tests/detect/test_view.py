@@ -36,6 +36,11 @@ from inviteguard.detect.view import (
     ("\u0668\u0660\u0660", "800"),  # Arabic-Indic digits
     ("\u096e\u0966\u0966", "800"),  # Devanagari digits
     ("8\ufe0f\u20e30\ufe0f\u20e3", "80"),  # keycap digits
+    # Circled digits of every style (round 122, from b129): NFKC folds only the plain ones.
+    ("\u2467\u24ea\u24ea", "800"),  # circled
+    ("\u277d\u24ff\u24ff", "800"),  # negative (white on black) circled
+    ("\u2787\u278a\u24f9", "815"),  # sans-serif, negative sans-serif and double circled
+    ("\u2474 \u2469", "(1) 10"),  # a parenthesised digit and a circled ten are no single digits
     ("+\u03324\u03324\u0332 \u03322\u03320\u0332", "+44 20"),  # a low line under each digit, sign and space
     ("1\u03368\u0336-0\u0305", "18-0"),  # a stroke or an overline over a digit
     ("cafe\u0301 \u0915\u093f", "caf\u00e9 \u0915\u093f"),  # a letter keeps its marks
@@ -364,6 +369,9 @@ def test_a_digit_look_alikes_other_case_reads_as_the_digit_only_when_it_looks_li
     ("call +1 (8\u200b0\u200b0) 555-0199", ("18005550199",)),  # zero-width spaces
     ("letsetsa \uff10\uff18\uff16\uff11 \uff17\uff17\uff18 \uff12\uff10\uff14 pele", ("0861778204",)),  # full-width
     ("\U0001d7ce\U0001d7d6\U0001d7ce\U0001d7ce 555 0199", ("08005550199",)),  # mathematical digits
+    ("\u24ff\u277d\u24ff\u24ff 555 0199", ("08005550199",)),  # negative circled digits (round 122)
+    ("call +\u2781 \u2460\u2461\u2462 \u2783\u2784\u2785 \u2786\u2787\u2788\u2460", ("21234567891",)),
+    ("\u2460 Open the app \u2461 Tap Pay \u2462 Done", ()),  # circled list markers are no number
     ("letsetsa 0861 778 204 pele", ()),  # plain digits
     ("お電話は０１２０－５５５－０１９まで", ()),  # full-width digits are how Japanese text writes them
     ("\u05e9\u05dc\u05d5\u05dd \u200e03-555-0199\u200e", ()),  # bidi marks around a number, not inside it

@@ -3,10 +3,10 @@
 Every signal, the campaign fingerprint and the banner's evidence read the texts made here, never
 raw parts, so a trick that changes bytes but not what a person reads changes nothing:
 - Unicode NFKC (full-width and mathematical letters and digits become plain ones), every other
-  script's decimal digits folded to ASCII, and the characters a reader does not see removed:
-  format characters (zero-width, bidi controls, soft hyphen, tags), combining grapheme joiner,
-  variation selectors, keycap and other enclosing marks, Hangul fillers, and the combining marks
-  written on a number's digits, signs and spaces;
+  script's decimal digits and every style of circled digit folded to ASCII, and the characters a
+  reader does not see removed: format characters (zero-width, bidi controls, soft hyphen, tags),
+  combining grapheme joiner, variation selectors, keycap and other enclosing marks, Hangul
+  fillers, and the combining marks written on a number's digits, signs and spaces;
 - whitespace runs collapsed *before* any size cap, and a cap that keeps the head and the tail of
   a long text and says so (`truncated`), so padding cannot push a lure out of sight;
 - HTML rendered the way a mail client shows it (lexbor, a real HTML5 parser, linear in its
@@ -70,6 +70,13 @@ def _invisible(code: int) -> bool:
 _SCRIPT_HYPHENS = frozenset((0x058A, 0x05BE, 0x1400, 0x2E17, 0x2E1A, 0x2E40, 0x2E5D, 0x30A0, 0x10EAD))
 
 
+def _circled_digit(char: str) -> bool:
+    """A digit in a circle of any style: NFKC folds the plain circled ones ("①") but leaves the
+    double, sans-serif and negative (white on black) ones ("⓵", "➀", "❶", "⓿") as symbols, which a
+    reader dials as the digits they show."""
+    return unicodedata.digit(char, None) is not None and "CIRCLED" in unicodedata.name(char, "")
+
+
 class _Table(dict[int, "str | None"]):
     """What each character becomes in the canonical text, worked out the first time it is seen:
     a table of every code point would cost a second at start-up."""
@@ -82,7 +89,7 @@ class _Table(dict[int, "str | None"]):
             value = char if char in "\t\n" else "\n" if char in "\r\v\f" else " "
         elif _invisible(code):
             value = None
-        elif category == "Nd":
+        elif category == "Nd" or (category == "No" and _circled_digit(char)):
             value = str(unicodedata.digit(char))
         elif code in _SCRIPT_HYPHENS:
             value = "\u2010"
@@ -201,6 +208,16 @@ EAST_ASIAN_NEAR = 20  # characters either side of a run in which East Asian text
 _EAST_ASIAN = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC")
 _FULL_WIDTH_DIGITS = frozenset(map(chr, range(0xFF10, 0xFF1A)))
 _MATHEMATICAL_DIGITS = frozenset(map(chr, range(0x1D7CE, 0x1D800)))
+# Digits no keyboard types, set to part a number from the digits a filter reads: mathematical and
+# circled ones (enclosed alphanumerics and dingbats).
+_SYMBOL_DIGITS = _MATHEMATICAL_DIGITS | frozenset(
+    char for char in map(chr, range(0x2460, 0x2800)) if _circled_digit(char))
+_SYMBOL_DIGIT_CLASS = "".join(sorted(_SYMBOL_DIGITS - _MATHEMATICAL_DIGITS))
+
+
+def _digit_value(char: str) -> str:
+    """The ASCII digit a decimal or circled digit shows; "" for a separator or mark."""
+    return str(unicodedata.digit(char)) if char.isdecimal() or char in _SYMBOL_DIGITS else ""
 # Where one number ends and another may begin inside a run of digits: a line break, an
 # alternative ("021 555 0190 / 082 555 0143"), a bracketed aside ("(24/7)").
 _NUMBER_BOUNDS = re.compile(r"[\n\r/()]")
@@ -220,7 +237,8 @@ def _digit_runs() -> tuple[re.Pattern[str], re.Pattern[str]]:
     and two digits with only invisible characters or marks between them. Built at the engine's
     warm-up (its first parse)."""
     hidden = _invisible_class() + _combining_class()
-    return (re.compile(rf"\d[\d\s.\-/()\u2010-\u2015{hidden}]*"),
+    digit = rf"[\d{_SYMBOL_DIGIT_CLASS}]"
+    return (re.compile(rf"{digit}[\d{_SYMBOL_DIGIT_CLASS}\s.\-/()\u2010-\u2015{hidden}]*"),
             re.compile(rf"\d[{hidden}]+\d"))
 
 
@@ -233,7 +251,7 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
     """The digits (ASCII) of each number written to dodge a filter in ways the canonical view folds
     away, read from the texts as written: invisible characters or combining marks between its
     digits ("0\u200c8\u200c0\u200c0", "0\u03328\u03320\u03320"), full-width digits outside East Asian
-    text, mathematical digits. The view shows such a number as plain digits; that it was written
+    text, mathematical or circled digits. The view shows such a number as plain digits; that it was written
     so is evidence of its own."""
     run, hidden_between = _digit_runs()
     found: list[str] = []
@@ -245,12 +263,12 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
             written = match.group()
             if len(written) > RUN_CHARS_MAX:
                 continue
-            digits = "".join(str(unicodedata.digit(char)) for char in written if char.isdecimal())
+            digits = "".join(map(_digit_value, written))
             if len(digits) < DISGUISED_DIGITS_MIN:
                 continue
             wide = any(char in _FULL_WIDTH_DIGITS for char in written) \
                 and not _east_asian_near(text, match.start(), match.end())
-            if wide or hidden_between.search(written) or any(char in _MATHEMATICAL_DIGITS for char in written) \
+            if wide or hidden_between.search(written) or any(char in _SYMBOL_DIGITS for char in written) \
                     or _mixes_digit_scripts(written):
                 found.append(digits)
     return tuple(dict.fromkeys(found))
@@ -265,7 +283,7 @@ def _shown_reversed_numbers(text: str, run: re.Pattern[str]) -> list[str]:
         for count, match in enumerate(run.finditer(text[start + 1:end][::-1])):
             if count >= RUNS_PER_TEXT or len(found) >= DISGUISED_MAX:
                 return found
-            digits = "".join(str(unicodedata.digit(char)) for char in match.group() if char.isdecimal())
+            digits = "".join(map(_digit_value, match.group()))
             if len(digits) >= DISGUISED_DIGITS_MIN and len(match.group()) <= RUN_CHARS_MAX:
                 found.append(digits)
     return found
