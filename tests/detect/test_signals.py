@@ -617,6 +617,10 @@ def test_a_plus_spelled_in_a_file_name_is_shown_as_written():
     ("Renouvellement licence ERP refusé - rappeler 01 99 00 47 12", "From: a@example.fr\r\nSubject: x\r\n"),
     ("Die Zahlung wurde abgelehnt. Bitte zurückrufen: 030 555 0147 12", "From: a@example.de\r\nSubject: x\r\n"),
     ("Pagamento rifiutato: vi preghiamo di richiamarci allo 02 5550 1470", "From: a@example.it\r\nSubject: x\r\n"),
+    # Round 122, from b129: the plural and the gerund ("call [you all]", "getting in touch at").
+    ("Débito automático rechazado: llamen al (011) 5263-8841", "From: a@example.com.ar\r\nSubject: x\r\n"),
+    ("Puede aclararlo comunicándose al 55 5263 8841", "From: a@example.com.mx\r\nSubject: x\r\n"),
+    ("Pagamento recusado: liguem para (11) 5263-8841", "From: a@example.com.br\r\nSubject: x\r\n"),
 ])
 def test_asking_to_call_back_cues_the_number(text, headers):
     assert [m.cued for m in mentions(text, headers)] == [True]
@@ -1872,6 +1876,16 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
     (payment.pretext, "lure.pretext", "pretext", "Zásielka je na colnici: 27,40 EUR.", "Zásielka je na colnici"),
     # Czech: "We record a claim of 4 380 Kč against you."
     (payment.demand, "payment.demand", "demand", "Evidujeme pohledávku 4 380 Kč.", "Evidujeme pohledávku"),
+    # Round 122's, from b129. Spanish: "ARS 1.284.500,00 debited. If the debit is not yours, call."
+    (payment.dispute_hook, "payment.dispute_hook", "hook",
+     "Débito de ARS 1.284.500,00. Si el débito no corresponde, llamen al banco.", "Si el débito no corresponde"),
+    # Lithuanian: "Debt incurred: 146,38 €. Without a call, the water supply may be restricted."
+    (payment.demand, "payment.demand", "demand", "Susidariusi skola: 146,38 €.", "Susidariusi skola"),
+    (urgency.language, "urgency.language", "urgency_phrase",
+     "Nepaskambinus, vandens tiekimas gali būti apribotas.", "tiekimas gali būti apribotas"),
+    # Chinese: a security team's warning: "a calendar-invite scam ... do not dial the number in it".
+    (awareness.warning_about_scams, "trust.scam_awareness", "awareness_phrase",
+     "近期有同仁收到行事曆邀請型詐騙。請注意：不要撥打邀請內的電話。", "型詐騙"),
 ])
 def test_the_claims_haste_and_warnings_rounds_88_to_92_added(signal, signal_id, key, text, phrase):
     found = facts(signal, parse_raw(mail(text)), signal_id)
