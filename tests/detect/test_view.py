@@ -188,6 +188,35 @@ def test_a_flex_direction_without_a_flex_box_keeps_the_order():
     assert render_html("<div style='flex-direction:row-reverse'><b>a</b><b>b</b></div>").text == "ab"
 
 
+# Round 122, from b129: a number's groups written out of order and put back in order by CSS.
+GROUPS_BY_ORDER = "<span style='order:3'>271</span> <span style='order:1'>+420</span> " \
+                  "<span style='order:4'>905</span> <span style='order:2'>737</span>"
+
+
+@pytest.mark.parametrize("html", [
+    f"<span style='display:inline-flex;gap:6px'>{GROUPS_BY_ORDER}</span>",
+    f"<div style='display:grid'>{GROUPS_BY_ORDER}</div>",
+    # The groups abut, each carrying its own space.
+    "<span style='display:inline-flex;gap:6px'><span style='order:3'>271 </span><span style='order:1'>+420 </span>"
+    "<span style='order:4'>905</span><span style='order:2'>737 </span></span>",
+    "<style>.n{display:flex} .a{order:1} .b{order:2} .c{order:3}</style>"
+    "<p class=n><b class=c>905</b> <b class=b>271</b> <b>+420</b> <b class=a>737</b></p>",
+    # Reversed after ordering, as a browser does.
+    "<div style='display:flex;flex-direction:row-reverse'><b style='order:-1'>905</b> <b>271</b> "
+    "<b style='order:2'>+420</b> <b style='order:1'>737</b></div>",
+])
+def test_a_flex_or_grid_box_shows_its_items_in_their_css_order(html):
+    assert " ".join(render_html(html).text.split()) == "+420 737 271 905"
+
+
+@pytest.mark.parametrize("html", [
+    f"<p>{GROUPS_BY_ORDER}</p>",  # `order` outside a flex or grid box does nothing
+    "<div style='display:flex'><b style='order:huge'>271</b> <b>905</b></div>",  # nor a value no browser reads
+])
+def test_css_order_without_a_flex_box_keeps_the_source_order(html):
+    assert " ".join(render_html(html).text.split()).startswith("271")
+
+
 @pytest.mark.parametrize(("href", "app"), [("https://wa.me/573155550148?text=Hola", "WhatsApp"),
                                            ("https://api.whatsapp.com/send?phone=573155550148", "WhatsApp"),
                                            ("https://www.whatsapp.com/send/?text=x&phone=+573155550148", "WhatsApp"),

@@ -375,6 +375,8 @@ _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", 
                     "center", "form", "fieldset", "figure", "figcaption", "main", "nav", "aside", "details",
                     "summary", "caption", "tbody", "thead", "tfoot", "body"})
 _CELL = frozenset({"td", "th"})
+_ORDERING_DISPLAYS = frozenset({"flex", "inline-flex", "grid", "inline-grid"})
+_CSS_INTEGER = re.compile(r"^[+-]?\d{1,6}$")
 _ZERO = re.compile(r"^-?0*(?:\.0*)?(?:px|pt|em|rem|%|vh|vw)?$")
 # A font a pixel or a point high (or less) is no text anyone reads: decoy digits hide in it.
 _TINY = re.compile(r"^(?:0*\.\d+|0*1(?:\.0*)?)(?:px|pt)$")
@@ -423,6 +425,11 @@ class StyleEffect:
     # children last to first: "<span>2210</span><span>93847-</span><span>(11)</span>" reads
     # "(11) 93847-2210". Not inherited: it orders this element's own children.
     reverses: bool | None = None
+    # A flex or grid box (display: flex, inline-flex, grid, inline-grid) lays its children out in
+    # the order of their CSS `order`, not of the source: groups written "271 +420 905 737" with
+    # orders 3, 1, 4, 2 read "+420 737 271 905". Neither is inherited.
+    orders_children: bool | None = None
+    order: int | None = None
     # `white-space: pre`, `pre-wrap`, `pre-line` or `break-spaces` (as `<pre>`): the text's own line
     # breaks are shown, so a number set a group to a line stays stacked (a Google invite's notes).
     keeps_breaks: bool | None = None
@@ -455,6 +462,8 @@ class StyleEffect:
                            later.color if later.color is not None else self.color,
                            later.background if later.background is not None else self.background,
                            later.reverses if later.reverses is not None else self.reverses,
+                           later.orders_children if later.orders_children is not None else self.orders_children,
+                           later.order if later.order is not None else self.order,
                            later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks,
                            later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl)
 
@@ -554,6 +563,7 @@ def _effect(style: str) -> StyleEffect:
                or any(_FAR_AWAY.match(css.get(name, "")) for name in ("text-indent", "left", "top")))
     size, visibility, color = css.get("font-size"), css.get("visibility"), css.get("color")
     direction = css.get("flex-direction", css.get("flex-flow"))
+    display, order = css.get("display"), css.get("order")
     white_space = css.get("white-space")
     bidi = css.get("unicode-bidi")
     return StyleEffect(
@@ -564,6 +574,8 @@ def _effect(style: str) -> StyleEffect:
         background=_background(css),
         reverses=(None if direction is None or css.get("display") not in ("flex", "inline-flex")
                   else "reverse" in direction),
+        orders_children=None if display is None else display in _ORDERING_DISPLAYS,
+        order=int(order) if order is not None and _CSS_INTEGER.match(order) else None,
         keeps_breaks=None if white_space is None else white_space in _KEEPS_BREAKS,
         overrides_rtl=None if bidi is None else bidi == "bidi-override" and css.get("direction") == "rtl",
     )
@@ -675,6 +687,7 @@ def render_html(html: str) -> RenderedHTML:
     undoing_matters = any(effect.hides for _, effect in styled_selectors) or bool(_MAY_HIDE.search(html))
     for selector, effect in styled_selectors:
         if not (effect.hides or undoing_matters or effect.colours_matter or effect.reverses or effect.keeps_breaks
+                or effect.orders_children or effect.order is not None
                 or effect.overrides_rtl):
             continue
         for node in _matching(tree, selector):
@@ -745,17 +758,37 @@ def render_html(html: str) -> RenderedHTML:
             closing.append(" ")
         shown = not any(visibility)
         stack.extend((text, VISIBLE, False, MAIL_PAGE) for text in reversed(closing) if shown or not text.strip())
-        children: list[tuple[LexborNode | str, Visibility, bool, Colours]] = []
-        child = item.child if effect.reverses else item.last_child
-        while child is not None:
-            children.append((child, visibility, keeps_breaks, colours))
-            child = child.next if effect.reverses else child.prev
-        stack.extend(children)
+        stack.extend((child, visibility, keeps_breaks, colours)
+                     for child in reversed(_children_as_laid_out(item, effect, styled)))
         if shown:
             parts.extend(before.get(item.mem_id, ()))
     written = "".join(parts)
     text, truncated = canonical(written)
     return RenderedHTML(text, truncated, tuple(links), written)
+
+
+def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: dict[int, StyleEffect]) -> list[LexborNode]:
+    """An element's children in the order a browser shows them: a flex or grid box's elements by
+    their `order` (a stable sort: equal orders keep the source's; the text between them stays
+    where it stands), a reversed flex box's last to first."""
+    children: list[LexborNode] = []
+    child = item.child
+    while child is not None:
+        children.append(child)
+        child = child.next
+    if effect.orders_children:
+        slots = [at for at, node in enumerate(children) if node.tag and not node.tag.startswith("-")]
+        boxes = sorted((children[at] for at in slots), key=lambda node: _flex_order(node, styled))
+        for at, box in zip(slots, boxes, strict=True):
+            children[at] = box
+    if effect.reverses:
+        children.reverse()
+    return children
+
+
+def _flex_order(node: LexborNode, styled: dict[int, StyleEffect]) -> int:
+    effect = styled.get(node.mem_id, NO_EFFECT).merged(_effect(node.attributes.get("style") or ""))
+    return effect.order or 0
 
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]{1,500}", re.IGNORECASE)
