@@ -130,7 +130,7 @@
   const MAX_FILES = 4;
   const FILE_BYTES_MAX = 2000000;
   const FILES_BYTES_TOTAL = 4000000;
-  const READABLE_NAME = /\.(pdf|docx|xlsx|xlsm|odt|ods|odp|rtf|html?|txt|vcf|vcard)$/i;
+  const READABLE_NAME = /\.(pdf|docx|xlsx|xlsm|odt|ods|odp|rtf|html?|svg|txt|vcf|vcard)$/i;
   const READABLE_TYPES = new Set([
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -144,6 +144,7 @@
     "application/x-rtf",
     "text/richtext",
     "text/html",
+    "image/svg+xml",
     "text/plain",
     "text/vcard",
     "text/x-vcard",

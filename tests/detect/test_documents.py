@@ -1,4 +1,4 @@
-"""Office attachments read as the reader who opens them sees them: Word, Excel, OpenDocument, RTF."""
+"""Attachments read as the reader who opens them sees them: Word, Excel, OpenDocument, RTF, SVG pictures."""
 
 import io
 import time
@@ -8,6 +8,7 @@ from inviteguard.detect.office import workbook_text
 from inviteguard.detect.parse import parse_raw
 from inviteguard.detect.rtf import rtf_text
 from inviteguard.detect.signals import Reading, phone
+from inviteguard.detect.view import svg_text
 
 
 def _with_attachment(name: str, content_type: str, data: bytes) -> bytes:
@@ -155,4 +156,35 @@ def test_rtf_is_read_in_linear_time():
                     b"{\\*" * 300_000, b"\\" + b"a" * 1_000_000, b"\\bin999999999 " * 100_000):
         started = time.process_time()
         rtf_text(hostile)
+        assert time.process_time() - started < 30  # a bound, not a timing: a superlinear reader takes hours
+
+
+# Round 122, from b129: a lure's number only in an SVG picture attached, which any browser or
+# image viewer draws as text.
+SVG_NOTICE = (
+    '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY n "0800 555 0100">]>'
+    '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="200"><title>Kokkuvõte 0800 555 0101</title>'
+    '<desc>0800 555 0102</desc><rect width="600" height="200" fill="#fff"/>'
+    '<text x="10" y="30" font-size="20">Lepingu kokkuvõte</text>'
+    '<text x="10" y="60">Loobumiseks helistage:</text><text x="10" y="90"><tspan>+372 5811</tspan> '
+    '<tspan>0246</tspan></text><g style="display:none"><text>+372 5811 9999</text></g>'
+    '<text opacity="0">+372 5811 8888</text><text visibility="hidden">+372 5811 7777</text>'
+    '<text x="10" y="120">&n;</text></svg>')
+
+
+def test_an_svg_pictures_drawn_words_are_read_and_its_hidden_ones_are_not():
+    raw = _with_attachment("lepingu.svg", "image/svg+xml", SVG_NOTICE.encode())
+    # Titles and descriptions are no drawn text, hidden text is not drawn, an entity is not expanded.
+    assert parse_raw(raw).attachments[0].text == "Lepingu kokkuvõte\nLoobumiseks helistage:\n+372 5811 0246\n&n;"
+    assert _numbers(raw) == ["+37258110246"]
+    # Known by its name alone, as a reader's mail client knows it.
+    unnamed_type = _with_attachment("lepingu.svg", "application/octet-stream", SVG_NOTICE.encode())
+    assert _numbers(unnamed_type) == ["+37258110246"]
+
+
+def test_an_svg_picture_is_read_in_linear_time():
+    for hostile in ("<svg>" + "<g>" * 500_000 + "<text>x</text>", "<svg>" + "<text>1</text>" * 300_000,
+                    "<svg><text>" + "<tspan>" * 500_000, "<svg>" + '<g style="display:none">' * 300_000 + "<text>1"):
+        started = time.process_time()
+        svg_text(hostile)
         assert time.process_time() - started < 30  # a bound, not a timing: a superlinear reader takes hours

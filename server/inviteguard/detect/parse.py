@@ -48,7 +48,7 @@ from .model import (
 from .office import OPEN_DOCUMENT, WORD_DOCUMENT, document_text, workbook_text
 from .pdf import page_text
 from .rtf import rtf_text
-from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html
+from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html, svg_text
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
 MAX_PARTS = 200
@@ -316,7 +316,7 @@ class _Extraction(Counter[str]):
     """How many attachments of each family this message has had read so far (bounded)."""
 
 
-AttachmentKind = Literal["pdf", "docx", "xlsx", "odf", "rtf", "html", "text", "card"]
+AttachmentKind = Literal["pdf", "docx", "xlsx", "odf", "rtf", "html", "svg", "text", "card"]
 # An attached message: the Outlook add-in sends an item attachment (Outlook hands it over as an
 # .eml) with this type; in a whole message it is a MIME container whose parts are read.
 MESSAGE_TYPE = "message/rfc822"
@@ -324,7 +324,8 @@ MESSAGE_TYPE = "message/rfc822"
 
 def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
     """The kind of document a reader can open and we read: PDF, Word, Excel, OpenDocument, RTF,
-    HTML, plain text, a contact card; None for the rest (images, archives)."""
+    HTML, an SVG picture (its words are text), plain text, a contact card; None for the rest
+    (other pictures, archives)."""
     ctype, lower = content_type.lower(), name.lower()
     if ctype == "application/pdf" or lower.endswith(".pdf"):
         return "pdf"
@@ -338,6 +339,8 @@ def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
         return "rtf"
     if ctype == "text/html" or lower.endswith((".html", ".htm")):
         return "html"
+    if ctype == "image/svg+xml" or lower.endswith(".svg"):
+        return "svg"
     if ctype == "text/plain" or lower.endswith(".txt"):
         return "text"
     if ctype in ("text/vcard", "text/x-vcard", "text/directory") or lower.endswith((".vcf", ".vcard")):
@@ -376,6 +379,8 @@ def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
     if kind == "html":
         rendered = render_html(_decode_text(data, charset))
         return rendered.text, rendered.truncated
+    if kind == "svg":
+        return canonical(svg_text(_decode_text(data, charset)))
     if kind == "card":
         return canonical(_card_text(_decode_text(data, charset)))
     return canonical(_decode_text(data, charset))

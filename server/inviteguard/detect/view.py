@@ -791,6 +791,41 @@ def _flex_order(node: LexborNode, styled: dict[int, StyleEffect]) -> int:
     return effect.order or 0
 
 
+MAX_SVG_TEXTS = 2_000  # <text> elements read from one picture
+# An SVG element's attributes that keep it from being drawn ("display", "visibility" and the
+# opacities may be attributes as well as style declarations).
+_SVG_HIDING = (("display", "none"), ("visibility", "hidden"), ("visibility", "collapse"))
+_SVG_OPACITIES = ("opacity", "fill-opacity")
+
+
+def svg_text(svg: str) -> str:
+    """An SVG picture's words as its viewer draws them: each `<text>` element's text (its `<tspan>`s
+    run together) on a line of its own, in document order. Text not drawn (display none,
+    visibility hidden, zero opacity, on the element or an ancestor) is left out, as are `<title>`
+    and `<desc>`, which no one sees. Parsed by lexbor, which reads SVG as a browser's HTML parser
+    does: no entities expanded, nothing fetched."""
+    tree = LexborHTMLParser(_shallow(svg[:MAX_HTML_CHARS]))
+    lines = []
+    for node in tree.css("text")[:MAX_SVG_TEXTS]:
+        if not _svg_hidden(node):
+            lines.append(" ".join((node.text(deep=True) or "").split()))
+    return "\n".join(line for line in lines if line)
+
+
+def _svg_hidden(node: LexborNode) -> bool:
+    ancestor: LexborNode | None = node
+    for _ in range(MAX_DEPTH):  # _shallow() kept the tree this shallow
+        if ancestor is None or ancestor.tag in ("svg", "html"):
+            return False
+        attributes = ancestor.attributes
+        if (_effect(attributes.get("style") or "").hides
+                or any((attributes.get(name) or "").strip().lower() == value for name, value in _SVG_HIDING)
+                or any(_ZERO.match((attributes.get(name) or "x").strip()) for name in _SVG_OPACITIES)):
+            return True
+        ancestor = ancestor.parent
+    return False
+
+
 _URL = re.compile(r"https?://[^\s<>\"')\]]{1,500}", re.IGNORECASE)
 
 

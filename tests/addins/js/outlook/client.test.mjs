@@ -167,6 +167,14 @@ describe("reading the item", () => {
     assert.deepEqual(others.map((a) => a.id), ["scan", "Posten", "Tool.XLSM"]);
   });
 
+  test("SVG pictures are fetched (their words are text); other pictures are not", () => {
+    const named = (name, contentType = "application/octet-stream") => ({ id: name, name, contentType, size: 100, attachmentType: "file" });
+    const chosen = IG.readableFiles({ attachments: [
+      named("summary.svg"), named("photo.png", "image/png"), named("drawing", "image/svg+xml"), named("scan.jpg"),
+    ] });
+    assert.deepEqual(chosen.map((a) => a.id), ["summary.svg", "drawing"]);
+  });
+
   test("at most four files within 4 MB are fetched, and none on mobile (Mailbox below 1.8)", async () => {
     const attachments = Array.from({ length: 6 }, (_, i) => ({
       id: `f${i}`, name: `doc${i}.pdf`, contentType: "application/pdf", size: 1500000, attachmentType: "file",
