@@ -146,10 +146,9 @@ def cmd_build_addins(args: argparse.Namespace) -> int:
 def _mailflow_app(redis_url: str | None) -> tuple[Any, Any]:
     """The service's app (its analyzer, verdict cache and metrics) for a relay or milter process."""
     from . import create_app
-    from .web.client_auth import OPEN_WARNING_GIVEN
+    from .web.client_auth import SERVES_HTTP_API
 
-    os.environ[OPEN_WARNING_GIVEN] = "1"  # this process serves no HTTP API, so the "API OPEN" warning is not its own
-    app = create_app({"REDIS_URL": redis_url} if redis_url else None)
+    app = create_app({SERVES_HTTP_API: False, **({"REDIS_URL": redis_url} if redis_url else {})})
     return app.extensions["inviteguard"], app.config["INVITEGUARD_SETTINGS"]
 
 

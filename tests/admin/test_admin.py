@@ -12,6 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
+import inviteguard
 import pytest
 import redis
 from admin_helpers import PASSWORD, account, admin_app, log_in, login_form_token
@@ -404,7 +405,9 @@ def test_create_user_command_uses_the_embedded_redis(tmp_path: object) -> None:
     var_dir = str(tmp_path)
     command = [sys.executable, "-m", "inviteguard.cli", "admin", "create-user", "hal", "--role", "analyst",
                "--password-stdin"]
-    env = {"INVITEGUARD_VAR_DIR": var_dir, "PATH": "/usr/bin:/bin"}
+    # The package under test, not whichever copy is installed (a worktree's tests run its own code).
+    env = {"INVITEGUARD_VAR_DIR": var_dir, "PATH": "/usr/bin:/bin",
+           "PYTHONPATH": str(Path(inviteguard.__file__).resolve().parents[1])}
     done = subprocess.run(command, input=PASSWORD + "\n", capture_output=True, text=True, env=env, timeout=60,
                           check=False)
     assert done.returncode == 0, done.stderr

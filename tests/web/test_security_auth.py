@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -262,3 +263,14 @@ def test_a_configured_service_does_not_warn(redis_server: EmbeddedRedis, redis_c
     with caplog.at_level(logging.WARNING):
         create_app({"REDIS_URL": redis_server.url, "API_AUTH_REQUIRED": True})
     assert not any("API OPEN" in r.getMessage() for r in caplog.records)
+
+
+def test_a_mail_flow_process_serves_no_api_so_does_not_warn(redis_server: EmbeddedRedis, redis_client: redis.Redis,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    from inviteguard.cli import _mailflow_app
+
+    environ_before = dict(os.environ)
+    with caplog.at_level(logging.WARNING):
+        _mailflow_app(redis_server.url)
+    assert not any("API OPEN" in r.getMessage() for r in caplog.records)
+    assert dict(os.environ) == environ_before  # and says so without touching the process's environment

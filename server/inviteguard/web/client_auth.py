@@ -420,6 +420,9 @@ def _internal_only(networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Set by the gunicorn master once it has warned, so its workers (forked after) stay quiet.
 OPEN_WARNING_GIVEN = "INVITEGUARD_OPEN_WARNING_GIVEN"
+# Flask config: False in a process that serves no HTTP API (the relay, the milter), whose app only
+# analyses and caches, so the "API OPEN" warning is not its own.
+SERVES_HTTP_API = "SERVES_HTTP_API"
 
 
 def warn_if_open(authenticator: Authenticator) -> None:
@@ -510,4 +513,5 @@ def init_app(app: Flask) -> None:
     if settings.addin_client_key:
         # The Thunderbird XPI route bakes in the Flask config key; the environment sets the setting.
         app.config.setdefault("ADDIN_CLIENT_KEY", settings.addin_client_key)
-    warn_if_open(authenticator)
+    if app.config.get(SERVES_HTTP_API, True):
+        warn_if_open(authenticator)
