@@ -3,9 +3,11 @@ them dials (zbar), inline by cid: or attached, within the bounds that keep a hos
 
 import base64
 import io
+import shutil
 import struct
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 import segno
@@ -18,6 +20,17 @@ from .test_documents import _numbers, _with_attachment
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 LURE = "Call +1 808 555 0143 to cancel"
+
+
+@pytest.fixture(autouse=True)
+def _readers_installed():
+    """These tests read pictures with the real programs, drawn in a real font."""
+    missing = [name for name, found in (("tesseract-ocr tesseract-ocr-eng", shutil.which("tesseract")),
+                                        ("zbar-tools", shutil.which("zbarimg")),
+                                        ("fonts-dejavu-core", Path(FONT).is_file())) if not found]
+    if missing:
+        pytest.fail(f"Debian's {' '.join(missing)} missing: apt-get install -y {' '.join(missing)} "
+                    "(scripts/test.sh does it)", pytrace=False)
 
 
 def _drawn(text: str, picture_format: str = "PNG", size: int = 20) -> bytes:
