@@ -97,11 +97,13 @@ def test_the_outlook_path_reads_the_pictures_the_add_in_fetches():
     assert [m.e164 for m in phone.mentions(Reading(outlook_view(raw)))] == ["+18085550143"]
 
 
-def test_tracking_pixels_are_skipped_and_a_broken_picture_is_said_never_raised():
+def test_tracking_pixels_are_skipped_uncounted_and_a_broken_picture_is_said_never_raised():
     pixel = io.BytesIO()
     Image.new("RGBA", (1, 1)).save(pixel, format="PNG")
     lure = _drawn(LURE)
-    raw = _inline(("pixel@x", pixel.getvalue()), ("broken@x", lure[:len(lure) // 2]), ("notice@x", lure))
+    # More pixels than the pictures read: they hold nothing and cannot push the lure out.
+    pixels = [(f"pixel{i}@x", pixel.getvalue()) for i in range(MAX_PICTURES + 1)]
+    raw = _inline(*pixels, ("broken@x", lure[:len(lure) // 2]), ("notice@x", lure))
     message = parse_raw(raw)
     assert [b.name for b in message.attachments] == ["notice@x"]
     assert message.problems == ("a picture could not be read",)

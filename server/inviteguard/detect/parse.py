@@ -48,7 +48,7 @@ from .model import (
 )
 from .office import OPEN_DOCUMENT, WORD_DOCUMENT, document_text, workbook_text
 from .pdf import page_text
-from .picture import PICTURE_SECONDS, is_picture, picture_text
+from .picture import PICTURE_SECONDS, is_picture, picture_text, worth_reading
 from .rtf import rtf_text
 from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html, svg_text
 
@@ -372,27 +372,33 @@ def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction)
     return extraction[family] <= most
 
 
+def _said(problems: list[str], found: list[str]) -> None:
+    problems.extend(problem for problem in dict.fromkeys(found) if problem not in problems)
+
+
 def _picture_text(data: bytes, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
-    """(canonical text, truncated) of a picture, within the seconds left to this message's
-    pictures and to the analysis."""
+    """(canonical text, truncated) of a picture, whole (a picture cut short shows nothing), within
+    the seconds left to this message's pictures and to the analysis. Only a picture worth reading
+    counts against the bound: a row of tracking pixels cannot push a lure's picture out of it."""
+    worth = worth_reading(data)
+    if isinstance(worth, str):
+        _said(problems, [worth])
+    if worth is not True or not _counted("picture", problems, extraction):
+        return "", False
     seconds = min(PICTURE_SECONDS, MESSAGE_PICTURE_SECONDS - extraction["picture_ms"] / 1000, budget.remaining())
     if seconds <= 0:
-        unread = f"pictures past {MESSAGE_PICTURE_SECONDS:.0f} s of reading were not read"
-        if unread not in problems:
-            problems.append(unread)
+        _said(problems, [f"pictures past {MESSAGE_PICTURE_SECONDS:.0f} s of reading were not read"])
         return "", False
     started = time.monotonic()
     text, found = picture_text(data, seconds)
     extraction["picture_ms"] += round((time.monotonic() - started) * 1000)
-    problems.extend(problem for problem in dict.fromkeys(found) if problem not in problems)
+    _said(problems, found)
     return canonical(text)
 
 
 def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
-                   problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
+                   problems: list[str]) -> tuple[str, bool]:
     """(canonical text, truncated) of a document's bytes, read as a reader who opens it sees it."""
-    if kind == "picture":  # whole or not at all: a picture cut short shows nothing
-        return _picture_text(data, problems, extraction)
     data = data[:MAX_ATTACHMENT_BYTES]
     if kind == "pdf" or data[:5] == b"%PDF-":
         return canonical(_pdf_text(data, problems))
@@ -417,9 +423,11 @@ def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
 def _attachment_text(part: Message, name: str, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
     """(canonical text, truncated) of an attachment a reader can open; ("", False) when unread."""
     kind = attachment_kind(part.get_content_type(), name)
+    if kind == "picture":
+        return _picture_text(_payload_bytes(part, problems), problems, extraction)
     if kind is None or not _counted(kind, problems, extraction):
         return "", False
-    return _document_text(kind, _payload_bytes(part, problems), part.get_content_charset(), problems, extraction)
+    return _document_text(kind, _payload_bytes(part, problems), part.get_content_charset(), problems)
 
 
 # What a contact card shows when the reader opens it; the rest (photo, keys, ids) is not read.
@@ -646,8 +654,7 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
             # A picture with no file name is drawn in the message (by its cid: in the HTML, or
             # after the text): named by its Content-ID.
             content_id = decode_header_value(part.get("Content-ID")).strip().strip("<>")
-            text, truncated = _picture_text(_payload_bytes(part, problems), problems, extraction) \
-                if _counted("picture", problems, extraction) else ("", False)
+            text, truncated = _picture_text(_payload_bytes(part, problems), problems, extraction)
             if text:
                 parts.attachments.append(TextBlock("attachment", text, content_id, truncated))
     return parts
@@ -818,9 +825,10 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
         if attached.content_type.lower() == MESSAGE_TYPE:
             text, truncated = _attached_message_text(attached.data, problems) \
                 if _counted("text", problems, extraction) else ("", False)
+        elif (kind := attachment_kind(attached.content_type, attached.name)) == "picture":
+            text, truncated = _picture_text(attached.data, problems, extraction)
         else:
-            kind = attachment_kind(attached.content_type, attached.name)
-            text, truncated = _document_text(kind, attached.data, None, problems, extraction) \
+            text, truncated = _document_text(kind, attached.data, None, problems) \
                 if kind is not None and _counted(kind, problems, extraction) else ("", False)
         if text:
             parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))

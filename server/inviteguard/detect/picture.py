@@ -52,6 +52,7 @@ ZBAR_NO_CODE = 4
 _UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, TypeError, KeyError,
                ZeroDivisionError)
 UNREADABLE_PICTURE = "a picture could not be read"
+_TOO_LARGE = f"a picture larger than {MAX_PIXELS // 1_000_000} megapixels was not read"
 _NO_TESSERACT = f"pictures not read: {TESSERACT} is not installed"
 _NO_ZBARIMG = f"QR codes and barcodes in pictures not read: {ZBARIMG} is not installed"
 
@@ -61,29 +62,40 @@ def is_picture(content_type: str, name: str) -> bool:
     return content_type.lower() in PICTURE_TYPES or name.lower().endswith(PICTURE_NAMES)
 
 
-def _shown(data: bytes) -> bytes | str | None:
-    """The picture as Tesseract and zbar read it (a PGM Pillow wrote: grey, the first frame, on
-    white where it is transparent, as a reader sees it on the page), a problem when it cannot or
-    may not be read, None when it is too small to hold anything."""
+def worth_reading(data: bytes) -> bool | str:
+    """From the picture's header alone (no pixel decoded): True when it is one to read, False
+    when it holds nothing a reader reads (a tracking pixel, a spacer), a problem when it cannot or
+    may not be read. Cheap, so that only pictures worth it count against a message's bound."""
+    if len(data) > MAX_PICTURE_BYTES:
+        return f"a picture larger than {MAX_PICTURE_BYTES:,} bytes was not read"
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
             width, height = picture.size
-            if min(width, height) < MIN_SIDE or width * height < MIN_PIXELS:
-                return None
-            if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
-                return f"a picture larger than {MAX_PIXELS // 1_000_000} megapixels was not read"
-            rgba = picture.convert("RGBA")
-        page = Image.new("RGBA", rgba.size, "white")
-        page.alpha_composite(rgba)
-        out = io.BytesIO()
-        page.convert("L").save(out, format="PPM")
-        return out.getvalue()
     # Pillow refuses a header claiming far more pixels than it reads (Image.MAX_IMAGE_PIXELS) and
     # warns, which -W error makes an exception, for fewer: both are past MAX_PIXELS.
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return f"a picture larger than {MAX_PIXELS // 1_000_000} megapixels was not read"
+        return _TOO_LARGE
     except _UNREADABLE:
         return UNREADABLE_PICTURE
+    if min(width, height) < MIN_SIDE or width * height < MIN_PIXELS:
+        return False
+    return _TOO_LARGE if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS else True
+
+
+def _shown(data: bytes) -> bytes | str:
+    """The picture as Tesseract and zbar read it (a PGM Pillow wrote: grey, the first frame, on
+    white where it is transparent, as a reader sees it on the page), or a problem when its pixels
+    cannot be read. Only for a picture worth reading: its size is within the bounds."""
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
+            rgba = picture.convert("RGBA")
+    except _UNREADABLE:
+        return UNREADABLE_PICTURE
+    page = Image.new("RGBA", rgba.size, "white")
+    page.alpha_composite(rgba)
+    out = io.BytesIO()
+    page.convert("L").save(out, format="PPM")
+    return out.getvalue()
 
 
 def _run(program: str, arguments: tuple[str, ...], shown: bytes, seconds: float) -> subprocess.CompletedProcess[bytes]:
@@ -121,16 +133,17 @@ def _words(tesseract: str, shown: bytes, seconds: float) -> tuple[str, list[str]
 def picture_text(data: bytes, seconds: float = PICTURE_SECONDS) -> tuple[str, list[str]]:
     """(text, problems): the words a reader sees in a picture, then what each code in it says,
     within `seconds`. A reader that is not installed is said, and the picture read without it."""
-    if len(data) > MAX_PICTURE_BYTES:
-        return "", [f"a picture larger than {MAX_PICTURE_BYTES:,} bytes was not read"]
+    worth = worth_reading(data)
+    if worth is not True:
+        return "", [worth] if worth else []
     tesseract, zbarimg = shutil.which(TESSERACT), shutil.which(ZBARIMG)
     problems = [missing for program, missing in ((tesseract, _NO_TESSERACT), (zbarimg, _NO_ZBARIMG))
                 if program is None]
     if tesseract is None and zbarimg is None:
         return "", problems
     shown = _shown(data)
-    if not isinstance(shown, bytes):
-        return "", [*problems, *([shown] if shown else [])]
+    if isinstance(shown, str):
+        return "", [*problems, shown]
     deadline = time.monotonic() + seconds
     words: list[str] = []
     payloads: list[str] = []
