@@ -13,6 +13,7 @@ import pytest
 import segno
 from inviteguard.detect.evaluation import outlook_view
 from inviteguard.detect.parse import MAX_PICTURES, parse_raw
+from inviteguard.detect.picture import picture_text
 from inviteguard.detect.signals import Reading, phone
 from PIL import Image, ImageDraw, ImageFont
 
@@ -130,3 +131,10 @@ def test_without_the_readers_installed_pictures_are_skipped_and_said_once(monkey
     assert message.attachments == ()
     assert message.problems == ("pictures not read: tesseract is not installed",
                                 "QR codes and barcodes in pictures not read: zbarimg is not installed")
+
+
+def test_a_picture_past_its_time_is_left_out_and_said():
+    started = time.monotonic()
+    text, problems = picture_text(_drawn(LURE), seconds=0.001)
+    assert time.monotonic() - started < 1
+    assert (text, problems) == ("", ["a picture took longer than 0.0 s to read and was left out"])

@@ -51,7 +51,7 @@ ZBAR_NO_CODE = 4
 # raise SyntaxError for a bad header and struct.error or EOFError for a short one.
 _UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, TypeError, KeyError,
                ZeroDivisionError)
-UNREADABLE_PICTURE = "a picture could not be read"
+_UNREADABLE_PICTURE = "a picture could not be read"
 _TOO_LARGE = f"a picture larger than {MAX_PIXELS // 1_000_000} megapixels was not read"
 _NO_TESSERACT = f"pictures not read: {TESSERACT} is not installed"
 _NO_ZBARIMG = f"QR codes and barcodes in pictures not read: {ZBARIMG} is not installed"
@@ -76,7 +76,7 @@ def worth_reading(data: bytes) -> bool | str:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return _TOO_LARGE
     except _UNREADABLE:
-        return UNREADABLE_PICTURE
+        return _UNREADABLE_PICTURE
     if min(width, height) < MIN_SIDE or width * height < MIN_PIXELS:
         return False
     return _TOO_LARGE if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS else True
@@ -90,7 +90,7 @@ def _shown(data: bytes) -> bytes | str:
         with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
             rgba = picture.convert("RGBA")
     except _UNREADABLE:
-        return UNREADABLE_PICTURE
+        return _UNREADABLE_PICTURE
     page = Image.new("RGBA", rgba.size, "white")
     page.alpha_composite(rgba)
     out = io.BytesIO()
@@ -117,7 +117,7 @@ def _codes(zbarimg: str, shown: bytes, seconds: float) -> tuple[list[str], list[
     if done.returncode == ZBAR_NO_CODE:
         return [], []
     if done.returncode != 0:
-        return [], [UNREADABLE_PICTURE]
+        return [], [_UNREADABLE_PICTURE]
     lines = done.stdout.decode("utf-8", "replace").splitlines()
     return [_code_text(line.strip()) for line in lines if line.strip()], []
 
@@ -126,7 +126,7 @@ def _words(tesseract: str, shown: bytes, seconds: float) -> tuple[str, list[str]
     """(text, problems) of the words Tesseract finds drawn in the picture."""
     done = _run(tesseract, OCR_ARGUMENTS, shown, seconds)
     if done.returncode != 0:
-        return "", [UNREADABLE_PICTURE]
+        return "", [_UNREADABLE_PICTURE]
     return done.stdout.decode("utf-8", "replace").strip(), []
 
 
@@ -145,19 +145,17 @@ def picture_text(data: bytes, seconds: float = PICTURE_SECONDS) -> tuple[str, li
     if isinstance(shown, str):
         return "", [*problems, shown]
     deadline = time.monotonic() + seconds
-    words: list[str] = []
-    payloads: list[str] = []
+    words, payloads = "", []
     try:
         # The codes first: zbar takes milliseconds, and Tesseract has what is left of the time.
         if zbarimg is not None:
             payloads, failed = _codes(zbarimg, shown, seconds)
             problems += failed
         if tesseract is not None:
-            text, failed = _words(tesseract, shown, max(deadline - time.monotonic(), 0.01))
-            words.append(text)
+            words, failed = _words(tesseract, shown, max(deadline - time.monotonic(), 0.01))
             problems += failed
     except subprocess.TimeoutExpired:
         problems.append(f"a picture took longer than {seconds:.1f} s to read and was left out")
     except OSError:  # the program could not be started (removed since, not executable)
-        problems.append(UNREADABLE_PICTURE)
-    return "\n".join(text for text in (*words, *payloads) if text), problems
+        problems.append(_UNREADABLE_PICTURE)
+    return "\n".join(text for text in (words, *payloads) if text), problems
