@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test, on a clean Debian machine too: as root it installs what is missing (Debian's
 # chromium, thunderbird with xvfb and xdotool for the real-Thunderbird test, python3 with venv, node
-# with npm, Postfix for the mail-flow tests, libmilter and a C compiler to build pymilter) from apt,
-# and nothing when all is there. Then it
+# with npm, Postfix for the mail-flow tests, libmilter and a C compiler to build pymilter, Tesseract
+# with its English model and zbar, which read pictures, and the DejaVu fonts the picture tests draw
+# with) from apt, and nothing when all is there. Then it
 # creates .venv, installs the package with its test extras and the Node test tools, and runs
 # ruff and pytest. Extra arguments go to pytest.
 set -euo pipefail
@@ -21,6 +22,11 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ -x /usr/sbin/postfix ] || missing+=(postfix)
 [ -f /usr/include/libmilter/mfapi.h ] || missing+=(libmilter-dev)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
+# grep without -q reads to the end: with pipefail, a closed pipe would fail the check.
+{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -x eng >/dev/null; } \
+  || missing+=(tesseract-ocr tesseract-ocr-eng)
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 "$python" -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
   >/dev/null 2>&1 || missing+=(python3-dev)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -131,6 +131,9 @@
   const FILE_BYTES_MAX = 2000000;
   const FILES_BYTES_TOTAL = 4000000;
   const READABLE_NAME = /\.(pdf|docx|xlsx|xlsm|odt|ods|odp|rtf|html?|svg|txt|vcf|vcard)$/i;
+  // Pictures: the service reads the words drawn in them and their QR codes (detect/picture.py).
+  const PICTURE_NAME = /\.(png|jpe?g|gif|webp)$/i;
+  const PICTURE_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "image/pjpeg", "image/gif", "image/webp"]);
   const READABLE_TYPES = new Set([
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -151,20 +154,29 @@
     "text/directory",
   ]);
 
+  /** Whether an attachment is a picture (inline ones included: Outlook lists a picture drawn
+   * in the message by cid: among the attachments, isInline). */
+  function isPicture(a) {
+    const name = typeof a.name === "string" ? a.name.trim() : "";
+    const type = typeof a.contentType === "string" ? a.contentType.toLowerCase() : "";
+    return (a.attachmentType || "file") === "file" && (PICTURE_NAME.test(name) || PICTURE_TYPES.has(type));
+  }
+
   /** The attachments worth fetching: files of a kind the service reads and attached messages
    * (item attachments: a forwarded "notice" may hold the whole lure), not cloud links, each
-   * within FILE_BYTES_MAX, the first MAX_FILES within FILES_BYTES_TOTAL. */
+   * within FILE_BYTES_MAX, the first MAX_FILES within FILES_BYTES_TOTAL; pictures after the
+   * rest, so a signature's logos never crowd a document out. */
   function readableFiles(item) {
-    const attachments = Array.isArray(item.attachments) ? item.attachments : [];
+    const listed = Array.isArray(item.attachments) ? item.attachments.filter((a) => a && typeof a.id === "string") : [];
+    const attachments = [...listed.filter((a) => !isPicture(a)), ...listed.filter(isPicture)];
     const chosen = [];
     let total = 0;
     for (const a of attachments) {
-      if (!a || typeof a.id !== "string") continue;
       const kind = a.attachmentType || "file";
       if (kind !== "file" && kind !== "item") continue;
       const name = typeof a.name === "string" ? a.name : "";
       const type = typeof a.contentType === "string" ? a.contentType.toLowerCase() : "";
-      if (kind === "file" && !READABLE_NAME.test(name.trim()) && !READABLE_TYPES.has(type)) continue;
+      if (kind === "file" && !READABLE_NAME.test(name.trim()) && !READABLE_TYPES.has(type) && !isPicture(a)) continue;
       const size = Number(a.size);
       if (!(size > 0 && size <= FILE_BYTES_MAX && total + size <= FILES_BYTES_TOTAL)) continue;
       total += size;

@@ -25,6 +25,13 @@ def check() -> None:
         raise BudgetExceeded
 
 
+def remaining() -> float:
+    """Seconds left before the deadline (infinite outside a budget): what a program run from an
+    analysis may be given as its timeout."""
+    deadline = _deadline.get()
+    return float("inf") if deadline is None else deadline - time.monotonic()
+
+
 @contextmanager
 def limit(seconds: float) -> Iterator[None]:
     token = _deadline.set(time.monotonic() + seconds)

@@ -152,10 +152,11 @@ def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
     would give it, and the attachments the add-in fetches (static/outlook/core.js,
     `readableFiles`): files of a kind the service reads and attached messages (Outlook's item
     attachments, handed over as .eml), at most FETCHED_FILE_BYTES each, the first FETCHED_FILES
-    within FETCHED_FILES_BYTES together. An attached message's own parts are no body or
-    attachment of the message Outlook shows."""
+    within FETCHED_FILES_BYTES together, pictures after the rest. Outlook lists a picture drawn
+    in the message (by cid:) among the attachments, marked inline. An attached message's own
+    parts are no body or attachment of the message Outlook shows."""
     html: str | None = None
-    files: list[AttachedFile] = []
+    readable: list[AttachedFile] = []
     for part in _outlook_parts(email.message_from_bytes(raw, policy=policy.compat32)):
         name = part.get_filename() or ""
         disposition = str(part.get("Content-Disposition") or "").lower()
@@ -163,17 +164,23 @@ def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
         data = part.get_payload(0).as_bytes() if attached_message else part.get_payload(decode=True)
         if not isinstance(data, bytes):
             continue
+        kind = attachment_kind(part.get_content_type(), name)
         if html is None and part.get_content_type() == "text/html" and not name:
             try:
                 html = data.decode(part.get_content_charset() or "utf-8", "replace")
             except LookupError:  # a charset Python does not know
                 html = data.decode("utf-8", "replace")
-        # A document shown inline is still an attachment in Outlook's list; pictures are no kind we read.
-        elif (attached_message or ((name or disposition.startswith("attachment"))
-              and attachment_kind(part.get_content_type(), name))) \
-                and len(files) < FETCHED_FILES and len(data) <= FETCHED_FILE_BYTES \
-                and sum(len(f.data) for f in files) + len(data) <= FETCHED_FILES_BYTES:
-            files.append(AttachedFile(name, part.get_content_type(), data))
+        # A document shown inline is still an attachment in Outlook's list, and so is a picture.
+        elif attached_message or (kind and (name or disposition.startswith("attachment") or kind == "picture")):
+            name = name or str(part.get("Content-ID") or "").strip().strip("<>")
+            readable.append(AttachedFile(name, part.get_content_type(), data))
+    files: list[AttachedFile] = []
+    # Stable: documents and attached messages in their order, then pictures, which a message's logos
+    # would otherwise crowd a document out of the four.
+    for attached in sorted(readable, key=lambda f: attachment_kind(f.content_type, f.name) == "picture"):
+        if len(files) < FETCHED_FILES and len(attached.data) <= FETCHED_FILE_BYTES \
+                and sum(len(f.data) for f in files) + len(attached.data) <= FETCHED_FILES_BYTES:
+            files.append(attached)
     return html, tuple(files)
 
 

@@ -19,6 +19,7 @@ import html
 import io
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from .model import (
 )
 from .office import OPEN_DOCUMENT, WORD_DOCUMENT, document_text, workbook_text
 from .pdf import page_text
+from .picture import PICTURE_SECONDS, is_picture, picture_text, worth_reading
 from .rtf import rtf_text
 from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html, svg_text
 
@@ -58,6 +60,9 @@ MAX_DOCUMENTS = 8  # PDF and office (Word, Excel, OpenDocument, RTF) attachments
 MAX_TEXT_ATTACHMENTS = 20
 MAX_FILE_NAMES = 20  # attachment names read as text, in the order the parts come
 MAX_PDF_PAGES = 5
+# Pictures read (OCR and codes, about 0.2 s each), and the seconds all of one message's may take.
+MAX_PICTURES = 4
+MESSAGE_PICTURE_SECONDS = 6.0
 
 CALENDAR_TYPES = {"text/calendar", "application/ics", "text/x-vcalendar", "application/x-ics"}
 AUTH_METHODS = {"spf", "dkim", "dmarc", "compauth", "arc"}
@@ -313,10 +318,11 @@ def _pdf_text(data: bytes, problems: list[str]) -> str:
 
 
 class _Extraction(Counter[str]):
-    """How many attachments of each family this message has had read so far (bounded)."""
+    """How many attachments of each family this message has had read so far (bounded), and the
+    milliseconds its pictures took ("picture_ms")."""
 
 
-AttachmentKind = Literal["pdf", "docx", "xlsx", "odf", "rtf", "html", "svg", "text", "card"]
+AttachmentKind = Literal["pdf", "docx", "xlsx", "odf", "rtf", "html", "svg", "picture", "text", "card"]
 # An attached message: the Outlook add-in sends an item attachment (Outlook hands it over as an
 # .eml) with this type; in a whole message it is a MIME container whose parts are read.
 MESSAGE_TYPE = "message/rfc822"
@@ -324,8 +330,8 @@ MESSAGE_TYPE = "message/rfc822"
 
 def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
     """The kind of document a reader can open and we read: PDF, Word, Excel, OpenDocument, RTF,
-    HTML, an SVG picture (its words are text), plain text, a contact card; None for the rest
-    (other pictures, archives)."""
+    HTML, an SVG picture (its words are text), a PNG, JPEG, GIF or WebP picture (its words and
+    codes are read), plain text, a contact card; None for the rest (archives, other files)."""
     ctype, lower = content_type.lower(), name.lower()
     if ctype == "application/pdf" or lower.endswith(".pdf"):
         return "pdf"
@@ -341,6 +347,8 @@ def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
         return "html"
     if ctype == "image/svg+xml" or lower.endswith(".svg"):
         return "svg"
+    if is_picture(ctype, lower):
+        return "picture"
     if ctype == "text/plain" or lower.endswith(".txt"):
         return "text"
     if ctype in ("text/vcard", "text/x-vcard", "text/directory") or lower.endswith((".vcf", ".vcard")):
@@ -349,17 +357,43 @@ def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
 
 
 # Per family of attachments: how many one message reads, and its name in the problem said past that.
-_READ_AT_MOST = {"documents": (MAX_DOCUMENTS, "PDF and office"), "texts": (MAX_TEXT_ATTACHMENTS, "text")}
+_READ_AT_MOST = {"documents": (MAX_DOCUMENTS, "PDF and office attachments"),
+                 "pictures": (MAX_PICTURES, "pictures"), "texts": (MAX_TEXT_ATTACHMENTS, "text attachments")}
 
 
 def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction) -> bool:
     """Whether this attachment is still within the bounds of what one message has read."""
-    family = "documents" if kind in ("pdf", "docx", "xlsx", "odf", "rtf") else "texts"
+    family = "documents" if kind in ("pdf", "docx", "xlsx", "odf", "rtf") else \
+        "pictures" if kind == "picture" else "texts"
     most, named = _READ_AT_MOST[family]
     extraction[family] += 1
     if extraction[family] == most + 1:
-        problems.append(f"only the first {most} {named} attachments were read")
+        problems.append(f"only the first {most} {named} were read")
     return extraction[family] <= most
+
+
+def _said(problems: list[str], found: list[str]) -> None:
+    problems.extend(problem for problem in dict.fromkeys(found) if problem not in problems)
+
+
+def _picture_text(data: bytes, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
+    """(canonical text, truncated) of a picture, whole (a picture cut short shows nothing), within
+    the seconds left to this message's pictures and to the analysis. Only a picture worth reading
+    counts against the bound: a row of tracking pixels cannot push a lure's picture out of it."""
+    worth = worth_reading(data)
+    if isinstance(worth, str):
+        _said(problems, [worth])
+    if worth is not True or not _counted("picture", problems, extraction):
+        return "", False
+    seconds = min(PICTURE_SECONDS, MESSAGE_PICTURE_SECONDS - extraction["picture_ms"] / 1000, budget.remaining())
+    if seconds <= 0:
+        _said(problems, [f"pictures past {MESSAGE_PICTURE_SECONDS:.0f} s of reading were not read"])
+        return "", False
+    started = time.monotonic()
+    text, found = picture_text(data, seconds)
+    extraction["picture_ms"] += round((time.monotonic() - started) * 1000)
+    _said(problems, found)
+    return canonical(text)
 
 
 def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
@@ -389,6 +423,8 @@ def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
 def _attachment_text(part: Message, name: str, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
     """(canonical text, truncated) of an attachment a reader can open; ("", False) when unread."""
     kind = attachment_kind(part.get_content_type(), name)
+    if kind == "picture":
+        return _picture_text(_payload_bytes(part, problems), problems, extraction)
     if kind is None or not _counted(kind, problems, extraction):
         return "", False
     return _document_text(kind, _payload_bytes(part, problems), part.get_content_charset(), problems)
@@ -614,6 +650,13 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
             parts.plains.append(_part_text(part, problems))
         elif ctype == "text/html":
             parts.htmls.append(_part_text(part, problems))
+        elif is_picture(ctype, ""):
+            # A picture with no file name is drawn in the message (by its cid: in the HTML, or
+            # after the text): named by its Content-ID.
+            content_id = decode_header_value(part.get("Content-ID")).strip().strip("<>")
+            text, truncated = _picture_text(_payload_bytes(part, problems), problems, extraction)
+            if text:
+                parts.attachments.append(TextBlock("attachment", text, content_id, truncated))
     return parts
 
 
@@ -782,8 +825,9 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
         if attached.content_type.lower() == MESSAGE_TYPE:
             text, truncated = _attached_message_text(attached.data, problems) \
                 if _counted("text", problems, extraction) else ("", False)
+        elif (kind := attachment_kind(attached.content_type, attached.name)) == "picture":
+            text, truncated = _picture_text(attached.data, problems, extraction)
         else:
-            kind = attachment_kind(attached.content_type, attached.name)
             text, truncated = _document_text(kind, attached.data, None, problems) \
                 if kind is not None and _counted(kind, problems, extraction) else ("", False)
         if text:

@@ -108,7 +108,7 @@ describe("reading the item", () => {
     assert.deepEqual(payload.item.attachments, ["Refund_call_+1-866-555-0177.pdf", "x".repeat(255)]);
   });
 
-  test("Mailbox 1.8: the bytes of readable attachments go as files; pictures, links, big and failed ones do not", async () => {
+  test("Mailbox 1.8: the bytes of readable attachments go as files; archives, links, big and failed ones do not", async () => {
     const pdf = Buffer.from("%PDF-1.4 refund desk +1 866 555 0177").toString("base64");
     const card = Buffer.from("BEGIN:VCARD\r\nFN:PayPal Support\r\nTEL:+18665550177\r\nEND:VCARD\r\n").toString("base64");
     const { Office, calls } = makeOffice({
@@ -116,7 +116,7 @@ describe("reading the item", () => {
       item: {
         attachments: [
           { id: "a1", name: "Invoice_4471.pdf", contentType: "application/pdf", size: 30000, attachmentType: "file" },
-          { id: "a2", name: "image001.png", contentType: "image/png", size: 4000, attachmentType: "file", isInline: true },
+          { id: "a2", name: "scans.zip", contentType: "application/zip", size: 4000, attachmentType: "file" },
           { id: "a3", name: "Statement.pdf", contentType: "application/pdf", size: 2500000, attachmentType: "file" },
           { id: "a4", name: "Shared notes.docx", size: 1000, attachmentType: "cloud" },
           { id: "a5", name: "contact", contentType: "text/vcard", size: 200, attachmentType: "file" },
@@ -127,7 +127,7 @@ describe("reading the item", () => {
     });
     const { client } = clientFor(Office, stub.url);
     const payload = await client.readItem(null);
-    // a6 was asked for and refused by Outlook; the picture, the 2.5 MB PDF and the cloud link never were.
+    // a6 was asked for and refused by Outlook; the archive, the 2.5 MB PDF and the cloud link never were.
     assert.deepEqual([...calls.attachments].sort(), ["a1", "a5", "a6"]);
     assert.deepEqual(payload.files, [
       { name: "Invoice_4471.pdf", content_type: "application/pdf", content: pdf },
@@ -161,18 +161,29 @@ describe("reading the item", () => {
     ] });
     assert.deepEqual(chosen.map((a) => a.id), ["Rates.xlsx", "Avviso.odt", "Avis.rtf", "notice"]);
     const others = IG.readableFiles({ attachments: [
-      named("scan", "application/vnd.oasis.opendocument.text"), named("photo.png", "image/png"),
+      named("scan", "application/vnd.oasis.opendocument.text"), named("photos.7z", "application/x-7z-compressed"),
       named("Posten", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), named("Tool.XLSM"),
     ] });
     assert.deepEqual(others.map((a) => a.id), ["scan", "Posten", "Tool.XLSM"]);
   });
 
-  test("SVG pictures are fetched (their words are text); other pictures are not", () => {
+  test("SVG pictures are fetched (their words are text); other drawings are not", () => {
     const named = (name, contentType = "application/octet-stream") => ({ id: name, name, contentType, size: 100, attachmentType: "file" });
     const chosen = IG.readableFiles({ attachments: [
-      named("summary.svg"), named("photo.png", "image/png"), named("drawing", "image/svg+xml"), named("scan.jpg"),
+      named("summary.svg"), named("drawing.bmp", "image/bmp"), named("drawing", "image/svg+xml"), named("scan.tiff"),
     ] });
     assert.deepEqual(chosen.map((a) => a.id), ["summary.svg", "drawing"]);
+  });
+
+  test("PNG, JPEG and GIF pictures are fetched, inline ones too, after the documents", () => {
+    const named = (name, contentType = "application/octet-stream", more = {}) => ({ id: name, name, contentType, size: 100, attachmentType: "file", ...more });
+    const chosen = IG.readableFiles({ attachments: [
+      named("image001.png", "image/png", { isInline: true }), named("scan.JPG"), named("logo", "image/gif", { isInline: true }),
+      named("Invoice.pdf", "application/pdf"), named("photo.jpeg", "image/jpeg"), named("diagram.bmp", "image/bmp"),
+    ] });
+    assert.deepEqual(chosen.map((a) => a.id), ["Invoice.pdf", "image001.png", "scan.JPG", "logo"]);
+    const big = IG.readableFiles({ attachments: [named("poster.png", "image/png", { size: 2500000 })] });
+    assert.deepEqual(big, []);  // past FILE_BYTES_MAX, as any file
   });
 
   test("at most four files within 4 MB are fetched, and none on mobile (Mailbox below 1.8)", async () => {

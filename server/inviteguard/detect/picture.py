@@ -1,0 +1,161 @@
+"""What a reader sees in a picture: the words drawn in it (Tesseract OCR) and what a QR code or
+barcode in it says (zbar). A lure that knows every text part is read draws its number instead,
+or hands it over as a QR code of `tel:+359...` "to scan with your phone".
+
+The picture's bytes are an attacker's: Pillow, asked to recognise only the formats a mail client
+shows, reads the header (lazily: width and height before any pixel), refuses what is too small to
+hold a line or too large to be anything but a photo, then decodes the first frame and writes it
+again as a plain grey picture (PGM). Only those bytes, Pillow's own, reach the two programs: fed
+bytes it cannot read as an image, Tesseract takes them for a list of files and web addresses to
+fetch, and zbarimg reads through ImageMagick, whose decoders are no place for a hostile file.
+Nothing here raises on the picture's bytes: what could not be read is said in the problems.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import struct
+import subprocess
+import time
+
+from PIL import Image
+
+from .view import link_target
+
+# The formats Pillow is allowed to recognise: a mail client shows these, and no other of Pillow's
+# decoders (TIFF, PSD, EPS through Ghostscript...) ever sees an attacker's bytes.
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
+PICTURE_TYPES = frozenset({"image/png", "image/jpeg", "image/jpg", "image/pjpeg", "image/gif", "image/webp"})
+PICTURE_NAMES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+MAX_PICTURE_BYTES = 2_000_000  # as any attachment read (parse.MAX_ATTACHMENT_BYTES), and the add-in's fetch
+# A tracking pixel, a spacer or a rule holds no line a reader reads: a side under 16 px, or less
+# than a line of 80x16 px in all. A square QR code of 40 px still counts.
+MIN_SIDE = 16
+MIN_PIXELS = 80 * 16
+# Past these the picture is a photo or a scan, whose decoding and OCR cost seconds; said, not read.
+MAX_SIDE = 4000
+MAX_PIXELS = 8_000_000
+PICTURE_SECONDS = 3.0  # both programs together, per picture; a few lines take Tesseract about 0.2 s
+
+TESSERACT = "tesseract"
+ZBARIMG = "zbarimg"
+# --psm 6: one block of text, the shape of a few lines drawn in a banner or a notice; English's
+# model reads the digits, the plus sign and Latin words.
+OCR_ARGUMENTS = ("stdin", "stdout", "--psm", "6", "-l", "eng")
+# Exit status 4: zbarimg found no code, which is most pictures.
+ZBAR_NO_CODE = 4
+
+# What Pillow raises on a broken or hostile file, besides its decompression-bomb error: plugins
+# raise SyntaxError for a bad header and struct.error or EOFError for a short one.
+_UNREADABLE = (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, TypeError, KeyError,
+               ZeroDivisionError)
+_UNREADABLE_PICTURE = "a picture could not be read"
+_TOO_LARGE = f"a picture larger than {MAX_PIXELS // 1_000_000} megapixels was not read"
+_NO_TESSERACT = f"pictures not read: {TESSERACT} is not installed"
+_NO_ZBARIMG = f"QR codes and barcodes in pictures not read: {ZBARIMG} is not installed"
+
+
+def is_picture(content_type: str, name: str) -> bool:
+    """A picture a mail client draws in the message or shows when opened, by its type or name."""
+    return content_type.lower() in PICTURE_TYPES or name.lower().endswith(PICTURE_NAMES)
+
+
+def worth_reading(data: bytes) -> bool | str:
+    """From the picture's header alone (no pixel decoded): True when it is one to read, False
+    when it holds nothing a reader reads (a tracking pixel, a spacer), a problem when it cannot or
+    may not be read. Cheap, so that only pictures worth it count against a message's bound."""
+    if len(data) > MAX_PICTURE_BYTES:
+        return f"a picture larger than {MAX_PICTURE_BYTES:,} bytes was not read"
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
+            width, height = picture.size
+    # Pillow refuses a header claiming far more pixels than it reads (Image.MAX_IMAGE_PIXELS) and
+    # warns, which -W error makes an exception, for fewer: both are past MAX_PIXELS.
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return _TOO_LARGE
+    except _UNREADABLE:
+        return _UNREADABLE_PICTURE
+    if min(width, height) < MIN_SIDE or width * height < MIN_PIXELS:
+        return False
+    return _TOO_LARGE if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS else True
+
+
+def _shown(data: bytes) -> bytes | str:
+    """The picture as Tesseract and zbar read it (a PGM Pillow wrote: grey, the first frame, on
+    white where it is transparent, as a reader sees it on the page), or a problem when its pixels
+    cannot be read. Only for a picture worth reading: its size is within the bounds."""
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
+            rgba = picture.convert("RGBA")
+    except _UNREADABLE:
+        return _UNREADABLE_PICTURE
+    page = Image.new("RGBA", rgba.size, "white")
+    page.alpha_composite(rgba)
+    out = io.BytesIO()
+    page.convert("L").save(out, format="PPM")
+    return out.getvalue()
+
+
+def _run(program: str, arguments: tuple[str, ...], shown: bytes, seconds: float) -> subprocess.CompletedProcess[bytes]:
+    # One thread: OpenMP's threads make Tesseract's result depend on timing and take every core.
+    environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    return subprocess.run([program, *arguments], input=shown, capture_output=True, timeout=seconds,  # noqa: S603
+                          env=environment, check=False)
+
+
+def _code_text(payload: str) -> str:
+    """A code's payload as the phone that scans it shows it: a tel: or sms: code as the number it
+    dials (as a link's target reads), anything else as written."""
+    return link_target(payload).strip() or payload
+
+
+def _codes(zbarimg: str, shown: bytes, seconds: float) -> tuple[list[str], list[str]]:
+    """(payloads as read, problems) of the QR codes and barcodes in the picture."""
+    done = _run(zbarimg, ("--raw", "-q", "-"), shown, seconds)
+    if done.returncode == ZBAR_NO_CODE:
+        return [], []
+    if done.returncode != 0:
+        return [], [_UNREADABLE_PICTURE]
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    return [_code_text(line.strip()) for line in lines if line.strip()], []
+
+
+def _words(tesseract: str, shown: bytes, seconds: float) -> tuple[str, list[str]]:
+    """(text, problems) of the words Tesseract finds drawn in the picture."""
+    done = _run(tesseract, OCR_ARGUMENTS, shown, seconds)
+    if done.returncode != 0:
+        return "", [_UNREADABLE_PICTURE]
+    return done.stdout.decode("utf-8", "replace").strip(), []
+
+
+def picture_text(data: bytes, seconds: float = PICTURE_SECONDS) -> tuple[str, list[str]]:
+    """(text, problems): the words a reader sees in a picture, then what each code in it says,
+    within `seconds`. A reader that is not installed is said, and the picture read without it."""
+    worth = worth_reading(data)
+    if worth is not True:
+        return "", [worth] if worth else []
+    tesseract, zbarimg = shutil.which(TESSERACT), shutil.which(ZBARIMG)
+    problems = [missing for program, missing in ((tesseract, _NO_TESSERACT), (zbarimg, _NO_ZBARIMG))
+                if program is None]
+    if tesseract is None and zbarimg is None:
+        return "", problems
+    shown = _shown(data)
+    if isinstance(shown, str):
+        return "", [*problems, shown]
+    deadline = time.monotonic() + seconds
+    words, payloads = "", []
+    try:
+        # The codes first: zbar takes milliseconds, and Tesseract has what is left of the time.
+        if zbarimg is not None:
+            payloads, failed = _codes(zbarimg, shown, seconds)
+            problems += failed
+        if tesseract is not None:
+            words, failed = _words(tesseract, shown, max(deadline - time.monotonic(), 0.01))
+            problems += failed
+    except subprocess.TimeoutExpired:
+        problems.append(f"a picture took longer than {seconds:.1f} s to read and was left out")
+    except OSError:  # the program could not be started (removed since, not executable)
+        problems.append(_UNREADABLE_PICTURE)
+    return "\n".join(text for text in (words, *payloads) if text), problems

@@ -1,0 +1,140 @@
+"""Pictures read as a reader sees them: the words drawn in them (Tesseract) and what a QR code in
+them dials (zbar), inline by cid: or attached, within the bounds that keep a hostile picture cheap."""
+
+import base64
+import io
+import shutil
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+import segno
+from inviteguard.detect.evaluation import outlook_view
+from inviteguard.detect.parse import MAX_PICTURES, parse_raw
+from inviteguard.detect.picture import picture_text
+from inviteguard.detect.signals import Reading, phone
+from PIL import Image, ImageDraw, ImageFont
+
+from .test_documents import _numbers, _with_attachment
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+LURE = "Call +1 808 555 0143 to cancel"
+
+
+@pytest.fixture(autouse=True)
+def _readers_installed():
+    """These tests read pictures with the real programs, drawn in a real font."""
+    missing = [name for name, found in (("tesseract-ocr tesseract-ocr-eng", shutil.which("tesseract")),
+                                        ("zbar-tools", shutil.which("zbarimg")),
+                                        ("fonts-dejavu-core", Path(FONT).is_file())) if not found]
+    if missing:
+        pytest.fail(f"Debian's {' '.join(missing)} missing: apt-get install -y {' '.join(missing)} "
+                    "(scripts/test.sh does it)", pytrace=False)
+
+
+def _drawn(text: str, picture_format: str = "PNG", size: int = 20) -> bytes:
+    """The text drawn black on white in DejaVu Sans, as a lure's banner draws its number."""
+    font = ImageFont.truetype(FONT, size)
+    _, _, right, bottom = font.getbbox(text)
+    picture = Image.new("RGB", (right + 24, bottom + 24), "white")
+    ImageDraw.Draw(picture).text((12, 12), text, font=font, fill="black")
+    out = io.BytesIO()
+    picture.save(out, format=picture_format)
+    return out.getvalue()
+
+
+def _qr(payload: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(payload).save(out, kind="png", scale=4)
+    return out.getvalue()
+
+
+def _inline(*pictures: tuple[str, bytes], html: str = "<p>Your order is confirmed.</p>") -> bytes:
+    """An HTML message showing each (content id, PNG) by cid: in a multipart/related, no file names."""
+    images = "".join(f'<img src="cid:{cid}">' for cid, _ in pictures)
+    parts = "".join(
+        f"--r\r\nContent-Type: image/png\r\nContent-ID: <{cid}>\r\nContent-Disposition: inline\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{base64.encodebytes(data).decode()}\r\n"
+        for cid, data in pictures)
+    return ("From: Orders <orders@example.com>\r\nSubject: Order confirmed\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/related; boundary=r\r\n\r\n"
+            f"--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>{html}{images}</body></html>\r\n"
+            f"{parts}--r--\r\n").encode()
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG's signature and header claiming the size, and no pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def test_a_number_drawn_in_an_inline_picture_is_read():
+    raw = _inline(("notice@x", _drawn(LURE)))
+    message = parse_raw(raw)
+    assert [(b.source, b.name, b.text) for b in message.attachments] == [("attachment", "notice@x", LURE)]
+    assert _numbers(raw) == ["+18085550143"]
+    assert message.problems == ()
+
+
+@pytest.mark.parametrize(("name", "content_type", "picture_format"), [
+    ("aviso.png", "image/png", "PNG"), ("aviso.jpg", "image/jpeg", "JPEG"), ("aviso.gif", "image/gif", "GIF")])
+def test_a_number_drawn_in_an_attached_picture_is_read(name, content_type, picture_format):
+    raw = _with_attachment(name, content_type, _drawn(LURE, picture_format))
+    assert _numbers(raw) == ["+18085550143"]
+
+
+def test_a_qr_code_that_dials_gives_its_number():
+    raw = _inline(("scan@x", _qr("tel:+35928001234")), html="<p>Scan with your phone, it dials directly.</p>")
+    assert "(+35928001234)" in parse_raw(raw).attachments[0].text
+    assert _numbers(raw) == ["+35928001234"]
+
+
+def test_the_outlook_path_reads_the_pictures_the_add_in_fetches():
+    raw = _inline(("notice@x", _drawn(LURE)))
+    assert [m.e164 for m in phone.mentions(Reading(outlook_view(raw)))] == ["+18085550143"]
+
+
+def test_tracking_pixels_are_skipped_uncounted_and_a_broken_picture_is_said_never_raised():
+    pixel = io.BytesIO()
+    Image.new("RGBA", (1, 1)).save(pixel, format="PNG")
+    lure = _drawn(LURE)
+    # More pixels than the pictures read: they hold nothing and cannot push the lure out.
+    pixels = [(f"pixel{i}@x", pixel.getvalue()) for i in range(MAX_PICTURES + 1)]
+    raw = _inline(*pixels, ("broken@x", lure[:len(lure) // 2]), ("notice@x", lure))
+    message = parse_raw(raw)
+    assert [b.name for b in message.attachments] == ["notice@x"]
+    assert message.problems == ("a picture could not be read",)
+
+
+def test_a_decompression_bomb_is_refused_from_its_header():
+    started = time.monotonic()
+    message = parse_raw(_with_attachment("bomb.png", "image/png", _png_header(100_000, 100_000)))
+    assert time.monotonic() - started < 1
+    assert message.attachments == ()
+    assert message.problems == ("a picture larger than 8 megapixels was not read",)
+
+
+def test_only_the_first_pictures_of_a_message_are_read_and_it_is_said():
+    raw = _inline(*((f"p{i}@x", _drawn(f"Ref 4{i}7")) for i in range(10)))
+    message = parse_raw(raw)
+    assert [b.text for b in message.attachments] == [f"Ref 4{i}7" for i in range(MAX_PICTURES)]
+    assert message.problems == (f"only the first {MAX_PICTURES} pictures were read",)
+
+
+def test_without_the_readers_installed_pictures_are_skipped_and_said_once(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    message = parse_raw(_inline(("a@x", _drawn(LURE)), ("b@x", _drawn(LURE))))
+    assert message.attachments == ()
+    assert message.problems == ("pictures not read: tesseract is not installed",
+                                "QR codes and barcodes in pictures not read: zbarimg is not installed")
+
+
+def test_a_picture_past_its_time_is_left_out_and_said():
+    started = time.monotonic()
+    text, problems = picture_text(_drawn(LURE), seconds=0.001)
+    assert time.monotonic() - started < 1
+    assert (text, problems) == ("", ["a picture took longer than 0.0 s to read and was left out"])
