@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import segno
+from inviteguard.detect import picture
 from inviteguard.detect.evaluation import outlook_view
 from inviteguard.detect.parse import MAX_PICTURES, parse_raw
 from inviteguard.detect.picture import picture_text
@@ -135,6 +136,26 @@ def test_without_the_readers_installed_pictures_are_skipped_and_said_once(monkey
 
 def test_a_picture_past_its_time_is_left_out_and_said():
     started = time.monotonic()
-    text, problems = picture_text(_drawn(LURE), seconds=0.001)
+    # A picture no other test draws: one read before is kept, and its reading takes no time.
+    text, problems = picture_text(_drawn("Ref 90417 past its time"), seconds=0.001)
     assert time.monotonic() - started < 1
     assert (text, problems) == ("", ["a picture took longer than 0.0 s to read and was left out"])
+
+
+def test_a_picture_read_again_is_not_read_twice_unless_its_reading_was_cut_short(monkeypatch):
+    """The three inputs of one message and a list's copies carry the same picture: its reading is
+    kept, per picture and per program, but not a reading its time cut short."""
+    runs = []
+    real_run = picture._run
+
+    def counted(program, *arguments):
+        runs.append(program)
+        return real_run(program, *arguments)
+
+    monkeypatch.setattr(picture, "_run", counted)
+    drawn = _drawn("Call +1 808 555 0177 kept")
+    assert picture_text(drawn, seconds=0.001)[1][-1].startswith("a picture took longer")
+    cut_short = len(runs)
+    first = picture_text(drawn)
+    assert "808 555 0177" in first[0] and len(runs) == cut_short + 2  # zbar, then Tesseract
+    assert picture_text(drawn) == first and len(runs) == cut_short + 2

@@ -13,12 +13,15 @@ Nothing here raises on the picture's bytes: what could not be read is said in th
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
 import struct
 import subprocess
+import threading
 import time
+from collections import OrderedDict
 
 from PIL import Image
 
@@ -130,6 +133,15 @@ def _words(tesseract: str, shown: bytes, seconds: float) -> tuple[str, list[str]
     return done.stdout.decode("utf-8", "replace").strip(), []
 
 
+# Readings of the last pictures read, whole: the three inputs of one message (the whole message and
+# the Outlook paths, as fit and eval read it) and the copies a list sends carry the same picture,
+# and a reading costs Tesseract a few hundred milliseconds. Keyed by the picture's digest and the
+# programs that read it; a reading cut short by its time is not kept.
+PICTURES_KEPT = 32
+_kept: OrderedDict[tuple[bytes, str | None, str | None], tuple[str, tuple[str, ...]]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def picture_text(data: bytes, seconds: float = PICTURE_SECONDS) -> tuple[str, list[str]]:
     """(text, problems): the words a reader sees in a picture, then what each code in it says,
     within `seconds`. A reader that is not installed is said, and the picture read without it."""
@@ -137,15 +149,33 @@ def picture_text(data: bytes, seconds: float = PICTURE_SECONDS) -> tuple[str, li
     if worth is not True:
         return "", [worth] if worth else []
     tesseract, zbarimg = shutil.which(TESSERACT), shutil.which(ZBARIMG)
+    key = (hashlib.blake2b(data, digest_size=16).digest(), tesseract, zbarimg)
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            text, said = _kept[key]
+            return text, list(said)
+    text, problems, whole = _read(data, seconds, tesseract, zbarimg)
+    if whole:
+        with _kept_lock:
+            _kept[key] = (text, tuple(problems))
+            while len(_kept) > PICTURES_KEPT:
+                _kept.popitem(last=False)
+    return text, problems
+
+
+def _read(data: bytes, seconds: float, tesseract: str | None, zbarimg: str | None) -> tuple[str, list[str], bool]:
+    """(text, problems, read whole): picture_text's reading with these programs (None: not
+    installed), and whether it ran to its end within its time."""
     problems = [missing for program, missing in ((tesseract, _NO_TESSERACT), (zbarimg, _NO_ZBARIMG))
                 if program is None]
     if tesseract is None and zbarimg is None:
-        return "", problems
+        return "", problems, True
     shown = _shown(data)
     if isinstance(shown, str):
-        return "", [*problems, shown]
+        return "", [*problems, shown], True
     deadline = time.monotonic() + seconds
-    words, payloads = "", []
+    words, payloads, whole = "", [], True
     try:
         # The codes first: zbar takes milliseconds, and Tesseract has what is left of the time.
         if zbarimg is not None:
@@ -156,6 +186,7 @@ def picture_text(data: bytes, seconds: float = PICTURE_SECONDS) -> tuple[str, li
             problems += failed
     except subprocess.TimeoutExpired:
         problems.append(f"a picture took longer than {seconds:.1f} s to read and was left out")
+        whole = False
     except OSError:  # the program could not be started (removed since, not executable)
         problems.append(_UNREADABLE_PICTURE)
-    return "\n".join(text for text in (words, *payloads) if text), problems
+    return "\n".join(text for text in (words, *payloads) if text), problems, whole
