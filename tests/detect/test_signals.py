@@ -1887,7 +1887,7 @@ def test_a_sarajevo_number_is_dialled_in_bosnia_once_the_text_reads_as_bosnian()
     (awareness.warning_about_scams, "trust.scam_awareness", "awareness_phrase",
      "近期有同仁收到行事曆邀請型詐騙。請注意：不要撥打邀請內的電話。", "型詐騙"),
 ])
-def test_the_claims_haste_and_warnings_rounds_88_to_92_added(signal, signal_id, key, text, phrase):
+def test_the_claims_haste_and_warnings_later_rounds_added(signal, signal_id, key, text, phrase):
     found = facts(signal, parse_raw(mail(text)), signal_id)
     assert found and found[key] == phrase
 

@@ -156,7 +156,7 @@ def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
     in the message (by cid:) among the attachments, marked inline. An attached message's own
     parts are no body or attachment of the message Outlook shows."""
     html: str | None = None
-    readable: list[AttachedFile] = []
+    readable: list[tuple[bool, AttachedFile]] = []  # (a picture, the file)
     for part in _outlook_parts(email.message_from_bytes(raw, policy=policy.compat32)):
         name = part.get_filename() or ""
         disposition = str(part.get("Content-Disposition") or "").lower()
@@ -173,11 +173,11 @@ def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
         # A document shown inline is still an attachment in Outlook's list, and so is a picture.
         elif attached_message or (kind and (name or disposition.startswith("attachment") or kind == "picture")):
             name = name or str(part.get("Content-ID") or "").strip().strip("<>")
-            readable.append(AttachedFile(name, part.get_content_type(), data))
+            readable.append((kind == "picture", AttachedFile(name, part.get_content_type(), data)))
     files: list[AttachedFile] = []
     # Stable: documents and attached messages in their order, then pictures, which a message's logos
     # would otherwise crowd a document out of the four.
-    for attached in sorted(readable, key=lambda f: attachment_kind(f.content_type, f.name) == "picture"):
+    for _, attached in sorted(readable, key=lambda found: found[0]):
         if len(files) < FETCHED_FILES and len(attached.data) <= FETCHED_FILE_BYTES \
                 and sum(len(f.data) for f in files) + len(attached.data) <= FETCHED_FILES_BYTES:
             files.append(attached)

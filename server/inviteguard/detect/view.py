@@ -70,11 +70,12 @@ def _invisible(code: int) -> bool:
 _SCRIPT_HYPHENS = frozenset((0x058A, 0x05BE, 0x1400, 0x2E17, 0x2E1A, 0x2E40, 0x2E5D, 0x30A0, 0x10EAD))
 
 
-def _circled_digit(char: str) -> bool:
-    """A digit in a circle of any style: NFKC folds the plain circled ones ("①") but leaves the
-    double, sans-serif and negative (white on black) ones ("⓵", "➀", "❶", "⓿") as symbols, which a
-    reader dials as the digits they show."""
-    return unicodedata.digit(char, None) is not None and "CIRCLED" in unicodedata.name(char, "")
+# Digits in a circle of any style: NFKC folds the plain circled ones ("①") but leaves the double,
+# sans-serif and negative (white on black) ones ("⓵", "➀", "❶", "⓿") as symbols, which a reader
+# dials as the digits they show. The Enclosed Alphanumerics and Dingbats blocks hold all 47 that
+# Unicode has.
+_CIRCLED_DIGITS = frozenset(char for char in map(chr, range(0x2460, 0x2800))
+                            if unicodedata.digit(char, None) is not None and "CIRCLED" in unicodedata.name(char, ""))
 
 
 class _Table(dict[int, "str | None"]):
@@ -89,7 +90,7 @@ class _Table(dict[int, "str | None"]):
             value = char if char in "\t\n" else "\n" if char in "\r\v\f" else " "
         elif _invisible(code):
             value = None
-        elif category == "Nd" or (category == "No" and _circled_digit(char)):
+        elif category == "Nd" or char in _CIRCLED_DIGITS:
             value = str(unicodedata.digit(char))
         elif code in _SCRIPT_HYPHENS:
             value = "\u2010"
@@ -210,9 +211,8 @@ _FULL_WIDTH_DIGITS = frozenset(map(chr, range(0xFF10, 0xFF1A)))
 _MATHEMATICAL_DIGITS = frozenset(map(chr, range(0x1D7CE, 0x1D800)))
 # Digits no keyboard types, set to part a number from the digits a filter reads: mathematical and
 # circled ones (enclosed alphanumerics and dingbats).
-_SYMBOL_DIGITS = _MATHEMATICAL_DIGITS | frozenset(
-    char for char in map(chr, range(0x2460, 0x2800)) if _circled_digit(char))
-_SYMBOL_DIGIT_CLASS = "".join(sorted(_SYMBOL_DIGITS - _MATHEMATICAL_DIGITS))
+_SYMBOL_DIGITS = _MATHEMATICAL_DIGITS | _CIRCLED_DIGITS
+_CIRCLED_DIGIT_CLASS = "".join(sorted(_CIRCLED_DIGITS))  # mathematical digits are \d already
 
 
 def _digit_value(char: str) -> str:
@@ -237,8 +237,8 @@ def _digit_runs() -> tuple[re.Pattern[str], re.Pattern[str]]:
     and two digits with only invisible characters or marks between them. Built at the engine's
     warm-up (its first parse)."""
     hidden = _invisible_class() + _combining_class()
-    digit = rf"[\d{_SYMBOL_DIGIT_CLASS}]"
-    return (re.compile(rf"{digit}[\d{_SYMBOL_DIGIT_CLASS}\s.\-/()\u2010-\u2015{hidden}]*"),
+    digit = rf"[\d{_CIRCLED_DIGIT_CLASS}]"
+    return (re.compile(rf"{digit}[\d{_CIRCLED_DIGIT_CLASS}\s.\-/()\u2010-\u2015{hidden}]*"),
             re.compile(rf"\d[{hidden}]+\d"))
 
 
