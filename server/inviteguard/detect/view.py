@@ -256,12 +256,14 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
     run, hidden_between = _digit_runs()
     found: list[str] = []
     for text in raw_texts:
+        if text.isascii():
+            continue  # every disguise above is written with characters outside ASCII
         found += _shown_reversed_numbers(text, run)
         for count, match in enumerate(run.finditer(text)):
             if count >= RUNS_PER_TEXT or len(found) >= DISGUISED_MAX:
                 break
             written = match.group()
-            if len(written) > RUN_CHARS_MAX:
+            if len(written) > RUN_CHARS_MAX or written.isascii():
                 continue
             digits = "".join(map(_digit_value, written))
             if len(digits) < DISGUISED_DIGITS_MIN:
