@@ -711,6 +711,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("客服專線 零捌零零-柒伍貳-參壹玖 請致電", "0800752319"),  # financial numerals, Traditional
     ("客服专线 零捌零零-柒伍贰-叁壹玖", "0800752319"),  # ... and Simplified
     ("客服 壹捌肆肆·伍伍伍·零壹捌叁 联系", "18445550183"),  # groups parted by middle dots
+    ("เบอร์ติดต่อ: ศูนย์สอง – 108 – สี่สี่7ศูนย์ ครับ", "021084470"),  # a digit group between dashes, Thai
+    ("電話 零三 – 5843 – 二一九七", "0358432197"),  # ... and Japanese
     ("请拨打 加六五 九幺二三 四五六七 客服", "+6591234567"),  # "plus" said before the country code
     ("致电 加六五 九幺两三 四五六七", "+6591234567"),  # 两, the 2 some say beside 幺
     ("お問い合わせ 〇弐〇-壱弐〇四-五六七八", "02012045678"),  # Japanese legal forms of 1 and 2

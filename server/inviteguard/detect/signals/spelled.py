@@ -89,10 +89,12 @@ def number_words() -> NumberWords:
     if unspaced:
         written = trie_pattern(unspaced)
         numeral = rf"(?:{written}|\d)"
-        # A digit may stand among the numerals, but what follows a separator is a numeral: "(7x24"
-        # after a number is not its last digit. Bullets part groups as they do in words of
-        # spaced scripts ("壹捌肆肆·伍伍伍·零壹捌叁").
-        follows = rf"(?:[\s\-\u2010-\u2015\u30fb\u30fc.,/(){BULLETS}]{{0,3}}{written}|\d)"
+        # A digit may stand among the numerals, but what follows a bracket or a comma is a
+        # numeral: "(7x24" after a number is not its last digit. A dash, a dot or a space may part
+        # a group of digits from the numerals ("ศูนย์สอง - 108 - สี่สี่7ศูนย์": 02-108-4470 said in
+        # part). Bullets part groups as they do in words of spaced scripts ("壹捌肆肆·伍伍伍·零壹捌叁").
+        follows = (rf"(?:[\s\-\u2010-\u2015\u30fb\u30fc.,/(){BULLETS}]{{0,3}}{written}"
+                   rf"|[\s\-\u2010-\u2015.]{{1,3}}\d{{2,{GROUP_DIGITS_MAX}}}(?!\d)|\d)")
         # "Plus" said before the country code ("加六五 九一二三 四五六七": +65).
         plus_said = trie_pattern({w for w in plus if any(unspaced_script(c) for c in w)})
         opening = rf"(?:{plus_said}\s?)?" if plus_said else ""
