@@ -4,6 +4,8 @@ import io
 import time
 import zipfile
 
+import pytest
+from inviteguard.detect.number_format import formatted
 from inviteguard.detect.office import workbook_text
 from inviteguard.detect.parse import parse_raw
 from inviteguard.detect.rtf import rtf_text
@@ -102,8 +104,8 @@ def test_an_opendocuments_page_footer_is_read():
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _workbook(sheets: dict[str, str], shared: list[str], hidden: tuple[str, ...] = ()) -> bytes:
-    """An .xlsx whose tabs are `sheets` (name -> sheetData XML), in that order."""
+def _workbook(sheets: dict[str, str], shared: list[str], hidden: tuple[str, ...] = (), styles: str = "") -> bytes:
+    """An .xlsx whose tabs are `sheets` (name -> sheetData XML), in that order; `styles`, its styles part."""
     tabs = "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"'
                    + (' state="hidden"' if name in hidden else "") + "/>"
                    for i, name in enumerate(sheets, 1))
@@ -114,6 +116,8 @@ def _workbook(sheets: dict[str, str], shared: list[str], hidden: tuple[str, ...]
     members["xl/workbook.xml"] = f'<workbook xmlns:r="r"><sheets>{tabs}</sheets></workbook>'
     members["xl/_rels/workbook.xml.rels"] = f"<Relationships>{links}</Relationships>"
     members["xl/sharedStrings.xml"] = "<sst>" + "".join(f"<si>{text}</si>" for text in shared) + "</sst>"
+    if styles:
+        members["xl/styles.xml"] = styles
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, xml in members.items():
@@ -143,12 +147,51 @@ def test_an_excel_workbooks_hidden_sheets_and_rows_are_not_read():
     assert workbook_text(data) == "Rooster\nGemeente rooster"
 
 
+@pytest.mark.parametrize(("value", "code", "shown"), [
+    ("8820", '"정산 담당 직통 ☎ 02-3471-"0000', "정산 담당 직통 ☎ 02-3471-8820"),  # the number's head is text
+    ("5551234567", "000-000-0000", "555-123-4567"),  # a phone number format
+    ("5551234567", "(###) ###-####", "(555) 123-4567"),
+    ("18005550199", '"Call "0-000-000-0000', "Call 1-800-555-0199"),  # more digits than placeholders
+    ("7", "00000", "00007"),
+    ("1234.5", "#,##0.00", "1,234.50"),
+    ("-1234.5", "#,##0.00;[Red](#,##0.00)", "(1,234.50)"),  # the negative section shows no minus
+    ("-5", "0.0", "-5.0"),
+    ("0.25", "0%", "25%"),
+    ("0", '0;-0;"none"', "none"),  # the zero section
+    ("42", '0" units"', "42 units"),
+    ("45000", "yyyy-mm-dd", "45000"),  # a date format: the value as stored
+    ("12", "General", "12"),
+    ("abc", "0", "abc"),
+    ("inf", "0", "inf"),
+    ("3", "0" + "%" * 200, "3"),
+])
+def test_an_excel_number_format_shows_the_number_as_the_cell_does(value, code, shown):
+    assert formatted(value, code) == shown
+
+
+def test_an_excel_cells_number_format_is_read_as_the_cell_shows_it():
+    """A cell stores 8820 and its format writes the rest of the number around it: a reader sees the
+    whole number, and so does the detector. A cell of a built-in format reads as stored."""
+    styles = ('<styleSheet><numFmts count="1"><numFmt numFmtId="164" formatCode="&quot;Bel ons: 020-&quot;000 0000"/>'
+              '</numFmts><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs>'
+              '</styleSheet>')
+    rows = ('<row r="1"><c r="A1" s="1"><v>5550143</v></c><c r="B1" s="0"><v>17</v></c>'
+            '<c r="C1" s="9"><v>3</v></c></row>')
+    data = _workbook({"Blad1": rows}, [], styles=styles)
+    assert workbook_text(data) == "Blad1\nBel ons: 020-555 0143\n17\n3"
+    assert _numbers(_with_attachment("Factuur.xlsx", XLSX_TYPE, data)) == ["+31205550143"]
+
+
 def test_an_excel_workbook_is_read_in_linear_time():
     for hostile in ("<row>" + "<c>" * 1_000_000, "<row>" + "</c>" * 1_000_000, "</row><row>" * 400_000,
                     '<row><c t="s"><v>' + "9" * 1_000_000):
         started = time.process_time()
         workbook_text(_workbook({"S": hostile}, ["x"] * 100_000))
         assert time.process_time() - started < 30  # a bound, not a timing: a superlinear reader takes hours
+    for styles in ("<cellXfs>" * 400_000, "<cellXfs>" + '<xf numFmtId="1"/>' * 300_000, "<numFmt " * 400_000):
+        started = time.process_time()
+        workbook_text(_workbook({"S": '<row><c s="5"><v>1</v></c></row>'}, [], styles=styles))
+        assert time.process_time() - started < 30
 
 
 def test_rtf_is_read_in_linear_time():

@@ -1,5 +1,5 @@
 """Zipped office documents' text as the reader who opens them sees it: Word (.docx), OpenDocument
-(.odt, .ods, .odp) and Excel workbooks (.xlsx, .xlsm).
+(.odt, .ods, .odp) and Excel workbooks (.xlsx, .xlsm; numbers as their cells' formats show them).
 
 Each format is a zip of XML parts. The parts a reader sees are read in the order the reader meets
 them, within MAX_OFFICE_MEMBERS parts and MAX_OFFICE_XML_BYTES of XML together; tags go, character
@@ -15,6 +15,8 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .number_format import formatted
 
 MAX_OFFICE_XML_BYTES = 10_000_000  # the XML of one office document's text parts, together
 MAX_OFFICE_MEMBERS = 16  # parts of one document read: headers and footers, or a workbook's sheets
@@ -82,6 +84,10 @@ def document_text(data: bytes, office: OfficeFormat) -> str:
 _WORKBOOK = "xl/workbook.xml"
 _WORKBOOK_LINKS = "xl/_rels/workbook.xml.rels"
 _SHARED_STRINGS = "xl/sharedStrings.xml"
+_STYLES = "xl/styles.xml"
+_NUMBER_FORMAT_TAG = re.compile(r"<(?:\w{1,20}:)?numFmt(?=[\s/>])[^>]{0,2000}>")
+_CELL_FORMATS = re.compile(r"<(?:\w{1,20}:)?cellXfs(?=[\s>])")
+_FORMAT_TAG = re.compile(r"<(?:\w{1,20}:)?xf(?=[\s/>])[^>]{0,2000}>")
 _SHEET_TAG = re.compile(r"<(?:\w{1,20}:)?sheet(?=[\s/>])[^>]{0,2000}>")
 _LINK_TAG = re.compile(r"<(?:\w{1,20}:)?Relationship(?=[\s/>])[^>]{0,2000}>")
 _ROW_TAG = re.compile(r"<(?:\w{1,20}:)?row(?=[\s/>])[^>]{0,2000}>")
@@ -116,10 +122,27 @@ def _shared_strings(xml: str) -> list[str]:
     return [_xml_text(item) for item in xml.split("</si>")[:-1]]
 
 
-def _cell_text(tag: str, content: str, shared: Sequence[str]) -> str:
+def _cell_formats(xml: str) -> list[str]:
+    """The custom number format of each cell style, by the style's index ("" for a built-in one,
+    whose numbers read as stored)."""
+    codes = {}
+    for tag in _NUMBER_FORMAT_TAG.findall(xml):
+        found = _attributes(tag)
+        codes[found.get("numFmtId", "")] = found.get("formatCode", "")
+    opened = _CELL_FORMATS.search(xml)
+    if opened is None:
+        return []
+    closed = xml.find("cellXfs>", opened.end())  # one search, not one per opening tag
+    return [codes.get(_attributes(tag).get("numFmtId", ""), "")
+            for tag in _FORMAT_TAG.findall(xml, opened.end(), closed if closed >= 0 else len(xml))]
+
+
+def _cell_text(tag: str, content: str, shared: Sequence[str], formats: Sequence[str]) -> str:
     """What a cell shows: a shared string by its index, an inline string, or its stored value (a
-    number, a formula's result, a boolean, an error); the formula itself is not shown."""
-    kind = _attributes(tag).get("t", "n")
+    number through its style's number format, a formula's result, a boolean, an error); the
+    formula itself is not shown."""
+    attributes = _attributes(tag)
+    kind = attributes.get("t", "n")
     if kind == "inlineStr":
         return _xml_text(content)
     found = _VALUE.search(content)
@@ -127,10 +150,13 @@ def _cell_text(tag: str, content: str, shared: Sequence[str]) -> str:
     if kind == "s":
         index = value.strip()
         return shared[int(index)] if index.isdigit() and int(index) < len(shared) else ""
+    if kind == "n":
+        style = attributes.get("s", "0")
+        return formatted(value, formats[int(style)]) if style.isdigit() and int(style) < len(formats) else value
     return _BOOLEANS.get(value, value) if kind == "b" else value
 
 
-def _sheet_lines(xml: str, shared: Sequence[str]) -> list[str]:
+def _sheet_lines(xml: str, shared: Sequence[str], formats: Sequence[str]) -> list[str]:
     """Each cell of a sheet's visible rows on a line of its own, as a word processor's table cells
     are read: digits in neighbouring cells (an invoice number beside a date) never join into one
     number. A hidden row is not shown, so it is not read."""
@@ -145,7 +171,7 @@ def _sheet_lines(xml: str, shared: Sequence[str]) -> list[str]:
             tags = list(_CELL_TAG.finditer(piece))
             tag = tags[-1] if tags else None
             if tag is not None and not tag.group().endswith("/>"):
-                shown = _cell_text(tag.group(), piece[tag.end():], shared).strip()
+                shown = _cell_text(tag.group(), piece[tag.end():], shared, formats).strip()
                 if shown:
                     lines.append(shown)
     return lines
@@ -158,9 +184,10 @@ def workbook_text(data: bytes) -> str:
             structure = _read_members(archive, [_WORKBOOK, _WORKBOOK_LINKS])
             sheets = _visible_sheets(structure.get(_WORKBOOK, ""), structure.get(_WORKBOOK_LINKS, ""))
             room = MAX_OFFICE_XML_BYTES - sum(archive.getinfo(name).file_size for name in structure)
-            parts = _read_members(archive, [_SHARED_STRINGS, *(member for _, member in sheets)], room)
+            parts = _read_members(archive, [_SHARED_STRINGS, _STYLES, *(member for _, member in sheets)], room)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
         return ""
     shared = _shared_strings(parts.get(_SHARED_STRINGS, ""))
-    return "\n\n".join("\n".join([tab, *_sheet_lines(parts[member], shared)])
+    formats = _cell_formats(parts.get(_STYLES, ""))
+    return "\n\n".join("\n".join([tab, *_sheet_lines(parts[member], shared, formats)])
                         for tab, member in sheets if member in parts)
