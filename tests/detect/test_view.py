@@ -217,6 +217,29 @@ def test_css_order_without_a_flex_box_keeps_the_source_order(html):
     assert " ".join(render_html(html).text.split()).startswith("271")
 
 
+# Round 123, from b130: a number written only as ruby annotations, a digit above each kanji.
+FURIGANA_DIGITS = "".join(f"<ruby>{base}<rt>{digit}</rt></ruby>"
+                          for base, digit in zip("緊急窓口直通電話番号", "0358432197", strict=True))
+
+
+@pytest.mark.parametrize(("html", "shown"), [
+    (f"<p>☎ {FURIGANA_DIGITS}</p>", "☎ 緊急窓口直通電話番号 0358432197"),
+    ("<ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>字<rp>(</rp><rt>じ</rt><rp>)</rp></ruby>を読む", "漢字 かんじ を読む"),
+    # A space between rubies keeps them one run; markup inside an annotation is read.
+    ("<ruby>番<rt>0</rt></ruby> <ruby>号<rt><b>3</b></rt></ruby>です", "番 号 03 です"),
+    ("<ruby>番<rt style='display:none'>9</rt></ruby>号", "番号"),  # a hidden annotation is not read
+])
+def test_ruby_annotations_are_read_as_a_line_after_their_bases(html, shown):
+    assert " ".join(render_html(html).text.split()) == " ".join(shown.split())
+
+
+def test_rubies_nested_in_annotations_are_read_in_linear_time():
+    started = time.process_time()
+    render_html("<ruby>a<rt>" * 200 + "9" * 3_000_000)
+    render_html("<ruby>a<rt>1</rt></ruby>" * 200_000)
+    assert time.process_time() - started < 30  # a bound, not a timing
+
+
 @pytest.mark.parametrize(("href", "app"), [("https://wa.me/573155550148?text=Hola", "WhatsApp"),
                                            ("https://api.whatsapp.com/send?phone=573155550148", "WhatsApp"),
                                            ("https://www.whatsapp.com/send/?text=x&phone=+573155550148", "WhatsApp"),

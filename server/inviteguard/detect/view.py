@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import islice
 from urllib.parse import unquote
 
 import tinycss2
@@ -45,6 +46,7 @@ MAX_STYLE_RULES = 300  # CSS rules read per document: hiding rules and `content`
 # nests this deep; the renamed elements keep their attributes, so hiding still hides.
 MAX_DEPTH = 256
 MAX_LINKS = 500
+ANNOTATION_NODES = 16  # nodes of one ruby annotation read: a furigana is a few characters
 ELISION = "\n…\n"
 # Characters whose canonical form and skeleton are remembered: the common ones of every script in
 # use, not all 1.1 million code points a hostile message could cycle through.
@@ -682,6 +684,7 @@ def _shown_reversed(tag: str, attributes: dict[str, str | None], effect: StyleEf
 def render_html(html: str) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
     tree = LexborHTMLParser(_shallow(html[:MAX_HTML_CHARS]))
+    _annotations_after_bases(tree)
     styled_selectors, content_rules = _selectors_and_content(tree)
     styled: dict[int, StyleEffect] = {}
     # A rule that only gives text a size, a colour or visibility matters under something that
@@ -767,6 +770,42 @@ def render_html(html: str) -> RenderedHTML:
     written = "".join(parts)
     text, truncated = canonical(written)
     return RenderedHTML(text, truncated, tuple(links), written)
+
+
+def _annotations_after_bases(tree: LexborHTMLParser) -> None:
+    """Ruby annotations (furigana) read after the text they stand above: a browser shows each
+    <rt> over its base, so a reader reads the run of bases as one line and the run of annotations
+    above it as another ("緊急窓口" with "0", "3", "5", "8" above it reads 0358); read in the
+    source's order they would interleave, "緊0急3窓5口8". The fallback brackets (<rp>) a browser
+    with ruby does not show go too."""
+    runs: list[list[LexborNode]] = []
+    for ruby in tree.css("ruby"):
+        before = ruby.prev
+        while before is not None and before.tag == "-text" and not (before.text_content or "").strip():
+            before = before.prev
+        if runs and before is not None and before.mem_id == runs[-1][-1].mem_id:
+            runs[-1].append(ruby)
+        else:
+            runs.append([ruby])
+    # Last run first: a run inside an annotation is read before that annotation is taken out of
+    # the tree (and its nodes freed with it).
+    for run in reversed(runs):
+        shown = []
+        for ruby in run:
+            child = ruby.child
+            while child is not None:
+                after = child.next
+                if child.tag in ("rt", "rp"):
+                    hidden = "hidden" in child.attributes or _effect(child.attributes.get("style") or "").removes
+                    if child.tag == "rt" and not hidden:
+                        # A few nodes of it, not its whole subtree: rubies nested in annotations
+                        # would otherwise read the deepest text once per level.
+                        shown += [node.text_content or "" for node in islice(
+                            child.traverse(include_text=True), ANNOTATION_NODES) if node.tag == "-text"]
+                    child.decompose()
+                child = after
+        if "".join(shown).strip():
+            run[-1].insert_after(f" {''.join(shown)} ")
 
 
 def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: dict[int, StyleEffect]) -> list[LexborNode]:
