@@ -2462,3 +2462,24 @@ def test_cjk_phrases_match_inside_unspaced_text():
     text = "ご注文の決済が完了しました。お心当たりがない場合はお電話ください"
     assert facts(payment.charge_claim, parse_raw(mail(text + " ¥89,800")), "payment.charge_claim")
 
+
+# Round 123, from b130: a tax office's genuine notice says it never asks for bank details by phone.
+@pytest.mark.parametrize("text", [
+    "Nous ne vous demanderons jamais vos coordonnées bancaires par téléphone ou par courriel.",
+    "We will never ask you to read out the code we text you, nor send new bank details by e-mail.",
+    "Wir werden Sie niemals bitten, uns eine neue Bankverbindung am Telefon zu nennen.",
+    # The "never" last, as Japanese says it.
+    "お電話で新しい口座や届いたコードを読み上げていただくようお願いすることはありません。",
+])
+def test_what_a_sender_says_it_never_asks_is_no_pretext(text):
+    assert facts(payment.pretext, parse_raw(mail(text)), "lure.pretext") is None
+    assert facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only") is None
+
+
+def test_a_reassurance_scopes_only_its_own_sentence():
+    """The sentence after it asks as a lure asks, and its phrases count; so does a warning inside it."""
+    text = ("We will never ask for your password. For security we cannot send bank details by email; "
+            "call 0800 555 0143.")
+    assert facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only") is not None
+    warning = "We will never call you: this is a scam, do not call the number. Beware of fraudsters."
+    assert facts(awareness.warning_about_scams, parse_raw(mail(warning)), "trust.scam_awareness") is not None

@@ -110,7 +110,7 @@ class Brand:
 PHRASE_LISTS = ("charge_claims", "charge_verbs", "payment_terms", "payment_demands", "dispute_hooks", "account_alerts",
                 "callback_cues", "urgency", "scam_awareness", "invite_markers", "department_words",
                 "fee_demands", "refund_offers", "tech_support", "bank_change", "phone_only", "new_number",
-                "code_disclosure", "relay_notes", "reader_called", "family_emergency")
+                "code_disclosure", "relay_notes", "reader_called", "family_emergency", "reassurances")
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,33 @@ def _phrases_in(text: str) -> tuple[PhraseMatch, ...]:
     return tuple(_vocabulary().matches(block_skeleton(text), text))
 
 
+# A sentence that says what the sender never does ("We will never ask for your bank details by
+# phone", "Nous ne vous demanderons jamais vos coordonnées bancaires par téléphone") names what a
+# lure asks for without asking it: its phrases are no claim, demand or pretext. Lures say such
+# sentences too, so the sentence is no sign of safety either; it only stops counting. Verb-final
+# languages put the "never" last ("電話で暗証番号をお尋ねすることはありません"), so the scope is the
+# whole sentence around the phrase, within REASSURANCE_REACH characters either side of it.
+REASSURANCE_REACH = 160
+REASSURANCES_MAX = 8  # per block: a text repeating the phrase cannot make the scope check long
+# With the ideographic full stop and the full-width "!", "?" and ";".
+_SENTENCE_END = re.compile(r"[.!?;\n\u3002\uff01\uff1f\uff1b]")
+_KEPT_IN_REASSURANCE = frozenset({"reassurances", "scam_awareness"})
+
+
+def _reassured_sentences(text: str, phrases: list[PhraseMatch]) -> list[tuple[int, int]]:
+    """The spans of the sentences holding a reassurance phrase."""
+    spans: list[tuple[int, int]] = []
+    for phrase in phrases:
+        if "reassurances" not in phrase.lists or len(spans) >= REASSURANCES_MAX:
+            continue
+        start, end = phrase.match.start, phrase.match.end
+        before = [m.end() for m in _SENTENCE_END.finditer(text, max(0, start - REASSURANCE_REACH), start)]
+        after = _SENTENCE_END.search(text, end, end + REASSURANCE_REACH)
+        spans.append((before[-1] if before else max(0, start - REASSURANCE_REACH),
+                      after.start() if after else min(len(text), end + REASSURANCE_REACH)))
+    return spans
+
+
 # Display-name words that name a role, not who writes ("Billing Support", "Customer Service").
 _ROLES = frozenset({
     "service", "services", "support", "billing", "customer", "customers", "team", "notification", "notifications",
@@ -134,10 +161,15 @@ class Reading:
     @cached_property
     def vocabulary(self) -> tuple[tuple[PhraseMatch, ...], ...]:
         """Per block, every phrase of the lexicon found in it (one pass each), except inside a
-        platform's own boilerplate ("PayPal is committed to preventing fraudulent emails")."""
-        return tuple(tuple(p for p in _phrases_in(block.text)
-                           if not self.in_boilerplate(index, p.match.start, p.match.end))
-                     for index, block in enumerate(self.blocks))
+        platform's own boilerplate ("PayPal is committed to preventing fraudulent emails") and,
+        but for the warnings, inside a sentence that says what the sender never does."""
+        found = []
+        for index, block in enumerate(self.blocks):
+            phrases = [p for p in _phrases_in(block.text) if not self.in_boilerplate(index, p.match.start, p.match.end)]
+            negated = _reassured_sentences(block.text, phrases)
+            found.append(tuple(p for p in phrases if not negated or p.lists & _KEPT_IN_REASSURANCE
+                               or not any(start <= p.match.start and p.match.end <= end for start, end in negated)))
+        return tuple(found)
 
     def in_boilerplate(self, index: int, start: int, end: int) -> bool:
         """Whether block `index`'s text from `start` to `end` lies inside a platform's own
