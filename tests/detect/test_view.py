@@ -217,6 +217,38 @@ def test_css_order_without_a_flex_box_keeps_the_source_order(html):
     assert " ".join(render_html(html).text.split()).startswith("271")
 
 
+# Round 123, from b130: a number drawn in seven segments with underscores and bars, no digit written.
+SEVEN_SEGMENT_DRAWING = (" _   _       _      _   _          _   _       _  \r\n"
+                         "| | |_|   |   |    |_  |_  |_|     _| | |   | |_| \r\n"
+                         "|_|  _|   |   |    |_| |_|   |    |_  |_|   | |_| \r\n")
+
+
+def test_digits_drawn_in_seven_segments_are_read_as_the_digits_they_draw():
+    text = "Tumawag sa numerong ito:\r\n\r\n" + SEVEN_SEGMENT_DRAWING + "\r\nHuwag nang pumunta."
+    assert canonical(text)[0] == "Tumawag sa numerong ito:\n\n0917 664 2018\n\nHuwag nang pumunta."
+    assert disguised_numbers([text]) == ("09176642018",)
+    # Cells that abut, as the classic drawing has them, read too.
+    abutting = "    _  _     _  _  _  _  _ \n  | _| _||_||_ |_   ||_||_|\n  ||_  _|  | _||_|  ||_| _|\n"
+    assert canonical(abutting)[0] == "123456789"
+
+
+@pytest.mark.parametrize("text", [
+    "| Name | Amount |\n|______|________|\n| Ana  | 12,00  |",  # a table drawn with bars
+    " ___ \n|_ _|\n|___|",  # a box
+    " _   _ \n|_| |_|\n|_| |_|",  # two digits are no number
+])
+def test_lines_of_bars_and_underscores_that_draw_no_number_stay_as_written(text):
+    assert canonical(text)[0] == canonical(text.replace("_", "-"))[0].replace("-", "_")
+    assert disguised_numbers([text]) == ()
+
+
+def test_drawn_digits_are_read_in_linear_time():
+    started = time.process_time()
+    canonical(SEVEN_SEGMENT_DRAWING * 20_000)
+    canonical(("|_" * 199 + "\n") * 5_000)
+    assert time.process_time() - started < 30  # a bound, not a timing
+
+
 # Round 123, from b130: a number written only as ruby annotations, a digit above each kanji.
 FURIGANA_DIGITS = "".join(f"<ruby>{base}<rt>{digit}</rt></ruby>"
                           for base, digit in zip("緊急窓口直通電話番号", "0358432197", strict=True))

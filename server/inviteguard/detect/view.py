@@ -253,13 +253,14 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
     """The digits (ASCII) of each number written to dodge a filter in ways the canonical view folds
     away, read from the texts as written: invisible characters or combining marks between its
     digits ("0\u200c8\u200c0\u200c0", "0\u03328\u03320\u03320"), full-width digits outside East Asian
-    text, mathematical or circled digits. The view shows such a number as plain digits; that it was written
-    so is evidence of its own."""
+    text, mathematical or circled digits, digits drawn in seven segments. The view shows such a
+    number as plain digits; that it was written so is evidence of its own."""
     run, hidden_between = _digit_runs()
     found: list[str] = []
     for text in raw_texts:
+        found += _drawn_numbers(text)
         if text.isascii():
-            continue  # every disguise above is written with characters outside ASCII
+            continue  # every disguise below is written with characters outside ASCII
         found += _shown_reversed_numbers(text, run)
         for count, match in enumerate(run.finditer(text)):
             if count >= RUNS_PER_TEXT or len(found) >= DISGUISED_MAX:
@@ -304,9 +305,85 @@ def _mixes_digit_scripts(written: str) -> bool:
     return False
 
 
+# ---------------------------------------------------------------- digits drawn with characters
+
+# Seven-segment digits drawn on three lines with underscores and bars, as a monospaced block shows
+# them ("0917 664 2018" drawn, no digit written): each digit in a cell three columns wide, "1" with
+# its bar on the right (or, CENTRED_ONE, in the middle).
+CENTRED_ONE = ("   ", " | ", " | ")
+SEVEN_SEGMENTS = {
+    (" _ ", "| |", "|_|"): "0", ("   ", "  |", "  |"): "1",
+    (" _ ", " _|", "|_ "): "2", (" _ ", " _|", " _|"): "3", ("   ", "|_|", "  |"): "4",
+    (" _ ", "|_ ", " _|"): "5", (" _ ", "|_ ", "|_|"): "6", (" _ ", "  |", "  |"): "7",
+    (" _ ", "|_|", "|_|"): "8", (" _ ", "|_|", " _|"): "9",
+}
+DRAWN_LINE_MAX = 400  # characters of one line of drawn digits: some twenty digits
+_DRAWN_TOP = re.compile(r" *_[ _]*")
+_DRAWN_ROW = re.compile(r"[ _|]*\|[ _|]*")
+
+
+def _drawn_digits(rows: tuple[str, str, str]) -> str:
+    """The digits three lines draw in seven segments, a wider gap between them a space ("0917 664
+    2018"), or "" when the lines draw anything else."""
+    width = max(map(len, rows))
+    rows = (rows[0].ljust(width), rows[1].ljust(width), rows[2].ljust(width))
+    digits: list[str] = []
+    column = end = 0
+    while column < width:
+        if rows[0][column] == rows[1][column] == rows[2][column] == " ":
+            column += 1
+            continue
+        # The first marked column is a cell's first, its second (a top bar) or its third (a "1"),
+        # or the second of a centred "1" (the last tried: a right-aligned "1" keeps the cells'
+        # pitch, so the gaps still tell the groups).
+        for start, centred in ((column, False), (column - 1, False), (column - 2, False), (column - 1, True)):
+            cell = (rows[0][start:start + 3].ljust(3), rows[1][start:start + 3].ljust(3),
+                    rows[2][start:start + 3].ljust(3)) if start >= end else None
+            digit = ("1" if cell == CENTRED_ONE else None) if centred else SEVEN_SEGMENTS.get(cell) if cell else None
+            if digit is not None:
+                break
+        else:
+            return ""
+        if digits and start - end >= 2:
+            digits.append(" ")
+        digits.append(digit)
+        column = end = start + 3
+    return "".join(digits)
+
+
+def _digits_for_drawings(text: str) -> str:
+    """`text` with each drawing of seven-segment digits (three lines) replaced by the digits it
+    draws, on one line; one pass over the lines."""
+    if "_|" not in text and "|_" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    at = 0
+    while at < len(lines):
+        rows = tuple(line.rstrip("\r") for line in lines[at:at + 3])
+        if len(rows) == 3 and all(len(row) <= DRAWN_LINE_MAX for row in rows) and _DRAWN_TOP.fullmatch(rows[0]) \
+                and _DRAWN_ROW.fullmatch(rows[1]) and _DRAWN_ROW.fullmatch(rows[2]):
+            drawn = _drawn_digits((rows[0], rows[1], rows[2]))
+            if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+                out.append(drawn)
+                at += 3
+                continue
+        out.append(lines[at])
+        at += 1
+    return "\n".join(out)
+
+
+def _drawn_numbers(text: str) -> list[str]:
+    """The digits of each number `text` draws in seven segments."""
+    if "_|" not in text and "|_" not in text:
+        return []
+    return [line.replace(" ", "") for line in _digits_for_drawings(text).split("\n")
+            if line.replace(" ", "").isdigit() and line not in text]
+
+
 def canonical(text: str) -> tuple[str, bool]:
     """`text` as the reader sees it, and whether its middle had to be left out."""
-    text = _collapse(_fold(_overridden(text)))
+    text = _collapse(_fold(_digits_for_drawings(_overridden(text))))
     if len(text) <= HEAD_CHARS + TAIL_CHARS:
         return text, False
     return text[:HEAD_CHARS] + ELISION + text[-TAIL_CHARS:], True
