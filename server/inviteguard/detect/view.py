@@ -22,6 +22,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -34,6 +35,7 @@ import tinycss2.color3
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from . import budget
+from .dotmatrix import GLYPH_COLUMNS, GLYPH_ROWS, digits_in_grid
 
 # A canonical block longer than this keeps its first HEAD_CHARS and last TAIL_CHARS characters.
 HEAD_CHARS = 120_000
@@ -351,15 +353,57 @@ def _drawn_digits(rows: tuple[str, str, str]) -> str:
     return "".join(digits)
 
 
+# Dot-matrix digits drawn with block characters on seven lines, a character a dot ("█   █").
+DOT_MARKS = frozenset("█▓■◼⬛●#")
+_DOT_LINE = re.compile(r"[ .·░█▓■◼⬛●#]*[█▓■◼⬛●#][ .·░█▓■◼⬛●#]*")
+
+
+_AS_DOTS = str.maketrans({**{mark: "#" for mark in DOT_MARKS}, **{blank: "." for blank in " ·░"}})
+
+
+def _dot_rows(lines: list[str], at: int, grid_lines: dict[int, str | None]) -> list[str] | None:
+    """The seven lines from `at` as a grid ("#" a dot), when they are lines of dots and spaces; a
+    dot drawn two characters wide ("██") counted once. `grid_lines` keeps each line's grid, so a
+    line is read once however many windows hold it."""
+    rows = []
+    for index in range(at, at + GLYPH_ROWS):
+        if index not in grid_lines:
+            line = lines[index].rstrip("\r") if index < len(lines) else ""
+            grid_lines[index] = line.translate(_AS_DOTS) \
+                if len(line) <= DRAWN_LINE_MAX and _DOT_LINE.fullmatch(line) else None
+        if (row := grid_lines[index]) is None:
+            return None
+        rows.append(row)
+    width = max(map(len, rows))
+    grid = [row.ljust(width, ".") for row in rows]
+    if width % 2 == 0 and all(row[::2] == row[1::2] for row in grid):
+        grid = [row[::2] for row in grid]
+    return grid
+
+
 def _digits_for_drawings(text: str) -> str:
-    """`text` with each drawing of seven-segment digits (three lines) replaced by the digits it
-    draws, on one line; one pass over the lines."""
-    if "_|" not in text and "|_" not in text:
+    """`text` with each drawing of digits replaced by the digits it draws, on one line: seven
+    segments on three lines, dot-matrix glyphs of block characters on seven. One pass over the
+    lines."""
+    seven_segments = "_|" in text or "|_" in text
+    dots = any(mark in text for mark in DOT_MARKS)
+    if not seven_segments and not dots:
         return text
     lines = text.split("\n")
     out: list[str] = []
+    grid_lines: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
+        if dots and (grid := _dot_rows(lines, at, grid_lines)) is not None:
+            drawn = digits_in_grid(grid)
+            if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+                out.append(drawn)
+                at += GLYPH_ROWS
+                continue
+        if not seven_segments:
+            out.append(lines[at])
+            at += 1
+            continue
         rows = tuple(line.rstrip("\r") for line in lines[at:at + 3])
         if len(rows) == 3 and all(len(row) <= DRAWN_LINE_MAX for row in rows) and _DRAWN_TOP.fullmatch(rows[0]) \
                 and _DRAWN_ROW.fullmatch(rows[1]) and _DRAWN_ROW.fullmatch(rows[2]):
@@ -373,12 +417,20 @@ def _digits_for_drawings(text: str) -> str:
     return "\n".join(out)
 
 
+# Written before the digits a table of coloured cells draws (render_html): they were drawn, not
+# written, which disguised_numbers records. Invisible, so the canonical view drops it.
+DRAWN_MARK = "\u2062"
+_AFTER_DRAWN_MARK = re.compile(DRAWN_MARK + r"([0-9 ]{1,200})")
+
+
 def _drawn_numbers(text: str) -> list[str]:
-    """The digits of each number `text` draws in seven segments."""
-    if "_|" not in text and "|_" not in text:
-        return []
-    return [line.replace(" ", "") for line in _digits_for_drawings(text).split("\n")
-            if line.replace(" ", "").isdigit() and line not in text]
+    """The digits of each number `text` draws: in seven segments, in dot-matrix glyphs, in a
+    table's cells."""
+    found = [digits.replace(" ", "") for digits in _AFTER_DRAWN_MARK.findall(text)] if DRAWN_MARK in text else []
+    if "_|" in text or "|_" in text or any(mark in text for mark in DOT_MARKS):
+        found += [line.replace(" ", "") for line in _digits_for_drawings(text).split("\n")
+                  if line.replace(" ", "").isdigit() and line not in text]
+    return found
 
 
 def canonical(text: str) -> tuple[str, bool]:
@@ -762,6 +814,7 @@ def render_html(html: str) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
     tree = LexborHTMLParser(_shallow(html[:MAX_HTML_CHARS]))
     _annotations_after_bases(tree)
+    _digits_for_cell_drawings(tree)
     styled_selectors, content_rules = _selectors_and_content(tree)
     styled: dict[int, StyleEffect] = {}
     # A rule that only gives text a size, a colour or visibility matters under something that
@@ -847,6 +900,60 @@ def render_html(html: str) -> RenderedHTML:
     written = "".join(parts)
     text, truncated = canonical(written)
     return RenderedHTML(text, truncated, tuple(links), written)
+
+
+_BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*([^;]{1,100})", re.IGNORECASE)
+GRID_ROWS_MAX = 40  # rows of a table read as a drawing: a few glyphs high at most
+
+
+def _node_children(node: LexborNode) -> list[LexborNode]:
+    children = []
+    child = node.child
+    while child is not None:
+        children.append(child)
+        child = child.next
+    return children
+
+
+def _cell_drawing(table: LexborNode) -> list[str] | None:
+    """A table of empty cells as a grid, "#" for a cell of a colour other than most cells', or
+    None when the table holds text or anything but rows of plain cells. Direct children only:
+    linear over all the tables of a document, however they nest."""
+    rows: list[list[LexborNode]] = []
+    for part in _node_children(table):
+        for row in ([part] if part.tag == "tr" else _node_children(part) if part.tag in ("tbody", "thead", "tfoot")
+                    else []):
+            if row.tag != "tr":
+                continue
+            rows.append([cell for cell in _node_children(row) if cell.tag in ("td", "th")])
+            if len(rows) > GRID_ROWS_MAX:
+                return None
+    colours: list[list[str]] = []
+    for row in rows:
+        colours.append([])
+        for cell in row:
+            inside = cell.child
+            if inside is not None and (inside.next is not None or inside.tag != "-text"
+                                       or (inside.text_content or "").strip()):
+                return None  # a cell that holds something is no dot
+            style = _BACKGROUND.search(cell.attributes.get("style") or "")
+            colours[-1].append((style.group(1) if style else cell.attributes.get("bgcolor") or "").strip().lower())
+    cells = [colour for row in colours for colour in row]
+    if len(rows) < GLYPH_ROWS or len(cells) < GLYPH_ROWS * GLYPH_COLUMNS * 2:
+        return None
+    blank = Counter(cells).most_common(1)[0][0]
+    return ["".join("." if colour == blank else "#" for colour in row) for row in colours]
+
+
+def _digits_for_cell_drawings(tree: LexborHTMLParser) -> None:
+    """A table of coloured empty cells that draws digits as dot-matrix glyphs (a reader sees
+    "028 3555 7190", the HTML holds no digit) is read as those digits."""
+    for table in reversed(tree.css("table")):
+        grid = _cell_drawing(table)
+        drawn = digits_in_grid(grid) if grid else ""
+        if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+            table.insert_after(f"\n{DRAWN_MARK}{drawn}\n")
+            table.decompose()
 
 
 def _annotations_after_bases(tree: LexborHTMLParser) -> None:
