@@ -2067,16 +2067,6 @@ def test_the_usual_callback_regions_are_read_whatever_the_message_suggests():
     assert [m.e164 for m in phone.mentions(reading)] == ["+18005550148"]
 
 
-def test_a_cued_number_no_suggested_region_holds_is_tried_in_the_languages_other_regions():
-    """Round 123, from b130: a hijacked colleague asks to ring a Dublin number written nationally;
-    English's main regions and the usual callback ones hold no "01 906 4471", Ireland does. Only a
-    number a callback cue points at is tried so widely: the same digits as a reference are not."""
-    cued = ("PayWell rang to say the payroll portal is locked. Can you ring them on 01 906 4471 and "
-            "confirm our bank details for them? Thanks")
-    assert [m.e164 for m in mentions(cued)] == ["+35319064471"]
-    assert mentions("PayWell says the payroll portal is locked. Its reference is 01 906 4471, for our records.") == ()
-
-
 def test_a_plus_opens_a_number_even_after_a_word():
     found = mentions("Jordan shared Norton_Invoice_#NX-4471_Refund_Line+1(855)555-0176.pdf with you")
     assert [m.e164 for m in found] == ["+18555550176"]

@@ -439,12 +439,8 @@ def _currency_regions(reading: Reading) -> list[str]:
             if said.intersection(symbols) or opened.intersection(letters) for region in regions]
 
 
-def _opening_text(reading: Reading) -> str:
-    return " ".join(block.text[:500] for block in reading.blocks)
-
-
 def suggested_regions(reading: Reading) -> tuple[str, ...]:
-    text = _opening_text(reading)
+    text = " ".join(block.text[:500] for block in reading.blocks)
     languages, currencies, domains = _languages(reading, text), _currency_regions(reading), _domain_regions(reading)
     # A currency says more than a sender's domain (Swiss francs from a web.de mailbox: Switzerland).
     # A script's region that a currency or domain names comes before the script's others (Tamil
@@ -460,31 +456,6 @@ def suggested_regions(reading: Reading) -> tuple[str, ...]:
                *currencies, *domains, *zones, *_brand_regions(reading), *places]
     suggested = [r for r in dict.fromkeys(ordered) if r in phonenumbers.SUPPORTED_REGIONS][:MAX_REGIONS]
     return tuple(dict.fromkeys([*suggested, *DEFAULT_REGIONS]))
-
-
-WIDER_REGIONS = 12  # regions of the message's languages a cued number is tried in besides the suggested ones
-
-
-def _wider_regions(reading: Reading) -> tuple[str, ...]:
-    """The other regions of the languages the message is written in, for a number a callback cue
-    points at that no suggested region reads ("ring them on 01 906 4471" in English from a
-    company domain: Dublin, where English's two main regions and the usual callback ones do not
-    hold it)."""
-    tried = set(suggested_regions(reading))
-    regions = _regions_of_languages()
-    wider = (region for code in _languages(reading, _opening_text(reading)) for region in regions.get(code, ())
-             if region not in tried and region in phonenumbers.SUPPORTED_REGIONS)
-    return tuple(islice(dict.fromkeys(wider), WIDER_REGIONS))
-
-
-def _read_wider(span: str, wider: tuple[str, ...], source: str) -> phonenumbers.PhoneNumber | None:
-    """The number a cued span dials in one of the wider regions, written in that region's own
-    groups: "06 12 34 56 78" is no South African "061 234 5678"."""
-    for written in _readings(span) if wider else ():
-        number = _read_span(written, wider, source)
-        if number is not None and _in_national_groups(written, number):
-            return number
-    return None
 
 
 # ---------------------------------------------------------------- candidates
@@ -1128,18 +1099,13 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
                     continue
                 number = next(filter(None, (_read_span(written, regions, block.source)
                                             for written in _readings(span))), None)
-                end_offset = offset + len(span)
-                if number is None and not slug:
-                    if cues is None:
-                        cues = _cue_starts(reading, index)
-                    if _cued(cues, offset, end_offset):
-                        number = _read_wider(span, reading.memo(_wider_regions), block.source)
                 if number is None or (slug and not _grouped_in_slug(span, number)):
                     continue
                 if _published(number):
                     break
                 if cues is None:
                     cues = _cue_starts(reading, index)
+                end_offset = offset + len(span)
                 dialin = dialin_here and (
                     bool(_MEETING_ID.search(text, end_offset, end_offset + DIALIN_AFTER))
                     or _repeats_meeting_id(text, end_offset, meeting_ids))
