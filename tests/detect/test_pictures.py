@@ -159,3 +159,40 @@ def test_a_picture_read_again_is_not_read_twice_unless_its_reading_was_cut_short
     first = picture_text(drawn)
     assert "808 555 0177" in first[0] and len(runs) == cut_short + 2  # zbar, then Tesseract
     assert picture_text(drawn) == first and len(runs) == cut_short + 2
+
+
+# Round 123, from b130: a pixel-art banner of the LCD font, its zero slashed, which Tesseract reads
+# as "+65 6291 46587". Each dot a square of pixels; the picture is read as a grid of dots too.
+PLUS_6562914807 = """\
+........##..#####.......##...###...###....#..........#...###...###..#####
+..#....#....#..........#....#...#.#...#..##.........##..#...#.#...#.....#
+..#...#.....####......#.........#.#...#...#........#.#..#...#.#..##....#.
+#####.####......#.....####.....#...####...#.......#..#...###..#.#.#...#..
+..#...#...#.....#.....#...#...#.......#...#.......#####.#...#.##..#..#...
+..#...#...#.#...#.....#...#..#.......#....#..........#..#...#.#...#..#...
+.......###...###.......###..#####..##....###.........#...###...###...#...""".split("\n")
+
+
+def _pixel_art(grid: list[str], side: int = 6, picture_format: str = "PNG") -> bytes:
+    picture = Image.new("RGB", (len(grid[0]) * side + 24, len(grid) * side + 24), "white")
+    draw = ImageDraw.Draw(picture)
+    for y, row in enumerate(grid):
+        for x, dot in enumerate(row):
+            if dot == "#":
+                draw.rectangle((12 + x * side, 12 + y * side, 12 + x * side + side - 1, 12 + y * side + side - 1),
+                               fill=(20, 40, 90))
+    out = io.BytesIO()
+    picture.save(out, format=picture_format)
+    return out.getvalue()
+
+
+def test_a_pixel_art_number_is_read_as_its_dots_draw_it():
+    text, problems = picture_text(_pixel_art(PLUS_6562914807))
+    assert "+65 6291 4807" in text.splitlines() and problems == []
+    assert _numbers(_inline(("line.6jf5", _pixel_art(PLUS_6562914807)))) == ["+6562914807"]
+
+
+def test_a_picture_drawn_smooth_is_not_read_as_dots():
+    """Words in a real font have many greys at their edges: no grid of dots is sampled from them."""
+    assert picture._dot_matrix_digits(picture._shown(_drawn(LURE))) == ""
+    assert picture._dot_matrix_digits(picture._shown(_pixel_art(PLUS_6562914807, picture_format="JPEG"))) == ""

@@ -42,6 +42,7 @@ _FONT = {
     "8": ((".###.", "#...#", "#...#", ".###.", "#...#", "#...#", ".###."),),
     "9": ((".###.", "#...#", "#...#", ".####", "....#", "...#.", ".##.."),
           (".###.", "#...#", "#...#", ".####", "....#", "....#", ".###.")),
+    "+": ((".....", "..#..", "..#..", "#####", "..#..", "..#..", "....."),),  # before a country code
 }
 
 
@@ -73,8 +74,8 @@ def _digit(glyph: frozenset[tuple[int, int]]) -> str | None:
 
 
 def digits_in_grid(rows: Sequence[str]) -> str:
-    """The digits a grid of "#" (marked) and other cells draws, groups parted by a space, or ""
-    when it draws anything but seven-row digits."""
+    """The digits (and a "+") a grid of "#" (marked) and other cells draws, groups parted by a
+    space, or "" when it draws anything but seven-row digits."""
     marked = [y for y, row in enumerate(rows) if "#" in row]
     if not marked:
         return ""

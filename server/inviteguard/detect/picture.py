@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -25,6 +26,7 @@ from collections import OrderedDict
 
 from PIL import Image
 
+from .dotmatrix import GLYPH_ROWS, digits_in_grid
 from .view import link_target
 
 # The formats Pillow is allowed to recognise: a mail client shows these, and no other of Pillow's
@@ -99,6 +101,37 @@ def _shown(data: bytes) -> bytes | str:
     out = io.BytesIO()
     page.convert("L").save(out, format="PPM")
     return out.getvalue()
+
+
+DOT_PICTURE_PIXELS_MAX = 400_000  # a banner of a line or two: pixel art is drawn small
+DOT_PICTURE_GREYS_MAX = 4  # pixel art is drawn in a colour or two, with no smoothing
+_DARK_RUN = re.compile(rb"\x00+")
+
+
+def _dot_matrix_digits(shown: bytes) -> str:
+    """The digits a picture draws in a dot-matrix font, each dot a square of pixels (a pixel-art
+    banner Tesseract misreads, its zero slashed): the picture sampled as a grid of dots, read as
+    a table of coloured cells is (dotmatrix.py). "" for any other picture."""
+    with Image.open(io.BytesIO(shown)) as grey:
+        if grey.width * grey.height > DOT_PICTURE_PIXELS_MAX or grey.getcolors(DOT_PICTURE_GREYS_MAX) is None:
+            return ""
+        dark = grey.point(lambda level: 0 if level < 128 else 255)
+        across, down = dark.tobytes(), dark.transpose(Image.Transpose.TRANSPOSE).tobytes()
+        rows = [across[y * dark.width:(y + 1) * dark.width] for y in range(dark.height)]
+        columns = [down[x * dark.height:(x + 1) * dark.height] for x in range(dark.width)]
+    # A dot's side: the shortest run of dark pixels across or down.
+    side = min((len(run) for line in (*rows, *columns) for run in _DARK_RUN.findall(line)), default=0)
+    marked_rows = [y for y, row in enumerate(rows) if 0 in row]
+    marked_columns = [x for x, column in enumerate(columns) if 0 in column]
+    if side < 2 or not marked_rows:
+        return ""
+    top, left = marked_rows[0], marked_columns[0]
+    height, width = marked_rows[-1] - top + 1, marked_columns[-1] - left + 1
+    if height != GLYPH_ROWS * side:
+        return ""
+    grid = ["".join("#" if rows[top + r * side + side // 2][left + c * side + side // 2] == 0 else "."
+                    for c in range(width // side)) for r in range(GLYPH_ROWS)]
+    return digits_in_grid(grid)
 
 
 def _run(program: str, arguments: tuple[str, ...], shown: bytes, seconds: float) -> subprocess.CompletedProcess[bytes]:
@@ -189,4 +222,4 @@ def _read(data: bytes, seconds: float, tesseract: str | None, zbarimg: str | Non
         whole = False
     except OSError:  # the program could not be started (removed since, not executable)
         problems.append(_UNREADABLE_PICTURE)
-    return "\n".join(text for text in (words, *payloads) if text), problems, whole
+    return "\n".join(text for text in (words, _dot_matrix_digits(shown), *payloads) if text), problems, whole
