@@ -2473,3 +2473,10 @@ def test_a_reassurance_scopes_only_its_own_sentence():
     assert facts(urgency.only_by_phone, parse_raw(mail(text)), "callback.phone_only") is not None
     warning = "We will never call you: this is a scam, do not call the number. Beware of fraudsters."
     assert facts(awareness.warning_about_scams, parse_raw(mail(warning)), "trust.scam_awareness") is not None
+
+
+def test_number_words_of_two_languages_written_as_one_are_an_ordinary_word():
+    """Round 123, from b130: "Sabado" (Saturday) is Swahili's "saba" (7) and Hindi's "do" (2) glued,
+    which no one writes; the Filipino invite's date was read as a disguised number."""
+    assert spelled_numbers("Kailan: Sabado Dis 28, 2024 10am – 6pm (PHT)") == []
+    assert spelled_numbers("vierundfünfzig achtundneunzig dreiundzwanzig einundvierzig") == [(0, 58, "54982341")]

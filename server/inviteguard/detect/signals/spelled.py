@@ -41,6 +41,7 @@ class NumberWords:
     then: frozenset[str]  # "then", "puis": a pause between the parts of a number said in parts
     hundreds: dict[str, frozenset[str]]  # a word for "hundred" that is also a digit -> languages it is "hundred" in
     digit_languages: dict[str, frozenset[str]]  # a digit word -> the languages it is a digit in
+    word_languages: dict[str, frozenset[str]]  # any number word -> the languages that have it
     runs: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # a run's pattern, its words' pattern
     repeats: dict[str, int]  # "double" -> 2, "triple" -> 3: the next digit said so many times
 
@@ -61,7 +62,11 @@ def number_words() -> NumberWords:
     # hundred only after a digit of a language that counts hundreds with it.
     hundreds: dict[str, set[str]] = {}
     digit_languages: dict[str, set[str]] = {}
+    word_languages: dict[str, set[str]] = {}
     for language in languages:
+        for w in (*language.digit_words, *language.group_words, *language.group_joiners, *language.plus_words,
+                  *language.then_words, *language.repeat_words):
+            word_languages.setdefault(w.lower(), set()).add(language.code)
         for w in language.digit_words:
             digit_languages.setdefault(w.lower(), set()).add(language.code)
         for w, v in language.group_words.items():
@@ -101,7 +106,8 @@ def number_words() -> NumberWords:
         runs.append((re.compile(rf"{opening}{numeral}{follows}{{6,24}}"),
                      re.compile(rf"{plus_said}|{numeral}" if plus_said else numeral)))
     return NumberWords(digits, groups, joiners, plus, then, {w: frozenset(codes) for w, codes in hundreds.items()},
-                       {w: frozenset(codes) for w, codes in digit_languages.items()}, tuple(runs), repeats)
+                       {w: frozenset(codes) for w, codes in digit_languages.items()},
+                       {w: frozenset(codes) for w, codes in word_languages.items()}, tuple(runs), repeats)
 
 
 @lru_cache(maxsize=4096)
@@ -147,6 +153,9 @@ def spelled_readings(text: str, digits_min: int = DIGITS_MIN) -> Iterator[tuple[
                                      part.start() == end and end > 0))
                 end = part.end()
                 ends.append(end)
+            if any(word.glued and not _one_language(spoken[at - 1].text, word.text, words)
+                   for at, word in enumerate(spoken) if at):
+                continue  # words of two languages written as one are an ordinary word ("Sabado": saba, do)
             # A "+" typed before the run dials it as "plus" said does ("+992, сию ҳафт, 227-40-18").
             dialled = found.start() > 0 and text[found.start() - 1] == "+"
             readings = []
@@ -158,6 +167,14 @@ def spelled_readings(text: str, digits_min: int = DIGITS_MIN) -> Iterator[tuple[
                     readings.append((found.start() - dialled, found.start() + ends[len(spoken) - dropped - 1], digits))
             if readings:
                 yield tuple(readings)
+
+
+def _one_language(first: str, second: str, words: NumberWords) -> bool:
+    """Whether two number words written as one belong to one language (a digit group glued to a
+    word, "4B", is a disguise, not a word: no language to share)."""
+    if first.isdigit() or second.isdigit():
+        return True
+    return not words.word_languages.get(first, frozenset()).isdisjoint(words.word_languages.get(second, frozenset()))
 
 
 # Between two words: they are two groups ("eight hundred, five five five", "seis cero uno · tres").
