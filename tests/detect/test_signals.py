@@ -720,6 +720,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("нуль шістдесят сім — чотириста вісімнадцять — двадцять два — дев'яносто", "0674182290"),
     ("восемь восемьсот, пятьсот пятьдесят пять, тридцать пять, сорок", "88005553540"),
     ("nou-tres, quatre-cents dotze, vint-i-dos, zero-vuit", "934122208"),  # Catalan hundreds and "vint-i-dos"
+    ("halvfjerds – tyve – fjorten – treogtres", "70201463"),  # Danish sixty, "tres", glued to its unit
+    ("tres dos uno cinco cinco cinco cero uno", "32155501"),  # ... which is Spanish three
     ("sis set set, cinc cinc cinc, zero u", "67755501"),  # Catalan "set" is seven ...
     ("osm set dvacet, pět set padesát pět, nula jedna", "82055501"),  # ... Czech "set" a hundred
     # A number said in parts, "then" between them, digits among the words.

@@ -42,6 +42,7 @@ class NumberWords:
     hundreds: dict[str, frozenset[str]]  # a word for "hundred" that is also a digit -> languages it is "hundred" in
     digit_languages: dict[str, frozenset[str]]  # a digit word -> the languages it is a digit in
     word_languages: dict[str, frozenset[str]]  # any number word -> the languages that have it
+    group_languages: dict[str, frozenset[str]]  # a group word ("sixty") -> the languages it is one in
     runs: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]  # a run's pattern, its words' pattern
     repeats: dict[str, int]  # "double" -> 2, "triple" -> 3: the next digit said so many times
 
@@ -63,7 +64,10 @@ def number_words() -> NumberWords:
     hundreds: dict[str, set[str]] = {}
     digit_languages: dict[str, set[str]] = {}
     word_languages: dict[str, set[str]] = {}
+    group_languages: dict[str, set[str]] = {}
     for language in languages:
+        for w in language.group_words:
+            group_languages.setdefault(w.lower(), set()).add(language.code)
         for w in (*language.digit_words, *language.group_words, *language.group_joiners, *language.plus_words,
                   *language.then_words, *language.repeat_words):
             word_languages.setdefault(w.lower(), set()).add(language.code)
@@ -107,7 +111,8 @@ def number_words() -> NumberWords:
                      re.compile(rf"{plus_said}|{numeral}" if plus_said else numeral)))
     return NumberWords(digits, groups, joiners, plus, then, {w: frozenset(codes) for w, codes in hundreds.items()},
                        {w: frozenset(codes) for w, codes in digit_languages.items()},
-                       {w: frozenset(codes) for w, codes in word_languages.items()}, tuple(runs), repeats)
+                       {w: frozenset(codes) for w, codes in word_languages.items()},
+                       {w: frozenset(codes) for w, codes in group_languages.items()}, tuple(runs), repeats)
 
 
 @lru_cache(maxsize=4096)
@@ -301,12 +306,22 @@ def _counts_hundreds(digit: str, hundred: str, words: NumberWords) -> bool:
     return bool(words.hundreds[hundred] & words.digit_languages.get(digit, frozenset()))
 
 
+def _unit_of_its_language(spoken: Sequence[Spoken], at: int, words: NumberWords) -> bool:
+    """Whether the word after spoken[at] is a unit in a language spoken[at] is a tens word in."""
+    unit_at = _joined(spoken, at + 1, words)
+    return unit_at is not None and _digit(spoken[unit_at].text) is not None \
+        and not words.group_languages.get(spoken[at].text, frozenset()).isdisjoint(
+            words.digit_languages.get(spoken[unit_at].text, frozenset()))
+
+
 def _below_hundred(spoken: Sequence[Spoken], at: int, words: NumberWords) -> tuple[int, int] | None:
     """A value under a hundred from spoken[at] and the words it took: a tens word and its unit
     ("sixty-six", "cincuenta y seis", "tjugotvå"; 60 and 80 take a teen, as French counts:
     "soixante et onze"), a unit, "und" and a tens word ("vierundfünfzig"), or one word."""
     text = spoken[at].text
     digit, group = _digit(text), _value(text)
+    if group is not None and digit is not None and not _unit_of_its_language(spoken, at, words):
+        group = None  # a digit in one language, a tens word in another ("tres": 3, Danish 60): the digit
     if group is not None and group < HUNDRED:
         unit_at = _joined(spoken, at + 1, words) if group % 10 == 0 else None
         if unit_at is not None:
