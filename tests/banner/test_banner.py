@@ -13,8 +13,10 @@ from inviteguard.banner.render import (
     BANNER_STYLE,
     BANNER_STYLE_CSP_HASH,
     NOTIFICATION_LIMIT,
+    _rendered,
     banner,
     inert,
+    render,
     response_body,
 )
 from inviteguard.banner.texts import (
@@ -187,3 +189,16 @@ def test_the_lure_reason_reads_as_english(where: str, facts: dict, expected: str
     """The verb agrees with the place: "its notes claim", but "its text claims" (issue 16)."""
     detail = response_body(lure_verdict(where=where, **facts), "fp", TEXTS, "en", cached=False)["reasons"][0]["detail"]
     assert expected in " ".join(detail.split())
+
+
+def test_a_text_rendered_again_with_the_same_facts_is_kept_and_the_same():
+    """A campaign's copies render the same reasons with the same facts: rendered once. A fact's
+    type is part of what was rendered (True and 1 are equal to Python, not to the reader)."""
+    _rendered.cache_clear()
+    source = "Call {{ phone }} ({{ flag }})"
+    first = render(source, {"phone": "+1 808 555 0143", "flag": True}, html=True)
+    again = render(source, {"phone": "+1 808 555 0143", "flag": True}, html=True)
+    assert first == again == "Call +1 808 555 0143 (True)"
+    assert _rendered.cache_info().hits == 1
+    assert render(source, {"phone": "+1 808 555 0143", "flag": 1}, html=True) == "Call +1 808 555 0143 (1)"
+    assert render(source, {"phone": "<b>x</b>", "flag": 1}, html=True) == "Call &lt;b&gt;x&lt;/b&gt; (1)"

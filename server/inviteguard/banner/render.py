@@ -104,11 +104,23 @@ def compile_template(source: str, html: bool) -> Template:
     return (_html_env if html else _text_env).from_string(source)
 
 
+RENDERINGS_KEPT = 2048  # texts rendered with their facts: a campaign's copies render the same ones
+
+
 def render(source: str, evidence: Mapping[str, EvidenceValue], html: bool, limit: int = VALUE_LIMIT) -> str:
     if not source:
         return ""
+    # Each fact with its type: True and 1 are equal keys, but a text shows them differently.
+    return _rendered(source, tuple((name, type(value), value) for name, value in evidence.items()), html, limit)
+
+
+@lru_cache(maxsize=RENDERINGS_KEPT)
+def _rendered(source: str, facts: tuple[tuple[str, type, EvidenceValue], ...], html: bool, limit: int) -> str:
+    """A text rendered with these facts: a pure function of them, kept, so the thousand copies of
+    one campaign answered from the verdict cache do not render the same reasons a thousand times."""
     try:
-        rendered = compile_template(source, html).render(template_context(evidence, limit))
+        rendered = compile_template(source, html).render(
+            template_context({name: value for name, _, value in facts}, limit))
     except TemplateError:
         # A broken edit must not take the banner down; its raw text is still better than nothing.
         rendered = str(escape(source)) if html else source
