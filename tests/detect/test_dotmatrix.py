@@ -86,4 +86,5 @@ def test_drawings_are_read_in_linear_time():
     render_html("<table><tr><td>" * 2_000 + "x")
     canonical((BLOCK_ART + "\n") * 2_000)
     canonical(("█ " * 190 + "\n") * 20_000)
+    disguised_numbers(["█\n" + "\n".join(str(n) for n in range(10**9, 10**9 + 200_000))])  # lines of digits
     assert time.process_time() - started < 60  # a bound, not a timing

@@ -255,8 +255,8 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
     """The digits (ASCII) of each number written to dodge a filter in ways the canonical view folds
     away, read from the texts as written: invisible characters or combining marks between its
     digits ("0\u200c8\u200c0\u200c0", "0\u03328\u03320\u03320"), full-width digits outside East Asian
-    text, mathematical or circled digits, digits drawn in seven segments. The view shows such a
-    number as plain digits; that it was written so is evidence of its own."""
+    text, mathematical or circled digits, digits drawn in seven segments or dot-matrix glyphs. The
+    view shows such a number as plain digits; that it was written so is evidence of its own."""
     run, hidden_between = _digit_runs()
     found: list[str] = []
     for text in raw_texts:
@@ -381,40 +381,36 @@ def _dot_rows(lines: list[str], at: int, grid_lines: dict[int, str | None]) -> l
     return grid
 
 
-def _digits_for_drawings(text: str) -> str:
-    """`text` with each drawing of digits replaced by the digits it draws, on one line: seven
-    segments on three lines, dot-matrix glyphs of block characters on seven. One pass over the
-    lines."""
+def _drawings(text: str) -> tuple[str, list[str]]:
+    """`text` with each drawing of digits replaced by the digits it draws, on one line (seven
+    segments on three lines, dot-matrix glyphs of block characters on seven), and those digits.
+    One pass over the lines."""
     seven_segments = "_|" in text or "|_" in text
     dots = any(mark in text for mark in DOT_MARKS)
     if not seven_segments and not dots:
-        return text
+        return text, []
     lines = text.split("\n")
     out: list[str] = []
+    drawings: list[str] = []
     grid_lines: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
+        drawn, taken = "", 1
         if dots and (grid := _dot_rows(lines, at, grid_lines)) is not None:
-            drawn = digits_in_grid(grid)
-            if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
-                out.append(drawn)
-                at += GLYPH_ROWS
-                continue
-        if not seven_segments:
+            drawn, taken = digits_in_grid(grid), GLYPH_ROWS
+        if seven_segments and sum(char.isdigit() for char in drawn) < DISGUISED_DIGITS_MIN:
+            rows = tuple(line.rstrip("\r") for line in lines[at:at + 3])
+            if len(rows) == 3 and all(len(row) <= DRAWN_LINE_MAX for row in rows) and _DRAWN_TOP.fullmatch(rows[0]) \
+                    and _DRAWN_ROW.fullmatch(rows[1]) and _DRAWN_ROW.fullmatch(rows[2]):
+                drawn, taken = _drawn_digits((rows[0], rows[1], rows[2])), 3
+        if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+            out.append(drawn)
+            drawings.append(drawn)
+            at += taken
+        else:
             out.append(lines[at])
             at += 1
-            continue
-        rows = tuple(line.rstrip("\r") for line in lines[at:at + 3])
-        if len(rows) == 3 and all(len(row) <= DRAWN_LINE_MAX for row in rows) and _DRAWN_TOP.fullmatch(rows[0]) \
-                and _DRAWN_ROW.fullmatch(rows[1]) and _DRAWN_ROW.fullmatch(rows[2]):
-            drawn = _drawn_digits((rows[0], rows[1], rows[2]))
-            if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
-                out.append(drawn)
-                at += 3
-                continue
-        out.append(lines[at])
-        at += 1
-    return "\n".join(out)
+    return "\n".join(out), drawings
 
 
 # Written before the digits a table of coloured cells draws (render_html): they were drawn, not
@@ -427,15 +423,12 @@ def _drawn_numbers(text: str) -> list[str]:
     """The digits of each number `text` draws: in seven segments, in dot-matrix glyphs, in a
     table's cells."""
     found = [digits.replace(" ", "") for digits in _AFTER_DRAWN_MARK.findall(text)] if DRAWN_MARK in text else []
-    if "_|" in text or "|_" in text or any(mark in text for mark in DOT_MARKS):
-        found += [line.replace(" ", "") for line in _digits_for_drawings(text).split("\n")
-                  if line.replace(" ", "").isdigit() and line not in text]
-    return found
+    return found + [drawn.replace(" ", "") for drawn in _drawings(text)[1]]
 
 
 def canonical(text: str) -> tuple[str, bool]:
     """`text` as the reader sees it, and whether its middle had to be left out."""
-    text = _collapse(_fold(_digits_for_drawings(_overridden(text))))
+    text = _collapse(_fold(_drawings(_overridden(text))[0]))
     if len(text) <= HEAD_CHARS + TAIL_CHARS:
         return text, False
     return text[:HEAD_CHARS] + ELISION + text[-TAIL_CHARS:], True
@@ -996,11 +989,7 @@ def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: dict[in
     """An element's children in the order a browser shows them: a flex or grid box's elements by
     their `order` (a stable sort: equal orders keep the source's; the text between them stays
     where it stands), a reversed flex box's last to first."""
-    children: list[LexborNode] = []
-    child = item.child
-    while child is not None:
-        children.append(child)
-        child = child.next
+    children = _node_children(item)
     if effect.orders_children:
         slots = [at for at, node in enumerate(children) if node.tag and not node.tag.startswith("-")]
         boxes = sorted((children[at] for at in slots), key=lambda node: _flex_order(node, styled))
