@@ -176,8 +176,9 @@ _kept_lock = threading.Lock()
 
 
 def picture_text(data: bytes, seconds: float = PICTURE_SECONDS) -> tuple[str, list[str]]:
-    """(text, problems): the words a reader sees in a picture, then what each code in it says,
-    within `seconds`. A reader that is not installed is said, and the picture read without it."""
+    """(text, problems): the words a reader sees in a picture, the digits a pixel-art picture
+    draws in a dot-matrix font, then what each code in it says, within `seconds`. A reader that is
+    not installed is said, and the picture read without it."""
     worth = worth_reading(data)
     if worth is not True:
         return "", [worth] if worth else []
