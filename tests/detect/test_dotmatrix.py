@@ -50,6 +50,9 @@ def test_a_table_of_coloured_cells_is_read_as_the_digits_it_draws():
     # Colours by style rather than by attribute read the same.
     styled = _cell_table(GRID).replace('bgcolor="#b00020" style="', 'style="background-color:#b00020;')
     assert "028 3555 7190" in render_html(styled).text
+    # One colour however it is spelled: "white" and "#ffffff" are both the blank cells.
+    mixed = _cell_table(GRID).replace('bgcolor="#ffffff"', 'bgcolor="white"', 60)
+    assert "028 3555 7190" in render_html(mixed).text
 
 
 @pytest.mark.parametrize("html", [

@@ -895,7 +895,6 @@ def render_html(html: str) -> RenderedHTML:
     return RenderedHTML(text, truncated, tuple(links), written)
 
 
-_BACKGROUND = re.compile(r"background(?:-color)?\s*:\s*([^;]{1,100})", re.IGNORECASE)
 GRID_ROWS_MAX = 40  # rows of a table read as a drawing: a few glyphs high at most
 
 
@@ -921,7 +920,7 @@ def _cell_drawing(table: LexborNode) -> list[str] | None:
             rows.append([cell for cell in _node_children(row) if cell.tag in ("td", "th")])
             if len(rows) > GRID_ROWS_MAX:
                 return None
-    colours: list[list[str]] = []
+    colours: list[list[Colour]] = []
     for row in rows:
         colours.append([])
         for cell in row:
@@ -929,8 +928,9 @@ def _cell_drawing(table: LexborNode) -> list[str] | None:
             if inside is not None and (inside.next is not None or inside.tag != "-text"
                                        or (inside.text_content or "").strip()):
                 return None  # a cell that holds something is no dot
-            style = _BACKGROUND.search(cell.attributes.get("style") or "")
-            colours[-1].append((style.group(1) if style else cell.attributes.get("bgcolor") or "").strip().lower())
+            # The background a reader sees, as the renderer works it out ("#fff", "white" alike).
+            painted = _colours(MAIL_PAGE, cell.tag, _effect(cell.attributes.get("style") or ""), cell.attributes)
+            colours[-1].append(painted[1])
     cells = [colour for row in colours for colour in row]
     if len(rows) < GLYPH_ROWS or len(cells) < GLYPH_ROWS * GLYPH_COLUMNS * 2:
         return None
