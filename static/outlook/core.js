@@ -130,13 +130,14 @@
   const MAX_FILES = 4;
   const FILE_BYTES_MAX = 2000000;
   const FILES_BYTES_TOTAL = 4000000;
-  const READABLE_NAME = /\.(pdf|docx|xlsx|xlsm|odt|ods|odp|rtf|html?|svg|txt|vcf|vcard)$/i;
+  const READABLE_NAME = /\.(pdf|docx|pptx|xlsx|xlsm|odt|ods|odp|rtf|html?|svg|txt|vcf|vcard)$/i;
   // Pictures: the service reads the words drawn in them and their QR codes (detect/picture.py).
   const PICTURE_NAME = /\.(png|jpe?g|gif|webp)$/i;
   const PICTURE_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "image/pjpeg", "image/gif", "image/webp"]);
   const READABLE_TYPES = new Set([
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.ms-excel.sheet.macroenabled.12",
     "application/vnd.oasis.opendocument.text",

@@ -101,6 +101,26 @@ def test_an_opendocuments_page_footer_is_read():
     assert parse_raw(raw).attachments[0].text == "Ver rodapé.\n\nLigue 690 214 387"
 
 
+def _slide(*paragraphs: str) -> str:
+    runs = "".join(f"<a:p><a:r><a:t>{text}</a:t></a:r></a:p>" for text in paragraphs)
+    return f"<p:sld><p:cSld><p:spTree><p:sp><p:txBody>{runs}</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
+
+
+def test_a_powerpoint_attachments_slides_are_read_in_their_order():
+    """The number on a slide only, the body pointing at it: slides 2 and 10 in their order, not the
+    archive's, a line break inside a paragraph, and no speaker notes (a reader who opens the file
+    does not see them)."""
+    slide2 = _slide("Appelez le service client", "Ligne directe<a:br><a:rPr/></a:br>&#43;216 71 904 362")
+    raw = _with_attachment(
+        "Avis.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _zipped("ppt/slides/slide10.xml", _slide("Merci"), ppt__slides__slide2_xml=slide2,
+                ppt__slides__slide1_xml=_slide("Facture impayée"),
+                ppt__notesSlides__notesSlide1_xml=_slide("Note 0800 111 222")))
+    assert parse_raw(raw).attachments[0].text == (
+        "Facture impayée\n\nAppelez le service client\nLigne directe\n+216 71 904 362\n\nMerci")
+    assert _numbers(raw) == ["+21671904362"]
+
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

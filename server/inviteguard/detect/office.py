@@ -1,5 +1,6 @@
-"""Zipped office documents' text as the reader who opens them sees it: Word (.docx), OpenDocument
-(.odt, .ods, .odp) and Excel workbooks (.xlsx, .xlsm; numbers as their cells' formats show them).
+"""Zipped office documents' text as the reader who opens them sees it: Word (.docx), PowerPoint
+(.pptx), OpenDocument (.odt, .ods, .odp) and Excel workbooks (.xlsx, .xlsm; numbers as their
+cells' formats show them).
 
 Each format is a zip of XML parts. The parts a reader sees are read in the order the reader meets
 them, within MAX_OFFICE_MEMBERS parts and MAX_OFFICE_XML_BYTES of XML together; tags go, character
@@ -40,6 +41,11 @@ WORD_DOCUMENT = OfficeFormat(
     (re.compile(r"word/header\d*\.xml"), re.compile(r"word/document\.xml"), re.compile(r"word/footer\d*\.xml"),
      re.compile(r"word/(?:footnotes|endnotes)\.xml")),
     {"</w:p>": "\n", "<w:tab/>": " ", "<w:br/>": "\n"})
+# PowerPoint: the slides in their order, each shape's and table cell's paragraphs on lines of their
+# own (a slide's speaker notes are not shown to a reader who opens it).
+PRESENTATION = OfficeFormat(
+    (re.compile(r"ppt/slides/slide\d+\.xml"),),
+    {"</a:p>": "\n", "<a:br/>": "\n", "</a:br>": "\n", "</a:tc>": "\n"})
 # OpenDocument: the body, then the master pages' headers and footers, kept with the styles.
 OPEN_DOCUMENT = OfficeFormat(
     (re.compile(r"content\.xml"), re.compile(r"styles\.xml")),
@@ -65,13 +71,19 @@ def _read_members(archive: zipfile.ZipFile, names: Sequence[str], room: int = MA
     return texts
 
 
+def _numbered(name: str) -> tuple[int, str]:
+    """A part's place among its kind: slide2.xml before slide10.xml, header.xml first."""
+    number = re.search(r"(\d{1,9})\.xml$", name)
+    return (int(number.group(1)) if number else 0, name)
+
+
 def document_text(data: bytes, office: OfficeFormat) -> str:
-    """The text of a Word or OpenDocument file: its text parts' XML without tags."""
+    """The text of a Word, PowerPoint or OpenDocument file: its text parts' XML without tags."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-            xml = "\n".join(_read_members(
-                archive, [name for pattern in office.members for name in names if pattern.fullmatch(name)]).values())
+            xml = "\n".join(_read_members(archive, [name for pattern in office.members for name in
+                                                     sorted(filter(pattern.fullmatch, names), key=_numbered)]).values())
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
         return ""
     for element, shown in office.breaks.items():

@@ -46,7 +46,7 @@ from .model import (
     TextBlock,
     TextSource,
 )
-from .office import OPEN_DOCUMENT, WORD_DOCUMENT, document_text, workbook_text
+from .office import OPEN_DOCUMENT, PRESENTATION, WORD_DOCUMENT, document_text, workbook_text
 from .pdf import page_text
 from .picture import PICTURE_SECONDS, is_picture, picture_text, worth_reading
 from .rtf import rtf_text
@@ -322,14 +322,14 @@ class _Extraction(Counter[str]):
     milliseconds its pictures took ("picture_ms")."""
 
 
-AttachmentKind = Literal["pdf", "docx", "xlsx", "odf", "rtf", "html", "svg", "picture", "text", "card"]
+AttachmentKind = Literal["pdf", "docx", "pptx", "xlsx", "odf", "rtf", "html", "svg", "picture", "text", "card"]
 # An attached message: the Outlook add-in sends an item attachment (Outlook hands it over as an
 # .eml) with this type; in a whole message it is a MIME container whose parts are read.
 MESSAGE_TYPE = "message/rfc822"
 
 
 def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
-    """The kind of document a reader can open and we read: PDF, Word, Excel, OpenDocument, RTF,
+    """The kind of document a reader can open and we read: PDF, Word, PowerPoint, Excel, OpenDocument, RTF,
     HTML, an SVG picture (its words are text), a PNG, JPEG, GIF or WebP picture (its words and
     codes are read), plain text, a contact card; None for the rest (archives, other files)."""
     ctype, lower = content_type.lower(), name.lower()
@@ -339,6 +339,8 @@ def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
         return "docx"
     if lower.endswith((".xlsx", ".xlsm")) or ctype.endswith(("spreadsheetml.sheet", "sheet.macroenabled.12")):
         return "xlsx"
+    if lower.endswith(".pptx") or ctype.endswith("presentationml.presentation"):
+        return "pptx"
     if lower.endswith((".odt", ".ods", ".odp")) or ctype.startswith("application/vnd.oasis.opendocument."):
         return "odf"
     if lower.endswith(".rtf") or ctype in ("application/rtf", "text/rtf", "application/x-rtf", "text/richtext"):
@@ -363,7 +365,7 @@ _READ_AT_MOST = {"documents": (MAX_DOCUMENTS, "PDF and office attachments"),
 
 def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction) -> bool:
     """Whether this attachment is still within the bounds of what one message has read."""
-    family = "documents" if kind in ("pdf", "docx", "xlsx", "odf", "rtf") else \
+    family = "documents" if kind in ("pdf", "docx", "pptx", "xlsx", "odf", "rtf") else \
         "pictures" if kind == "picture" else "texts"
     most, named = _READ_AT_MOST[family]
     extraction[family] += 1
@@ -404,6 +406,8 @@ def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
         return canonical(_pdf_text(data, problems))
     if kind == "docx":
         return canonical(document_text(data, WORD_DOCUMENT))
+    if kind == "pptx":
+        return canonical(document_text(data, PRESENTATION))
     if kind == "xlsx":
         return canonical(workbook_text(data))
     if kind == "odf":

@@ -154,12 +154,17 @@ describe("reading the item", () => {
     ]);
   });
 
-  test("Excel, OpenDocument and RTF files are fetched as Word and PDF files are; archives are not", () => {
+  test("Excel, PowerPoint, OpenDocument and RTF files are fetched as Word and PDF files are; archives are not", () => {
     const named = (name, contentType = "application/octet-stream") => ({ id: name, name, contentType, size: 100, attachmentType: "file" });
     const chosen = IG.readableFiles({ attachments: [
       named("Rates.xlsx"), named("Avviso.odt"), named("docs.zip"), named("Avis.rtf"), named("notice", "text/rtf"),
     ] });
     assert.deepEqual(chosen.map((a) => a.id), ["Rates.xlsx", "Avviso.odt", "Avis.rtf", "notice"]);
+    const slides = IG.readableFiles({ attachments: [
+      named("Deck.PPTX"), named("deck", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+      named("old.ppt"),
+    ] });
+    assert.deepEqual(slides.map((a) => a.id), ["Deck.PPTX", "deck"]);
     const others = IG.readableFiles({ attachments: [
       named("scan", "application/vnd.oasis.opendocument.text"), named("photos.7z", "application/x-7z-compressed"),
       named("Posten", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), named("Tool.XLSM"),
