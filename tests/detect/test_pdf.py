@@ -6,7 +6,7 @@ from email.message import EmailMessage
 import pypdf
 from inviteguard.detect.analyzer import callback_numbers
 from inviteguard.detect.parse import parse_raw
-from inviteguard.detect.pdf import Piece, in_reading_order, page_text
+from inviteguard.detect.pdf import Piece, annotation_text, in_reading_order, page_text
 
 
 def _pdf(content: bytes) -> bytes:
@@ -78,3 +78,54 @@ def test_far_apart_pieces_stay_as_long_as_their_text():
     content += b"\n" + b"\n".join(b"BT /F1 12 Tf %d 600 Td (%d) Tj ET" % (10**7 - i * 4000, i % 10)
                                   for i in range(2000))
     assert len(page_text(_page(_pdf(content)))) < 10_000
+
+
+def _annotated(*annotations: object) -> bytes:
+    """A page with a line of text and these annotations."""
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(_drawn((40, 700, "Avis de facture: voir la note."))))
+    for annotation in annotations:
+        writer.add_annotation(0, annotation)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdfs_free_text_note_and_comment_are_read_and_hidden_ones_are_not():
+    """b132: the number only in a FreeText annotation, which every viewer draws on the page while
+    the page's own text has none of it."""
+    from pypdf.annotations import FreeText, Text
+    from pypdf.generic import NameObject, NumberObject
+
+    hidden = Text(rect=(40, 500, 60, 520), text="Ancien numéro +216 71 000 111")
+    hidden[NameObject("/F")] = NumberObject(2)
+    pdf = _annotated(FreeText(text="Service client : +216 71 904 362", rect=(40, 600, 300, 640)),
+                     Text(rect=(40, 560, 60, 580), text="Rappel sous 24 h"), hidden)
+    page = _page(pdf)
+    assert "+216" not in page_text(page)
+    assert annotation_text(page) == "Service client : +216 71 904 362\nRappel sous 24 h"
+    mail = EmailMessage()
+    mail["From"] = "Facturation <factures@telecom-tunisie.example>"
+    mail["Subject"] = "Facture impayée"
+    mail.set_content("Votre facture est jointe.")
+    mail.add_attachment(pdf, maintype="application", subtype="pdf", filename="facture.pdf")
+    assert callback_numbers(parse_raw(mail.as_bytes())) == ("+21671904362",)
+
+
+def test_a_pdf_forms_filled_text_field_is_read():
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
+
+    field = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+                              NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("tel"),
+                              NameObject("/V"): TextStringObject("+1 808 555 0143"),
+                              NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (40, 600, 300, 620)])})
+    assert annotation_text(_page(_annotated(field))) == "+1 808 555 0143"
+
+
+def test_a_malformed_annotation_is_skipped_not_the_page():
+    from pypdf.annotations import FreeText
+    from pypdf.generic import NameObject, TextStringObject
+
+    odd = FreeText(text="+1 808 555 0100", rect=(40, 600, 300, 640))
+    odd[NameObject("/F")] = TextStringObject("not a number")
+    page = _page(_annotated(odd, FreeText(text="+1 808 555 0143", rect=(40, 500, 300, 540))))
+    assert annotation_text(page) == "+1 808 555 0143"

@@ -47,7 +47,7 @@ from .model import (
     TextSource,
 )
 from .office import OPEN_DOCUMENT, PRESENTATION, WORD_DOCUMENT, document_text, workbook_text
-from .pdf import page_text
+from .pdf import annotation_text, page_text
 from .picture import PICTURE_SECONDS, is_picture, picture_text, worth_reading
 from .rtf import rtf_text
 from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html, svg_text
@@ -309,6 +309,8 @@ def _pdf_text(data: bytes, problems: list[str]) -> str:
         for page in reader.pages[:MAX_PDF_PAGES]:
             budget.check()
             texts.append(page_text(page))
+            if notes := annotation_text(page):
+                texts.append(notes)
         return "\n".join(texts)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError,
             IndexError, AssertionError, ZeroDivisionError):

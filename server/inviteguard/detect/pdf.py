@@ -11,6 +11,10 @@ right-to-left scripts, whose words a PDF may place right to left, are not revers
 
 pypdf reports a text object (BT ... ET) as one piece: groups moved out of order inside one text
 object are not seen apart, and stay in the stream's order.
+
+A viewer also draws what the page's annotations hold, outside its content stream: a free-text
+note's words on the page, a comment's when it is opened, a filled form field's value. Their text
+follows the page's.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from typing import Any
 
 # Pieces closer than this in height (PDF units, 1/72 inch) sit on one line.
 _SAME_LINE = 1.0
+ANNOTATIONS_READ = 64  # per page
+# Annotation flags (PDF 32000-1, 12.5.3): a viewer shows no hidden (2) or no-view (32) annotation.
+_NOT_SHOWN = 2 | 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +91,39 @@ def _stretch_text(stretch: list[Piece]) -> str:
         return "".join(p.text for p in stretch)
     lead = " " if stretch[0].text[:1].isspace() else ""
     return lead + " ".join(p.text.strip() for p in ordered)
+
+
+def annotation_text(page: Any) -> str:
+    """What the page's first ANNOTATIONS_READ annotations show a reader, a line each: a free-text
+    note's or a comment's words, a text field's value."""
+    annotations = page.get("/Annots")
+    annotations = annotations.get_object() if annotations is not None else None
+    if not isinstance(annotations, list):
+        return ""
+    shown = []
+    for reference in annotations[:ANNOTATIONS_READ]:
+        annotation = reference.get_object()
+        # A malformed annotation is skipped, not the document: its flags a number or none.
+        flags = annotation.get("/F", 0) if isinstance(annotation, dict) else None
+        if not isinstance(flags, int) or flags & _NOT_SHOWN:
+            continue
+        subtype = annotation.get("/Subtype")
+        if subtype in ("/FreeText", "/Text"):
+            text = annotation.get("/Contents")
+        elif subtype == "/Widget" and _field(annotation, "/FT") == "/Tx":
+            text = _field(annotation, "/V")
+        else:
+            continue
+        if isinstance(text, str) and text.strip():
+            shown.append(text.strip())
+    return "\n".join(shown)
+
+
+def _field(widget: Any, key: str) -> Any:
+    """A form field's entry, on the widget or on the field it belongs to (one level up, as a
+    field's widgets usually sit)."""
+    if key in widget:
+        return widget[key]
+    parent = widget.get("/Parent")
+    parent = parent.get_object() if parent is not None else None
+    return parent.get(key) if isinstance(parent, dict) else None
