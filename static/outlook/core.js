@@ -130,7 +130,7 @@
   const MAX_FILES = 4;
   const FILE_BYTES_MAX = 2000000;
   const FILES_BYTES_TOTAL = 4000000;
-  const READABLE_NAME = /\.(pdf|docx|pptx|xlsx|xlsm|odt|ods|odp|rtf|html?|svg|txt|vcf|vcard)$/i;
+  const READABLE_NAME = /\.(pdf|docx|pptx|xlsx|xlsm|odt|ods|odp|rtf|html?|svg|txt|vcf|vcard|zip)$/i;
   // Pictures: the service reads the words drawn in them and their QR codes (detect/picture.py).
   const PICTURE_NAME = /\.(png|jpe?g|gif|webp)$/i;
   const PICTURE_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "image/pjpeg", "image/gif", "image/webp"]);
@@ -149,6 +149,8 @@
     "text/richtext",
     "text/html",
     "image/svg+xml",
+    "application/zip",
+    "application/x-zip-compressed",
     "text/plain",
     "text/vcard",
     "text/x-vcard",

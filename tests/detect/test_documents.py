@@ -251,3 +251,49 @@ def test_an_svg_picture_is_read_in_linear_time():
         started = time.process_time()
         svg_text(hostile)
         assert time.process_time() - started < 30  # a bound, not a timing: a superlinear reader takes hours
+
+
+def _archive(*files: tuple[str, bytes], encrypted: tuple[str, ...] = ()) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    data = bytearray(buffer.getvalue())
+    for name in encrypted:  # the "encrypted" flag set in the local and central headers
+        for header in (b"PK\x03\x04", b"PK\x01\x02"):
+            at = data.find(header)
+            while at >= 0:
+                offset = 30 if header == b"PK\x03\x04" else 46
+                flags_at = at + (6 if header == b"PK\x03\x04" else 8)
+                if data[at + offset:at + offset + len(name)] == name.encode():
+                    data[flags_at] |= 1
+                at = data.find(header, at + 1)
+    return bytes(data)
+
+
+def test_the_files_in_a_zip_attachment_are_read_as_attachments_of_their_kinds():
+    """b131: the number only in a PDF inside a ZIP. Each file a reader opens after unpacking it is
+    read as its kind, named inside the archive; an archive inside it, an encrypted file and a
+    Mac's resource fork are not opened."""
+    word = _zipped("word/document.xml", "<w:document><w:body><w:p><w:r><w:t>Linea de cobranza 55 4781 2290"
+                   "</w:t></w:r></w:p></w:body></w:document>")
+    inner = _archive(("deeper.txt", b"Llame al 55 1111 2222"))
+    raw = _with_attachment("Factura.zip", "application/zip", _archive(
+        ("__MACOSX/._Factura.docx", b"\x00\x05\x16\x07"), ("docs/Factura.docx", word), ("inner.zip", inner),
+        ("leeme.txt", b"Abra la factura y llame."), ("secreto.txt", b"Llame al 55 3333 4444"),
+        encrypted=("secreto.txt",)))
+    message = parse_raw(raw)
+    assert [(b.name, b.text) for b in message.attachments] == [
+        ("Factura.zip/Factura.docx", "Linea de cobranza 55 4781 2290"),
+        ("Factura.zip/leeme.txt", "Abra la factura y llame.")]
+    assert "an encrypted file in an archive was not read" in message.problems
+    assert _numbers(raw) == ["+525547812290"]
+
+
+def test_a_zip_bombs_file_is_not_unpacked_and_a_broken_zip_is_said():
+    bomb = _archive(("big.txt", b"0" * 50_000_000))  # 50 MB that compress to some 50 kB
+    message = parse_raw(_with_attachment("big.zip", "application/zip", bomb))
+    assert not message.attachments
+    assert "a file of more than 2,000,000 bytes in an archive was not read" in message.problems
+    broken = parse_raw(_with_attachment("broken.zip", "application/zip", bomb[:2000]))
+    assert "an archive attachment could not be opened" in broken.problems

@@ -35,6 +35,7 @@ import icalendar
 from icalendar.parser import unescape_backslash
 
 from . import budget
+from .archive import unpacked
 from .model import (
     Address,
     AttachedFile,
@@ -324,7 +325,8 @@ class _Extraction(Counter[str]):
     milliseconds its pictures took ("picture_ms")."""
 
 
-AttachmentKind = Literal["pdf", "docx", "pptx", "xlsx", "odf", "rtf", "html", "svg", "picture", "text", "card"]
+AttachmentKind = Literal["pdf", "docx", "pptx", "xlsx", "odf", "rtf", "html", "svg", "picture", "text", "card",
+                         "archive"]
 # An attached message: the Outlook add-in sends an item attachment (Outlook hands it over as an
 # .eml) with this type; in a whole message it is a MIME container whose parts are read.
 MESSAGE_TYPE = "message/rfc822"
@@ -333,7 +335,8 @@ MESSAGE_TYPE = "message/rfc822"
 def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
     """The kind of document a reader can open and we read: PDF, Word, PowerPoint, Excel, OpenDocument, RTF,
     HTML, an SVG picture (its words are text), a PNG, JPEG, GIF or WebP picture (its words and
-    codes are read), plain text, a contact card; None for the rest (archives, other files)."""
+    codes are read), plain text, a contact card, a ZIP archive (the files in it of those kinds);
+    None for the rest."""
     ctype, lower = content_type.lower(), name.lower()
     if ctype == "application/pdf" or lower.endswith(".pdf"):
         return "pdf"
@@ -357,6 +360,8 @@ def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
         return "text"
     if ctype in ("text/vcard", "text/x-vcard", "text/directory") or lower.endswith((".vcf", ".vcard")):
         return "card"
+    if ctype in ("application/zip", "application/x-zip-compressed") or lower.endswith(".zip"):
+        return "archive"
     return None
 
 
@@ -367,7 +372,7 @@ _READ_AT_MOST = {"documents": (MAX_DOCUMENTS, "PDF and office attachments"),
 
 def _counted(kind: AttachmentKind, problems: list[str], extraction: _Extraction) -> bool:
     """Whether this attachment is still within the bounds of what one message has read."""
-    family = "documents" if kind in ("pdf", "docx", "pptx", "xlsx", "odf", "rtf") else \
+    family = "documents" if kind in ("pdf", "docx", "pptx", "xlsx", "odf", "rtf", "archive") else \
         "pictures" if kind == "picture" else "texts"
     most, named = _READ_AT_MOST[family]
     extraction[family] += 1
@@ -426,14 +431,30 @@ def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
     return canonical(_decode_text(data, charset))
 
 
-def _attachment_text(part: Message, name: str, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
-    """(canonical text, truncated) of an attachment a reader can open; ("", False) when unread."""
-    kind = attachment_kind(part.get_content_type(), name)
+def _attachment_blocks(kind: AttachmentKind | None, data: bytes, name: str, charset: str | None,
+                       problems: list[str], extraction: _Extraction) -> list[TextBlock]:
+    """The text of an attachment a reader can open, a block for it or, for an archive, one for
+    each file in it that is read; none when unread. `data` is read only when the kind is."""
     if kind == "picture":
-        return _picture_text(_payload_bytes(part, problems), problems, extraction)
-    if kind is None or not _counted(kind, problems, extraction):
-        return "", False
-    return _document_text(kind, _payload_bytes(part, problems), part.get_content_charset(), problems)
+        text, truncated = _picture_text(data, problems, extraction)
+    elif kind is None or not _counted(kind, problems, extraction):
+        return []
+    elif kind == "archive":
+        return _archive_blocks(data, name, problems, extraction)
+    else:
+        text, truncated = _document_text(kind, data, charset, problems)
+    return [TextBlock("attachment", text, name, truncated)] if text else []
+
+
+def _archive_blocks(data: bytes, name: str, problems: list[str], extraction: _Extraction) -> list[TextBlock]:
+    """The files of a ZIP archive read as attachments of their kinds (within the message's bounds
+    on attachments), each named inside the archive ("Factura.zip/Factura.pdf")."""
+    files, found = unpacked(data[:MAX_ATTACHMENT_BYTES],
+                            lambda member: attachment_kind("", member) not in (None, "archive"), MAX_ATTACHMENT_BYTES)
+    _said(problems, found)
+    return [block for member, content in files
+            for block in _attachment_blocks(attachment_kind("", member), content, f"{name}/{member}", None, problems,
+                                            extraction)]
 
 
 # What a contact card shows when the reader opens it; the rest (photo, keys, ids) is not read.
@@ -648,9 +669,9 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
         if filename or disposition.startswith("attachment"):
             if filename and len(parts.file_names) < MAX_FILE_NAMES:
                 parts.file_names.append(_file_name_block(filename))
-            text, truncated = _attachment_text(part, filename, problems, extraction)
-            if text:
-                parts.attachments.append(TextBlock("attachment", text, filename, truncated))
+            kind = attachment_kind(ctype, filename)
+            parts.attachments.extend(_attachment_blocks(kind, _payload_bytes(part, problems) if kind else b"", filename,
+                                                        part.get_content_charset(), problems, extraction))
             continue
         if ctype == "text/plain":
             parts.plains.append(_part_text(part, problems))
@@ -828,16 +849,13 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
     parts.file_names.extend(_file_name_block(name) for name in names[:MAX_FILE_NAMES])
     extraction = _Extraction()
     for attached in files:
-        if attached.content_type.lower() == MESSAGE_TYPE:
-            text, truncated = _attached_message_text(attached.data, problems) \
-                if _counted("text", problems, extraction) else ("", False)
-        elif (kind := attachment_kind(attached.content_type, attached.name)) == "picture":
-            text, truncated = _picture_text(attached.data, problems, extraction)
-        else:
-            text, truncated = _document_text(kind, attached.data, None, problems) \
-                if kind is not None and _counted(kind, problems, extraction) else ("", False)
-        if text:
-            parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
+        if attached.content_type.lower() != MESSAGE_TYPE:
+            parts.attachments.extend(_attachment_blocks(attachment_kind(attached.content_type, attached.name),
+                                                        attached.data, attached.name, None, problems, extraction))
+        elif _counted("text", problems, extraction):
+            text, truncated = _attached_message_text(attached.data, problems)
+            if text:
+                parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
     if ics and ics.strip():
         parts.invites.extend(parse_calendar(ics.encode("utf-8", "replace"), problems, limits))
         parts.calendars.append(ics)

@@ -116,7 +116,7 @@ describe("reading the item", () => {
       item: {
         attachments: [
           { id: "a1", name: "Invoice_4471.pdf", contentType: "application/pdf", size: 30000, attachmentType: "file" },
-          { id: "a2", name: "scans.zip", contentType: "application/zip", size: 4000, attachmentType: "file" },
+          { id: "a2", name: "scans.7z", contentType: "application/x-7z-compressed", size: 4000, attachmentType: "file" },
           { id: "a3", name: "Statement.pdf", contentType: "application/pdf", size: 2500000, attachmentType: "file" },
           { id: "a4", name: "Shared notes.docx", size: 1000, attachmentType: "cloud" },
           { id: "a5", name: "contact", contentType: "text/vcard", size: 200, attachmentType: "file" },
@@ -154,17 +154,17 @@ describe("reading the item", () => {
     ]);
   });
 
-  test("Excel, PowerPoint, OpenDocument and RTF files are fetched as Word and PDF files are; archives are not", () => {
+  test("Excel, PowerPoint, OpenDocument, RTF and ZIP files are fetched as Word and PDF files are; other archives are not", () => {
     const named = (name, contentType = "application/octet-stream") => ({ id: name, name, contentType, size: 100, attachmentType: "file" });
     const chosen = IG.readableFiles({ attachments: [
-      named("Rates.xlsx"), named("Avviso.odt"), named("docs.zip"), named("Avis.rtf"), named("notice", "text/rtf"),
+      named("Rates.xlsx"), named("Avviso.odt"), named("docs.rar"), named("Avis.rtf"), named("notice", "text/rtf"),
     ] });
     assert.deepEqual(chosen.map((a) => a.id), ["Rates.xlsx", "Avviso.odt", "Avis.rtf", "notice"]);
     const slides = IG.readableFiles({ attachments: [
       named("Deck.PPTX"), named("deck", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-      named("old.ppt"),
+      named("old.ppt"), named("Factura", "application/x-zip-compressed"), named("logs.tar.gz"), named("docs.ZIP"),
     ] });
-    assert.deepEqual(slides.map((a) => a.id), ["Deck.PPTX", "deck"]);
+    assert.deepEqual(slides.map((a) => a.id), ["Deck.PPTX", "deck", "Factura", "docs.ZIP"]);
     const others = IG.readableFiles({ attachments: [
       named("scan", "application/vnd.oasis.opendocument.text"), named("photos.7z", "application/x-7z-compressed"),
       named("Posten", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), named("Tool.XLSM"),
