@@ -313,6 +313,9 @@ def test_digits_the_colour_of_the_page_are_hidden_inside_the_number_they_break()
      "<font color=yellow>d</font><font color=ffffff>e</font></p>", "a"),
     ("<table><tr><td bgcolor=#111 style='color:#eee'>x<span style='color:#000'>y</span></td></tr></table>", "x"),
     ("<style>.page{background-color:#fff}.fine{color:#fdfdfd}</style><div class=page>a<i class=fine>b</i></div>", "a"),
+    # A shadow that cannot be read either (white, or transparent) shows nothing.
+    ("<p>a<span style='color:#fff;text-shadow:0 0 2px #fefefe'>b</span>"
+     "<span style='color:#fff;text-shadow:0 0 0 transparent'>c</span></p>", "a"),
 ])
 def test_text_that_does_not_stand_out_from_its_background_is_not_read(html, seen):
     assert render_html(html).text == seen
@@ -330,6 +333,12 @@ def test_text_that_does_not_stand_out_from_its_background_is_not_read(html, seen
     ("<body bgcolor=black text=white>Dark</body>", "Dark"),
     ("<p style='color:currentColor'>plain</p>", "plain"),
     ("<p>a <span color='#ffffff'>b</span></p>", "a b"),  # no browser colours a <span> by its attribute
+    # White on white drawn again by a dark shadow or stroke (b132), inline or from a stylesheet, the
+    # shadow's colour first or last, inherited by the text inside.
+    ("<p style='color:#fff;text-shadow:0 0 0 #1a1a1a'>+41 79 876 54 32</p>", "+41 79 876 54 32"),
+    ("<style>.n{color:#ffffff;text-shadow:rgb(30, 30, 30) 0px 0px}</style><p class=n><b>0800</b> 555</p>",
+     "0800 555"),
+    ("<p style='color:white;-webkit-text-stroke:1px black'>Call</p>", "Call"),
 ])
 def test_text_that_stands_out_from_its_background_is_read(html, seen):
     assert render_html(html).text == seen

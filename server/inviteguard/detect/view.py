@@ -563,6 +563,9 @@ class StyleEffect:
     # shows the element's text right to left, character by character ("9945 27 008" reads
     # "800 72 5499"). Its text is marked as a right-to-left override, which canonical() turns round.
     overrides_rtl: bool | None = None
+    # A text shadow or stroke draws every glyph again in its own colour: white text on white with
+    # "text-shadow: 0 0 0 #222" reads as dark text. The first such colour; None: none of its own.
+    outline: Colour | None = None
 
     def applied(self, inherited: Visibility, colours: Colours) -> Visibility:
         """The visibility of this element's text, given what it inherits and its own colours."""
@@ -578,7 +581,7 @@ class StyleEffect:
 
     @property
     def colours_matter(self) -> bool:
-        return self.color is not None or self.background is not None
+        return self.color is not None or self.background is not None or self.outline is not None
 
     def merged(self, later: StyleEffect) -> StyleEffect:
         """This effect with `later` (a rule after it, or the inline style) taking precedence."""
@@ -591,7 +594,8 @@ class StyleEffect:
                            later.orders_children if later.orders_children is not None else self.orders_children,
                            later.order if later.order is not None else self.order,
                            later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks,
-                           later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl)
+                           later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl,
+                           later.outline if later.outline is not None else self.outline)
 
 
 NO_EFFECT = StyleEffect()
@@ -613,6 +617,23 @@ def _parsed_colour(value: str) -> Colour | None:
     if colour is None and len(value) in (3, 6) and all(c in "0123456789abcdefABCDEF" for c in value):
         colour = tinycss2.color3.parse_color(f"#{value}")
     return tuple(colour) if isinstance(colour, tinycss2.color3.RGBA) else None
+
+
+_OUTLINES = ("text-shadow", "-webkit-text-stroke", "-webkit-text-stroke-color")
+
+
+def _outline(css: dict[str, str]) -> Colour | None:
+    """The colour a text shadow or stroke draws the glyphs in (a shadow's colour may stand first or
+    last among its lengths, "0 0 0 #222" or "rgb(34,34,34) 1px 1px"), the first of several."""
+    for name in _OUTLINES:
+        value = css.get(name, "")
+        if len(value) > MAX_COLOUR_CHARS * 4:
+            continue
+        for token in tinycss2.parse_component_value_list(value)[:MAX_DECLARATIONS]:
+            colour = tinycss2.color3.parse_color(token)
+            if isinstance(colour, tinycss2.color3.RGBA) and colour.alpha > 0:
+                return tuple(colour)
+    return None
 
 
 def _background(css: dict[str, str]) -> Colour | None:
@@ -669,7 +690,13 @@ def _colours(inherited: Colours, tag: str, effect: StyleEffect, attributes: dict
         legacy_background = attributes.get("bgcolor")
         painted = (UNKNOWN_BACKGROUND if attributes.get("background")
                    else parsed_colour(legacy_background.strip()) if legacy_background else None)
-    return (colour or text, behind if painted is None else _over(painted, behind))
+    behind = behind if painted is None else _over(painted, behind)
+    colour = colour or text
+    # The glyphs drawn again by a shadow or stroke that can be read show the text, whatever its own
+    # colour: the drawn colour is the one its children inherit too.
+    if effect.outline is not None and not stands_out(colour, behind) and stands_out(effect.outline, behind):
+        colour = effect.outline
+    return (colour, behind)
 
 
 _MAY_HIDE = re.compile(r"font-size\s*:\s*(?:-?0*(?:\.\d*)?|0*1(?:\.0*)?)[a-z%]*\s*[;\"'}]"
@@ -704,6 +731,7 @@ def _effect(style: str) -> StyleEffect:
         order=int(order) if order is not None and _CSS_INTEGER.match(order) else None,
         keeps_breaks=None if white_space is None else white_space in _KEEPS_BREAKS,
         overrides_rtl=None if bidi is None else bidi == "bidi-override" and css.get("direction") == "rtl",
+        outline=_outline(css) if any(name in css for name in _OUTLINES) else None,
     )
 
 
