@@ -519,3 +519,14 @@ def test_a_number_disguised_with_invisible_characters_is_an_obfuscated_phone():
     assert message.disguised_numbers == ("0861778204",)
     assert "0861778204" in message.body.replace(" ", "")
     assert [m.obfuscated for m in phone.mentions(Reading(message))] == [True]
+
+
+def test_an_ordered_lists_start_is_drawn_as_its_items_numbers():
+    """b132: "+41" in the text and the rest of the number only as `<ol start>`, which a client
+    draws as the list marker. Counting down in a reversed list, an item's `value` restarting the
+    count; letters, hidden markers and lists without `start` draw no digits."""
+    assert render_html("<p>Appelez le +41</p><ol start='798765432'><li></li></ol>").text == \
+        "Appelez le +41\n\n798765432."
+    assert render_html("<ol start=3 reversed><li>a<li value=10>b<li>c</ol>").text == "3. a\n\n10. b\n\n9. c"
+    assert render_html("<ol start=5 type=a><li>q</ol><ol start=7 style='list-style: none'><li>r</ol>"
+                       "<ol><li>s</ol><ol start=x9><li>t</ol>").text == "q\n\nr\n\ns\n\nt"

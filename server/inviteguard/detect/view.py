@@ -835,6 +835,7 @@ def render_html(html: str) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
     tree = LexborHTMLParser(_shallow(html[:MAX_HTML_CHARS]))
     _annotations_after_bases(tree)
+    _list_markers(tree)
     _digits_for_cell_drawings(tree)
     styled_selectors, content_rules = _selectors_and_content(tree)
     styled: dict[int, StyleEffect] = {}
@@ -975,6 +976,35 @@ def _digits_for_cell_drawings(tree: LexborHTMLParser) -> None:
         if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
             table.insert_after(f"\n{DRAWN_MARK}{drawn}\n")
             table.decompose()
+
+
+_LIST_START = re.compile(r"^\s*[+-]?\d{1,10}\s*$")
+
+
+def _list_markers(tree: LexborHTMLParser) -> None:
+    """The numbers a browser draws before the items of an ordered list that says where it starts:
+    `<ol start="798765432"><li>` shows "798765432." before the item, digits the HTML's text never
+    holds. Decimal markers only (`type` 1, as by default), counting down in a `reversed` list, an
+    item's own `value` restarting the count; none where the list's style hides its markers.
+    Lists without `start` keep their items unnumbered, as the text always read them."""
+    for ol in tree.css("ol[start]"):
+        attributes = ol.attributes
+        start, kind = attributes.get("start") or "", (attributes.get("type") or "1").strip()
+        style = (attributes.get("style") or "").lower()
+        if not _LIST_START.match(start) or kind != "1" or ("list-style" in style and "none" in style):
+            continue
+        number, step = int(start), -1 if "reversed" in attributes else 1
+        for item in _node_children(ol):
+            if item.tag != "li":
+                continue
+            value = item.attributes.get("value") or ""
+            number = int(value) if _LIST_START.match(value) else number
+            marker = f"{number}. "
+            if item.child is not None:
+                item.child.insert_before(marker)
+            else:
+                item.insert_child(marker)
+            number += step
 
 
 def _annotations_after_bases(tree: LexborHTMLParser) -> None:
