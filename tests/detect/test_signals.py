@@ -834,6 +834,7 @@ def test_a_number_only_in_the_reminder_is_read():
     # The event's link dials when tapped (round 100, from b107's lure: no digits in any text).
     ("tel:+61255501873", "+61255501873"),
     ("https://wa.me/61255501873", "+61255501873"),  # ... or opens a chat with the number
+    ("https://api.whatsapp.com/send?phone=%2B61255501873", "+61255501873"),  # percent-encoded as b132's
 ])
 def test_a_number_only_in_the_events_link_is_read(url, e164):
     raw = invite_with("New payee added", "Tap the event link", "Tap the event link to reach a specialist", url=url)
@@ -1566,6 +1567,18 @@ def test_a_number_run_into_an_address_the_reader_sees(organizer, guest, e164):
 def test_a_toll_free_number_run_into_a_cashtag():
     found = mentions("Not you? Dial the digits in my tag to cancel: $McAfee18665550112")
     assert [(m.e164, m.as_written, m.source) for m in found] == [("+18665550112", "18665550112", "body")]
+
+
+@pytest.mark.parametrize("written", [
+    "https://api.whatsapp.com/send?text=Hola&phone=573155550148",
+    "api.whatsapp.com/send/?phone=%2B573155550148&type=phone_number",
+    "wa.me/573155550148",
+])
+def test_a_chat_link_written_out_is_its_number(written):
+    """b131: a WhatsApp number only as the `phone=` of a click-to-chat link printed as text (a
+    Calendly location), the reader told to write to it; a client makes a link of it."""
+    found = mentions(f"Escríbenos por WhatsApp: {written} (copie el enlace)")
+    assert [(m.e164, m.as_written, m.source) for m in found] == [("+573155550148", "573155550148", "body")]
 
 
 def test_a_text_gateways_sender_is_the_mobile_a_reply_reaches():

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -464,6 +464,12 @@ class RenderedHTML:
 _MESSENGER_NUMBER = re.compile(
     r"https?://(?:(wa)\.me/|(?:api\.|www\.)?(whatsapp)\.com/send/?\?(?:[^#]*&)?phone=|(signal)\.me/#p/)\+?(\d{6,15})\b",
     re.IGNORECASE)
+# The same chat link written out in text ("https://api.whatsapp.com/send?phone=5215512340987" in a
+# location or a plain-text body), which a client makes a link of: searched, so bounded.
+_PRINTED_MESSENGER_NUMBER = re.compile(
+    r"(?:\b(wa)\.me/|\b(?:api\.|www\.)?(whatsapp)\.com/send/?\?(?:[^#\s&]{0,200}&){0,10}phone="
+    r"|\b(signal)\.me/#p/)(?:\+|%2B)?(\d{6,15})\b", re.IGNORECASE)
+PRINTED_CHATS_READ = 20  # per text
 # Link schemes whose target the reader's client dials, texts or writes to, whatever the link's
 # text says.
 _DIALLED_SCHEMES = ("tel:", "sms:", "callto:", "mailto:")
@@ -477,10 +483,19 @@ def link_target(href: str) -> str:
         # A client dials the number percent-decoded (RFC 3966 lets any character be escaped):
         # "tel:%2B%33%35%31..." rings +351.
         return f" ({unquote(href.split(':', 1)[1].split('?', 1)[0])}) "
-    messenger = _MESSENGER_NUMBER.match(href)
+    messenger = _MESSENGER_NUMBER.match(unquote(href))
     if messenger:
         return f" ({'Signal' if messenger[3] else 'WhatsApp'} +{messenger[4]}) "
     return ""
+
+
+def printed_chat_numbers(text: str) -> Iterator[str]:
+    """The numbers of WhatsApp and Signal chat links written out in a text, with their country
+    codes and no "+", the first PRINTED_CHATS_READ."""
+    lowered = text.lower()
+    if "wa.me" not in lowered and "whatsapp.com" not in lowered and "signal.me" not in lowered:
+        return iter(())
+    return (found[4] for found in islice(_PRINTED_MESSENGER_NUMBER.finditer(text), PRINTED_CHATS_READ))
 
 
 # Form controls a mail client draws with their value in the box (or, when empty, the greyed

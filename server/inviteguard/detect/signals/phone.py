@@ -40,7 +40,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from .. import budget
 from ..model import Evidence, TextBlock
 from ..rules import load_brands, load_conferencing, load_currencies, load_lexicon, load_scripts
-from ..view import digit_lookalikes
+from ..view import digit_lookalikes, printed_chat_numbers
 from . import brand, payment
 from .platform import in_stranger_text, relay
 from .reading import Reading
@@ -1210,7 +1210,7 @@ IdentifierOwner = Literal["messenger", "gateway", ""]
 def _identifiers(reading: Reading) -> Iterator[tuple[str, IdentifierOwner, TextBlock]]:
     """Each identifier a number may be run into, whose it is (a messenger contact's, a text
     gateway's mobile or "" for any other) and the block it stands in: the seen addresses' local
-    parts (`address`), then each block's cashtags."""
+    parts (`address`), then each block's chat links written out and its cashtags."""
     addresses = _seen_addresses(reading)
     seen = TextBlock("address", " ".join(addresses))
     gateways = load_lexicon().text_gateway_domains
@@ -1218,6 +1218,10 @@ def _identifiers(reading: Reading) -> Iterator[tuple[str, IdentifierOwner, TextB
         local, _, domain = address.rpartition("@")
         yield local, "messenger" if domain in MESSENGER_DOMAINS else "gateway" if domain in gateways else "", seen
     for block in reading.blocks:
+        # A chat link written out opens the chat as its link would ("wa.me/5215512340987" in a
+        # location): a messenger contact's number, country code first.
+        for number in printed_chat_numbers(block.text):
+            yield number, "messenger", block
         if "$" in block.text:
             for cashtag in islice(_CASHTAG.finditer(block.text), CASHTAGS_READ):
                 yield cashtag.group(), "", block
