@@ -530,3 +530,15 @@ def test_an_ordered_lists_start_is_drawn_as_its_items_numbers():
     assert render_html("<ol start=3 reversed><li>a<li value=10>b<li>c</ol>").text == "3. a\n\n10. b\n\n9. c"
     assert render_html("<ol start=5 type=a><li>q</ol><ol start=7 style='list-style: none'><li>r</ol>"
                        "<ol><li>s</ol><ol start=x9><li>t</ol>").text == "q\n\nr\n\ns\n\nt"
+
+
+def test_a_numbers_cells_in_a_right_to_left_table_read_left_to_right():
+    """b131: a number's groups in the cells of a `dir=rtl` table, written last group first, which
+    a browser shows first group leftmost. Rows with words keep the source's order (a right-to-left
+    reader's), as do tables a nearer `dir=ltr` lays out left to right."""
+    html = ("<p>Llame al</p><table dir=rtl><tr><td>5678</td><td>1234</td><td><b>55</b></td><td>+52</td></tr>"
+            "<tr><td>مرحبا</td><td>1</td></tr></table><table><tr><td>1</td><td>2</td></tr></table>")
+    assert render_html(html).text == "Llame al\n\n+52 55 1234 5678\n\nمرحبا 1\n\n1 2"
+    assert render_html("<div dir=rtl><table dir=ltr><tr><td>5678</td><td>1234</td></tr></table></div>").text == \
+        "5678 1234"
+    assert render_html("<html dir=RTL><table><tr><td>5678</td><td>1234</td></tr></table>").text == "1234 5678"

@@ -864,6 +864,8 @@ def render_html(html: str) -> RenderedHTML:
             continue
         for node in _matching(tree, selector):
             styled[node.mem_id] = styled.get(node.mem_id, NO_EFFECT).merged(effect)
+    for row in _numbers_laid_out_right_to_left(tree, html):
+        styled[row.mem_id] = styled.get(row.mem_id, NO_EFFECT).merged(StyleEffect(reverses=True))
     before: dict[int, list[str]] = {}
     after: dict[int, list[str]] = {}
     for selector, where, value in content_rules:
@@ -991,6 +993,44 @@ def _digits_for_cell_drawings(tree: LexborHTMLParser) -> None:
         if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
             table.insert_after(f"\n{DRAWN_MARK}{drawn}\n")
             table.decompose()
+
+
+RTL_ROWS_READ = 64  # rows of right-to-left tables looked at, each by its whole text
+
+
+def _numbers_laid_out_right_to_left(tree: LexborHTMLParser, html: str) -> list[LexborNode]:
+    """The rows of a table laid out right to left (`dir="rtl"` on it or its nearest ancestor that
+    says) whose cells hold the digits of a number and no letter: a browser shows the first cell
+    rightmost, and a number is read left to right whatever the script around it, so cells
+    written "5678", "1234", "55", "+52" read "+52 55 1234 5678". Rows with words keep the
+    source's order, the order a right-to-left reader reads them in."""
+    if "rtl" not in html.lower():
+        return []
+    rows = []
+    for row in tree.css("tr"):
+        if len(rows) >= RTL_ROWS_READ:
+            break
+        cells = [cell for cell in _node_children(row) if cell.tag in _CELL]
+        if len(cells) < 2 or _direction(row) != "rtl":
+            continue
+        texts = [cell.text(deep=True) or "" for cell in cells]
+        if not any(c.isalpha() for text in texts for c in text) and sum(
+                any(c.isdigit() for c in text) for text in texts) >= 2:
+            rows.append(row)
+    return rows
+
+
+def _direction(node: LexborNode) -> str:
+    """"rtl" or "ltr": the `dir` of the node or its nearest ancestor that has one."""
+    ancestor: LexborNode | None = node
+    for _ in range(MAX_DEPTH):  # _shallow() kept the tree this shallow
+        if ancestor is None:
+            break
+        said = (ancestor.attributes.get("dir") or "").strip().lower()
+        if said in ("rtl", "ltr"):
+            return said
+        ancestor = ancestor.parent
+    return "ltr"
 
 
 _LIST_START = re.compile(r"^\s*[+-]?\d{1,10}\s*$")
