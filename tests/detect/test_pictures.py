@@ -19,6 +19,7 @@ from inviteguard.detect.signals import Reading, phone
 from PIL import Image, ImageDraw, ImageFont
 
 from .test_documents import _numbers, _with_attachment
+from .test_pdf import _drawn as text_page
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 LURE = "Call +1 808 555 0143 to cancel"
@@ -86,6 +87,38 @@ def test_a_number_drawn_in_an_inline_picture_is_read():
 def test_a_number_drawn_in_an_attached_picture_is_read(name, content_type, picture_format):
     raw = _with_attachment(name, content_type, _drawn(LURE, picture_format))
     assert _numbers(raw) == ["+18085550143"]
+
+
+def _scanned(*pages: tuple[str, str]) -> bytes:
+    """A PDF of pages, each (its own text, the words of the picture it shows): a scan when its text is
+    empty, as a scanner or a "print to PDF" of a picture makes them."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for text, drawn in pages:
+        out = io.BytesIO()
+        Image.open(io.BytesIO(_drawn(drawn, size=28))).save(out, "PDF")
+        page = writer.add_page(pypdf.PdfReader(io.BytesIO(out.getvalue())).pages[0])
+        if text:
+            page.merge_page(pypdf.PdfReader(io.BytesIO(text_page((10, 10, text)))).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_scanned_pdfs_words_are_read_from_its_pictures():
+    """A PDF invoice that is a picture of the page (a scan) holds its number only in pixels."""
+    raw = _with_attachment("Invoice_4471.pdf", "application/pdf", _scanned(("", LURE)))
+    message = parse_raw(raw)
+    assert [(b.name, b.text) for b in message.attachments] == [("Invoice_4471.pdf", LURE)]
+    assert _numbers(raw) == ["+18085550143"]
+
+
+def test_a_pdf_page_with_text_of_its_own_is_not_read_as_a_scan():
+    """A page with text of its own is read by its text: its logo or signature picture costs no OCR."""
+    text = "Invoice 4471 for the annual plan, paid in full on 3 March. Thank you for your business."
+    raw = _with_attachment("Invoice_4471.pdf", "application/pdf", _scanned((text, LURE)))
+    assert [b.text for b in parse_raw(raw).attachments] == [text]
 
 
 def test_a_qr_code_that_dials_gives_its_number():

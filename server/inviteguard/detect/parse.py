@@ -48,8 +48,8 @@ from .model import (
     TextSource,
 )
 from .office import OPEN_DOCUMENT, PRESENTATION, WORD_DOCUMENT, document_text, workbook_text
-from .pdf import annotation_text, page_text
-from .picture import PICTURE_SECONDS, is_picture, picture_text, worth_reading
+from .pdf import annotation_text, is_scanned, page_pictures, page_text
+from .picture import MAX_PIXELS, MAX_SIDE, PICTURE_SECONDS, is_picture, picture_text, worth_reading
 from .rtf import rtf_text
 from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html, svg_text
 
@@ -299,25 +299,36 @@ _UNREADABLE_PDF = "a PDF attachment could not be read"
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-def _pdf_text(data: bytes, problems: list[str]) -> str:
+def _pdf_text(data: bytes, problems: list[str]) -> tuple[str, list[bytes]]:
+    """A PDF's text, and the pictures of its scanned pages (pdf.is_scanned) for the picture reader."""
     # Imported lazily: most messages carry no PDF and pypdf's import is not free.
     import pypdf
     from pypdf.errors import PyPdfError
 
+    texts: list[str] = []
+    scans: list[bytes] = []
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        texts = []
         for page in reader.pages[:MAX_PDF_PAGES]:
             budget.check()
             texts.append(page_text(page))
+            if is_scanned(texts[-1]) and len(scans) < MAX_PICTURES:
+                scans += page_pictures(page, MAX_SIDE, MAX_PIXELS)
             if notes := annotation_text(page):
                 texts.append(notes)
-        return "\n".join(texts)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError,
             IndexError, AssertionError, ZeroDivisionError):
         if _UNREADABLE_PDF not in problems:
             problems.append(_UNREADABLE_PDF)
-        return ""
+    return "\n".join(texts), scans
+
+
+def _pdf_document(data: bytes, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
+    """(canonical text, truncated) of a PDF as a reader sees it: its pages' text and what the
+    pictures of its scanned pages say, read as pictures are (within the message's bounds on them)."""
+    text, scans = _pdf_text(data[:MAX_ATTACHMENT_BYTES], problems)
+    drawn = [_picture_words(scan, problems, extraction) for scan in scans]
+    return canonical("\n".join([text, *(words for words in drawn if words)]))
 
 
 class _Extraction(Counter[str]):
@@ -386,31 +397,34 @@ def _said(problems: list[str], found: list[str]) -> None:
 
 
 def _picture_text(data: bytes, problems: list[str], extraction: _Extraction) -> tuple[str, bool]:
-    """(canonical text, truncated) of a picture, whole (a picture cut short shows nothing), within
-    the seconds left to this message's pictures and to the analysis. Only a picture worth reading
-    counts against the bound: a row of tracking pixels cannot push a lure's picture out of it."""
+    """(canonical text, truncated) of a picture (`_picture_words`)."""
+    return canonical(_picture_words(data, problems, extraction))
+
+
+def _picture_words(data: bytes, problems: list[str], extraction: _Extraction) -> str:
+    """The words of a picture, whole (a picture cut short shows nothing), within the seconds left
+    to this message's pictures and to the analysis. Only a picture worth reading counts against
+    the bound: a row of tracking pixels cannot push a lure's picture out of it."""
     worth = worth_reading(data)
     if isinstance(worth, str):
         _said(problems, [worth])
     if worth is not True or not _counted("picture", problems, extraction):
-        return "", False
+        return ""
     seconds = min(PICTURE_SECONDS, MESSAGE_PICTURE_SECONDS - extraction["picture_ms"] / 1000, budget.remaining())
     if seconds <= 0:
         _said(problems, [f"pictures past {MESSAGE_PICTURE_SECONDS:.0f} s of reading were not read"])
-        return "", False
+        return ""
     started = time.monotonic()
     text, found = picture_text(data, seconds)
     extraction["picture_ms"] += round((time.monotonic() - started) * 1000)
     _said(problems, found)
-    return canonical(text)
+    return text
 
 
 def _document_text(kind: AttachmentKind, data: bytes, charset: str | None,
                    problems: list[str]) -> tuple[str, bool]:
     """(canonical text, truncated) of a document's bytes, read as a reader who opens it sees it."""
     data = data[:MAX_ATTACHMENT_BYTES]
-    if kind == "pdf" or data[:5] == b"%PDF-":
-        return canonical(_pdf_text(data, problems))
     if kind == "docx":
         return canonical(document_text(data, WORD_DOCUMENT))
     if kind == "pptx":
@@ -441,6 +455,8 @@ def _attachment_blocks(kind: AttachmentKind | None, data: bytes, name: str, char
         return []
     elif kind == "archive":
         return _archive_blocks(data, name, problems, extraction)
+    elif kind == "pdf" or data[:5] == b"%PDF-":
+        text, truncated = _pdf_document(data, problems, extraction)
     else:
         text, truncated = _document_text(kind, data, charset, problems)
     return [TextBlock("attachment", text, name, truncated)] if text else []

@@ -12,6 +12,9 @@ right-to-left scripts, whose words a PDF may place right to left, are not revers
 pypdf reports a text object (BT ... ET) as one piece: groups moved out of order inside one text
 object are not seen apart, and stay in the stream's order.
 
+A page that is a scan (a picture of the page, hardly any text of its own) shows its words in its
+pictures: those are handed to the picture reader (OCR).
+
 A viewer also draws what the page's annotations hold, outside its content stream: a free-text
 note's words on the page, a comment's when it is opened, a filled form field's value. Their text
 follows the page's.
@@ -19,12 +22,15 @@ follows the page's.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
 # Pieces closer than this in height (PDF units, 1/72 inch) sit on one line.
 _SAME_LINE = 1.0
 ANNOTATIONS_READ = 64  # per page
+SCANNED_TEXT_MAX = 40  # letters and digits a page's own text holds at most to be read as a scan
+SCAN_PICTURES = 2  # pictures of one scanned page handed on
 # Annotation flags (PDF 32000-1, 12.5.3): a viewer shows no hidden (2) or no-view (32) annotation.
 _NOT_SHOWN = 2 | 32
 
@@ -127,3 +133,39 @@ def _field(widget: Any, key: str) -> Any:
     parent = widget.get("/Parent")
     parent = parent.get_object() if parent is not None else None
     return parent.get(key) if isinstance(parent, dict) else None
+
+
+def is_scanned(text: str) -> bool:
+    """Whether a page whose own text is `text` is a scan: hardly a word of text, its words drawn."""
+    return sum(c.isalnum() for c in text) <= SCANNED_TEXT_MAX
+
+
+def page_pictures(page: Any, max_side: int, max_pixels: int) -> list[bytes]:
+    """The page's first SCAN_PICTURES pictures as PNG files a picture reader opens, each no wider or
+    taller than `max_side` and of at most `max_pixels` pixels by what it declares (checked before
+    any is decoded); one pypdf cannot decode is skipped."""
+    from pypdf.errors import PyPdfError
+
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    objects = resources.get("/XObject") if isinstance(resources, dict) else None
+    objects = objects.get_object() if objects is not None else None
+    if not isinstance(objects, dict):
+        return []
+    pictures = []
+    for reference in list(objects.values())[:SCAN_PICTURES * 4]:
+        picture = reference.get_object()
+        if len(pictures) >= SCAN_PICTURES or not isinstance(picture, dict) or picture.get("/Subtype") != "/Image":
+            continue
+        width, height = picture.get("/Width"), picture.get("/Height")
+        if not (isinstance(width, int) and isinstance(height, int) and 0 < width <= max_side
+                and 0 < height <= max_side and width * height <= max_pixels):
+            continue
+        try:
+            out = io.BytesIO()
+            picture.decode_as_image().save(out, "PNG")
+        except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError, IndexError,
+                NotImplementedError, ZeroDivisionError):
+            continue
+        pictures.append(out.getvalue())
+    return pictures
