@@ -91,3 +91,51 @@ def test_drawings_are_read_in_linear_time():
     canonical(("█ " * 190 + "\n") * 20_000)
     disguised_numbers(["█\n" + "\n".join(str(n) for n in range(10**9, 10**9 + 200_000))])  # lines of digits
     assert time.process_time() - started < 60  # a bound, not a timing
+
+
+# Five-row ASCII-art banners as b111's, b124's and b125's lures drew their numbers: the three-wide
+# font with each dot two characters wide, the same font in full blocks, and the five-wide font in
+# two blocks a blank line apart ("0800" over "069 4471").
+BANNERS = [
+    ("""\
+        ##          ######  ######  ######          ######      ##  ######
+        ##          ##  ##      ##      ##          ##  ##      ##      ##
+        ##  ######  ######  ######  ######  ######  ##  ##      ##  ######
+        ##          ##  ##      ##      ##          ##  ##      ##  ##
+        ##          ######  ######  ######          ######      ##  ######""", "1-833-012"),
+    ("""\
+███  ███   █        ███  ███  ███       █ █  █ █  ███  ███
+  █  █    ██          █  █ █    █       █ █  █ █  █ █  █ █
+███  ███   █        ███  █ █    █       ███  ███  ███  ███
+  █    █   █        █    █ █    █         █    █  █ █    █
+███  ███  ███       ███  ███    █         █    █  ███  ███""", "351 207 4489"),
+    ("""\
+ ###    ###    ###    ###
+#   #  #   #  #   #  #   #
+#   #   ###   #   #  #   #
+#   #  #   #  #   #  #   #
+ ###    ###    ###    ###
+
+ ###    ###    ###       #  #   #  #   #####    #
+#   #  #      #   #      #  #   #  #      #    ##
+#   #  ####    ####      #####  #####    #      #
+#   #  #   #      #         #      #    #       #
+ ###    ###    ###          #      #    #      ###""", "0800 069 4471"),
+]
+
+
+@pytest.mark.parametrize(("art", "digits"), BANNERS)
+def test_a_five_row_ascii_art_banner_reads_as_its_digits(art, digits):
+    text = f"Call the support line:\n{art}\nThanks"
+    assert canonical(text)[0] == f"Call the support line:\n{digits}\nThanks"
+    assert disguised_numbers([text]) == (digits.replace(" ", "").replace("-", ""),)
+
+
+@pytest.mark.parametrize("art", [
+    "#####\n#   #\n#   #\n#   #\n#####",  # a box
+    "# Title\n## Section\n### Part\n#### Item\n##### Note",  # headings
+    "█ █ █\n█ █ █\n█ █ █\n█ █ █\n█ █ █",  # bars, no digits of a font
+])
+def test_five_lines_of_marks_that_draw_no_digits_stay_as_written(art):
+    assert disguised_numbers([art]) == ()
+    assert canonical(art)[0].split("\n") == [" ".join(line.split()) for line in art.split("\n")]

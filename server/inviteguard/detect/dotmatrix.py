@@ -3,14 +3,18 @@ cells or lines of block characters draws them ("0", five dots wide and seven hig
 written). A reader reads the digits; a filter that reads text sees empty cells or "█".
 
 The glyphs are parted by empty columns and each is matched to the nearest digit of the common
-five-by-seven fonts (the HD44780 LCD font and its usual variants), within GLYPH_DISTANCE_MAX cells
-differing and clearly nearer than any other digit. A grid with any glyph that is no digit draws
-something else, and reads as nothing. Linear in the grid's cells.
+fonts of the grid's height: seven rows, the five-by-seven fonts (the HD44780 LCD font and its
+usual variants), within GLYPH_DISTANCE_MAX cells differing and clearly nearer than any other digit;
+five rows, the three-by-five and five-by-five fonts of ASCII-art banners ("###" over "#.#"), whose
+digits differ in a cell or two, within one cell and nearer than any other. A grid with any glyph
+that is no digit draws something else, and reads as nothing. Linear in the grid's cells.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
 
 GLYPH_ROWS = 7
 GLYPH_COLUMNS = 5
@@ -46,6 +50,29 @@ _FONT = {
 }
 
 
+# Five rows: the three-wide font of hand-made banners (a "1" one or three wide) and the five-wide
+# one; a dash parts groups as a space does.
+_FONT_5 = {
+    "0": (("###", "#.#", "#.#", "#.#", "###"), (".###.", "#...#", "#...#", "#...#", ".###.")),
+    "1": ((".#.", "##.", ".#.", ".#.", "###"), ("#", "#", "#", "#", "#"), ("##.", ".#.", ".#.", ".#.", "###"),
+          (".#", "##", ".#", ".#", ".#"), ("..#..", ".##..", "..#..", "..#..", ".###.")),
+    "2": (("###", "..#", "###", "#..", "###"), (".###.", "#...#", "...#.", ".#...", "#####"),
+          ("####.", "....#", ".###.", "#....", "#####")),
+    "3": (("###", "..#", "###", "..#", "###"), ("###", "..#", ".##", "..#", "###"),
+          ("####.", "....#", ".###.", "....#", "####.")),
+    "4": (("#.#", "#.#", "###", "..#", "..#"), ("#...#", "#...#", "#####", "....#", "....#"),
+          ("#..#.", "#..#.", "#####", "...#.", "...#.")),
+    "5": (("###", "#..", "###", "..#", "###"), ("#####", "#....", "####.", "....#", "####.")),
+    "6": (("###", "#..", "###", "#.#", "###"), (".###.", "#....", "####.", "#...#", ".###.")),
+    "7": (("###", "..#", "..#", "..#", "..#"), ("#####", "...#.", "..#..", ".#...", ".#..."),
+          ("#####", "....#", "...#.", "..#..", "..#..")),
+    "8": (("###", "#.#", "###", "#.#", "###"), (".###.", "#...#", ".###.", "#...#", ".###.")),
+    "9": (("###", "#.#", "###", "..#", "###"), (".###.", "#...#", ".####", "....#", ".###.")),
+    "+": ((".#.", "###", ".#."), ("..#..", "..#..", "#####", "..#..", "..#..")),
+    "-": (("###",),),
+}
+
+
 def _cells(rows: Sequence[str]) -> frozenset[tuple[int, int]]:
     return frozenset((y, x) for y, row in enumerate(rows) for x, char in enumerate(row) if char == "#")
 
@@ -58,34 +85,50 @@ def _trimmed(cells: frozenset[tuple[int, int]]) -> frozenset[tuple[int, int]]:
     return frozenset((y - top, x - left) for y, x in cells)
 
 
-_GLYPHS = tuple((digit, _trimmed(_cells(glyph))) for digit, glyphs in _FONT.items() for glyph in glyphs)
+@dataclass(frozen=True)
+class Font:
+    glyphs: tuple[tuple[str, frozenset[tuple[int, int]]], ...]
+    distance_max: int  # cells a drawn glyph may differ in from its digit
+    margin: int  # ... and by how many fewer than from any other digit
 
 
-def _digit(glyph: frozenset[tuple[int, int]]) -> str | None:
+def _font(glyphs: dict[str, tuple[tuple[str, ...], ...]], distance_max: int, margin: int) -> Font:
+    return Font(tuple((digit, _trimmed(_cells(glyph))) for digit, variants in glyphs.items() for glyph in variants),
+                distance_max, margin)
+
+
+# By the grid's height in rows.
+_FONTS = {GLYPH_ROWS: _font(_FONT, GLYPH_DISTANCE_MAX, GLYPH_MARGIN), 5: _font(_FONT_5, 1, 1)}
+HEIGHTS = tuple(_FONTS)
+
+
+def _digit(glyph: frozenset[tuple[int, int]], font: Font) -> str | None:
     """The digit a glyph draws: the nearest of the font's, when near enough and clearly nearest."""
     shape = _trimmed(glyph)
     distances: dict[str, int] = {}
-    for digit, cells in _GLYPHS:
+    for digit, cells in font.glyphs:
         distance = len(shape ^ cells)
         distances[digit] = min(distance, distances.get(digit, distance))
     ranked = sorted(distances.items(), key=lambda item: item[1])
     (best, nearest), (_, second) = ranked[0], ranked[1]
-    return best if nearest <= GLYPH_DISTANCE_MAX and second - nearest >= GLYPH_MARGIN else None
+    return best if nearest <= font.distance_max and second - nearest >= font.margin else None
 
 
 def digits_in_grid(rows: Sequence[str]) -> str:
-    """The digits (and a "+") a grid of "#" (marked) and other cells draws, groups parted by a
-    space, or "" when it draws anything but seven-row digits."""
+    """The digits (and a "+", or a "-" between groups) a grid of "#" (marked) and other cells
+    draws, groups parted by a space, or "" when it draws anything but digits of a font of its
+    height (seven rows or five)."""
     marked = [y for y, row in enumerate(rows) if "#" in row]
     if not marked:
         return ""
     rows = rows[marked[0]:marked[-1] + 1]
     width = max(map(len, rows))
-    if len(rows) != GLYPH_ROWS or width > GRID_COLUMNS_MAX:
+    font = _FONTS.get(len(rows))
+    if font is None or width > GRID_COLUMNS_MAX:
         return ""
     filled = ["#" in column for column in zip(*(row.ljust(width, ".") for row in rows), strict=True)]
-    digits: list[str] = []
-    x, last_end = 0, None
+    glyphs: list[tuple[int, int, str]] = []  # (first column, past the last, what it draws)
+    x = 0
     while x < width:
         if not filled[x]:
             x += 1
@@ -95,11 +138,25 @@ def digits_in_grid(rows: Sequence[str]) -> str:
             x += 1
         if x - start > GLYPH_COLUMNS:
             return ""  # wider than a glyph: glyphs that touch, or no glyphs at all
-        digit = _digit(_cells([row[start:x] for row in rows]))
+        digit = _digit(_cells([row[start:x] for row in rows]), font)
         if digit is None:
             return ""
-        if last_end is not None and start - last_end >= GROUP_GAP + 1:
-            digits.append(" ")
-        digits.append(digit)
-        last_end = x
-    return "".join(digits)
+        glyphs.append((start, x, digit))
+    return _grouped(glyphs)
+
+
+def _grouped(glyphs: list[tuple[int, int, str]]) -> str:
+    """The glyphs' digits, a space where the gap between two is a group's: GROUP_GAP columns wider
+    than the tightest gap, not counting the room a glyph narrower than the widest leaves on its
+    sides (a "1" stands in a cell as wide as an "8")."""
+    if not glyphs:
+        return ""
+    widest = max(end - start for start, end, _ in glyphs)
+    tightest = min((after[0] - before[1] for before, after in pairwise(glyphs)), default=0)
+    out = [glyphs[0][2]]
+    for before, after in pairwise(glyphs):
+        room = (widest - (before[1] - before[0])) + (widest - (after[1] - after[0]))
+        if after[0] - before[1] - room >= tightest + GROUP_GAP:
+            out.append(" ")
+        out.append(after[2])
+    return "".join(out)

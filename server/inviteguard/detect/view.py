@@ -35,7 +35,7 @@ import tinycss2.color3
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from . import budget
-from .dotmatrix import GLYPH_COLUMNS, GLYPH_ROWS, digits_in_grid
+from .dotmatrix import GLYPH_COLUMNS, GLYPH_ROWS, HEIGHTS, digits_in_grid
 
 # A canonical block longer than this keeps its first HEAD_CHARS and last TAIL_CHARS characters.
 HEAD_CHARS = 120_000
@@ -361,12 +361,12 @@ _DOT_LINE = re.compile(r"[ .·░█▓■◼⬛●#]*[█▓■◼⬛●#][ .·
 _AS_DOTS = str.maketrans({**{mark: "#" for mark in DOT_MARKS}, **{blank: "." for blank in " ·░"}})
 
 
-def _dot_rows(lines: list[str], at: int, grid_lines: dict[int, str | None]) -> list[str] | None:
-    """The seven lines from `at` as a grid ("#" a dot), when they are lines of dots and spaces; a
-    dot drawn two characters wide ("██") counted once. `grid_lines` keeps each line's grid, so a
+def _dot_rows(lines: list[str], at: int, grid_lines: dict[int, str | None], height: int) -> list[str] | None:
+    """The `height` lines from `at` as a grid ("#" a dot), when they are lines of dots and spaces;
+    a dot drawn two characters wide ("██") counted once. `grid_lines` keeps each line's grid, so a
     line is read once however many windows hold it."""
     rows = []
-    for index in range(at, at + GLYPH_ROWS):
+    for index in range(at, at + height):
         if index not in grid_lines:
             line = lines[index].rstrip("\r") if index < len(lines) else ""
             grid_lines[index] = line.translate(_AS_DOTS) \
@@ -381,9 +381,35 @@ def _dot_rows(lines: list[str], at: int, grid_lines: dict[int, str | None]) -> l
     return grid
 
 
+DRAWN_BLOCKS_MAX = 4  # blocks of glyphs, a blank line or two apart, read as one number
+
+
+def _dot_drawing(lines: list[str], at: int, grid_lines: dict[int, str | None]) -> tuple[str, int]:
+    """The digits the dot-matrix glyphs from line `at` draw and how many lines they take, or ("", 1).
+    A number may be drawn in blocks a blank line or two apart ("0800" over "069 4471"), each too
+    short to be a number alone: they are read together. The taller font is tried first."""
+    for height in HEIGHTS:
+        blocks: list[str] = []
+        end = start = at
+        while len(blocks) < DRAWN_BLOCKS_MAX:
+            grid = _dot_rows(lines, start, grid_lines, height)
+            read = digits_in_grid(grid) if grid is not None else ""
+            if not any(char.isdigit() for char in read):
+                break
+            blocks.append(read)
+            end = start + height
+            start = end
+            while start < min(len(lines), end + 2) and not lines[start].strip():
+                start += 1
+        drawn = " ".join(blocks)
+        if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+            return drawn, end - at
+    return "", 1
+
+
 def _drawings(text: str) -> tuple[str, list[str]]:
     """`text` with each drawing of digits replaced by the digits it draws, on one line (seven
-    segments on three lines, dot-matrix glyphs of block characters on seven), and those digits.
+    segments on three lines, dot-matrix glyphs of block characters on seven or five), and those digits.
     One pass over the lines."""
     seven_segments = "_|" in text or "|_" in text
     dots = any(mark in text for mark in DOT_MARKS)
@@ -395,9 +421,7 @@ def _drawings(text: str) -> tuple[str, list[str]]:
     grid_lines: dict[int, str | None] = {}
     at = 0
     while at < len(lines):
-        drawn, taken = "", 1
-        if dots and (grid := _dot_rows(lines, at, grid_lines)) is not None:
-            drawn, taken = digits_in_grid(grid), GLYPH_ROWS
+        drawn, taken = _dot_drawing(lines, at, grid_lines) if dots else ("", 1)
         if seven_segments and sum(char.isdigit() for char in drawn) < DISGUISED_DIGITS_MIN:
             rows = tuple(line.rstrip("\r") for line in lines[at:at + 3])
             if len(rows) == 3 and all(len(row) <= DRAWN_LINE_MAX for row in rows) and _DRAWN_TOP.fullmatch(rows[0]) \
@@ -423,7 +447,7 @@ def _drawn_numbers(text: str) -> list[str]:
     """The digits of each number `text` draws: in seven segments, in dot-matrix glyphs, in a
     table's cells."""
     found = [digits.replace(" ", "") for digits in _AFTER_DRAWN_MARK.findall(text)] if DRAWN_MARK in text else []
-    return found + [drawn.replace(" ", "") for drawn in _drawings(text)[1]]
+    return found + [drawn.replace(" ", "").replace("-", "") for drawn in _drawings(text)[1]]
 
 
 def canonical(text: str) -> tuple[str, bool]:
