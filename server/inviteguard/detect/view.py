@@ -36,6 +36,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from . import budget
 from .dotmatrix import GLYPH_COLUMNS, GLYPH_ROWS, HEIGHTS, digits_in_grid
+from .figlet import banner_digits, banner_heights
 
 # A canonical block longer than this keeps its first HEAD_CHARS and last TAIL_CHARS characters.
 HEAD_CHARS = 120_000
@@ -407,21 +408,57 @@ def _dot_drawing(lines: list[str], at: int, grid_lines: dict[int, str | None]) -
     return "", 1
 
 
+# A line of a FIGlet banner: strokes, bars, brackets and blocks, no letter or digit.
+_BANNER_LINE = re.compile(r"[ _|/\\()'`.,:<>=~^#*-]*[_|/\\()#][ _|/\\()'`.,:<>=~^#*-]*")
+BANNER_LINES_MAX = 8  # a FIGlet font's height at most
+BANNER_LINES_MIN = 4  # ... and at least
+BANNERS_READ = 3  # runs of banner lines read in one text
+
+
+def _banner_drawing(lines: list[str], at: int, tried: list[int]) -> tuple[str, int]:
+    """The digits a FIGlet banner starting at line `at` draws and how many lines it takes, or
+    ("", 1): read once, from the first line of a run of banner lines, and the first BANNERS_READ
+    runs of a text only (`tried` counts them): each read is a search over the fonts."""
+    if at > 0 and _is_banner_line(lines[at - 1]):
+        return "", 1
+    run = 0
+    while at + run < len(lines) and run < BANNER_LINES_MAX and _is_banner_line(lines[at + run]):
+        run += 1
+    if run < BANNER_LINES_MIN or len(tried) >= BANNERS_READ:
+        return "", 1
+    tried.append(at)
+    for height in sorted({h for h in banner_heights() if h <= run}, reverse=True):
+        drawn = banner_digits(lines[at:at + height])
+        if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+            return drawn, height
+    return "", 1
+
+
+def _is_banner_line(line: str) -> bool:
+    line = line.rstrip("\r")
+    return (len(line) <= DRAWN_LINE_MAX and sum(not c.isspace() for c in line) >= 2
+            and bool(_BANNER_LINE.fullmatch(line)))
+
+
 def _drawings(text: str) -> tuple[str, list[str]]:
     """`text` with each drawing of digits replaced by the digits it draws, on one line (seven
     segments on three lines, dot-matrix glyphs of block characters on seven or five), and those digits.
     One pass over the lines."""
     seven_segments = "_|" in text or "|_" in text
     dots = any(mark in text for mark in DOT_MARKS)
-    if not seven_segments and not dots:
+    banners = "_" in text or "#" in text
+    if not seven_segments and not dots and not banners:
         return text, []
     lines = text.split("\n")
     out: list[str] = []
     drawings: list[str] = []
     grid_lines: dict[int, str | None] = {}
+    banners_tried: list[int] = []
     at = 0
     while at < len(lines):
         drawn, taken = _dot_drawing(lines, at, grid_lines) if dots else ("", 1)
+        if banners and sum(char.isdigit() for char in drawn) < DISGUISED_DIGITS_MIN:
+            drawn, taken = _banner_drawing(lines, at, banners_tried)
         if seven_segments and sum(char.isdigit() for char in drawn) < DISGUISED_DIGITS_MIN:
             rows = tuple(line.rstrip("\r") for line in lines[at:at + 3])
             if len(rows) == 3 and all(len(row) <= DRAWN_LINE_MAX for row in rows) and _DRAWN_TOP.fullmatch(rows[0]) \
