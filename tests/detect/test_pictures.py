@@ -53,9 +53,10 @@ def _qr(payload: str) -> bytes:
     return out.getvalue()
 
 
-def _inline(*pictures: tuple[str, bytes], html: str = "<p>Your order is confirmed.</p>") -> bytes:
-    """An HTML message showing each (content id, PNG) by cid: in a multipart/related, no file names."""
-    images = "".join(f'<img src="cid:{cid}">' for cid, _ in pictures)
+def _inline(*pictures: tuple[str, bytes], html: str = "<p>Your order is confirmed.</p>", between: str = "") -> bytes:
+    """An HTML message showing each (content id, PNG) by cid: in a multipart/related, no file
+    names, `between` written between the pictures."""
+    images = between.join(f'<img src="cid:{cid}">' for cid, _ in pictures)
     parts = "".join(
         f"--r\r\nContent-Type: image/png\r\nContent-ID: <{cid}>\r\nContent-Disposition: inline\r\n"
         f"Content-Transfer-Encoding: base64\r\n\r\n{base64.encodebytes(data).decode()}\r\n"
@@ -153,10 +154,24 @@ def test_a_decompression_bomb_is_refused_from_its_header():
 
 
 def test_only_the_first_pictures_of_a_message_are_read_and_it_is_said():
-    raw = _inline(*((f"p{i}@x", _drawn(f"Ref 4{i}7")) for i in range(10)))
+    raw = _inline(*((f"p{i}@x", _drawn(f"Ref 4{i}7")) for i in range(10)), between="<p>Next:</p>")
     message = parse_raw(raw)
     assert [b.text for b in message.attachments] == [f"Ref 4{i}7" for i in range(MAX_PICTURES)]
     assert message.problems == (f"only the first {MAX_PICTURES} pictures were read",)
+
+
+def test_pictures_drawn_side_by_side_are_read_as_one():
+    """b132: a number drawn a digit to a picture after "+221", each picture alone a lone digit.
+    Pictures with no text between them are read together, as one picture of the bound's four;
+    a row's pictures may have file names, as Outlook names the pictures it sends inline."""
+    digits = [(f"d{i}@x", _drawn(digit, size=28)) for i, digit in enumerate("765123840")]
+    raw = _inline(*digits, html="<p>Appelez le +221</p>", between="\r\n")
+    message = parse_raw(raw)
+    assert [(b.name, b.text.replace(" ", "")) for b in message.attachments] == [
+        (" ".join(cid for cid, _ in digits), "765123840")]
+    assert _numbers(raw) == ["+221765123840"]
+    named = raw.replace(b"Content-Disposition: inline", b'Content-Disposition: inline; filename="image.png"')
+    assert [b.text.replace(" ", "") for b in parse_raw(named).attachments] == ["765123840"]
 
 
 def test_without_the_readers_installed_pictures_are_skipped_and_said_once(monkeypatch):

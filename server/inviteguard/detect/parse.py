@@ -49,9 +49,18 @@ from .model import (
 )
 from .office import OPEN_DOCUMENT, PRESENTATION, WORD_DOCUMENT, document_text, workbook_text
 from .pdf import annotation_text, is_scanned, page_pictures, page_text
-from .picture import MAX_PIXELS, MAX_SIDE, PICTURE_SECONDS, is_picture, picture_text, worth_reading
+from .picture import MAX_PIXELS, MAX_SIDE, PICTURE_SECONDS, is_picture, picture_text, side_by_side, worth_reading
 from .rtf import rtf_text
-from .view import canonical, canonical_line, disguised_numbers, link_target, plain_links, render_html, svg_text
+from .view import (
+    canonical,
+    canonical_line,
+    disguised_numbers,
+    link_target,
+    picture_rows,
+    plain_links,
+    render_html,
+    svg_text,
+)
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
 MAX_PARTS = 200
@@ -667,6 +676,7 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
     parts = _Parts()
     seen_calendars: set[bytes] = set()
     extraction = _Extraction()
+    drawn: list[tuple[str, bytes]] = []  # pictures drawn in the message: (Content-ID, bytes)
     for part in _walk(msg, problems):
         if part.is_multipart():
             continue
@@ -682,10 +692,14 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
             continue
         # str(): compat32 hands back a Header object when the field holds 8-bit bytes.
         disposition = str(part.get("Content-Disposition") or "").lower()
+        content_id = decode_header_value(part.get("Content-ID")).strip().strip("<>")
         if filename or disposition.startswith("attachment"):
             if filename and len(parts.file_names) < MAX_FILE_NAMES:
                 parts.file_names.append(_file_name_block(filename))
             kind = attachment_kind(ctype, filename)
+            if kind == "picture" and content_id and not disposition.startswith("attachment"):
+                drawn.append((content_id, _payload_bytes(part, problems)))  # drawn inline, named or not
+                continue
             parts.attachments.extend(_attachment_blocks(kind, _payload_bytes(part, problems) if kind else b"", filename,
                                                         part.get_content_charset(), problems, extraction))
             continue
@@ -695,12 +709,34 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
             parts.htmls.append(_part_text(part, problems))
         elif is_picture(ctype, ""):
             # A picture with no file name is drawn in the message (by its cid: in the HTML, or
-            # after the text): named by its Content-ID.
-            content_id = decode_header_value(part.get("Content-ID")).strip().strip("<>")
-            text, truncated = _picture_text(_payload_bytes(part, problems), problems, extraction)
-            if text:
-                parts.attachments.append(TextBlock("attachment", text, content_id, truncated))
+            # after the text): named by its Content-ID, read once the HTML says where it stands.
+            drawn.append((content_id, _payload_bytes(part, problems)))
+    parts.attachments += _drawn_pictures(drawn, parts.htmls, problems, extraction)
     return parts
+
+
+def _drawn_pictures(drawn: list[tuple[str, bytes]], htmls: list[str], problems: list[str],
+                    extraction: _Extraction) -> list[TextBlock]:
+    """The words of the pictures drawn in the message, each named by its Content-ID. Pictures an
+    HTML body draws side by side with no text between (view.picture_rows) are read as one picture,
+    first: a number drawn a digit to a picture is read only with its digits together."""
+    by_id = dict(drawn)
+    blocks = []
+    in_rows: set[str] = set()
+    for row in (row for body in htmls for row in picture_rows(body)):
+        if not all(content_id in by_id for content_id in row) or in_rows.intersection(row):
+            continue
+        together = side_by_side([by_id[content_id] for content_id in row])
+        text, truncated = _picture_text(together, problems, extraction) if together else ("", False)
+        if text:
+            in_rows.update(row)
+            blocks.append(TextBlock("attachment", text, " ".join(row), truncated))
+    for content_id, data in drawn:
+        if content_id not in in_rows:
+            text, truncated = _picture_text(data, problems, extraction)
+            if text:
+                blocks.append(TextBlock("attachment", text, content_id, truncated))
+    return blocks
 
 
 _WORD = re.compile(r"\w+")

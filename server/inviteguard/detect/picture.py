@@ -22,7 +22,7 @@ import struct
 import subprocess
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 from PIL import Image
 
@@ -101,6 +101,57 @@ def _shown(data: bytes) -> bytes | str:
     out = io.BytesIO()
     page.convert("L").save(out, format="PPM")
     return out.getvalue()
+
+
+ROW_PICTURES_MAX = 24  # pictures drawn side by side read as one: a number's digits and a few more
+ROW_GAP = 6  # pixels between them, as a line of text spaces its characters
+
+
+def side_by_side(pictures: list[bytes]) -> bytes | None:
+    """Pictures a message draws one after another on a line, as one picture (PNG): a number drawn
+    a digit to a picture reads as a number only when the digits are read together. None when one
+    cannot be read or together they pass the bounds on one picture."""
+    opened = []
+    for data in pictures[:ROW_PICTURES_MAX]:
+        if len(data) > MAX_PICTURE_BYTES:
+            return None
+        try:
+            with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
+                if picture.width * picture.height > MAX_PIXELS:
+                    return None
+                rgba = picture.convert("RGBA")
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning, *_UNREADABLE):
+            return None
+        flat = Image.new("RGBA", rgba.size, "white")
+        flat.alpha_composite(rgba)
+        opened.append(_ink_on_paper(flat.convert("L")))
+    width = sum(p.width for p in opened) + ROW_GAP * (len(opened) + 1)
+    height = max(p.height for p in opened) + 2 * ROW_GAP
+    if width > MAX_SIDE or width * height > MAX_PIXELS:
+        return None
+    row = Image.new("L", (width, height), 255)
+    x = ROW_GAP
+    for picture in opened:
+        row.paste(picture, (x, (height - picture.height) // 2))
+        x += picture.width + ROW_GAP
+    out = io.BytesIO()
+    row.save(out, format="PNG")
+    return out.getvalue()
+
+
+INK_CONTRAST = 64  # grey levels from its background at which a pixel is ink
+
+
+def _ink_on_paper(grey: Image.Image) -> Image.Image:
+    """A picture's ink black on white, whatever its own colours: a digit drawn white on a coloured
+    tile, its neighbour on a tile of another colour, read as one line of dark digits with no
+    tile edges between them (Tesseract reads a tile's edge as a bar). The background is the
+    commonest grey of the picture's edge."""
+    width, height = grey.size
+    edge = [grey.getpixel((x, y)) for x in range(width) for y in (0, height - 1)] + \
+        [grey.getpixel((x, y)) for y in range(height) for x in (0, width - 1)]
+    background = Counter(edge).most_common(1)[0][0]
+    return grey.point(lambda level: 0 if abs(level - background) > INK_CONTRAST else 255)
 
 
 DOT_PICTURE_PIXELS_MAX = 400_000  # a banner of a line or two: pixel art is drawn small

@@ -1214,6 +1214,35 @@ def _svg_hidden(node: LexborNode) -> bool:
     return False
 
 
+_CID_PICTURE = re.compile(r"""<img\b[^>]{0,2000}?\bsrc\s*=\s*["']?cid:([^"'\s>]{1,200})[^>]{0,2000}>""", re.IGNORECASE)
+_TAG_OR_SPACE = re.compile(r"(?:<[^>]{0,2000}>|\s|&nbsp;)*")
+PICTURE_ROW_MIN = 3  # pictures in a row that are read together
+PICTURE_ROWS_MAX = 4
+
+
+def picture_rows(html: str) -> list[tuple[str, ...]]:
+    """The content ids of pictures an HTML body draws side by side, PICTURE_ROW_MIN or more with
+    no text between them (a number drawn a digit to a picture, `<img src="cid:d1"><img
+    src="cid:d2">...`), the first PICTURE_ROWS_MAX rows."""
+    rows: list[tuple[str, ...]] = []
+    row: list[str] = []
+    last_end = -1
+    for found in _CID_PICTURE.finditer(html[:MAX_HTML_CHARS]):
+        between = html[last_end:found.start()] if last_end >= 0 else None
+        if between is not None and _TAG_OR_SPACE.fullmatch(between):
+            row.append(found.group(1))
+        else:
+            if len(row) >= PICTURE_ROW_MIN:
+                rows.append(tuple(row))
+            row = [found.group(1)]
+        last_end = found.end()
+        if len(rows) >= PICTURE_ROWS_MAX:
+            break
+    if len(row) >= PICTURE_ROW_MIN and len(rows) < PICTURE_ROWS_MAX:
+        rows.append(tuple(row))
+    return rows
+
+
 _URL = re.compile(r"https?://[^\s<>\"')\]]{1,500}", re.IGNORECASE)
 
 
