@@ -5,6 +5,7 @@ import time
 import zipfile
 
 import pytest
+from inviteguard.detect.formula import formula_result
 from inviteguard.detect.number_format import formatted
 from inviteguard.detect.office import workbook_text
 from inviteguard.detect.parse import parse_raw
@@ -297,3 +298,29 @@ def test_a_zip_bombs_file_is_not_unpacked_and_a_broken_zip_is_said():
     assert "a file of more than 2,000,000 bytes in an archive was not read" in message.problems
     broken = parse_raw(_with_attachment("broken.zip", "application/zip", bomb[:2000]))
     assert "an archive attachment could not be opened" in broken.problems
+
+
+@pytest.mark.parametrize(("formula", "shown"), [
+    ('"+57 "&TEXT(77738^2+32374,"000 000 0000")', "+57 604 322 9018"),  # b131's lure
+    ('_xlfn.CONCAT("0800 ",555," ",TEXT(143,"0000"))', "0800 555 0143"),
+    ('CONCATENATE(CHAR(43),"44 20 ",7946*1,"0018")', "+44 20 79460018"),
+    ("=1+2&3", "33"),  # & is worked out after + and -
+    ("-2^2", "4"),  # as Excel: the sign first
+    ('"say ""hi"""', 'say "hi"'),
+    ("-" * 901 + "1", "-1"),  # signs are counted, not nested
+])
+def test_a_formula_of_constants_shows_what_excel_shows(formula, shown):
+    assert formula_result(formula) == shown
+
+
+@pytest.mark.parametrize("formula", ["A1&\"x\"", "SUM(1,2)", "9^9^9^9", "1/0", "(((1", '"a"&', "1+" * 600 + "1",
+                                     "(" * 400 + "1" + ")" * 400])
+def test_a_formula_of_anything_else_shows_nothing_here(formula):
+    assert formula_result(formula) is None
+
+
+def test_an_excel_cells_formula_saved_without_its_result_is_worked_out():
+    sheet = ('<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Tesorería:</t></is></c></row>'
+             '<row r="2"><c r="A2" t="str"><f>&quot;+57 &quot;&amp;TEXT(77738^2+32374,&quot;000 000 0000&quot;)'
+             '</f></c><c r="B2"><f>A1</f></c></row></sheetData></worksheet>')
+    assert workbook_text(_workbook({"Hoja1": sheet}, [])) == "Hoja1\nTesorería:\n+57 604 322 9018"

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .formula import formula_result
 from .number_format import formatted
 
 MAX_OFFICE_XML_BYTES = 10_000_000  # the XML of one office document's text parts, together
@@ -105,6 +106,7 @@ _LINK_TAG = re.compile(r"<(?:\w{1,20}:)?Relationship(?=[\s/>])[^>]{0,2000}>")
 _ROW_TAG = re.compile(r"<(?:\w{1,20}:)?row(?=[\s/>])[^>]{0,2000}>")
 _CELL_TAG = re.compile(r"<(?:\w{1,20}:)?c(?=[\s/>])[^>]{0,2000}>")
 _VALUE = re.compile(r"<(?:\w{1,20}:)?v>([^<]{0,2000})<")
+_FORMULA = re.compile(r"<(?:\w{1,20}:)?f(?:\s[^>]{0,2000})?>([^<]{0,2000})<")
 _HIDDEN_STATES = frozenset({"hidden", "veryHidden"})
 _BOOLEANS = {"0": "FALSE", "1": "TRUE"}
 _TRUE = frozenset({"1", "true"})
@@ -152,12 +154,16 @@ def _cell_formats(xml: str) -> list[str]:
 def _cell_text(tag: str, content: str, shared: Sequence[str], formats: Sequence[str]) -> str:
     """What a cell shows: a shared string by its index, an inline string, or its stored value (a
     number through its style's number format, a formula's result, a boolean, an error); the
-    formula itself is not shown."""
+    formula itself is not shown, but a formula of constants saved without its result is worked
+    out (formula.py)."""
     attributes = _attributes(tag)
     kind = attributes.get("t", "n")
     if kind == "inlineStr":
         return _xml_text(content)
     found = _VALUE.search(content)
+    if found is None and (formula := _FORMULA.search(content)):
+        # Saved without its result (recalculated when opened): what a formula of constants shows.
+        return formula_result(html.unescape(formula.group(1))) or ""
     value = html.unescape(found.group(1)) if found else ""
     if kind == "s":
         index = value.strip()
