@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 GLYPH_ROWS = 7
@@ -85,7 +86,7 @@ def _trimmed(cells: frozenset[tuple[int, int]]) -> frozenset[tuple[int, int]]:
     return frozenset((y - top, x - left) for y, x in cells)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per font: hashed by identity, as _digit's key
 class Font:
     glyphs: tuple[tuple[str, frozenset[tuple[int, int]]], ...]
     distance_max: int  # cells a drawn glyph may differ in from its digit
@@ -102,6 +103,7 @@ _FONTS = {GLYPH_ROWS: _font(_FONT, GLYPH_DISTANCE_MAX, GLYPH_MARGIN), 5: _font(_
 HEIGHTS = tuple(_FONTS)
 
 
+@lru_cache(maxsize=4096)  # a drawing repeats a few shapes: each is matched against the font once
 def _digit(glyph: frozenset[tuple[int, int]], font: Font) -> str | None:
     """The digit a glyph draws: the nearest of the font's, when near enough and clearly nearest."""
     shape = _trimmed(glyph)
