@@ -415,14 +415,20 @@ BANNER_LINES_MIN = 4  # ... and at least
 BANNERS_READ = 3  # runs of banner lines read in one text
 
 
-def _banner_drawing(lines: list[str], at: int, tried: list[int]) -> tuple[str, int]:
+def _banner_drawing(lines: list[str], at: int, tried: list[int], banner_lines: dict[int, bool]) -> tuple[str, int]:
     """The digits a FIGlet banner starting at line `at` draws and how many lines it takes, or
     ("", 1): read once, from the first line of a run of banner lines, and the first BANNERS_READ
-    runs of a text only (`tried` counts them): each read is a search over the fonts."""
-    if at > 0 and _is_banner_line(lines[at - 1]):
+    runs of a text only (`tried` counts them): each read is a search over the fonts.
+    `banner_lines` keeps whether each line is one, so a line is looked at once."""
+    def is_banner(index: int) -> bool:
+        if index not in banner_lines:
+            banner_lines[index] = _is_banner_line(lines[index])
+        return banner_lines[index]
+
+    if not is_banner(at) or (at > 0 and is_banner(at - 1)):
         return "", 1
-    run = 0
-    while at + run < len(lines) and run < BANNER_LINES_MAX and _is_banner_line(lines[at + run]):
+    run = 1
+    while at + run < len(lines) and run < BANNER_LINES_MAX and is_banner(at + run):
         run += 1
     if run < BANNER_LINES_MIN or len(tried) >= BANNERS_READ:
         return "", 1
@@ -436,8 +442,8 @@ def _banner_drawing(lines: list[str], at: int, tried: list[int]) -> tuple[str, i
 
 def _is_banner_line(line: str) -> bool:
     line = line.rstrip("\r")
-    return (len(line) <= DRAWN_LINE_MAX and sum(not c.isspace() for c in line) >= 2
-            and bool(_BANNER_LINE.fullmatch(line)))
+    return (len(line) <= DRAWN_LINE_MAX and bool(_BANNER_LINE.fullmatch(line))
+            and len(line) - line.count(" ") >= 2)
 
 
 def _drawings(text: str) -> tuple[str, list[str]]:
@@ -454,11 +460,12 @@ def _drawings(text: str) -> tuple[str, list[str]]:
     drawings: list[str] = []
     grid_lines: dict[int, str | None] = {}
     banners_tried: list[int] = []
+    banner_lines: dict[int, bool] = {}
     at = 0
     while at < len(lines):
         drawn, taken = _dot_drawing(lines, at, grid_lines) if dots else ("", 1)
         if banners and sum(char.isdigit() for char in drawn) < DISGUISED_DIGITS_MIN:
-            drawn, taken = _banner_drawing(lines, at, banners_tried)
+            drawn, taken = _banner_drawing(lines, at, banners_tried, banner_lines)
         if seven_segments and sum(char.isdigit() for char in drawn) < DISGUISED_DIGITS_MIN:
             rows = tuple(line.rstrip("\r") for line in lines[at:at + 3])
             if len(rows) == 3 and all(len(row) <= DRAWN_LINE_MAX for row in rows) and _DRAWN_TOP.fullmatch(rows[0]) \
