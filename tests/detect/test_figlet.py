@@ -35,6 +35,7 @@ def test_a_banner_in_a_message_is_read_and_recorded_as_a_disguise():
     "+-----+-----+\n|  _  |  _  |\n| |_| | |_| |\n|_____|_____|\n+-----+-----+",
     "____________________\n|                  |\n|  \\__/    \\__/    |\n|__________________|",
     pyfiglet.Figlet(font="standard").renderText("HELLO"),
+    "> ) > >\n> ) > >\n> ) >\n> ) >\n> ) >",  # a quoted reply's markers, read as no banner at all
 ])
 def test_strokes_that_draw_no_digits_stay_as_written(art):
     assert disguised_numbers([art]) == ()

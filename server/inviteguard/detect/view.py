@@ -441,9 +441,10 @@ def _banner_drawing(lines: list[str], at: int, tried: list[int], banner_lines: d
 
 
 def _is_banner_line(line: str) -> bool:
+    """A line of strokes a FIGlet banner may draw; not a quoted reply's markers ("> ) > >")."""
     line = line.rstrip("\r")
     return (len(line) <= DRAWN_LINE_MAX and bool(_BANNER_LINE.fullmatch(line))
-            and len(line) - line.count(" ") >= 2)
+            and not line.lstrip().startswith(">") and len(line) - line.count(" ") >= 2)
 
 
 def _drawings(text: str) -> tuple[str, list[str]]:
