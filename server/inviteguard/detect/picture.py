@@ -87,19 +87,27 @@ def worth_reading(data: bytes) -> bool | str:
     return _TOO_LARGE if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS else True
 
 
-def _shown(data: bytes) -> bytes | str:
-    """The picture as Tesseract and zbar read it (a PGM Pillow wrote: grey, the first frame, on
-    white where it is transparent, as a reader sees it on the page), or a problem when its pixels
-    cannot be read. Only for a picture worth reading: its size is within the bounds."""
+def _on_page(data: bytes) -> Image.Image | None:
+    """The picture as a reader sees it on the page: grey, its first frame, on white where it is
+    transparent; None when its pixels cannot be read."""
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
             rgba = picture.convert("RGBA")
     except _UNREADABLE:
-        return _UNREADABLE_PICTURE
+        return None
     page = Image.new("RGBA", rgba.size, "white")
     page.alpha_composite(rgba)
+    return page.convert("L")
+
+
+def _shown(data: bytes) -> bytes | str:
+    """The picture as Tesseract and zbar read it (`_on_page`, a PGM Pillow wrote), or a problem
+    when its pixels cannot be read. Only for a picture worth reading: its size is within the bounds."""
+    page = _on_page(data)
+    if page is None:
+        return _UNREADABLE_PICTURE
     out = io.BytesIO()
-    page.convert("L").save(out, format="PPM")
+    page.save(out, format="PPM")
     return out.getvalue()
 
 
@@ -113,18 +121,11 @@ def side_by_side(pictures: list[bytes]) -> bytes | None:
     cannot be read or together they pass the bounds on one picture."""
     opened = []
     for data in pictures[:ROW_PICTURES_MAX]:
-        if len(data) > MAX_PICTURE_BYTES:
+        # Each within one picture's bounds, judged from its header (worth_reading) before decoding.
+        page = _on_page(data) if worth_reading(data) in (True, False) else None
+        if page is None:
             return None
-        try:
-            with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
-                if picture.width * picture.height > MAX_PIXELS:
-                    return None
-                rgba = picture.convert("RGBA")
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning, *_UNREADABLE):
-            return None
-        flat = Image.new("RGBA", rgba.size, "white")
-        flat.alpha_composite(rgba)
-        opened.append(_ink_on_paper(flat.convert("L")))
+        opened.append(_ink_on_paper(page))
     width = sum(p.width for p in opened) + ROW_GAP * (len(opened) + 1)
     height = max(p.height for p in opened) + 2 * ROW_GAP
     if width > MAX_SIDE or width * height > MAX_PIXELS:
