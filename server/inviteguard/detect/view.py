@@ -529,14 +529,11 @@ class RenderedHTML:
 
 
 # A messenger chat opened on a number ("https://wa.me/573155550148"): the reader is sent to a number
-# as surely as by a tel: link, so the number is read as written there.
+# as surely as by a tel: link, so the number is read as written there. A link's target is matched
+# from its start; the same link written out in text (a location, a plain-text body), which a client
+# makes a link of, is searched for, so every part is bounded.
 _MESSENGER_NUMBER = re.compile(
-    r"https?://(?:(wa)\.me/|(?:api\.|www\.)?(whatsapp)\.com/send/?\?(?:[^#]*&)?phone=|(signal)\.me/#p/)\+?(\d{6,15})\b",
-    re.IGNORECASE)
-# The same chat link written out in text ("https://api.whatsapp.com/send?phone=5215512340987" in a
-# location or a plain-text body), which a client makes a link of: searched, so bounded.
-_PRINTED_MESSENGER_NUMBER = re.compile(
-    r"(?:\b(wa)\.me/|\b(?:api\.|www\.)?(whatsapp)\.com/send/?\?(?:[^#\s&]{0,200}&){0,10}phone="
+    r"(?:https?://)?(?:\b(wa)\.me/|\b(?:api\.|www\.)?(whatsapp)\.com/send/?\?(?:[^#\s&]{0,200}&){0,10}phone="
     r"|\b(signal)\.me/#p/)(?:\+|%2B)?(\d{6,15})\b", re.IGNORECASE)
 PRINTED_CHATS_READ = 20  # per text
 # Link schemes whose target the reader's client dials, texts or writes to, whatever the link's
@@ -564,7 +561,7 @@ def printed_chat_numbers(text: str) -> Iterator[str]:
     lowered = text.lower()
     if "wa.me" not in lowered and "whatsapp.com" not in lowered and "signal.me" not in lowered:
         return iter(())
-    return (found[4] for found in islice(_PRINTED_MESSENGER_NUMBER.finditer(text), PRINTED_CHATS_READ))
+    return (found[4] for found in islice(_MESSENGER_NUMBER.finditer(text), PRINTED_CHATS_READ))
 
 
 # Form controls a mail client draws with their value in the box (or, when empty, the greyed
