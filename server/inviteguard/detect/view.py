@@ -382,6 +382,11 @@ def _dot_rows(lines: list[str], at: int, grid_lines: dict[int, str | None], heig
     return grid
 
 
+def _is_number(drawn: str) -> bool:
+    """Whether a drawing's digits are as many as a phone number's at least."""
+    return sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN
+
+
 DRAWN_BLOCKS_MAX = 4  # blocks of glyphs, a blank line or two apart, read as one number
 
 
@@ -403,7 +408,7 @@ def _dot_drawing(lines: list[str], at: int, grid_lines: dict[int, str | None]) -
             while start < min(len(lines), end + 2) and not lines[start].strip():
                 start += 1
         drawn = " ".join(blocks)
-        if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+        if _is_number(drawn):
             return drawn, end - at
     return "", 1
 
@@ -435,7 +440,7 @@ def _banner_drawing(lines: list[str], at: int, tried: list[int], banner_lines: d
     tried.append(at)
     for height in sorted({h for h in banner_heights() if h <= run}, reverse=True):
         drawn = banner_digits(lines[at:at + height])
-        if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+        if _is_number(drawn):
             return drawn, height
     return "", 1
 
@@ -465,14 +470,14 @@ def _drawings(text: str) -> tuple[str, list[str]]:
     at = 0
     while at < len(lines):
         drawn, taken = _dot_drawing(lines, at, grid_lines) if dots else ("", 1)
-        if banners and sum(char.isdigit() for char in drawn) < DISGUISED_DIGITS_MIN:
+        if banners and not _is_number(drawn):
             drawn, taken = _banner_drawing(lines, at, banners_tried, banner_lines)
-        if seven_segments and sum(char.isdigit() for char in drawn) < DISGUISED_DIGITS_MIN:
+        if seven_segments and not _is_number(drawn):
             rows = tuple(line.rstrip("\r") for line in lines[at:at + 3])
             if len(rows) == 3 and all(len(row) <= DRAWN_LINE_MAX for row in rows) and _DRAWN_TOP.fullmatch(rows[0]) \
                     and _DRAWN_ROW.fullmatch(rows[1]) and _DRAWN_ROW.fullmatch(rows[2]):
                 drawn, taken = _drawn_digits((rows[0], rows[1], rows[2])), 3
-        if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+        if _is_number(drawn):
             out.append(drawn)
             drawings.append(drawn)
             at += taken
@@ -1056,7 +1061,7 @@ def _digits_for_cell_drawings(tree: LexborHTMLParser) -> None:
     for table in reversed(tree.css("table")):
         grid = _cell_drawing(table)
         drawn = digits_in_grid(grid) if grid else ""
-        if sum(char.isdigit() for char in drawn) >= DISGUISED_DIGITS_MIN:
+        if _is_number(drawn):
             table.insert_after(f"\n{DRAWN_MARK}{drawn}\n")
             table.decompose()
 
