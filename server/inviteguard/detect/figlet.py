@@ -156,8 +156,9 @@ def _read(lines: tuple[str, ...], font: Font) -> str:
                     total = spent + mended + cost(x, added)
                     if char not in states[end] or total < states[end][char][0]:
                         states[end][char] = (total, x, before)
-    ends = [(spent, x, char) for x in range(room + 1) for char, (spent, _, _) in states[x].items()
-            if not any(column.strip() for column in columns[x:])]
+    # A reading ends at or past the last marked column (columns were trimmed to start marked).
+    last = max(x for x, column in enumerate(columns) if column.strip()) + 1
+    ends = [(spent, x, char) for x in range(last, room + 1) for char, (spent, _, _) in states[x].items()]
     if not ends:
         return ""
     spent, x, char = min(ends)
