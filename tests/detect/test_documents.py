@@ -168,6 +168,31 @@ def test_an_excel_workbooks_hidden_sheets_and_rows_are_not_read():
     assert workbook_text(data) == "Rooster\nGemeente rooster"
 
 
+def _with_members(data: bytes, members: dict[str, str]) -> bytes:
+    """The zip `data` with more members (path -> XML)."""
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        for name, xml in members.items():
+            archive.writestr(name, xml)
+    return buffer.getvalue()
+
+
+def test_an_excel_text_box_over_a_visible_sheet_is_read_after_its_cells():
+    """A text box floats over the sheet as plainly as a cell shows; one over a hidden sheet is no
+    more shown than the sheet itself."""
+    cells = '<row r="1"><c t="inlineStr"><is><t>Invoice 4471</t></is></c></row>'
+    box = ('<xdr:wsDr><xdr:sp><xdr:txBody><a:p><a:r><a:t>FINAL NOTICE</a:t></a:r></a:p>'
+           '<a:p><a:r><a:t>Call our collections line: </a:t></a:r><a:r><a:t>(972) 555-0138</a:t></a:r></a:p>'
+           '</xdr:txBody></xdr:sp></xdr:wsDr>')
+    link = ('<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/drawing" Target="../drawings/drawing{}.xml"/></Relationships>')
+    data = _with_members(_workbook({"Statement": cells, "Old": cells}, [], hidden=("Old",)), {
+        "xl/worksheets/_rels/sheet1.xml.rels": link.format(1), "xl/worksheets/_rels/sheet2.xml.rels": link.format(2),
+        "xl/drawings/drawing1.xml": box, "xl/drawings/drawing2.xml": box.replace("(972) 555-0138", "(972) 555-0199")})
+    assert workbook_text(data) == "Statement\nInvoice 4471\nFINAL NOTICE\nCall our collections line: (972) 555-0138"
+    assert _numbers(_with_attachment("Statement.xlsx", XLSX_TYPE, data)) == ["+19725550138"]
+
+
 @pytest.mark.parametrize(("value", "code", "shown"), [
     ("8820", '"정산 담당 직통 ☎ 02-3471-"0000', "정산 담당 직통 ☎ 02-3471-8820"),  # the number's head is text
     ("5551234567", "000-000-0000", "555-123-4567"),  # a phone number format

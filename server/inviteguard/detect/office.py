@@ -195,17 +195,55 @@ def _sheet_lines(xml: str, shared: Sequence[str], formats: Sequence[str]) -> lis
     return lines
 
 
+def _sheet_links(member: str) -> str:
+    """The zip member holding a sheet's relationships: xl/worksheets/_rels/sheet1.xml.rels."""
+    folder, _, name = member.rpartition("/")
+    return f"{folder}/_rels/{name}.rels"
+
+
+def _drawings(member: str, links: str) -> list[str]:
+    """The drawings a sheet's relationships name (shapes and text boxes floating over its cells),
+    as zip members: "../drawings/drawing1.xml" beside xl/worksheets is xl/drawings/drawing1.xml."""
+    folder = member.rpartition("/")[0].split("/")
+    drawings = []
+    for tag in _LINK_TAG.findall(links):
+        link = _attributes(tag)
+        if not link.get("Type", "").endswith("/drawing"):
+            continue
+        path = list(folder)
+        for step in link.get("Target", "").split("/"):
+            if step == "..":
+                path = path[:-1]
+            elif step not in ("", "."):
+                path.append(step)
+        drawings.append("/".join(path))
+    return drawings
+
+
+def _shape_text(xml: str) -> list[str]:
+    """The paragraphs of a drawing's text boxes and shapes, each on a line of its own."""
+    return [line for line in _xml_text(xml.replace("</a:p>", "\n").replace("<a:br/>", "\n")).split("\n")
+            if line.strip()]
+
+
 def workbook_text(data: bytes) -> str:
-    """The text of an Excel workbook: each visible sheet's tab name and its cells' text."""
+    """The text of an Excel workbook: each visible sheet's tab name, its cells' text and the text
+    of the boxes and shapes drawn over it (a text box shows on the sheet as plainly as a cell)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             structure = _read_members(archive, [_WORKBOOK, _WORKBOOK_LINKS])
             sheets = _visible_sheets(structure.get(_WORKBOOK, ""), structure.get(_WORKBOOK_LINKS, ""))
             room = MAX_OFFICE_XML_BYTES - sum(archive.getinfo(name).file_size for name in structure)
+            links = _read_members(archive, [_sheet_links(member) for _, member in sheets], room)
+            room -= sum(archive.getinfo(name).file_size for name in links)
+            drawn = {member: _drawings(member, links.get(_sheet_links(member), "")) for _, member in sheets}
             parts = _read_members(archive, [_SHARED_STRINGS, _STYLES, *(member for _, member in sheets)], room)
+            room -= sum(archive.getinfo(name).file_size for name in parts)
+            drawings = _read_members(archive, [name for names in drawn.values() for name in names], room)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RuntimeError, EOFError):
         return ""
     shared = _shared_strings(parts.get(_SHARED_STRINGS, ""))
     formats = _cell_formats(parts.get(_STYLES, ""))
-    return "\n\n".join("\n".join([tab, *_sheet_lines(parts[member], shared, formats)])
+    return "\n\n".join("\n".join([tab, *_sheet_lines(parts[member], shared, formats),
+                                   *(line for name in drawn[member] for line in _shape_text(drawings.get(name, "")))])
                         for tab, member in sheets if member in parts)
