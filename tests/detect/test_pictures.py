@@ -90,6 +90,26 @@ def test_a_number_drawn_in_an_attached_picture_is_read(name, content_type, pictu
     assert _numbers(raw) == ["+18085550143"]
 
 
+def _animated(*texts: str) -> bytes:
+    """A GIF animation showing each text drawn in turn, on frames of one size."""
+    frames = [Image.open(io.BytesIO(_drawn(text))).convert("RGB") for text in texts]
+    width, height = max(f.width for f in frames), max(f.height for f in frames)
+    canvas = [Image.new("RGB", (width, height), "white") for _ in frames]
+    for frame, drawn in zip(canvas, frames, strict=True):
+        frame.paste(drawn, (0, 0))
+    out = io.BytesIO()
+    canvas[0].save(out, format="GIF", save_all=True, append_images=canvas[1:], duration=1500, loop=0)
+    return out.getvalue()
+
+
+def test_every_frame_of_an_animated_picture_is_read_in_the_order_it_shows():
+    """A number only on a later frame of a GIF is seen by a reader who watches it: every frame is read
+    (the same frame shown twice, once)."""
+    raw = _inline(("notice@x", _animated("Refund on hold", "Refund on hold", LURE)))
+    assert [b.text for b in parse_raw(raw).attachments] == ["Refund on hold\n" + LURE]
+    assert _numbers(raw) == ["+18085550143"]
+
+
 def _scanned(*pages: tuple[str, str]) -> bytes:
     """A PDF of pages, each (its own text, the words of the picture it shows): a scan when its text is
     empty, as a scanner or a "print to PDF" of a picture makes them."""

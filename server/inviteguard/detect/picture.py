@@ -87,16 +87,39 @@ def worth_reading(data: bytes) -> bool | str:
     return _TOO_LARGE if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS else True
 
 
+FRAMES_READ = 8  # an animation's frames a reader watches go by: a message's few lines, a word or two each
+
+
+def _frames(picture: Image.Image) -> list[Image.Image]:
+    """An animation's frames as the reader sees each in turn (Pillow composes a frame on those
+    before it), in order, each different frame once; a still picture's one frame. Within
+    FRAMES_READ frames and MAX_PIXELS together."""
+    frames: list[Image.Image] = []
+    for index in range(min(getattr(picture, "n_frames", 1), FRAMES_READ)):
+        picture.seek(index)
+        frame = picture.convert("RGBA")
+        if (len(frames) + 1) * frame.width * frame.height > MAX_PIXELS:
+            break
+        if not frames or frame.tobytes() != frames[-1].tobytes():
+            frames.append(frame)
+    return frames
+
+
 def _on_page(data: bytes) -> Image.Image | None:
-    """The picture as a reader sees it on the page: grey, its first frame, on white where it is
-    transparent; None when its pixels cannot be read."""
+    """The picture as a reader sees it on the page: grey, on white where it is transparent, an
+    animation's frames one under another in the order they show (a number whose parts show on
+    different frames is read as the reader reads it, frame after frame); None when its pixels
+    cannot be read."""
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as picture:
-            rgba = picture.convert("RGBA")
+            frames = _frames(picture)
     except _UNREADABLE:
         return None
-    page = Image.new("RGBA", rgba.size, "white")
-    page.alpha_composite(rgba)
+    if not frames:
+        return None
+    page = Image.new("RGBA", (frames[0].width, frames[0].height * len(frames)), "white")
+    for index, frame in enumerate(frames):
+        page.alpha_composite(frame, (0, index * frame.height))
     return page.convert("L")
 
 
