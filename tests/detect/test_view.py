@@ -371,6 +371,33 @@ def test_html_is_read_in_linear_time_even_deeply_nested_or_unterminated():
     assert time.process_time() - started < 30  # a bound, not a timing: html.parser took an hour here
 
 
+@pytest.mark.parametrize(("html", "seen"), [
+    # Outlook for Windows shows a conditional comment it finds true; other readers see the rest.
+    ("<p>Call billing:</p><!--[if mso]><p>011 2 459 318</p><![endif]-->"
+     "<!--[if !mso]><!--><p>(open in Outlook)</p><!--<![endif]-->",
+     "Call billing:\n\n011 2 459 318\n\n(open in Outlook)"),
+    ("<!--[if gte mso 9]><b>A</b><![endif]--><!--[if (mso)|(IE)]><b>B</b><![endif]-->"
+     "<!--[IF MSO | IE]><b>C</b><![endif]-->", "ABC"),
+    # What no Outlook of today shows stays a comment: "lte mso 11", "!mso" alone, an unclosed block.
+    ("<!--[if lte mso 11]><b>old</b><![endif]--><!--[if !mso]><b>none</b><![endif]--><p>x</p><!--[if mso]><b>open",
+     "x"),
+    # An Outlook-only style sheet hides nothing from the other clients' readers.
+    ("<!--[if mso]><style>.n{display:none}</style><p>Hi</p><![endif]--><p class=n>Call 0808 157 0318</p>",
+     "Hi\n\nCall 0808 157 0318"),
+    ("<!--[if mso]><p>Hi</p><style>p{display:none}<![endif]--><p>Call 0808 157 0318</p>", "Hi\n\nCall 0808 157 0318"),
+])
+def test_what_outlook_shows_inside_conditional_comments_is_read(html, seen):
+    assert render_html(html).text == seen
+
+
+def test_conditional_comments_are_read_in_linear_time():
+    started = time.process_time()
+    render_html("<!--[if mso]>" * 100_000)
+    render_html("<!--[if mso]><style>" * 50_000 + "<![endif]-->")
+    render_html("<!--[if mso]><style></style>x<![endif]-->" * 20_000)
+    assert time.process_time() - started < 30  # a bound, not a timing
+
+
 @pytest.mark.parametrize(("written", "brand"), [
     ("PayPaI", "paypal"), ("Nort0n", "norton"), ("Рaypal", "paypal"), ("ꓑayPal", "paypal"),
     ("ᏢayPal", "paypal"), ("ＰａｙＰａｌ", "paypal"), ("Arnazon", "amazon"),

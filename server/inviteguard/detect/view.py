@@ -909,6 +909,49 @@ def _shallow(html: str) -> str:
     return _TAG.sub(rename, html)
 
 
+_CONDITIONAL = re.compile(r"<!--\[if ([^\]<>]{1,80})\]>", re.IGNORECASE)
+_CONDITIONAL_END = "<![endif]-->"
+# Conditions Outlook for Windows finds true: "mso", "gte mso 9", "(mso)|(IE)", "mso | IE". Not "!mso"
+# (other clients' part, already outside any comment), nor "lt"/"lte mso N", which only Outlooks of
+# twenty years ago meet.
+_OUTLOOK_TRUE = re.compile(r"^(?:gte?\s+)?mso(?:\s+\d{1,3})?$|^\(mso\)\s*\|\s*\(ie\)$|^mso\s*\|\s*ie$", re.IGNORECASE)
+
+
+def _without_style_sheets(markup: str) -> str:
+    """`markup` without its <style> elements; one left open ends it (it would swallow the page)."""
+    lowered = markup.lower()
+    kept, at = [], 0
+    while (start := lowered.find("<style", at)) >= 0:
+        kept.append(markup[at:start])
+        end = lowered.find("</style", start)
+        if end < 0:
+            return "".join(kept)
+        closed = lowered.find(">", end)
+        at = len(markup) if closed < 0 else closed + 1
+    return "".join([*kept, markup[at:]])
+
+
+def _with_outlook_conditionals(html: str) -> str:
+    """`html` with what Outlook for Windows shows inside conditional comments (`<!--[if mso]>...
+    <![endif]-->`) as markup of the page: every other reader takes it for a comment, but an Outlook
+    user reads it, and a lure can keep its number there alone. Their style sheets stay out: an
+    Outlook-only rule hiding text would hide it from the readers of every other client too. One
+    pass, each block's end found once."""
+    if "[if" not in html and "[IF" not in html:
+        return html
+    pieces: list[str] = []
+    at = 0
+    for opening in _CONDITIONAL.finditer(html):
+        if opening.start() < at or not _OUTLOOK_TRUE.match(opening.group(1).strip()):
+            continue
+        end = html.find(_CONDITIONAL_END, opening.end())
+        if end < 0:
+            break
+        pieces += [html[at:opening.start()], _without_style_sheets(html[opening.end():end])]
+        at = end + len(_CONDITIONAL_END)
+    return "".join([*pieces, html[at:]])
+
+
 def _shown_reversed(tag: str, attributes: dict[str, str | None], effect: StyleEffect) -> bool:
     """An element whose text a browser shows right to left, character by character: <bdo dir=rtl>
     or one its styles override so (StyleEffect.overrides_rtl)."""
@@ -919,7 +962,8 @@ def _shown_reversed(tag: str, attributes: dict[str, str | None], effect: StyleEf
 
 def render_html(html: str) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
-    tree = LexborHTMLParser(_shallow(html[:MAX_HTML_CHARS]))
+    html = _with_outlook_conditionals(html[:MAX_HTML_CHARS])
+    tree = LexborHTMLParser(_shallow(html))
     _annotations_after_bases(tree)
     _list_markers(tree)
     _digits_for_cell_drawings(tree)
