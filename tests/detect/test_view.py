@@ -390,6 +390,33 @@ def test_what_outlook_shows_inside_conditional_comments_is_read(html, seen):
     assert render_html(html).text == seen
 
 
+@pytest.mark.parametrize(("html", "seen"), [
+    # A style sheet's !important declaration wins over the element's own style; its normal one does not.
+    ("<style>.ph{color:#111 !important}</style><p>Call <span class=ph style='color:#fff'>01-4527318</span></p>",
+     "Call 01-4527318"),
+    ("<style>.ph{color:#111}</style><p>Call <span class=ph style='color:#fff'>01-4527318</span></p>", "Call"),
+    ("<style>.n{display:block !important}</style><p>x</p><p class=n style='display:none'>Call 0808 157 0318</p>",
+     "x\n\nCall 0808 157 0318"),
+    ("<style>.n{display:block}</style><p>x</p><p class=n style='display:none'>Call 0808 157 0318</p>", "x"),
+    # ... and the element's own !important over the sheet's.
+    ("<style>.n{display:block !important}</style><p>x</p><p class=n style='display:none !important'>0808 157</p>", "x"),
+    # A later rule shows what an earlier one hid.
+    ("<style>.n{display:none} p.n{display:block}</style><p class=n>Call 0808 157 0318</p>", "Call 0808 157 0318"),
+    # A media query shows what the page hid on some screens, and hides from some screens only.
+    ("<style>@media only screen and (max-width:620px){ .mob{display:block !important;max-height:none !important;"
+     "overflow:visible !important} .desk{display:none !important} }</style><div class=desk>Open on a phone</div>"
+     "<div class=mob style='display:none;max-height:0;overflow:hidden;mso-hide:all'>Call +91 90149 62270</div>",
+     "Open on a phone\n\nCall +91 90149 62270"),
+    ("<style>@media (max-width:1px){ .n{display:none !important; font-size:0} .m{max-height:0;overflow:hidden} }"
+     "</style><p class=n>Call 0808 157 0318</p><p class=m>now</p>", "Call 0808 157 0318\n\nnow"),
+    # Dark mode's light text is shown on the dark page the client paints, not on the message's white.
+    ("<style>@media (prefers-color-scheme: dark){ .t{color:#e8eaed !important} }</style><p class=t>Hello</p>",
+     "Hello"),
+])
+def test_style_sheets_cascade_as_a_browser_cascades_them(html, seen):
+    assert render_html(html).text == seen
+
+
 def test_conditional_comments_are_read_in_linear_time():
     started = time.process_time()
     render_html("<!--[if mso]>" * 100_000)

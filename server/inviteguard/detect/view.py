@@ -596,12 +596,24 @@ _FAR_AWAY = re.compile(r"^-\d{3,}")
 MAX_DECLARATIONS = 100
 
 
-def _declarations(style: str) -> dict[str, str]:
-    found: dict[str, str] = {}
+Declarations = dict[str, str]  # property -> value, lower case, "!important" taken off
+
+
+def _declared(style: str) -> tuple[Declarations, Declarations]:
+    """A style's declarations, (normal, !important): an important one wins the cascade over every
+    normal one, a style sheet's over an element's own style attribute."""
+    normal: Declarations = {}
+    important: Declarations = {}
     for declaration in style.lower().split(";")[:MAX_DECLARATIONS]:
         name, _, value = declaration.partition(":")
-        found[name.strip()] = " ".join(value.replace("!important", "").split())
-    return found
+        (important if "!important" in value else normal)[name.strip()] = " ".join(
+            value.replace("!important", "").split())
+    return normal, important
+
+
+def _declarations(style: str) -> Declarations:
+    normal, important = _declared(style)
+    return {**normal, **important}
 
 
 # What a style does to an element's text. `removes`: the element and everything in it are gone,
@@ -786,18 +798,22 @@ def _colours(inherited: Colours, tag: str, effect: StyleEffect, attributes: dict
 
 
 _MAY_HIDE = re.compile(r"font-size\s*:\s*(?:-?0*(?:\.\d*)?|0*1(?:\.0*)?)[a-z%]*\s*[;\"'}]"
-                       r"|visibility\s*:\s*(?:hidden|collapse)|transparent", re.IGNORECASE)
+                       r"|visibility\s*:\s*(?:hidden|collapse)|transparent|display\s*:\s*none", re.IGNORECASE)
 
 
 def _effect(style: str) -> StyleEffect:
     """What one element's declarations do to the reader's view of its text."""
-    if ":" not in style:
+    return _effect_of(_declarations(style)) if ":" in style else NO_EFFECT
+
+
+def _effect_of(css: Declarations) -> StyleEffect:
+    """What declarations, cascaded, do to the reader's view of an element's text."""
+    if not css:
         return NO_EFFECT
-    css = _declarations(style)
     zero = {name for name, value in css.items() if _ZERO.match(value)}
     clipped = css.get("overflow") == "hidden" and bool(zero & {"height", "max-height", "width", "max-width"})
     removes = (css.get("display") == "none" or css.get("content-visibility") == "hidden" or "opacity" in zero
-               or clipped or css.get("mso-hide") == "all" or css.get("transform", "").startswith("scale(0)")
+               or clipped or css.get("transform", "").startswith("scale(0)")
                or css.get("clip", "").startswith("rect(0")
                or any(_FAR_AWAY.match(css.get(name, "")) for name in ("text-indent", "left", "top")))
     size, visibility, color = css.get("font-size"), css.get("visibility"), css.get("color")
@@ -846,18 +862,82 @@ def _generated_content(declarations: str) -> str:
 _PSEUDO = re.compile(r"::?(before|after)\b", re.IGNORECASE)
 
 
-def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[tuple[str, StyleEffect]], list[tuple[str, str, str]]]:
-    """([(selector, what its rule does to text)], [(selector, before|after, text or attr:NAME)])."""
-    hidden: list[tuple[str, StyleEffect]] = []
+StyleRule = tuple[str, StyleEffect, tuple[Declarations, Declarations]]  # selector, its effect, its declarations
+# Properties by which a rule can show what another rule, or with !important the element's own
+# style, hid: `display: block !important` over `style="display:none"`.
+_REVEALING = frozenset({"display", "visibility", "opacity", "height", "max-height", "width", "max-width", "overflow",
+                        "font-size", "color", "clip", "transform", "text-indent", "left", "top",
+                        "content-visibility"})
+# What a media query's rule may show: not its colours, which go with a background the client
+# paints for that query alone (dark mode's light text is on a dark page, not on the message's white).
+_SHOWING = _REVEALING - {"color"}
+_AT_RULE_OR_BRACE = re.compile(r"@media\b|[{}]", re.IGNORECASE)
+
+
+_EVERY_SCREEN = re.compile(r"@media\s+(?:only\s+)?(?:screen|all)\s*$", re.IGNORECASE)
+
+
+def _media_blocks(css: str) -> list[tuple[int, int]]:
+    """The spans of a style sheet's @media blocks (the outermost ones) that apply to some screens
+    only, in order: one pass. `@media screen` and `@media all` apply to every mail client's
+    screen, so their rules are the page's own."""
+    spans: list[tuple[int, int]] = []
+    depth, opened_at, start, pending = 0, -1, 0, -1
+    for token in _AT_RULE_OR_BRACE.finditer(css):
+        mark = token.group()
+        if mark == "{":
+            depth += 1
+            if pending >= 0 and opened_at < 0 and not _EVERY_SCREEN.match(css, pending, token.start()):
+                opened_at, start = depth, pending
+            pending = -1
+        elif mark == "}":
+            if depth == opened_at:
+                spans.append((start, token.end()))
+                opened_at = -1
+            depth = max(0, depth - 1)
+        elif opened_at < 0:
+            pending = token.start()
+    if opened_at >= 0:
+        spans.append((start, len(css)))
+    return spans
+
+
+def _showing_only(declarations: str) -> str:
+    """A media query's rule without what it hides: a rule for some screens (`@media (max-width:
+    600px)`) hides text from those screens' readers alone, and the others still read it; what it
+    shows (a block hidden inline and shown on phones) is read."""
+    return ";".join(declaration for declaration in declarations.split(";")[:MAX_DECLARATIONS]
+                    if declaration.partition(":")[0].strip().lower() in _SHOWING
+                    and not (_effect(declaration).hides or _clips(declaration)))
+
+
+def _clips(declaration: str) -> bool:
+    """Half of a clip (`overflow: hidden` or a zero height or width), which hides with the other half."""
+    name, _, value = declaration.lower().partition(":")
+    name, value = name.strip(), " ".join(value.replace("!important", "").split())
+    return (name == "overflow" and value == "hidden") or (
+        name in ("height", "max-height", "width", "max-width") and bool(_ZERO.match(value)))
+
+
+def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[StyleRule], list[tuple[str, str, str]]]:
+    """([(selector, what its rule does to text, its declarations)], [(selector, before|after, text
+    or attr:NAME)])."""
+    hidden: list[StyleRule] = []
     content: list[tuple[str, str, str]] = []
     rules = 0
     for style in tree.css("style"):
         css = _CSS_COMMENT.sub(" ", style.text(deep=True))
+        media = iter(_media_blocks(css))
+        block = next(media, None)
         for rule in _CSS_RULE.finditer(css):
             rules += 1
             if rules > MAX_STYLE_RULES:
                 return hidden, content
             selectors, declarations = rule.group(1), rule.group(2)
+            while block is not None and block[1] <= rule.start():
+                block = next(media, None)
+            if block is not None and block[0] <= rule.start(2):
+                declarations = _showing_only(declarations)
             for selector in selectors.split(","):
                 selector = selector.strip()
                 if not selector or selector.startswith("@"):
@@ -869,9 +949,10 @@ def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[tuple[str, Styl
                         base = _PSEUDO.sub("", selector).strip() or "*"
                         content.append((base, pseudo.group(1).lower(), value))
                 else:
-                    effect = _effect(declarations)
-                    if effect != NO_EFFECT:
-                        hidden.append((selector, effect))
+                    effect, declared = _effect(declarations), _declared(declarations)
+                    if effect != NO_EFFECT or not (_REVEALING.isdisjoint(declared[0])
+                                                   and _REVEALING.isdisjoint(declared[1])):
+                        hidden.append((selector, effect, declared))
     return hidden, content
 
 
@@ -960,6 +1041,26 @@ def _shown_reversed(tag: str, attributes: dict[str, str | None], effect: StyleEf
     return bool(effect.overrides_rtl)
 
 
+# Each element's declarations from the style sheets' rules that match it, (normal, !important),
+# later rules over earlier ones, by the element's mem_id.
+Cascade = dict[int, tuple[Declarations, Declarations]]
+_NO_RULES: tuple[Declarations, Declarations] = ({}, {})
+_ROW_REVERSED: Declarations = {"display": "flex", "flex-direction": "row-reverse"}
+
+
+def _cascaded(node: LexborNode, styled: Cascade) -> StyleEffect:
+    """What the style sheets' rules and the element's own style do to its text, as CSS cascades
+    them: the style attribute over the sheets' normal declarations, the sheets' !important ones
+    over it, and its own !important over all (a sheet's `display:block !important` shows what the
+    attribute hid; `color:#222 !important` darkens white-on-white)."""
+    style = node.attributes.get("style") or ""
+    rules = styled.get(node.mem_id)
+    if rules is None:
+        return _effect(style)
+    own_normal, own_important = _declared(style) if ":" in style else _NO_RULES
+    return _effect_of({**rules[0], **own_normal, **rules[1], **own_important})
+
+
 def render_html(html: str) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
     html = _with_outlook_conditionals(html[:MAX_HTML_CHARS])
@@ -968,19 +1069,22 @@ def render_html(html: str) -> RenderedHTML:
     _list_markers(tree)
     _digits_for_cell_drawings(tree)
     styled_selectors, content_rules = _selectors_and_content(tree)
-    styled: dict[int, StyleEffect] = {}
-    # A rule that only gives text a size, a colour or visibility matters under something that
-    # hid them; most templates hide nothing, and each selector is a walk of the tree.
-    undoing_matters = any(effect.hides for _, effect in styled_selectors) or bool(_MAY_HIDE.search(html))
-    for selector, effect in styled_selectors:
+    styled: Cascade = {}
+    # A rule that only gives text a size, a colour, visibility or a display matters under something
+    # that hid them; most templates hide nothing, and each selector is a walk of the tree.
+    undoing_matters = any(effect.hides for _, effect, _ in styled_selectors) or bool(_MAY_HIDE.search(html))
+    for selector, effect, (normal, important) in styled_selectors:
         if not (effect.hides or undoing_matters or effect.colours_matter or effect.reverses or effect.keeps_breaks
                 or effect.orders_children or effect.order is not None
                 or effect.overrides_rtl):
             continue
         for node in _matching(tree, selector):
-            styled[node.mem_id] = styled.get(node.mem_id, NO_EFFECT).merged(effect)
+            was_normal, was_important = styled.get(node.mem_id, _NO_RULES)
+            styled[node.mem_id] = ({**was_normal, **normal}, {**was_important, **important})
     for row in _numbers_laid_out_right_to_left(tree, html):
-        styled[row.mem_id] = styled.get(row.mem_id, NO_EFFECT).merged(StyleEffect(reverses=True))
+        # Read as a browser lays out a flex row in reverse: its cells last to first.
+        was_normal, was_important = styled.get(row.mem_id, _NO_RULES)
+        styled[row.mem_id] = (was_normal, {**was_important, **_ROW_REVERSED})
     before: dict[int, list[str]] = {}
     after: dict[int, list[str]] = {}
     for selector, where, value in content_rules:
@@ -1016,7 +1120,7 @@ def render_html(html: str) -> RenderedHTML:
         if tag in _SKIP or tag.startswith("-"):
             continue
         attributes = item.attributes
-        effect = styled.get(item.mem_id, NO_EFFECT).merged(_effect(attributes.get("style") or ""))
+        effect = _cascaded(item, styled)
         if "hidden" in attributes or effect.removes:
             parts.append(HIDDEN_MARK)
             continue
@@ -1213,7 +1317,7 @@ def _annotations_after_bases(tree: LexborHTMLParser) -> None:
             run[-1].insert_after(f" {''.join(shown)} ")
 
 
-def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: dict[int, StyleEffect]) -> list[LexborNode]:
+def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: Cascade) -> list[LexborNode]:
     """An element's children in the order a browser shows them: a flex or grid box's elements by
     their `order` (a stable sort: equal orders keep the source's; the text between them stays
     where it stands), a reversed flex box's last to first."""
@@ -1228,9 +1332,8 @@ def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: dict[in
     return children
 
 
-def _flex_order(node: LexborNode, styled: dict[int, StyleEffect]) -> int:
-    effect = styled.get(node.mem_id, NO_EFFECT).merged(_effect(node.attributes.get("style") or ""))
-    return effect.order or 0
+def _flex_order(node: LexborNode, styled: Cascade) -> int:
+    return _cascaded(node, styled).order or 0
 
 
 MAX_SVG_TEXTS = 2_000  # <text> elements read from one picture
