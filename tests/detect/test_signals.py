@@ -953,6 +953,22 @@ def test_groups_parted_by_bracketed_words_that_make_no_number_are_left_alone(tex
     assert [(m.e164, m.obfuscated) for m in mentions(text, "From: a@example.co.uk\r\nSubject: x\r\n")] == read
 
 
+@pytest.mark.parametrize(("text", "read"), [
+    # b133's Zoho notes: a mobile grouped as a rupee amount is (lakh and crore commas).
+    ("नूतनीकरण रद्द करण्यासाठी फोन करा: +91 7,04,52,18,836 (सकाळी 9 ते रात्री 9)", [("+917045218836", True)]),
+    ("Call accounts on 9,84,01,63,572 today", [("+919840163572", True)]),
+    # Amounts: a currency before it, decimals after it, or no mobile's ten digits.
+    ("Total due ₹ 7,04,52,18,836 by Friday", []),
+    ("Sanctioned Rs.9,84,01,63,572 for the project", []),
+    ("Turnover 7,04,52,18,836.50 this year", []),
+    ("Turnover 4,04,52,18,836 this year", []),
+    ("Grant 12,04,52,18,836 approved", []),
+])
+def test_a_mobile_grouped_as_an_indian_amount_is_read_as_disguised(text, read):
+    headers = "From: a@example.in\r\nSubject: x\r\n"
+    assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == read
+
+
 @pytest.mark.parametrize(("summary", "location", "description"), [
     ("Book club", "12 Elm St, flat 0148", "Bring 2 books, 20 pages each"),  # one group is no half number
     ("Invoice INV-2026", "Room 1800 419", "Agenda for 2026"),  # a year is no tail

@@ -1141,6 +1141,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
         found.extend(_asided_numbers(reading, regions))
     if not found:
         found.extend(_split_numbers(reading, regions))
+    if not found:
+        found.extend(_lakh_grouped_mobiles(reading, regions))
     known = {mention.e164 for mention in found}
     found.extend(mention for mention in _in_identifiers(reading, regions) if mention.e164 not in known)
     return tuple(found)
@@ -1170,6 +1172,32 @@ def _asided_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phon
             yield PhoneMention(
                 as_written=" ".join(found.group().split()), e164=_e164(number),
                 service=_is_service_number(number), obfuscated=True,
+                cued=_cued(_cue_starts(reading, index), found.start(), found.end()),
+                dialin=False, stranger=in_stranger_text(reading, block), source=block.source)
+            return
+
+
+# An Indian mobile written with lakh and crore commas, as an amount is ("7,04,52,18,836" for
+# 70452 18836): ten digits opening with 6 to 9 in the grouping 1,2,2,2,3, with no currency before
+# it. Read when no number was, and only where India is among the message's regions.
+_LAKH_GROUPED = re.compile(r"(?<![\w.,])[6-9](?:,[0-9]{2}){3},[0-9]{3}(?![\w]|[.,][0-9])")
+_CURRENCY_BEFORE = re.compile(r"(?:₹|rs\.?|inr|rupees?|\$|€|£)\s*\Z", re.IGNORECASE)
+LAKH_MATCHES = 8  # per field
+
+
+def _lakh_grouped_mobiles(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
+    """A mobile grouped as a rupee amount is, when no whole number was read: a disguise."""
+    if "IN" not in regions:
+        return
+    for index, block in enumerate(reading.blocks):
+        for found in islice(_LAKH_GROUPED.finditer(block.text), LAKH_MATCHES):
+            if _CURRENCY_BEFORE.search(block.text, max(0, found.start() - 8), found.start()):
+                continue
+            number = phonenumbers.parse(found.group().replace(",", ""), "IN")
+            if not phonenumbers.is_valid_number(number) or _published(number):
+                continue
+            yield PhoneMention(
+                as_written=found.group(), e164=_e164(number), service=_is_service_number(number), obfuscated=True,
                 cued=_cued(_cue_starts(reading, index), found.start(), found.end()),
                 dialin=False, stranger=in_stranger_text(reading, block), source=block.source)
             return
