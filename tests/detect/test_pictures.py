@@ -90,6 +90,22 @@ def test_a_number_drawn_in_an_attached_picture_is_read(name, content_type, pictu
     assert _numbers(raw) == ["+18085550143"]
 
 
+def test_a_picture_drawn_within_a_line_is_read_in_its_place():
+    """b134: the number's head is text and its tail a picture in the same font, so neither holds
+    it whole; a picture of one short line is read where it stands. One hidden, or of several
+    lines, is not set into the text."""
+    def drawn_in(html: str) -> bytes:
+        return _inline(("tail@x", _drawn("55 0143")), html=html).replace(b"<img src=\"cid:tail@x\">", b"")
+
+    raw = drawn_in("<p>Call +1 808 5<img src='cid:tail@x'> to cancel</p>")
+    assert parse_raw(raw).body == "Call +1 808 555 0143 to cancel"
+    assert _numbers(raw) == ["+18085550143"]  # the picture alone holds no number
+    assert parse_raw(drawn_in("<p>Call +1 808 5<img style='display:none' src='cid:tail@x'> to cancel</p>")).body == \
+        "Call +1 808 5 to cancel"
+    # A picture on a line of its own is a picture, read as one.
+    assert parse_raw(drawn_in("<p>Call +1 808 5</p><img src='cid:tail@x'>")).body == "Call +1 808 5"
+
+
 def _animated(*texts: str) -> bytes:
     """A GIF animation showing each text drawn in turn, on frames of one size."""
     frames = [Image.open(io.BytesIO(_drawn(text))).convert("RGB") for text in texts]

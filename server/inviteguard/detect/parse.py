@@ -21,7 +21,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import CharsetError, HeaderParseError
@@ -664,6 +664,7 @@ class _Parts:
     attachments: list[TextBlock] = field(default_factory=list)
     file_names: list[TextBlock] = field(default_factory=list)
     calendars: list[str] = field(default_factory=list)  # each calendar's text as written, for disguised numbers
+    drawn_words: dict[str, str] = field(default_factory=dict)  # a picture's words by its Content-ID
 
 
 def _file_name_block(filename: str) -> TextBlock:
@@ -711,7 +712,9 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
             # A picture with no file name is drawn in the message (by its cid: in the HTML, or
             # after the text): named by its Content-ID, read once the HTML says where it stands.
             drawn.append((content_id, _payload_bytes(part, problems)))
-    parts.attachments += _drawn_pictures(drawn, parts.htmls, problems, extraction)
+    pictures = _drawn_pictures(drawn, parts.htmls, problems, extraction)
+    parts.attachments += pictures
+    parts.drawn_words = {block.name: block.text for block in pictures}
     return parts
 
 
@@ -748,11 +751,13 @@ def _says_nothing_more(html_text: str, plain: str) -> bool:
     return set(_WORD.findall(html_text.lower())) <= set(_WORD.findall(plain.lower()))
 
 
-def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[str], str]:
-    """Every alternative the reader may be shown: the plain text and the HTML rendering, both
-    when they differ (a decoy in one, the lure in the other), once when they agree; the web links
-    (anchors' and those written out as text);
-    the HTML as rendered before the canonical view, its hidden parts marked (disguised numbers)."""
+def _bodies(plains: list[str], htmls: list[str],
+            drawn_words: Mapping[str, str]) -> tuple[list[TextBlock], list[str], str]:
+    """Every alternative the reader may be shown: the plain text and the HTML rendering (the words
+    of the pictures it draws within its lines in their places), both when they differ (a decoy in
+    one, the lure in the other), once when they agree; the web links (anchors' and those written
+    out as text); the HTML as rendered before the canonical view, its hidden parts marked
+    (disguised numbers)."""
     blocks: list[TextBlock] = []
     links: list[str] = []
     written = ""
@@ -761,7 +766,7 @@ def _bodies(plains: list[str], htmls: list[str]) -> tuple[list[TextBlock], list[
         blocks.append(TextBlock("body", plain, "text/plain", plain_truncated))
         links.extend(plain_links(plain))
     if htmls:
-        rendered = render_html("\n".join(htmls))
+        rendered = render_html("\n".join(htmls), drawn_words)
         links.extend(rendered.links)
         # A web address the HTML shows as text is a link as the plain part's are: a template may
         # write its link as text, no anchor, and the Outlook add-in sends the HTML alone.
@@ -782,7 +787,7 @@ def _attached_message_text(data: bytes, problems: list[str]) -> tuple[str, bool]
     fields = _from_headers(_header_pairs(msg), msg)
     parts = _message_parts(msg, problems, DEFAULT_CALENDAR_LIMITS)
     sender: Address | None = fields["from_"]  # type: ignore[assignment]
-    bodies, _, _ = _bodies(parts.plains, parts.htmls)
+    bodies, _, _ = _bodies(parts.plains, parts.htmls, parts.drawn_words)
     blocks = reader_texts(str(fields["subject"]), tuple(parts.invites), None, sender.name if sender else "", bodies,
                           (*parts.file_names, *parts.attachments))
     return "\n\n".join(b.text for b in blocks), any(b.truncated for b in blocks)
@@ -863,7 +868,7 @@ def _assemble(msg: Message, pairs: list[tuple[str, str]], parts: _Parts, kind: L
             fields["subject"] = canonical_line(item.subject)
         if fields["from_"] is None and item.sender:
             fields["from_"] = _address(item.sender)
-    bodies, links, shown_html = _bodies(parts.plains, parts.htmls)
+    bodies, links, shown_html = _bodies(parts.plains, parts.htmls, parts.drawn_words)
     invites, attachments = tuple(parts.invites), tuple(parts.attachments)
     links += [link for invite in invites for link in plain_links(invite.description)]
     sender: Address | None = fields["from_"]  # type: ignore[assignment]

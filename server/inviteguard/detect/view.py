@@ -23,7 +23,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -1061,8 +1061,24 @@ def _cascaded(node: LexborNode, styled: Cascade) -> StyleEffect:
     return _effect_of({**rules[0], **own_normal, **rules[1], **own_important})
 
 
-def render_html(html: str) -> RenderedHTML:
-    """HTML as a mail client shows it, as canonical text, plus the web links it carries."""
+# A picture drawn within a line of text stands for a few of its characters: its words are read in
+# its place ("+1 (888) 5" as text, "55-0177" drawn in the same font), when they are one short line.
+IN_LINE_PICTURE_CHARS = 40
+
+
+def _in_line(words: str) -> str:
+    return words if words and "\n" not in words and len(words) <= IN_LINE_PICTURE_CHARS else ""
+
+
+def _ends_a_line_of_text(parts: list[str]) -> bool:
+    """Whether the text so far ends in a line's words: a picture after them is drawn within it."""
+    last = next((part for part in reversed(parts) if part), "")
+    return bool(last.strip()) and not last.endswith("\n")
+
+
+def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> RenderedHTML:
+    """HTML as a mail client shows it, as canonical text, plus the web links it carries;
+    `drawn_words`, the words read from the pictures it draws by their Content-IDs (`cid:`)."""
     html = _with_outlook_conditionals(html[:MAX_HTML_CHARS])
     tree = LexborHTMLParser(_shallow(html))
     _annotations_after_bases(tree)
@@ -1139,6 +1155,9 @@ def render_html(html: str) -> RenderedHTML:
                 closing.append(target)
             if href[:4].lower() == "http" and len(links) < MAX_LINKS:
                 links.append(href)
+        elif tag == "img" and not any(visibility) and drawn_words and _ends_a_line_of_text(parts) and (
+                drawn := _in_line(drawn_words.get(_content_id(attributes.get("src") or ""), ""))):
+            parts.append(drawn)
         elif tag == "img" and attributes.get("alt") and not any(visibility):
             parts.append(f" {attributes['alt']} ")
         elif tag == "input" and not any(visibility) and (drawn := _drawn_in_box(attributes)):
@@ -1369,6 +1388,11 @@ def _svg_hidden(node: LexborNode) -> bool:
             return True
         ancestor = ancestor.parent
     return False
+
+
+def _content_id(source: str) -> str:
+    """The Content-ID a picture's `src="cid:..."` names ("" for any other source)."""
+    return source.strip()[4:] if source.strip()[:4].lower() == "cid:" else ""
 
 
 _CID_PICTURE = re.compile(r"""<img\b[^>]{0,2000}?\bsrc\s*=\s*["']?cid:([^"'\s>]{1,200})[^>]{0,2000}>""", re.IGNORECASE)
