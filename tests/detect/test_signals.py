@@ -969,6 +969,26 @@ def test_a_mobile_grouped_as_an_indian_amount_is_read_as_disguised(text, read):
     assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == read
 
 
+MARGIN_LETTER = ("Dear Pastor Reyes, 1\nYour Norton plan 8\nrenewed today for $449.99 0\n(five seats, billed). 0\n"
+                 "If this was not you, 5\nour desk can reverse it 5\nwithin 24 hours. Call the 5\n"
+                 "number down the right edge 0\nof this notice, top to bottom. 1\nThank you, 4\nBilling Team 2")
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    # b134's letter: a digit at the end of each line, the number read down the margin.
+    (MARGIN_LETTER, [("+18005550142", True)]),
+    # A whole number elsewhere is the one read; a list counting its lines, too few lines, or
+    # lines without words are no number down a margin.
+    (MARGIN_LETTER + "\nOffice: (212) 555-0187", [("+12125550187", False)]),
+    ("\n".join(f"Step {word} {n}" for n, word in enumerate(["a", "b", "c", "d", "e", "f", "g", "h", "i"], 1)), []),
+    ("Mon 8\nTue 0\nWed 0\nThu 5\nFri 5", []),
+    ("1 8\n2 0\n3 0\n4 5\n5 5\n6 5\n7 0\n8 1\n9 4\n10 2", []),
+])
+def test_a_number_printed_down_the_margin_is_read_top_to_bottom(text, read):
+    headers = "From: a@example.com\r\nSubject: x\r\n"
+    assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == read
+
+
 @pytest.mark.parametrize(("summary", "location", "description"), [
     ("Book club", "12 Elm St, flat 0148", "Bring 2 books, 20 pages each"),  # one group is no half number
     ("Invoice INV-2026", "Room 1800 419", "Agenda for 2026"),  # a year is no tail

@@ -1143,6 +1143,8 @@ def _mentions(reading: Reading) -> tuple[PhoneMention, ...]:
         found.extend(_split_numbers(reading, regions))
     if not found:
         found.extend(_lakh_grouped_mobiles(reading, regions))
+    if not found:
+        found.extend(_numbers_down_the_margin(reading, regions))
     known = {mention.e164 for mention in found}
     found.extend(mention for mention in _in_identifiers(reading, regions) if mention.e164 not in known)
     return tuple(found)
@@ -1201,6 +1203,42 @@ def _lakh_grouped_mobiles(reading: Reading, regions: tuple[str, ...]) -> Iterato
                 cued=_cued(_cue_starts(reading, index), found.start(), found.end()),
                 dialin=False, stranger=in_stranger_text(reading, block), source=block.source)
             return
+
+
+# A number printed down the right edge of a letter, a character at the end of each line ("Dear
+# Pastor Reyes, 1" / "Your plan 8" / ...), so no line holds more than a digit: read top to bottom
+# when no number was. Lines of words each, in a run of MARGIN_LINES; a count down a list's lines
+# (1, 2, 3...) is no number.
+MARGIN_LINES = range(7, 17)
+MARGIN_BLOCK_LINES = 400  # lines of a field looked at
+
+
+def _numbers_down_the_margin(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
+    for block in reading.blocks:
+        lines = [line.strip() for line in block.text.split("\n")[:MARGIN_BLOCK_LINES] if line.strip()]
+        run: list[str] = []
+        for line in [*lines, ""]:
+            words, _, last = line.rpartition(" ")
+            if len(last) == 1 and last in "0123456789+" and any(char.isalpha() for char in words):
+                run.append(last)
+                continue
+            digits = "".join(run)
+            run = []
+            if len(digits) not in MARGIN_LINES or _counting(digits):
+                continue
+            number = _parse(digits, regions)
+            if number is None or _published(number):
+                continue
+            yield PhoneMention(
+                as_written=digits, e164=_e164(number), service=_is_service_number(number), obfuscated=True,
+                cued=False, dialin=False, stranger=in_stranger_text(reading, block), source=block.source)
+            return
+
+
+def _counting(digits: str) -> bool:
+    """Digits that count up or down a step at a time ("1234567"), as a numbered list's do."""
+    steps = {(int(b) - int(a)) % 10 for a, b in pairwise(digits.lstrip("+"))}
+    return len(steps) == 1
 
 
 # A number run into an identifier the reader sees, where no separator lets a text scan read it: a
