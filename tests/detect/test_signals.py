@@ -969,9 +969,10 @@ def test_a_mobile_grouped_as_an_indian_amount_is_read_as_disguised(text, read):
     assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == read
 
 
-MARGIN_LETTER = ("Dear Pastor Reyes, 1\nYour Norton plan 8\nrenewed today for $449.99 0\n(five seats, billed). 0\n"
-                 "If this was not you, 5\nour desk can reverse it 5\nwithin 24 hours. Call the 5\n"
-                 "number down the right edge 0\nof this notice, top to bottom. 1\nThank you, 4\nBilling Team 2")
+MARGIN_LETTER = ("Dear Pastor Reyes, 1\nYour Norton 360 for Business plan 8\nrenewed today for $449.99 0\n"
+                 "(five seats, billed to card on file). 0\nIf this renewal was not you, 5\nour desk can reverse it 5\n"
+                 "within 24 hours. Call the 5\nnumber down the right edge 0\nof this notice, top to bottom. 1\n"
+                 "Thank you for choosing us, 4\nNorton Billing Team 2")
 
 
 @pytest.mark.parametrize(("text", "read"), [
@@ -982,6 +983,9 @@ MARGIN_LETTER = ("Dear Pastor Reyes, 1\nYour Norton plan 8\nrenewed today for $4
     (MARGIN_LETTER + "\nOffice: (212) 555-0187", [("+12125550187", False)]),
     ("\n".join(f"Step {word} {n}" for n, word in enumerate(["a", "b", "c", "d", "e", "f", "g", "h", "i"], 1)), []),
     ("Mon 8\nTue 0\nWed 0\nThu 5\nFri 5", []),
+    # A table of labels and counts (a newsletter's readers by country).
+    ("Argentina 1\nAustralia 6\nAustria 5\nBarbados 2\nBelgium 5\nBermuda 1\nBosnia and Herzegovina 1\nBrasil 2\n"
+     "Brazil 4", []),
     ("1 8\n2 0\n3 0\n4 5\n5 5\n6 5\n7 0\n8 1\n9 4\n10 2", []),
 ])
 def test_a_number_printed_down_the_margin_is_read_top_to_bottom(text, read):

@@ -1207,24 +1207,28 @@ def _lakh_grouped_mobiles(reading: Reading, regions: tuple[str, ...]) -> Iterato
 
 # A number printed down the right edge of a letter, a character at the end of each line ("Dear
 # Pastor Reyes, 1" / "Your plan 8" / ...), so no line holds more than a digit: read top to bottom
-# when no number was. Lines of words each, in a run of MARGIN_LINES; a count down a list's lines
-# (1, 2, 3...) is no number.
+# when no number was. Lines of a letter's sentences, in a run of MARGIN_LINES: a table's labels and
+# their counts ("Chile 3" / "China 3" / ...) are a word or two a line, and a count down a list's
+# lines (1, 2, 3...) is no number.
 MARGIN_LINES = range(7, 17)
 MARGIN_BLOCK_LINES = 400  # lines of a field looked at
+MARGIN_WORDS_MEAN = 3.5  # words a line, on average, before its digit
 
 
 def _numbers_down_the_margin(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
     for block in reading.blocks:
         lines = [line.strip() for line in block.text.split("\n")[:MARGIN_BLOCK_LINES] if line.strip()]
         run: list[str] = []
+        words_in_run = 0
         for line in [*lines, ""]:
             words, _, last = line.rpartition(" ")
             if len(last) == 1 and last in "0123456789+" and any(char.isalpha() for char in words):
                 run.append(last)
+                words_in_run += len(words.split())
                 continue
-            digits = "".join(run)
-            run = []
-            if len(digits) not in MARGIN_LINES or _counting(digits):
+            digits, words_mean = "".join(run), words_in_run / max(len(run), 1)
+            run, words_in_run = [], 0
+            if len(digits) not in MARGIN_LINES or _counting(digits) or words_mean < MARGIN_WORDS_MEAN:
                 continue
             number = _parse(digits, regions)
             if number is None or _published(number):
