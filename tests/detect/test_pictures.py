@@ -106,6 +106,26 @@ def test_a_picture_drawn_within_a_line_is_read_in_its_place():
     assert parse_raw(drawn_in("<p>Call +1 808 5</p><img src='cid:tail@x'>")).body == "Call +1 808 5"
 
 
+def _carried(html: str) -> bytes:
+    return ("From: Orders <orders@example.com>\r\nSubject: Order confirmed\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: text/html; charset=utf-8\r\n\r\n<html><body>{html}</body></html>\r\n").encode()
+
+
+def test_a_picture_carried_in_the_html_as_a_data_uri_is_read():
+    """Apple Mail, Thunderbird and Outlook show `<img src="data:image/png;base64,...">`: read as a
+    picture drawn inline is, on the full message and on the Outlook path, and in its line."""
+    uri = "data:image/png;base64," + base64.b64encode(_drawn(LURE)).decode()
+    raw = _carried(f"<p>Your order is confirmed.</p><img alt='' src='{uri}'>")
+    message = parse_raw(raw)
+    assert [(b.name, b.text) for b in message.attachments] == [("a picture in the HTML", LURE)]
+    assert _numbers(raw) == ["+18085550143"]
+    assert [b.text for b in outlook_view(raw).attachments] == [LURE]
+    tail = "data:image/png;base64," + base64.b64encode(_drawn("55 0143")).decode()
+    assert parse_raw(_carried(f"<p>Call +1 808 5<img src='{tail}'> today</p>")).body == "Call +1 808 555 0143 today"
+    # What is no base64 picture is no picture read, and nothing raises.
+    assert parse_raw(_carried("<img src='data:image/png;base64,@@@@not-base64@@@@@@'>")).attachments == ()
+
+
 def _animated(*texts: str) -> bytes:
     """A GIF animation showing each text drawn in turn, on frames of one size."""
     frames = [Image.open(io.BytesIO(_drawn(text))).convert("RGB") for text in texts]

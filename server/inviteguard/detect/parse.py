@@ -13,6 +13,8 @@ input check the analysis budget.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import email
 import html
@@ -54,6 +56,7 @@ from .rtf import rtf_text
 from .view import (
     canonical,
     canonical_line,
+    data_pictures,
     disguised_numbers,
     link_target,
     picture_rows,
@@ -712,15 +715,41 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
             # A picture with no file name is drawn in the message (by its cid: in the HTML, or
             # after the text): named by its Content-ID, read once the HTML says where it stands.
             drawn.append((content_id, _payload_bytes(part, problems)))
-    pictures = _drawn_pictures(drawn, parts.htmls, problems, extraction)
-    parts.attachments += pictures
-    parts.drawn_words = {block.name: block.text for block in pictures}
+    _read_drawn_pictures(parts, [*drawn, *_carried_pictures(parts.htmls)], problems, extraction)
     return parts
 
 
+def _read_drawn_pictures(parts: _Parts, drawn: list[tuple[str, bytes]], problems: list[str],
+                         extraction: _Extraction) -> None:
+    """The pictures drawn in the message read into its parts: their words as attachments, and by
+    how the HTML knows each, for the lines they are drawn within."""
+    pictures = _drawn_pictures(drawn, parts.htmls, problems, extraction)
+    parts.attachments += [block for _, block in pictures]
+    parts.drawn_words = {key: block.text for key, block in pictures}
+
+
+def _carried_pictures(htmls: list[str]) -> list[tuple[str, bytes]]:
+    """The pictures HTML bodies carry as `data:` URIs: (the URI, its bytes)."""
+    return [(source, data) for body in htmls for source in data_pictures(body) if (data := _data_uri_bytes(source))]
+
+
+def _data_uri_bytes(source: str) -> bytes:
+    """The bytes a `data:...;base64,` URI carries (b"" when it is no base64)."""
+    try:
+        return base64.b64decode("".join(source.partition(",")[2].split()), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _picture_name(key: str) -> str:
+    """A drawn picture's name in the evidence: its Content-ID, or where a `data:` URI stands."""
+    return "a picture in the HTML" if key.startswith("data:") else key
+
+
 def _drawn_pictures(drawn: list[tuple[str, bytes]], htmls: list[str], problems: list[str],
-                    extraction: _Extraction) -> list[TextBlock]:
-    """The words of the pictures drawn in the message, each named by its Content-ID. Pictures an
+                    extraction: _Extraction) -> list[tuple[str, TextBlock]]:
+    """The words of the pictures drawn in the message, each by how the HTML knows it (its
+    Content-ID or its `data:` URI, view.picture_key) and named by its Content-ID. Pictures an
     HTML body draws side by side with no text between (view.picture_rows) are read as one picture,
     first: a number drawn a digit to a picture is read only with its digits together."""
     by_id = dict(drawn)
@@ -733,12 +762,12 @@ def _drawn_pictures(drawn: list[tuple[str, bytes]], htmls: list[str], problems: 
         text, truncated = _picture_text(together, problems, extraction) if together else ("", False)
         if text:
             in_rows.update(row)
-            blocks.append(TextBlock("attachment", text, " ".join(row), truncated))
-    for content_id, data in drawn:
-        if content_id not in in_rows:
+            blocks.append((" ".join(row), TextBlock("attachment", text, " ".join(row), truncated)))
+    for key, data in drawn:
+        if key not in in_rows:
             text, truncated = _picture_text(data, problems, extraction)
             if text:
-                blocks.append(TextBlock("attachment", text, content_id, truncated))
+                blocks.append((key, TextBlock("attachment", text, _picture_name(key), truncated)))
     return blocks
 
 
@@ -913,6 +942,7 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
             text, truncated = _attached_message_text(attached.data, problems)
             if text:
                 parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
+    _read_drawn_pictures(parts, _carried_pictures(parts.htmls), problems, extraction)
     if ics and ics.strip():
         parts.invites.extend(parse_calendar(ics.encode("utf-8", "replace"), problems, limits))
         parts.calendars.append(ics)

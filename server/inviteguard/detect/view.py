@@ -1156,7 +1156,7 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
             if href[:4].lower() == "http" and len(links) < MAX_LINKS:
                 links.append(href)
         elif tag == "img" and not any(visibility) and drawn_words and _ends_a_line_of_text(parts) and (
-                drawn := _in_line(drawn_words.get(_content_id(attributes.get("src") or ""), ""))):
+                drawn := _in_line(drawn_words.get(picture_key(attributes.get("src") or ""), ""))):
             parts.append(drawn)
         elif tag == "img" and attributes.get("alt") and not any(visibility):
             parts.append(f" {attributes['alt']} ")
@@ -1390,9 +1390,26 @@ def _svg_hidden(node: LexborNode) -> bool:
     return False
 
 
-def _content_id(source: str) -> str:
-    """The Content-ID a picture's `src="cid:..."` names ("" for any other source)."""
-    return source.strip()[4:] if source.strip()[:4].lower() == "cid:" else ""
+def picture_key(source: str) -> str:
+    """How a picture drawn in the message is known by its `src`: the Content-ID a `cid:` names, a
+    `data:` URI itself ("" for any other source: a web picture is not fetched)."""
+    source = source.strip()
+    if source[:4].lower() == "cid:":
+        return source[4:]
+    return source if source[:11].lower() == "data:image/" else ""
+
+
+# A picture carried in the HTML itself (`<img src="data:image/png;base64,...">`), as Apple Mail,
+# Thunderbird and Outlook show it: its bytes within a picture attachment's bound, base64-encoded.
+_DATA_PICTURE = re.compile(r"""<img\b[^>]{0,2000}?\bsrc\s*=\s*["']?(data:image/(?:png|jpe?g|gif|webp);base64,"""
+                           r"""[A-Za-z0-9+/=\s]{16,2700000})""", re.IGNORECASE)
+DATA_PICTURES_READ = 8  # looked at in one body; the message's bound on pictures read applies after
+
+
+def data_pictures(html: str) -> list[str]:
+    """The `data:` URIs of the pictures an HTML body carries, the first DATA_PICTURES_READ."""
+    return [found.group(1) for _, found in zip(range(DATA_PICTURES_READ),
+                                               _DATA_PICTURE.finditer(html[:MAX_HTML_CHARS]), strict=False)]
 
 
 _CID_PICTURE = re.compile(r"""<img\b[^>]{0,2000}?\bsrc\s*=\s*["']?cid:([^"'\s>]{1,200})[^>]{0,2000}>""", re.IGNORECASE)
