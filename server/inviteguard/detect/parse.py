@@ -667,7 +667,7 @@ class _Parts:
     attachments: list[TextBlock] = field(default_factory=list)
     file_names: list[TextBlock] = field(default_factory=list)
     calendars: list[str] = field(default_factory=list)  # each calendar's text as written, for disguised numbers
-    drawn_words: dict[str, str] = field(default_factory=dict)  # a picture's words by its Content-ID
+    drawn_words: dict[str, str] = field(default_factory=dict)  # a drawn picture's words by view.picture_key
 
 
 def _file_name_block(filename: str) -> TextBlock:
@@ -749,7 +749,7 @@ def _picture_name(key: str) -> str:
 def _drawn_pictures(drawn: list[tuple[str, bytes]], htmls: list[str], problems: list[str],
                     extraction: _Extraction) -> list[tuple[str, TextBlock]]:
     """The words of the pictures drawn in the message, each by how the HTML knows it (its
-    Content-ID or its `data:` URI, view.picture_key) and named by its Content-ID. Pictures an
+    Content-ID or its `data:` URI, view.picture_key) and named as `_picture_name` says. Pictures an
     HTML body draws side by side with no text between (view.picture_rows) are read as one picture,
     first: a number drawn a digit to a picture is read only with its digits together."""
     by_id = dict(drawn)

@@ -1216,6 +1216,7 @@ MARGIN_WORDS_MEAN = 3.5  # words a line, on average, before its digit
 
 
 def _numbers_down_the_margin(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
+    """A number printed a digit a line down a letter's right edge, when no whole number was read."""
     for block in reading.blocks:
         lines = [line.strip() for line in block.text.split("\n")[:MARGIN_BLOCK_LINES] if line.strip()]
         run: list[str] = []
