@@ -872,8 +872,6 @@ _REVEALING = frozenset({"display", "visibility", "opacity", "height", "max-heigh
 # paints for that query alone (dark mode's light text is on a dark page, not on the message's white).
 _SHOWING = _REVEALING - {"color"}
 _AT_RULE_OR_BRACE = re.compile(r"@media\b|[{}]", re.IGNORECASE)
-
-
 _EVERY_SCREEN = re.compile(r"@media\s+(?:only\s+)?(?:screen|all)\s*$", re.IGNORECASE)
 
 
@@ -1018,8 +1016,6 @@ def _with_outlook_conditionals(html: str) -> str:
     user reads it, and a lure can keep its number there alone. Their style sheets stay out: an
     Outlook-only rule hiding text would hide it from the readers of every other client too. One
     pass, each block's end found once."""
-    if "[if" not in html and "[IF" not in html:
-        return html
     pieces: list[str] = []
     at = 0
     for opening in _CONDITIONAL.finditer(html):
@@ -1078,7 +1074,7 @@ def _ends_a_line_of_text(parts: list[str]) -> bool:
 
 def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries;
-    `drawn_words`, the words read from the pictures it draws by their Content-IDs (`cid:`)."""
+    `drawn_words`, the words read from the pictures it draws, by their `picture_key`."""
     html = _with_outlook_conditionals(html[:MAX_HTML_CHARS])
     tree = LexborHTMLParser(_shallow(html))
     _annotations_after_bases(tree)
