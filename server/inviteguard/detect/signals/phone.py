@@ -1161,6 +1161,14 @@ _ASIDED = re.compile(rf"(?<![\w+.,\-/])(?:\+|0|1)[0-9 .\-\u2010-\u2015]{{0,14}}[
 ASIDED_MATCHES = 16  # per field
 
 
+def _disguised(reading: Reading, block: TextBlock, number: phonenumbers.PhoneNumber, as_written: str,
+               cued: bool) -> PhoneMention:
+    """A number the fallback readers found written in disguise in a block: never a dial-in."""
+    return PhoneMention(as_written=as_written, e164=_e164(number), service=_is_service_number(number),
+                        obfuscated=True, cued=cued, dialin=False, stranger=in_stranger_text(reading, block),
+                        source=block.source)
+
+
 def _asided_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[PhoneMention]:
     """Numbers parted by bracketed words, when no whole number was read: a disguise."""
     for index, block in enumerate(reading.blocks):
@@ -1171,11 +1179,8 @@ def _asided_numbers(reading: Reading, regions: tuple[str, ...]) -> Iterator[Phon
             number = _read_span(_ASIDE.sub(" ", found.group()), regions, block.source)
             if number is None or _published(number):
                 continue
-            yield PhoneMention(
-                as_written=" ".join(found.group().split()), e164=_e164(number),
-                service=_is_service_number(number), obfuscated=True,
-                cued=_cued(_cue_starts(reading, index), found.start(), found.end()),
-                dialin=False, stranger=in_stranger_text(reading, block), source=block.source)
+            yield _disguised(reading, block, number, " ".join(found.group().split()),
+                             _cued(_cue_starts(reading, index), found.start(), found.end()))
             return
 
 
@@ -1198,10 +1203,8 @@ def _lakh_grouped_mobiles(reading: Reading, regions: tuple[str, ...]) -> Iterato
             number = phonenumbers.parse(found.group().replace(",", ""), "IN")
             if not phonenumbers.is_valid_number(number) or _published(number):
                 continue
-            yield PhoneMention(
-                as_written=found.group(), e164=_e164(number), service=_is_service_number(number), obfuscated=True,
-                cued=_cued(_cue_starts(reading, index), found.start(), found.end()),
-                dialin=False, stranger=in_stranger_text(reading, block), source=block.source)
+            yield _disguised(reading, block, number, found.group(),
+                             _cued(_cue_starts(reading, index), found.start(), found.end()))
             return
 
 
@@ -1234,9 +1237,7 @@ def _numbers_down_the_margin(reading: Reading, regions: tuple[str, ...]) -> Iter
             number = _parse(digits, regions)
             if number is None or _published(number):
                 continue
-            yield PhoneMention(
-                as_written=digits, e164=_e164(number), service=_is_service_number(number), obfuscated=True,
-                cued=False, dialin=False, stranger=in_stranger_text(reading, block), source=block.source)
+            yield _disguised(reading, block, number, digits, cued=False)
             return
 
 
