@@ -947,7 +947,8 @@ def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[StyleRule], lis
                         base = _PSEUDO.sub("", selector).strip() or "*"
                         content.append((base, pseudo.group(1).lower(), value))
                 else:
-                    effect, declared = _effect(declarations), _declared(declarations)
+                    declared = _declared(declarations)
+                    effect = _effect_of({**declared[0], **declared[1]}) if ":" in declarations else NO_EFFECT
                     if effect != NO_EFFECT or not (_REVEALING.isdisjoint(declared[0])
                                                    and _REVEALING.isdisjoint(declared[1])):
                         hidden.append((selector, effect, declared))
