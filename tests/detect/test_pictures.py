@@ -3,6 +3,7 @@ them dials (zbar), inline by cid: or attached, within the bounds that keep a hos
 
 import base64
 import io
+import itertools
 import shutil
 import struct
 import time
@@ -228,6 +229,34 @@ def test_pictures_drawn_side_by_side_are_read_as_one():
     assert _numbers(raw) == ["+221765123840"]
     named = raw.replace(b"Content-Disposition: inline", b'Content-Disposition: inline; filename="image.png"')
     assert [b.text.replace(" ", "") for b in parse_raw(named).attachments] == ["765123840"]
+
+
+def _strips(picture: bytes, *cuts: float) -> list[bytes]:
+    """The picture cut across where `cuts` say (fractions of its height), its strips top to bottom."""
+    with Image.open(io.BytesIO(picture)) as whole:
+        rows = [0, *(round(cut * whole.height) for cut in cuts), whole.height]
+        strips = []
+        for top, bottom in itertools.pairwise(rows):
+            out = io.BytesIO()
+            whole.crop((0, top, whole.width, bottom)).save(out, format="PNG")
+            strips.append(out.getvalue())
+    return strips
+
+
+def test_a_line_cut_into_strips_stacked_one_under_another_is_read_as_one():
+    """b135: a line drawn as one picture cut across into three strips, each an inline picture
+    shown as a block (one under another, no gap), each strip alone a third of every glyph.
+    Pictures a break or a block puts on lines of their own are stacked as the reader sees them;
+    pictures in a table's cells of one row stay side by side."""
+    line = _drawn("Billing desk: +34 900 555 418", size=28)
+    strips = [(f"s{i}@x", strip) for i, strip in enumerate(_strips(line, 0.45, 0.64))]
+    as_blocks = (b'<img src="cid:', b'<img style="display:block" src="cid:')
+    blocks = _inline(*strips, html="<p>Please phone:</p>").replace(*as_blocks)
+    assert _numbers(blocks) == ["+34900555418"]
+    assert _numbers(_inline(*strips, html="<p>Please phone:</p>", between="<br>")) == ["+34900555418"]
+    digits = [(f"d{i}@x", _drawn(digit, size=28)) for i, digit in enumerate("765123840")]
+    cells = _inline(*digits, html="<p>Appelez le +221</p><table><tr><td>", between="</td><td>")
+    assert _numbers(cells.replace(*as_blocks)) == ["+221765123840"]
 
 
 def test_without_the_readers_installed_pictures_are_skipped_and_said_once(monkeypatch):

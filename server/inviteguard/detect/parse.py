@@ -51,7 +51,7 @@ from .model import (
 )
 from .office import OPEN_DOCUMENT, PRESENTATION, WORD_DOCUMENT, document_text, workbook_text
 from .pdf import annotation_text, is_scanned, page_pictures, page_text
-from .picture import MAX_PIXELS, MAX_SIDE, PICTURE_SECONDS, is_picture, picture_text, side_by_side, worth_reading
+from .picture import MAX_PIXELS, MAX_SIDE, PICTURE_SECONDS, drawn_together, is_picture, picture_text, worth_reading
 from .rtf import rtf_text
 from .view import (
     canonical,
@@ -59,7 +59,7 @@ from .view import (
     data_pictures,
     disguised_numbers,
     link_target,
-    picture_rows,
+    pictures_together,
     plain_links,
     render_html,
     svg_text,
@@ -750,21 +750,23 @@ def _drawn_pictures(drawn: list[tuple[str, bytes]], htmls: list[str], problems: 
                     extraction: _Extraction) -> list[tuple[str, TextBlock]]:
     """The words of the pictures drawn in the message, each by how the HTML knows it (its
     Content-ID or its `data:` URI, view.picture_key) and named as `_picture_name` says. Pictures an
-    HTML body draws side by side with no text between (view.picture_rows) are read as one picture,
-    first: a number drawn a digit to a picture is read only with its digits together."""
+    HTML body draws together with no text between, side by side or one under another
+    (view.pictures_together), are read as one picture, first: a number drawn a digit to a picture,
+    or a line cut across into strips, is read only with its pieces together."""
     by_id = dict(drawn)
     blocks = []
-    in_rows: set[str] = set()
-    for row in (row for body in htmls for row in picture_rows(body)):
-        if not all(content_id in by_id for content_id in row) or in_rows.intersection(row):
+    read_together: set[str] = set()
+    for lines in (lines for body in htmls for lines in pictures_together(body)):
+        row = [content_id for line in lines for content_id in line]
+        if not all(content_id in by_id for content_id in row) or read_together.intersection(row):
             continue
-        together = side_by_side([by_id[content_id] for content_id in row])
+        together = drawn_together([[by_id[content_id] for content_id in line] for line in lines])
         text, truncated = _picture_text(together, problems, extraction) if together else ("", False)
         if text:
-            in_rows.update(row)
+            read_together.update(row)
             blocks.append((" ".join(row), TextBlock("attachment", text, " ".join(row), truncated)))
     for key, data in drawn:
-        if key not in in_rows:
+        if key not in read_together:
             text, truncated = _picture_text(data, problems, extraction)
             if text:
                 blocks.append((key, TextBlock("attachment", text, _picture_name(key), truncated)))

@@ -134,32 +134,40 @@ def _shown(data: bytes) -> bytes | str:
     return out.getvalue()
 
 
-ROW_PICTURES_MAX = 24  # pictures drawn side by side read as one: a number's digits and a few more
-ROW_GAP = 6  # pixels between them, as a line of text spaces its characters
+ROW_PICTURES_MAX = 24  # pictures drawn together read as one: a number's digits and a few more
+ROW_GAP = 6  # pixels between pictures side by side, as a line of text spaces its characters
 
 
-def side_by_side(pictures: list[bytes]) -> bytes | None:
-    """Pictures a message draws one after another on a line, as one picture (PNG): a number drawn
-    a digit to a picture reads as a number only when the digits are read together. None when one
-    cannot be read or together they pass the bounds on one picture."""
-    opened = []
-    for data in pictures[:ROW_PICTURES_MAX]:
-        # Each within one picture's bounds, judged from its header (worth_reading) before decoding.
-        page = _on_page(data) if worth_reading(data) in (True, False) else None
-        if page is None:
-            return None
-        opened.append(_ink_on_paper(page))
-    width = sum(p.width for p in opened) + ROW_GAP * (len(opened) + 1)
-    height = max(p.height for p in opened) + 2 * ROW_GAP
+def drawn_together(lines: list[list[bytes]]) -> bytes | None:
+    """Pictures a message draws together, as one picture (PNG): each line's pictures one after
+    another with a gap between, the lines one under another with none (a number drawn a digit to a
+    picture, or a line of text cut across into strips, reads as a number only when its pieces are
+    read together). None when one cannot be read or together they pass the bounds on one picture."""
+    opened: list[list[Image.Image]] = []
+    for line in lines:
+        opened.append([])
+        for data in line[:ROW_PICTURES_MAX - sum(map(len, opened))]:
+            # Each within one picture's bounds, judged from its header (worth_reading) before decoding.
+            page = _on_page(data) if worth_reading(data) in (True, False) else None
+            if page is None:
+                return None
+            opened[-1].append(_ink_on_paper(page))
+    lines_shown = [line for line in opened if line]
+    width = max(sum(p.width for p in line) + ROW_GAP * (len(line) + 1) for line in lines_shown)
+    heights = [max(p.height for p in line) for line in lines_shown]
+    height = sum(heights) + 2 * ROW_GAP
     if width > MAX_SIDE or width * height > MAX_PIXELS:
         return None
-    row = Image.new("L", (width, height), 255)
-    x = ROW_GAP
-    for picture in opened:
-        row.paste(picture, (x, (height - picture.height) // 2))
-        x += picture.width + ROW_GAP
+    together = Image.new("L", (width, height), 255)
+    y = ROW_GAP
+    for line, line_height in zip(lines_shown, heights, strict=True):
+        x = ROW_GAP
+        for picture in line:
+            together.paste(picture, (x, y + (line_height - picture.height) // 2))
+            x += picture.width + ROW_GAP
+        y += line_height
     out = io.BytesIO()
-    row.save(out, format="PNG")
+    together.save(out, format="PNG")
     return out.getvalue()
 
 

@@ -1411,31 +1411,50 @@ def data_pictures(html: str) -> list[str]:
 
 _CID_PICTURE = re.compile(r"""<img\b[^>]{0,2000}?\bsrc\s*=\s*["']?cid:([^"'\s>]{1,200})[^>]{0,2000}>""", re.IGNORECASE)
 _TAG_OR_SPACE = re.compile(r"(?:<[^>]{0,2000}>|\s|&nbsp;)*")
-PICTURE_ROW_MIN = 3  # pictures in a row that are read together
+# Between two pictures, what starts a new line: a break, or a block's or a table row's edge.
+_NEW_LINE = re.compile(
+    r"<(?:br|/?(?:p|div|tr|table|tbody|li|ul|ol|h[1-6]|center|blockquote|section|header|footer|hr))\b", re.IGNORECASE)
+_CELL_EDGE = re.compile(r"</?t[dh]\b", re.IGNORECASE)
+_SHOWN_AS_BLOCK = re.compile(r"display\s*:\s*block", re.IGNORECASE)
+PICTURE_ROW_MIN = 3  # pictures drawn together that are read as one
 PICTURE_ROWS_MAX = 4
 
 
-def picture_rows(html: str) -> list[tuple[str, ...]]:
-    """The content ids of pictures an HTML body draws side by side, PICTURE_ROW_MIN or more with
-    no text between them (a number drawn a digit to a picture, `<img src="cid:d1"><img
-    src="cid:d2">...`), the first PICTURE_ROWS_MAX rows."""
-    rows: list[tuple[str, ...]] = []
-    row: list[str] = []
-    last_end = -1
+def _on_a_new_line(between: str, before: str, picture: str) -> bool:
+    """Whether a picture stands under the one before it (`between` them only tags and space): a
+    break or a block's edge between them, or either shown as a block in the same cell (a line of
+    text cut across into strips, each a picture, stacks them so). Pictures in one table row's
+    cells stand side by side, each shown as a block or not."""
+    if _NEW_LINE.search(between):
+        return True
+    return not _CELL_EDGE.search(between) and bool(_SHOWN_AS_BLOCK.search(before) or _SHOWN_AS_BLOCK.search(picture))
+
+
+def pictures_together(html: str) -> list[tuple[tuple[str, ...], ...]]:
+    """The content ids of pictures an HTML body draws together, PICTURE_ROW_MIN or more with no
+    text between them, as the lines they stand on: side by side within a line (a number drawn a
+    digit to a picture, `<img src="cid:d1"><img src="cid:d2">...`), one line under another where
+    `_on_a_new_line` says (a line cut into strips); the first PICTURE_ROWS_MAX such groups."""
+    groups: list[tuple[tuple[str, ...], ...]] = []
+    lines: list[list[str]] = []
+    last: re.Match[str] | None = None
     for found in _CID_PICTURE.finditer(html[:MAX_HTML_CHARS]):
-        between = html[last_end:found.start()] if last_end >= 0 else None
-        if between is not None and _TAG_OR_SPACE.fullmatch(between):
-            row.append(found.group(1))
+        between = html[last.end():found.start()] if last else ""
+        if last and _TAG_OR_SPACE.fullmatch(between):
+            if _on_a_new_line(between, last.group(), found.group()):
+                lines.append([found.group(1)])
+            else:
+                lines[-1].append(found.group(1))
         else:
-            if len(row) >= PICTURE_ROW_MIN:
-                rows.append(tuple(row))
-            row = [found.group(1)]
-        last_end = found.end()
-        if len(rows) >= PICTURE_ROWS_MAX:
+            if sum(map(len, lines)) >= PICTURE_ROW_MIN:
+                groups.append(tuple(map(tuple, lines)))
+            lines = [[found.group(1)]]
+        last = found
+        if len(groups) >= PICTURE_ROWS_MAX:
             break
-    if len(row) >= PICTURE_ROW_MIN and len(rows) < PICTURE_ROWS_MAX:
-        rows.append(tuple(row))
-    return rows
+    if sum(map(len, lines)) >= PICTURE_ROW_MIN and len(groups) < PICTURE_ROWS_MAX:
+        groups.append(tuple(map(tuple, lines)))
+    return groups
 
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]{1,500}", re.IGNORECASE)
