@@ -92,6 +92,21 @@ def test_a_word_documents_footer_is_read_as_its_body_is():
     assert _numbers(raw) == ["+442920180437"]
 
 
+def test_a_word_documents_symbol_characters_are_read_as_word_draws_them():
+    """b135: a number built of `<w:sym>` elements, a digit each and no `<w:t>` text, which Word
+    draws in the named font (a symbol font's characters stand at U+F000 and up); a dingbat font's
+    characters are pictures, not letters."""
+    digits = "".join(f'<w:r><w:sym w:font="Arial" w:char="{ord(d):04X}"/></w:r>' for d in "0522 555 941")
+    symbol = '<w:r><w:sym w:font="Symbol" w:char="F02B"/></w:r>'
+    dingbat = '<w:r><w:sym w:font="Wingdings" w:char="F028"/></w:r>'
+    xml = (f"<w:document><w:body><w:p><w:r><w:t>Chiamare lo </w:t></w:r>{digits}</w:p>"
+           f"<w:p>{symbol}<w:r><w:t>39 {dingbat}</w:t></w:r></w:p></w:body></w:document>")
+    raw = _with_attachment("Conguaglio.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           _zipped("word/document.xml", xml))
+    assert parse_raw(raw).attachments[0].text == "Chiamare lo 0522 555 941\n+39"
+    assert _numbers(raw) == ["+390522555941"]
+
+
 def test_an_opendocuments_page_footer_is_read():
     content = "<office:document-content><office:body><office:text><text:p>Ver rodapé.</text:p></office:text>"
     styles = ("<office:document-styles><office:master-styles><style:master-page><style:footer>"

@@ -34,6 +34,7 @@ class OfficeFormat:
 
     members: tuple[re.Pattern[str], ...]
     breaks: dict[str, str]
+    symbol: re.Pattern[str] | None = None  # an element drawing one character of a font (`_symbol_drawn`)
 
 
 # Word: the page headers, the body, the page footers, the foot- and endnotes: a header or footer
@@ -41,7 +42,8 @@ class OfficeFormat:
 WORD_DOCUMENT = OfficeFormat(
     (re.compile(r"word/header\d*\.xml"), re.compile(r"word/document\.xml"), re.compile(r"word/footer\d*\.xml"),
      re.compile(r"word/(?:footnotes|endnotes)\.xml")),
-    {"</w:p>": "\n", "<w:tab/>": " ", "<w:br/>": "\n"})
+    {"</w:p>": "\n", "<w:tab/>": " ", "<w:br/>": "\n"},
+    re.compile(r"<w:sym(?=[\s/>])[^>]{0,2000}>"))
 # PowerPoint: the slides in their order, each shape's and table cell's paragraphs on lines of their
 # own (a slide's speaker notes are not shown to a reader who opens it).
 PRESENTATION = OfficeFormat(
@@ -51,6 +53,27 @@ PRESENTATION = OfficeFormat(
 OPEN_DOCUMENT = OfficeFormat(
     (re.compile(r"content\.xml"), re.compile(r"styles\.xml")),
     {"</text:p>": "\n", "</text:h>": "\n", "<text:tab/>": " ", "<text:s/>": " ", "<text:line-break/>": "\n"})
+
+
+# Fonts whose characters are pictures (a Wingdings "(" is a telephone), not the letters they encode.
+_DINGBAT_FONTS = ("wingdings", "webdings", "zapf dingbats", "marlett")
+_SYMBOL_FONT_AREA = 0xF000  # a symbol font's characters, by the code of the letter each stands for
+
+
+def _symbol_drawn(element: re.Match[str]) -> str:
+    """The character a Word `<w:sym w:font w:char>` draws (hex `w:char`; a symbol font's at
+    U+F000 and up, as its letter): a document can set a number as symbols, with no text run."""
+    symbol = _attributes(element.group())
+    if symbol.get("font", "").lower().startswith(_DINGBAT_FONTS):
+        return ""
+    try:
+        code = int(symbol.get("char", ""), 16)
+    except ValueError:
+        return ""
+    if _SYMBOL_FONT_AREA <= code <= _SYMBOL_FONT_AREA + 0xFF:
+        code -= _SYMBOL_FONT_AREA
+    # Escaped: the XML text is unescaped once its tags are gone, and a drawn "<" is no tag.
+    return html.escape(chr(code), quote=False) if 0x20 <= code <= 0x10FFFF and chr(code).isprintable() else ""
 
 
 def _xml_text(xml: str) -> str:
@@ -89,6 +112,8 @@ def document_text(data: bytes, office: OfficeFormat) -> str:
         return ""
     for element, shown in office.breaks.items():
         xml = xml.replace(element, shown)
+    if office.symbol:
+        xml = office.symbol.sub(_symbol_drawn, xml)
     return _xml_text(xml)
 
 
