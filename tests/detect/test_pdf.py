@@ -9,13 +9,14 @@ from inviteguard.detect.parse import parse_raw
 from inviteguard.detect.pdf import Piece, annotation_text, in_reading_order, page_text
 
 
-def _pdf(content: bytes) -> bytes:
-    """A one-page PDF whose page draws `content` (a content stream) in Helvetica as /F1."""
+def _pdf(content: bytes, font: bytes = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+         *more: bytes) -> bytes:
+    """A one-page PDF whose page draws `content` (a content stream) in `font` (Helvetica) as /F1;
+    `more` objects follow the font's, as 6 0 R and on."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
                b" /Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+               b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream", font, *more]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -70,6 +71,36 @@ def test_words_keep_their_order_only_letterless_pieces_move():
     assert in_reading_order(pieces) == "שלום עולם 03 555"
     # A break pypdf made ends a stretch: groups on two lines are not sorted together.
     assert in_reading_order([Piece("99", 300, 700), Piece("\n"), Piece("11", 100, 700)]) == "99\n11"
+
+
+def _to_unicode(pairs: dict[str, str]) -> bytes:
+    """A ToUnicode CMap stream saying each code (a character) copies as another."""
+    mapped = b"".join(b"<%02X> <%04X>\n" % (ord(code), ord(copied)) for code, copied in pairs.items())
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Adobe-Identity-UCS def"
+            b" /CMapType 2 def 1 begincodespacerange <00> <FF> endcodespacerange %d beginbfchar\n" % len(pairs)
+            + mapped + b"endbfchar endcmap CMapName currentdict /CMap defineresource pop end end")
+    return b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream"
+
+
+def test_a_font_the_viewer_supplies_is_read_as_its_encoding_draws_it_not_as_its_copy_map_says():
+    """b131, b135: a font with no program of its own (the viewer's Helvetica) draws the glyphs its
+    encoding names (its Differences too); a ToUnicode map saying the digits copy as letters
+    changes what copying gives, not what the reader sees."""
+    content = b"BT /F1 12 Tf 40 700 Td (Ligue +351 215 550 374) Tj ET"
+    copied_as_letters = dict(zip("0123456789", "QZXKJWVYHG", strict=True))
+    plain = _pdf(content, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding"
+                          b" /ToUnicode 6 0 R >>", _to_unicode(copied_as_letters))
+    assert "Ligue +351 215 550 374" in page_text(_page(plain))
+    assert "+351" not in (_page(plain).extract_text() or "")  # what the copy map gives
+    # Digits drawn at letters' codes ("k" draws a zero), copied as those letters.
+    at_letters = dict(zip("0123456789", "kqwzhmxjvt", strict=True))
+    differences = b" ".join(b"%d /%s" % (ord(code), name) for code, name in zip(
+        at_letters.values(), b"zero one two three four five six seven eight nine".split(), strict=True))
+    remapped = _pdf(b"BT /F1 12 Tf 40 700 Td (Ligue +" + "351 215 550 374".translate(str.maketrans(at_letters)).encode()
+                    + b") Tj ET", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding << /BaseEncoding"
+                    b" /WinAnsiEncoding /Differences [" + differences + b"] >> /ToUnicode 6 0 R >>",
+                    _to_unicode({letter: letter for letter in [*at_letters.values(), *"Ligue +"]}))
+    assert "Ligue +351 215 550 374" in page_text(_page(remapped))
 
 
 def test_far_apart_pieces_stay_as_long_as_their_text():

@@ -63,8 +63,34 @@ def page_text(page: Any) -> str:
         x, y = tm[4], tm[5]
         pieces.append(Piece(text, x * cm[0] + y * cm[2] + cm[4], x * cm[1] + y * cm[3] + cm[5]))
 
+    _read_as_drawn(page)
     page.extract_text(visitor_text=visit)
     return in_reading_order(pieces)
+
+
+FONTS_LOOKED_AT = 64  # per page
+# A simple font's program draws the glyph its encoding names for each code (PDF 32000-1, 9.6.6).
+_SIMPLE_FONTS = frozenset({"/Type1", "/MMType1", "/TrueType"})
+_FONT_PROGRAMS = ("/FontFile", "/FontFile2", "/FontFile3")
+_SYMBOL_FONTS = ("/Symbol", "/ZapfDingbats")  # their glyphs are their own, whatever the names say
+_SYMBOLIC = 4  # font descriptor flag: the font's characters are outside the standard Latin set
+
+
+def _read_as_drawn(page: Any) -> None:
+    """A simple font the page uses with no program of its own is drawn by the viewer's font of
+    its name, each code as its encoding (and the encoding's Differences) names the glyph: its
+    ToUnicode map says only what copying the text gives, and is set aside so the text reads as
+    drawn. A lure's font can draw digits that its map copies as letters (b131, b135)."""
+    fonts = (page.get("/Resources") or {}).get("/Font") or {}
+    for _, reference in zip(range(FONTS_LOOKED_AT), fonts.values(), strict=False):
+        font = reference.get_object()
+        descriptor = font.get("/FontDescriptor")
+        descriptor = descriptor.get_object() if descriptor is not None else {}
+        if (font.get("/Subtype") in _SIMPLE_FONTS and "/ToUnicode" in font and "/Encoding" in font
+                and not any(program in descriptor for program in _FONT_PROGRAMS)
+                and not str(font.get("/BaseFont", "")).endswith(_SYMBOL_FONTS)
+                and not int(descriptor.get("/Flags", 0)) & _SYMBOLIC):
+            del font["/ToUnicode"]
 
 
 def in_reading_order(pieces: list[Piece]) -> str:
