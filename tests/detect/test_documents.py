@@ -1,8 +1,12 @@
 """Attachments read as the reader who opens them sees them: Word, Excel, OpenDocument, RTF, SVG pictures."""
 
+import gzip
 import io
+import struct
+import tarfile
 import time
 import zipfile
+import zlib
 
 import pytest
 from inviteguard.detect.formula import formula_result
@@ -329,6 +333,79 @@ def test_the_files_in_a_zip_attachment_are_read_as_attachments_of_their_kinds():
         ("Factura.zip/leeme.txt", "Abra la factura y llame.")]
     assert "an encrypted file in an archive was not read" in message.problems
     assert _numbers(raw) == ["+525547812290"]
+
+
+def _locked_zip(name: str, data: bytes, password: bytes) -> bytes:
+    """A ZIP of one stored file locked with ZipCrypto (PKWARE's APPNOTE 6.1), as `zip -e` writes it."""
+    keys = [0x12345678, 0x23456789, 0x34567890]
+
+    def crc_step(crc: int, byte: int) -> int:
+        return zlib.crc32(bytes([byte]), crc ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
+
+    def update(byte: int) -> None:
+        keys[0] = crc_step(keys[0], byte)
+        keys[1] = ((keys[1] + (keys[0] & 0xFF)) * 134775813 + 1) & 0xFFFFFFFF
+        keys[2] = crc_step(keys[2], keys[1] >> 24)
+
+    for byte in password:
+        update(byte)
+    crc = zlib.crc32(data)
+    locked = bytearray()
+    for byte in bytes(11) + bytes([crc >> 24]) + data:  # the header's last byte checks the password
+        step = keys[2] | 2
+        locked.append(byte ^ ((step * (step ^ 1)) >> 8) & 0xFF)
+        update(byte)
+    encoded = name.encode()
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 1, 0, 0, 0x21, crc, len(locked), len(data), len(encoded), 0)
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 1, 0, 0, 0x21, crc, len(locked), len(data),
+                          len(encoded), 0, 0, 0, 0, 0, 0) + encoded
+    body = local + encoded + bytes(locked)
+    return body + central + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(body), 0)
+
+
+def _with_body(raw: bytes, body: str) -> bytes:
+    return raw.replace(b"Segue em anexo.", body.encode())
+
+
+def test_a_locked_zip_is_opened_with_the_password_the_message_gives():
+    """b136: the number in a note inside a ZIP locked with ZipCrypto, its password in the body. A
+    reader types the password the message gives: its words are tried on the locked file."""
+    locked = _locked_zip("ledger.txt", b"Ring 0161 496 0755", b"Ledger2025")
+    raw = _with_attachment("Ledger.zip", "application/zip", locked)
+    opened = parse_raw(_with_body(raw, 'The file is locked, the password is "Ledger2025".'))
+    assert [(b.name, b.text) for b in opened.attachments] == [("Ledger.zip/ledger.txt", "Ring 0161 496 0755")]
+    assert "an encrypted file in an archive was not read" not in opened.problems
+    kept_shut = parse_raw(_with_body(raw, "The file is locked; ask me for the password."))
+    assert kept_shut.attachments == () and "an encrypted file in an archive was not read" in kept_shut.problems
+
+
+def _tarred(*files: tuple[str, bytes], compression: str = "gz") -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=f"w:{compression}") as archive:
+        for name, data in files:
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("compression", ["gz", "bz2", "xz", ""])
+def test_the_files_in_a_tar_are_read_as_a_zips_are(compression):
+    """b136: the number in a note inside a `.tar.gz`; a tar compressed otherwise, or not, alike."""
+    data = _tarred(("notes/._ring.txt", b"\x00\x05"), ("notes/ring.txt", b"Ring 0161 496 0755"),
+                   compression=compression)
+    raw = _with_attachment("notes.tar.gz", "application/gzip", data)
+    assert [(b.name, b.text) for b in parse_raw(raw).attachments] == [("notes.tar.gz/ring.txt", "Ring 0161 496 0755")]
+
+
+def test_one_compressed_file_is_read_by_its_name_less_the_ending():
+    raw = _with_attachment("Factura.txt.gz", "application/gzip", gzip.compress(b"Llame al 55 4781 2290"))
+    assert [(b.name, b.text) for b in parse_raw(raw).attachments] == [
+        ("Factura.txt.gz/Factura.txt", "Llame al 55 4781 2290")]
+    bomb = parse_raw(_with_attachment("big.txt.gz", "application/gzip", gzip.compress(b"0" * 50_000_000)))
+    assert bomb.attachments == () and "a file of more than 2,000,000 bytes in an archive was not read" in bomb.problems
+    junk = parse_raw(_with_attachment("junk.tar", "application/x-tar", b"no archive at all" * 100))
+    assert "an archive attachment could not be opened" in junk.problems
 
 
 def test_a_zip_bombs_file_is_not_unpacked_and_a_broken_zip_is_said():

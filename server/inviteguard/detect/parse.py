@@ -23,7 +23,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import CharsetError, HeaderParseError
@@ -345,7 +345,26 @@ def _pdf_document(data: bytes, problems: list[str], extraction: _Extraction) -> 
 
 class _Extraction(Counter[str]):
     """How many attachments of each family this message has had read so far (bounded), and the
-    milliseconds its pictures took ("picture_ms")."""
+    milliseconds its pictures took ("picture_ms"); `said`, what the message says beside its
+    attachments, asked for only when an archive's file is locked."""
+
+    def __init__(self, said: Callable[[], str] = str) -> None:
+        super().__init__()
+        self.said = said
+
+
+# A password as the message gives it: a run of letters, digits and signs, quotes and the
+# sentence's punctuation around it left out.
+_PASSWORD = re.compile("[^\\s\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e()\\[\\]<>]{3,64}")
+_SENTENCE_ENDS = ".,;:!?"
+
+
+def _password_candidates(said: str) -> list[str]:
+    """The words a message says that may be the password it gives for a locked file, as written
+    and without a sentence's last punctuation, in the order said."""
+    words = (word for found in _PASSWORD.finditer(said)
+             for word in (found.group(), found.group().rstrip(_SENTENCE_ENDS)))
+    return list(dict.fromkeys(word for word in words if len(word) >= 3))
 
 
 AttachmentKind = Literal["pdf", "docx", "pptx", "xlsx", "odf", "rtf", "html", "svg", "picture", "text", "card",
@@ -355,11 +374,17 @@ AttachmentKind = Literal["pdf", "docx", "pptx", "xlsx", "odf", "rtf", "html", "s
 MESSAGE_TYPE = "message/rfc822"
 
 
+ARCHIVE_TYPES = frozenset({"application/zip", "application/x-zip-compressed", "application/x-tar", "application/gzip",
+                           "application/x-gzip", "application/x-compressed-tar", "application/x-bzip2",
+                           "application/x-xz"})
+ARCHIVE_ENDINGS = (".zip", ".tar", ".tgz", ".gz", ".tbz2", ".bz2", ".txz", ".xz")
+
+
 def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
     """The kind of document a reader can open and we read: PDF, Word, PowerPoint, Excel, OpenDocument, RTF,
     HTML, an SVG picture (its words are text), a PNG, JPEG, GIF or WebP picture (its words and
-    codes are read), plain text, a contact card, a ZIP archive (the files in it of those kinds);
-    None for the rest."""
+    codes are read), plain text, a contact card, an archive (a ZIP, a tar or a compressed file:
+    the files in it of those kinds); None for the rest."""
     ctype, lower = content_type.lower(), name.lower()
     if ctype == "application/pdf" or lower.endswith(".pdf"):
         return "pdf"
@@ -383,7 +408,7 @@ def attachment_kind(content_type: str, name: str) -> AttachmentKind | None:
         return "text"
     if ctype in ("text/vcard", "text/x-vcard", "text/directory") or lower.endswith((".vcf", ".vcard")):
         return "card"
-    if ctype in ("application/zip", "application/x-zip-compressed") or lower.endswith(".zip"):
+    if ctype in ARCHIVE_TYPES or lower.endswith(ARCHIVE_ENDINGS):
         return "archive"
     return None
 
@@ -475,10 +500,12 @@ def _attachment_blocks(kind: AttachmentKind | None, data: bytes, name: str, char
 
 
 def _archive_blocks(data: bytes, name: str, problems: list[str], extraction: _Extraction) -> list[TextBlock]:
-    """The files of a ZIP archive read as attachments of their kinds (within the message's bounds
-    on attachments), each named inside the archive ("Factura.zip/Factura.pdf")."""
-    files, found = unpacked(data[:MAX_ATTACHMENT_BYTES],
-                            lambda member: attachment_kind("", member) not in (None, "archive"), MAX_ATTACHMENT_BYTES)
+    """The files of an archive read as attachments of their kinds (within the message's bounds on
+    attachments), each named inside the archive ("Factura.zip/Factura.pdf"); a locked file is
+    tried with the words the message says, as a reader types the password it gives."""
+    files, found = unpacked(data[:MAX_ATTACHMENT_BYTES], name,
+                            lambda member: attachment_kind("", member) not in (None, "archive"), MAX_ATTACHMENT_BYTES,
+                            lambda: _password_candidates(extraction.said()))
     _said(problems, found)
     return [block for member, content in files
             for block in _attachment_blocks(attachment_kind("", member), content, f"{name}/{member}", None, problems,
@@ -676,10 +703,24 @@ def _file_name_block(filename: str) -> TextBlock:
     return TextBlock("file_name", canonical_line(filename.replace("_", " ")), filename)
 
 
+SAID_CHARS = 100_000  # of a message's text, looked through for a locked file's password
+_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def _text_said(msg: Message) -> str:
+    """The subject and the text parts of a message, tags out: where it gives a password."""
+    said = [decode_header_value(msg.get("Subject"))]
+    for _, part in zip(range(MAX_PARTS), msg.walk(), strict=False):
+        disposition = str(part.get("Content-Disposition") or "").lower()
+        if part.get_content_type() in ("text/plain", "text/html") and not disposition.startswith("attachment"):
+            said.append(html.unescape(_TAG.sub(" ", _part_text(part, [])[:SAID_CHARS])))
+    return "\n".join(said)[:SAID_CHARS]
+
+
 def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) -> _Parts:
     parts = _Parts()
     seen_calendars: set[bytes] = set()
-    extraction = _Extraction()
+    extraction = _Extraction(lambda: _text_said(msg))
     drawn: list[tuple[str, bytes]] = []  # pictures drawn in the message: (Content-ID, bytes)
     for part in _walk(msg, problems):
         if part.is_multipart():
@@ -935,7 +976,7 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
     # The names the reading pane lists beside the paper clip, and the text of the files read.
     names = [name for name in (item.attachments if item else ()) if name.strip()]
     parts.file_names.extend(_file_name_block(name) for name in names[:MAX_FILE_NAMES])
-    extraction = _Extraction()
+    extraction = _Extraction(lambda: "\n".join((decode_header_value(msg.get("Subject")), _TAG.sub(" ", body))))
     for attached in files:
         if attached.content_type.lower() != MESSAGE_TYPE:
             parts.attachments.extend(_attachment_blocks(attachment_kind(attached.content_type, attached.name),
