@@ -969,6 +969,19 @@ def test_a_mobile_grouped_as_an_indian_amount_is_read_as_disguised(text, read):
     assert [(m.e164, m.obfuscated) for m in mentions(text, headers)] == read
 
 
+@pytest.mark.parametrize(("text", "read"), [
+    # b136: a South African mobile in a "Please Call Me" code; a number a call-forwarding code sends
+    # the reader's calls to. The reader dials the code, and so the number in it.
+    ("Stuur 'n Please Call Me: skakel *140*0825550147# en ons bel terug.", ["+27825550147"]),
+    ("To keep your line, dial **21*0825550147# now.", ["+27825550147"]),
+    # A meeting PIN still ends with "#", and a code with no number in it is no number.
+    ("PIN: 482 195 733#", []),
+    ("Check your balance: *141*1#", []),
+])
+def test_a_number_inside_a_dialling_code_is_read(text, read):
+    assert [m.e164 for m in mentions(text, "From: a@example.co.za\r\nSubject: x\r\n")] == read
+
+
 MARGIN_LETTER = ("Dear Pastor Reyes, 1\nYour Norton 360 for Business plan 8\nrenewed today for $449.99 0\n"
                  "(five seats, billed to card on file). 0\nIf this renewal was not you, 5\nour desk can reverse it 5\n"
                  "within 24 hours. Call the 5\nnumber down the right edge 0\nof this notice, top to bottom. 1\n"

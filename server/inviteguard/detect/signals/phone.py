@@ -519,6 +519,11 @@ def _spans(raw: str) -> list[tuple[int, int]]:
 _PREFIX_WORD = re.compile(r"(?<![\w\-])[a-z]{1,3}-\Z")
 
 
+# A mobile network's service code that carries a number, closed by "#" after it: South Africa's
+# "Please Call Me" (*140*number#) and call forwarding (**21*number#, *21*number#).
+_DIALLING_CODE = re.compile(r"(?<![\w*#])(?:\*\*|\*|\*#)[0-9]{2,3}\*\Z")
+
+
 def _glued(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else " "
     # A "+" opens an international number even right after a word ("Refund_Line+1(855)555-0176").
@@ -533,6 +538,8 @@ def _glued(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else " "
     if after == "/" and _slash_parts_words(text, end):
         return False
+    if after == "#" and _DIALLING_CODE.search(text, max(0, start - 6), start):
+        return False  # "*140*0825550147#": a number the reader dials inside a code
     if after in _GLUE_AFTER or text[end:end + 3].lstrip(" ").startswith("#"):
         return True  # "#" closes a meeting id or PIN ("PIN: 482 195 733#"), never a phone
     if after == "." and _FILE_EXTENSION.match(text, end):
