@@ -209,6 +209,20 @@ def test_a_flex_or_grid_box_shows_its_items_in_their_css_order(html):
     assert " ".join(render_html(html).text.split()) == "+420 737 271 905"
 
 
+def test_a_flex_boxs_items_show_as_words_of_their_own():
+    """b136: words and a number's groups in flex items written with no space between them, set
+    apart by their margins, shuffled and put in order by `order`."""
+    html = ("<div style='display:flex;flex-wrap:wrap'><span style='order:4;margin-right:5px'>0129</span>"
+            "<span style='order:2;margin-right:5px'>call</span><span style='order:3;margin-right:5px'>09 555</span>"
+            "<span style='order:1;margin-right:5px'>Please</span></div>")
+    assert " ".join(render_html(html).text.split()) == "Please call 09 555 0129"
+    # Set apart by the box's gap, or by a margin across the line; a margin above and below parts nothing.
+    gapped = "<p style='display:flex;gap:0 4px'><b style='order:2'>0129</b><b style='order:1'>call</b></p>"
+    assert render_html(gapped).text == "call 0129"
+    stacked = "<p style='display:flex'><b style='order:2;margin:6px 0'>0129</b><b style='order:1'>-555-</b></p>"
+    assert render_html(stacked).text == "-555-0129"
+
+
 @pytest.mark.parametrize("html", [
     f"<p>{GROUPS_BY_ORDER}</p>",  # `order` outside a flex or grid box does nothing
     "<div style='display:flex'><b style='order:huge'>271</b> <b>905</b></div>",  # nor a value no browser reads

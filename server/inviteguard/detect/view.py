@@ -654,6 +654,10 @@ class StyleEffect:
     # orders 3, 1, 4, 2 read "+420 737 271 905". Neither is inherited.
     orders_children: bool | None = None
     order: int | None = None
+    # A flex or grid box's gap between its items, or an item's own margin or padding beside it:
+    # the reader sees items "call" and "09" apart, not "call09". Neither is inherited.
+    gap: bool | None = None
+    spaced: bool | None = None
     # `white-space: pre`, `pre-wrap`, `pre-line` or `break-spaces` (as `<pre>`): the text's own line
     # breaks are shown, so a number set a group to a line stays stacked (a Google invite's notes).
     keeps_breaks: bool | None = None
@@ -691,6 +695,8 @@ class StyleEffect:
                            later.reverses if later.reverses is not None else self.reverses,
                            later.orders_children if later.orders_children is not None else self.orders_children,
                            later.order if later.order is not None else self.order,
+                           later.gap if later.gap is not None else self.gap,
+                           later.spaced if later.spaced is not None else self.spaced,
                            later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks,
                            later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl,
                            later.outline if later.outline is not None else self.outline)
@@ -831,10 +837,34 @@ def _effect_of(css: Declarations) -> StyleEffect:
                   else "reverse" in direction),
         orders_children=None if display is None else display in _ORDERING_DISPLAYS,
         order=int(order) if order is not None and _CSS_INTEGER.match(order) else None,
+        gap=_across(css, _GAPS, 1),
+        spaced=_across(css, _SPACINGS, 3),
         keeps_breaks=None if white_space is None else white_space in _KEEPS_BREAKS,
         overrides_rtl=None if bidi is None else bidi == "bidi-override" and css.get("direction") == "rtl",
         outline=_outline(css) if any(name in css for name in _OUTLINES) else None,
     )
+
+
+# What sets boxes apart across a line: by shorthand, the shorthand's value that holds the
+# horizontal length ("margin: 0 5px", "gap: 8px 12px"), and the longhands that say it alone.
+_GAPS = {"gap": "gap", "grid-gap": "gap", "column-gap": "", "grid-column-gap": ""}
+_SPACINGS = {"margin": "margin", "padding": "padding", "margin-left": "", "margin-right": "", "padding-left": "",
+             "padding-right": "", "margin-inline": "", "padding-inline": "", "margin-inline-start": "",
+             "margin-inline-end": "", "padding-inline-start": "", "padding-inline-end": ""}
+
+
+def _across(css: Declarations, properties: dict[str, str], last_side: int) -> bool | None:
+    """Whether the declarations set a box apart across its line (a length that is not zero, or
+    `auto`); None when they say nothing of it. A shorthand's horizontal lengths: its only value,
+    its second, and for a four-sided one its fourth (`last_side`)."""
+    said = None
+    for name, shorthand in properties.items():
+        if name not in css:
+            continue
+        values = css[name].split()
+        horizontal = values if not shorthand or len(values) == 1 else values[1::max(1, last_side - 1)][:2]
+        said = bool(said) or any(not _ZERO.match(value) for value in horizontal)
+    return said
 
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
@@ -1167,8 +1197,14 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
             closing.append(" ")
         shown = not any(visibility)
         stack.extend((text, VISIBLE, False, MAIL_PAGE) for text in reversed(closing) if shown or not text.strip())
-        stack.extend((child, visibility, keeps_breaks, colours)
-                     for child in reversed(_children_as_laid_out(item, effect, styled)))
+        inside = [(child, visibility, keeps_breaks, colours) for child in _children_as_laid_out(item, effect, styled)]
+        if effect.orders_children:
+            # A flex or grid box's items are boxes of their own, set apart by the box's gap or an
+            # item's margin: spans "call" and "09" so laid out show as two words, not "call09".
+            apart = (" ", VISIBLE, False, MAIL_PAGE)
+            inside = [entry for child in inside
+                      for entry in ((apart, child) if _set_apart(child[0], effect, styled) else (child,))]
+        stack.extend(reversed(inside))
         if shown:
             parts.extend(before.get(item.mem_id, ()))
     written = "".join(parts)
@@ -1346,6 +1382,12 @@ def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: Cascade
     if effect.reverses:
         children.reverse()
     return children
+
+
+def _set_apart(item: LexborNode, box: StyleEffect, styled: Cascade) -> bool:
+    """Whether a flex or grid box's item shows apart from its neighbours: the box has a gap or the
+    item a margin or padding across the line."""
+    return bool(item.tag) and not item.tag.startswith("-") and bool(box.gap or _cascaded(item, styled).spaced)
 
 
 def _flex_order(node: LexborNode, styled: Cascade) -> int:
