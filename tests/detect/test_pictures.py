@@ -259,6 +259,25 @@ def test_a_line_cut_into_strips_stacked_one_under_another_is_read_as_one():
     assert _numbers(cells.replace(*as_blocks)) == ["+221765123840"]
 
 
+@pytest.mark.parametrize(("transform", "turn"), [
+    ("scaleX(-1)", Image.Transpose.FLIP_LEFT_RIGHT),
+    ("rotateY(180deg) translateX(2px)", Image.Transpose.FLIP_LEFT_RIGHT),
+    ("rotate(0.5turn)", Image.Transpose.ROTATE_180),
+    ("scale(1, -1)", Image.Transpose.FLIP_TOP_BOTTOM),
+    ("rotate(-90deg)", Image.Transpose.ROTATE_270),  # carried a quarter turn clockwise, turned back
+])
+def test_a_picture_carried_turned_and_turned_back_by_its_transform_is_read_as_shown(transform, turn):
+    """b136: the number's picture stored mirrored, `transform: scaleX(-1)` on the img showing it
+    the right way round; read as the reader sees it, not as it is stored."""
+    with Image.open(io.BytesIO(_drawn("Call +27 82 555 0193", size=28))) as upright:
+        out = io.BytesIO()
+        upright.transpose(turn).save(out, format="PNG")
+    raw = _inline(("m@x", out.getvalue()), html="<p>Please call the desk:</p>")
+    assert _numbers(raw) == []
+    shown = raw.replace(b'<img src="cid:m@x">', f'<img src="cid:m@x" style="transform:{transform}">'.encode())
+    assert _numbers(shown) == ["+27825550193"]
+
+
 def test_without_the_readers_installed_pictures_are_skipped_and_said_once(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     message = parse_raw(_inline(("a@x", _drawn(LURE)), ("b@x", _drawn(LURE))))

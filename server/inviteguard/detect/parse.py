@@ -51,9 +51,19 @@ from .model import (
 )
 from .office import OPEN_DOCUMENT, PRESENTATION, WORD_DOCUMENT, document_text, workbook_text
 from .pdf import annotation_text, is_scanned, page_pictures, page_text
-from .picture import MAX_PIXELS, MAX_SIDE, PICTURE_SECONDS, drawn_together, is_picture, picture_text, worth_reading
+from .picture import (
+    MAX_PIXELS,
+    MAX_SIDE,
+    PICTURE_SECONDS,
+    drawn_together,
+    is_picture,
+    picture_text,
+    turned,
+    worth_reading,
+)
 from .rtf import rtf_text
 from .view import (
+    Turn,
     canonical,
     canonical_line,
     data_pictures,
@@ -63,6 +73,7 @@ from .view import (
     plain_links,
     render_html,
     svg_text,
+    turned_pictures,
 )
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
@@ -787,14 +798,28 @@ def _picture_name(key: str) -> str:
     return "a picture in the HTML" if key.startswith("data:") else key
 
 
+def _turns(htmls: list[str]) -> dict[str, Turn]:
+    return {key: turn for body in htmls for key, turn in turned_pictures(body).items()}
+
+
+def _as_shown(data: bytes, key: str, turns: Mapping[str, Turn]) -> bytes:
+    """A drawn picture as the message shows it: turned or mirrored back by its own transform (a
+    number's picture carried mirrored, `transform: scaleX(-1)`), as it is otherwise."""
+    turn = turns.get(key)
+    return (turned(data, turn.mirrored, turn.upside_down, turn.quarters) or data) if turn else data
+
+
 def _drawn_pictures(drawn: list[tuple[str, bytes]], htmls: list[str], problems: list[str],
                     extraction: _Extraction) -> list[tuple[str, TextBlock]]:
-    """The words of the pictures drawn in the message, each by how the HTML knows it (its
-    Content-ID or its `data:` URI, view.picture_key) and named as `_picture_name` says. Pictures an
+    """The words of the pictures drawn in the message, each as the HTML shows it (`_as_shown`), by
+    how the HTML knows it (its Content-ID or its `data:` URI, view.picture_key) and named as
+    `_picture_name` says. Pictures an
     HTML body draws together with no text between, side by side or one under another
     (view.pictures_together), are read as one picture, first: a number drawn a digit to a picture,
     or a line cut across into strips, is read only with its pieces together."""
-    by_id = dict(drawn)
+    turns = _turns(htmls)
+    shown = [(key, _as_shown(data, key, turns)) for key, data in drawn]
+    by_id = dict(shown)
     blocks = []
     read_together: set[str] = set()
     for lines in (lines for body in htmls for lines in pictures_together(body)):
@@ -806,7 +831,7 @@ def _drawn_pictures(drawn: list[tuple[str, bytes]], htmls: list[str], problems: 
         if text:
             read_together.update(row)
             blocks.append((" ".join(row), TextBlock("attachment", text, " ".join(row), truncated)))
-    for key, data in drawn:
+    for key, data in shown:
         if key not in read_together:
             text, truncated = _picture_text(data, problems, extraction)
             if text:

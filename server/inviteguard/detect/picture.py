@@ -134,6 +134,28 @@ def _shown(data: bytes) -> bytes | str:
     return out.getvalue()
 
 
+# A picture turned clockwise by quarter turns: Pillow's transposes turn it counter-clockwise.
+_CLOCKWISE = {1: Image.Transpose.ROTATE_270, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_90}
+
+
+def turned(data: bytes, mirrored: bool, upside_down: bool, quarters: int) -> bytes | None:
+    """The picture (PNG) as a reader sees it once the message's transform has turned it: mirrored
+    left to right, upside down, then turned clockwise by quarter turns. None when it cannot be
+    read or passes the bounds on one picture."""
+    page = _on_page(data) if worth_reading(data) in (True, False) else None
+    if page is None:
+        return None
+    if mirrored:
+        page = page.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if upside_down:
+        page = page.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    if quarters in _CLOCKWISE:
+        page = page.transpose(_CLOCKWISE[quarters])
+    out = io.BytesIO()
+    page.save(out, format="PNG")
+    return out.getvalue()
+
+
 ROW_PICTURES_MAX = 24  # pictures drawn together read as one: a number's digits and a few more
 ROW_GAP = 6  # pixels between pictures side by side, as a line of text spaces its characters
 

@@ -1451,6 +1451,80 @@ def data_pictures(html: str) -> list[str]:
                                                _DATA_PICTURE.finditer(html[:MAX_HTML_CHARS]), strict=False)]
 
 
+# A picture's own transform, in its style attribute: a lure can carry a number's picture mirrored
+# and have the client flip it back (`transform: scaleX(-1)`).
+_PICTURE_TAG = re.compile(r"""<img\b[^>]{0,2000}>""", re.IGNORECASE)
+_SOURCE = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]{1,2700000})""", re.IGNORECASE)
+_STYLE = re.compile(r"""\bstyle\s*=\s*(?:"([^"]{0,2000})"|'([^']{0,2000})')""", re.IGNORECASE)
+_TRANSFORM_STEP = re.compile(r"([a-z]{5,9}[xyz]?)\(([^()]{0,200})\)")
+_ANGLE_UNITS = {"deg": 1.0, "turn": 360.0, "rad": 57.29577951308232, "grad": 0.9}
+TURNED_PICTURES_READ = 16  # pictures of one body whose transforms are looked at
+
+
+@dataclass(frozen=True)
+class Turn:
+    """How a transform shows a picture: mirrored left to right, upside down, and turned clockwise
+    by a number of quarter turns (0 to 3), in that order."""
+
+    mirrored: bool = False
+    upside_down: bool = False
+    quarters: int = 0
+
+
+def _length(value: str) -> float:
+    try:
+        return float(value.strip().rstrip("%"))
+    except ValueError:
+        return 1.0
+
+
+def _degrees(value: str) -> float:
+    found = re.fullmatch(r"\s*(-?[0-9.]{1,12})\s*(deg|turn|rad|grad)\s*", value)
+    return float(found.group(1)) * _ANGLE_UNITS[found.group(2)] if found else 0.0
+
+
+def _turn(transform: str) -> Turn:
+    """What a CSS `transform` does to a picture's orientation: flips by negative scales (scale,
+    scaleX, scaleY) and half turns about an axis (rotateX, rotateY), turns by rotate or rotateZ
+    to the nearest quarter."""
+    mirrored = upside_down = False
+    degrees = 0.0
+    for name, arguments in _TRANSFORM_STEP.findall(transform.lower()):
+        values = arguments.split(",")
+        if name == "scale":
+            mirrored ^= _length(values[0]) < 0
+            upside_down ^= _length(values[-1]) < 0
+        elif name == "scalex":
+            mirrored ^= _length(values[0]) < 0
+        elif name == "scaley":
+            upside_down ^= _length(values[0]) < 0
+        elif name == "rotatey":
+            mirrored ^= round(_degrees(values[0]) / 180) % 2 == 1
+        elif name == "rotatex":
+            upside_down ^= round(_degrees(values[0]) / 180) % 2 == 1
+        elif name in ("rotate", "rotatez"):
+            degrees += _degrees(values[-1])
+    return Turn(mirrored, upside_down, round(degrees / 90) % 4)
+
+
+def turned_pictures(html: str) -> dict[str, Turn]:
+    """The pictures an HTML body shows turned or mirrored by their own transform, by how the
+    message knows each (picture_key), the first TURNED_PICTURES_READ that say a transform."""
+    turned: dict[str, Turn] = {}
+    looked_at = 0
+    for tag in _PICTURE_TAG.finditer(html[:MAX_HTML_CHARS]):
+        style, source = _STYLE.search(tag.group()), _SOURCE.search(tag.group())
+        if not style or not source or "transform" not in tag.group().lower():
+            continue
+        looked_at += 1
+        if looked_at > TURNED_PICTURES_READ:
+            break
+        turn = _turn(_declarations(style.group(1) or style.group(2) or "").get("transform", ""))
+        if turn != Turn() and (key := picture_key(source.group(1))):
+            turned[key] = turn
+    return turned
+
+
 _CID_PICTURE = re.compile(r"""<img\b[^>]{0,2000}?\bsrc\s*=\s*["']?cid:([^"'\s>]{1,200})[^>]{0,2000}>""", re.IGNORECASE)
 _TAG_OR_SPACE = re.compile(r"(?:<[^>]{0,2000}>|\s|&nbsp;)*")
 # Between two pictures, what starts a new line: a break, or a block's or a table row's edge.
