@@ -705,6 +705,8 @@ def test_a_word_the_pattern_folds_differently_from_lower_is_read_not_a_crash():
     ("dwadzieścia dwa, trzysta siedem, czterdzieści jeden, dziewięćdziesiąt sześć", "223074196"),
     ("sıfır iki yüz on iki, yüz elli bir, otuz iki, kırk beş", "02121513245"),  # "yüz" alone is 100 here
     ("ottocentodue quarantasei ventotto", "8024628"),  # glued hundreds and tens
+    # b135: Italian whole hundreds are words of their own ("trecento", not Spanish "trece" and "to").
+    ("ottocento – novecentoquindici – trecentosettantadue", "800915372"),
     ("tjugotvå trettiofem fyrtioåtta femtiosex", "22354856"),
     ("ゼロイチニーゼロ・ゴーゴーゴー・ゼロイチキュウ", "0120555019"),  # katakana readings
     ("专线:四零零 八二六 七七五一(7x24小时)", "4008267751"),  # a digit after a bracket is not the number's
