@@ -130,7 +130,7 @@
   const MAX_FILES = 4;
   const FILE_BYTES_MAX = 2000000;
   const FILES_BYTES_TOTAL = 4000000;
-  const READABLE_NAME = /\.(pdf|docx|pptx|xlsx|xlsm|odt|ods|odp|rtf|html?|svg|txt|vcf|vcard|zip)$/i;
+  const READABLE_NAME = /\.(pdf|docx|pptx|xlsx|xlsm|odt|ods|odp|rtf|html?|svg|txt|vcf|vcard|zip|tar|tgz|gz|tbz2|bz2|txz|xz)$/i;
   // Pictures: the service reads the words drawn in them and their QR codes (detect/picture.py).
   const PICTURE_NAME = /\.(png|jpe?g|gif|webp)$/i;
   const PICTURE_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "image/pjpeg", "image/gif", "image/webp"]);
@@ -151,6 +151,12 @@
     "image/svg+xml",
     "application/zip",
     "application/x-zip-compressed",
+    "application/x-tar",
+    "application/gzip",
+    "application/x-gzip",
+    "application/x-compressed-tar",
+    "application/x-bzip2",
+    "application/x-xz",
     "text/plain",
     "text/vcard",
     "text/x-vcard",
@@ -407,11 +413,15 @@
         return decodedLength(eml) > FILE_BYTES_MAX ? null : { name, content_type: "message/rfc822", content: eml };
       }
       if (content.format !== (formats.Base64 || "base64") || decodedLength(content.content) > FILE_BYTES_MAX) return null;
-      return {
+      const file = {
         name,
         content_type: String(attachment.contentType || "").slice(0, ATTACHMENT_NAME_MAX),
         content: content.content,
       };
+      // A picture drawn in the body by cid: is read where the body draws it (beside the pictures
+      // and the words around it), as in a whole message: Outlook names it by its content id.
+      const contentId = attachment.isInline && typeof attachment.contentId === "string" ? attachment.contentId.trim() : "";
+      return contentId ? { ...file, content_id: contentId.replace(/^<|>$/g, "").slice(0, ATTACHMENT_NAME_MAX) } : file;
     }
 
     function getEml(item) {

@@ -257,6 +257,8 @@ def test_a_line_cut_into_strips_stacked_one_under_another_is_read_as_one():
     digits = [(f"d{i}@x", _drawn(digit, size=28)) for i, digit in enumerate("765123840")]
     cells = _inline(*digits, html="<p>Appelez le +221</p><table><tr><td>", between="</td><td>")
     assert _numbers(cells.replace(*as_blocks)) == ["+221765123840"]
+    # On the Outlook path too: the add-in sends each inline picture with its content id.
+    assert [m.e164 for m in phone.mentions(Reading(outlook_view(blocks)))] == ["+34900555418"]
 
 
 @pytest.mark.parametrize(("transform", "turn"), [

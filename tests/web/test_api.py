@@ -147,6 +147,7 @@ def test_outlook_files_are_read_like_the_attachments_of_a_whole_message(client: 
     ([{"name": "x.pdf"}], 400, "invalid_field"),                         # no content
     ([{"content": "QUJD"}], 400, "invalid_field"),                       # no name
     ([{"name": "x" * 256, "content": "QUJD"}], 400, "invalid_field"),    # a name too long
+    ([{"name": "x.png", "content": "QUJD", "content_id": 7}], 400, "invalid_field"),  # a content id not a string
     ([{"name": "x.pdf", "content": "@@not base64@@"}], 400, "invalid_base64"),
     ([{"name": f"{i}.pdf", "content": "QUJD"} for i in range(9)], 400, "invalid_field"),  # more than 8
     ([{"name": "x.pdf", "content": base64.b64encode(b"%PDF-" + b"0" * 2_000_000).decode()}], 413, "too_large"),

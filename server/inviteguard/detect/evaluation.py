@@ -153,8 +153,8 @@ def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
     `readableFiles`): files of a kind the service reads and attached messages (Outlook's item
     attachments, handed over as .eml), at most FETCHED_FILE_BYTES each, the first FETCHED_FILES
     within FETCHED_FILES_BYTES together, pictures after the rest. Outlook lists a picture drawn
-    in the message (by cid:) among the attachments, marked inline. An attached message's own
-    parts are no body or attachment of the message Outlook shows."""
+    in the message (by cid:) among the attachments, marked inline, with its content id. An attached
+    message's own parts are no body or attachment of the message Outlook shows."""
     html: str | None = None
     readable: list[tuple[bool, AttachedFile]] = []  # (a picture, the file)
     for part in _outlook_parts(email.message_from_bytes(raw, policy=policy.compat32)):
@@ -172,8 +172,11 @@ def _outlook_reads(raw: bytes) -> tuple[str | None, tuple[AttachedFile, ...]]:
                 html = data.decode("utf-8", "replace")
         # A document shown inline is still an attachment in Outlook's list, and so is a picture.
         elif attached_message or (kind and (name or disposition.startswith("attachment") or kind == "picture")):
-            name = name or str(part.get("Content-ID") or "").strip().strip("<>")
-            readable.append((kind == "picture", AttachedFile(name, part.get_content_type(), data)))
+            content_id = str(part.get("Content-ID") or "").strip().strip("<>")
+            # Outlook gives an inline picture's content id (AttachmentDetails.contentId).
+            inline = kind == "picture" and not disposition.startswith("attachment")
+            readable.append((kind == "picture", AttachedFile(name or content_id, part.get_content_type(), data,
+                                                             content_id if inline else "")))
     files: list[AttachedFile] = []
     # Stable: documents and attached messages in their order, then pictures, which a message's logos
     # would otherwise crowd a document out of the four.

@@ -98,11 +98,13 @@ class OutlookItem:
 
 @dataclass(frozen=True)
 class AttachedFile:
-    """An attachment whose bytes the Outlook add-in read, as Outlook names and types it."""
+    """An attachment whose bytes the Outlook add-in read, as Outlook names and types it; a picture
+    the body draws by cid: with its content id (Outlook's contentId), "" for any other."""
 
     name: str
     content_type: str
     data: bytes
+    content_id: str = ""
 
 
 @dataclass(frozen=True)

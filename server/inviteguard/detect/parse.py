@@ -1002,15 +1002,18 @@ def parse_outlook(headers: str, body: str, body_type: str = "text", ics: str | N
     names = [name for name in (item.attachments if item else ()) if name.strip()]
     parts.file_names.extend(_file_name_block(name) for name in names[:MAX_FILE_NAMES])
     extraction = _Extraction(lambda: "\n".join((decode_header_value(msg.get("Subject")), _TAG.sub(" ", body))))
+    drawn: list[tuple[str, bytes]] = []  # pictures the body draws by cid:, as in a whole message
     for attached in files:
-        if attached.content_type.lower() != MESSAGE_TYPE:
-            parts.attachments.extend(_attachment_blocks(attachment_kind(attached.content_type, attached.name),
-                                                        attached.data, attached.name, None, problems, extraction))
+        kind = attachment_kind(attached.content_type, attached.name)
+        if kind == "picture" and attached.content_id:
+            drawn.append((attached.content_id, attached.data))
+        elif attached.content_type.lower() != MESSAGE_TYPE:
+            parts.attachments.extend(_attachment_blocks(kind, attached.data, attached.name, None, problems, extraction))
         elif _counted("text", problems, extraction):
             text, truncated = _attached_message_text(attached.data, problems)
             if text:
                 parts.attachments.append(TextBlock("attachment", text, attached.name, truncated))
-    _read_drawn_pictures(parts, _carried_pictures(parts.htmls), problems, extraction)
+    _read_drawn_pictures(parts, [*drawn, *_carried_pictures(parts.htmls)], problems, extraction)
     if ics and ics.strip():
         parts.invites.extend(parse_calendar(ics.encode("utf-8", "replace"), problems, limits))
         parts.calendars.append(ics)

@@ -124,7 +124,8 @@ def request_files() -> tuple[AttachedFile, ...]:
 
 def _files(data: dict[str, Any]) -> tuple[AttachedFile, ...]:
     """The attachments whose bytes the Outlook add-in read: [{"name", "content_type", "content"
-    (base64)}], each within the size of an attachment the service reads."""
+    (base64), "content_id" (a picture the body draws by cid:, optional)}], each within the size of
+    an attachment the service reads."""
     raw = data.get("files") or []
     if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
         raise ApiError(400, "invalid_field", '"files" must be a list of objects')
@@ -133,16 +134,17 @@ def _files(data: dict[str, Any]) -> tuple[AttachedFile, ...]:
     files = []
     for index, entry in enumerate(raw):
         name, content_type, content = entry.get("name"), entry.get("content_type") or "", entry.get("content")
-        if not all(isinstance(v, str) for v in (name, content_type, content)) \
-                or len(name) > ATTACHMENT_NAME_MAX or len(content_type) > ATTACHMENT_NAME_MAX:
+        content_id = entry.get("content_id") or ""
+        if not all(isinstance(v, str) for v in (name, content_type, content, content_id)) \
+                or max(len(name), len(content_type), len(content_id)) > ATTACHMENT_NAME_MAX:
             raise ApiError(400, "invalid_field", f'"files[{index}]" needs "name" and "content" (base64) as '
-                                                 f'strings, "name" and "content_type" of at most '
+                                                 f'strings, "name", "content_type" and "content_id" of at most '
                                                  f'{ATTACHMENT_NAME_MAX} characters')
         decoded = decode_base64(content, guard_limits(), f"files[{index}].content")
         if len(decoded) > MAX_ATTACHMENT_BYTES:
             raise ApiError(413, "too_large", f'"files[{index}]" is larger than the {MAX_ATTACHMENT_BYTES} bytes of an '
                                              f'attachment this server reads')
-        files.append(AttachedFile(name, content_type, decoded))
+        files.append(AttachedFile(name, content_type, decoded, content_id.strip().strip("<>")))
     return tuple(files)
 
 

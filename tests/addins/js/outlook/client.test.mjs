@@ -135,6 +135,27 @@ describe("reading the item", () => {
     ]);
   });
 
+  test("Mailbox 1.8: a picture drawn in the body goes with its content id, as the body's cid: names it", async () => {
+    const png = Buffer.from("\x89PNG fake").toString("base64");
+    const { Office } = makeOffice({
+      sets: "1.8",
+      item: {
+        attachments: [
+          { id: "p1", name: "image001.png", contentType: "image/png", size: 300, attachmentType: "file", isInline: true,
+            contentId: "<s1@gs360>" },
+          { id: "p2", name: "photo.png", contentType: "image/png", size: 300, attachmentType: "file", isInline: false,
+            contentId: "ignored@x" },
+        ],
+      },
+      files: { p1: { format: "base64", content: png }, p2: { format: "base64", content: png } },
+    });
+    const payload = await clientFor(Office, stub.url).client.readItem(null);
+    assert.deepEqual(payload.files, [
+      { name: "image001.png", content_type: "image/png", content: png, content_id: "s1@gs360" },
+      { name: "photo.png", content_type: "image/png", content: png },
+    ]);
+  });
+
   test("Mailbox 1.8: an attached message goes as message/rfc822, its .eml text in UTF-8 base64", async () => {
     const eml = "From: Cathay <alerts@example.com>\r\nSubject: 轉帳圈存通知\r\n\r\n請致電 02 2745 1836\r\n";
     const { Office, calls } = makeOffice({
@@ -154,7 +175,7 @@ describe("reading the item", () => {
     ]);
   });
 
-  test("Excel, PowerPoint, OpenDocument, RTF and ZIP files are fetched as Word and PDF files are; other archives are not", () => {
+  test("Excel, PowerPoint, OpenDocument, RTF, ZIP and tar files are fetched as Word and PDF files are; other archives are not", () => {
     const named = (name, contentType = "application/octet-stream") => ({ id: name, name, contentType, size: 100, attachmentType: "file" });
     const chosen = IG.readableFiles({ attachments: [
       named("Rates.xlsx"), named("Avviso.odt"), named("docs.rar"), named("Avis.rtf"), named("notice", "text/rtf"),
@@ -164,7 +185,11 @@ describe("reading the item", () => {
       named("Deck.PPTX"), named("deck", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
       named("old.ppt"), named("Factura", "application/x-zip-compressed"), named("logs.tar.gz"), named("docs.ZIP"),
     ] });
-    assert.deepEqual(slides.map((a) => a.id), ["Deck.PPTX", "deck", "Factura", "docs.ZIP"]);
+    assert.deepEqual(slides.map((a) => a.id), ["Deck.PPTX", "deck", "Factura", "logs.tar.gz"]);  // four at most
+    const packed = IG.readableFiles({ attachments: [
+      named("docs.ZIP"), named("notes.tgz"), named("Factura.pdf.gz"), named("packed", "application/x-tar"), named("x.rar"),
+    ] });
+    assert.deepEqual(packed.map((a) => a.id), ["docs.ZIP", "notes.tgz", "Factura.pdf.gz", "packed"]);
     const others = IG.readableFiles({ attachments: [
       named("scan", "application/vnd.oasis.opendocument.text"), named("photos.7z", "application/x-7z-compressed"),
       named("Posten", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), named("Tool.XLSM"),
