@@ -103,6 +103,14 @@ def test_a_font_the_viewer_supplies_is_read_as_its_encoding_draws_it_not_as_its_
     assert "Ligue +351 215 550 374" in page_text(_page(remapped))
 
 
+def test_a_malformed_font_entry_the_page_never_uses_stops_no_reading():
+    page = _page(SCRAMBLED)
+    page["/Resources"]["/Font"][pypdf.generic.NameObject("/F9")] = pypdf.generic.NumberObject(7)
+    page["/Resources"]["/Font"][pypdf.generic.NameObject("/F8")] = pypdf.generic.DictionaryObject(
+        {pypdf.generic.NameObject("/FontDescriptor"): pypdf.generic.NumberObject(3)})
+    assert "+48 12 395 08 61" in page_text(page)
+
+
 def test_far_apart_pieces_stay_as_long_as_their_text():
     # pypdf's layout mode pads each gap (a 42 kB page became 20 million characters); this stays linear.
     content = b"BT /F1 12 Tf " + b"".join(b"-10000000 0 Td (%d) Tj " % (i % 10) for i in range(2000)) + b"ET"

@@ -81,16 +81,24 @@ def _read_as_drawn(page: Any) -> None:
     its name, each code as its encoding (and the encoding's Differences) names the glyph: its
     ToUnicode map says only what copying the text gives, and is set aside so the text reads as
     drawn. A lure's font can draw digits that its map copies as letters (b131, b135)."""
-    fonts = (page.get("/Resources") or {}).get("/Font") or {}
-    for _, reference in zip(range(FONTS_LOOKED_AT), fonts.values(), strict=False):
-        font = reference.get_object()
-        descriptor = font.get("/FontDescriptor")
-        descriptor = descriptor.get_object() if descriptor is not None else {}
-        if (font.get("/Subtype") in _SIMPLE_FONTS and "/ToUnicode" in font and "/Encoding" in font
-                and not any(program in descriptor for program in _FONT_PROGRAMS)
+    resources = _dictionary(page.get("/Resources"))
+    fonts = _dictionary(resources.get("/Font")) if resources is not None else None
+    for _, reference in zip(range(FONTS_LOOKED_AT), (fonts or {}).values(), strict=False):
+        # A malformed entry, used or not, is the text extraction's to judge, not a reason to stop here.
+        font = _dictionary(reference)
+        descriptor = _dictionary(font.get("/FontDescriptor")) if font is not None else None
+        flags = descriptor.get("/Flags", 0) if descriptor is not None else 0
+        if (font is not None and font.get("/Subtype") in _SIMPLE_FONTS and "/ToUnicode" in font
+                and "/Encoding" in font and not any(program in (descriptor or {}) for program in _FONT_PROGRAMS)
                 and not str(font.get("/BaseFont", "")).endswith(_SYMBOL_FONTS)
-                and not int(descriptor.get("/Flags", 0)) & _SYMBOLIC):
+                and not (isinstance(flags, int) and flags & _SYMBOLIC)):
             del font["/ToUnicode"]
+
+
+def _dictionary(value: Any) -> Any:
+    """A PDF object as the dictionary it stands for, or None when it is no dictionary."""
+    resolved = value.get_object() if hasattr(value, "get_object") else value
+    return resolved if isinstance(resolved, dict) else None
 
 
 def in_reading_order(pieces: list[Piece]) -> str:
