@@ -12,12 +12,14 @@ from inviteguard.detect.view import (
     ELISION,
     HEAD_CHARS,
     TAIL_CHARS,
+    Turn,
     canonical,
     canonical_line,
     disguised_numbers,
     render_html,
     skeleton,
     skeleton_of,
+    turned_pictures,
 )
 
 
@@ -610,3 +612,15 @@ def test_a_numbers_cells_in_a_right_to_left_table_read_left_to_right():
     assert render_html("<div dir=rtl><table dir=ltr><tr><td>5678</td><td>1234</td></tr></table></div>").text == \
         "5678 1234"
     assert render_html("<html dir=RTL><table><tr><td>5678</td><td>1234</td></tr></table>").text == "1234 5678"
+
+
+@pytest.mark.parametrize(("style", "turn"), [
+    ("transform: scaleX(-1)", Turn(mirrored=True)),
+    ("transform: scale(-1)", Turn(mirrored=True, upside_down=True)),
+    ("transform: rotate(.25turn) scaleX(-1) scaleX(-1)", Turn(quarters=1)),
+    ("transform: rotate(.deg) scale(x)", None),  # no number a browser reads: as it is
+    ("transform: translateX(4px)", None),
+])
+def test_a_pictures_own_transform_says_how_it_is_shown(style, turn):
+    html = f'<p>x</p><img src="cid:a@b" style="{style}"><img src="https://example.com/t.png" style="{style}">'
+    assert turned_pictures(html) == ({"a@b": turn} if turn else {})

@@ -1478,8 +1478,11 @@ def _length(value: str) -> float:
         return 1.0
 
 
+_ANGLE = re.compile(r"\s*(-?(?:[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}))\s*(deg|turn|rad|grad)\s*")
+
+
 def _degrees(value: str) -> float:
-    found = re.fullmatch(r"\s*(-?[0-9.]{1,12})\s*(deg|turn|rad|grad)\s*", value)
+    found = _ANGLE.fullmatch(value)
     return float(found.group(1)) * _ANGLE_UNITS[found.group(2)] if found else 0.0
 
 
