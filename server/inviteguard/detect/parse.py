@@ -813,10 +813,9 @@ def _drawn_pictures(drawn: list[tuple[str, bytes]], htmls: list[str], problems: 
                     extraction: _Extraction) -> list[tuple[str, TextBlock]]:
     """The words of the pictures drawn in the message, each as the HTML shows it (`_as_shown`), by
     how the HTML knows it (its Content-ID or its `data:` URI, view.picture_key) and named as
-    `_picture_name` says. Pictures an
-    HTML body draws together with no text between, side by side or one under another
-    (view.pictures_together), are read as one picture, first: a number drawn a digit to a picture,
-    or a line cut across into strips, is read only with its pieces together."""
+    `_picture_name` says. Pictures an HTML body draws together with no text between, side by side
+    or one under another (view.pictures_together), are read as one picture, first: a number drawn
+    a digit to a picture, or a line cut across into strips, is read only with its pieces together."""
     turns = _turns(htmls)
     shown = [(key, _as_shown(data, key, turns)) for key, data in drawn]
     by_id = dict(shown)
