@@ -205,6 +205,20 @@ def test_without_a_number_or_a_relaying_platform_nothing_is_flagged():
     assert score([*no_callback, Evidence("relay.trusted_platform", {})], rules).level != "clean"
 
 
+def test_the_wording_alone_makes_no_phishing_verdict():
+    """Words anyone may write, read by the wording model, with a number and nothing else weighed:
+    at most suspicious however much they read like lures (rules.alone_at_most_suspicious: list
+    posts with a signature's number read so); one more piece of evidence and the score decides."""
+    rules = load_rules()
+    assert rules.alone_at_most_suspicious == {"wording.reads_like_lures"}
+    number = {"phone": "+1.972.980.7195", "e164": "+19729807195", "where": "body"}
+    wording_only = [Evidence("wording.reads_like_lures", {"lure_words": "today, not"}, strength=3.0),
+                    Evidence("callback.phone", number), Evidence("callback.phone_cued", number)]
+    verdict = score(wording_only, rules)
+    assert (verdict.level, verdict.score) == ("suspicious", rules.phishing_threshold - 1)
+    assert score([*wording_only, Evidence("urgency.language", {"urgency": "today"})], rules).level == "phishing"
+
+
 def test_headline_reason_names_platform_phone_amount_and_brand():
     body = analyze(parse_raw(fixture_bytes("icloud_direct/paypal_599_en.eml")))
     headline = body.verdict.reasons[0]

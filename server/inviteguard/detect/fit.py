@@ -358,7 +358,12 @@ def cross_validated(rows: Sequence[Row], x: Any, y: Any, names: list[str]) -> li
     return scored
 
 
-def thresholds(scored: Sequence[tuple[Row, int]], rules: Rules) -> tuple[int, int]:
+def weighed(row: Row, weights: dict[str, float]) -> set[str]:
+    """The row's signals and combinations that weigh above 0 under the weights."""
+    return {name for name in row.features if weights.get(name, 0.0) * row.value(name) > 0}
+
+
+def thresholds(scored: Sequence[tuple[Row, int]], rules: Rules, weights: dict[str, float]) -> tuple[int, int]:
     ham = [(r, s) for r, s in scored if r.case.label == "ham"]
 
     def lowest(target: float, floor: int, counts: Any) -> int:
@@ -372,8 +377,13 @@ def thresholds(scored: Sequence[tuple[Row, int]], rules: Rules) -> tuple[int, in
         # (rules.flag_requires).
         return not rules.flag_requires or bool(rules.flag_requires & row.features)
 
+    def can_be_phishing(row: Row) -> bool:
+        # Ham whose only weighed evidence alone makes no phishing verdict stays below it
+        # (rules.alone_at_most_suspicious), whatever its score.
+        return can_be_flagged(row) and not rules.capped_alone(weighed(row, weights))
+
     suspicious = lowest(SUSPICIOUS_FP_TARGET, 30, can_be_flagged)
-    return max(lowest(PHISHING_FP_TARGET, 50, can_be_flagged), suspicious + 10), suspicious
+    return max(lowest(PHISHING_FP_TARGET, 50, can_be_phishing), suspicious + 10), suspicious
 
 
 def fit(cases: Sequence[Case], rules: Rules) -> tuple[Model, list[tuple[Row, int]], list[tuple[Case, str]]]:
@@ -386,8 +396,8 @@ def fit_corpus(corpus: Corpus, rules: Rules) -> tuple[Model, list[tuple[Row, int
     names = feature_names(rules)
     x, y = _design(rows, names, rules)
     scored = cross_validated(rows, x, y, names)
-    phishing, suspicious = thresholds(scored, rules)
     bias, weights = _weights_of(x, y, names)
+    phishing, suspicious = thresholds(scored, rules, weights)
     kept = {t: round(w, 3) + 0.0 for t, w in sorted(wording_model.weights.items()) if abs(w) >= WORDING_KEEP}
     return Model(round(bias, 2), {n: round(w, 2) + 0.0 for n, w in weights.items()}, phishing, suspicious,
                  round(wording_model.intercept, 3), kept), scored, unreadable
@@ -395,7 +405,7 @@ def fit_corpus(corpus: Corpus, rules: Rules) -> tuple[Model, list[tuple[Row, int
 
 def _level(row: Row, score: int, model: Model, rules: Rules) -> str:
     return level_of(score, row.features, model.phishing_threshold, model.suspicious_threshold,
-                    rules.flag_requires)[0]
+                    rules.flag_requires, rules.capped_alone(weighed(row, model.weights)))[0]
 
 
 def _rate(part: int, whole: int) -> str:

@@ -33,14 +33,16 @@ def _merge(evidence: Iterable[Evidence]) -> tuple[dict[str, dict[str, EvidenceVa
 
 
 def level_of(score: int, present: Collection[str], phishing_threshold: int, suspicious_threshold: int,
-             flag_requires: Collection[str] = ()) -> tuple[Level, int]:
+             flag_requires: Collection[str] = (), capped_alone: bool = False) -> tuple[Level, int]:
     """The level a score gives, and the score shown with it. A message with neither a number to
     call, nor a call promised to the reader, nor a platform relaying a stranger's text
-    (`flag_requires`) is no callback lure at all: it is left clean, whatever else it says."""
+    (`flag_requires`) is no callback lure at all: it is left clean, whatever else it says. One
+    whose only weighed evidence alone makes no phishing verdict (`capped_alone`,
+    Rules.alone_at_most_suspicious) is at most suspicious."""
     if flag_requires and not any(s in present for s in flag_requires):
         return "clean", min(score, suspicious_threshold - 1)
     if score >= phishing_threshold:
-        return "phishing", score
+        return ("suspicious", phishing_threshold - 1) if capped_alone else ("phishing", score)
     return ("suspicious" if score >= suspicious_threshold else "clean"), score
 
 
@@ -96,8 +98,9 @@ def score(evidence: Iterable[Evidence], rules: Rules) -> Verdict:
             logit += combo.weight
     probability = 1 / (1 + math.exp(-max(-50.0, min(50.0, logit))))
     final = round(100 * probability)
+    weighed = {reason.id for reason in reasons if reason.weight > 0}
     judged, final = level_of(final, present.keys(), rules.phishing_threshold, rules.suspicious_threshold,
-                             rules.flag_requires)
+                             rules.flag_requires, rules.capped_alone(weighed))
     level, final = _bounded(judged, final, floors, caps, rules)
     # A report or an analyst's decision that changed the level is the first thing to say; one that
     # did not is said after the message's own evidence.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -159,6 +160,12 @@ class Rules:
     policy: dict[str, Policy]
     flag_requires: frozenset[str] = frozenset()  # no signal of these: clean
     notes: dict[str, str] = field(default_factory=dict)  # said, never weighed: signal id -> group
+    # Weighed evidence of these alone (nothing else with a weight above 0): at most suspicious.
+    alone_at_most_suspicious: frozenset[str] = frozenset()
+
+    def capped_alone(self, weighed: Collection[str]) -> bool:
+        """Whether the signals weighed above 0 are only ones that alone make no phishing verdict."""
+        return bool(weighed) and set(weighed) <= self.alone_at_most_suspicious
 
 
 class RulesError(ValueError):
@@ -205,8 +212,11 @@ def parse_rules(data: dict[str, Any]) -> Rules:
     flag_requires = frozenset(model.get("flag_requires", []))
     if flag_requires - signals.keys():
         raise RulesError(f"flag_requires names unknown signals {sorted(flag_requires - signals.keys())}")
+    alone = frozenset(model.get("alone_at_most_suspicious", []))
+    if alone - signals.keys():
+        raise RulesError(f"alone_at_most_suspicious names unknown signals {sorted(alone - signals.keys())}")
     return Rules(str(data["version"]), float(model["bias"]), int(model["thresholds"]["phishing"]),
-                 int(model["thresholds"]["suspicious"]), signals, tuple(combos), policy, flag_requires, notes)
+                 int(model["thresholds"]["suspicious"]), signals, tuple(combos), policy, flag_requires, notes, alone)
 
 
 @cache
