@@ -138,11 +138,17 @@ def _shown(data: bytes) -> bytes | str:
 _CLOCKWISE = {1: Image.Transpose.ROTATE_270, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_90}
 
 
+def _within_bounds(data: bytes) -> Image.Image | None:
+    """The picture on its page (`_on_page`) when its header keeps it within one picture's bounds
+    (worth_reading, judged before decoding); None otherwise or when it cannot be read."""
+    return _on_page(data) if worth_reading(data) in (True, False) else None
+
+
 def turned(data: bytes, mirrored: bool, upside_down: bool, quarters: int) -> bytes | None:
     """The picture (PNG) as a reader sees it once the message's transform has turned it: mirrored
     left to right, upside down, then turned clockwise by quarter turns. None when it cannot be
     read or passes the bounds on one picture."""
-    page = _on_page(data) if worth_reading(data) in (True, False) else None
+    page = _within_bounds(data)
     if page is None:
         return None
     if mirrored:
@@ -169,8 +175,7 @@ def drawn_together(lines: list[list[bytes]]) -> bytes | None:
     for line in lines:
         opened.append([])
         for data in line[:ROW_PICTURES_MAX - sum(map(len, opened))]:
-            # Each within one picture's bounds, judged from its header (worth_reading) before decoding.
-            page = _on_page(data) if worth_reading(data) in (True, False) else None
+            page = _within_bounds(data)
             if page is None:
                 return None
             opened[-1].append(_ink_on_paper(page))
