@@ -107,6 +107,8 @@ def test_a_long_text_keeps_its_head_and_its_tail_and_says_so():
     ("<p>a<span style='font-size:0px'>X</span>b</p>", "ab", "X"),
     ("<p>a<span style='font-size:1px'>X</span>b</p>", "ab", "X"),  # a pixel high: decoy digits hide there
     ("<style>.d{font-size:0.5pt}</style><p>a<span class=d>X</span>b</p>", "ab", "X"),
+    # Drawn larger, but not enough to read, or from nothing: zero times any zoom is zero.
+    ("<p>a<span style='font-size:1px;zoom:3'>X</span>b<i style='font-size:0;zoom:50'>Y</i></p>", "ab", "X"),
     ("<p>a<span style='opacity:0'>X</span>b</p>", "ab", "X"),
     ("<p>a<span style='max-height:0;overflow:hidden'>X</span>b</p>", "ab", "X"),
     ("<p>a<span hidden>X</span>b</p>", "ab", "X"),
@@ -118,6 +120,17 @@ def test_a_long_text_keeps_its_head_and_its_tail_and_says_so():
 def test_html_hidden_parts_are_left_out(html, seen, hidden):
     text = render_html(html).text
     assert text == seen and hidden not in text
+
+
+@pytest.mark.parametrize("html", [
+    # A pixel-high number drawn eighteen times larger by `zoom` or `transform: scale()` (b138), in
+    # the element's own style or a style sheet's rule: a reader sees an eighteen-pixel number.
+    "<p>Call <span style='font-size:1px;zoom:1800%'>0542 771 03 58</span></p>",
+    "<style>.n{font-size:1px}.n{zoom:18}</style><p>Call <span class=n>0542 771 03 58</span></p>",
+    "<p>Call <span style='font-size:1px;transform:scale(20, 18)'>0542 771 03 58</span></p>",
+])
+def test_a_tiny_font_drawn_large_is_read(html):
+    assert render_html(html).text == "Call 0542 771 03 58"
 
 
 def test_html_gives_tel_targets_alt_text_css_content_and_links():
@@ -329,6 +342,11 @@ def test_digits_the_colour_of_the_page_are_hidden_inside_the_number_they_break()
      "<font color=yellow>d</font><font color=ffffff>e</font></p>", "a"),
     ("<table><tr><td bgcolor=#111 style='color:#eee'>x<span style='color:#000'>y</span></td></tr></table>", "x"),
     ("<style>.page{background-color:#fff}.fine{color:#fdfdfd}</style><div class=page>a<i class=fine>b</i></div>", "a"),
+    # A filter draws the element's own background as it draws its text (black on black after
+    # inverting white on white); inverting twice, or by too little, changes nothing a reader sees.
+    ("<p>a<span style='background:#fff;color:#fff;filter:invert(1)'>b</span>"
+     "<span style='filter:invert(1)'><i style='color:#fff;filter:invert(1)'>c</i></span>"
+     "<span style='color:#fff;filter:invert(0.05) blur(1px)'>d</span></p>", "a"),
     # A shadow that cannot be read either (white, or transparent) shows nothing.
     ("<p>a<span style='color:#fff;text-shadow:0 0 2px #fefefe'>b</span>"
      "<span style='color:#fff;text-shadow:0 0 0 transparent'>c</span></p>", "a"),
@@ -355,6 +373,13 @@ def test_text_that_does_not_stand_out_from_its_background_is_not_read(html, seen
     ("<style>.n{color:#ffffff;text-shadow:rgb(30, 30, 30) 0px 0px}</style><p class=n><b>0800</b> 555</p>",
      "0800 555"),
     ("<p style='color:white;-webkit-text-stroke:1px black'>Call</p>", "Call"),
+    # White on white drawn dark by a colour filter over it (b138): invert, inline or from a style
+    # sheet, on the text's element or an ancestor's, whatever colour the text inside declares;
+    # brightness(0) draws any colour black.
+    ("<td style='background:#fff'><span style='color:#ffffff;filter:invert(1)'>050 555 0187</span></td>",
+     "050 555 0187"),
+    ("<style>.x{-webkit-filter:invert(100%)}</style><div class=x><b style='color:#fff'>Call</b></div>", "Call"),
+    ("<p style='color:#fefefe;filter:brightness(0)'>0800 555</p>", "0800 555"),
 ])
 def test_text_that_stands_out_from_its_background_is_read(html, seen):
     assert render_html(html).text == seen

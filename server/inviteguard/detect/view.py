@@ -593,6 +593,11 @@ _ZERO = re.compile(r"^-?0*(?:\.0*)?(?:px|pt|em|rem|%|vh|vw)?$")
 # A font a pixel or a point high (or less) is no text anyone reads: decoy digits hide in it.
 _TINY = re.compile(r"^(?:0*\.\d+|0*1(?:\.0*)?)(?:px|pt)$")
 _FAR_AWAY = re.compile(r"^-\d{3,}")
+# CSS `zoom` and `transform: scale()` draw an element's text larger: "font-size:1px; zoom:1800%" shows
+# an eighteen-pixel number that the one-pixel font alone would hide. A pixel-high font drawn at
+# least this many times larger is read.
+READABLE_SCALE = 6.0
+_SCALE = re.compile(r"scale\(\s*([0-9.]{1,12})(?:\s*,\s*([0-9.]{1,12}))?\s*\)")
 MAX_DECLARATIONS = 100
 
 
@@ -637,6 +642,26 @@ MAIL_PAGE: Colours = (BLACK, WHITE)  # what a mail client shows text on, until t
 # the light grey of footers (#999) 2.85 and black on white 21.
 MIN_CONTRAST = 1.3
 
+# A filter's map of each colour channel c to factor * c + offset (then clamped to 0..1), composed
+# down the tree: `invert(a)` is (1 - 2a, a), `brightness(b)` (b, 0), `contrast(k)` (k, (1 - k) / 2).
+Tone = tuple[float, float]
+NO_TONE: Tone = (1.0, 0.0)
+
+
+def toned(colour: Colour, tone: Tone) -> Colour:
+    """A colour as a filter draws it; a picture or gradient behind the text stays unknown."""
+    if tone == NO_TONE or colour == UNKNOWN_BACKGROUND:
+        return colour
+    factor, offset = tone
+    return (*(min(1.0, max(0.0, factor * c + offset)) for c in colour[:3]), colour[3])
+
+
+def within(outer: Tone, inner: Tone | None) -> Tone:
+    """The map of an element's own filter drawn inside its ancestors' filters."""
+    if inner is None:
+        return outer
+    return (outer[0] * inner[0], outer[0] * inner[1] + outer[1])
+
 
 @dataclass(frozen=True)
 class StyleEffect:
@@ -668,13 +693,18 @@ class StyleEffect:
     # A text shadow or stroke draws every glyph again in its own colour: white text on white with
     # "text-shadow: 0 0 0 #222" reads as dark text. The first such colour; None: none of its own.
     outline: Colour | None = None
+    # A CSS filter that maps each colour channel linearly (`invert`, `brightness`, `contrast`): white
+    # text on white under "filter: invert(1)" is drawn black. Applies to the element and everything
+    # in it, not to the background behind it; None: no filter of its own.
+    tone: Tone | None = None
 
-    def applied(self, inherited: Visibility, colours: Colours) -> Visibility:
-        """The visibility of this element's text, given what it inherits and its own colours."""
+    def applied(self, inherited: Visibility, colours: Colours, tone: Tone = NO_TONE) -> Visibility:
+        """The visibility of this element's text, given what it inherits, its own colours (the text's
+        as declared, the background's as drawn) and the filters over it."""
         zero_font, invisible, _ = inherited
         return (zero_font if self.zero_font is None else self.zero_font,
                 invisible if self.invisible is None else self.invisible,
-                not stands_out(*colours))
+                not stands_out(toned(colours[0], tone), colours[1]))
 
     @property
     def hides(self) -> bool:
@@ -683,7 +713,8 @@ class StyleEffect:
 
     @property
     def colours_matter(self) -> bool:
-        return self.color is not None or self.background is not None or self.outline is not None
+        return (self.color is not None or self.background is not None or self.outline is not None
+                or self.tone is not None)
 
     def merged(self, later: StyleEffect) -> StyleEffect:
         """This effect with `later` (a rule after it, or the inline style) taking precedence."""
@@ -699,7 +730,8 @@ class StyleEffect:
                            later.spaced if later.spaced is not None else self.spaced,
                            later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks,
                            later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl,
-                           later.outline if later.outline is not None else self.outline)
+                           later.outline if later.outline is not None else self.outline,
+                           later.tone if later.tone is not None else self.tone)
 
 
 NO_EFFECT = StyleEffect()
@@ -783,9 +815,12 @@ _TEXT_COLOUR_ATTRIBUTE = {"font": "color", "body": "text"}
 _PAINTED_BY_ATTRIBUTES = frozenset({"body", "table", "tr", "td", "th"})
 
 
-def _colours(inherited: Colours, tag: str, effect: StyleEffect, attributes: dict[str, str | None]) -> Colours:
-    """An element's text colour and background: its style's, else its HTML attributes' (bgcolor,
-    background, a <font>'s color, <body text>), else what shows through from its parent."""
+def _colours(inherited: Colours, tag: str, effect: StyleEffect, attributes: dict[str, str | None],
+             tone: Tone = NO_TONE) -> Colours:
+    """An element's text colour as declared (its children inherit it) and the background a reader
+    sees behind it: its style's, else its HTML attributes' (bgcolor, background, a <font>'s color,
+    <body text>), else what shows through from its parent; `tone`, the filters it is drawn
+    through, its own included (they draw its own background too, not its parent's)."""
     text, behind = inherited
     legacy_text = attributes.get(_TEXT_COLOUR_ATTRIBUTE.get(tag, ""))
     colour = effect.color or (parsed_colour(legacy_text.strip()) if legacy_text else None)
@@ -794,11 +829,12 @@ def _colours(inherited: Colours, tag: str, effect: StyleEffect, attributes: dict
         legacy_background = attributes.get("bgcolor")
         painted = (UNKNOWN_BACKGROUND if attributes.get("background")
                    else parsed_colour(legacy_background.strip()) if legacy_background else None)
-    behind = behind if painted is None else _over(painted, behind)
+    behind = behind if painted is None else _over(toned(painted, tone), behind)
     colour = colour or text
     # The glyphs drawn again by a shadow or stroke that can be read show the text, whatever its own
     # colour: the drawn colour is the one its children inherit too.
-    if effect.outline is not None and not stands_out(colour, behind) and stands_out(effect.outline, behind):
+    if effect.outline is not None and not stands_out(toned(colour, tone), behind) and stands_out(
+            toned(effect.outline, tone), behind):
         colour = effect.outline
     return (colour, behind)
 
@@ -829,7 +865,8 @@ def _effect_of(css: Declarations) -> StyleEffect:
     bidi = css.get("unicode-bidi")
     return StyleEffect(
         removes,
-        zero_font=None if size is None else "font-size" in zero or bool(_TINY.match(size)),
+        zero_font=None if size is None else "font-size" in zero or (
+            bool(_TINY.match(size)) and _scale(css) < READABLE_SCALE),
         invisible=None if visibility is None else visibility in ("hidden", "collapse"),
         color=None if color is None else parsed_colour(color),
         background=_background(css),
@@ -842,7 +879,41 @@ def _effect_of(css: Declarations) -> StyleEffect:
         keeps_breaks=None if white_space is None else white_space in _KEEPS_BREAKS,
         overrides_rtl=None if bidi is None else bidi == "bidi-override" and css.get("direction") == "rtl",
         outline=_outline(css) if any(name in css for name in _OUTLINES) else None,
+        tone=_tone(css.get("filter", css.get("-webkit-filter", ""))),
     )
+
+
+def _scale(css: Declarations) -> float:
+    """How many times larger `zoom` and `transform: scale()` draw an element (the smaller of a
+    scale's two axes: a glyph stretched one way only stays unreadable the other)."""
+    zoom = css.get("zoom", "")
+    factor = _length(zoom) / (100 if zoom.endswith("%") else 1) if zoom[:1].isdigit() or zoom[:1] == "." else 1.0
+    if found := _SCALE.search(css.get("transform", "")):
+        x = _length(found.group(1))
+        factor *= min(x, _length(found.group(2))) if found.group(2) else x
+    return factor
+
+
+# A filter function's map of a channel, by its amount a: (factor, offset).
+_TONES = {"invert": lambda a: (1 - 2 * min(a, 1.0), min(a, 1.0)),
+          "brightness": lambda a: (a, 0.0),
+          "contrast": lambda a: (a, (1 - a) / 2)}
+MAX_FILTERS = 16
+
+
+def _tone(value: str) -> Tone | None:
+    """What a `filter` does to colours, its linear functions composed in order; None for no such
+    function (a blur or a drop shadow changes no colour a reader can or cannot read)."""
+    if not value or len(value) > MAX_COLOUR_CHARS * 4:
+        return None
+    tone: Tone | None = None
+    for token in tinycss2.parse_component_value_list(value)[:MAX_FILTERS]:
+        if token.type != "function" or token.lower_name not in _TONES:
+            continue
+        amounts = [a for a in token.arguments if a.type in ("number", "percentage")]
+        amount = (amounts[0].value / 100 if amounts[0].type == "percentage" else amounts[0].value) if amounts else 1.0
+        tone = within(_TONES[token.lower_name](max(0.0, float(amount))), tone)  # applied in order
+    return tone
 
 
 # What sets boxes apart across a line: by shorthand, the shorthand's value that holds the
@@ -896,7 +967,7 @@ StyleRule = tuple[str, StyleEffect, tuple[Declarations, Declarations]]  # select
 # Properties by which a rule can show what another rule, or with !important the element's own
 # style, hid: `display: block !important` over `style="display:none"`.
 _REVEALING = frozenset({"display", "visibility", "opacity", "height", "max-height", "width", "max-width", "overflow",
-                        "font-size", "color", "clip", "transform", "text-indent", "left", "top",
+                        "font-size", "color", "clip", "transform", "zoom", "text-indent", "left", "top",
                         "content-visibility"})
 # What a media query's rule may show: not its colours, which go with a background the client
 # paints for that query alone (dark mode's light text is on a dark page, not on the message's white).
@@ -1138,14 +1209,14 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
     parts: list[str] = []
     links: list[str] = []
     # Depth-first without recursion: attacker HTML may nest a hundred thousand levels deep.
-    # Each entry carries the visibility its element inherits, whether its line breaks show and the
-    # colours it inherits.
-    stack: list[tuple[LexborNode | str, Visibility, bool, Colours]] = []
+    # Each entry carries the visibility its element inherits, whether its line breaks show, the
+    # colours it inherits and the filters it is drawn through.
+    stack: list[tuple[LexborNode | str, Visibility, bool, Colours, Tone]] = []
     if tree.root is not None:
-        stack.append((tree.root, VISIBLE, False, MAIL_PAGE))
+        stack.append((tree.root, VISIBLE, False, MAIL_PAGE, NO_TONE))
     visited = 0
     while stack:
-        item, inherited, keeps_breaks, colours = stack.pop()
+        item, inherited, keeps_breaks, colours, tone = stack.pop()
         if isinstance(item, str):
             parts.append(item)
             continue
@@ -1167,8 +1238,9 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
         if "hidden" in attributes or effect.removes:
             parts.append(HIDDEN_MARK)
             continue
-        colours = _colours(colours, tag, effect, attributes)
-        visibility = effect.applied(inherited, colours)
+        tone = within(tone, effect.tone)
+        colours = _colours(colours, tag, effect, attributes, tone)
+        visibility = effect.applied(inherited, colours, tone)
         keeps_breaks = (tag == "pre" or keeps_breaks) if effect.keeps_breaks is None else effect.keeps_breaks
         if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
             continue
@@ -1196,12 +1268,14 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
             parts.append(" ")
             closing.append(" ")
         shown = not any(visibility)
-        stack.extend((text, VISIBLE, False, MAIL_PAGE) for text in reversed(closing) if shown or not text.strip())
-        inside = [(child, visibility, keeps_breaks, colours) for child in _children_as_laid_out(item, effect, styled)]
+        stack.extend((text, VISIBLE, False, MAIL_PAGE, NO_TONE) for text in reversed(closing)
+                     if shown or not text.strip())
+        inside = [(child, visibility, keeps_breaks, colours, tone)
+                  for child in _children_as_laid_out(item, effect, styled)]
         if effect.orders_children:
             # A flex or grid box's items are boxes of their own, set apart by the box's gap or an
             # item's margin: spans "call" and "09" so laid out show as two words, not "call09".
-            apart = (" ", VISIBLE, False, MAIL_PAGE)
+            apart = (" ", VISIBLE, False, MAIL_PAGE, NO_TONE)
             inside = [entry for child in inside
                       for entry in ((apart, child) if _set_apart(child[0], effect, styled) else (child,))]
         stack.extend(reversed(inside))
