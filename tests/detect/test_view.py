@@ -36,6 +36,8 @@ from inviteguard.detect.view import (
     ("\U0001d40f\U0001d41a\U0001d432", "Pay"),  # mathematical bold
     ("\uff18\uff10\uff10", "800"),  # full-width digits
     ("\u0668\u0660\u0660", "800"),  # Arabic-Indic digits
+    ("\u0660\u0640\u0661\u0640\u0660", "010"),  # ... joined by tatweel, which stretches and spells nothing (b138)
+    ("\u0645\u0640\u0640\u062d\u0645\u062f", "\u0645\u062d\u0645\u062f"),  # a word stretched by it
     ("\u096e\u0966\u0966", "800"),  # Devanagari digits
     ("8\ufe0f\u20e30\ufe0f\u20e3", "80"),  # keycap digits
     # Circled digits of every style (round 122, from b129): NFKC folds only the plain ones.

@@ -66,7 +66,10 @@ def _invisible(code: int) -> bool:
     return (code == 0x034F  # combining grapheme joiner
             or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF  # variation selectors
             or 0x180B <= code <= 0x180F  # Mongolian free variation selectors and vowel separator
-            or code in (0x115F, 0x1160, 0x3164, 0xFFA0, 0x17B4, 0x17B5))  # fillers a font leaves blank
+            or code in (0x115F, 0x1160, 0x3164, 0xFFA0, 0x17B4, 0x17B5)  # fillers a font leaves blank
+            # Arabic tatweel and N'Ko lajanyalan stretch a word to justify a line and spell nothing:
+            # digits joined by them ("٠ـ١ـ٠") read as the number they are.
+            or code in (0x0640, 0x07FA))
 
 
 # Hyphens of other scripts read as the hyphen they are (NFKC leaves them): the Hebrew maqaf, the
