@@ -135,6 +135,24 @@ def test_a_tiny_font_drawn_large_is_read(html):
     assert render_html(html).text == "Call 0542 771 03 58"
 
 
+@pytest.mark.parametrize(("html", "seen"), [
+    # Pieces floated right line up from the right edge, the first rightmost (b138), by their own
+    # style or a style sheet's, a comment or blank text between them; text between ends a run.
+    ('<div><span style="float:right">0193</span> <span style="float:right">555-</span>'
+     '<!-- x --><span style="float:right">077-</span></div>', "077-555-0193"),
+    ('<style>.p{float:right}</style><div>Call <b class=p>0193</b><b class=p>555-</b></div>', "Call 555-0193"),
+    ('<div><i style="float:right">a</i><i style="float:right">b</i>c<i style="float:right">d</i></div>', "bacd"),
+    # Under a right-to-left direction words keep the source's order; a number's pieces are turned.
+    ('<div dir="rtl"><span style="float:right">\u05e9\u05dc\u05d5\u05dd</span>'
+     '<span style="float:right">\u05e2\u05d5\u05dc\u05dd</span></div>',
+     "\u05e9\u05dc\u05d5\u05dd\u05e2\u05d5\u05dc\u05dd"),
+    ('<div dir="rtl"><span style="float:right">0193</span><span style="float:right">-555</span></div>', "-5550193"),
+    ('<div><span style="float:left">077-</span><span style="float:left">555</span></div>', "077-555"),
+])
+def test_boxes_floated_right_are_read_as_laid_out(html, seen):
+    assert render_html(html).text == seen
+
+
 def test_html_gives_tel_targets_alt_text_css_content_and_links():
     rendered = render_html("<style>.n::after{content:'+1 808 555 0199'}</style>"
                            "<p><a href='tel:+18085550123'>Call us</a> <img alt='Norton support'>"

@@ -700,6 +700,10 @@ class StyleEffect:
     # text on white under "filter: invert(1)" is drawn black. Applies to the element and everything
     # in it, not to the background behind it; None: no filter of its own.
     tone: Tone | None = None
+    # `float: right` lines boxes up from the right edge, the first rightmost: spans "0193", "555-",
+    # "077-" each so floated show "077-555-0193". Not inherited: it places the element among its
+    # siblings.
+    floats_right: bool | None = None
 
     def applied(self, inherited: Visibility, colours: Colours, tone: Tone = NO_TONE) -> Visibility:
         """The visibility of this element's text, given what it inherits, its own colours (the text's
@@ -734,7 +738,8 @@ class StyleEffect:
                            later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks,
                            later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl,
                            later.outline if later.outline is not None else self.outline,
-                           later.tone if later.tone is not None else self.tone)
+                           later.tone if later.tone is not None else self.tone,
+                           later.floats_right if later.floats_right is not None else self.floats_right)
 
 
 NO_EFFECT = StyleEffect()
@@ -883,6 +888,7 @@ def _effect_of(css: Declarations) -> StyleEffect:
         overrides_rtl=None if bidi is None else bidi == "bidi-override" and css.get("direction") == "rtl",
         outline=_outline(css) if any(name in css for name in _OUTLINES) else None,
         tone=_tone(css.get("filter", css.get("-webkit-filter", ""))),
+        floats_right=None if "float" not in css else css["float"] == "right",
     )
 
 
@@ -1186,6 +1192,7 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
     _list_markers(tree)
     _digits_for_cell_drawings(tree)
     styled_selectors, content_rules = _selectors_and_content(tree)
+    floats = "float" in html.lower()  # most mail floats nothing: its children need no second look
     styled: Cascade = {}
     # A rule that only gives text a size, a colour, visibility or a display matters under something
     # that hid them; most templates hide nothing, and each selector is a walk of the tree.
@@ -1193,7 +1200,7 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
     for selector, effect, (normal, important) in styled_selectors:
         if not (effect.hides or undoing_matters or effect.colours_matter or effect.reverses or effect.keeps_breaks
                 or effect.orders_children or effect.order is not None
-                or effect.overrides_rtl):
+                or effect.overrides_rtl or effect.floats_right):
             continue
         for node in _matching(tree, selector):
             was_normal, was_important = styled.get(node.mem_id, _NO_RULES)
@@ -1274,7 +1281,7 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
         stack.extend((text, VISIBLE, False, MAIL_PAGE, NO_TONE) for text in reversed(closing)
                      if shown or not text.strip())
         inside = [(child, visibility, keeps_breaks, colours, tone)
-                  for child in _children_as_laid_out(item, effect, styled)]
+                  for child in _children_as_laid_out(item, effect, styled, floats)]
         if effect.orders_children:
             # A flex or grid box's items are boxes of their own, set apart by the box's gap or an
             # item's margin: spans "call" and "09" so laid out show as two words, not "call09".
@@ -1446,11 +1453,14 @@ def _annotations_after_bases(tree: LexborHTMLParser) -> None:
             run[-1].insert_after(f" {''.join(shown)} ")
 
 
-def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: Cascade) -> list[LexborNode]:
+def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: Cascade, floats: bool) -> list[LexborNode]:
     """An element's children in the order a browser shows them: a flex or grid box's elements by
     their `order` (a stable sort: equal orders keep the source's; the text between them stays
-    where it stands), a reversed flex box's last to first."""
+    where it stands), a reversed flex box's last to first, and where the document floats
+    anything, each run of siblings floated right last to first."""
     children = _node_children(item)
+    if floats:
+        children = _floated_right_as_shown(item, children, styled)
     if effect.orders_children:
         slots = [at for at, node in enumerate(children) if node.tag and not node.tag.startswith("-")]
         boxes = sorted((children[at] for at in slots), key=lambda node: _flex_order(node, styled))
@@ -1459,6 +1469,33 @@ def _children_as_laid_out(item: LexborNode, effect: StyleEffect, styled: Cascade
     if effect.reverses:
         children.reverse()
     return children
+
+
+def _floated_right_as_shown(item: LexborNode, children: list[LexborNode], styled: Cascade) -> list[LexborNode]:
+    """Runs of sibling elements floated right (blank text between them ignored) as a reader sees
+    them left to right: last to first. Under a right-to-left direction a run of words is read in
+    the source's order, the order its reader reads it in, and only a run without letters (a
+    number's pieces, read left to right in any script) is turned round."""
+    runs: list[list[int]] = [[]]
+    for at, node in enumerate(children):
+        if (node.tag or "-").startswith("-") and not (node.tag == "-text" and (node.text_content or "").strip()):
+            continue  # a comment or blank text between floats keeps them one run
+        if node.tag and not node.tag.startswith("-") and _cascaded(node, styled).floats_right:
+            runs[-1].append(at)
+        elif runs[-1]:
+            runs.append([])
+    laid_out: list[LexborNode | None] = list(children)
+    for run in runs:
+        if len(run) < 2:
+            continue
+        if _direction(item) == "rtl" and any(
+                c.isalpha() for at in run for c in (children[at].text(deep=True) or "")):
+            continue
+        for at in range(run[0], run[-1]):
+            laid_out[at] = None  # the blank between floated boxes is on the line they left
+        for at, source in zip(run, reversed(run), strict=True):
+            laid_out[at] = children[source]
+    return [node for node in laid_out if node is not None]
 
 
 def _set_apart(item: LexborNode, box: StyleEffect, styled: Cascade) -> bool:
