@@ -1,9 +1,11 @@
 """Parsing: every input shape a client can send, and hostile input never escaping as a traceback."""
 
+import base64
 import email
 from email import policy
 
 import pytest
+from asn1crypto import cms
 from inviteguard.detect.analyzer import callback_numbers
 from inviteguard.detect.evaluation import outlook_view
 from inviteguard.detect.model import AttachedFile, OutlookItem
@@ -100,6 +102,44 @@ def test_html_only_body_is_read_as_text_without_script():
     message = parse_raw(raw)
     assert "alert" not in message.body and "p{}" not in message.body
     assert "+18085550199" in message.body
+
+
+def _smime(content_type: str, der: bytes) -> bytes:
+    return (b"From: treasurer@club.example\r\nSubject: Beitrag\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: " + content_type.encode() + b"; name=smime.p7m\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(der))
+
+
+def _signed_data(inner: bytes) -> bytes:
+    """CMS signed-data holding `inner`, as a signing client writes it (no signer: a reader's client
+    shows the content whether or not the signature verifies, so none is needed to read it)."""
+    signed = cms.SignedData({"version": "v1", "digest_algorithms": [], "certificates": [], "signer_infos": [],
+                             "encap_content_info": {"content_type": "data", "content": inner}})
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
+
+
+def test_an_opaque_signed_message_is_read_as_its_reader_sees_it():
+    """Opaque-signed S/MIME (b137): the whole message inside one application/pkcs7-mime part, as
+    Outlook, Apple Mail and Thunderbird show it, attachments and all, signed once more within."""
+    inner = (b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+             b"Bitte rufen Sie 030 5557 1234 an.\r\n--b\r\nContent-Type: text/plain; name=n.txt\r\n"
+             b"Content-Disposition: attachment; filename=n.txt\r\n\r\nKonto 555\r\n--b--\r\n")
+    twice = b"Content-Type: application/pkcs7-mime; smime-type=signed-data\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    for raw in (_smime("application/pkcs7-mime; smime-type=signed-data", _signed_data(inner)),
+                _smime("application/x-pkcs7-mime", _signed_data(twice + base64.encodebytes(_signed_data(inner))))):
+        message = parse_raw(raw)
+        assert "030 5557 1234" in message.body and message.subject == "Beitrag"
+        assert any("Konto 555" in block.text for block in message.texts if block.source == "attachment")
+        assert not message.problems
+
+
+def test_encrypted_smime_stays_unread_and_a_broken_one_is_said():
+    enveloped = cms.ContentInfo({"content_type": "enveloped_data", "content": cms.EnvelopedData({
+        "version": "v0", "recipient_infos": [], "encrypted_content_info": {
+            "content_type": "data", "content_encryption_algorithm": {"algorithm": "aes128_cbc"}}})}).dump()
+    assert not parse_raw(_smime("application/pkcs7-mime; smime-type=enveloped-data", enveloped)).problems
+    assert parse_raw(_smime("application/pkcs7-mime", _signed_data(b"x")[:-5])).problems == (
+        "an S/MIME signed part could not be read",)
 
 
 def test_broken_charset_and_bad_base64_degrade_to_a_verdict():

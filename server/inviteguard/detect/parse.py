@@ -302,7 +302,8 @@ def _part_text(part: Message, problems: list[str]) -> str:
     return _decode_text(_payload_bytes(part, problems), part.get_content_charset())
 
 
-def _walk(msg: Message, problems: list[str]) -> Iterator[Message]:
+def _walk(msg: Message, problems: list[str], depth: int = 0) -> Iterator[Message]:
+    """The message's parts, an opaque-signed S/MIME part's as its own (see `_signed_entity`)."""
     count = 0
     for part in msg.walk():
         count += 1
@@ -310,7 +311,42 @@ def _walk(msg: Message, problems: list[str]) -> Iterator[Message]:
         if count > MAX_PARTS:
             problems.append(f"only the first {MAX_PARTS} MIME parts were read")
             return
-        yield part
+        inside = _signed_entity(part, problems) if depth < MAX_SIGNED_DEPTH else None
+        if inside is not None:
+            yield from _walk(inside, problems, depth + 1)
+        else:
+            yield part
+
+
+# Opaque-signed S/MIME (RFC 8551): the whole message, text and attachments, is inside the CMS
+# signed-data of one application/pkcs7-mime part. Outlook, Apple Mail and Thunderbird show what it
+# holds; a reader sees it as any other message. Enveloped (encrypted) data is for its recipient's
+# key alone and stays unread.
+SIGNED_TYPES = frozenset({"application/pkcs7-mime", "application/x-pkcs7-mime"})
+MAX_SIGNED_DEPTH = 3  # signed inside signed (a list re-signing a signed post), no deeper
+_UNREADABLE_SIGNED = "an S/MIME signed part could not be read"
+
+
+def _signed_entity(part: Message, problems: list[str]) -> Message | None:
+    """The MIME entity an opaque-signed part carries, parsed; None for any other part."""
+    if part.is_multipart() or part.get_content_type() not in SIGNED_TYPES or (
+            str(part.get_param("smime-type") or "signed-data").lower() != "signed-data"):
+        return None
+    # Imported lazily: few messages are signed, and asn1crypto's CMS definitions are not free.
+    from asn1crypto import cms
+
+    try:
+        info = cms.ContentInfo.load(_payload_bytes(part, problems)[:MAX_ATTACHMENT_BYTES])
+        if info["content_type"].native != "signed_data":
+            return None
+        content = info["content"]["encap_content_info"]["content"].native
+    except (ValueError, TypeError, KeyError, OverflowError):
+        content = None
+    if not isinstance(content, bytes):
+        if _UNREADABLE_SIGNED not in problems:
+            problems.append(_UNREADABLE_SIGNED)
+        return None
+    return email.message_from_bytes(content, policy=policy.compat32)
 
 
 # ---------------------------------------------------------------- attachments
