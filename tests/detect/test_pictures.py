@@ -2,6 +2,7 @@
 them dials (zbar), inline by cid: or attached, within the bounds that keep a hostile picture cheap."""
 
 import base64
+import functools
 import io
 import itertools
 import shutil
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import segno
+from fontTools import subset
+from fontTools.ttLib import TTFont
 from inviteguard.detect import picture
 from inviteguard.detect.evaluation import outlook_view
 from inviteguard.detect.parse import MAX_PICTURES, parse_raw
@@ -350,3 +353,51 @@ def test_a_picture_drawn_smooth_is_not_read_as_dots():
     """Words in a real font have many greys at their edges: no grid of dots is sampled from them."""
     assert picture._dot_matrix_digits(picture._shown(_drawn(LURE))) == ""
     assert picture._dot_matrix_digits(picture._shown(_pixel_art(PLUS_6562914807, picture_format="JPEG"))) == ""
+
+
+@functools.cache
+def _web_font() -> bytes:
+    """DejaVu Sans cut down to a few glyphs, as a web font is (cutting takes seconds: once)."""
+    font = TTFont(FONT)
+    subsetter = subset.Subsetter(subset.Options())
+    subsetter.populate(text="0123456789+ Callusretoin")
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _font(swaps: dict[str, str]) -> bytes:
+    """The web font with `swaps` drawing each letter as a digit (its cmap points the letter at the
+    digit's glyph), as a lure's embedded font does."""
+    font = TTFont(io.BytesIO(_web_font()))
+    glyph_of = font.getBestCmap()
+    for table in font["cmap"].tables:
+        if table.isUnicode():
+            table.cmap.update({ord(letter): glyph_of[ord(digit)] for letter, digit in swaps.items()})
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _in_font(font: bytes, html: str) -> bytes:
+    face = f"@font-face{{font-family:'Hotline Sans';src:url(data:font/ttf;base64,{base64.b64encode(font).decode()})}}"
+    return (b"From: refunds@council.example\r\nSubject: Refund\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            + f"<html><head><style>{face}.n{{font-family:\"Hotline Sans\",Arial}}</style></head>"
+              f"<body>{html}</body></html>".encode())
+
+
+def test_letters_an_embedded_font_draws_as_digits_are_read_as_drawn():
+    """b136, b137: the HTML says "+t ere nnn osri" in a font it carries, whose letters are digits'
+    glyphs; a reader sees the number. Text in other fonts keeps its letters."""
+    font = _font({"t": "1", "e": "8", "r": "0", "n": "5", "o": "2", "s": "7", "i": "4"})
+    raw = _in_font(font, "<p>Please return the form, or call <span class=n>+t ere nnn osri</span></p>")
+    message = parse_raw(raw)
+    assert "Please return the form, or call +1 808 555 2704" in message.body
+    assert _numbers(raw) == ["+18085552704"]
+    assert "+1 808 555 2704" in outlook_view(raw, True, message).body
+
+
+def test_an_embedded_font_that_draws_its_letters_changes_nothing():
+    message = parse_raw(_in_font(_font({}), "<p>Call us: <span class=n>Call us to return it</span></p>"))
+    assert "Call us: Call us to return it" in message.body and not message.problems

@@ -63,11 +63,13 @@ from .picture import (
 )
 from .rtf import rtf_text
 from .view import (
+    EMBEDDED_FONTS_READ,
     Turn,
     canonical,
     canonical_line,
     data_pictures,
     disguised_numbers,
+    embedded_fonts,
     link_target,
     pictures_together,
     plain_links,
@@ -75,6 +77,7 @@ from .view import (
     svg_text,
     turned_pictures,
 )
+from .webfont import font_sample, swapped
 
 # Bounds that keep hostile input cheap; beyond them we read a prefix and say so in `problems`.
 MAX_PARTS = 200
@@ -742,6 +745,7 @@ class _Parts:
     file_names: list[TextBlock] = field(default_factory=list)
     calendars: list[str] = field(default_factory=list)  # each calendar's text as written, for disguised numbers
     drawn_words: dict[str, str] = field(default_factory=dict)  # a drawn picture's words by view.picture_key
+    fonts_drawing: dict[str, dict[str, str]] = field(default_factory=dict)  # webfont.swapped, by family
 
 
 def _file_name_block(filename: str) -> TextBlock:
@@ -807,13 +811,26 @@ def _message_parts(msg: Message, problems: list[str], limits: CalendarLimits) ->
     return parts
 
 
+def _fonts_drawing(htmls: list[str], problems: list[str], extraction: _Extraction) -> dict[str, dict[str, str]]:
+    """What the fonts the HTML bodies carry draw instead of a character, by family: each font's
+    sample (webfont.font_sample) read as any picture, within the pictures' bounds."""
+    drawing = {}
+    for family, source in [font for body in htmls for font in embedded_fonts(body)][:EMBEDDED_FONTS_READ]:
+        sample = font_sample(_data_uri_bytes(source))
+        if sample is not None and (shows := swapped(sample[0], _picture_words(sample[1], problems, extraction))):
+            drawing[family] = shows
+    return drawing
+
+
 def _read_drawn_pictures(parts: _Parts, drawn: list[tuple[str, bytes]], problems: list[str],
                          extraction: _Extraction) -> None:
     """The pictures drawn in the message read into its parts: their words as attachments, and by
-    how the HTML knows each, for the lines they are drawn within."""
+    how the HTML knows each, for the lines they are drawn within; and what the fonts the HTML
+    carries draw."""
     pictures = _drawn_pictures(drawn, parts.htmls, problems, extraction)
     parts.attachments += [block for _, block in pictures]
     parts.drawn_words = {key: block.text for key, block in pictures}
+    parts.fonts_drawing = _fonts_drawing(parts.htmls, problems, extraction)
 
 
 def _carried_pictures(htmls: list[str]) -> list[tuple[str, bytes]]:
@@ -883,8 +900,8 @@ def _says_nothing_more(html_text: str, plain: str) -> bool:
     return set(_WORD.findall(html_text.lower())) <= set(_WORD.findall(plain.lower()))
 
 
-def _bodies(plains: list[str], htmls: list[str],
-            drawn_words: Mapping[str, str]) -> tuple[list[TextBlock], list[str], str]:
+def _bodies(plains: list[str], htmls: list[str], drawn_words: Mapping[str, str],
+            fonts_drawing: Mapping[str, Mapping[str, str]]) -> tuple[list[TextBlock], list[str], str]:
     """Every alternative the reader may be shown: the plain text and the HTML rendering (the words
     of the pictures it draws within its lines in their places), both when they differ (a decoy in
     one, the lure in the other), once when they agree; the web links (anchors' and those written
@@ -898,7 +915,7 @@ def _bodies(plains: list[str], htmls: list[str],
         blocks.append(TextBlock("body", plain, "text/plain", plain_truncated))
         links.extend(plain_links(plain))
     if htmls:
-        rendered = render_html("\n".join(htmls), drawn_words)
+        rendered = render_html("\n".join(htmls), drawn_words, fonts_drawing)
         links.extend(rendered.links)
         # A web address the HTML shows as text is a link as the plain part's are: a template may
         # write its link as text, no anchor, and the Outlook add-in sends the HTML alone.
@@ -919,7 +936,7 @@ def _attached_message_text(data: bytes, problems: list[str]) -> tuple[str, bool]
     fields = _from_headers(_header_pairs(msg), msg)
     parts = _message_parts(msg, problems, DEFAULT_CALENDAR_LIMITS)
     sender: Address | None = fields["from_"]  # type: ignore[assignment]
-    bodies, _, _ = _bodies(parts.plains, parts.htmls, parts.drawn_words)
+    bodies, _, _ = _bodies(parts.plains, parts.htmls, parts.drawn_words, parts.fonts_drawing)
     blocks = reader_texts(str(fields["subject"]), tuple(parts.invites), None, sender.name if sender else "", bodies,
                           (*parts.file_names, *parts.attachments))
     return "\n\n".join(b.text for b in blocks), any(b.truncated for b in blocks)
@@ -1000,7 +1017,7 @@ def _assemble(msg: Message, pairs: list[tuple[str, str]], parts: _Parts, kind: L
             fields["subject"] = canonical_line(item.subject)
         if fields["from_"] is None and item.sender:
             fields["from_"] = _address(item.sender)
-    bodies, links, shown_html = _bodies(parts.plains, parts.htmls, parts.drawn_words)
+    bodies, links, shown_html = _bodies(parts.plains, parts.htmls, parts.drawn_words, parts.fonts_drawing)
     invites, attachments = tuple(parts.invites), tuple(parts.attachments)
     links += [link for invite in invites for link in plain_links(invite.description)]
     sender: Address | None = fields["from_"]  # type: ignore[assignment]

@@ -704,6 +704,9 @@ class StyleEffect:
     # "077-" each so floated show "077-555-0193". Not inherited: it places the element among its
     # siblings.
     floats_right: bool | None = None
+    # The family `font-family` draws text in (font_family); inherited. A font the message carries
+    # may draw digits for letters (detect/webfont.py).
+    font: str | None = None
 
     def applied(self, inherited: Visibility, colours: Colours, tone: Tone = NO_TONE) -> Visibility:
         """The visibility of this element's text, given what it inherits, its own colours (the text's
@@ -739,7 +742,8 @@ class StyleEffect:
                            later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl,
                            later.outline if later.outline is not None else self.outline,
                            later.tone if later.tone is not None else self.tone,
-                           later.floats_right if later.floats_right is not None else self.floats_right)
+                           later.floats_right if later.floats_right is not None else self.floats_right,
+                           later.font if later.font is not None else self.font)
 
 
 NO_EFFECT = StyleEffect()
@@ -889,6 +893,7 @@ def _effect_of(css: Declarations) -> StyleEffect:
         outline=_outline(css) if any(name in css for name in _OUTLINES) else None,
         tone=_tone(css.get("filter", css.get("-webkit-filter", ""))),
         floats_right=None if "float" not in css else css["float"] == "right",
+        font=font_family(css["font-family"]) if "font-family" in css else None,
     )
 
 
@@ -948,7 +953,34 @@ def _across(css: Declarations, properties: dict[str, str], last_side: int) -> bo
 
 
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_CSS_RULE = re.compile(r"([^{}]{1,2000})\{([^{}]{0,5000})\}")
+_BRACE = re.compile(r"[{}]")
+SELECTORS_CHARS = 2000  # of a rule's selectors, the last ones before its brace
+DECLARATIONS_CHARS = 5000  # a rule's declarations longer than this are no style a template writes
+
+
+@dataclass(frozen=True)
+class _CSSRule:
+    selectors: str
+    declarations: str
+    start: int  # where the selectors start in the style sheet
+    declarations_start: int
+
+
+def _css_rules(css: str) -> Iterator[_CSSRule]:
+    """A style sheet's rules, `selectors { declarations }` with no brace in either (an at-rule's
+    block gives the rules inside it), in one pass over its braces: a pattern searched from every
+    position would read a long run without braces once for each of its characters."""
+    after_brace, opened = 0, -1
+    for brace in _BRACE.finditer(css):
+        at = brace.start()
+        if brace.group() == "{":
+            opened, selectors_start = at, max(after_brace, at - SELECTORS_CHARS)
+        elif opened >= 0 and at - opened - 1 <= DECLARATIONS_CHARS and opened > selectors_start:
+            yield _CSSRule(css[selectors_start:opened], css[opened + 1:at], selectors_start, opened + 1)
+            opened = -1
+        else:
+            opened = -1
+        after_brace = at + 1
 CSS_CONTENT_CHARS = 500  # of one ::before or ::after's generated text
 
 
@@ -1037,14 +1069,14 @@ def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[StyleRule], lis
         css = _CSS_COMMENT.sub(" ", style.text(deep=True))
         media = iter(_media_blocks(css))
         block = next(media, None)
-        for rule in _CSS_RULE.finditer(css):
+        for rule in _css_rules(css):
             rules += 1
             if rules > MAX_STYLE_RULES:
                 return hidden, content
-            selectors, declarations = rule.group(1), rule.group(2)
-            while block is not None and block[1] <= rule.start():
+            selectors, declarations = rule.selectors, rule.declarations
+            while block is not None and block[1] <= rule.start:
                 block = next(media, None)
-            if block is not None and block[0] <= rule.start(2):
+            if block is not None and block[0] <= rule.declarations_start:
                 declarations = _showing_only(declarations)
             for selector in selectors.split(","):
                 selector = selector.strip()
@@ -1183,9 +1215,12 @@ def _ends_a_line_of_text(parts: list[str]) -> bool:
     return bool(last.strip()) and not last.endswith("\n")
 
 
-def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> RenderedHTML:
+def render_html(html: str, drawn_words: Mapping[str, str] | None = None,
+                fonts_drawing: Mapping[str, Mapping[str, str]] | None = None) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries;
-    `drawn_words`, the words read from the pictures it draws, by their `picture_key`."""
+    `drawn_words`, the words read from the pictures it draws, by their `picture_key`;
+    `fonts_drawing`, by family, what the fonts it carries draw instead of a character."""
+    swaps = {family: str.maketrans(dict(shows)) for family, shows in (fonts_drawing or {}).items() if shows}
     html = _with_outlook_conditionals(html[:MAX_HTML_CHARS])
     tree = LexborHTMLParser(_shallow(html))
     _annotations_after_bases(tree)
@@ -1200,7 +1235,7 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
     for selector, effect, (normal, important) in styled_selectors:
         if not (effect.hides or undoing_matters or effect.colours_matter or effect.reverses or effect.keeps_breaks
                 or effect.orders_children or effect.order is not None
-                or effect.overrides_rtl or effect.floats_right):
+                or effect.overrides_rtl or effect.floats_right or effect.font in swaps):
             continue
         for node in _matching(tree, selector):
             was_normal, was_important = styled.get(node.mem_id, _NO_RULES)
@@ -1220,13 +1255,13 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
     links: list[str] = []
     # Depth-first without recursion: attacker HTML may nest a hundred thousand levels deep.
     # Each entry carries the visibility its element inherits, whether its line breaks show, the
-    # colours it inherits and the filters it is drawn through.
-    stack: list[tuple[LexborNode | str, Visibility, bool, Colours, Tone]] = []
+    # colours it inherits, the filters it is drawn through and the font family it is drawn in.
+    stack: list[tuple[LexborNode | str, Visibility, bool, Colours, Tone, str]] = []
     if tree.root is not None:
-        stack.append((tree.root, VISIBLE, False, MAIL_PAGE, NO_TONE))
+        stack.append((tree.root, VISIBLE, False, MAIL_PAGE, NO_TONE, ""))
     visited = 0
     while stack:
-        item, inherited, keeps_breaks, colours, tone = stack.pop()
+        item, inherited, keeps_breaks, colours, tone, font = stack.pop()
         if isinstance(item, str):
             parts.append(item)
             continue
@@ -1236,6 +1271,8 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
         tag = item.tag
         if tag == "-text":
             text = item.text_content or ""
+            if font in swaps:
+                text = text.translate(swaps[font])
             if not any(inherited):
                 parts.append(text if keeps_breaks else text.replace("\n", " "))
             elif text.strip():
@@ -1249,6 +1286,7 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
             parts.append(HIDDEN_MARK)
             continue
         tone = within(tone, effect.tone)
+        font = font if effect.font is None else effect.font
         colours = _colours(colours, tag, effect, attributes, tone)
         visibility = effect.applied(inherited, colours, tone)
         keeps_breaks = (tag == "pre" or keeps_breaks) if effect.keeps_breaks is None else effect.keeps_breaks
@@ -1278,14 +1316,14 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None) -> Rend
             parts.append(" ")
             closing.append(" ")
         shown = not any(visibility)
-        stack.extend((text, VISIBLE, False, MAIL_PAGE, NO_TONE) for text in reversed(closing)
+        stack.extend((text, VISIBLE, False, MAIL_PAGE, NO_TONE, "") for text in reversed(closing)
                      if shown or not text.strip())
-        inside = [(child, visibility, keeps_breaks, colours, tone)
+        inside = [(child, visibility, keeps_breaks, colours, tone, font)
                   for child in _children_as_laid_out(item, effect, styled, floats)]
         if effect.orders_children:
             # A flex or grid box's items are boxes of their own, set apart by the box's gap or an
             # item's margin: spans "call" and "09" so laid out show as two words, not "call09".
-            apart = (" ", VISIBLE, False, MAIL_PAGE, NO_TONE)
+            apart = (" ", VISIBLE, False, MAIL_PAGE, NO_TONE, "")
             inside = [entry for child in inside
                       for entry in ((apart, child) if _set_apart(child[0], effect, styled) else (child,))]
         stack.extend(reversed(inside))
@@ -1563,6 +1601,31 @@ def data_pictures(html: str) -> list[str]:
     """The `data:` URIs of the pictures an HTML body carries, the first DATA_PICTURES_READ."""
     return [found.group(1) for _, found in zip(range(DATA_PICTURES_READ),
                                                _DATA_PICTURE.finditer(html[:MAX_HTML_CHARS]), strict=False)]
+
+
+# A font the HTML carries itself: `@font-face { font-family: "K"; src: url(data:font/ttf;base64,...) }`.
+_FONT_FACE = re.compile(r"@font-face\s*\{([^{}]{0,3000000})\}", re.IGNORECASE)
+_FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]{1,200})", re.IGNORECASE)
+_FONT_SOURCE = re.compile(r"""url\(\s*["']?(data:[^"')\s]{1,2700000})""", re.IGNORECASE)
+EMBEDDED_FONTS_READ = 4
+
+
+def font_family(value: str) -> str:
+    """The family a `font-family` list draws text in: its first, unquoted and in lower case (a
+    font the message carries has its glyphs, and the list's fallbacks never draw)."""
+    return value.split(",")[0].strip().strip("'\"").strip().lower()
+
+
+def embedded_fonts(html: str) -> list[tuple[str, str]]:
+    """(family, its `data:` URI) of the fonts an HTML body carries, the first EMBEDDED_FONTS_READ."""
+    fonts = []
+    for rule in _FONT_FACE.finditer(html[:MAX_HTML_CHARS]):
+        family, source = _FONT_FAMILY.search(rule.group(1)), _FONT_SOURCE.search(rule.group(1))
+        if family and source and font_family(family.group(1)):
+            fonts.append((font_family(family.group(1)), source.group(1)))
+            if len(fonts) == EMBEDDED_FONTS_READ:
+                break
+    return fonts
 
 
 # A picture's own transform, in its style attribute: a lure can carry a number's picture mirrored
