@@ -112,6 +112,7 @@ def test_a_long_text_keeps_its_head_and_its_tail_and_says_so():
     # Drawn larger, but not enough to read, or from nothing: zero times any zoom is zero.
     ("<p>a<span style='font-size:1px;zoom:3'>X</span>b<i style='font-size:0;zoom:50'>Y</i></p>", "ab", "X"),
     ("<p>a<span style='opacity:0'>X</span>b</p>", "ab", "X"),
+    ("<p>a<span style='filter:blur(1px) opacity(0%)'>X</span>b</p>", "ab", "X"),
     ("<p>a<span style='max-height:0;overflow:hidden'>X</span>b</p>", "ab", "X"),
     ("<p>a<span hidden>X</span>b</p>", "ab", "X"),
     ("<style>.h{display:none}</style><p>a<span class=h>X</span>b</p>", "ab", "X"),

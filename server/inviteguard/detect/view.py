@@ -869,6 +869,7 @@ def _effect_of(css: Declarations) -> StyleEffect:
     removes = (css.get("display") == "none" or css.get("content-visibility") == "hidden" or "opacity" in zero
                or clipped or css.get("transform", "").startswith("scale(0)")
                or css.get("clip", "").startswith("rect(0")
+               or any(_NO_OPACITY.search(css.get(name, "")) for name in _FILTERS)
                or any(_FAR_AWAY.match(css.get(name, "")) for name in ("text-indent", "left", "top")))
     size, visibility, color = css.get("font-size"), css.get("visibility"), css.get("color")
     direction = css.get("flex-direction", css.get("flex-flow"))
@@ -891,7 +892,7 @@ def _effect_of(css: Declarations) -> StyleEffect:
         keeps_breaks=None if white_space is None else white_space in _KEEPS_BREAKS,
         overrides_rtl=None if bidi is None else bidi == "bidi-override" and css.get("direction") == "rtl",
         outline=_outline(css) if any(name in css for name in _OUTLINES) else None,
-        tone=_tone(css.get("filter", css.get("-webkit-filter", ""))),
+        tone=_tone(next((css[name] for name in _FILTERS if name in css), "")),
         floats_right=None if "float" not in css else css["float"] == "right",
         font=font_family(css["font-family"]) if "font-family" in css else None,
     )
@@ -908,6 +909,8 @@ def _scale(css: Declarations) -> float:
     return factor
 
 
+_FILTERS = ("filter", "-webkit-filter")
+_NO_OPACITY = re.compile(r"opacity\(\s*-?0*(?:\.0*)?%?\s*\)")  # a filter that draws nothing at all
 # A filter function's map of a channel, by its amount a: (factor, offset).
 _TONES = {"invert": lambda a: (1 - 2 * min(a, 1.0), min(a, 1.0)),
           "brightness": lambda a: (a, 0.0),
