@@ -225,6 +225,7 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
     ("noreply@mercadopago.com", "Centro de Reintegros te envió una solicitud de pago", "mercado_pago"),
     ("info@mercadopago.com", "Consorcio Av. Belgrano 880 te envió un cobro por $ 91.500,00", "mercado_pago"),
     ("info@mercadopago.com.br", "Condomínio Ipê te enviou uma cobrança de R$ 1.240,00", "mercado_pago"),
+    ("info@mercadopago.com", "Reintegros Entradas te envió un link de pago de $ 486.000", "mercado_pago"),  # b137
     ("no-reply@klarna.com", "Your invoice from Northwind Outdoor", "klarna"),
     ("noreply@riverty.com", "Je factuur van Fabrikam Mode", "riverty"),
     ("noreply@paystack.com", "Payment request from Konga Refunds Desk", "paystack"),
@@ -249,6 +250,13 @@ def test_a_receipts_seller_address_on_its_own_line_is_no_stranger():
 def test_platforms_that_carry_a_strangers_note(sender, subject, platform_id):
     message = parse_raw(mail("A note from someone.", f"From: {sender}\r\nSubject: {subject}\r\n"))
     assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == platform_id
+
+
+def test_a_mercado_pago_payment_link_is_a_strangers_note():
+    """Anyone makes a Mercado Pago payment link (mpago.la) with an amount and a concept of their own."""
+    message = parse_raw(mail("Monto: $ 486.000\n\nConcepto: reventa\n\nPagar: https://mpago.la/USpTgdP",
+                             "From: Mercado Pago <info@mercadopago.com>\r\nSubject: Tu pago\r\n"))
+    assert facts(platform.trusted_relay, message, "relay.trusted_platform")["platform_id"] == "mercado_pago"
 
 
 def test_a_hosts_message_through_airbnb_is_a_strangers_note():
