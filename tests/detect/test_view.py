@@ -154,6 +154,21 @@ def test_boxes_floated_right_are_read_as_laid_out(html, seen):
     assert render_html(html).text == seen
 
 
+@pytest.mark.parametrize(("html", "seen"), [
+    # SVG and MathML written inline in the HTML are drawn by the clients that render HTML as a
+    # browser does: SVG's text elements (not its title, nor text it hides) and MathML's tokens (not
+    # its annotations), within the line when they are one line of words.
+    ('<p>Call <svg width="200"><title>logo</title><text x="0" y="10">0800 555</text>'
+     '<text style="display:none">7</text></svg> 0199</p>', "Call 0800 555 0199"),
+    ("<p>Call <math><mn>0800</mn><mn>555</mn><semantics><mn>0199</mn><annotation>1 2</annotation></semantics>"
+     "</math> today</p>", "Call 0800 555 0199 today"),
+    ("<p>a<svg><text>b</text><text>c</text></svg>d</p>", "a\nb\nc\nd"),
+    ("<div style='display:none'><svg><text>0800</text></svg><math><mn>555</mn></math></div>ok", "ok"),
+])
+def test_inline_svg_and_mathml_are_read_as_drawn(html, seen):
+    assert render_html(html).text == seen
+
+
 def test_html_gives_tel_targets_alt_text_css_content_and_links():
     rendered = render_html("<style>.n::after{content:'+1 808 555 0199'}</style>"
                            "<p><a href='tel:+18085550123'>Call us</a> <img alt='Norton support'>"

@@ -584,7 +584,10 @@ def _drawn_in_box(attributes: dict[str, str | None]) -> str:
     return (attributes.get("value") or "").strip() or (attributes.get("placeholder") or "").strip()
 
 
-_SKIP = frozenset({"script", "style", "head", "title", "template", "iframe", "object", "svg", "math", "meta", "link"})
+_SKIP = frozenset({"script", "style", "head", "title", "template", "iframe", "object", "meta", "link"})
+# Drawings written inline in the HTML, shown by the clients that render HTML as a browser does
+# (Apple Mail, iOS): SVG's text elements and MathML's tokens, read as their own lines.
+_INLINE_DRAWINGS = frozenset({"svg", "math"})
 _BLOCK = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
                     "header", "footer", "blockquote", "pre", "hr", "ul", "ol", "dl", "dt", "dd", "address",
                     "center", "form", "fieldset", "figure", "figcaption", "main", "nav", "aside", "details",
@@ -1295,6 +1298,12 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None,
         keeps_breaks = (tag == "pre" or keeps_breaks) if effect.keeps_breaks is None else effect.keeps_breaks
         if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
             continue
+        if tag in _INLINE_DRAWINGS:
+            drawn = svg_text(item.html or "") if tag == "svg" else _math_text(item)
+            if drawn and not any(visibility):
+                # Both stand in the line like a picture: one line of words reads within it.
+                parts.append(f"\n{drawn}\n" if "\n" in drawn else f" {drawn} ")
+            continue
         closing = [*after.get(item.mem_id, ())]
         if _shown_reversed(tag, attributes, effect):
             parts.append(_RLO)
@@ -1554,6 +1563,26 @@ MAX_SVG_TEXTS = 2_000  # <text> elements read from one picture
 # opacities may be attributes as well as style declarations).
 _SVG_HIDING = (("display", "none"), ("visibility", "hidden"), ("visibility", "collapse"))
 _SVG_OPACITIES = ("opacity", "fill-opacity")
+
+
+MAX_MATH_TOKENS = 2_000  # of one MathML formula
+_MATH_TOKENS = "mi, mn, mo, mtext, ms"
+_MATH_UNSHOWN = frozenset({"annotation", "annotation-xml"})  # a formula's source or other forms of it
+
+
+def _math_text(formula: LexborNode) -> str:
+    """A MathML formula's tokens as a browser draws them, in order, its annotations left out."""
+    shown = []
+    for token in formula.css(_MATH_TOKENS)[:MAX_MATH_TOKENS]:
+        ancestor, hidden = token.parent, False
+        for _ in range(MAX_DEPTH):
+            if ancestor is None or ancestor.mem_id == formula.mem_id:
+                break
+            hidden = hidden or ancestor.tag in _MATH_UNSHOWN
+            ancestor = ancestor.parent
+        if not hidden:
+            shown.append(token.text(deep=True) or "")
+    return " ".join(" ".join(shown).split())
 
 
 def svg_text(svg: str) -> str:
