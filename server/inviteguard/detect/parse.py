@@ -31,6 +31,7 @@ from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
+from functools import lru_cache
 from typing import Any, Literal
 
 import icalendar
@@ -63,6 +64,7 @@ from .picture import (
 )
 from .rtf import rtf_text
 from .view import (
+    RenderedHTML,
     Turn,
     canonical,
     canonical_line,
@@ -847,6 +849,17 @@ def _says_nothing_more(html_text: str, plain: str) -> bool:
     return set(_WORD.findall(html_text.lower())) <= set(_WORD.findall(plain.lower()))
 
 
+# Renderings kept: every input of one message (`inviteguard fit` and the evaluation read each as
+# three, one after the other) hands over the same HTML, and rendering it is parsing's dearest step.
+RENDERINGS_KEPT = 4
+
+
+@lru_cache(maxsize=RENDERINGS_KEPT)
+def _rendered(html: str, drawn_words: tuple[tuple[str, str], ...]) -> RenderedHTML:
+    """render_html of the HTML, the pictures' words given as the items of their mapping."""
+    return render_html(html, dict(drawn_words))
+
+
 def _bodies(plains: list[str], htmls: list[str],
             drawn_words: Mapping[str, str]) -> tuple[list[TextBlock], list[str], str]:
     """Every alternative the reader may be shown: the plain text and the HTML rendering (the words
@@ -862,7 +875,7 @@ def _bodies(plains: list[str], htmls: list[str],
         blocks.append(TextBlock("body", plain, "text/plain", plain_truncated))
         links.extend(plain_links(plain))
     if htmls:
-        rendered = render_html("\n".join(htmls), drawn_words)
+        rendered = _rendered("\n".join(htmls), tuple(drawn_words.items()))
         links.extend(rendered.links)
         # A web address the HTML shows as text is a link as the plain part's are: a template may
         # write its link as text, no anchor, and the Outlook add-in sends the HTML alone.
