@@ -493,11 +493,14 @@ DRAWN_MARK = "\u2062"
 _AFTER_DRAWN_MARK = re.compile(DRAWN_MARK + r"([0-9 ]{1,200})")
 
 
-def _drawn_numbers(text: str) -> list[str]:
+# The inputs of one message (read one after the other by the evaluation and `inviteguard fit`)
+# hand over mostly the same texts as written: the last few texts' drawings are kept.
+@lru_cache(maxsize=16)
+def _drawn_numbers(text: str) -> tuple[str, ...]:
     """The digits of each number `text` draws: in seven segments, in dot-matrix glyphs, in a
     table's cells."""
     found = [digits.replace(" ", "") for digits in _AFTER_DRAWN_MARK.findall(text)] if DRAWN_MARK in text else []
-    return found + [drawn.replace(" ", "").replace("-", "") for drawn in _drawings(text)[1]]
+    return (*found, *(drawn.replace(" ", "").replace("-", "") for drawn in _drawings(text)[1]))
 
 
 def canonical(text: str) -> tuple[str, bool]:
