@@ -636,7 +636,20 @@ def _notes_html(event: icalendar.cal.Component) -> str:
 
 def parse_calendar(data: bytes | str, problems: list[str],
                    limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> tuple[Invite, ...]:
-    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    invites, found = _read_calendar(data.encode("utf-8", "replace") if isinstance(data, str) else data, limits)
+    problems.extend(found)
+    return invites
+
+
+# Calendars kept, read: the copies a list delivers of one invite (5,000 to a company's staff) carry
+# the same calendar, and icalendar's reading of it is the dearest step of parsing such a message.
+CALENDARS_KEPT = 4
+
+
+@lru_cache(maxsize=CALENDARS_KEPT)
+def _read_calendar(raw: bytes, limits: CalendarLimits) -> tuple[tuple[Invite, ...], tuple[str, ...]]:
+    """The calendar's events (at most MAX_EVENTS) and what could not be read of it."""
+    problems: list[str] = []
     _check_calendar_size(raw, limits)
     # icalendar looks every TZID up as a zoneinfo file; one longer than any zone's name only raised
     # "file name too long", and a calendar that cannot be read hides its event's text. Read as UTC.
@@ -645,7 +658,7 @@ def parse_calendar(data: bytes | str, problems: list[str],
         calendar = icalendar.Calendar.from_ical(raw)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError) as exc:
         problems.append(f"the calendar invite could not be read ({type(exc).__name__})")
-        return ()
+        return (), tuple(problems)
     method = str(calendar.get("METHOD", "")).upper()
     prodid = str(calendar.get("PRODID", ""))
     invites = []
@@ -686,7 +699,7 @@ def parse_calendar(data: bytes | str, problems: list[str],
         problems.append(f"only the first {MAX_EVENTS} events of the calendar were read")
     if not invites:
         problems.append("the calendar holds no event")
-    return tuple(invites)
+    return tuple(invites), tuple(problems)
 
 
 # Calendar properties only the calendar service writes, naming the conference it attached.
