@@ -64,6 +64,17 @@ def _recipients(message: ParsedMessage) -> list[object]:
     return [sorted({a.domain for a in message.recipients}), any(a.address in attendees for a in message.recipients)]
 
 
+def _values(value: object) -> object:
+    """A dataclass's field values, nested ones' too, as json writes dataclasses.astuple's (a list
+    where astuple gives a tuple), without astuple's deep copy of every value: a sixth of the work
+    of each list copy that the cache answers."""
+    if dataclasses.is_dataclass(value):
+        return [_values(getattr(value, f.name)) for f in dataclasses.fields(value)]
+    if isinstance(value, tuple):
+        return [_values(item) for item in value]
+    return value
+
+
 def verdict_key(message: ParsedMessage) -> str:
     """A hash of exactly what the signals read of a message, so equal keys get equal verdicts.
 
@@ -80,10 +91,10 @@ def verdict_key(message: ParsedMessage) -> str:
         "kind": message.kind, "subject": message.subject, "from": address(message.from_),
         "sender": address(message.sender), "reply_to": [address(a) for a in message.reply_to],
         "recipients": _recipients(message), "return_path": _return_path(message),
-        "auth": [dataclasses.astuple(a) for a in message.auth], "dkim": list(message.dkim_domains),
-        "texts": [dataclasses.astuple(b) for b in message.texts], "links": list(message.links),
-        "invites": [dataclasses.astuple(i) for i in message.invites],
-        "item": dataclasses.astuple(message.item) if message.item else None,
+        "auth": [_values(a) for a in message.auth], "dkim": list(message.dkim_domains),
+        "texts": [_values(b) for b in message.texts], "links": list(message.links),
+        "invites": [_values(i) for i in message.invites],
+        "item": _values(message.item) if message.item else None,
         "headers": [[k, v] for k, v in message.headers if signals.forwarding.reads_header(k)],
         "problems": list(message.problems),  # what was not read: the verdict's note names it
         "disguised_numbers": list(message.disguised_numbers),

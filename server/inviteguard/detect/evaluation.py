@@ -15,7 +15,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import Message
 from html import escape
@@ -86,9 +86,12 @@ INPUTS = (Input("full message", False), Input("Outlook path", True), Input("Outl
 
 
 def views_of(raw: bytes) -> tuple[ParsedMessage, ...]:
-    """The message as each of INPUTS hands it over, parsed once."""
+    """The message as each of INPUTS hands it over, parsed once: the Outlook path once too, since
+    its inputs differ only in the item's class, which parsing never reads."""
     full = parse_raw(raw)
-    return tuple(outlook_view(raw, i.item_class, full) if i.outlook_path else full for i in INPUTS)
+    outlook = outlook_view(raw, True, full)
+    without_class = replace(outlook, item=replace(outlook.item, item_class="")) if outlook.item else outlook
+    return tuple((outlook if i.item_class else without_class) if i.outlook_path else full for i in INPUTS)
 
 
 def outcome_of(case: Case, verdict: Verdict) -> Outcome:

@@ -31,6 +31,7 @@ from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
+from functools import lru_cache
 from typing import Any, Literal
 
 import icalendar
@@ -64,6 +65,7 @@ from .picture import (
 from .rtf import rtf_text
 from .view import (
     EMBEDDED_FONTS_READ,
+    RenderedHTML,
     Turn,
     canonical,
     canonical_line,
@@ -673,7 +675,20 @@ def _notes_html(event: icalendar.cal.Component) -> str:
 
 def parse_calendar(data: bytes | str, problems: list[str],
                    limits: CalendarLimits = DEFAULT_CALENDAR_LIMITS) -> tuple[Invite, ...]:
-    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    invites, found = _read_calendar(data.encode("utf-8", "replace") if isinstance(data, str) else data, limits)
+    problems.extend(found)
+    return invites
+
+
+# Calendars kept, read: the copies a list delivers of one invite (5,000 to a company's staff) carry
+# the same calendar, and icalendar's reading of it is the dearest step of parsing such a message.
+CALENDARS_KEPT = 4
+
+
+@lru_cache(maxsize=CALENDARS_KEPT)
+def _read_calendar(raw: bytes, limits: CalendarLimits) -> tuple[tuple[Invite, ...], tuple[str, ...]]:
+    """The calendar's events (at most MAX_EVENTS) and what could not be read of it."""
+    problems: list[str] = []
     _check_calendar_size(raw, limits)
     # icalendar looks every TZID up as a zoneinfo file; one longer than any zone's name only raised
     # "file name too long", and a calendar that cannot be read hides its event's text. Read as UTC.
@@ -682,7 +697,7 @@ def parse_calendar(data: bytes | str, problems: list[str],
         calendar = icalendar.Calendar.from_ical(raw)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, OSError) as exc:
         problems.append(f"the calendar invite could not be read ({type(exc).__name__})")
-        return ()
+        return (), tuple(problems)
     method = str(calendar.get("METHOD", "")).upper()
     prodid = str(calendar.get("PRODID", ""))
     invites = []
@@ -723,7 +738,7 @@ def parse_calendar(data: bytes | str, problems: list[str],
         problems.append(f"only the first {MAX_EVENTS} events of the calendar were read")
     if not invites:
         problems.append("the calendar holds no event")
-    return tuple(invites)
+    return tuple(invites), tuple(problems)
 
 
 # Calendar properties only the calendar service writes, naming the conference it attached.
@@ -900,6 +915,19 @@ def _says_nothing_more(html_text: str, plain: str) -> bool:
     return set(_WORD.findall(html_text.lower())) <= set(_WORD.findall(plain.lower()))
 
 
+# Renderings kept: every input of one message (`inviteguard fit` and the evaluation read each as
+# three, one after the other) hands over the same HTML, and rendering it is parsing's dearest step.
+RENDERINGS_KEPT = 4
+
+
+@lru_cache(maxsize=RENDERINGS_KEPT)
+def _rendered(html: str, drawn_words: tuple[tuple[str, str], ...],
+              fonts_drawing: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> RenderedHTML:
+    """render_html of the HTML, the pictures' words and the fonts' drawings given as the items of
+    their mappings."""
+    return render_html(html, dict(drawn_words), {family: dict(shows) for family, shows in fonts_drawing})
+
+
 def _bodies(plains: list[str], htmls: list[str], drawn_words: Mapping[str, str],
             fonts_drawing: Mapping[str, Mapping[str, str]]) -> tuple[list[TextBlock], list[str], str]:
     """Every alternative the reader may be shown: the plain text and the HTML rendering (the words
@@ -915,7 +943,8 @@ def _bodies(plains: list[str], htmls: list[str], drawn_words: Mapping[str, str],
         blocks.append(TextBlock("body", plain, "text/plain", plain_truncated))
         links.extend(plain_links(plain))
     if htmls:
-        rendered = render_html("\n".join(htmls), drawn_words, fonts_drawing)
+        rendered = _rendered("\n".join(htmls), tuple(drawn_words.items()),
+                             tuple((family, tuple(shows.items())) for family, shows in fonts_drawing.items()))
         links.extend(rendered.links)
         # A web address the HTML shows as text is a link as the plain part's are: a template may
         # write its link as text, no anchor, and the Outlook add-in sends the HTML alone.

@@ -261,28 +261,42 @@ def disguised_numbers(raw_texts: list[str]) -> tuple[str, ...]:
     digits ("0\u200c8\u200c0\u200c0", "0\u03328\u03320\u03320"), full-width digits outside East Asian
     text, mathematical or circled digits, digits drawn in seven segments or dot-matrix glyphs. The
     view shows such a number as plain digits; that it was written so is evidence of its own."""
-    run, hidden_between = _digit_runs()
     found: list[str] = []
     for text in raw_texts:
         found += _drawn_numbers(text)
         if text.isascii():
             continue  # every disguise below is written with characters outside ASCII
-        found += _shown_reversed_numbers(text, run)
-        for count, match in enumerate(run.finditer(text)):
-            if count >= RUNS_PER_TEXT or len(found) >= DISGUISED_MAX:
+        shown_reversed, disguised = _disguises_in(text)
+        found += shown_reversed
+        for digits in disguised:
+            if len(found) >= DISGUISED_MAX:
                 break
-            written = match.group()
-            if len(written) > RUN_CHARS_MAX or written.isascii():
-                continue
-            digits = "".join(map(_digit_value, written))
-            if len(digits) < DISGUISED_DIGITS_MIN:
-                continue
-            wide = any(char in _FULL_WIDTH_DIGITS for char in written) \
-                and not _east_asian_near(text, match.start(), match.end())
-            if wide or hidden_between.search(written) or any(char in _SYMBOL_DIGITS for char in written) \
-                    or _mixes_digit_scripts(written):
-                found.append(digits)
+            found.append(digits)
     return tuple(dict.fromkeys(found))
+
+
+# Kept for the last few texts as written, as _drawn_numbers is: a message's inputs share them.
+@lru_cache(maxsize=16)
+def _disguises_in(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The digits of the numbers a text shows reversed, and of those among its first RUNS_PER_TEXT
+    runs of digits that are written in a disguise, in order."""
+    run, hidden_between = _digit_runs()
+    disguised: list[str] = []
+    for count, match in enumerate(run.finditer(text)):
+        if count >= RUNS_PER_TEXT:
+            break
+        written = match.group()
+        if len(written) > RUN_CHARS_MAX or written.isascii():
+            continue
+        digits = "".join(map(_digit_value, written))
+        if len(digits) < DISGUISED_DIGITS_MIN:
+            continue
+        wide = any(char in _FULL_WIDTH_DIGITS for char in written) \
+            and not _east_asian_near(text, match.start(), match.end())
+        if wide or hidden_between.search(written) or any(char in _SYMBOL_DIGITS for char in written) \
+                or _mixes_digit_scripts(written):
+            disguised.append(digits)
+    return tuple(_shown_reversed_numbers(text, run)), tuple(disguised)
 
 
 def _shown_reversed_numbers(text: str, run: re.Pattern[str]) -> list[str]:
@@ -496,11 +510,14 @@ DRAWN_MARK = "\u2062"
 _AFTER_DRAWN_MARK = re.compile(DRAWN_MARK + r"([0-9 ]{1,200})")
 
 
-def _drawn_numbers(text: str) -> list[str]:
+# The inputs of one message (read one after the other by the evaluation and `inviteguard fit`)
+# hand over mostly the same texts as written: the last few texts' drawings are kept.
+@lru_cache(maxsize=16)
+def _drawn_numbers(text: str) -> tuple[str, ...]:
     """The digits of each number `text` draws: in seven segments, in dot-matrix glyphs, in a
     table's cells."""
     found = [digits.replace(" ", "") for digits in _AFTER_DRAWN_MARK.findall(text)] if DRAWN_MARK in text else []
-    return found + [drawn.replace(" ", "").replace("-", "") for drawn in _drawings(text)[1]]
+    return (*found, *(drawn.replace(" ", "").replace("-", "") for drawn in _drawings(text)[1]))
 
 
 def canonical(text: str) -> tuple[str, bool]:

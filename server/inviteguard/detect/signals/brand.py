@@ -20,13 +20,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ..model import Evidence, TextBlock
 from ..rules import Brand, load_brands, load_lexicon
 from ..view import skeleton_of
 from .platform import Relay, in_stranger_text, relay
-from .reading import Reading, name_letters
+from .reading import BLOCKS_KEPT, Reading, name_letters
 from .text import Match, org_domain, trie_pattern, unspaced_script
 
 _NAMING = frozenset({"organizer_name", "from_name"})
@@ -132,17 +132,29 @@ def _spelled_out(text: str, index: _BrandIndex) -> Iterator[tuple[int, int, Bran
             yield runs[run][0], end, brand
 
 
-def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
+_Named = tuple[int, int, Brand]
+
+
+# Depends on the skeleton text alone: a message's other inputs find their shared blocks here.
+@lru_cache(maxsize=BLOCKS_KEPT)
+def _names_in(text: str) -> tuple[tuple[_Named, ...], frozenset[_Named]]:
+    """Where a skeleton text names a brand, in order: as written, with digits for letters, then
+    spelled out letter by letter; and the spelled-out ones apart, which are look-alikes."""
     index = _brand_index()
+    named = list(_named(text, index))
+    disguised = _letters_for_digits(text)
+    if disguised is not None:
+        named += [(start, end, brand) for start, end, brand in _named(disguised, index)
+                  if disguised[start:end] != text[start:end]]
+    spelled = set(_spelled_out(text, index))
+    return (*named, *spelled), frozenset(spelled)
+
+
+def _mentions(reading: Reading) -> tuple[BrandMention, ...]:
     found = []
     for block_index, (block, skel) in enumerate(zip(reading.blocks, reading.skeletons, strict=True)):
-        named = list(_named(skel.text, index))
-        disguised = _letters_for_digits(skel.text)
-        if disguised is not None:
-            named += [(start, end, brand) for start, end, brand in _named(disguised, index)
-                      if disguised[start:end] != skel.text[start:end]]
-        spelled = set(_spelled_out(skel.text, index))
-        for skel_start, skel_end, brand in [*named, *spelled]:
+        named, spelled = _names_in(skel.text)
+        for skel_start, skel_end, brand in named:
             start, end = skel.span(skel_start, skel_end)
             if reading.in_boilerplate(block_index, start, end):
                 # A platform naming its parent in its own footer ("Venmo is a service of PayPal").

@@ -112,6 +112,8 @@ def _borrowed() -> tuple[tuple[str, ...], frozenset[str]]:
     return tuple(sorted((n for n in names if n), key=len, reverse=True)), owned
 
 
+# A message's inputs share their sender, and removing every name is a loop over thousands of them.
+@lru_cache(maxsize=BLOCKS_KEPT)
 def _distinctive(label: str, domain: str) -> str:
     """A domain's name without the brands and roles it borrows: "paypalsupport" says nothing of
     who sends it, "tailwindfederal" does. A brand's own domain keeps its name."""

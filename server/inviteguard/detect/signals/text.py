@@ -352,10 +352,17 @@ def org_domain(domain: str) -> str:
     return _psl().privatesuffix(domain) or domain
 
 
+# A message's few domains are matched against every platform's, for each of its inputs.
+@lru_cache(maxsize=64)
+def _suffixes(domain: str) -> frozenset[str]:
+    """The domain, lower-cased, and every domain it is a subdomain of."""
+    labels = domain.lower().split(".")
+    return frozenset(".".join(labels[i:]) for i in range(len(labels)))
+
+
 def domain_matches(domain: str, candidates: Iterable[str]) -> bool:
     """`domain` is one of `candidates` (lower-case) or a subdomain of one."""
-    labels = domain.lower().split(".")
-    return not {".".join(labels[i:]) for i in range(len(labels))}.isdisjoint(candidates)
+    return not _suffixes(domain).isdisjoint(candidates)
 
 
 def passes(auth: Iterable[AuthResult], domain: str, methods: tuple[str, ...] = ("dkim", "dmarc")) -> list[str]:
