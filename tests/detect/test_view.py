@@ -169,6 +169,19 @@ def test_inline_svg_and_mathml_are_read_as_drawn(html, seen):
     assert render_html(html).text == seen
 
 
+@pytest.mark.parametrize(("html", "seen"), [
+    # A list item's marker written as a string is drawn before it (b139), from the item's style or
+    # its list's, inline or from a style sheet; an item's own marker of another kind wins.
+    ("<ul><li style=\"list-style-type:'+420 731 582 604 \u2014 '\">linka pro storno</li></ul>",
+     "+420 731 582 604 \u2014 linka pro storno"),
+    ('<style>ul.x{list-style:"0800 555 0199 " inside} .d{list-style-type:disc}</style>'
+     '<ul class=x><li>a</li><li class=d>b</li></ul>', "0800 555 0199 a\n\nb"),
+    ("<ol style='list-style-type:none'><li>n</li></ol><ul><li>plain</li></ul>", "n\n\nplain"),
+])
+def test_a_list_items_string_marker_is_read_before_it(html, seen):
+    assert render_html(html).text == seen
+
+
 def test_html_gives_tel_targets_alt_text_css_content_and_links():
     rendered = render_html("<style>.n::after{content:'+1 808 555 0199'}</style>"
                            "<p><a href='tel:+18085550123'>Call us</a> <img alt='Norton support'>"

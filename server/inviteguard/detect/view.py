@@ -727,6 +727,9 @@ class StyleEffect:
     # The family `font-family` draws text in (font_family); inherited. A font the message carries
     # may draw digits for letters (detect/webfont.py).
     font: str | None = None
+    # A list item's marker written as a string (`list-style-type: "+420 731 ... "`): a browser shows
+    # it before the item as it shows a number. "" for a marker of any other kind; inherited.
+    marker: str | None = None
 
     def applied(self, inherited: Visibility, colours: Colours, tone: Tone = NO_TONE) -> Visibility:
         """The visibility of this element's text, given what it inherits, its own colours (the text's
@@ -763,7 +766,8 @@ class StyleEffect:
                            later.outline if later.outline is not None else self.outline,
                            later.tone if later.tone is not None else self.tone,
                            later.floats_right if later.floats_right is not None else self.floats_right,
-                           later.font if later.font is not None else self.font)
+                           later.font if later.font is not None else self.font,
+                           later.marker if later.marker is not None else self.marker)
 
 
 NO_EFFECT = StyleEffect()
@@ -915,7 +919,20 @@ def _effect_of(css: Declarations) -> StyleEffect:
         tone=_tone(next((css[name] for name in _FILTERS if name in css), "")),
         floats_right=None if "float" not in css else css["float"] == "right",
         font=font_family(css["font-family"]) if "font-family" in css else None,
+        marker=_marker(css.get("list-style-type", css.get("list-style"))),
     )
+
+
+def _marker(value: str | None) -> str | None:
+    """The string a `list-style-type` or `list-style` declaration draws as the marker; "" for a
+    marker of another kind (a disc, a number, none); None when nothing is declared."""
+    if value is None:
+        return None
+    if len(value) > CSS_CONTENT_CHARS:
+        return ""
+    strings = [token.value for token in tinycss2.parse_component_value_list(value)[:MAX_DECLARATIONS]
+               if token.type == "string"]
+    return strings[0] if strings else ""
 
 
 def _scale(css: Declarations) -> float:
@@ -1258,7 +1275,7 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None,
     for selector, effect, (normal, important) in styled_selectors:
         if not (effect.hides or undoing_matters or effect.colours_matter or effect.reverses or effect.keeps_breaks
                 or effect.orders_children or effect.order is not None
-                or effect.overrides_rtl or effect.floats_right or effect.font in swaps):
+                or effect.overrides_rtl or effect.floats_right or effect.font in swaps or effect.marker is not None):
             continue
         for node in _matching(tree, selector):
             was_normal, was_important = styled.get(node.mem_id, _NO_RULES)
@@ -1269,6 +1286,9 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None,
         styled[row.mem_id] = (was_normal, {**was_important, **_ROW_REVERSED})
     before: dict[int, list[str]] = {}
     after: dict[int, list[str]] = {}
+    if "list-style" in html:
+        for item, marker in _string_markers(tree, styled):
+            before[item] = [f" {marker} "]
     for selector, where, value in content_rules:
         for node in _matching(tree, selector)[:MAX_LINKS]:
             text = (node.attributes.get(value[5:]) or "") if value.startswith("attr:") else value
@@ -1453,6 +1473,21 @@ def _direction(node: LexborNode) -> str:
             return said
         ancestor = ancestor.parent
     return "ltr"
+
+
+LIST_ITEMS_READ = 500  # list items whose markers are looked at
+
+
+def _string_markers(tree: LexborHTMLParser, styled: Cascade) -> list[tuple[int, str]]:
+    """(mem_id, marker) of the list items whose marker is a string, their own or their list's."""
+    markers = []
+    for item in tree.css("li")[:LIST_ITEMS_READ]:
+        marker = _cascaded(item, styled).marker
+        if marker is None and item.parent is not None:
+            marker = _cascaded(item.parent, styled).marker
+        if marker:
+            markers.append((item.mem_id, marker))
+    return markers
 
 
 _LIST_START = re.compile(r"^\s*[+-]?\d{1,10}\s*$")
