@@ -177,6 +177,7 @@ def test_inline_svg_and_mathml_are_read_as_drawn(html, seen):
     ('<style>ul.x{list-style:"0800 555 0199 " inside} .d{list-style-type:disc}</style>'
      '<ul class=x><li>a</li><li class=d>b</li></ul>', "0800 555 0199 a\n\nb"),
     ("<ol style='list-style-type:none'><li>n</li></ol><ul><li>plain</li></ul>", "n\n\nplain"),
+    ("<style>li::marker{content:'0800 555 0199 '}</style><ul><li>line</li></ul>", "0800 555 0199 line"),
 ])
 def test_a_list_items_string_marker_is_read_before_it(html, seen):
     assert render_html(html).text == seen

@@ -1041,7 +1041,8 @@ def _generated_content(declarations: str) -> str:
                     return "attr:" + names[0][:60]
         return "".join(shown)[:CSS_CONTENT_CHARS]
     return ""
-_PSEUDO = re.compile(r"::?(before|after)\b", re.IGNORECASE)
+# ::marker's content is drawn before a list item as ::before's is (a list item's own marker).
+_PSEUDO = re.compile(r"::?(before|after|marker)\b", re.IGNORECASE)
 
 
 StyleRule = tuple[str, StyleEffect, tuple[Declarations, Declarations]]  # selector, its effect, its declarations
@@ -1127,7 +1128,7 @@ def _selectors_and_content(tree: LexborHTMLParser) -> tuple[list[StyleRule], lis
                     value = _generated_content(declarations)
                     if value:
                         base = _PSEUDO.sub("", selector).strip() or "*"
-                        content.append((base, pseudo.group(1).lower(), value))
+                        content.append((base, "after" if pseudo.group(1).lower() == "after" else "before", value))
                 else:
                     declared = _declared(declarations)
                     effect = _effect_of({**declared[0], **declared[1]}) if ":" in declarations else NO_EFFECT
