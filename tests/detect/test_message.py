@@ -140,6 +140,13 @@ def test_encrypted_smime_stays_unread_and_a_broken_one_is_said():
     assert not parse_raw(_smime("application/pkcs7-mime; smime-type=enveloped-data", enveloped)).problems
     assert parse_raw(_smime("application/pkcs7-mime", _signed_data(b"x")[:-5])).problems == (
         "an S/MIME signed part could not be read",)
+    # Found by mangling blobs at random: an unknown content type whose content is tagged as an
+    # ObjectDescriptor, which asn1crypto cannot give as a value.
+    mangled = bytes.fromhex(
+        "306806092a864886f70d010702a05b30590201013100304e06092a86ed86f70d010701a041073f436f6e74656efc2d5479"
+        "70653a20746578742f706c89696e7e0a0d0a426974746520727538656e20536965203033302035353537203132333420"
+        "616e2e0d0aa0003100")
+    assert parse_raw(_smime("application/pkcs7-mime", mangled)).problems == ("an S/MIME signed part could not be read",)
 
 
 def test_broken_charset_and_bad_base64_degrade_to_a_verdict():

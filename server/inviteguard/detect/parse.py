@@ -345,7 +345,8 @@ def _signed_entity(part: Message, problems: list[str]) -> Message | None:
         if info["content_type"].native != "signed_data":
             return None
         content = info["content"]["encap_content_info"]["content"].native
-    except (ValueError, TypeError, KeyError, OverflowError):
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
+            RecursionError):  # what asn1crypto raises on a hostile blob
         content = None
     if not isinstance(content, bytes):
         if _UNREADABLE_SIGNED not in problems:
