@@ -5,6 +5,7 @@ import base64
 import functools
 import io
 import itertools
+import random
 import shutil
 import struct
 import time
@@ -20,6 +21,7 @@ from inviteguard.detect.evaluation import outlook_view
 from inviteguard.detect.parse import MAX_PICTURES, parse_raw
 from inviteguard.detect.picture import picture_text
 from inviteguard.detect.signals import Reading, phone
+from inviteguard.detect.webfont import font_sample
 from PIL import Image, ImageDraw, ImageFont
 
 from .test_documents import _numbers, _with_attachment
@@ -401,3 +403,18 @@ def test_letters_an_embedded_font_draws_as_digits_are_read_as_drawn():
 def test_an_embedded_font_that_draws_its_letters_changes_nothing():
     message = parse_raw(_in_font(_font({}), "<p>Call us: <span class=n>Call us to return it</span></p>"))
     assert "Call us: Call us to return it" in message.body and not message.problems
+
+
+def test_a_broken_or_hostile_font_is_left_unread_and_logs_nothing(caplog):
+    """Fonts mangled at random (truncated, bytes changed in their tables) are read or refused,
+    never raised out of the reader, and fontTools' complaints stay out of the service's log."""
+    rng = random.Random(3)
+    font = _font({"t": "1"})
+    for _ in range(300):
+        mangled = bytearray(font)
+        for _ in range(rng.randint(1, 20)):
+            mangled[rng.randrange(len(mangled))] = rng.randrange(256)
+        sample = font_sample(bytes(mangled[:rng.randrange(len(mangled))] if rng.random() < 0.3 else mangled))
+        assert sample is None or isinstance(sample[1], bytes)
+    assert font_sample(font[: len(font) // 2]) is None
+    assert not [record for record in caplog.records if record.name.startswith("fontTools")]

@@ -11,6 +11,7 @@ FreeType, at most SAMPLE_CHARS characters drawn, and nothing here raises on them
 from __future__ import annotations
 
 import io
+import logging
 import struct
 
 from PIL import Image, ImageDraw, ImageFont
@@ -28,6 +29,10 @@ MIN_SWAPPED = 3
 _DIGIT_READ_AS = {"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1", "S": "5",
                   "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9", "q": "9", "G": "6", "T": "7"}
 
+# fontTools logs what it finds wrong with a font as a warning; the font is an attacker's, so the
+# service's log would be theirs to fill. Set once, at import, as parse.py does for pypdf.
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
 # What fontTools and FreeType raise on a broken or hostile font.
 _UNREADABLE = (OSError, ValueError, KeyError, IndexError, TypeError, AssertionError, struct.error,
                AttributeError, EOFError, ZeroDivisionError, RecursionError, UnicodeDecodeError)
@@ -39,7 +44,7 @@ def font_sample(font: bytes) -> tuple[list[str], bytes] | None:
     if not font or len(font) > FONT_BYTES:
         return None
     # Imported lazily: a font in a message is rare, and fontTools' import is not free.
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont, TTLibError
 
     try:
         cmap = TTFont(io.BytesIO(font), lazy=True).getBestCmap() or {}
@@ -53,7 +58,7 @@ def font_sample(font: bytes) -> tuple[list[str], bytes] | None:
             pen.text((SAMPLE_PIXELS, SAMPLE_PIXELS + row * LINE_PIXELS), char, font=drawn_in, fill=0)
         png = io.BytesIO()
         picture.save(png, "PNG")
-    except _UNREADABLE:
+    except (TTLibError, *_UNREADABLE):
         return None
     return chars, png.getvalue()
 
