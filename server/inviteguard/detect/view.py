@@ -1337,8 +1337,8 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None,
         if tag == "input" and (attributes.get("type") or "").lower() == "hidden":
             continue
         if tag in _INLINE_DRAWINGS:
-            drawn = svg_text(item.html or "") if tag == "svg" else _math_text(item)
-            if drawn and not any(visibility):
+            drawn = "" if any(visibility) else svg_text(item.html or "") if tag == "svg" else _math_text(item)
+            if drawn:
                 # Both stand in the line like a picture: one line of words reads within it.
                 parts.append(f"\n{drawn}\n" if "\n" in drawn else f" {drawn} ")
             continue
