@@ -749,26 +749,6 @@ class StyleEffect:
         return (self.color is not None or self.background is not None or self.outline is not None
                 or self.tone is not None)
 
-    def merged(self, later: StyleEffect) -> StyleEffect:
-        """This effect with `later` (a rule after it, or the inline style) taking precedence."""
-        return StyleEffect(self.removes or later.removes,
-                           later.zero_font if later.zero_font is not None else self.zero_font,
-                           later.invisible if later.invisible is not None else self.invisible,
-                           later.color if later.color is not None else self.color,
-                           later.background if later.background is not None else self.background,
-                           later.reverses if later.reverses is not None else self.reverses,
-                           later.orders_children if later.orders_children is not None else self.orders_children,
-                           later.order if later.order is not None else self.order,
-                           later.gap if later.gap is not None else self.gap,
-                           later.spaced if later.spaced is not None else self.spaced,
-                           later.keeps_breaks if later.keeps_breaks is not None else self.keeps_breaks,
-                           later.overrides_rtl if later.overrides_rtl is not None else self.overrides_rtl,
-                           later.outline if later.outline is not None else self.outline,
-                           later.tone if later.tone is not None else self.tone,
-                           later.floats_right if later.floats_right is not None else self.floats_right,
-                           later.font if later.font is not None else self.font,
-                           later.marker if later.marker is not None else self.marker)
-
 
 NO_EFFECT = StyleEffect()
 _KEEPS_BREAKS = frozenset({"pre", "pre-wrap", "pre-line", "break-spaces"})
