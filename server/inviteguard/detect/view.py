@@ -620,7 +620,6 @@ _FAR_AWAY = re.compile(r"^-\d{3,}")
 # an eighteen-pixel number that the one-pixel font alone would hide. A pixel-high font drawn at
 # least this many times larger is read.
 READABLE_SCALE = 6.0
-_SCALE = re.compile(r"scale\(\s*([0-9.]{1,12})(?:\s*,\s*([0-9.]{1,12}))?\s*\)")
 MAX_DECLARATIONS = 100
 
 
@@ -916,14 +915,19 @@ def _marker(value: str | None) -> str | None:
 
 
 def _scale(css: Declarations) -> float:
-    """How many times larger `zoom` and `transform: scale()` draw an element (the smaller of a
-    scale's two axes: a glyph stretched one way only stays unreadable the other)."""
+    """How many times larger `zoom` and `transform`'s scales draw an element (the smaller of the
+    two axes: a glyph stretched one way only stays unreadable the other), its steps read as
+    `_turn` reads them."""
     zoom = css.get("zoom", "")
     factor = _length(zoom) / (100 if zoom.endswith("%") else 1) if zoom[:1].isdigit() or zoom[:1] == "." else 1.0
-    if found := _SCALE.search(css.get("transform", "")):
-        x = _length(found.group(1))
-        factor *= min(x, _length(found.group(2))) if found.group(2) else x
-    return factor
+    across = down = 1.0
+    for name, arguments in _TRANSFORM_STEP.findall(css.get("transform", "")):
+        values = arguments.split(",")
+        if name in ("scale", "scalex"):
+            across *= abs(_length(values[0]))
+        if name in ("scale", "scaley"):
+            down *= abs(_length(values[-1]))
+    return factor * min(across, down)
 
 
 _FILTERS = ("filter", "-webkit-filter")
