@@ -1240,6 +1240,11 @@ def _ends_a_line_of_text(parts: list[str]) -> bool:
     return bool(last.strip()) and not last.endswith("\n")
 
 
+# What the page itself gives the root and the text a rendering adds (closing marks, gaps): shown,
+# line breaks collapsed, black on white, no filter, no font of the message's own.
+_PAGE: tuple[Visibility, bool, Colours, Tone, str] = (VISIBLE, False, MAIL_PAGE, NO_TONE, "")
+
+
 def render_html(html: str, drawn_words: Mapping[str, str] | None = None,
                 fonts_drawing: Mapping[str, Mapping[str, str]] | None = None) -> RenderedHTML:
     """HTML as a mail client shows it, as canonical text, plus the web links it carries;
@@ -1286,7 +1291,7 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None,
     # colours it inherits, the filters it is drawn through and the font family it is drawn in.
     stack: list[tuple[LexborNode | str, Visibility, bool, Colours, Tone, str]] = []
     if tree.root is not None:
-        stack.append((tree.root, VISIBLE, False, MAIL_PAGE, NO_TONE, ""))
+        stack.append((tree.root, *_PAGE))
     visited = 0
     while stack:
         item, inherited, keeps_breaks, colours, tone, font = stack.pop()
@@ -1350,14 +1355,13 @@ def render_html(html: str, drawn_words: Mapping[str, str] | None = None,
             parts.append(" ")
             closing.append(" ")
         shown = not any(visibility)
-        stack.extend((text, VISIBLE, False, MAIL_PAGE, NO_TONE, "") for text in reversed(closing)
-                     if shown or not text.strip())
+        stack.extend((text, *_PAGE) for text in reversed(closing) if shown or not text.strip())
         inside = [(child, visibility, keeps_breaks, colours, tone, font)
                   for child in _children_as_laid_out(item, effect, styled, floats)]
         if effect.orders_children:
             # A flex or grid box's items are boxes of their own, set apart by the box's gap or an
             # item's margin: spans "call" and "09" so laid out show as two words, not "call09".
-            apart = (" ", VISIBLE, False, MAIL_PAGE, NO_TONE, "")
+            apart = (" ", *_PAGE)
             inside = [entry for child in inside
                       for entry in ((apart, child) if _set_apart(child[0], effect, styled) else (child,))]
         stack.extend(reversed(inside))
